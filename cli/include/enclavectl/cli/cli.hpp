@@ -1,0 +1,16 @@
+// enclavectl's command line, as a library so that tests run it in-process.
+#pragma once
+
+#include <ostream>
+
+#include "enclavectl/core/file_io.hpp"
+
+namespace enclavectl::cli {
+
+// Runs `enclavectl argv[1..]`, writing to `out` and `err`, reading the time from `clock`.
+// Returns the process exit code: 0 accepted/success, 1 verification failed, 2 malformed
+// input, 64 usage error, 74 I/O error, 70 internal error.
+int Run(int argc, const char* const* argv, std::ostream& out, std::ostream& err,
+        const core::io::Clock& clock);
+
+}  // namespace enclavectl::cli

@@ -1,0 +1,62 @@
+#include <new>
+
+#include "context.hpp"
+#include "enclavectl/cli/cli.hpp"
+#include "enclavectl/core/error_codes.hpp"
+
+#ifndef ENCLAVECTL_VERSION
+#define ENCLAVECTL_VERSION "0.0.0"
+#endif
+
+namespace enclavectl::cli {
+
+int ReportError(Context& ctx, const core::Error& error, bool json, const char* media_type) {
+  const core::ErrorCodeInfo& info = core::InfoFor(error.code);
+  if (json) {
+    nlohmann::json out = {{"mediaType", media_type},
+                          {"verdict", "error"},
+                          {"error",
+                           {{"code", info.name},
+                            {"value", static_cast<unsigned>(error.code)},
+                            {"message", error.detail},
+                            {"index", error.index >= 0 ? nlohmann::json(error.index)
+                                                       : nlohmann::json(nullptr)}}}};
+    ctx.out << out.dump(2) << "\n";
+  } else {
+    ctx.err << "enclavectl: " << info.name << ": " << error.detail << "\n";
+  }
+  return core::ExitCodeFor(info.exit_class);
+}
+
+int Run(int argc, const char* const* argv, std::ostream& out, std::ostream& err,
+        const core::io::Clock& clock) {
+  Context ctx{out, err, clock};
+  CLI::App app{
+      "enclavectl " ENCLAVECTL_VERSION
+      " - trust AWS Nitro Enclaves end to end: verify attestation documents down to the AWS "
+      "root.",
+      "enclavectl"};
+  app.set_version_flag("--version", "enclavectl " ENCLAVECTL_VERSION);
+  app.require_subcommand(1);
+  app.footer(
+      "Examples:\n"
+      "  enclavectl verify --doc attestation.cbor --at doc\n"
+      "  enclavectl verify --doc doc.b64 --expect-pcrs pcr.json --max-age 5m --json\n"
+      "  enclavectl errors\n\n"
+      "Exit codes: 0 accepted, 1 verification failed, 2 malformed input, 64 usage error,\n"
+      "74 I/O error, 70 internal error. 'enclavectl <command> --help' for details.");
+  RegisterVerify(app, ctx);
+  RegisterErrors(app, ctx);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    const int code = app.exit(e, out, err);
+    return code == 0 ? 0 : 64;
+  } catch (const std::bad_alloc&) {
+    err << "enclavectl: OUT_OF_MEMORY: memory exhausted\n";
+    return 70;
+  }
+  return ctx.exit_code;
+}
+
+}  // namespace enclavectl::cli

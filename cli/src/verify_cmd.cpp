@@ -1,0 +1,301 @@
+// `enclavectl verify`: verify an attestation document offline.
+#include <iomanip>
+#include <memory>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "context.hpp"
+#include "enclavectl/core/encoding.hpp"
+#include "enclavectl/core/limits.hpp"
+#include "enclavectl/core/sha.hpp"
+#include "enclavectl/verifier/key_binding.hpp"
+#include "enclavectl/verifier/report_json.hpp"
+#include "enclavectl/verifier/verify.hpp"
+
+namespace enclavectl::cli {
+namespace {
+
+using core::Error;
+using core::ErrorCode;
+namespace v = verifier;
+
+struct VerifyOptions {
+  std::string doc_path;
+  std::string root_path;
+  std::string at = "now";
+  std::vector<std::string> expect_pcr;
+  std::string expect_pcrs_path;
+  std::string expect_key_hex;
+  std::string expect_app_key_hex;
+  std::string expect_app_key_hash_hex;
+  std::string expect_nonce_hex;
+  std::string max_age;
+  bool insecure_allow_debug = false;
+  bool json = false;
+};
+
+core::Result<core::Bytes> HexFlag(const std::string& flag, const std::string& value) {
+  auto bytes = core::HexDecode(core::TrimWhitespace(value));
+  if (!bytes) {
+    return core::Fail(ErrorCode::kInvalidArgument, flag + " is not hex");
+  }
+  return bytes;
+}
+
+// Turns the flags into a policy. Flag values that are wrong are usage errors (64); a PCR
+// file that is wrong is malformed input (2); an unreadable file is an I/O error (74).
+core::Result<v::VerificationPolicy> BuildPolicy(const VerifyOptions& options,
+                                                const core::io::Clock& clock) {
+  v::VerificationPolicy policy;
+  if (options.at == "doc") {
+    policy.time_source = v::TimeSource::kDocument;
+  } else if (options.at == "now") {
+    policy.time = clock.Now();
+  } else {
+    auto time = core::ParseTime(options.at);
+    if (!time) {
+      return core::Fail(ErrorCode::kInvalidArgument, "--at: " + time.error().detail);
+    }
+    policy.time = *time;
+  }
+  for (const std::string& text : options.expect_pcr) {
+    auto assignment = v::ParsePcrAssignment(text);
+    if (!assignment) {
+      return core::Fail(ErrorCode::kInvalidArgument, "--expect-pcr: " + assignment.error().detail);
+    }
+    policy.required_pcrs[assignment->first] = std::move(assignment->second);
+  }
+  if (!options.expect_pcrs_path.empty()) {
+    auto text = core::io::ReadFile(options.expect_pcrs_path, core::limits::kMaxPolicyFileBytes);
+    if (!text) {
+      return core::Fail(text.error());
+    }
+    auto sets = v::ParsePcrSets(core::AsChars(*text));
+    if (!sets) {
+      core::Error error = sets.error();
+      error.detail = options.expect_pcrs_path + ": " + error.detail;
+      return core::Fail(std::move(error));
+    }
+    policy.allowed_pcr_sets = std::move(*sets);
+  }
+  if (!options.expect_key_hex.empty()) {
+    auto raw = HexFlag("--expect-key", options.expect_key_hex);
+    auto key = raw ? v::CompressSecp256k1PublicKey(*raw) : core::Result<core::Bytes>(core::Fail(raw.error()));
+    if (!key) {
+      return core::Fail(ErrorCode::kInvalidArgument, "--expect-key: " + key.error().detail);
+    }
+    policy.key_binding_public_key = std::move(*key);
+  }
+  if (!options.expect_app_key_hex.empty()) {
+    auto raw = HexFlag("--expect-app-key", options.expect_app_key_hex);
+    auto key = raw ? v::CompressSecp256k1PublicKey(*raw) : core::Result<core::Bytes>(core::Fail(raw.error()));
+    if (!key) {
+      return core::Fail(ErrorCode::kInvalidArgument, "--expect-app-key: " + key.error().detail);
+    }
+    policy.app_key_hash = core::Sha256(*key);
+  }
+  if (!options.expect_app_key_hash_hex.empty()) {
+    auto raw = HexFlag("--expect-app-key-hash", options.expect_app_key_hash_hex);
+    if (!raw || raw->size() != 32) {
+      return core::Fail(ErrorCode::kInvalidArgument, "--expect-app-key-hash must be 64 hex digits");
+    }
+    core::Sha256Digest hash{};
+    std::copy(raw->begin(), raw->end(), hash.begin());
+    policy.app_key_hash = hash;
+  }
+  if (!options.expect_nonce_hex.empty()) {
+    auto nonce = HexFlag("--expect-nonce", options.expect_nonce_hex);
+    if (!nonce) {
+      return core::Fail(nonce.error());
+    }
+    policy.nonce = std::move(*nonce);
+  }
+  if (!options.max_age.empty()) {
+    auto age = core::ParseDurationMillis(options.max_age);
+    if (!age) {
+      return core::Fail(ErrorCode::kInvalidArgument, "--max-age: " + age.error().detail);
+    }
+    policy.max_age_ms = *age;
+  }
+  policy.allow_debug = options.insecure_allow_debug;
+  ENCLAVECTL_RETURN_IF_ERROR(v::ValidatePolicy(policy));
+  return policy;
+}
+
+core::Result<v::TrustAnchor> LoadRoot(const VerifyOptions& options) {
+  if (options.root_path.empty()) {
+    return v::TrustAnchor::AwsNitroRoot();
+  }
+  auto pem = core::io::ReadFile(options.root_path, core::limits::kMaxPemFileBytes);
+  if (!pem) {
+    return core::Fail(pem.error());
+  }
+  auto root = v::TrustAnchor::FromPem(*pem);
+  if (!root) {
+    core::Error error = root.error();
+    error.detail = options.root_path + ": " + error.detail;
+    return core::Fail(std::move(error));
+  }
+  return root;
+}
+
+std::string Abbrev(const core::Sha256Digest& digest) {
+  return core::HexEncode(digest).substr(0, 16) + "...";
+}
+
+void RenderText(std::ostream& out, const std::string& path, const v::DocumentInput& input,
+                const v::VerificationReport& report) {
+  std::string headline = "ACCEPTED";
+  if (report.verdict != v::Verdict::kAccepted) {
+    headline = report.verdict == v::Verdict::kMalformed ? "MALFORMED" : "REJECTED";
+    headline += " (" + std::string(core::ErrorCodeName(report.error->code)) + ")";
+  }
+  out << headline << "  " << path << "\n";
+  out << "  input        " << report.input_size << " bytes of "
+      << (input.encoding == v::InputEncoding::kBinary ? "binary CBOR"
+                                                      : std::string(v::InputEncodingName(input.encoding)) + " text")
+      << ", sha256 " << Abbrev(report.input_sha256) << "\n";
+  if (report.document) {
+    out << "  module_id    " << report.document->module_id << "\n";
+    out << "  timestamp    "
+        << core::FormatRfc3339(core::UnixMillis{static_cast<std::int64_t>(report.document->timestamp_ms)})
+        << "\n";
+  }
+  out << "  verified at  " << core::FormatRfc3339(report.verification_time)
+      << (report.time_source == v::TimeSource::kDocument ? " (the document's own timestamp)" : "")
+      << "\n";
+  out << "  trust        " << report.root_description << " (sha256 " << Abbrev(report.root_sha256)
+      << ")\n";
+  for (const std::string& flag : report.insecure) {
+    out << "  INSECURE     --insecure-" << flag << " is in effect\n";
+  }
+  out << "checks\n";
+  for (const v::Check& check : report.checks) {
+    out << "  " << std::left << std::setw(8) << v::CheckStatusName(check.status) << " "
+        << std::setw(13) << check.name << std::right << check.reason << "\n";
+  }
+  if (report.document) {
+    out << "pcrs\n";
+    std::size_t zero = 0;
+    for (const auto& [index, value] : report.document->pcrs) {
+      if (core::IsAllZero(value)) {
+        ++zero;
+        continue;
+      }
+      out << "  PCR" << std::left << std::setw(3) << index << std::right << core::HexEncode(value)
+          << "\n";
+    }
+    if (zero > 0) {
+      out << "  (" << zero << " all-zero PCRs not shown)\n";
+    }
+  }
+  if (!report.chain.empty()) {
+    out << "chain\n";
+    for (std::size_t i = 0; i < report.chain.size(); ++i) {
+      const v::CertificateInfo& cert = report.chain[i];
+      out << "  " << i << "  " << cert.subject << "\n     valid "
+          << core::FormatRfc3339(core::UnixMillis{cert.not_before * 1000}) << " .. "
+          << core::FormatRfc3339(core::UnixMillis{cert.not_after * 1000}) << "\n";
+    }
+  }
+  if (report.verdict != v::Verdict::kAccepted) {
+    out << "error: " << core::ErrorCodeName(report.error->code) << " ("
+        << static_cast<unsigned>(report.error->code) << "): " << report.error->detail << "\n";
+  }
+}
+
+int RunVerify(Context& ctx, const VerifyOptions& options) {
+  auto policy = BuildPolicy(options, ctx.clock);
+  if (!policy) {
+    return ReportError(ctx, policy.error(), options.json, v::kVerifyMediaType);
+  }
+  auto root = LoadRoot(options);
+  if (!root) {
+    return ReportError(ctx, root.error(), options.json, v::kVerifyMediaType);
+  }
+  auto raw = core::io::ReadFile(options.doc_path, core::limits::kMaxDocumentTextBytes);
+  if (!raw) {
+    return ReportError(ctx, raw.error(), options.json, v::kVerifyMediaType);
+  }
+  auto input = v::DecodeDocumentInput(*raw);
+  if (!input) {
+    core::Error error = input.error();
+    error.detail = options.doc_path + ": " + error.detail;
+    return ReportError(ctx, error, options.json, v::kVerifyMediaType);
+  }
+  v::VerifierConfig config{&*root, nullptr};
+  const v::VerificationReport report = v::Verify(input->cbor, config, *policy);
+  if (options.json) {
+    nlohmann::json json = v::ReportToJson(report);
+    json["input"]["path"] = options.doc_path;
+    json["input"]["encoding"] = v::InputEncodingName(input->encoding);
+    ctx.out << json.dump(2) << "\n";
+  } else {
+    RenderText(ctx.out, options.doc_path, *input, report);
+  }
+  if (report.verdict == v::Verdict::kAccepted) {
+    return 0;
+  }
+  return core::ExitCodeFor(core::InfoFor(report.error->code).exit_class);
+}
+
+}  // namespace
+
+void RegisterVerify(CLI::App& app, Context& ctx) {
+  auto options = std::make_shared<VerifyOptions>();
+  CLI::App* cmd = app.add_subcommand(
+      "verify",
+      "Verify a Nitro Enclaves attestation document: COSE_Sign1 and payload structure, the "
+      "certificate chain from the pinned AWS root at a chosen time, the ES384 signature, and "
+      "what you expect of it (PCRs, PCR16 key binding, appKeyHash, nonce, age).");
+  cmd->add_option("--doc", options->doc_path,
+                  "Attestation document: raw CBOR, hex or base64 (detected); - for stdin")
+      ->required();
+  cmd->add_option("--root", options->root_path,
+                  "Trust this root (PEM) instead of the pinned AWS Nitro Enclaves root G1; the "
+                  "report names it as a custom root");
+  cmd->add_option("--at", options->at,
+                  "Verification time: now (default), doc (the document's own signed "
+                  "timestamp, for stored evidence), or RFC 3339 / Unix seconds")
+      ->default_str("now");
+  cmd->add_option("--expect-pcr", options->expect_pcr,
+                  "Require PCR N to equal HEX (N=HEX, repeatable), e.g. 0=7a3b05...");
+  cmd->add_option("--expect-pcrs", options->expect_pcrs_path,
+                  "Allowed measurement sets: nitro-cli pcr.json, describe-eif output "
+                  "({\"Measurements\": ...}) or a JSON array of them; one must match");
+  cmd->add_option("--expect-key", options->expect_key_hex,
+                  "secp256k1 public key (hex, 33 or 65 bytes) that PCR16 must bind: "
+                  "PCR16 = SHA-384(0^48 || SHA-256(compressed key))");
+  auto* app_key = cmd->add_option(
+      "--expect-app-key", options->expect_app_key_hex,
+      "Response-signing key (hex secp256k1) whose SHA-256 must be appKeyHash in the 68-byte "
+      "nitriding user_data");
+  cmd->add_option("--expect-app-key-hash", options->expect_app_key_hash_hex,
+                  "The appKeyHash itself (64 hex digits)")
+      ->excludes(app_key);
+  cmd->add_option("--expect-nonce", options->expect_nonce_hex, "Require this nonce (hex)");
+  cmd->add_option("--max-age", options->max_age,
+                  "Reject documents older than this at the verification time (90s, 5m, 1h)");
+  cmd->add_flag("--insecure-allow-debug", options->insecure_allow_debug,
+                "Accept debug-mode enclaves (PCR0-2 all zero), whose memory the parent "
+                "instance can read");
+  cmd->add_flag("--json", options->json,
+                "Print one JSON object (application/vnd.enclavectl.verify+json;version=1)");
+  cmd->footer(
+      "Examples:\n"
+      "  # a stored document, judged at its own timestamp\n"
+      "  enclavectl verify --doc attestation.cbor --at doc\n"
+      "  # a fresh document from your enclave: pin the image and the nonce you sent\n"
+      "  enclavectl verify --doc doc.b64 --expect-pcrs pcr.json --expect-nonce 0a1b... "
+      "--max-age 5m\n"
+      "  # the enclave's signing key must be bound into PCR16\n"
+      "  enclavectl verify --doc doc.cbor --expect-pcr 0=7a3b05... --expect-key 02a1...\n"
+      "  # a document from the local NSM simulator\n"
+      "  enclavectl verify --doc sim.cbor --root dev-root.pem --json\n\n"
+      "Exit codes: 0 accepted, 1 a check failed, 2 malformed document or input file,\n"
+      "64 usage error, 74 I/O error, 70 internal error. Error codes: enclavectl errors.");
+  cmd->callback([&ctx, options] { ctx.exit_code = RunVerify(ctx, *options); });
+}
+
+}  // namespace enclavectl::cli

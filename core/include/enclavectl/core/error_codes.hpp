@@ -1,0 +1,138 @@
+// The stable error-code table of enclavectl.
+//
+// Values are append-only: never renumber or reuse one. Each code has a SCREAMING_SNAKE name
+// used in JSON output, test vectors and docs/errors.md, and an exit class that the CLI maps
+// to its process exit code. Blocks (STYLE.md section 3):
+//   0xx usage, 1xx framing/CBOR/COSE, 2xx document fields, 3xx certificate chain,
+//   4xx signature, 5xx policy, 6xx EIF, 7xx KMS policy and KMS, 8xx I/O, 9xx internal.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string_view>
+
+namespace enclavectl::core {
+
+// How a failure is classified for exit codes (STYLE.md section 2).
+enum class ExitClass : std::uint8_t {
+  kUsage,      // 64: the caller asked for something that makes no sense
+  kMalformed,  // 2: input could not be decoded
+  kRejected,   // 1: input well formed but not acceptable
+  kIo,         // 74: file, network or device failure
+  kInternal,   // 70: a bug or resource exhaustion
+};
+
+// X(enumerator, value, "NAME", exit class, "one-line meaning")
+#define ENCLAVECTL_ERROR_CODES(X)                                                                 \
+  X(kInvalidArgument, 10, "INVALID_ARGUMENT", kUsage, "a command-line value is not valid")        \
+  X(kTruncated, 100, "TRUNCATED", kMalformed, "input ends before a declared field")               \
+  X(kCborMalformed, 101, "CBOR_MALFORMED", kMalformed, "bytes are not well-formed CBOR")          \
+  X(kTrailingBytes, 102, "TRAILING_BYTES", kMalformed, "bytes follow the end of the structure")  \
+  X(kCborLimitExceeded, 103, "CBOR_LIMIT_EXCEEDED", kMalformed,                                   \
+    "CBOR nesting, item count or a declared length exceeds a hard limit")                         \
+  X(kCborDuplicateKey, 104, "CBOR_DUPLICATE_KEY", kMalformed, "a CBOR map repeats a key")         \
+  X(kCborUnsupported, 105, "CBOR_UNSUPPORTED", kMalformed,                                        \
+    "a CBOR item type that is never valid here (float, undefined, simple value)")                 \
+  X(kInputTooLarge, 106, "INPUT_TOO_LARGE", kMalformed, "input exceeds its size limit")           \
+  X(kInputEncoding, 107, "INPUT_ENCODING", kMalformed,                                            \
+    "input is neither raw CBOR, hex nor base64, or its hex/base64 is invalid")                    \
+  X(kCoseStructure, 110, "COSE_STRUCTURE", kMalformed,                                            \
+    "not a COSE_Sign1 array of four (tag 18 optional) with the right element types")              \
+  X(kCoseHeader, 111, "COSE_HEADER", kMalformed, "the COSE protected header is malformed")        \
+  X(kCoseAlgorithm, 112, "COSE_ALGORITHM", kMalformed, "the COSE algorithm is not the one allowed") \
+  X(kCoseSignatureLength, 113, "COSE_SIGNATURE_LENGTH", kMalformed,                               \
+    "the COSE signature is not raw r||s of the curve's size")                                     \
+  X(kDocNotAMap, 200, "DOC_NOT_A_MAP", kMalformed, "the attestation payload is not a CBOR map")    \
+  X(kDocMissingField, 201, "DOC_MISSING_FIELD", kMalformed, "a mandatory document field is absent") \
+  X(kDocWrongType, 202, "DOC_WRONG_TYPE", kMalformed, "a document field has the wrong CBOR type") \
+  X(kDocUnknownField, 203, "DOC_UNKNOWN_FIELD", kMalformed, "the document has an unknown field")  \
+  X(kDocModuleId, 204, "DOC_MODULE_ID", kMalformed, "module_id is empty, too long or not ASCII")  \
+  X(kDocDigest, 205, "DOC_DIGEST", kMalformed, "digest is not SHA384")                            \
+  X(kDocTimestamp, 206, "DOC_TIMESTAMP", kMalformed, "timestamp is zero")                         \
+  X(kDocPcrCount, 207, "DOC_PCR_COUNT", kMalformed, "pcrs has no entry or more than 32")          \
+  X(kDocPcrIndex, 208, "DOC_PCR_INDEX", kMalformed, "a PCR index is above 31")                    \
+  X(kDocPcrLength, 209, "DOC_PCR_LENGTH", kMalformed, "a PCR value is not 32, 48 or 64 bytes")    \
+  X(kDocCertificate, 210, "DOC_CERTIFICATE", kMalformed,                                          \
+    "certificate is empty or longer than 1024 bytes")                                             \
+  X(kDocCabundle, 211, "DOC_CABUNDLE", kMalformed,                                                \
+    "cabundle is empty, too long, or has an entry of 0 or more than 1024 bytes")                  \
+  X(kDocFieldTooLarge, 212, "DOC_FIELD_TOO_LARGE", kMalformed,                                    \
+    "public_key, user_data or nonce is longer than 1024 bytes")                                   \
+  X(kCertParse, 300, "CERT_PARSE", kMalformed, "a certificate is not valid DER X.509")            \
+  X(kCertExpired, 301, "CERT_EXPIRED", kRejected,                                                 \
+    "a certificate expired before the verification time")                                         \
+  X(kCertNotYetValid, 302, "CERT_NOT_YET_VALID", kRejected,                                       \
+    "a certificate is not yet valid at the verification time")                                    \
+  X(kCertSignature, 303, "CERT_SIGNATURE", kRejected,                                             \
+    "a certificate's signature does not verify with its issuer's key")                            \
+  X(kChainIssuer, 304, "CHAIN_ISSUER", kRejected,                                                 \
+    "the cabundle does not lead from the root to the leaf (missing, extra or misordered)")        \
+  X(kChainRootMismatch, 305, "CHAIN_ROOT_MISMATCH", kRejected,                                    \
+    "cabundle[0] is not the pinned root certificate")                                             \
+  X(kCertConstraints, 306, "CERT_CONSTRAINTS", kRejected,                                         \
+    "basic constraints, path length or key usage forbid this chain")                              \
+  X(kCertKeyType, 307, "CERT_KEY_TYPE", kRejected,                                                \
+    "a certificate key or signature algorithm is not P-384 / ECDSA-SHA384")                       \
+  X(kRootFingerprint, 308, "ROOT_FINGERPRINT", kRejected,                                         \
+    "the AWS root certificate does not have its pinned SHA-256 fingerprint")                      \
+  X(kChainInvalid, 309, "CHAIN_INVALID", kRejected, "the certificate chain failed validation")    \
+  X(kSignatureInvalid, 400, "SIGNATURE_INVALID", kRejected,                                       \
+    "the COSE signature does not verify with the leaf certificate key")                           \
+  X(kPcrMismatch, 500, "PCR_MISMATCH", kRejected, "a PCR differs from its expected value")        \
+  X(kPcrMissing, 501, "PCR_MISSING", kRejected, "an expected PCR is absent from the document")    \
+  X(kKeyBindingMismatch, 502, "KEY_BINDING_MISMATCH", kRejected,                                  \
+    "PCR16 is not SHA-384(48 zero bytes || SHA-256(public key))")                                 \
+  X(kUserDataLayout, 503, "USER_DATA_LAYOUT", kRejected,                                          \
+    "user_data is not the 68-byte nitriding layout 1220||tlsKeyHash||1220||appKeyHash")           \
+  X(kAppKeyHashMismatch, 504, "APP_KEY_HASH_MISMATCH", kRejected,                                 \
+    "appKeyHash in user_data differs from the expected key hash")                                 \
+  X(kNonceMismatch, 505, "NONCE_MISMATCH", kRejected, "the nonce differs from the expected one")  \
+  X(kNonceMissing, 506, "NONCE_MISSING", kRejected, "a nonce was expected but the document has none") \
+  X(kDocumentTooOld, 507, "DOCUMENT_TOO_OLD", kRejected,                                          \
+    "the document is older than the maximum age at the verification time")                        \
+  X(kDocumentFromFuture, 508, "DOCUMENT_FROM_FUTURE", kRejected,                                  \
+    "the document timestamp is after the verification time")                                      \
+  X(kDebugMode, 509, "DEBUG_MODE", kRejected,                                                     \
+    "PCR0, PCR1 and PCR2 are all zero: the enclave runs in debug mode")                           \
+  X(kPolicyInvalid, 510, "POLICY_INVALID", kMalformed,                                            \
+    "the expected values given (PCR file, key, hash) are malformed")                              \
+  X(kAppKeyHashUnset, 511, "APP_KEY_HASH_UNSET", kRejected,                                       \
+    "appKeyHash in user_data is all zero: the app registered no key")                             \
+  X(kPcrSetNoMatch, 512, "PCR_SET_NO_MATCH", kRejected,                                           \
+    "the PCRs match none of the allowed measurement sets")                                        \
+  X(kIoRead, 800, "IO_READ", kIo, "a file could not be read")                                     \
+  X(kIoWrite, 801, "IO_WRITE", kIo, "a file could not be written")                                \
+  X(kInternal, 900, "INTERNAL", kInternal, "an internal error (a library call failed unexpectedly)") \
+  X(kOutOfMemory, 901, "OUT_OF_MEMORY", kInternal, "memory exhausted")
+
+enum class ErrorCode : std::uint16_t {
+#define ENCLAVECTL_X_ENUM(name, value, text, exit_class, meaning) name = value,
+  ENCLAVECTL_ERROR_CODES(ENCLAVECTL_X_ENUM)
+#undef ENCLAVECTL_X_ENUM
+};
+
+// One row of the table, for documentation and `enclavectl errors`.
+struct ErrorCodeInfo {
+  ErrorCode code;
+  std::string_view name;
+  ExitClass exit_class;
+  std::string_view meaning;
+};
+
+// Every code, in ascending value order.
+std::span<const ErrorCodeInfo> AllErrorCodes() noexcept;
+
+// The table row for `code`; every enumerator has one.
+const ErrorCodeInfo& InfoFor(ErrorCode code) noexcept;
+
+// The stable SCREAMING_SNAKE name of `code`.
+std::string_view ErrorCodeName(ErrorCode code) noexcept;
+
+// The code whose name is `name`, or nullopt.
+std::optional<ErrorCode> ErrorCodeFromName(std::string_view name) noexcept;
+
+// The process exit code for an exit class: 64, 2, 1, 74, 70.
+int ExitCodeFor(ExitClass exit_class) noexcept;
+
+}  // namespace enclavectl::core

@@ -1,0 +1,88 @@
+// RAII owners for every C resource enclavectl uses (STYLE.md section 4). `new`, `delete`,
+// `free` and `*_free` appear nowhere else. Borrowed pointers (OpenSSL get0, items inside a
+// libcbor container) are never wrapped.
+#pragma once
+
+#include <memory>
+
+#include <cbor.h>
+#include <openssl/bio.h>
+#include <openssl/bn.h>
+#include <openssl/ec.h>
+#include <openssl/evp.h>
+#include <openssl/param_build.h>
+#include <openssl/x509.h>
+#include <openssl/x509_vfy.h>
+#include <secp256k1.h>
+
+namespace enclavectl::core {
+
+// A stateless deleter calling `Fn(p)`, so the unique_ptr stays one word.
+template <auto Fn>
+struct CDeleter {
+  template <typename T>
+  void operator()(T* p) const noexcept {
+    Fn(p);
+  }
+};
+
+template <typename T, auto Fn>
+using CHandle = std::unique_ptr<T, CDeleter<Fn>>;
+
+// OpenSSL
+using EvpPkeyPtr = CHandle<EVP_PKEY, EVP_PKEY_free>;
+using EvpPkeyCtxPtr = CHandle<EVP_PKEY_CTX, EVP_PKEY_CTX_free>;
+using EvpMdCtxPtr = CHandle<EVP_MD_CTX, EVP_MD_CTX_free>;
+using EvpCipherCtxPtr = CHandle<EVP_CIPHER_CTX, EVP_CIPHER_CTX_free>;
+using EvpEncodeCtxPtr = CHandle<EVP_ENCODE_CTX, EVP_ENCODE_CTX_free>;
+using X509Ptr = CHandle<X509, X509_free>;
+using X509StorePtr = CHandle<X509_STORE, X509_STORE_free>;
+using X509StoreCtxPtr = CHandle<X509_STORE_CTX, X509_STORE_CTX_free>;
+using X509NamePtr = CHandle<X509_NAME, X509_NAME_free>;
+using X509ExtensionPtr = CHandle<X509_EXTENSION, X509_EXTENSION_free>;
+using Asn1IntegerPtr = CHandle<ASN1_INTEGER, ASN1_INTEGER_free>;
+using Asn1TimePtr = CHandle<ASN1_TIME, ASN1_TIME_free>;
+using BioPtr = CHandle<BIO, BIO_free_all>;
+using BignumPtr = CHandle<BIGNUM, BN_free>;
+using BnCtxPtr = CHandle<BN_CTX, BN_CTX_free>;
+using EcdsaSigPtr = CHandle<ECDSA_SIG, ECDSA_SIG_free>;
+using EcPointPtr = CHandle<EC_POINT, EC_POINT_free>;
+using EcGroupPtr = CHandle<EC_GROUP, EC_GROUP_free>;
+using OsslParamBldPtr = CHandle<OSSL_PARAM_BLD, OSSL_PARAM_BLD_free>;
+using OsslParamPtr = CHandle<OSSL_PARAM, OSSL_PARAM_free>;
+
+namespace detail {
+inline void FreeX509Stack(STACK_OF(X509) * stack) noexcept { sk_X509_free(stack); }
+inline void FreeX509StackAndCerts(STACK_OF(X509) * stack) noexcept {
+  sk_X509_pop_free(stack, X509_free);
+}
+inline void FreeOpensslString(char* p) noexcept { OPENSSL_free(p); }
+inline void FreeOpensslBytes(unsigned char* p) noexcept { OPENSSL_free(p); }
+inline void DecrefCbor(cbor_item_t* item) noexcept { cbor_decref(&item); }
+inline void FreeCborBuffer(unsigned char* p) noexcept { free(p); }  // NOLINT: libcbor malloc
+}  // namespace detail
+
+// A stack whose certificates are borrowed (pop-free: only the stack is freed).
+using X509StackPtr = CHandle<STACK_OF(X509), detail::FreeX509Stack>;
+// A stack that owns its certificates.
+using X509OwningStackPtr = CHandle<STACK_OF(X509), detail::FreeX509StackAndCerts>;
+using OpensslStringPtr = CHandle<char, detail::FreeOpensslString>;
+using OpensslBytesPtr = CHandle<unsigned char, detail::FreeOpensslBytes>;
+
+// libcbor: cbor_decref takes cbor_item_t**, hence the wrapper.
+using CborItemPtr = CHandle<cbor_item_t, detail::DecrefCbor>;
+// Buffers allocated by cbor_serialize_alloc.
+using CborBufferPtr = CHandle<unsigned char, detail::FreeCborBuffer>;
+
+// libsecp256k1
+using Secp256k1ContextPtr = CHandle<secp256k1_context, secp256k1_context_destroy>;
+
+// A secp256k1 context for signing and verification, randomized against side channels with
+// 32 bytes from OpenSSL's CSPRNG. Returns null only if allocation or the RNG fails.
+Secp256k1ContextPtr MakeSecp256k1Context();
+
+// Drains OpenSSL's thread-local error queue into one line ("what: reason; reason") and
+// clears it. Never branch on its content.
+std::string DrainOpensslErrors(const char* what);
+
+}  // namespace enclavectl::core

@@ -1,0 +1,33 @@
+// Every hard limit on untrusted input, in one place (STYLE.md section 6). Parsers enforce
+// them and the verify layer checks them again.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+namespace enclavectl::core::limits {
+
+// --- attestation documents (nsm.md section 5, attestation_process.md 3.2.2.2) ---
+// NSM_RESPONSE_MAX_SIZE: no genuine document can be larger than the device's response.
+inline constexpr std::size_t kMaxDocumentBytes = 0x3000;
+// Text input (hex or base64 of a document, with whitespace) read from a file or HTTP body.
+inline constexpr std::size_t kMaxDocumentTextBytes = 4 * kMaxDocumentBytes + 4096;
+inline constexpr std::size_t kMaxPcrCount = 32;
+inline constexpr std::uint32_t kMaxPcrIndex = 31;
+// public_key, user_data and nonce: NSM's limit (the guide's prose says 512; genuine
+// documents carry 1024, see testdata blocky_2024-09-07_max-fields).
+inline constexpr std::size_t kMaxOptionalFieldBytes = 1024;
+inline constexpr std::size_t kMaxCertificateBytes = 1024;
+inline constexpr std::size_t kMaxCabundleEntries = 8;
+inline constexpr std::size_t kMaxModuleIdBytes = 256;
+
+// --- CBOR decoding (core/cbor.hpp) ---
+inline constexpr std::size_t kMaxCborDepth = 16;
+inline constexpr std::size_t kMaxCborItems = 4096;
+inline constexpr std::size_t kMaxCborContainerEntries = 1024;
+
+// --- files the CLI reads as policy input (pcr.json, PEM roots) ---
+inline constexpr std::size_t kMaxPolicyFileBytes = 1 << 20;
+inline constexpr std::size_t kMaxPemFileBytes = 64 * 1024;
+
+}  // namespace enclavectl::core::limits

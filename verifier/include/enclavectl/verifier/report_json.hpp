@@ -1,0 +1,20 @@
+// The versioned JSON form of a verification report (verify layer).
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include "enclavectl/verifier/verify.hpp"
+
+namespace enclavectl::verifier {
+
+inline constexpr const char* kVerifyMediaType =
+    "application/vnd.enclavectl.verify+json;version=1";
+
+// {"mediaType", "verdict", "error", "verification_time", "trust", "insecure", "input",
+//  "checks": [...], "document": {...}, "chain": [...]} -- see docs/verify.md.
+nlohmann::json ReportToJson(const VerificationReport& report);
+
+// The JSON form of an Error: {"code": "NAME", "value": N, "message": detail, "index": i}.
+nlohmann::json ErrorToJson(const core::Error& error);
+
+}  // namespace enclavectl::verifier

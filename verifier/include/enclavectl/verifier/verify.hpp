@@ -1,0 +1,103 @@
+// Verifying an attestation document: bytes + trust anchor + policy in, report out (verify
+// layer: pure; the verification time is in the policy).
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "enclavectl/core/bytes.hpp"
+#include "enclavectl/core/result.hpp"
+#include "enclavectl/core/time.hpp"
+#include "enclavectl/verifier/chain.hpp"
+#include "enclavectl/verifier/document.hpp"
+#include "enclavectl/verifier/policy.hpp"
+#include "enclavectl/verifier/trust.hpp"
+
+namespace enclavectl::verifier {
+
+// Global verifier configuration: what is trusted, and the shared cache.
+struct VerifierConfig {
+  const TrustAnchor* root = nullptr;  // required
+  ChainCache* cache = nullptr;        // optional
+};
+
+enum class CheckStatus : std::uint8_t { kPass, kFail, kSkipped };
+const char* CheckStatusName(CheckStatus status) noexcept;
+
+// One line of the report. Names are stable: cose, document, root, chain, signature,
+// debug_mode, pcrs, key_binding, app_key_hash, nonce, freshness.
+struct Check {
+  std::string name;
+  CheckStatus status = CheckStatus::kSkipped;
+  std::string reason;
+  std::optional<core::Error> error;  // set iff status == kFail
+};
+
+enum class Verdict : std::uint8_t {
+  kAccepted,   // every check passed or was skipped
+  kRejected,   // well formed, but a check failed
+  kMalformed,  // could not be decoded
+};
+const char* VerdictName(Verdict verdict) noexcept;
+
+struct VerificationReport {
+  Verdict verdict = Verdict::kMalformed;
+  // The first failure in check order; set iff verdict != kAccepted.
+  std::optional<core::Error> error;
+  std::vector<Check> checks;
+
+  TimeSource time_source = TimeSource::kGiven;
+  core::UnixMillis verification_time{};
+  // Root identity.
+  std::string root_description;
+  core::Sha256Digest root_sha256{};
+  bool root_is_aws = false;
+  // Insecure options in effect, by flag name ("allow-debug"), for the report.
+  std::vector<std::string> insecure;
+
+  // Input facts.
+  std::size_t input_size = 0;
+  core::Sha256Digest input_sha256{};
+  bool cose_tagged = false;
+  bool payload_indefinite = false;
+
+  // The decoded document (untrusted unless verdict == kAccepted) and its chain.
+  std::optional<AttestationDocument> document;
+  std::vector<CertificateInfo> chain;
+  std::optional<std::size_t> matched_pcr_set;  // index into allowed_pcr_sets
+  int signatures_verified = 0;  // P-384 verifications done (chain + COSE)
+  int signatures_cached = 0;
+
+  const Check* Find(std::string_view name) const noexcept;
+};
+
+// Runs every check on `cose_bytes` (untrusted) and reports each; checks that cannot run
+// (e.g. the signature when the leaf is undecodable) are skipped with the reason. Never
+// throws except std::bad_alloc. Precondition: config.root != nullptr and
+// ValidatePolicy(policy) succeeded.
+VerificationReport Verify(ByteView cose_bytes, const VerifierConfig& config,
+                          const VerificationPolicy& policy);
+
+// A document that passed Verify. Only VerifyDocument constructs it, so holding one means
+// the document was accepted under the given root and policy.
+class VerifiedDocument {
+ public:
+  const AttestationDocument& Document() const noexcept { return doc_; }
+  core::UnixMillis VerifiedAt() const noexcept { return verified_at_; }
+
+ private:
+  friend core::Result<VerifiedDocument> VerifyDocument(ByteView, const VerifierConfig&,
+                                                       const VerificationPolicy&);
+  VerifiedDocument(AttestationDocument doc, core::UnixMillis at)
+      : doc_(std::move(doc)), verified_at_(at) {}
+  AttestationDocument doc_;
+  core::UnixMillis verified_at_;
+};
+
+// Verify, reduced to the accepted document or the first error (fail closed: never both).
+[[nodiscard]] core::Result<VerifiedDocument> VerifyDocument(ByteView cose_bytes,
+                                                            const VerifierConfig& config,
+                                                            const VerificationPolicy& policy);
+
+}  // namespace enclavectl::verifier

@@ -1,0 +1,97 @@
+#include "enclavectl/verifier/trust.hpp"
+
+#include <openssl/pem.h>
+#include <openssl/x509v3.h>
+
+#include "enclavectl/core/ecdsa.hpp"
+#include "enclavectl/core/encoding.hpp"
+#include "enclavectl/core/sha.hpp"
+#include "enclavectl/verifier/chain.hpp"
+
+namespace enclavectl::verifier {
+
+// nsm.md section 5.3 / AWS "Verifying the root of trust".
+const core::Sha256Digest kAwsNitroRootG1Sha256 = {
+    0x64, 0x1A, 0x03, 0x21, 0xA3, 0xE2, 0x44, 0xEF, 0xE4, 0x56, 0x46, 0x31, 0x95, 0xD6, 0x06, 0x31,
+    0x7E, 0xD7, 0xCD, 0xCC, 0x3C, 0x17, 0x56, 0xE0, 0x98, 0x93, 0xF3, 0xC6, 0x8F, 0x79, 0xBB, 0x5B};
+
+// Generated at build time from share/aws_nitro_root_g1.pem.
+extern const char kAwsNitroRootG1Pem[];
+
+namespace {
+using core::ErrorCode;
+using core::Fail;
+}  // namespace
+
+core::Result<TrustAnchor> TrustAnchor::AwsNitroRoot() {
+  auto anchor = FromPem(core::AsBytes(kAwsNitroRootG1Pem));
+  if (!anchor || !anchor->is_aws_) {
+    return Fail(ErrorCode::kRootFingerprint,
+                "the shipped AWS root (share/aws_nitro_root_g1.pem) does not have the pinned "
+                "SHA-256 fingerprint " + core::HexEncode(kAwsNitroRootG1Sha256));
+  }
+  return anchor;
+}
+
+core::Result<TrustAnchor> TrustAnchor::FromPem(core::ByteView pem) {
+  if (pem.size() > static_cast<std::size_t>(INT32_MAX)) {
+    return Fail(ErrorCode::kInputTooLarge, "PEM input too large");
+  }
+  core::BioPtr bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
+  if (!bio) {
+    throw std::bad_alloc();
+  }
+  core::X509Ptr cert(PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr));
+  if (!cert) {
+    return Fail(ErrorCode::kCertParse, core::DrainOpensslErrors("no PEM certificate found"));
+  }
+  core::X509Ptr second(PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr));
+  core::DrainOpensslErrors("");  // the expected "no start line" of the second read
+  if (second) {
+    return Fail(ErrorCode::kCertParse, "the root file holds more than one certificate");
+  }
+  unsigned char* der = nullptr;
+  const int der_len = i2d_X509(cert.get(), &der);
+  core::OpensslBytesPtr owned(der);
+  if (der_len <= 0) {
+    return Fail(ErrorCode::kCertParse, core::DrainOpensslErrors("certificate re-encoding failed"));
+  }
+  return FromDer(core::ByteView(der, static_cast<std::size_t>(der_len)));
+}
+
+core::Result<TrustAnchor> TrustAnchor::FromDer(core::ByteView der) {
+  const unsigned char* in = der.data();
+  core::X509Ptr cert(d2i_X509(nullptr, &in, static_cast<long>(der.size())));  // NOLINT
+  if (!cert || in != der.data() + der.size()) {  // NOLINT
+    return Fail(ErrorCode::kCertParse, core::DrainOpensslErrors("root is not one DER certificate"));
+  }
+  EVP_PKEY* key = X509_get0_pubkey(cert.get());
+  if (core::CurveOf(key) != core::Curve::kP384) {
+    return Fail(ErrorCode::kCertKeyType, "the root key is not an EC P-384 key", 0);
+  }
+  if (X509_check_ca(cert.get()) < 1 || X509_check_issued(cert.get(), cert.get()) != X509_V_OK ||
+      X509_verify(cert.get(), key) != 1) {
+    core::DrainOpensslErrors("");
+    return Fail(ErrorCode::kCertConstraints, "the root is not a self-signed CA certificate", 0);
+  }
+  TrustAnchor out;
+  out.der_ = core::ToBytes(der);
+  out.fingerprint_ = core::Sha256(der);
+  out.is_aws_ = out.fingerprint_ == kAwsNitroRootG1Sha256;
+  out.subject_ = DescribeCertificate(cert.get()).subject;
+  out.store_.reset(X509_STORE_new());
+  if (!out.store_ || X509_STORE_add_cert(out.store_.get(), cert.get()) != 1) {
+    throw std::bad_alloc();
+  }
+  out.cert_ = std::move(cert);
+  return out;
+}
+
+std::string TrustAnchor::Describe() const {
+  if (is_aws_) {
+    return "AWS Nitro Enclaves root G1";
+  }
+  return "custom root " + subject_;
+}
+
+}  // namespace enclavectl::verifier
