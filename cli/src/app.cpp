@@ -53,7 +53,7 @@ int Run(int argc, const char* const* argv, std::ostream& out, std::ostream& err,
     const int code = app.exit(e, out, err);
     return code == 0 ? 0 : 64;
   } catch (const std::bad_alloc&) {
-    err << "enclavectl: OUT_OF_MEMORY: memory exhausted\n";
+    err << "enclavectl: INTERNAL: memory exhausted\n";
     return 70;
   }
   return ctx.exit_code;

@@ -197,10 +197,12 @@ class TreeBuilder {
         return;
       }
       entries = type == Type::kMap ? 2 * count : count;
-      // Every entry needs at least one byte after this head (which itself is >= 1 byte).
+      // Every entry needs at least one byte after this head (which itself is >= 1 byte):
+      // a count that cannot fit means the input is cut short (or lies), so fail before
+      // reserving anything.
       const std::size_t remaining = input_.size() - pos_ - 1;
       if (entries > remaining) {
-        SetError(ErrorCode::kCborLimitExceeded,
+        SetError(ErrorCode::kTruncated,
                  "container declares " + std::to_string(count) + " entries but only " +
                      std::to_string(remaining) + " bytes remain at offset " +
                      std::to_string(pos_));
@@ -411,6 +413,17 @@ Result<Item> Decode(ByteView input, const DecodeLimits& limits) {
   std::size_t pos = 0;
   while (pos < input.size() && !builder.Done()) {
     builder.SetPosition(pos);
+    // libcbor 0.8 (Debian 12) reports the one-byte tag heads 0xc6..0xd4 (tags 6..20) as
+    // errors although RFC 8949 allows them; COSE_Sign1 is tag 18 (0xd2). Decode those
+    // heads here; every other head goes to libcbor.
+    if (input[pos] >= 0xc6 && input[pos] <= 0xd4) {
+      builder.OnTag(static_cast<std::uint64_t>(input[pos] - 0xc0));
+      if (builder.Failed()) {
+        return Fail(builder.TakeError());
+      }
+      ++pos;
+      continue;
+    }
     const cbor_decoder_result res =
         cbor_stream_decode(input.data() + pos, input.size() - pos, &kCallbacks, &builder);  // NOLINT
     if (res.status == CBOR_DECODER_NEDATA) {

@@ -109,6 +109,9 @@ core::Result<KeyedCertificate> IssueCertificate(const CertificateSpec& spec,
       ok = ok && AddExtension(cert.get(), &ctx, NID_authority_key_identifier, "keyid:always");
     }
   }
+  for (const auto& [nid, value] : spec.extra_extensions) {
+    ok = ok && AddExtension(cert.get(), &ctx, nid, value);
+  }
   if (!ok) {
     return OpensslFailure("certificate extensions");
   }

@@ -325,8 +325,8 @@ core::Result<VerifiedChain> VerifyChain(const AttestationDocument& doc, const Tr
   }
   // The leaf is an end-entity certificate allowed to sign (nsm.md 5.3: CA:FALSE,
   // digitalSignature).
-  if (X509_check_ca(leaf) != 0) {
-    return Fail(ErrorCode::kCertConstraints, "the leaf certificate is a CA", num_certs - 1);
+  if ((X509_get_extension_flags(leaf) & EXFLAG_CA) != 0) {
+    return Fail(ErrorCode::kCertConstraints, "the leaf certificate has CA:TRUE", num_certs - 1);
   }
   if ((X509_get_extension_flags(leaf) & EXFLAG_KUSAGE) != 0 &&
       (X509_get_key_usage(leaf) & KU_DIGITAL_SIGNATURE) == 0) {

@@ -24,11 +24,25 @@ using core::Fail;
 }  // namespace
 
 core::Result<TrustAnchor> TrustAnchor::AwsNitroRoot() {
-  auto anchor = FromPem(core::AsBytes(kAwsNitroRootG1Pem));
-  if (!anchor || !anchor->is_aws_) {
+  auto anchor = FromPinnedPem(core::AsBytes(kAwsNitroRootG1Pem), kAwsNitroRootG1Sha256);
+  if (!anchor) {
+    core::Error error = anchor.error();
+    error.detail = "the shipped AWS root (share/aws_nitro_root_g1.pem): " + error.detail;
+    return Fail(std::move(error));
+  }
+  return anchor;
+}
+
+core::Result<TrustAnchor> TrustAnchor::FromPinnedPem(core::ByteView pem,
+                                                     const core::Sha256Digest& pinned) {
+  auto anchor = FromPem(pem);
+  if (!anchor) {
+    return anchor;
+  }
+  if (anchor->fingerprint_ != pinned) {
     return Fail(ErrorCode::kRootFingerprint,
-                "the shipped AWS root (share/aws_nitro_root_g1.pem) does not have the pinned "
-                "SHA-256 fingerprint " + core::HexEncode(kAwsNitroRootG1Sha256));
+                "root has SHA-256 fingerprint " + core::HexEncode(anchor->fingerprint_) +
+                    ", pinned " + core::HexEncode(pinned));
   }
   return anchor;
 }

@@ -91,9 +91,9 @@ struct DecodeLimits {
 
 // Decodes exactly one CBOR item that spans all of `input` (untrusted).
 // Fails with: kInputTooLarge (input above max_input_bytes), kTruncated (input ends inside
-// an item), kCborMalformed (reserved or invalid encodings, misplaced break, chunk type
-// mismatch), kCborLimitExceeded (depth, item count, entries, or a declared count that
-// cannot fit in the remaining bytes), kCborUnsupported (floats, undefined, other simple
+// an item, or a declared length or count cannot fit in the remaining bytes),
+// kCborMalformed (reserved or invalid encodings, misplaced break, chunk type mismatch),
+// kCborLimitExceeded (depth, item count, entries per container), kCborUnsupported (floats, undefined, other simple
 // values), kCborDuplicateKey (a map repeats a key; Error::index = entry number),
 // kTrailingBytes (bytes after the item).
 [[nodiscard]] Result<Item> Decode(ByteView input, const DecodeLimits& limits = {});

@@ -103,8 +103,8 @@ enum class ExitClass : std::uint8_t {
     "the PCRs match none of the allowed measurement sets")                                        \
   X(kIoRead, 800, "IO_READ", kIo, "a file could not be read")                                     \
   X(kIoWrite, 801, "IO_WRITE", kIo, "a file could not be written")                                \
-  X(kInternal, 900, "INTERNAL", kInternal, "an internal error (a library call failed unexpectedly)") \
-  X(kOutOfMemory, 901, "OUT_OF_MEMORY", kInternal, "memory exhausted")
+  X(kInternal, 900, "INTERNAL", kInternal,                                                       \
+    "an internal error: memory exhausted or a library call failed unexpectedly")
 
 enum class ErrorCode : std::uint16_t {
 #define ENCLAVECTL_X_ENUM(name, value, text, exit_class, meaning) name = value,

@@ -41,6 +41,9 @@ struct CertificateSpec {
   bool key_usage_critical = true;
   bool key_identifiers = true;  // SKI (and AKI when an issuer is given)
   bool p256_key = false;        // a P-256 key instead of P-384 (negative tests)
+  // Further extensions as (NID, OpenSSL config value), e.g.
+  // {NID_name_constraints, "critical,permitted;DNS:example.com"}.
+  std::vector<std::pair<int, std::string>> extra_extensions;
 };
 
 // Issues a certificate for a fresh key (P-384 unless spec.p256_key). With `issuer` null it

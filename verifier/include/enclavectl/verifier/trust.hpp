@@ -21,6 +21,11 @@ class TrustAnchor {
   // kAwsNitroRootG1Sha256. Fails with kRootFingerprint if the shipped file was altered.
   [[nodiscard]] static core::Result<TrustAnchor> AwsNitroRoot();
 
+  // A root from PEM text that must have the SHA-256 fingerprint `pinned` (of its DER).
+  // Fails with kRootFingerprint on any other certificate, or as FromPem.
+  [[nodiscard]] static core::Result<TrustAnchor> FromPinnedPem(core::ByteView pem,
+                                                               const core::Sha256Digest& pinned);
+
   // A root from PEM text (untrusted file content). It must be one self-signed CA
   // certificate. If its fingerprint is the AWS root's, it is treated as the AWS root.
   // Fails with kCertParse, kCertConstraints (not a self-signed CA), kCertKeyType.

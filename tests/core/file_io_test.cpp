@@ -1,0 +1,63 @@
+#include "enclavectl/core/file_io.hpp"
+
+#include <filesystem>
+#include <unistd.h>
+
+#include <fstream>
+
+#include <gtest/gtest.h>
+
+namespace enclavectl::core::io {
+namespace {
+
+class FileIoTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = std::filesystem::temp_directory_path() /
+           ("enclavectl-io-" + std::to_string(::getpid()) + "-" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    std::filesystem::create_directories(dir_);
+  }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
+  std::filesystem::path dir_;
+};
+
+TEST_F(FileIoTest, WriteAtomicThenRead) {
+  const std::string path = (dir_ / "state.json").string();
+  ASSERT_TRUE(WriteFileAtomic(path, AsBytes("first")));
+  ASSERT_TRUE(WriteFileAtomic(path, AsBytes("second")));
+  auto data = ReadFile(path, 100);
+  ASSERT_TRUE(data);
+  EXPECT_EQ(AsChars(*data), "second");
+  // No temporary file is left behind.
+  EXPECT_EQ(std::distance(std::filesystem::directory_iterator(dir_),
+                          std::filesystem::directory_iterator()),
+            1);
+}
+
+TEST_F(FileIoTest, ReadEnforcesTheLimit) {
+  const std::string path = (dir_ / "big").string();
+  ASSERT_TRUE(WriteFileAtomic(path, Bytes(101, 'x')));
+  EXPECT_TRUE(ReadFile(path, 101));
+  EXPECT_EQ(ReadFile(path, 100).error().code, ErrorCode::kInputTooLarge);
+}
+
+TEST_F(FileIoTest, ErrorsNameThePath) {
+  auto missing = ReadFile((dir_ / "missing").string(), 100);
+  ASSERT_FALSE(missing);
+  EXPECT_EQ(missing.error().code, ErrorCode::kIoRead);
+  EXPECT_NE(missing.error().detail.find("missing"), std::string::npos);
+  EXPECT_EQ(ReadFile(dir_.string(), 100).error().code, ErrorCode::kIoRead);
+  auto unwritable = WriteFileAtomic((dir_ / "no" / "such" / "dir" / "f").string(), AsBytes("x"));
+  ASSERT_FALSE(unwritable);
+  EXPECT_EQ(unwritable.error().code, ErrorCode::kIoWrite);
+}
+
+TEST(Clock, FixedClockIsFixed) {
+  FixedClock clock(UnixMillis{1234});
+  EXPECT_EQ(clock.Now().value, 1234);
+  EXPECT_GT(SystemClock().Now().value, 1700000000000);  // after 2023
+}
+
+}  // namespace
+}  // namespace enclavectl::core::io
