@@ -30,17 +30,43 @@ const TrustAnchor& AwsRoot() {
   return root;
 }
 
+core::Result<VerifiedChain> ParseAndVerify(const AttestationDocument& doc, const TrustAnchor& root,
+                                           std::int64_t t, ChainCache* cache = nullptr) {
+  auto certs = ParseChainCertificates(doc, root, cache);
+  if (!certs) {
+    return core::Fail(certs.error());
+  }
+  return VerifyChain(doc, *certs, root, t, cache);
+}
+
 core::Error ChainError(const AttestationDocument& doc, const TrustAnchor& root, std::int64_t t) {
-  auto chain = VerifyChain(doc, root, t, nullptr);
+  auto chain = ParseAndVerify(doc, root, t);
   EXPECT_FALSE(chain) << "chain accepted";
   return chain ? core::Error{} : chain.error();
 }
 
 TEST(GenuineChain, VerifiesAndCountsSignatures) {
-  auto chain = VerifyChain(GenuineDoc(), AwsRoot(), kGenuineTime, nullptr);
+  auto chain = ParseAndVerify(GenuineDoc(), AwsRoot(), kGenuineTime);
   ASSERT_TRUE(chain) << chain.error().detail;
-  EXPECT_EQ(chain->certificates.size(), 5U);
   EXPECT_EQ(chain->signatures_verified, 4);
+  EXPECT_EQ(chain->signatures_cached, 0);
+}
+
+TEST(GenuineChain, ParsedCertificatesAreSharedThroughTheCache) {
+  ChainCache cache;
+  const AttestationDocument doc = GenuineDoc();
+  auto first = ParseChainCertificates(doc, AwsRoot(), &cache);
+  auto second = ParseChainCertificates(doc, AwsRoot(), &cache);
+  ASSERT_TRUE(first && second);
+  ASSERT_EQ(first->size(), 5U);
+  EXPECT_EQ((*first)[0].get(), AwsRoot().Certificate());  // the pinned root's own object
+  for (std::size_t i = 1; i < first->size(); ++i) {
+    EXPECT_EQ((*first)[i].get(), (*second)[i].get()) << i;
+  }
+  auto uncached = ParseChainCertificates(doc, AwsRoot(), nullptr);
+  ASSERT_TRUE(uncached);
+  EXPECT_NE((*uncached)[1].get(), (*first)[1].get());
+  EXPECT_TRUE(VerifyChain(doc, *second, AwsRoot(), kGenuineTime, &cache));
 }
 
 TEST(GenuineChain, RemovedIntermediateIsAMissingIssuer) {

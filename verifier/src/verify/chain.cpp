@@ -202,6 +202,27 @@ void ChainCache::Insert(const core::Sha256Digest& key, std::int64_t not_before,
   }
 }
 
+core::X509Ptr ChainCache::FindCertificate(const core::Sha256Digest& der_sha256) {
+  std::lock_guard lock(mutex_);
+  auto it = certificates_.find(der_sha256);
+  if (it == certificates_.end() || X509_up_ref(it->second.get()) != 1) {
+    return nullptr;
+  }
+  return core::X509Ptr(it->second.get());
+}
+
+void ChainCache::InsertCertificate(const core::Sha256Digest& der_sha256, X509* cert) {
+  std::lock_guard lock(mutex_);
+  if (max_entries_ == 0 || certificates_.count(der_sha256) != 0 || X509_up_ref(cert) != 1) {
+    return;
+  }
+  core::X509Ptr owned(cert);
+  if (certificates_.size() >= max_entries_) {
+    certificates_.erase(certificates_.begin());
+  }
+  certificates_.emplace(der_sha256, std::move(owned));
+}
+
 ChainCache::Stats ChainCache::GetStats() const {
   std::lock_guard lock(mutex_);
   return Stats{hits_.load(), misses_.load(), entries_.size()};
@@ -210,6 +231,7 @@ ChainCache::Stats ChainCache::GetStats() const {
 void ChainCache::Clear() {
   std::lock_guard lock(mutex_);
   entries_.clear();
+  certificates_.clear();
   hits_ = 0;
   misses_ = 0;
 }
@@ -217,11 +239,24 @@ void ChainCache::Clear() {
 // ---------------------------------------------------------------------------------------
 // Chain parsing and description
 
-core::Result<std::vector<core::X509Ptr>> ParseChainCertificates(const AttestationDocument& doc) {
+core::Result<std::vector<core::X509Ptr>> ParseChainCertificates(const AttestationDocument& doc,
+                                                                const TrustAnchor& root,
+                                                                ChainCache* cache) {
   std::vector<core::X509Ptr> out;
   out.reserve(doc.cabundle.size() + 1);
   for (std::size_t position = 0; position <= doc.cabundle.size(); ++position) {
     const Bytes& der = position < doc.cabundle.size() ? doc.cabundle[position] : doc.certificate;
+    if (core::Equal(der, root.Der()) && X509_up_ref(root.Certificate()) == 1) {
+      out.emplace_back(root.Certificate());
+      continue;
+    }
+    const core::Sha256Digest der_sha256 = cache != nullptr ? core::Sha256(der) : core::Sha256Digest{};
+    if (cache != nullptr) {
+      if (core::X509Ptr cached = cache->FindCertificate(der_sha256)) {
+        out.push_back(std::move(cached));
+        continue;
+      }
+    }
     const unsigned char* in = der.data();
     core::X509Ptr cert(d2i_X509(nullptr, &in, static_cast<long>(der.size())));  // NOLINT
     if (!cert || in != der.data() + der.size()) {  // NOLINT
@@ -231,6 +266,9 @@ core::Result<std::vector<core::X509Ptr>> ParseChainCertificates(const Attestatio
                                                   : std::string("the leaf certificate")) +
                       " is not one valid DER certificate",
                   static_cast<int>(position));
+    }
+    if (cache != nullptr) {
+      cache->InsertCertificate(der_sha256, cert.get());
     }
     out.push_back(std::move(cert));
   }
@@ -255,13 +293,14 @@ CertificateInfo DescribeCertificate(X509* cert) {
 // ---------------------------------------------------------------------------------------
 // Chain validation
 
-core::Result<VerifiedChain> VerifyChain(const AttestationDocument& doc, const TrustAnchor& root,
-                                        std::int64_t unix_seconds, ChainCache* cache) {
-  auto certs = ParseChainCertificates(doc);
-  if (!certs) {
-    return Fail(certs.error());
+core::Result<VerifiedChain> VerifyChain(const AttestationDocument& doc,
+                                        const std::vector<core::X509Ptr>& certs,
+                                        const TrustAnchor& root, std::int64_t unix_seconds,
+                                        ChainCache* cache) {
+  const int num_certs = static_cast<int>(certs.size());
+  if (num_certs != static_cast<int>(doc.cabundle.size()) + 1) {
+    return Fail(ErrorCode::kInternal, "certificates do not match the document");
   }
-  const int num_certs = static_cast<int>(certs->size());
   // 3.2.3: the bundle starts with the root, which must be the pinned one.
   if (!core::Equal(doc.cabundle.front(), root.Der())) {
     return Fail(ErrorCode::kChainRootMismatch,
@@ -269,7 +308,7 @@ core::Result<VerifiedChain> VerifyChain(const AttestationDocument& doc, const Tr
   }
   // 3.2.3: every certificate is ECDSA P-384 with SHA-384.
   for (int position = 0; position < num_certs; ++position) {
-    X509* cert = (*certs)[static_cast<std::size_t>(position)].get();
+    X509* cert = certs[static_cast<std::size_t>(position)].get();
     if (core::CurveOf(X509_get0_pubkey(cert)) != core::Curve::kP384 ||
         X509_get_signature_nid(cert) != NID_ecdsa_with_SHA384) {
       return Fail(ErrorCode::kCertKeyType,
@@ -282,11 +321,11 @@ core::Result<VerifiedChain> VerifyChain(const AttestationDocument& doc, const Tr
     throw std::bad_alloc();
   }
   for (int position = 1; position < num_certs - 1; ++position) {
-    if (sk_X509_push(untrusted.get(), (*certs)[static_cast<std::size_t>(position)].get()) <= 0) {
+    if (sk_X509_push(untrusted.get(), certs[static_cast<std::size_t>(position)].get()) <= 0) {
       throw std::bad_alloc();
     }
   }
-  X509* leaf = certs->back().get();
+  X509* leaf = certs.back().get();
   core::X509StoreCtxPtr ctx(X509_STORE_CTX_new());
   if (!ctx || X509_STORE_CTX_init(ctx.get(), root.Store(), leaf, untrusted.get()) != 1) {
     throw std::bad_alloc();
@@ -317,7 +356,7 @@ core::Result<VerifiedChain> VerifyChain(const AttestationDocument& doc, const Tr
   }
   for (int depth = 0; depth < num_certs; ++depth) {
     const int position = num_certs - 1 - depth;
-    if (X509_cmp(sk_X509_value(built, depth), (*certs)[static_cast<std::size_t>(position)].get()) != 0) {
+    if (X509_cmp(sk_X509_value(built, depth), certs[static_cast<std::size_t>(position)].get()) != 0) {
       return Fail(ErrorCode::kChainIssuer,
                   "cabundle is not in root-to-leaf order at position " + std::to_string(position),
                   position);
@@ -334,7 +373,6 @@ core::Result<VerifiedChain> VerifyChain(const AttestationDocument& doc, const Tr
                 num_certs - 1);
   }
   VerifiedChain out;
-  out.certificates = std::move(*certs);
   out.signatures_verified = state.verified;
   out.signatures_cached = state.cached;
   return out;

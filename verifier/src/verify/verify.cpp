@@ -356,19 +356,20 @@ VerificationReport Verify(ByteView cose_bytes, const VerifierConfig& config,
 
   // Chain from the pinned root (3.2.3). The leaf key is usable for the signature check
   // even when the chain fails, so the report can say both.
-  auto certs = ParseChainCertificates(doc);
+  auto certs = ParseChainCertificates(doc, root, config.cache);
   EVP_PKEY* leaf_key = nullptr;
+  core::Result<VerifiedChain> chain = core::Fail(certs ? core::Error{} : certs.error());
   if (certs) {
     for (const core::X509Ptr& cert : *certs) {
       report.chain.push_back(DescribeCertificate(cert.get()));
     }
     leaf_key = X509_get0_pubkey(certs->back().get());
+    chain = VerifyChain(doc, *certs, root, core::UnixMillis{time_ms}.Seconds(), config.cache);
   }
-  auto chain = VerifyChain(doc, root, core::UnixMillis{time_ms}.Seconds(), config.cache);
   const std::string at = " at " + core::FormatRfc3339(core::UnixMillis{time_ms});
   if (chain) {
     builder.Pass("root", "cabundle[0] is the pinned " + root.Describe());
-    builder.Pass("chain", std::to_string(chain->certificates.size()) +
+    builder.Pass("chain", std::to_string(certs->size()) +
                               " certificates valid and correctly signed" + at);
     report.signatures_verified += chain->signatures_verified;
     report.signatures_cached += chain->signatures_cached;

@@ -1,0 +1,243 @@
+// enclavectl verify and errors, run in-process: exit codes, JSON report, text report.
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "enclavectl/cli/cli.hpp"
+#include "enclavectl/core/encoding.hpp"
+#include "test_paths.hpp"
+#include "virtual_nitro.hpp"
+
+namespace enclavectl::cli {
+namespace {
+
+struct Outcome {
+  int exit_code;
+  std::string out;
+  std::string err;
+  nlohmann::json Json() const { return nlohmann::json::parse(out); }
+};
+
+Outcome RunCli(std::vector<std::string> args,
+               core::UnixMillis now = core::UnixMillis{1763726400000}) {  // 2025-11-21
+  args.insert(args.begin(), "enclavectl");
+  std::vector<const char*> argv;
+  for (const std::string& arg : args) {
+    argv.push_back(arg.c_str());
+  }
+  std::ostringstream out;
+  std::ostringstream err;
+  const core::io::FixedClock clock(now);
+  const int code = Run(static_cast<int>(argv.size()), argv.data(), out, err, clock);
+  return {code, out.str(), err.str()};
+}
+
+std::string Genuine(const std::string& name) {
+  return (testing::TestdataDir() / "attestation" / (name + ".cbor")).string();
+}
+
+class VerifyCli : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = std::filesystem::temp_directory_path() /
+           ("enclavectl-cli-" + std::to_string(::getpid()) + "-" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    std::filesystem::create_directories(dir_);
+  }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
+
+  std::string Write(const std::string& name, core::ByteView bytes) {
+    const std::filesystem::path path = dir_ / name;
+    std::ofstream(path, std::ios::binary)
+        .write(reinterpret_cast<const char*>(bytes.data()),  // NOLINT
+               static_cast<std::streamsize>(bytes.size()));
+    return path.string();
+  }
+
+  std::filesystem::path dir_;
+};
+
+TEST_F(VerifyCli, GenuineDocumentAtItsOwnTimeIsAccepted) {
+  const Outcome run = RunCli({"verify", "--doc", Genuine("evervault_2022-10-13_valid"), "--at",
+                              "doc", "--json"});
+  EXPECT_EQ(run.exit_code, 0) << run.out << run.err;
+  const nlohmann::json report = run.Json();
+  EXPECT_EQ(report["mediaType"], "application/vnd.enclavectl.verify+json;version=1");
+  EXPECT_EQ(report["verdict"], "accepted");
+  EXPECT_TRUE(report["error"].is_null());
+  EXPECT_EQ(report["trust"]["root"], "aws-nitro-enclaves-root-g1");
+  EXPECT_EQ(report["verification_time"]["source"], "document");
+  EXPECT_EQ(report["input"]["encoding"], "binary");
+  EXPECT_EQ(report["document"]["module_id"], "i-020b6af9246d90e92-enc0183d09086c24190");
+  EXPECT_EQ(report["document"]["pcrs"]["0"],
+            "f4d48b81a460c9916d1e685119074bf24660afd3e34fae9fca0a0d28d9d5599936332687e6f66fc890ac8cf150142d8b");
+  EXPECT_EQ(report["chain"].size(), 5U);
+  ASSERT_EQ(report["checks"].size(), 11U);
+  for (const auto& check : report["checks"]) {
+    EXPECT_NE(check["status"], "fail") << check.dump();
+    EXPECT_FALSE(check["reason"].get<std::string>().empty());
+  }
+}
+
+TEST_F(VerifyCli, TextReportListsEveryCheck) {
+  const Outcome run = RunCli({"verify", "--doc", Genuine("turnkey_2025-09-16_indef"), "--at", "doc"});
+  EXPECT_EQ(run.exit_code, 0);
+  EXPECT_EQ(run.out.rfind("ACCEPTED", 0), 0U) << run.out;
+  for (const char* check : {"cose", "document", "root", "chain", "signature", "debug_mode", "pcrs",
+                            "key_binding", "app_key_hash", "nonce", "freshness"}) {
+    EXPECT_NE(run.out.find(std::string(" ") + check + " "), std::string::npos) << check;
+  }
+  EXPECT_NE(run.out.find("skipped"), std::string::npos);
+}
+
+TEST_F(VerifyCli, CurrentTimeIsTheDefaultAndGenuineDocumentsHaveExpired) {
+  const Outcome run = RunCli({"verify", "--doc", Genuine("marlin_2024-02-26"), "--json"});
+  EXPECT_EQ(run.exit_code, 1);
+  EXPECT_EQ(run.Json()["verdict"], "rejected");
+  EXPECT_EQ(run.Json()["error"]["code"], "CERT_EXPIRED");
+  EXPECT_EQ(run.Json()["verification_time"]["unix_ms"], 1763726400000);
+}
+
+TEST_F(VerifyCli, TamperedDocumentIsRejected) {
+  core::Bytes doc = testing::ReadBytes(Genuine("sparsity_2023-09-28"));
+  doc.back() ^= 1;
+  const Outcome run = RunCli({"verify", "--doc", Write("tampered.cbor", doc), "--at", "doc", "--json"});
+  EXPECT_EQ(run.exit_code, 1);
+  EXPECT_EQ(run.Json()["error"]["code"], "SIGNATURE_INVALID");
+  const Outcome text = RunCli({"verify", "--doc", Write("tampered2.cbor", doc), "--at", "doc"});
+  EXPECT_EQ(text.exit_code, 1);
+  EXPECT_EQ(text.out.rfind("REJECTED (SIGNATURE_INVALID)", 0), 0U) << text.out;
+}
+
+TEST_F(VerifyCli, MalformedDocumentExitsTwo) {
+  const core::Bytes doc = testing::ReadBytes(Genuine("eternis_2024-07-31"));
+  const Outcome run = RunCli({"verify", "--doc", Write("cut.cbor", core::ByteView(doc).first(500)),
+                              "--at", "doc", "--json"});
+  EXPECT_EQ(run.exit_code, 2);
+  EXPECT_EQ(run.Json()["verdict"], "malformed");
+  EXPECT_EQ(run.Json()["error"]["code"], "TRUNCATED");
+  const Outcome garbage = RunCli({"verify", "--doc", Write("garbage.txt", core::AsBytes("hello!"))});
+  EXPECT_EQ(garbage.exit_code, 2);
+  EXPECT_NE(garbage.err.find("INPUT_ENCODING"), std::string::npos);
+}
+
+TEST_F(VerifyCli, Base64AndHexFilesAreDetected) {
+  const core::Bytes doc = testing::ReadBytes(Genuine("sparsity_2023-09-28"));
+  const Outcome b64 = RunCli({"verify", "--doc", Write("doc.b64", core::AsBytes(core::Base64Encode(doc) + "\n")),
+                              "--at", "doc", "--json"});
+  EXPECT_EQ(b64.exit_code, 0);
+  EXPECT_EQ(b64.Json()["input"]["encoding"], "base64");
+  const Outcome hex = RunCli({"verify", "--doc", Write("doc.hex", core::AsBytes(core::HexEncode(doc))),
+                              "--at", "doc", "--json"});
+  EXPECT_EQ(hex.exit_code, 0);
+  EXPECT_EQ(hex.Json()["input"]["encoding"], "hex");
+}
+
+TEST_F(VerifyCli, ExpectedPcrsFromFlagsAndFiles) {
+  const std::string doc = Genuine("evervault_2022-10-13_valid");
+  const std::string pcr0 =
+      "f4d48b81a460c9916d1e685119074bf24660afd3e34fae9fca0a0d28d9d5599936332687e6f66fc890ac8cf150142d8b";
+  EXPECT_EQ(RunCli({"verify", "--doc", doc, "--at", "doc", "--expect-pcr", "0=" + pcr0}).exit_code, 0);
+  const Outcome wrong = RunCli({"verify", "--doc", doc, "--at", "doc", "--json", "--expect-pcr",
+                                "0=" + std::string(96, 'a')});
+  EXPECT_EQ(wrong.exit_code, 1);
+  EXPECT_EQ(wrong.Json()["error"]["code"], "PCR_MISMATCH");
+  EXPECT_EQ(wrong.Json()["error"]["index"], 0);
+  const std::string sets = Write(
+      "pcrs.json", core::AsBytes(R"([{"PCR0": ")" + std::string(96, 'b') +
+                                 R"("}, {"Measurements": {"HashAlgorithm": "Sha384 { ... }", "PCR0": ")" +
+                                 pcr0 + R"("}}])"));
+  const Outcome matched = RunCli({"verify", "--doc", doc, "--at", "doc", "--json", "--expect-pcrs", sets});
+  EXPECT_EQ(matched.exit_code, 0);
+  EXPECT_EQ(matched.Json()["matched_pcr_set"], 1);
+  const Outcome bad_file = RunCli({"verify", "--doc", doc, "--at", "doc", "--json", "--expect-pcrs",
+                                   Write("bad.json", core::AsBytes("{\"PCR0\": 1}"))});
+  EXPECT_EQ(bad_file.exit_code, 2);
+  EXPECT_EQ(bad_file.Json()["error"]["code"], "POLICY_INVALID");
+  EXPECT_EQ(RunCli({"verify", "--doc", doc, "--expect-pcrs", (dir_ / "none.json").string()}).exit_code, 74);
+}
+
+TEST_F(VerifyCli, DevelopmentRootAndKeyBindingOptions) {
+  const auto& nitro = testing::VirtualNitro::Get();
+  const std::string root = Write("dev-root.pem", core::AsBytes(nitro.Ca().RootPem()));
+  verifier::devca::DocumentSpec spec;
+  spec.nonce = core::Bytes(20, 0xab);
+  const std::string doc = Write("sim.cbor", nitro.Mint(spec));
+  const core::UnixMillis at{testing::kVirtualNow.value + 2000};
+  const Outcome run = RunCli({"verify", "--doc", doc, "--root", root, "--json", "--expect-nonce",
+                              core::HexEncode(core::Bytes(20, 0xab)),
+                              "--max-age", "1m"},
+                             at);
+  EXPECT_EQ(run.exit_code, 0) << run.out;
+  EXPECT_EQ(run.Json()["trust"]["root"], "custom");
+  // Without --root the AWS root refuses the development document.
+  const Outcome aws = RunCli({"verify", "--doc", doc, "--json"}, at);
+  EXPECT_EQ(aws.exit_code, 1);
+  EXPECT_EQ(aws.Json()["error"]["code"], "CHAIN_ROOT_MISMATCH");
+  // The default document does not bind the generator key into PCR16 (PCR16 absent).
+  const Outcome bound = RunCli({"verify", "--doc", doc, "--root", root, "--json", "--expect-key",
+                                "0279be667ef9dcbbac55a06295ce870b07029bfcdb2dce28d959f2815b16f81798"},
+                               at);
+  EXPECT_EQ(bound.exit_code, 1);
+  EXPECT_EQ(bound.Json()["error"]["code"], "PCR_MISSING");
+  EXPECT_EQ(bound.Json()["error"]["index"], 16);
+}
+
+TEST_F(VerifyCli, UsageErrorsExit64) {
+  const std::string doc = Genuine("marlin_2024-02-26");
+  EXPECT_EQ(RunCli({}).exit_code, 64);
+  EXPECT_EQ(RunCli({"verify"}).exit_code, 64);
+  EXPECT_EQ(RunCli({"verify", "--doc", doc, "--bogus"}).exit_code, 64);
+  for (const std::vector<std::string>& args :
+       {std::vector<std::string>{"--at", "yesterday"}, {"--expect-pcr", "0=xyz"},
+        {"--expect-pcr", "40=" + std::string(96, 'a')}, {"--max-age", "soon"},
+        {"--expect-key", "02ab"}, {"--expect-app-key-hash", "abcd"}, {"--expect-nonce", "zz"},
+        {"--at", "doc", "--max-age", "5m"}}) {
+    std::vector<std::string> full = {"verify", "--doc", doc, "--json"};
+    full.insert(full.end(), args.begin(), args.end());
+    const Outcome run = RunCli(full);
+    EXPECT_EQ(run.exit_code, 64) << args[0];
+    EXPECT_EQ(run.Json()["error"]["code"], "INVALID_ARGUMENT") << args[0];
+  }
+  EXPECT_EQ(RunCli({"verify", "--doc", doc, "--expect-app-key", "02", "--expect-app-key-hash", "00"}).exit_code,
+            64);
+}
+
+TEST_F(VerifyCli, IoErrorsExit74) {
+  const Outcome missing = RunCli({"verify", "--doc", (dir_ / "missing.cbor").string(), "--json"});
+  EXPECT_EQ(missing.exit_code, 74);
+  EXPECT_EQ(missing.Json()["error"]["code"], "IO_READ");
+  EXPECT_EQ(RunCli({"verify", "--doc", Genuine("marlin_2024-02-26"), "--root",
+                    (dir_ / "missing.pem").string()})
+                .exit_code,
+            74);
+  const Outcome bad_root = RunCli({"verify", "--doc", Genuine("marlin_2024-02-26"), "--root",
+                                   Write("root.pem", core::AsBytes("not a pem"))});
+  EXPECT_EQ(bad_root.exit_code, 2);
+  EXPECT_NE(bad_root.err.find("CERT_PARSE"), std::string::npos);
+}
+
+TEST(Cli, VersionHelpAndErrors) {
+  const Outcome version = RunCli({"--version"});
+  EXPECT_EQ(version.exit_code, 0);
+  EXPECT_NE(version.out.find("enclavectl "), std::string::npos);
+  const Outcome help = RunCli({"verify", "--help"});
+  EXPECT_EQ(help.exit_code, 0);
+  EXPECT_NE(help.out.find("Examples"), std::string::npos);
+  EXPECT_NE(help.out.find("Exit codes"), std::string::npos);
+  const Outcome errors = RunCli({"errors", "--json"});
+  EXPECT_EQ(errors.exit_code, 0);
+  EXPECT_GE(errors.Json().size(), 40U);
+  const Outcome one = RunCli({"errors", "301"});
+  EXPECT_EQ(one.exit_code, 0);
+  EXPECT_NE(one.out.find("CERT_EXPIRED"), std::string::npos);
+  EXPECT_EQ(RunCli({"errors", "NO_SUCH_CODE"}).exit_code, 64);
+}
+
+}  // namespace
+}  // namespace enclavectl::cli
