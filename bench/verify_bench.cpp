@@ -3,10 +3,10 @@
 // Cold: no cache, so every document costs its four chain signatures plus the COSE one.
 // Warm: the cache holds the chain of earlier documents from the same enclave, so only the
 // COSE signature is computed. The counters sigs/doc show how many P-384 verifications ran.
+#include <benchmark/benchmark.h>
+
 #include <fstream>
 #include <iterator>
-
-#include <benchmark/benchmark.h>
 
 #include "enclavectl/core/ecdsa.hpp"
 #include "enclavectl/core/file_io.hpp"
@@ -21,7 +21,8 @@ constexpr std::int64_t kGenuineTime = 1665651482;  // evervault_2022-10-13_valid
 
 core::Bytes GenuineDocument() {
   auto bytes = core::io::ReadFile(
-      std::string(ENCLAVECTL_TESTDATA_DIR) + "/attestation/evervault_2022-10-13_valid.cbor", 1 << 20);
+      std::string(ENCLAVECTL_TESTDATA_DIR) + "/attestation/evervault_2022-10-13_valid.cbor",
+      1 << 20);
   if (!bytes) {
     std::abort();
   }

@@ -33,7 +33,9 @@ void RegisterErrors(CLI::App& app, Context& ctx) {
       "errors", "List the stable error codes (or explain one) with their exit codes.");
   cmd->add_option("code", *name, "An error name (CERT_EXPIRED) or number (301) to explain");
   cmd->add_flag("--json", *json, "Print a JSON array");
-  cmd->footer("Examples:\n  enclavectl errors\n  enclavectl errors CERT_EXPIRED\n  enclavectl errors --json");
+  cmd->footer(
+      "Examples:\n  enclavectl errors\n  enclavectl errors CERT_EXPIRED\n  enclavectl errors "
+      "--json");
   cmd->callback([&ctx, json, name] {
     nlohmann::json rows = nlohmann::json::array();
     bool found = name->empty();

@@ -81,7 +81,8 @@ core::Result<v::VerificationPolicy> BuildPolicy(const VerifyOptions& options,
   }
   if (!options.expect_key_hex.empty()) {
     auto raw = HexFlag("--expect-key", options.expect_key_hex);
-    auto key = raw ? v::CompressSecp256k1PublicKey(*raw) : core::Result<core::Bytes>(core::Fail(raw.error()));
+    auto key = raw ? v::CompressSecp256k1PublicKey(*raw)
+                   : core::Result<core::Bytes>(core::Fail(raw.error()));
     if (!key) {
       return core::Fail(ErrorCode::kInvalidArgument, "--expect-key: " + key.error().detail);
     }
@@ -89,7 +90,8 @@ core::Result<v::VerificationPolicy> BuildPolicy(const VerifyOptions& options,
   }
   if (!options.expect_app_key_hex.empty()) {
     auto raw = HexFlag("--expect-app-key", options.expect_app_key_hex);
-    auto key = raw ? v::CompressSecp256k1PublicKey(*raw) : core::Result<core::Bytes>(core::Fail(raw.error()));
+    auto key = raw ? v::CompressSecp256k1PublicKey(*raw)
+                   : core::Result<core::Bytes>(core::Fail(raw.error()));
     if (!key) {
       return core::Fail(ErrorCode::kInvalidArgument, "--expect-app-key: " + key.error().detail);
     }
@@ -153,13 +155,15 @@ void RenderText(std::ostream& out, const std::string& path, const v::DocumentInp
   }
   out << headline << "  " << path << "\n";
   out << "  input        " << report.input_size << " bytes of "
-      << (input.encoding == v::InputEncoding::kBinary ? "binary CBOR"
-                                                      : std::string(v::InputEncodingName(input.encoding)) + " text")
+      << (input.encoding == v::InputEncoding::kBinary
+              ? "binary CBOR"
+              : std::string(v::InputEncodingName(input.encoding)) + " text")
       << ", sha256 " << Abbrev(report.input_sha256) << "\n";
   if (report.document) {
     out << "  module_id    " << report.document->module_id << "\n";
     out << "  timestamp    "
-        << core::FormatRfc3339(core::UnixMillis{static_cast<std::int64_t>(report.document->timestamp_ms)})
+        << core::FormatRfc3339(
+               core::UnixMillis{static_cast<std::int64_t>(report.document->timestamp_ms)})
         << "\n";
   }
   out << "  verified at  " << core::FormatRfc3339(report.verification_time)

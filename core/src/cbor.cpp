@@ -1,10 +1,10 @@
 #include "enclavectl/core/cbor.hpp"
 
+#include <cbor.h>
+
 #include <new>
 #include <string>
 #include <utility>
-
-#include <cbor.h>
 
 #include "enclavectl/core/handles.hpp"
 
@@ -191,9 +191,8 @@ class TreeBuilder {
     std::size_t entries = count;
     if (!indefinite) {
       if (count > limits_.max_container_entries) {
-        SetError(ErrorCode::kCborLimitExceeded,
-                 "container declares " + std::to_string(count) + " entries at offset " +
-                     std::to_string(pos_));
+        SetError(ErrorCode::kCborLimitExceeded, "container declares " + std::to_string(count) +
+                                                    " entries at offset " + std::to_string(pos_));
         return;
       }
       entries = type == Type::kMap ? 2 * count : count;
@@ -202,10 +201,9 @@ class TreeBuilder {
       // reserving anything.
       const std::size_t remaining = input_.size() - pos_ - 1;
       if (entries > remaining) {
-        SetError(ErrorCode::kTruncated,
-                 "container declares " + std::to_string(count) + " entries but only " +
-                     std::to_string(remaining) + " bytes remain at offset " +
-                     std::to_string(pos_));
+        SetError(ErrorCode::kTruncated, "container declares " + std::to_string(count) +
+                                            " entries but only " + std::to_string(remaining) +
+                                            " bytes remain at offset " + std::to_string(pos_));
         return;
       }
       item.children.reserve(entries);
@@ -233,7 +231,8 @@ class TreeBuilder {
       return;
     }
     if (stack_.back().item.type == Type::kMap && stack_.back().item.children.size() % 2 != 0) {
-      SetError(ErrorCode::kCborMalformed, "map key without value at offset " + std::to_string(pos_));
+      SetError(ErrorCode::kCborMalformed,
+               "map key without value at offset " + std::to_string(pos_));
       return;
     }
     Close();
@@ -274,9 +273,9 @@ class TreeBuilder {
       return;
     }
     if (stack_.size() + 1 > limits_.max_depth) {
-      SetError(ErrorCode::kCborLimitExceeded,
-               "nesting deeper than " + std::to_string(limits_.max_depth) + " at offset " +
-                   std::to_string(pos_));
+      SetError(ErrorCode::kCborLimitExceeded, "nesting deeper than " +
+                                                  std::to_string(limits_.max_depth) +
+                                                  " at offset " + std::to_string(pos_));
       return;
     }
     if (!indefinite && entries == 0) {
@@ -424,8 +423,8 @@ Result<Item> Decode(ByteView input, const DecodeLimits& limits) {
       ++pos;
       continue;
     }
-    const cbor_decoder_result res =
-        cbor_stream_decode(input.data() + pos, input.size() - pos, &kCallbacks, &builder);  // NOLINT
+    const cbor_decoder_result res = cbor_stream_decode(input.data() + pos, input.size() - pos,
+                                                       &kCallbacks, &builder);  // NOLINT
     if (res.status == CBOR_DECODER_NEDATA) {
       return Fail(ErrorCode::kTruncated,
                   "CBOR input ends inside the item at offset " + std::to_string(pos));
@@ -440,8 +439,8 @@ Result<Item> Decode(ByteView input, const DecodeLimits& limits) {
     pos += res.read;
   }
   if (!builder.Done()) {
-    return Fail(ErrorCode::kTruncated, input.empty() ? "empty CBOR input"
-                                                     : "CBOR input ends inside a container");
+    return Fail(ErrorCode::kTruncated,
+                input.empty() ? "empty CBOR input" : "CBOR input ends inside a container");
   }
   if (pos != input.size()) {
     return Fail(ErrorCode::kTrailingBytes, std::to_string(input.size() - pos) +
@@ -501,7 +500,8 @@ CborItemPtr Build(const Item& item) {
                                            item.bytes.size()));
     case Type::kText:
       return Checked(cbor_build_stringn(
-          reinterpret_cast<const char*>(item.bytes.empty() ? &kEmpty : item.bytes.data()),  // NOLINT
+          reinterpret_cast<const char*>(item.bytes.empty() ? &kEmpty
+                                                           : item.bytes.data()),  // NOLINT
           item.bytes.size()));
     case Type::kArray: {
       CborItemPtr array = Checked(item.indefinite ? cbor_new_indefinite_array()

@@ -84,10 +84,9 @@ Result<Sign1> Decode(ByteView input, const cbor::DecodeLimits& limits) {
 }
 
 Bytes SigStructure(ByteView protected_header, ByteView external_aad, ByteView payload) {
-  return cbor::Encode(cbor::Item::Array({cbor::Item::TextString("Signature1"),
-                                         cbor::Item::ByteString(protected_header),
-                                         cbor::Item::ByteString(external_aad),
-                                         cbor::Item::ByteString(payload)}));
+  return cbor::Encode(cbor::Item::Array(
+      {cbor::Item::TextString("Signature1"), cbor::Item::ByteString(protected_header),
+       cbor::Item::ByteString(external_aad), cbor::Item::ByteString(payload)}));
 }
 
 Bytes Encode(const Sign1& sign1) {

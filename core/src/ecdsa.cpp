@@ -1,11 +1,11 @@
 #include "enclavectl/core/ecdsa.hpp"
 
+#include <openssl/core_names.h>
+#include <openssl/ecdsa.h>
+
 #include <cstring>
 #include <new>
 #include <string>
-
-#include <openssl/core_names.h>
-#include <openssl/ecdsa.h>
 
 namespace enclavectl::core {
 namespace {
@@ -40,9 +40,9 @@ std::optional<Curve> CurveOf(const EVP_PKEY* key) noexcept {
 Result<Bytes> RawSignatureToDer(ByteView raw, Curve curve) {
   const std::size_t n = CoordinateSize(curve);
   if (raw.size() != 2 * n) {
-    return Fail(ErrorCode::kCoseSignatureLength,
-                "signature is " + std::to_string(raw.size()) + " bytes, expected " +
-                    std::to_string(2 * n) + " (raw r||s)");
+    return Fail(ErrorCode::kCoseSignatureLength, "signature is " + std::to_string(raw.size()) +
+                                                     " bytes, expected " + std::to_string(2 * n) +
+                                                     " (raw r||s)");
   }
   BignumPtr r(BN_bin2bn(raw.data(), static_cast<int>(n), nullptr));
   BignumPtr s(BN_bin2bn(raw.data() + n, static_cast<int>(n), nullptr));  // NOLINT
@@ -68,7 +68,7 @@ Result<Bytes> RawSignatureToDer(ByteView raw, Curve curve) {
 Result<Bytes> DerSignatureToRaw(ByteView der, Curve curve) {
   const unsigned char* in = der.data();
   EcdsaSigPtr sig(d2i_ECDSA_SIG(nullptr, &in, static_cast<long>(der.size())));  // NOLINT
-  if (!sig || in != der.data() + der.size()) {  // NOLINT
+  if (!sig || in != der.data() + der.size()) {                                  // NOLINT
     return Fail(ErrorCode::kInputEncoding, DrainOpensslErrors("invalid DER ECDSA signature"));
   }
   const std::size_t n = CoordinateSize(curve);
@@ -83,8 +83,8 @@ Result<Bytes> DerSignatureToRaw(ByteView der, Curve curve) {
 }
 
 Result<EvpPkeyPtr> GenerateEcKey(Curve curve) {
-  EvpPkeyPtr key(EVP_PKEY_Q_keygen(nullptr, nullptr, "EC",
-                                   curve == Curve::kP256 ? "P-256" : "P-384"));
+  EvpPkeyPtr key(
+      EVP_PKEY_Q_keygen(nullptr, nullptr, "EC", curve == Curve::kP256 ? "P-256" : "P-384"));
   if (!key) {
     return Fail(ErrorCode::kInternal, DrainOpensslErrors("EC key generation failed"));
   }
@@ -123,8 +123,7 @@ Status EcdsaVerifyRaw(EVP_PKEY* key, ByteView message, ByteView raw_signature) {
   if (!ctx || EVP_DigestVerifyInit(ctx.get(), nullptr, DigestFor(*curve), nullptr, key) != 1) {
     return Fail(ErrorCode::kInternal, DrainOpensslErrors("ECDSA verification setup failed"));
   }
-  if (EVP_DigestVerify(ctx.get(), der->data(), der->size(), message.data(), message.size()) !=
-      1) {
+  if (EVP_DigestVerify(ctx.get(), der->data(), der->size(), message.data(), message.size()) != 1) {
     DrainOpensslErrors("");  // the reason is always "bad signature"; keep the queue clean
     return Fail(ErrorCode::kSignatureInvalid, "the ECDSA signature does not verify");
   }

@@ -1,11 +1,11 @@
 #include "enclavectl/core/encoding.hpp"
 
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+
 #include <cctype>
 #include <limits>
 #include <new>
-
-#include <openssl/crypto.h>
-#include <openssl/evp.h>
 
 #include "enclavectl/core/handles.hpp"
 
@@ -21,8 +21,8 @@ bool IsHexDigit(char c) noexcept {
 }
 
 bool IsBase64Char(char c) noexcept {
-  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-         c == '+' || c == '/';
+  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '+' ||
+         c == '/';
 }
 
 }  // namespace
@@ -43,8 +43,8 @@ std::string HexEncode(ByteView bytes) {
   }
   std::string out(2 * bytes.size() + 1, '\0');
   std::size_t written = 0;
-  if (OPENSSL_buf2hexstr_ex(out.data(), out.size(), &written, bytes.data(), bytes.size(),
-                            '\0') != 1) {
+  if (OPENSSL_buf2hexstr_ex(out.data(), out.size(), &written, bytes.data(), bytes.size(), '\0') !=
+      1) {
     // Only possible when the buffer is too small, which the size above rules out.
     throw std::bad_alloc();
   }
@@ -61,8 +61,7 @@ Result<Bytes> HexDecode(std::string_view text) {
   }
   for (std::size_t i = 0; i < text.size(); ++i) {
     if (!IsHexDigit(text[i])) {
-      return Fail(ErrorCode::kInputEncoding,
-                  "invalid hex digit at position " + std::to_string(i));
+      return Fail(ErrorCode::kInputEncoding, "invalid hex digit at position " + std::to_string(i));
     }
   }
   if (text.empty()) {

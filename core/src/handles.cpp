@@ -1,16 +1,17 @@
 #include "enclavectl/core/handles.hpp"
 
-#include <array>
-#include <string>
-
 #include <openssl/crypto.h>
 #include <openssl/err.h>
 #include <openssl/rand.h>
 
+#include <array>
+#include <string>
+
 namespace enclavectl::core {
 
 Secp256k1ContextPtr MakeSecp256k1Context() {
-  Secp256k1ContextPtr ctx(secp256k1_context_create(SECP256K1_CONTEXT_SIGN | SECP256K1_CONTEXT_VERIFY));
+  Secp256k1ContextPtr ctx(
+      secp256k1_context_create(SECP256K1_CONTEXT_SIGN | SECP256K1_CONTEXT_VERIFY));
   if (!ctx) {
     return nullptr;
   }

@@ -7,8 +7,8 @@ namespace {
 
 tl::unexpected<Error> Short(std::size_t offset, std::size_t wanted, std::size_t remaining) {
   return Fail(ErrorCode::kTruncated, "need " + std::to_string(wanted) + " bytes at offset " +
-                                         std::to_string(offset) + ", " +
-                                         std::to_string(remaining) + " remain");
+                                         std::to_string(offset) + ", " + std::to_string(remaining) +
+                                         " remain");
 }
 
 template <typename T>
@@ -50,9 +50,9 @@ Status Reader::Skip(std::size_t len) {
 
 Status Reader::ExpectEnd() const {
   if (!AtEnd()) {
-    return Fail(ErrorCode::kTrailingBytes,
-                std::to_string(Remaining()) + " unexpected bytes at offset " +
-                    std::to_string(offset_));
+    return Fail(
+        ErrorCode::kTrailingBytes,
+        std::to_string(Remaining()) + " unexpected bytes at offset " + std::to_string(offset_));
   }
   return Ok();
 }

@@ -1,8 +1,8 @@
 #include "enclavectl/core/secret.hpp"
 
-#include <utility>
-
 #include <openssl/crypto.h>
+
+#include <utility>
 
 namespace enclavectl::core {
 

@@ -160,13 +160,15 @@ std::string FormatRfc3339(UnixMillis time) {
   if (millis != 0) {
     n = std::snprintf(buf.data(), buf.size(), "%04lld-%02u-%02uT%02lld:%02lld:%02lld.%03lldZ",
                       static_cast<long long>(civil.year), civil.month, civil.day,  // NOLINT
-                      static_cast<long long>(rem / 3600), static_cast<long long>(rem / 60 % 60),  // NOLINT
+                      static_cast<long long>(rem / 3600),
+                      static_cast<long long>(rem / 60 % 60),                              // NOLINT
                       static_cast<long long>(rem % 60), static_cast<long long>(millis));  // NOLINT
   } else {
     n = std::snprintf(buf.data(), buf.size(), "%04lld-%02u-%02uT%02lld:%02lld:%02lldZ",
                       static_cast<long long>(civil.year), civil.month, civil.day,  // NOLINT
-                      static_cast<long long>(rem / 3600), static_cast<long long>(rem / 60 % 60),  // NOLINT
-                      static_cast<long long>(rem % 60));  // NOLINT
+                      static_cast<long long>(rem / 3600),
+                      static_cast<long long>(rem / 60 % 60),  // NOLINT
+                      static_cast<long long>(rem % 60));      // NOLINT
   }
   return std::string(buf.data(), n > 0 ? static_cast<std::size_t>(n) : 0);
 }

@@ -1,11 +1,11 @@
 // enclavectl verify and errors, run in-process: exit codes, JSON report, text report.
+#include <gtest/gtest.h>
 #include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 
-#include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
 #include "enclavectl/cli/cli.hpp"
@@ -63,8 +63,8 @@ class VerifyCli : public ::testing::Test {
 };
 
 TEST_F(VerifyCli, GenuineDocumentAtItsOwnTimeIsAccepted) {
-  const Outcome run = RunCli({"verify", "--doc", Genuine("evervault_2022-10-13_valid"), "--at",
-                              "doc", "--json"});
+  const Outcome run =
+      RunCli({"verify", "--doc", Genuine("evervault_2022-10-13_valid"), "--at", "doc", "--json"});
   EXPECT_EQ(run.exit_code, 0) << run.out << run.err;
   const nlohmann::json report = run.Json();
   EXPECT_EQ(report["mediaType"], "application/vnd.enclavectl.verify+json;version=1");
@@ -75,7 +75,8 @@ TEST_F(VerifyCli, GenuineDocumentAtItsOwnTimeIsAccepted) {
   EXPECT_EQ(report["input"]["encoding"], "binary");
   EXPECT_EQ(report["document"]["module_id"], "i-020b6af9246d90e92-enc0183d09086c24190");
   EXPECT_EQ(report["document"]["pcrs"]["0"],
-            "f4d48b81a460c9916d1e685119074bf24660afd3e34fae9fca0a0d28d9d5599936332687e6f66fc890ac8cf150142d8b");
+            "f4d48b81a460c9916d1e685119074bf24660afd3e34fae9fca0a0d28d9d5599936332687e6f66fc890ac8c"
+            "f150142d8b");
   EXPECT_EQ(report["chain"].size(), 5U);
   ASSERT_EQ(report["checks"].size(), 11U);
   for (const auto& check : report["checks"]) {
@@ -85,7 +86,8 @@ TEST_F(VerifyCli, GenuineDocumentAtItsOwnTimeIsAccepted) {
 }
 
 TEST_F(VerifyCli, TextReportListsEveryCheck) {
-  const Outcome run = RunCli({"verify", "--doc", Genuine("turnkey_2025-09-16_indef"), "--at", "doc"});
+  const Outcome run =
+      RunCli({"verify", "--doc", Genuine("turnkey_2025-09-16_indef"), "--at", "doc"});
   EXPECT_EQ(run.exit_code, 0);
   EXPECT_EQ(run.out.rfind("ACCEPTED", 0), 0U) << run.out;
   for (const char* check : {"cose", "document", "root", "chain", "signature", "debug_mode", "pcrs",
@@ -106,7 +108,8 @@ TEST_F(VerifyCli, CurrentTimeIsTheDefaultAndGenuineDocumentsHaveExpired) {
 TEST_F(VerifyCli, TamperedDocumentIsRejected) {
   core::Bytes doc = testing::ReadBytes(Genuine("sparsity_2023-09-28"));
   doc.back() ^= 1;
-  const Outcome run = RunCli({"verify", "--doc", Write("tampered.cbor", doc), "--at", "doc", "--json"});
+  const Outcome run =
+      RunCli({"verify", "--doc", Write("tampered.cbor", doc), "--at", "doc", "--json"});
   EXPECT_EQ(run.exit_code, 1);
   EXPECT_EQ(run.Json()["error"]["code"], "SIGNATURE_INVALID");
   const Outcome text = RunCli({"verify", "--doc", Write("tampered2.cbor", doc), "--at", "doc"});
@@ -121,19 +124,22 @@ TEST_F(VerifyCli, MalformedDocumentExitsTwo) {
   EXPECT_EQ(run.exit_code, 2);
   EXPECT_EQ(run.Json()["verdict"], "malformed");
   EXPECT_EQ(run.Json()["error"]["code"], "TRUNCATED");
-  const Outcome garbage = RunCli({"verify", "--doc", Write("garbage.txt", core::AsBytes("hello!"))});
+  const Outcome garbage =
+      RunCli({"verify", "--doc", Write("garbage.txt", core::AsBytes("hello!"))});
   EXPECT_EQ(garbage.exit_code, 2);
   EXPECT_NE(garbage.err.find("INPUT_ENCODING"), std::string::npos);
 }
 
 TEST_F(VerifyCli, Base64AndHexFilesAreDetected) {
   const core::Bytes doc = testing::ReadBytes(Genuine("sparsity_2023-09-28"));
-  const Outcome b64 = RunCli({"verify", "--doc", Write("doc.b64", core::AsBytes(core::Base64Encode(doc) + "\n")),
-                              "--at", "doc", "--json"});
+  const Outcome b64 =
+      RunCli({"verify", "--doc", Write("doc.b64", core::AsBytes(core::Base64Encode(doc) + "\n")),
+              "--at", "doc", "--json"});
   EXPECT_EQ(b64.exit_code, 0);
   EXPECT_EQ(b64.Json()["input"]["encoding"], "base64");
-  const Outcome hex = RunCli({"verify", "--doc", Write("doc.hex", core::AsBytes(core::HexEncode(doc))),
-                              "--at", "doc", "--json"});
+  const Outcome hex =
+      RunCli({"verify", "--doc", Write("doc.hex", core::AsBytes(core::HexEncode(doc))), "--at",
+              "doc", "--json"});
   EXPECT_EQ(hex.exit_code, 0);
   EXPECT_EQ(hex.Json()["input"]["encoding"], "hex");
 }
@@ -141,25 +147,31 @@ TEST_F(VerifyCli, Base64AndHexFilesAreDetected) {
 TEST_F(VerifyCli, ExpectedPcrsFromFlagsAndFiles) {
   const std::string doc = Genuine("evervault_2022-10-13_valid");
   const std::string pcr0 =
-      "f4d48b81a460c9916d1e685119074bf24660afd3e34fae9fca0a0d28d9d5599936332687e6f66fc890ac8cf150142d8b";
-  EXPECT_EQ(RunCli({"verify", "--doc", doc, "--at", "doc", "--expect-pcr", "0=" + pcr0}).exit_code, 0);
+      "f4d48b81a460c9916d1e685119074bf24660afd3e34fae9fca0a0d28d9d5599936332687e6f66fc890ac8cf15014"
+      "2d8b";
+  EXPECT_EQ(RunCli({"verify", "--doc", doc, "--at", "doc", "--expect-pcr", "0=" + pcr0}).exit_code,
+            0);
   const Outcome wrong = RunCli({"verify", "--doc", doc, "--at", "doc", "--json", "--expect-pcr",
                                 "0=" + std::string(96, 'a')});
   EXPECT_EQ(wrong.exit_code, 1);
   EXPECT_EQ(wrong.Json()["error"]["code"], "PCR_MISMATCH");
   EXPECT_EQ(wrong.Json()["error"]["index"], 0);
-  const std::string sets = Write(
-      "pcrs.json", core::AsBytes(R"([{"PCR0": ")" + std::string(96, 'b') +
-                                 R"("}, {"Measurements": {"HashAlgorithm": "Sha384 { ... }", "PCR0": ")" +
-                                 pcr0 + R"("}}])"));
-  const Outcome matched = RunCli({"verify", "--doc", doc, "--at", "doc", "--json", "--expect-pcrs", sets});
+  const std::string sets =
+      Write("pcrs.json",
+            core::AsBytes(R"([{"PCR0": ")" + std::string(96, 'b') +
+                          R"("}, {"Measurements": {"HashAlgorithm": "Sha384 { ... }", "PCR0": ")" +
+                          pcr0 + R"("}}])"));
+  const Outcome matched =
+      RunCli({"verify", "--doc", doc, "--at", "doc", "--json", "--expect-pcrs", sets});
   EXPECT_EQ(matched.exit_code, 0);
   EXPECT_EQ(matched.Json()["matched_pcr_set"], 1);
   const Outcome bad_file = RunCli({"verify", "--doc", doc, "--at", "doc", "--json", "--expect-pcrs",
                                    Write("bad.json", core::AsBytes("{\"PCR0\": 1}"))});
   EXPECT_EQ(bad_file.exit_code, 2);
   EXPECT_EQ(bad_file.Json()["error"]["code"], "POLICY_INVALID");
-  EXPECT_EQ(RunCli({"verify", "--doc", doc, "--expect-pcrs", (dir_ / "none.json").string()}).exit_code, 74);
+  EXPECT_EQ(
+      RunCli({"verify", "--doc", doc, "--expect-pcrs", (dir_ / "none.json").string()}).exit_code,
+      74);
 }
 
 TEST_F(VerifyCli, DevelopmentRootAndKeyBindingOptions) {
@@ -170,8 +182,7 @@ TEST_F(VerifyCli, DevelopmentRootAndKeyBindingOptions) {
   const std::string doc = Write("sim.cbor", nitro.Mint(spec));
   const core::UnixMillis at{testing::kVirtualNow.value + 2000};
   const Outcome run = RunCli({"verify", "--doc", doc, "--root", root, "--json", "--expect-nonce",
-                              core::HexEncode(core::Bytes(20, 0xab)),
-                              "--max-age", "1m"},
+                              core::HexEncode(core::Bytes(20, 0xab)), "--max-age", "1m"},
                              at);
   EXPECT_EQ(run.exit_code, 0) << run.out;
   EXPECT_EQ(run.Json()["trust"]["root"], "custom");
@@ -180,9 +191,10 @@ TEST_F(VerifyCli, DevelopmentRootAndKeyBindingOptions) {
   EXPECT_EQ(aws.exit_code, 1);
   EXPECT_EQ(aws.Json()["error"]["code"], "CHAIN_ROOT_MISMATCH");
   // The default document does not bind the generator key into PCR16 (PCR16 absent).
-  const Outcome bound = RunCli({"verify", "--doc", doc, "--root", root, "--json", "--expect-key",
-                                "0279be667ef9dcbbac55a06295ce870b07029bfcdb2dce28d959f2815b16f81798"},
-                               at);
+  const Outcome bound =
+      RunCli({"verify", "--doc", doc, "--root", root, "--json", "--expect-key",
+              "0279be667ef9dcbbac55a06295ce870b07029bfcdb2dce28d959f2815b16f81798"},
+             at);
   EXPECT_EQ(bound.exit_code, 1);
   EXPECT_EQ(bound.Json()["error"]["code"], "PCR_MISSING");
   EXPECT_EQ(bound.Json()["error"]["index"], 16);
@@ -193,19 +205,24 @@ TEST_F(VerifyCli, UsageErrorsExit64) {
   EXPECT_EQ(RunCli({}).exit_code, 64);
   EXPECT_EQ(RunCli({"verify"}).exit_code, 64);
   EXPECT_EQ(RunCli({"verify", "--doc", doc, "--bogus"}).exit_code, 64);
-  for (const std::vector<std::string>& args :
-       {std::vector<std::string>{"--at", "yesterday"}, {"--expect-pcr", "0=xyz"},
-        {"--expect-pcr", "40=" + std::string(96, 'a')}, {"--max-age", "soon"},
-        {"--expect-key", "02ab"}, {"--expect-app-key-hash", "abcd"}, {"--expect-nonce", "zz"},
-        {"--at", "doc", "--max-age", "5m"}}) {
+  for (const std::vector<std::string>& args : {std::vector<std::string>{"--at", "yesterday"},
+                                               {"--expect-pcr", "0=xyz"},
+                                               {"--expect-pcr", "40=" + std::string(96, 'a')},
+                                               {"--max-age", "soon"},
+                                               {"--expect-key", "02ab"},
+                                               {"--expect-app-key-hash", "abcd"},
+                                               {"--expect-nonce", "zz"},
+                                               {"--at", "doc", "--max-age", "5m"}}) {
     std::vector<std::string> full = {"verify", "--doc", doc, "--json"};
     full.insert(full.end(), args.begin(), args.end());
     const Outcome run = RunCli(full);
     EXPECT_EQ(run.exit_code, 64) << args[0];
     EXPECT_EQ(run.Json()["error"]["code"], "INVALID_ARGUMENT") << args[0];
   }
-  EXPECT_EQ(RunCli({"verify", "--doc", doc, "--expect-app-key", "02", "--expect-app-key-hash", "00"}).exit_code,
-            64);
+  EXPECT_EQ(
+      RunCli({"verify", "--doc", doc, "--expect-app-key", "02", "--expect-app-key-hash", "00"})
+          .exit_code,
+      64);
 }
 
 TEST_F(VerifyCli, IoErrorsExit74) {

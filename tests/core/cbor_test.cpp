@@ -1,9 +1,9 @@
 #include "enclavectl/core/cbor.hpp"
 
+#include <gtest/gtest.h>
+
 #include <algorithm>
 #include <string>
-
-#include <gtest/gtest.h>
 
 #include "enclavectl/core/encoding.hpp"
 
@@ -18,15 +18,46 @@ Result<Item> DecodeHex(std::string_view hex, const DecodeLimits& limits = {}) {
 
 // RFC 8949 Appendix A: items in preferred serialization decode and re-encode unchanged.
 TEST(Cbor, Rfc8949AppendixARoundTrips) {
-  for (const char* hex :
-       {"00", "01", "0a", "17", "1818", "1819", "1864", "1903e8", "1a000f4240",
-        "1b000000e8d4a51000", "1bffffffffffffffff", "20", "29", "3863", "3903e7",
-        "3bffffffffffffffff", "40", "4401020304", "60", "6161", "6449455446", "62225c",
-        "63e6b0b4", "80", "83010203", "8301820203820405",
-        "98190102030405060708090a0b0c0d0e0f101112131415161718181819", "a0", "a201020304",
-        "a26161016162820203", "826161a161626163",
-        "c074323031332d30332d32315432303a30343a30305a", "d82076687474703a2f2f7777772e6578616d706c652e636f6d",
-        "f4", "f5", "f6", "d28101", "d4a0", "c6a0", "d818a0"}) {
+  for (const char* hex : {"00",
+                          "01",
+                          "0a",
+                          "17",
+                          "1818",
+                          "1819",
+                          "1864",
+                          "1903e8",
+                          "1a000f4240",
+                          "1b000000e8d4a51000",
+                          "1bffffffffffffffff",
+                          "20",
+                          "29",
+                          "3863",
+                          "3903e7",
+                          "3bffffffffffffffff",
+                          "40",
+                          "4401020304",
+                          "60",
+                          "6161",
+                          "6449455446",
+                          "62225c",
+                          "63e6b0b4",
+                          "80",
+                          "83010203",
+                          "8301820203820405",
+                          "98190102030405060708090a0b0c0d0e0f101112131415161718181819",
+                          "a0",
+                          "a201020304",
+                          "a26161016162820203",
+                          "826161a161626163",
+                          "c074323031332d30332d32315432303a30343a30305a",
+                          "d82076687474703a2f2f7777772e6578616d706c652e636f6d",
+                          "f4",
+                          "f5",
+                          "f6",
+                          "d28101",
+                          "d4a0",
+                          "c6a0",
+                          "d818a0"}) {
     auto item = DecodeHex(hex);
     ASSERT_TRUE(item) << hex << ": " << item.error().detail;
     EXPECT_EQ(HexEncode(Encode(*item)), hex);

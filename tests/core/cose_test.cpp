@@ -1,8 +1,8 @@
 #include "enclavectl/core/cose.hpp"
 
-#include <algorithm>
-
 #include <gtest/gtest.h>
+
+#include <algorithm>
 
 #include "enclavectl/core/encoding.hpp"
 
@@ -13,7 +13,8 @@ TEST(Cose, SigStructureEncoding) {
   // nsm.md 5.1: 84 6a "Signature1" 44 a1013822 40 <payload bstr>
   const Bytes protected_header = {0xa1, 0x01, 0x38, 0x22};
   EXPECT_EQ(HexEncode(SigStructure(protected_header, {}, Bytes{0x01})),
-            "846a5369676e61747572653144a101382240" "4101");
+            "846a5369676e61747572653144a101382240"
+            "4101");
 }
 
 class CoseSignTest : public ::testing::TestWithParam<Curve> {};
@@ -52,8 +53,7 @@ TEST_P(CoseSignTest, TamperingIsDetected) {
   EXPECT_EQ(VerifyEcdsa(*signed1, other->get()).error().code, ErrorCode::kSignatureInvalid);
   Sign1 short_signature = *signed1;
   short_signature.signature.pop_back();
-  EXPECT_EQ(VerifyEcdsa(short_signature, key->get()).error().code,
-            ErrorCode::kCoseSignatureLength);
+  EXPECT_EQ(VerifyEcdsa(short_signature, key->get()).error().code, ErrorCode::kCoseSignatureLength);
   Sign1 zero_signature = *signed1;
   std::fill(zero_signature.signature.begin(), zero_signature.signature.end(), 0);
   EXPECT_EQ(VerifyEcdsa(zero_signature, key->get()).error().code, ErrorCode::kSignatureInvalid);
@@ -77,19 +77,19 @@ struct BadCose {
 
 TEST(Cose, RejectsMalformedStructure) {
   const BadCose cases[] = {
-      {"83404040", ErrorCode::kCoseStructure},                  // 3 elements
-      {"a0", ErrorCode::kCoseStructure},                        // not an array
-      {"d18443a10126a0404140", ErrorCode::kCoseStructure},      // tag 17
-      {"8443a10126a0f64140", ErrorCode::kCoseStructure},        // nil (detached) payload
-      {"8443a1012680404140", ErrorCode::kCoseStructure},        // unprotected not a map
-      {"84a10126a0404140", ErrorCode::kCoseStructure},          // protected not a bstr
-      {"8443a10126a0406140", ErrorCode::kCoseStructure},        // signature not a bstr
-      {"8440a0404140", ErrorCode::kCoseHeader},                 // empty protected: no alg
-      {"8441a0a0404140", ErrorCode::kCoseHeader},               // protected {} : no alg
-      {"8443a10161a0404140", ErrorCode::kCoseHeader},           // protected truncated
-      {"8441f6a0404140", ErrorCode::kCoseHeader},               // protected not a map
-      {"8444a1016161a0404140", ErrorCode::kCoseHeader},         // alg is text
-      {"8443a10126a1012640 4140", ErrorCode::kCoseHeader},      // alg protected and unprotected
+      {"83404040", ErrorCode::kCoseStructure},              // 3 elements
+      {"a0", ErrorCode::kCoseStructure},                    // not an array
+      {"d18443a10126a0404140", ErrorCode::kCoseStructure},  // tag 17
+      {"8443a10126a0f64140", ErrorCode::kCoseStructure},    // nil (detached) payload
+      {"8443a1012680404140", ErrorCode::kCoseStructure},    // unprotected not a map
+      {"84a10126a0404140", ErrorCode::kCoseStructure},      // protected not a bstr
+      {"8443a10126a0406140", ErrorCode::kCoseStructure},    // signature not a bstr
+      {"8440a0404140", ErrorCode::kCoseHeader},             // empty protected: no alg
+      {"8441a0a0404140", ErrorCode::kCoseHeader},           // protected {} : no alg
+      {"8443a10161a0404140", ErrorCode::kCoseHeader},       // protected truncated
+      {"8441f6a0404140", ErrorCode::kCoseHeader},           // protected not a map
+      {"8444a1016161a0404140", ErrorCode::kCoseHeader},     // alg is text
+      {"8443a10126a1012640 4140", ErrorCode::kCoseHeader},  // alg protected and unprotected
       {"8443a10126a0404140ff", ErrorCode::kTrailingBytes},
   };
   for (const BadCose& c : cases) {

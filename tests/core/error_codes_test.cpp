@@ -1,10 +1,10 @@
 #include "enclavectl/core/error_codes.hpp"
 
+#include <gtest/gtest.h>
+
 #include <filesystem>
 #include <set>
 #include <string>
-
-#include <gtest/gtest.h>
 
 #include "test_paths.hpp"
 
@@ -72,7 +72,8 @@ TEST(ErrorCodes, EveryCodeIsTestedAndDocumented) {
     // INTERNAL means a library call failed where no input can make it fail (allocation,
     // OpenSSL setup); by definition no test input reaches it.
     const bool unreachable = std::string_view(e.name) == "INTERNAL";
-    const bool used = unreachable || corpus.find(std::string("ErrorCode::") + e.enumerator) != std::string::npos ||
+    const bool used = unreachable ||
+                      corpus.find(std::string("ErrorCode::") + e.enumerator) != std::string::npos ||
                       corpus.find(std::string("\"") + e.name + "\"") != std::string::npos;
     EXPECT_TRUE(used) << e.name << " is produced by no test";
     EXPECT_NE(docs.find(std::string("`") + e.name + "`"), std::string::npos)

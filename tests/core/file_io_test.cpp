@@ -1,11 +1,10 @@
 #include "enclavectl/core/file_io.hpp"
 
-#include <filesystem>
+#include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <filesystem>
 #include <fstream>
-
-#include <gtest/gtest.h>
 
 namespace enclavectl::core::io {
 namespace {

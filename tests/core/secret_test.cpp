@@ -1,8 +1,8 @@
 #include "enclavectl/core/secret.hpp"
 
-#include <type_traits>
-
 #include <gtest/gtest.h>
+
+#include <type_traits>
 
 namespace enclavectl::core {
 namespace {

@@ -17,10 +17,10 @@ TEST(Time, ParsesRfc3339AndUnixSeconds) {
 }
 
 TEST(Time, RejectsMalformedTimes) {
-  for (const char* bad : {"", "yesterday", "2022-13-01T00:00:00Z", "2023-02-29T00:00:00Z",
-                          "2022-10-13T24:00:00Z", "2022-10-13T08:58:02", "2022-10-13 08:58",
-                          "2022-10-13T08:58:02.Z", "2022-10-13T08:58:02+2:00", "-5",
-                          "99999999999999999999", "2022-10-13T08:58:02Zjunk"}) {
+  for (const char* bad :
+       {"", "yesterday", "2022-13-01T00:00:00Z", "2023-02-29T00:00:00Z", "2022-10-13T24:00:00Z",
+        "2022-10-13T08:58:02", "2022-10-13 08:58", "2022-10-13T08:58:02.Z",
+        "2022-10-13T08:58:02+2:00", "-5", "99999999999999999999", "2022-10-13T08:58:02Zjunk"}) {
     auto parsed = ParseTime(bad);
     ASSERT_FALSE(parsed) << bad;
     EXPECT_EQ(parsed.error().code, ErrorCode::kInvalidArgument) << bad;

@@ -27,7 +27,8 @@ void RunFile(const std::filesystem::path& path) {
 int main(int argc, char** argv) {
   std::size_t count = 0;
   for (int i = 1; i < argc; ++i) {
-    const std::filesystem::path path(argv[i]);  // NOLINT(cppcoreguidelines-pro-bounds-pointer-arithmetic)
+    const std::filesystem::path path(
+        argv[i]);  // NOLINT(cppcoreguidelines-pro-bounds-pointer-arithmetic)
     if (std::filesystem::is_directory(path)) {
       std::vector<std::filesystem::path> files;
       for (const auto& entry : std::filesystem::directory_iterator(path)) {

@@ -1,11 +1,11 @@
 #include "test_paths.hpp"
 
+#include <gtest/gtest.h>
+
 #include <algorithm>
 #include <cctype>
 #include <fstream>
 #include <iterator>
-
-#include <gtest/gtest.h>
 
 namespace enclavectl::testing {
 

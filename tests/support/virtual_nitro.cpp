@@ -24,7 +24,8 @@ const VirtualNitro& VirtualNitro::Get() {
     auto ca = OrDie(verifier::devca::DevCa::Create(options), "create CA");
     auto root = OrDie(verifier::TrustAnchor::FromDer(ca.Root().der), "load root");
     auto enclave = OrDie(ca.StartEnclave(kVirtualNow, 0x0193685e7fee7d85ULL), "start enclave");
-    return new VirtualNitro(std::move(ca), std::move(root), std::move(enclave));  // NOLINT: lives for the process
+    return new VirtualNitro(std::move(ca), std::move(root),
+                            std::move(enclave));  // NOLINT: lives for the process
   }();
   return *instance;
 }
@@ -33,7 +34,8 @@ core::Bytes VirtualNitro::Mint(const verifier::devca::DocumentSpec& spec) const 
   return OrDie(ca_.Attest(enclave_, spec), "attest");
 }
 
-verifier::AttestationDocument VirtualNitro::Fields(const verifier::devca::DocumentSpec& spec) const {
+verifier::AttestationDocument VirtualNitro::Fields(
+    const verifier::devca::DocumentSpec& spec) const {
   return ca_.DocumentFor(enclave_, spec);
 }
 

@@ -46,8 +46,8 @@ TEST(ChainCache, EvictsTheEntryThatExpiresFirst) {
 }
 
 TEST(ChainCache, GenuineDocumentWarmCostsOneSignature) {
-  const core::Bytes doc =
-      testing::ReadBytes(testing::TestdataDir() / "attestation" / "evervault_2022-10-13_valid.cbor");
+  const core::Bytes doc = testing::ReadBytes(testing::TestdataDir() / "attestation" /
+                                             "evervault_2022-10-13_valid.cbor");
   auto root = TrustAnchor::AwsNitroRoot();
   ChainCache cache;
   VerificationPolicy policy;

@@ -1,10 +1,10 @@
 // Certificate chain failures: genuine chains rearranged, and development chains minted with
 // deliberate defects.
-#include <openssl/x509v3.h>
+#include "enclavectl/verifier/chain.hpp"
 
 #include <gtest/gtest.h>
+#include <openssl/x509v3.h>
 
-#include "enclavectl/verifier/chain.hpp"
 #include "test_paths.hpp"
 #include "virtual_nitro.hpp"
 
@@ -19,8 +19,8 @@ constexpr const char* kGenuine = "evervault_2022-10-13_valid";
 constexpr std::int64_t kGenuineTime = 1665651482;
 
 AttestationDocument GenuineDoc() {
-  auto parsed = DecodeAttestation(
-      testing::ReadBytes(testing::TestdataDir() / "attestation" / (std::string(kGenuine) + ".cbor")));
+  auto parsed = DecodeAttestation(testing::ReadBytes(testing::TestdataDir() / "attestation" /
+                                                     (std::string(kGenuine) + ".cbor")));
   EXPECT_TRUE(parsed);
   return parsed->doc;
 }

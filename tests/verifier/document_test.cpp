@@ -1,10 +1,11 @@
 // Structural and semantic rules of the attestation payload, on documents validly signed by
 // the virtual Nitro: malformed content is rejected even under a good signature.
+#include "enclavectl/verifier/document.hpp"
+
 #include <gtest/gtest.h>
 
 #include "enclavectl/core/cbor.hpp"
 #include "enclavectl/core/encoding.hpp"
-#include "enclavectl/verifier/document.hpp"
 #include "virtual_nitro.hpp"
 
 namespace enclavectl::verifier {
@@ -15,9 +16,7 @@ using core::ErrorCode;
 using testing::VirtualNitro;
 
 // The payload of a default document as a CBOR map we can edit.
-cbor::Item DefaultPayload() {
-  return *cbor::Decode(EncodePayload(VirtualNitro::Get().Fields()));
-}
+cbor::Item DefaultPayload() { return *cbor::Decode(EncodePayload(VirtualNitro::Get().Fields())); }
 
 cbor::Item* Field(cbor::Item& map, std::string_view name) {
   for (std::size_t i = 0; i < map.MapSize(); ++i) {
@@ -130,7 +129,8 @@ TEST(Document, UnknownAndDuplicateFieldsAreRejected) {
   duplicate.Add(cbor::Item::TextString("nonce"), cbor::Item::Null());
   EXPECT_EQ(DecodeError(duplicate).code, ErrorCode::kCborDuplicateKey);
   cbor::Item duplicate_pcr = DefaultPayload();
-  Field(duplicate_pcr, "pcrs")->Add(cbor::Item::Unsigned(0), cbor::Item::ByteString(core::Bytes(48)));
+  Field(duplicate_pcr, "pcrs")
+      ->Add(cbor::Item::Unsigned(0), cbor::Item::ByteString(core::Bytes(48)));
   EXPECT_EQ(DecodeError(duplicate_pcr).code, ErrorCode::kCborDuplicateKey);
 }
 
@@ -162,7 +162,9 @@ TEST(Document, SemanticRules) {
       {"certificate", cbor::Item::ByteString(core::Bytes{}), ErrorCode::kDocCertificate, -1},
       {"certificate", cbor::Item::ByteString(core::Bytes(1025, 1)), ErrorCode::kDocCertificate, -1},
       {"cabundle", cbor::Item::Array({}), ErrorCode::kDocCabundle, -1},
-      {"cabundle", cbor::Item::Array({cbor::Item::ByteString(core::Bytes{1}), cbor::Item::ByteString(core::Bytes{})}),
+      {"cabundle",
+       cbor::Item::Array(
+           {cbor::Item::ByteString(core::Bytes{1}), cbor::Item::ByteString(core::Bytes{})}),
        ErrorCode::kDocCabundle, 1},
       {"cabundle", cbor::Item::Array({cbor::Item::ByteString(core::Bytes(1025, 1))}),
        ErrorCode::kDocCabundle, 0},
@@ -191,7 +193,9 @@ TEST(Document, RealWorldShapesAreAccepted) {
   cbor::Item payload = DefaultPayload();
   cbor::Item pcrs = cbor::Item::Map();
   for (std::uint64_t i = 0; i < 32; ++i) {
-    pcrs.Add(cbor::Item::Unsigned(i), cbor::Item::ByteString(core::Bytes(i == 5 ? 32 : i == 6 ? 64 : 48)));
+    pcrs.Add(cbor::Item::Unsigned(i), cbor::Item::ByteString(core::Bytes(i == 5   ? 32
+                                                                         : i == 6 ? 64
+                                                                                  : 48)));
   }
   *Field(payload, "pcrs") = pcrs;
   for (const char* name : {"public_key", "user_data", "nonce"}) {

@@ -27,8 +27,7 @@ TEST(KeyBinding, CompressesAndValidatesKeys) {
       "483ada7726a3c4655da4fbfc0e1108a8fd17b448a68554199c47d08ffb10d4b8";
   EXPECT_EQ(core::HexEncode(*CompressSecp256k1PublicKey(*core::HexDecode(uncompressed))),
             kGenerator);
-  EXPECT_EQ(core::HexEncode(*CompressSecp256k1PublicKey(*core::HexDecode(kGenerator))),
-            kGenerator);
+  EXPECT_EQ(core::HexEncode(*CompressSecp256k1PublicKey(*core::HexDecode(kGenerator))), kGenerator);
   // x = 5 is not on secp256k1 (5^3 + 7 = 132 is not a square mod p).
   core::Bytes off_curve(33, 0);
   off_curve[0] = 0x02;

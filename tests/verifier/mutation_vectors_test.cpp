@@ -58,8 +58,8 @@ class MutationVector : public ::testing::TestWithParam<std::filesystem::path> {}
 
 TEST_P(MutationVector, HasTheExpectedVerdictAndCode) {
   const nlohmann::json vector = testing::ReadJson(GetParam());
-  const core::Bytes base =
-      testing::ReadBytes(testing::TestdataDir() / "attestation" / vector["base"].get<std::string>());
+  const core::Bytes base = testing::ReadBytes(testing::TestdataDir() / "attestation" /
+                                              vector["base"].get<std::string>());
   ASSERT_FALSE(base.empty());
   const core::Bytes doc = ApplyOps(base, vector["ops"]);
   auto root = TrustAnchor::AwsNitroRoot();

@@ -20,7 +20,8 @@ TEST(PcrSets, NitroCliPcrJson) {
 
 TEST(PcrSets, DescribeEifOutputAndSeveralSets) {
   const std::string describe = R"({"EifVersion": 4, "IsSigned": false, "Measurements": {
-      "HashAlgorithm": "Sha384 { ... }", "PCR0": ")" + kPcr0 + R"(", "PCR8": ")" + kPcr1 + R"("}})";
+      "HashAlgorithm": "Sha384 { ... }", "PCR0": ")" +
+                               kPcr0 + R"(", "PCR8": ")" + kPcr1 + R"("}})";
   auto one = ParsePcrSets(describe);
   ASSERT_TRUE(one) << one.error().detail;
   EXPECT_EQ((*one)[0].size(), 2U);
@@ -31,12 +32,19 @@ TEST(PcrSets, DescribeEifOutputAndSeveralSets) {
 }
 
 TEST(PcrSets, RejectsMalformedFiles) {
-  const std::vector<std::string> cases = {
-       std::string("not json"), std::string("[]"), std::string("{}"), std::string("42"),
-        R"({"PCR0": 5})", R"({"PCR0": "abcd"})", R"({"PCR32": ")" + kPcr0 + R"("})",
-        R"({"PCR00": ")" + kPcr0 + R"("})", R"({"PCRX": ")" + kPcr0 + R"("})",
-        R"({"pcr0": ")" + kPcr0 + R"("})", R"({"Measurements": []})", R"([{"PCR0": ")" + kPcr0 + R"("}, 1])",
-        R"({"PCR0": ")" + std::string(95, 'a') + R"("})"};
+  const std::vector<std::string> cases = {std::string("not json"),
+                                          std::string("[]"),
+                                          std::string("{}"),
+                                          std::string("42"),
+                                          R"({"PCR0": 5})",
+                                          R"({"PCR0": "abcd"})",
+                                          R"({"PCR32": ")" + kPcr0 + R"("})",
+                                          R"({"PCR00": ")" + kPcr0 + R"("})",
+                                          R"({"PCRX": ")" + kPcr0 + R"("})",
+                                          R"({"pcr0": ")" + kPcr0 + R"("})",
+                                          R"({"Measurements": []})",
+                                          R"([{"PCR0": ")" + kPcr0 + R"("}, 1])",
+                                          R"({"PCR0": ")" + std::string(95, 'a') + R"("})"};
   for (const std::string& bad : cases) {
     auto sets = ParsePcrSets(bad);
     ASSERT_FALSE(sets) << bad;
@@ -53,8 +61,8 @@ TEST(PcrAssignment, ParsesAndRejects) {
   EXPECT_EQ(a->second.size(), 48U);
   EXPECT_EQ(ParsePcrAssignment("PCR16=" + std::string(64, '0'))->first, 16U);
   const std::vector<std::string> bad_assignments = {
-      std::string("0"), "=" + kPcr0, "32=" + kPcr0, "x=" + kPcr0, std::string("0=zz"),
-      std::string("0=abcd"), "-1=" + kPcr0};
+      std::string("0"),    "=" + kPcr0,           "32=" + kPcr0, "x=" + kPcr0,
+      std::string("0=zz"), std::string("0=abcd"), "-1=" + kPcr0};
   for (const std::string& bad : bad_assignments) {
     auto parsed = ParsePcrAssignment(bad);
     ASSERT_FALSE(parsed) << bad;

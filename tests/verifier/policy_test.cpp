@@ -14,10 +14,10 @@ using core::ErrorCode;
 using testing::kVirtualNow;
 using testing::VirtualNitro;
 
-const core::Bytes kKey = *core::HexDecode(
-    "0279be667ef9dcbbac55a06295ce870b07029bfcdb2dce28d959f2815b16f81798");
-const core::Bytes kOtherKey = *core::HexDecode(
-    "02c6047f9441ed7d6d3045406e95c07cd85c778e4b8cef3ca7abac09b95c709ee5");
+const core::Bytes kKey =
+    *core::HexDecode("0279be667ef9dcbbac55a06295ce870b07029bfcdb2dce28d959f2815b16f81798");
+const core::Bytes kOtherKey =
+    *core::HexDecode("02c6047f9441ed7d6d3045406e95c07cd85c778e4b8cef3ca7abac09b95c709ee5");
 
 void ExpectRejected(const VerificationReport& report, ErrorCode code, const char* check,
                     int index = -1) {
@@ -36,7 +36,8 @@ TEST(VirtualNitroPolicy, DefaultDocumentIsAcceptedUnderItsRootOnly) {
   EXPECT_FALSE(report.root_is_aws);
   // The AWS root rejects development documents.
   auto aws = TrustAnchor::AwsNitroRoot();
-  const VerificationReport under_aws = Verify(doc, VerifierConfig{&*aws, nullptr}, VirtualNitro::PolicyNow());
+  const VerificationReport under_aws =
+      Verify(doc, VerifierConfig{&*aws, nullptr}, VirtualNitro::PolicyNow());
   ExpectRejected(under_aws, ErrorCode::kChainRootMismatch, "root", 0);
 }
 
@@ -186,7 +187,8 @@ TEST(VirtualNitroPolicy, EveryFailingCheckIsReportedFirstOneWins) {
   VerificationPolicy policy = VirtualNitro::PolicyNow();
   policy.nonce = core::Bytes{2};
   policy.required_pcrs[0] = core::Bytes(48, 9);
-  const VerificationReport report = VirtualNitro::Get().Verify(VirtualNitro::Get().Mint(spec), policy);
+  const VerificationReport report =
+      VirtualNitro::Get().Verify(VirtualNitro::Get().Mint(spec), policy);
   EXPECT_EQ(report.error->code, ErrorCode::kPcrMismatch);
   EXPECT_EQ(report.Find("nonce")->status, CheckStatus::kFail);
   EXPECT_EQ(report.Find("pcrs")->status, CheckStatus::kFail);

@@ -74,7 +74,8 @@ Status WriteFileAtomic(const std::string& path, ByteView data) {
   std::string tmp = (dir / ("." + target.filename().string() + ".tmpXXXXXX")).string();
   Fd fd(::mkstemp(tmp.data()));
   if (fd.get() < 0) {
-    return Fail(ErrorCode::kIoWrite, "cannot create a file in " + dir.string() + ": " + SystemReason());
+    return Fail(ErrorCode::kIoWrite,
+                "cannot create a file in " + dir.string() + ": " + SystemReason());
   }
   std::size_t written = 0;
   while (written < data.size()) {

@@ -65,7 +65,8 @@ core::Result<KeyedCertificate> IssueCertificate(const CertificateSpec& spec,
   }
   core::X509Ptr cert(X509_new());
   core::X509NamePtr name(X509_NAME_new());
-  core::BignumPtr serial_bn(BN_bin2bn(spec.serial.data(), static_cast<int>(spec.serial.size()), nullptr));
+  core::BignumPtr serial_bn(
+      BN_bin2bn(spec.serial.data(), static_cast<int>(spec.serial.size()), nullptr));
   if (!cert || !name || !serial_bn) {
     throw std::bad_alloc();
   }
@@ -139,16 +140,34 @@ core::Result<DevCa> DevCa::Create(const Options& options) {
   const std::string tag = Hex16(static_cast<std::uint64_t>(now)).substr(0, 16);
   const std::vector<Level> levels = {
       {{{"C", "US"}, {"O", "enclavectl"}, {"OU", "development"}, {"CN", "sim.nitro-enclaves"}},
-       30 * 365 * kDay + kHour, std::nullopt, "digitalSignature,keyCertSign,cRLSign"},
-      {{{"C", "US"}, {"O", "enclavectl"}, {"OU", "development"},
+       30 * 365 * kDay + kHour,
+       std::nullopt,
+       "digitalSignature,keyCertSign,cRLSign"},
+      {{{"C", "US"},
+        {"O", "enclavectl"},
+        {"OU", "development"},
         {"CN", tag + "." + region + ".sim.nitro-enclaves"}},
-       20 * kDay + kHour, 2, "digitalSignature,keyCertSign,cRLSign"},
-      {{{"CN", tag + ".zonal." + region + ".sim.nitro-enclaves"}, {"OU", "development"},
-        {"O", "enclavectl"}, {"C", "US"}, {"ST", "WA"}, {"L", "Seattle"}},
-       6 * kDay, 1, "digitalSignature,keyCertSign,cRLSign"},
-      {{{"C", "US"}, {"ST", "Washington"}, {"L", "Seattle"}, {"O", "enclavectl"},
-        {"OU", "development"}, {"CN", options.instance_id + "." + region + ".sim.nitro-enclaves"}},
-       kDay, 0, "keyCertSign"},
+       20 * kDay + kHour,
+       2,
+       "digitalSignature,keyCertSign,cRLSign"},
+      {{{"CN", tag + ".zonal." + region + ".sim.nitro-enclaves"},
+        {"OU", "development"},
+        {"O", "enclavectl"},
+        {"C", "US"},
+        {"ST", "WA"},
+        {"L", "Seattle"}},
+       6 * kDay,
+       1,
+       "digitalSignature,keyCertSign,cRLSign"},
+      {{{"C", "US"},
+        {"ST", "Washington"},
+        {"L", "Seattle"},
+        {"O", "enclavectl"},
+        {"OU", "development"},
+        {"CN", options.instance_id + "." + region + ".sim.nitro-enclaves"}},
+       kDay,
+       0,
+       "keyCertSign"},
   };
   DevCa ca;
   ca.options_ = options;
@@ -188,15 +207,16 @@ core::Result<Enclave> DevCa::StartEnclave(core::UnixMillis boot_time,
   out.module_id = options_.instance_id + "-enc" + enclave_hex;
   out.boot_time = boot_time;
   CertificateSpec spec;
-  spec.subject = {{"C", "US"},          {"ST", "Washington"}, {"L", "Seattle"},
-                  {"O", "enclavectl"},  {"OU", "development"},
-                  {"CN", out.module_id + "." + options_.region + ".sim"}};
+  spec.subject = {{"C", "US"},           {"ST", "Washington"},
+                  {"L", "Seattle"},      {"O", "enclavectl"},
+                  {"OU", "development"}, {"CN", out.module_id + "." + options_.region + ".sim"}};
   // Serial: enclave id (8) || 00000000 || uint32 boot seconds (nsm.md 5.3).
   auto id = core::HexDecode(enclave_hex + "00000000");
   const auto seconds = static_cast<std::uint32_t>(boot_time.Seconds());
   spec.serial = std::move(*id);
   for (int shift = 24; shift >= 0; shift -= 8) {
-    spec.serial.push_back(static_cast<std::uint8_t>((seconds >> static_cast<unsigned>(shift)) & 0xffU));
+    spec.serial.push_back(
+        static_cast<std::uint8_t>((seconds >> static_cast<unsigned>(shift)) & 0xffU));
   }
   if (spec.serial[0] == 0) {
     spec.serial[0] = 1;  // keep the 16-byte length (a DER INTEGER drops leading zeros)

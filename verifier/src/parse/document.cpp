@@ -16,9 +16,9 @@ namespace limits = core::limits;
 using core::ErrorCode;
 using core::Fail;
 
-constexpr std::array<std::string_view, 9> kFieldNames = {
-    "module_id", "digest",   "timestamp", "pcrs",  "certificate",
-    "cabundle",  "public_key", "user_data", "nonce"};
+constexpr std::array<std::string_view, 9> kFieldNames = {"module_id",  "digest",      "timestamp",
+                                                         "pcrs",       "certificate", "cabundle",
+                                                         "public_key", "user_data",   "nonce"};
 
 cbor::DecodeLimits DocumentLimits() {
   cbor::DecodeLimits out;
@@ -27,8 +27,7 @@ cbor::DecodeLimits DocumentLimits() {
 }
 
 tl::unexpected<core::Error> WrongType(std::string_view field, const char* wanted, int index) {
-  return Fail(ErrorCode::kDocWrongType,
-              std::string(field) + " must be " + wanted, index);
+  return Fail(ErrorCode::kDocWrongType, std::string(field) + " must be " + wanted, index);
 }
 
 // An optional byte-string field: bstr, or CBOR null / absent for "not given".
@@ -75,8 +74,7 @@ core::Result<ParsedAttestation> DecodeAttestation(ByteView cose_bytes) {
     }
     if (field == kFieldNames.size()) {
       return Fail(ErrorCode::kDocUnknownField,
-                  "unknown payload field (" + std::to_string(key.bytes.size()) + " bytes)",
-                  entry);
+                  "unknown payload field (" + std::to_string(key.bytes.size()) + " bytes)", entry);
     }
     fields[field] = &payload->MapValue(i);
     positions[field] = entry;
@@ -156,9 +154,9 @@ core::Status ValidateAttestation(const ParsedAttestation& parsed) {
                 "COSE algorithm " + std::to_string(parsed.cose.alg) + " is not ES384 (-35)");
   }
   if (parsed.cose.signature.size() != 96) {
-    return Fail(ErrorCode::kCoseSignatureLength,
-                "signature is " + std::to_string(parsed.cose.signature.size()) +
-                    " bytes, ES384 needs 96");
+    return Fail(
+        ErrorCode::kCoseSignatureLength,
+        "signature is " + std::to_string(parsed.cose.signature.size()) + " bytes, ES384 needs 96");
   }
   // 3.2.2.2 module_id: non-empty text. We also bound it and require printable ASCII.
   if (doc.module_id.empty() || doc.module_id.size() > limits::kMaxModuleIdBytes) {
@@ -217,10 +215,10 @@ core::Status ValidateAttestation(const ParsedAttestation& parsed) {
   for (std::size_t i = 0; i < optional_fields.size(); ++i) {
     const auto& [name, value] = optional_fields[i];
     if (value->has_value() && (*value)->size() > limits::kMaxOptionalFieldBytes) {
-      return Fail(ErrorCode::kDocFieldTooLarge,
-                  std::string(name) + " is " + std::to_string((*value)->size()) +
-                      " bytes (at most 1024)",
-                  static_cast<int>(i));
+      return Fail(
+          ErrorCode::kDocFieldTooLarge,
+          std::string(name) + " is " + std::to_string((*value)->size()) + " bytes (at most 1024)",
+          static_cast<int>(i));
     }
   }
   return core::Ok();
@@ -273,9 +271,9 @@ core::Result<DocumentInput> DecodeDocumentInput(ByteView raw) {
   // Raw COSE_Sign1: an array of four (0x84) or tag 18 (0xd2).
   if (!raw.empty() && (raw[0] == 0x84 || raw[0] == 0xd2)) {
     if (raw.size() > limits::kMaxDocumentBytes) {
-      return Fail(ErrorCode::kInputTooLarge,
-                  "document of " + std::to_string(raw.size()) + " bytes exceeds the limit of " +
-                      std::to_string(limits::kMaxDocumentBytes));
+      return Fail(ErrorCode::kInputTooLarge, "document of " + std::to_string(raw.size()) +
+                                                 " bytes exceeds the limit of " +
+                                                 std::to_string(limits::kMaxDocumentBytes));
     }
     return DocumentInput{core::ToBytes(raw), InputEncoding::kBinary};
   }
@@ -296,9 +294,9 @@ core::Result<DocumentInput> DecodeDocumentInput(ByteView raw) {
     out = DocumentInput{std::move(*bytes), InputEncoding::kBase64};
   }
   if (out.cbor.size() > limits::kMaxDocumentBytes) {
-    return Fail(ErrorCode::kInputTooLarge,
-                "document of " + std::to_string(out.cbor.size()) + " bytes exceeds the limit of " +
-                    std::to_string(limits::kMaxDocumentBytes));
+    return Fail(ErrorCode::kInputTooLarge, "document of " + std::to_string(out.cbor.size()) +
+                                               " bytes exceeds the limit of " +
+                                               std::to_string(limits::kMaxDocumentBytes));
   }
   return out;
 }

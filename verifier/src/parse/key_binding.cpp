@@ -51,9 +51,9 @@ core::Sha384Digest KeyBindingPcrValue(core::ByteView compressed_key) {
 
 core::Result<NitridingUserData> ParseNitridingUserData(core::ByteView user_data) {
   if (user_data.size() != kNitridingUserDataLen) {
-    return core::Fail(core::ErrorCode::kUserDataLayout,
-                      "user_data is " + std::to_string(user_data.size()) +
-                          " bytes; the nitriding layout has 68");
+    return core::Fail(
+        core::ErrorCode::kUserDataLayout,
+        "user_data is " + std::to_string(user_data.size()) + " bytes; the nitriding layout has 68");
   }
   core::Reader reader(user_data);
   NitridingUserData out;

@@ -111,7 +111,8 @@ core::Result<std::vector<PcrSet>> ParsePcrSets(std::string_view json_text) {
   if (json_text.size() > core::limits::kMaxPolicyFileBytes) {
     return Fail(ErrorCode::kPolicyInvalid, "PCR file is larger than 1 MiB");
   }
-  const nlohmann::json parsed = nlohmann::json::parse(json_text, nullptr, /*allow_exceptions=*/false);
+  const nlohmann::json parsed =
+      nlohmann::json::parse(json_text, nullptr, /*allow_exceptions=*/false);
   if (parsed.is_discarded()) {
     return Fail(ErrorCode::kPolicyInvalid, "PCR file is not valid JSON");
   }

@@ -1,12 +1,12 @@
 #include "enclavectl/verifier/chain.hpp"
 
+#include <openssl/objects.h>
+#include <openssl/x509v3.h>
+
 #include <algorithm>
 #include <cstring>
 #include <limits>
 #include <string>
-
-#include <openssl/objects.h>
-#include <openssl/x509v3.h>
 
 #include "enclavectl/core/ecdsa.hpp"
 #include "enclavectl/core/encoding.hpp"
@@ -27,11 +27,10 @@ std::int64_t Asn1TimeToUnix(const ASN1_TIME* t) {
   if (t == nullptr || ASN1_TIME_to_tm(t, &tm) != 1) {
     return 0;
   }
-  return core::UnixSecondsFromUtc(tm.tm_year + 1900, static_cast<unsigned>(tm.tm_mon + 1),
-                                  static_cast<unsigned>(tm.tm_mday),
-                                  static_cast<unsigned>(tm.tm_hour),
-                                  static_cast<unsigned>(tm.tm_min),
-                                  static_cast<unsigned>(tm.tm_sec));
+  return core::UnixSecondsFromUtc(
+      tm.tm_year + 1900, static_cast<unsigned>(tm.tm_mon + 1), static_cast<unsigned>(tm.tm_mday),
+      static_cast<unsigned>(tm.tm_hour), static_cast<unsigned>(tm.tm_min),
+      static_cast<unsigned>(tm.tm_sec));
 }
 
 std::string NameToString(const X509_NAME* name) {
@@ -190,9 +189,9 @@ void ChainCache::Insert(const core::Sha256Digest& key, std::int64_t not_before,
   std::lock_guard lock(mutex_);
   if (entries_.size() >= max_entries_ && entries_.find(key) == entries_.end()) {
     // Evict the entry that expires first: the least useful one.
-    auto victim = std::min_element(entries_.begin(), entries_.end(), [](const auto& a, const auto& b) {
-      return a.second.not_after < b.second.not_after;
-    });
+    auto victim = std::min_element(
+        entries_.begin(), entries_.end(),
+        [](const auto& a, const auto& b) { return a.second.not_after < b.second.not_after; });
     if (victim != entries_.end()) {
       entries_.erase(victim);
     }
@@ -250,7 +249,8 @@ core::Result<std::vector<core::X509Ptr>> ParseChainCertificates(const Attestatio
       out.emplace_back(root.Certificate());
       continue;
     }
-    const core::Sha256Digest der_sha256 = cache != nullptr ? core::Sha256(der) : core::Sha256Digest{};
+    const core::Sha256Digest der_sha256 =
+        cache != nullptr ? core::Sha256(der) : core::Sha256Digest{};
     if (cache != nullptr) {
       if (core::X509Ptr cached = cache->FindCertificate(der_sha256)) {
         out.push_back(std::move(cached));
@@ -259,7 +259,7 @@ core::Result<std::vector<core::X509Ptr>> ParseChainCertificates(const Attestatio
     }
     const unsigned char* in = der.data();
     core::X509Ptr cert(d2i_X509(nullptr, &in, static_cast<long>(der.size())));  // NOLINT
-    if (!cert || in != der.data() + der.size()) {  // NOLINT
+    if (!cert || in != der.data() + der.size()) {                               // NOLINT
       core::DrainOpensslErrors("");
       return Fail(ErrorCode::kCertParse,
                   (position < doc.cabundle.size() ? "cabundle[" + std::to_string(position) + "]"
@@ -284,8 +284,8 @@ CertificateInfo DescribeCertificate(X509* cert) {
   info.sha256 = CertificateSha256(cert);
   const ASN1_INTEGER* serial = X509_get0_serialNumber(cert);
   if (serial != nullptr) {
-    info.serial_hex = core::HexEncode(
-        core::ByteView(ASN1_STRING_get0_data(serial), static_cast<std::size_t>(ASN1_STRING_length(serial))));
+    info.serial_hex = core::HexEncode(core::ByteView(
+        ASN1_STRING_get0_data(serial), static_cast<std::size_t>(ASN1_STRING_length(serial))));
   }
   return info;
 }
@@ -341,10 +341,10 @@ core::Result<VerifiedChain> VerifyChain(const AttestationDocument& doc,
     const int depth = X509_STORE_CTX_get_error_depth(ctx.get());
     core::DrainOpensslErrors("");
     const int position = num_certs - 1 - depth;
-    return Fail(MapVerifyError(error),
-                "certificate " + std::to_string(position) + ": " +
-                    X509_verify_cert_error_string(error),
-                position >= 0 && position < num_certs ? position : -1);
+    return Fail(
+        MapVerifyError(error),
+        "certificate " + std::to_string(position) + ": " + X509_verify_cert_error_string(error),
+        position >= 0 && position < num_certs ? position : -1);
   }
   // The path OpenSSL built must be exactly root, cabundle[1..], leaf: no certificate of
   // the bundle skipped, none out of order.
@@ -356,7 +356,8 @@ core::Result<VerifiedChain> VerifyChain(const AttestationDocument& doc,
   }
   for (int depth = 0; depth < num_certs; ++depth) {
     const int position = num_certs - 1 - depth;
-    if (X509_cmp(sk_X509_value(built, depth), certs[static_cast<std::size_t>(position)].get()) != 0) {
+    if (X509_cmp(sk_X509_value(built, depth), certs[static_cast<std::size_t>(position)].get()) !=
+        0) {
       return Fail(ErrorCode::kChainIssuer,
                   "cabundle is not in root-to-leaf order at position " + std::to_string(position),
                   position);

@@ -42,9 +42,8 @@ nlohmann::json ReportToJson(const VerificationReport& report) {
                   {"payload_map", report.payload_indefinite ? "indefinite" : "definite"}};
   nlohmann::json checks = nlohmann::json::array();
   for (const Check& check : report.checks) {
-    nlohmann::json item = {{"name", check.name},
-                           {"status", CheckStatusName(check.status)},
-                           {"reason", check.reason}};
+    nlohmann::json item = {
+        {"name", check.name}, {"status", CheckStatusName(check.status)}, {"reason", check.reason}};
     if (check.error) {
       item["error"] = ErrorToJson(*check.error);
     }
@@ -66,7 +65,8 @@ nlohmann::json ReportToJson(const VerificationReport& report) {
         {"module_id", doc.module_id},
         {"digest", doc.digest},
         {"timestamp_ms", doc.timestamp_ms},
-        {"timestamp", core::FormatRfc3339(core::UnixMillis{static_cast<std::int64_t>(doc.timestamp_ms)})},
+        {"timestamp",
+         core::FormatRfc3339(core::UnixMillis{static_cast<std::int64_t>(doc.timestamp_ms)})},
         {"pcrs", std::move(pcrs)},
         {"debug_mode", IsDebugMode(doc.pcrs)},
         {"public_key", OptionalHex(doc.public_key)},

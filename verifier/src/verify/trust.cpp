@@ -40,9 +40,9 @@ core::Result<TrustAnchor> TrustAnchor::FromPinnedPem(core::ByteView pem,
     return anchor;
   }
   if (anchor->fingerprint_ != pinned) {
-    return Fail(ErrorCode::kRootFingerprint,
-                "root has SHA-256 fingerprint " + core::HexEncode(anchor->fingerprint_) +
-                    ", pinned " + core::HexEncode(pinned));
+    return Fail(ErrorCode::kRootFingerprint, "root has SHA-256 fingerprint " +
+                                                 core::HexEncode(anchor->fingerprint_) +
+                                                 ", pinned " + core::HexEncode(pinned));
   }
   return anchor;
 }
@@ -76,7 +76,7 @@ core::Result<TrustAnchor> TrustAnchor::FromPem(core::ByteView pem) {
 core::Result<TrustAnchor> TrustAnchor::FromDer(core::ByteView der) {
   const unsigned char* in = der.data();
   core::X509Ptr cert(d2i_X509(nullptr, &in, static_cast<long>(der.size())));  // NOLINT
-  if (!cert || in != der.data() + der.size()) {  // NOLINT
+  if (!cert || in != der.data() + der.size()) {                               // NOLINT
     return Fail(ErrorCode::kCertParse, core::DrainOpensslErrors("root is not one DER certificate"));
   }
   EVP_PKEY* key = X509_get0_pubkey(cert.get());

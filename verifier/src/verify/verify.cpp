@@ -13,9 +13,9 @@ namespace {
 using core::Error;
 using core::ErrorCode;
 
-constexpr const char* kCheckOrder[] = {"cose",  "document",    "root",         "chain",
-                                       "signature", "debug_mode", "pcrs",       "key_binding",
-                                       "app_key_hash", "nonce",   "freshness"};
+constexpr const char* kCheckOrder[] = {"cose",         "document",   "root",     "chain",
+                                       "signature",    "debug_mode", "pcrs",     "key_binding",
+                                       "app_key_hash", "nonce",      "freshness"};
 
 class ReportBuilder {
  public:
@@ -180,15 +180,14 @@ void CheckKeyBinding(const AttestationDocument& doc, const VerificationPolicy& p
   }
   const core::Sha384Digest expected = KeyBindingPcrValue(*policy.key_binding_public_key);
   if (!core::Equal(it->second, expected)) {
-    builder.FailCheck("key_binding",
-                      Error{ErrorCode::kKeyBindingMismatch,
-                            "PCR16 is " + Prefix(it->second) + ", the key gives " +
-                                Prefix(expected),
-                            16});
+    builder.FailCheck(
+        "key_binding",
+        Error{ErrorCode::kKeyBindingMismatch,
+              "PCR16 is " + Prefix(it->second) + ", the key gives " + Prefix(expected), 16});
     return;
   }
-  builder.Pass("key_binding", "PCR16 = SHA-384(0^48 || SHA-256(" +
-                                  Prefix(*policy.key_binding_public_key) + "))");
+  builder.Pass("key_binding",
+               "PCR16 = SHA-384(0^48 || SHA-256(" + Prefix(*policy.key_binding_public_key) + "))");
 }
 
 void CheckAppKeyHash(const AttestationDocument& doc, const VerificationPolicy& policy,
@@ -214,11 +213,10 @@ void CheckAppKeyHash(const AttestationDocument& doc, const VerificationPolicy& p
     return;
   }
   if (fields->app_key_hash != *policy.app_key_hash) {
-    builder.FailCheck("app_key_hash",
-                      Error{ErrorCode::kAppKeyHashMismatch,
-                            "appKeyHash is " + Prefix(fields->app_key_hash) + ", expected " +
-                                Prefix(*policy.app_key_hash),
-                            -1});
+    builder.FailCheck("app_key_hash", Error{ErrorCode::kAppKeyHashMismatch,
+                                            "appKeyHash is " + Prefix(fields->app_key_hash) +
+                                                ", expected " + Prefix(*policy.app_key_hash),
+                                            -1});
     return;
   }
   builder.Pass("app_key_hash", "user_data[36..68] is the expected application key hash");
@@ -241,8 +239,8 @@ void CheckNonce(const AttestationDocument& doc, const VerificationPolicy& policy
                                      -1});
     return;
   }
-  builder.Pass("nonce", "equals the expected " + std::to_string(policy.nonce->size()) +
-                            "-byte nonce");
+  builder.Pass("nonce",
+               "equals the expected " + std::to_string(policy.nonce->size()) + "-byte nonce");
 }
 
 void CheckFreshness(const AttestationDocument& doc, const VerificationPolicy& policy,
@@ -253,24 +251,23 @@ void CheckFreshness(const AttestationDocument& doc, const VerificationPolicy& po
   }
   const std::int64_t age = time_ms - static_cast<std::int64_t>(doc.timestamp_ms);
   if (age < -policy.max_future_skew_ms) {
-    builder.FailCheck("freshness",
-                      Error{ErrorCode::kDocumentFromFuture,
-                            "the document is dated " + FormatAge(-age) +
-                                " after the verification time",
-                            -1});
+    builder.FailCheck(
+        "freshness",
+        Error{ErrorCode::kDocumentFromFuture,
+              "the document is dated " + FormatAge(-age) + " after the verification time", -1});
     return;
   }
   if (policy.max_age_ms && age > *policy.max_age_ms) {
     builder.FailCheck("freshness", Error{ErrorCode::kDocumentTooOld,
-                                         "the document is " + FormatAge(age) +
-                                             " old; at most " + FormatAge(*policy.max_age_ms) +
-                                             " allowed",
+                                         "the document is " + FormatAge(age) + " old; at most " +
+                                             FormatAge(*policy.max_age_ms) + " allowed",
                                          -1});
     return;
   }
-  builder.Pass("freshness", "the document is " + FormatAge(age) + " old" +
-                                (policy.max_age_ms ? " (at most " + FormatAge(*policy.max_age_ms) + ")"
-                                                   : " (no --max-age given)"));
+  builder.Pass("freshness",
+               "the document is " + FormatAge(age) + " old" +
+                   (policy.max_age_ms ? " (at most " + FormatAge(*policy.max_age_ms) + ")"
+                                      : " (no --max-age given)"));
 }
 
 }  // namespace
@@ -326,7 +323,8 @@ VerificationReport Verify(ByteView cose_bytes, const VerifierConfig& config,
 
   // Decode (1xx, 2xx) and validate the fields (nsm-api attestation_process.md 3.2.1-3.2.2).
   auto parsed = DecodeAttestation(cose_bytes);
-  core::Status valid = parsed ? ValidateAttestation(*parsed) : core::Status(core::Fail(parsed.error()));
+  core::Status valid =
+      parsed ? ValidateAttestation(*parsed) : core::Status(core::Fail(parsed.error()));
   if (!valid) {
     const Error& error = valid.error();
     const bool envelope = static_cast<unsigned>(error.code) < 200;
@@ -369,8 +367,8 @@ VerificationReport Verify(ByteView cose_bytes, const VerifierConfig& config,
   const std::string at = " at " + core::FormatRfc3339(core::UnixMillis{time_ms});
   if (chain) {
     builder.Pass("root", "cabundle[0] is the pinned " + root.Describe());
-    builder.Pass("chain", std::to_string(certs->size()) +
-                              " certificates valid and correctly signed" + at);
+    builder.Pass("chain",
+                 std::to_string(certs->size()) + " certificates valid and correctly signed" + at);
     report.signatures_verified += chain->signatures_verified;
     report.signatures_cached += chain->signatures_cached;
   } else if (chain.error().code == ErrorCode::kChainRootMismatch) {

@@ -37,7 +37,7 @@ struct Item {
   Type type = Type::kNull;
   std::uint64_t uint_value = 0;  // kUnsigned, kNegative (argument), kTag (tag number)
   bool bool_value = false;
-  Bytes bytes;                   // kBytes, kText
+  Bytes bytes;  // kBytes, kText
   std::vector<Item> children;
   // Encoding facts kept for reports and round trips: an indefinite-length array, map or
   // (chunked) string. Encode() honours it for arrays and maps.
@@ -93,9 +93,9 @@ struct DecodeLimits {
 // Fails with: kInputTooLarge (input above max_input_bytes), kTruncated (input ends inside
 // an item, or a declared length or count cannot fit in the remaining bytes),
 // kCborMalformed (reserved or invalid encodings, misplaced break, chunk type mismatch),
-// kCborLimitExceeded (depth, item count, entries per container), kCborUnsupported (floats, undefined, other simple
-// values), kCborDuplicateKey (a map repeats a key; Error::index = entry number),
-// kTrailingBytes (bytes after the item).
+// kCborLimitExceeded (depth, item count, entries per container), kCborUnsupported (floats,
+// undefined, other simple values), kCborDuplicateKey (a map repeats a key; Error::index = entry
+// number), kTrailingBytes (bytes after the item).
 [[nodiscard]] Result<Item> Decode(ByteView input, const DecodeLimits& limits = {});
 
 // Encodes `item` with definite lengths (unless item.indefinite) and the shortest integer

@@ -21,7 +21,7 @@ struct Sign1 {
   std::int64_t alg = 0;    // label 1 of the protected header
   cbor::Item unprotected = cbor::Item::Map();
   Bytes payload;
-  Bytes signature;  // raw r||s for ECDSA
+  Bytes signature;      // raw r||s for ECDSA
   bool tagged = false;  // had CBOR tag 18
 };
 

@@ -45,10 +45,10 @@ using Status = Result<void>;
 
 // Propagates a failure: `ENCLAVECTL_TRY(Status s = Check(x));` is not supported; use
 // `ENCLAVECTL_RETURN_IF_ERROR(Check(x));` for Status and the explicit form for values.
-#define ENCLAVECTL_RETURN_IF_ERROR(expr)                            \
-  do {                                                              \
-    auto enclavectl_status_ = (expr);                               \
-    if (!enclavectl_status_) {                                      \
+#define ENCLAVECTL_RETURN_IF_ERROR(expr)                                      \
+  do {                                                                        \
+    auto enclavectl_status_ = (expr);                                         \
+    if (!enclavectl_status_) {                                                \
       return ::enclavectl::core::Fail(std::move(enclavectl_status_).error()); \
-    }                                                               \
+    }                                                                         \
   } while (false)

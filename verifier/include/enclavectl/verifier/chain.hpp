@@ -86,8 +86,8 @@ CertificateInfo DescribeCertificate(X509* cert);
 
 // The outcome of a successful chain validation.
 struct VerifiedChain {
-  int signatures_verified = 0;              // P-384 verifications actually performed
-  int signatures_cached = 0;                // skipped thanks to the cache
+  int signatures_verified = 0;  // P-384 verifications actually performed
+  int signatures_cached = 0;    // skipped thanks to the cache
 };
 
 // Validates the document's chain at `unix_seconds` (nsm-api attestation_process.md 3.2.3):
@@ -104,7 +104,6 @@ struct VerifiedChain {
 [[nodiscard]] core::Result<VerifiedChain> VerifyChain(const AttestationDocument& doc,
                                                       const std::vector<core::X509Ptr>& certs,
                                                       const TrustAnchor& root,
-                                                      std::int64_t unix_seconds,
-                                                      ChainCache* cache);
+                                                      std::int64_t unix_seconds, ChainCache* cache);
 
 }  // namespace enclavectl::verifier

@@ -32,7 +32,7 @@ struct KeyedCertificate {
 // deliberately broken certificates.
 struct CertificateSpec {
   std::vector<std::pair<std::string, std::string>> subject;  // RDNs in encoding order
-  Bytes serial;                                               // big-endian, non-empty
+  Bytes serial;                                              // big-endian, non-empty
   core::UnixMillis not_before{};
   core::UnixMillis not_after{};
   bool is_ca = false;

@@ -30,7 +30,7 @@ struct AttestationDocument {
   std::string digest;
   std::uint64_t timestamp_ms = 0;
   PcrMap pcrs;
-  Bytes certificate;           // DER leaf certificate
+  Bytes certificate;            // DER leaf certificate
   std::vector<Bytes> cabundle;  // DER, root first
   std::optional<Bytes> public_key;
   std::optional<Bytes> user_data;

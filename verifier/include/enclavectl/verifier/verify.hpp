@@ -66,7 +66,7 @@ struct VerificationReport {
   std::optional<AttestationDocument> document;
   std::vector<CertificateInfo> chain;
   std::optional<std::size_t> matched_pcr_set;  // index into allowed_pcr_sets
-  int signatures_verified = 0;  // P-384 verifications done (chain + COSE)
+  int signatures_verified = 0;                 // P-384 verifications done (chain + COSE)
   int signatures_cached = 0;
 
   const Check* Find(std::string_view name) const noexcept;
