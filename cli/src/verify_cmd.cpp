@@ -43,6 +43,19 @@ core::Result<core::Bytes> HexFlag(const std::string& flag, const std::string& va
   return bytes;
 }
 
+// A secp256k1 public key given as hex (33 or 65 bytes), in compressed form.
+core::Result<core::Bytes> KeyFlag(const std::string& flag, const std::string& value) {
+  auto raw = HexFlag(flag, value);
+  if (!raw) {
+    return raw;
+  }
+  auto key = v::CompressSecp256k1PublicKey(*raw);
+  if (!key) {
+    return core::Fail(ErrorCode::kInvalidArgument, flag + ": " + key.error().detail);
+  }
+  return key;
+}
+
 // Turns the flags into a policy. Flag values that are wrong are usage errors (64); a PCR
 // file that is wrong is malformed input (2); an unreadable file is an I/O error (74).
 core::Result<v::VerificationPolicy> BuildPolicy(const VerifyOptions& options,
@@ -80,20 +93,16 @@ core::Result<v::VerificationPolicy> BuildPolicy(const VerifyOptions& options,
     policy.allowed_pcr_sets = std::move(*sets);
   }
   if (!options.expect_key_hex.empty()) {
-    auto raw = HexFlag("--expect-key", options.expect_key_hex);
-    auto key = raw ? v::CompressSecp256k1PublicKey(*raw)
-                   : core::Result<core::Bytes>(core::Fail(raw.error()));
+    auto key = KeyFlag("--expect-key", options.expect_key_hex);
     if (!key) {
-      return core::Fail(ErrorCode::kInvalidArgument, "--expect-key: " + key.error().detail);
+      return core::Fail(key.error());
     }
     policy.key_binding_public_key = std::move(*key);
   }
   if (!options.expect_app_key_hex.empty()) {
-    auto raw = HexFlag("--expect-app-key", options.expect_app_key_hex);
-    auto key = raw ? v::CompressSecp256k1PublicKey(*raw)
-                   : core::Result<core::Bytes>(core::Fail(raw.error()));
+    auto key = KeyFlag("--expect-app-key", options.expect_app_key_hex);
     if (!key) {
-      return core::Fail(ErrorCode::kInvalidArgument, "--expect-app-key: " + key.error().detail);
+      return core::Fail(key.error());
     }
     policy.app_key_hash = core::Sha256(*key);
   }

@@ -462,39 +462,31 @@ CborItemPtr Checked(cbor_item_t* item) {
   return CborItemPtr(item);
 }
 
-CborItemPtr BuildUnsigned(std::uint64_t v) {
+// The shortest of libcbor's four integer widths for `v` (an unsigned value or the argument
+// of a negative integer).
+template <auto Build8, auto Build16, auto Build32, auto Build64>
+CborItemPtr BuildInteger(std::uint64_t v) {
   if (v <= 0xffU) {
-    return Checked(cbor_build_uint8(static_cast<std::uint8_t>(v)));
+    return Checked(Build8(static_cast<std::uint8_t>(v)));
   }
   if (v <= 0xffffU) {
-    return Checked(cbor_build_uint16(static_cast<std::uint16_t>(v)));
+    return Checked(Build16(static_cast<std::uint16_t>(v)));
   }
   if (v <= 0xffffffffU) {
-    return Checked(cbor_build_uint32(static_cast<std::uint32_t>(v)));
+    return Checked(Build32(static_cast<std::uint32_t>(v)));
   }
-  return Checked(cbor_build_uint64(v));
-}
-
-CborItemPtr BuildNegative(std::uint64_t v) {
-  if (v <= 0xffU) {
-    return Checked(cbor_build_negint8(static_cast<std::uint8_t>(v)));
-  }
-  if (v <= 0xffffU) {
-    return Checked(cbor_build_negint16(static_cast<std::uint16_t>(v)));
-  }
-  if (v <= 0xffffffffU) {
-    return Checked(cbor_build_negint32(static_cast<std::uint32_t>(v)));
-  }
-  return Checked(cbor_build_negint64(v));
+  return Checked(Build64(v));
 }
 
 CborItemPtr Build(const Item& item) {
   static constexpr unsigned char kEmpty = 0;
   switch (item.type) {
     case Type::kUnsigned:
-      return BuildUnsigned(item.uint_value);
+      return BuildInteger<cbor_build_uint8, cbor_build_uint16, cbor_build_uint32,
+                          cbor_build_uint64>(item.uint_value);
     case Type::kNegative:
-      return BuildNegative(item.uint_value);
+      return BuildInteger<cbor_build_negint8, cbor_build_negint16, cbor_build_negint32,
+                          cbor_build_negint64>(item.uint_value);
     case Type::kBytes:
       return Checked(cbor_build_bytestring(item.bytes.empty() ? &kEmpty : item.bytes.data(),
                                            item.bytes.size()));

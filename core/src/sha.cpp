@@ -1,6 +1,7 @@
 #include "enclavectl/core/sha.hpp"
 
 #include <new>
+#include <type_traits>
 
 namespace enclavectl::core {
 namespace {
@@ -35,29 +36,33 @@ Digest FinishAndReset(EVP_MD_CTX* ctx, const EVP_MD* md) {
   return out;
 }
 
+template <typename Digest>
+const EVP_MD* MdFor() {
+  static_assert(std::is_same_v<Digest, Sha256Digest> || std::is_same_v<Digest, Sha384Digest>);
+  return std::is_same_v<Digest, Sha256Digest> ? EVP_sha256() : EVP_sha384();
+}
+
 }  // namespace
 
 Sha256Digest Sha256(ByteView data) { return OneShot<Sha256Digest>(EVP_sha256(), data); }
 Sha384Digest Sha384(ByteView data) { return OneShot<Sha384Digest>(EVP_sha384(), data); }
 
-Sha384Hasher::Sha384Hasher() : ctx_(NewDigestCtx(EVP_sha384())) {}
-void Sha384Hasher::Update(ByteView data) {
+template <typename Digest>
+ShaHasher<Digest>::ShaHasher() : ctx_(NewDigestCtx(MdFor<Digest>())) {}
+
+template <typename Digest>
+void ShaHasher<Digest>::Update(ByteView data) {
   if (EVP_DigestUpdate(ctx_.get(), data.data(), data.size()) != 1) {
     throw std::bad_alloc();
   }
-}
-Sha384Digest Sha384Hasher::Finish() {
-  return FinishAndReset<Sha384Digest>(ctx_.get(), EVP_sha384());
 }
 
-Sha256Hasher::Sha256Hasher() : ctx_(NewDigestCtx(EVP_sha256())) {}
-void Sha256Hasher::Update(ByteView data) {
-  if (EVP_DigestUpdate(ctx_.get(), data.data(), data.size()) != 1) {
-    throw std::bad_alloc();
-  }
+template <typename Digest>
+Digest ShaHasher<Digest>::Finish() {
+  return FinishAndReset<Digest>(ctx_.get(), MdFor<Digest>());
 }
-Sha256Digest Sha256Hasher::Finish() {
-  return FinishAndReset<Sha256Digest>(ctx_.get(), EVP_sha256());
-}
+
+template class ShaHasher<Sha256Digest>;
+template class ShaHasher<Sha384Digest>;
 
 }  // namespace enclavectl::core

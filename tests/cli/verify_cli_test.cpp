@@ -1,6 +1,5 @@
 // enclavectl verify and errors, run in-process: exit codes, JSON report, text report.
 #include <gtest/gtest.h>
-#include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
@@ -43,23 +42,12 @@ std::string Genuine(const std::string& name) {
 
 class VerifyCli : public ::testing::Test {
  protected:
-  void SetUp() override {
-    dir_ = std::filesystem::temp_directory_path() /
-           ("enclavectl-cli-" + std::to_string(::getpid()) + "-" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    std::filesystem::create_directories(dir_);
-  }
-  void TearDown() override { std::filesystem::remove_all(dir_); }
-
-  std::string Write(const std::string& name, core::ByteView bytes) {
-    const std::filesystem::path path = dir_ / name;
-    std::ofstream(path, std::ios::binary)
-        .write(reinterpret_cast<const char*>(bytes.data()),  // NOLINT
-               static_cast<std::streamsize>(bytes.size()));
-    return path.string();
+  std::string Write(const std::string& name, core::ByteView bytes) const {
+    return temp_.Write(name, bytes);
   }
 
-  std::filesystem::path dir_;
+  testing::ScopedTempDir temp_;
+  const std::filesystem::path& dir_ = temp_.Path();
 };
 
 TEST_F(VerifyCli, GenuineDocumentAtItsOwnTimeIsAccepted) {

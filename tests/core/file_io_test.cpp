@@ -1,24 +1,20 @@
 #include "enclavectl/core/file_io.hpp"
 
 #include <gtest/gtest.h>
-#include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
 
+#include "test_paths.hpp"
+
 namespace enclavectl::core::io {
+namespace testing = enclavectl::testing;
 namespace {
 
 class FileIoTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    dir_ = std::filesystem::temp_directory_path() /
-           ("enclavectl-io-" + std::to_string(::getpid()) + "-" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    std::filesystem::create_directories(dir_);
-  }
-  void TearDown() override { std::filesystem::remove_all(dir_); }
-  std::filesystem::path dir_;
+  testing::ScopedTempDir temp_;
+  const std::filesystem::path& dir_ = temp_.Path();
 };
 
 TEST_F(FileIoTest, WriteAtomicThenRead) {

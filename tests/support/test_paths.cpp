@@ -1,6 +1,7 @@
 #include "test_paths.hpp"
 
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cctype>
@@ -40,6 +41,31 @@ std::vector<std::filesystem::path> FilesWithSuffix(const std::filesystem::path& 
   }
   std::sort(out.begin(), out.end());
   return out;
+}
+
+ScopedTempDir::ScopedTempDir() {
+  const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
+  const std::string name = info != nullptr
+                               ? TestName(std::string(info->test_suite_name()) + "_" + info->name())
+                               : "enclavectl";
+  path_ = std::filesystem::temp_directory_path() /
+          ("enclavectl-" + std::to_string(::getpid()) + "-" + name);
+  std::filesystem::remove_all(path_);
+  std::filesystem::create_directories(path_);
+}
+
+ScopedTempDir::~ScopedTempDir() {
+  std::error_code ignored;
+  std::filesystem::remove_all(path_, ignored);
+}
+
+std::string ScopedTempDir::Write(const std::string& name, core::ByteView bytes) const {
+  const std::filesystem::path path = path_ / name;
+  std::ofstream out(path, std::ios::binary);
+  out.write(reinterpret_cast<const char*>(bytes.data()),  // NOLINT
+            static_cast<std::streamsize>(bytes.size()));
+  EXPECT_TRUE(out.good()) << "cannot write " << path;
+  return path.string();
 }
 
 std::string TestName(std::string name) {

@@ -11,27 +11,22 @@ Sha256Digest Sha256(ByteView data);
 Sha384Digest Sha384(ByteView data);
 
 // Incremental hashing for data that arrives in pieces (EIF sections, Sig_structure parts).
-// Not copyable; movable. Abort()s on an OpenSSL allocation failure at construction, which
-// is treated like std::bad_alloc.
-class Sha384Hasher {
+// Movable, not copyable. Throws std::bad_alloc if OpenSSL cannot allocate.
+template <typename Digest>
+class ShaHasher {
  public:
-  Sha384Hasher();
+  ShaHasher();
   void Update(ByteView data);
   // Returns the digest and resets the hasher for reuse.
-  Sha384Digest Finish();
+  Digest Finish();
 
  private:
   EvpMdCtxPtr ctx_;
 };
 
-class Sha256Hasher {
- public:
-  Sha256Hasher();
-  void Update(ByteView data);
-  Sha256Digest Finish();
-
- private:
-  EvpMdCtxPtr ctx_;
-};
+using Sha256Hasher = ShaHasher<Sha256Digest>;
+using Sha384Hasher = ShaHasher<Sha384Digest>;
+extern template class ShaHasher<Sha256Digest>;
+extern template class ShaHasher<Sha384Digest>;
 
 }  // namespace enclavectl::core
