@@ -4,6 +4,8 @@
 #include <openssl/rand.h>
 #include <openssl/x509v3.h>
 
+#include <nlohmann/json.hpp>
+
 #include "enclavectl/core/cose.hpp"
 #include "enclavectl/core/ecdsa.hpp"
 #include "enclavectl/core/encoding.hpp"
@@ -126,19 +128,21 @@ core::Result<KeyedCertificate> IssueCertificate(const CertificateSpec& spec,
   return out;
 }
 
-core::Result<DevCa> DevCa::Create(const Options& options) {
-  const std::int64_t now = options.now.value;
+namespace {
+
+struct Level {
+  std::vector<std::pair<std::string, std::string>> subject;
+  std::int64_t lifetime;
+  std::optional<int> path_length;
+  const char* key_usage;
+};
+
+// root, regional, zonal, instance: the shape of AWS's hierarchy (nsm.md 5.3) with
+// development names.
+std::vector<Level> Levels(const Options& options, std::int64_t now) {
   const std::string& region = options.region;
-  // Start an hour back so that a document minted "now" is inside every window.
-  const core::UnixMillis start{now - kHour};
-  struct Level {
-    std::vector<std::pair<std::string, std::string>> subject;
-    std::int64_t lifetime;
-    std::optional<int> path_length;
-    const char* key_usage;
-  };
-  const std::string tag = Hex16(static_cast<std::uint64_t>(now)).substr(0, 16);
-  const std::vector<Level> levels = {
+  const std::string tag = Hex16(static_cast<std::uint64_t>(now));
+  return {
       {{{"C", "US"}, {"O", "enclavectl"}, {"OU", "development"}, {"CN", "sim.nitro-enclaves"}},
        30 * 365 * kDay + kHour,
        std::nullopt,
@@ -169,22 +173,146 @@ core::Result<DevCa> DevCa::Create(const Options& options) {
        0,
        "keyCertSign"},
   };
+}
+
+// Issues level `index` of the hierarchy, valid from an hour before `now`.
+core::Result<KeyedCertificate> IssueLevel(const Options& options, std::size_t index,
+                                          std::int64_t now, const KeyedCertificate* issuer) {
+  const Level level = Levels(options, now)[index];
+  CertificateSpec spec;
+  spec.subject = level.subject;
+  spec.serial = RandomSerial();
+  spec.not_before = core::UnixMillis{now - kHour};
+  spec.not_after = core::UnixMillis{now - kHour + level.lifetime};
+  spec.is_ca = true;
+  spec.path_length = level.path_length;
+  spec.key_usage = level.key_usage;
+  return IssueCertificate(spec, issuer);
+}
+
+std::string KeyToPem(EVP_PKEY* key) {
+  core::BioPtr bio(BIO_new(BIO_s_mem()));
+  if (!bio ||
+      PEM_write_bio_PrivateKey(bio.get(), key, nullptr, nullptr, 0, nullptr, nullptr) != 1) {
+    throw std::bad_alloc();
+  }
+  char* data = nullptr;
+  const long len = BIO_get_mem_data(bio.get(), &data);  // NOLINT(google-runtime-int)
+  return std::string(data, static_cast<std::size_t>(len));
+}
+
+core::Result<KeyedCertificate> KeyedFromPem(const std::string& cert_pem,
+                                            const std::string& key_pem) {
+  core::BioPtr cert_bio(BIO_new_mem_buf(cert_pem.data(), static_cast<int>(cert_pem.size())));
+  core::BioPtr key_bio(BIO_new_mem_buf(key_pem.data(), static_cast<int>(key_pem.size())));
+  if (!cert_bio || !key_bio) {
+    throw std::bad_alloc();
+  }
+  KeyedCertificate out;
+  out.cert.reset(PEM_read_bio_X509(cert_bio.get(), nullptr, nullptr, nullptr));
+  out.key.reset(PEM_read_bio_PrivateKey(key_bio.get(), nullptr, nullptr, nullptr));
+  if (!out.cert || !out.key) {
+    return Fail(ErrorCode::kCertParse, core::DrainOpensslErrors("development CA state"));
+  }
+  if (X509_check_private_key(out.cert.get(), out.key.get()) != 1) {
+    core::DrainOpensslErrors("");
+    return Fail(ErrorCode::kPolicyInvalid, "a development CA key does not match its certificate");
+  }
+  out.der = ToDer(out.cert.get());
+  return out;
+}
+
+std::int64_t NotAfterMillis(X509* cert) {
+  struct tm tm = {};
+  if (ASN1_TIME_to_tm(X509_get0_notAfter(cert), &tm) != 1) {
+    return 0;
+  }
+  return 1000 * core::UnixSecondsFromUtc(
+                    tm.tm_year + 1900, static_cast<unsigned>(tm.tm_mon + 1),
+                    static_cast<unsigned>(tm.tm_mday), static_cast<unsigned>(tm.tm_hour),
+                    static_cast<unsigned>(tm.tm_min), static_cast<unsigned>(tm.tm_sec));
+}
+
+}  // namespace
+
+core::Result<DevCa> DevCa::Create(const Options& options) {
   DevCa ca;
   ca.options_ = options;
-  for (const Level& level : levels) {
-    CertificateSpec spec;
-    spec.subject = level.subject;
-    spec.serial = RandomSerial();
-    spec.not_before = start;
-    spec.not_after = core::UnixMillis{start.value + level.lifetime};
-    spec.is_ca = true;
-    spec.path_length = level.path_length;
-    spec.key_usage = level.key_usage;
-    auto cert = IssueCertificate(spec, ca.chain_.empty() ? nullptr : &ca.chain_.back());
+  for (std::size_t index = 0; index < 4; ++index) {
+    auto cert = IssueLevel(options, index, options.now.value,
+                           ca.chain_.empty() ? nullptr : &ca.chain_.back());
     if (!cert) {
       return Fail(cert.error());
     }
     ca.chain_.push_back(std::move(*cert));
+  }
+  return ca;
+}
+
+core::Status DevCa::Renew(core::UnixMillis now) {
+  if (NotAfterMillis(chain_[0].cert.get()) <= now.value) {
+    return Fail(ErrorCode::kCertExpired, "the development root has expired; create a new one", 0);
+  }
+  for (std::size_t index = 1; index < chain_.size(); ++index) {
+    if (NotAfterMillis(chain_[index].cert.get()) - kHour > now.value) {
+      continue;
+    }
+    for (std::size_t below = index; below < chain_.size(); ++below) {
+      auto cert = IssueLevel(options_, below, now.value, &chain_[below - 1]);
+      if (!cert) {
+        return Fail(cert.error());
+      }
+      chain_[below] = std::move(*cert);
+    }
+    break;
+  }
+  options_.now = now;
+  return core::Ok();
+}
+
+std::string DevCa::Serialize() const {
+  nlohmann::json levels = nlohmann::json::array();
+  for (const KeyedCertificate& level : chain_) {
+    levels.push_back(
+        {{"certificate", ToPem(level.cert.get())}, {"key", KeyToPem(level.key.get())}});
+  }
+  return nlohmann::json{{"format", "enclavectl-devca-v1"},
+                        {"warning", "development CA: the private keys below are not protected"},
+                        {"region", options_.region},
+                        {"instance_id", options_.instance_id},
+                        {"levels", std::move(levels)}}
+      .dump(1);
+}
+
+core::Result<DevCa> DevCa::Deserialize(std::string_view text) {
+  const nlohmann::json parsed = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
+  if (parsed.is_discarded() || !parsed.is_object() ||
+      parsed.value("format", "") != "enclavectl-devca-v1" || !parsed.contains("levels") ||
+      !parsed["levels"].is_array() || parsed["levels"].size() != 4 ||
+      !parsed.value("region", nlohmann::json()).is_string() ||
+      !parsed.value("instance_id", nlohmann::json()).is_string()) {
+    return Fail(ErrorCode::kPolicyInvalid, "not an enclavectl development CA state file");
+  }
+  DevCa ca;
+  ca.options_.region = parsed["region"].get<std::string>();
+  ca.options_.instance_id = parsed["instance_id"].get<std::string>();
+  for (const nlohmann::json& level : parsed["levels"]) {
+    if (!level.value("certificate", nlohmann::json()).is_string() ||
+        !level.value("key", nlohmann::json()).is_string()) {
+      return Fail(ErrorCode::kPolicyInvalid, "development CA level without certificate or key");
+    }
+    auto keyed =
+        KeyedFromPem(level["certificate"].get<std::string>(), level["key"].get<std::string>());
+    if (!keyed) {
+      return Fail(keyed.error());
+    }
+    EVP_PKEY* issuer_key = ca.chain_.empty() ? keyed->key.get() : ca.chain_.back().key.get();
+    if (X509_verify(keyed->cert.get(), issuer_key) != 1) {
+      core::DrainOpensslErrors("");
+      return Fail(ErrorCode::kCertSignature, "development CA chain is broken",
+                  static_cast<int>(ca.chain_.size()));
+    }
+    ca.chain_.push_back(std::move(*keyed));
   }
   return ca;
 }

@@ -43,6 +43,10 @@ enum class ExitClass : std::uint8_t {
   X(kCoseAlgorithm, 112, "COSE_ALGORITHM", kMalformed, "the COSE algorithm is not the one allowed") \
   X(kCoseSignatureLength, 113, "COSE_SIGNATURE_LENGTH", kMalformed,                               \
     "the COSE signature is not raw r||s of the curve's size")                                     \
+  X(kNsmRequestInvalid, 120, "NSM_REQUEST_INVALID", kMalformed,                                  \
+    "an NSM request is not one of the seven requests in its CBOR shape")                          \
+  X(kNsmResponseInvalid, 121, "NSM_RESPONSE_INVALID", kMalformed,                                \
+    "the NSM answered with bytes that are not the expected response")                             \
   X(kDocNotAMap, 200, "DOC_NOT_A_MAP", kMalformed, "the attestation payload is not a CBOR map")    \
   X(kDocMissingField, 201, "DOC_MISSING_FIELD", kMalformed, "a mandatory document field is absent") \
   X(kDocWrongType, 202, "DOC_WRONG_TYPE", kMalformed, "a document field has the wrong CBOR type") \
@@ -103,6 +107,10 @@ enum class ExitClass : std::uint8_t {
     "the PCRs match none of the allowed measurement sets")                                        \
   X(kIoRead, 800, "IO_READ", kIo, "a file could not be read")                                     \
   X(kIoWrite, 801, "IO_WRITE", kIo, "a file could not be written")                                \
+  X(kNsmUnavailable, 820, "NSM_UNAVAILABLE", kIo,                                               \
+    "the Nitro Security Module device cannot be opened or does not answer")                      \
+  X(kNsmError, 821, "NSM_ERROR", kIo,                                                            \
+    "the Nitro Security Module refused the request (its error name is in the message)")         \
   X(kInternal, 900, "INTERNAL", kInternal,                                                       \
     "an internal error: memory exhausted or a library call failed unexpectedly")
 

@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -88,6 +89,17 @@ class DevCa {
   std::vector<Bytes> Cabundle() const;
   std::string RootPem() const;
   const Options& GetOptions() const noexcept { return options_; }
+
+  // Re-issues, below the root, every certificate that expires within an hour of `now`
+  // (and those under it), so that a long-lived development CA keeps AWS's short
+  // intermediate lifetimes. Fails with kCertExpired if the root itself has expired.
+  [[nodiscard]] core::Status Renew(core::UnixMillis now);
+
+  // The hierarchy with its private keys as JSON text (development use only: the keys are
+  // not encrypted) and back. Deserialize checks every key against its certificate and the
+  // chain's signatures. Fails with kCertParse / kCertSignature / kPolicyInvalid.
+  std::string Serialize() const;
+  [[nodiscard]] static core::Result<DevCa> Deserialize(std::string_view text);
 
   // Mints the leaf of an enclave started at `boot_time` (valid boot-3s .. boot+3h; serial =
   // enclave id || 0^4 || boot seconds, as AWS's).
