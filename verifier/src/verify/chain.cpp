@@ -212,7 +212,7 @@ core::X509Ptr ChainCache::FindCertificate(const core::Sha256Digest& der_sha256) 
 
 void ChainCache::InsertCertificate(const core::Sha256Digest& der_sha256, X509* cert) {
   std::lock_guard lock(mutex_);
-  if (max_entries_ == 0 || certificates_.count(der_sha256) != 0 || X509_up_ref(cert) != 1) {
+  if (max_entries_ == 0 || certificates_.contains(der_sha256) || X509_up_ref(cert) != 1) {
     return;
   }
   core::X509Ptr owned(cert);

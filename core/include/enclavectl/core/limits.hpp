@@ -11,7 +11,7 @@ namespace enclavectl::core::limits {
 // NSM_RESPONSE_MAX_SIZE: no genuine document can be larger than the device's response.
 inline constexpr std::size_t kMaxDocumentBytes = 0x3000;
 // Text input (hex or base64 of a document, with whitespace) read from a file or HTTP body.
-inline constexpr std::size_t kMaxDocumentTextBytes = 4 * kMaxDocumentBytes + 4096;
+inline constexpr std::size_t kMaxDocumentTextBytes = (4 * kMaxDocumentBytes) + 4096;
 inline constexpr std::size_t kMaxPcrCount = 32;
 inline constexpr std::uint32_t kMaxPcrIndex = 31;
 // public_key, user_data and nonce: NSM's limit (the guide's prose says 512; genuine
@@ -28,6 +28,6 @@ inline constexpr std::size_t kMaxCborContainerEntries = 1024;
 
 // --- files the CLI reads as policy input (pcr.json, PEM roots) ---
 inline constexpr std::size_t kMaxPolicyFileBytes = 1 << 20;
-inline constexpr std::size_t kMaxPemFileBytes = 64 * 1024;
+inline constexpr std::size_t kMaxPemFileBytes = std::size_t{64} * 1024;
 
 }  // namespace enclavectl::core::limits

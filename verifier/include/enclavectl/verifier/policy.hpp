@@ -42,7 +42,7 @@ struct VerificationPolicy {
   // Maximum age of the document at the verification time.
   std::optional<std::int64_t> max_age_ms;
   // Tolerated clock skew for timestamps after the verification time.
-  std::int64_t max_future_skew_ms = 5 * 60 * 1000;
+  std::int64_t max_future_skew_ms = std::int64_t{5} * 60 * 1000;
   // Accept debug-mode enclaves (PCR0, PCR1, PCR2 all zero). Insecure, reported as such.
   bool allow_debug = false;
 };

@@ -87,8 +87,9 @@ class VerifiedDocument {
   core::UnixMillis VerifiedAt() const noexcept { return verified_at_; }
 
  private:
-  friend core::Result<VerifiedDocument> VerifyDocument(ByteView, const VerifierConfig&,
-                                                       const VerificationPolicy&);
+  friend core::Result<VerifiedDocument> VerifyDocument(ByteView cose_bytes,
+                                                       const VerifierConfig& config,
+                                                       const VerificationPolicy& policy);
   VerifiedDocument(AttestationDocument doc, core::UnixMillis at)
       : doc_(std::move(doc)), verified_at_(at) {}
   AttestationDocument doc_;
