@@ -46,6 +46,7 @@ int Run(int argc, const char* const* argv, std::ostream& out, std::ostream& err,
       "Exit codes: 0 accepted, 1 verification failed, 2 malformed input, 64 usage error,\n"
       "74 I/O error, 70 internal error. 'enclavectl <command> --help' for details.");
   RegisterVerify(app, ctx);
+  RegisterNsm(app, ctx);
   RegisterErrors(app, ctx);
   try {
     app.parse(argc, argv);

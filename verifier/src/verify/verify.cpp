@@ -366,7 +366,7 @@ VerificationReport Verify(ByteView cose_bytes, const VerifierConfig& config,
   }
   const std::string at = " at " + core::FormatRfc3339(core::UnixMillis{time_ms});
   if (chain) {
-    builder.Pass("root", "cabundle[0] is the pinned " + root.Describe());
+    builder.Pass("root", "cabundle[0] is the trusted " + root.Describe());
     builder.Pass("chain",
                  std::to_string(certs->size()) + " certificates valid and correctly signed" + at);
     report.signatures_verified += chain->signatures_verified;
@@ -375,7 +375,7 @@ VerificationReport Verify(ByteView cose_bytes, const VerifierConfig& config,
     builder.FailCheck("root", chain.error());
     builder.Skip("chain", "the bundle does not start at the pinned root");
   } else {
-    builder.Pass("root", "cabundle[0] is the pinned " + root.Describe());
+    builder.Pass("root", "cabundle[0] is the trusted " + root.Describe());
     builder.FailCheck("chain", chain.error());
   }
 

@@ -1,0 +1,160 @@
+// `enclavectl nsm`: the local NSM simulator from the command line.
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "context.hpp"
+#include "enclavectl/app/nsm_simulator.hpp"
+#include "enclavectl/core/encoding.hpp"
+#include "enclavectl/core/limits.hpp"
+#include "enclavectl/verifier/policy.hpp"
+
+namespace enclavectl::cli {
+namespace {
+
+constexpr const char* kMediaType = "application/vnd.enclavectl.nsm-attest+json;version=1";
+
+struct AttestOptions {
+  std::string state_dir = ".enclavectl/nsm";
+  std::string pcrs_path;
+  std::vector<std::string> pcr;
+  std::string nonce_hex;
+  std::string user_data_hex;
+  std::string public_key_path;
+  std::string output = "attestation.cbor";
+  bool indefinite = false;
+  bool json = false;
+};
+
+core::Result<verifier::PcrMap> BootPcrs(const AttestOptions& options) {
+  verifier::PcrMap pcrs;
+  if (!options.pcrs_path.empty()) {
+    auto text = core::io::ReadFile(options.pcrs_path, core::limits::kMaxPolicyFileBytes);
+    if (!text) {
+      return core::Fail(text.error());
+    }
+    auto sets = verifier::ParsePcrSets(core::AsChars(*text));
+    if (!sets) {
+      return core::Fail(sets.error());
+    }
+    if (sets->size() != 1) {
+      return core::Fail(core::ErrorCode::kPolicyInvalid, "--pcrs must hold one measurement set");
+    }
+    pcrs = sets->front();
+  }
+  for (const std::string& text : options.pcr) {
+    auto assignment = verifier::ParsePcrAssignment(text);
+    if (!assignment) {
+      return core::Fail(core::ErrorCode::kInvalidArgument, "--pcr: " + assignment.error().detail);
+    }
+    pcrs[assignment->first] = std::move(assignment->second);
+  }
+  return pcrs;
+}
+
+core::Result<std::optional<core::Bytes>> HexOption(const std::string& flag,
+                                                   const std::string& hex) {
+  if (hex.empty()) {
+    return std::optional<core::Bytes>();
+  }
+  auto bytes = core::HexDecode(hex);
+  if (!bytes) {
+    return core::Fail(core::ErrorCode::kInvalidArgument, flag + " is not hex");
+  }
+  return std::optional<core::Bytes>(std::move(*bytes));
+}
+
+int RunAttest(Context& ctx, const AttestOptions& options) {
+  auto pcrs = BootPcrs(options);
+  auto nonce = HexOption("--nonce", options.nonce_hex);
+  auto user_data = HexOption("--user-data", options.user_data_hex);
+  for (const core::Error* error : {pcrs ? nullptr : &pcrs.error(), nonce ? nullptr : &nonce.error(),
+                                   user_data ? nullptr : &user_data.error()}) {
+    if (error != nullptr) {
+      return ReportError(ctx, *error, options.json, kMediaType);
+    }
+  }
+  app::AttestationRequest request{std::move(*user_data), std::move(*nonce), std::nullopt};
+  if (!options.public_key_path.empty()) {
+    auto key = core::io::ReadFile(options.public_key_path, core::limits::kMaxPemFileBytes);
+    if (!key) {
+      return ReportError(ctx, key.error(), options.json, kMediaType);
+    }
+    request.public_key = std::move(*key);
+  }
+  auto ca = app::LoadOrCreateDevCa(options.state_dir, ctx.clock);
+  if (!ca) {
+    return ReportError(ctx, ca.error(), options.json, kMediaType);
+  }
+  app::SimulatorOptions sim_options;
+  sim_options.boot_pcrs = std::move(*pcrs);
+  sim_options.indefinite_payload = options.indefinite;
+  auto sim = app::NsmSimulator::Boot(std::move(*ca), sim_options, ctx.clock);
+  if (!sim) {
+    return ReportError(ctx, sim.error(), options.json, kMediaType);
+  }
+  app::NsmClient client(**sim);
+  auto document = client.Attestation(request);
+  if (!document) {
+    return ReportError(ctx, document.error(), options.json, kMediaType);
+  }
+  if (auto written = core::io::WriteFileAtomic(options.output, *document); !written) {
+    return ReportError(ctx, written.error(), options.json, kMediaType);
+  }
+  const std::string root = options.state_dir + "/root.pem";
+  if (options.json) {
+    ctx.out << nlohmann::json{{"mediaType", kMediaType},
+                              {"document", options.output},
+                              {"size", document->size()},
+                              {"module_id", (*sim)->ModuleId()},
+                              {"root", root}}
+                   .dump(2)
+            << "\n";
+  } else {
+    ctx.out << "wrote " << options.output << " (" << document->size()
+            << " bytes) from simulated enclave " << (*sim)->ModuleId()
+            << "\nverify it with: enclavectl verify --doc " << options.output << " --root " << root
+            << "\n";
+  }
+  return 0;
+}
+
+}  // namespace
+
+void RegisterNsm(CLI::App& app, Context& ctx) {
+  CLI::App* nsm = app.add_subcommand(
+      "nsm",
+      "The local Nitro Security Module simulator: attestation documents signed by a "
+      "development CA kept in a state directory (never trusted by default).");
+  nsm->require_subcommand(1);
+  auto options = std::make_shared<AttestOptions>();
+  CLI::App* attest = nsm->add_subcommand(
+      "attest",
+      "Boot a simulated enclave and write one attestation document (untagged "
+      "COSE_Sign1, ES384, the nine payload fields, root->regional->zonal->instance->leaf).");
+  attest
+      ->add_option("--state", options->state_dir,
+                   "State directory: devca.json (development CA keys, 0600) and root.pem")
+      ->default_str(".enclavectl/nsm");
+  attest->add_option(
+      "--pcrs", options->pcrs_path,
+      "PCR0..15 of the simulated enclave: nitro-cli pcr.json or describe-eif output");
+  attest->add_option("--pcr", options->pcr, "One PCR (0..15) as N=HEX (repeatable)");
+  attest->add_option("--nonce", options->nonce_hex, "nonce (hex)");
+  attest->add_option("--user-data", options->user_data_hex, "user_data (hex)");
+  attest->add_option("--public-key", options->public_key_path,
+                     "File whose bytes become public_key");
+  attest->add_option("--output,-o", options->output, "Where to write the document")
+      ->default_str("attestation.cbor");
+  attest->add_flag("--indefinite", options->indefinite,
+                   "Encode the payload map with indefinite length (as documents since mid-2025)");
+  attest->add_flag("--json", options->json, "Print a JSON summary");
+  attest->footer(
+      "Examples:\n"
+      "  enclavectl nsm attest --pcrs pcr.json --nonce 0a0b0c -o doc.cbor\n"
+      "  enclavectl verify --doc doc.cbor --root .enclavectl/nsm/root.pem --expect-pcrs "
+      "pcr.json\n");
+  attest->callback([&ctx, options] { ctx.exit_code = RunAttest(ctx, *options); });
+}
+
+}  // namespace enclavectl::cli
