@@ -107,6 +107,7 @@ enum class ExitClass : std::uint8_t {
     "the PCRs match none of the allowed measurement sets")                                        \
   X(kIoRead, 800, "IO_READ", kIo, "a file could not be read")                                     \
   X(kIoWrite, 801, "IO_WRITE", kIo, "a file could not be written")                                \
+  X(kListenFailed, 804, "LISTEN_FAILED", kIo, "a server cannot listen on the requested address") \
   X(kNsmUnavailable, 820, "NSM_UNAVAILABLE", kIo,                                               \
     "the Nitro Security Module device cannot be opened or does not answer")                      \
   X(kNsmError, 821, "NSM_ERROR", kIo,                                                            \
