@@ -7,6 +7,7 @@
 #include <functional>
 #include <memory>
 #include <span>
+#include <utility>
 
 #include "enclavectl/core/bytes.hpp"
 #include "enclavectl/core/result.hpp"
@@ -37,6 +38,20 @@ class MemorySource final : public ByteSource {
 
  private:
   core::ByteView data_;
+};
+
+// Owns its bytes (small generated files: cmd, env).
+class BytesSource final : public ByteSource {
+ public:
+  explicit BytesSource(core::Bytes data) noexcept : data_(std::move(data)) {}
+  std::uint64_t Size() const noexcept override { return data_.size(); }
+  [[nodiscard]] core::Status ReadAt(std::uint64_t offset,
+                                    std::span<std::uint8_t> out) const override {
+    return MemorySource(data_).ReadAt(offset, out);
+  }
+
+ private:
+  core::Bytes data_;
 };
 
 // A window [offset, offset + size) of another source, which must outlive it.
