@@ -27,5 +27,6 @@ int ReportError(Context& ctx, const core::Error& error, bool json, const char* m
 // Subcommand registration (one file each).
 void RegisterVerify(CLI::App& app, Context& ctx);
 void RegisterErrors(CLI::App& app, Context& ctx);
+void RegisterEif(CLI::App& app, Context& ctx);
 
 }  // namespace enclavectl::cli
