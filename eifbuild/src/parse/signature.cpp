@@ -125,6 +125,9 @@ core::Bytes EncodePcrPayload(std::uint32_t register_index, core::ByteView regist
 }
 
 core::Result<Certificate> ParseCertificatePem(core::ByteView pem) {
+  if (pem.empty()) {
+    return Fail(ErrorCode::kCertParse, "the certificate is empty");
+  }
   if (pem.size() > static_cast<std::size_t>(std::numeric_limits<int>::max())) {
     return Fail(ErrorCode::kCertParse, "certificate text is too large");
   }
@@ -186,6 +189,9 @@ CertificateInfo DescribeCertificate(const X509* cert) {
 }
 
 core::Result<core::EvpPkeyPtr> ParseSigningKeyPem(const core::SecretBytes& pem) {
+  if (pem.empty()) {
+    return Fail(ErrorCode::kEifSigningKey, "the private key file is empty");
+  }
   if (pem.size() > static_cast<std::size_t>(std::numeric_limits<int>::max())) {
     return Fail(ErrorCode::kEifSigningKey, "private key file is too large");
   }
