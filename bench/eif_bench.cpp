@@ -88,7 +88,8 @@ const BenchImage& Image() {
     spec.metadata.image_name = "bench";
     spec.metadata.image_version = "1";
     auto sink = eif::io::FileSink::Create(out.path);
-    auto built = sink ? eif::BuildImage(spec, **sink) : core::Result<eif::BuildResult>(core::Fail(sink.error()));
+    auto built = sink ? eif::BuildImage(spec, **sink)
+                      : core::Result<eif::BuildResult>(core::Fail(sink.error()));
     if (!built || !(*sink)->Commit()) {
       std::fprintf(stderr, "eif_bench: cannot build %s\n", out.path.c_str());
       std::exit(1);  // NOLINT(concurrency-mt-unsafe)

@@ -72,9 +72,8 @@ class ProgressBar {
     constexpr int kWidth = 30;
     const int filled = percent * kWidth / 100;
     ctx_.err << "\rmeasuring [" << std::string(static_cast<std::size_t>(filled), '#')
-             << std::string(static_cast<std::size_t>(kWidth - filled), ' ') << "] "
-             << std::setw(3) << percent << "% " << (done >> 20) << "/" << (total >> 20)
-             << " MiB" << std::flush;
+             << std::string(static_cast<std::size_t>(kWidth - filled), ' ') << "] " << std::setw(3)
+             << percent << "% " << (done >> 20) << "/" << (total >> 20) << " MiB" << std::flush;
   }
 
   Context& ctx_;
@@ -138,7 +137,8 @@ int RunDescribe(Context& ctx, const DescribeOptions& options) {
     ctx.out << eif::DescribeJson(*report).dump(2) << "\n";
   } else {
     std::ostream& out = ctx.out;
-    out << (failure == nullptr ? "OK" : "FAILED (" + std::string(core::ErrorCodeName(failure->code)) + ")")
+    out << (failure == nullptr ? "OK"
+                               : "FAILED (" + std::string(core::ErrorCodeName(failure->code)) + ")")
         << "  " << options.image << "\n";
     out << "  EIF version   " << report->header.version << ", "
         << eif::ArchName(report->header.arch()) << ", " << report->file_size << " bytes, "
@@ -189,9 +189,10 @@ struct MeasureOptions {
 
 core::Result<eif::PcrSet> RequiredPcrs(const MeasureOptions& options) {
   eif::PcrSet required;
-  const std::pair<std::uint64_t, const std::string*> flags[] = {
-      {0, &options.expect_pcr0}, {1, &options.expect_pcr1}, {2, &options.expect_pcr2},
-      {8, &options.expect_pcr8}};
+  const std::pair<std::uint64_t, const std::string*> flags[] = {{0, &options.expect_pcr0},
+                                                                {1, &options.expect_pcr1},
+                                                                {2, &options.expect_pcr2},
+                                                                {8, &options.expect_pcr8}};
   for (const auto& [index, hex] : flags) {
     if (hex->empty()) {
       continue;
@@ -272,11 +273,12 @@ int RunMeasure(Context& ctx, const MeasureOptions& options) {
     nlohmann::ordered_json expected = nlohmann::ordered_json::array();
     if (comparison) {
       for (const eif::PcrComparison& pcr : comparison->pcrs) {
-        expected.push_back({{"pcr", pcr.index},
-                            {"expected", core::HexEncode(pcr.expected)},
-                            {"actual", pcr.actual ? nlohmann::ordered_json(core::HexEncode(*pcr.actual))
-                                                  : nlohmann::ordered_json(nullptr)},
-                            {"match", pcr.match}});
+        expected.push_back(
+            {{"pcr", pcr.index},
+             {"expected", core::HexEncode(pcr.expected)},
+             {"actual", pcr.actual ? nlohmann::ordered_json(core::HexEncode(*pcr.actual))
+                                   : nlohmann::ordered_json(nullptr)},
+             {"match", pcr.match}});
       }
       out["allowedSet"] = allowed.empty() ? nlohmann::ordered_json(nullptr)
                                           : nlohmann::ordered_json(comparison->set_index);
@@ -397,7 +399,7 @@ core::Result<nlohmann::json> ReadJsonFile(const std::string& path, std::size_t m
   if (!text) {
     return core::Fail(text.error());
   }
-  auto json = eif::ParseBoundedJson(core::AsChars(*text), max_bytes, ErrorCode::kInvalidArgument);
+  auto json = eif::ParseBoundedJson(core::AsChars(*text), max_bytes, ErrorCode::kEifMetadata);
   if (!json) {
     return core::Fail(WithPath(json.error(), path));
   }
@@ -416,9 +418,8 @@ core::Result<eif::Signer> LoadSigner(const std::string& cert_path, const std::st
   auto signer = eif::MakeSigner(*cert, *key);
   if (!signer) {
     // Never the key file's content; its path only.
-    return core::Fail(WithPath(signer.error(), signer.error().code == ErrorCode::kCertParse
-                                                   ? cert_path
-                                                   : key_path));
+    return core::Fail(WithPath(
+        signer.error(), signer.error().code == ErrorCode::kCertParse ? cert_path : key_path));
   }
   return signer;
 }
@@ -749,7 +750,8 @@ void RegisterEif(CLI::App& app, Context& ctx) {
       ->default_str("x86_64");
   cmd->add_option("--init", build->init,
                   "Bootstrap ramdisk (first ramdisk, PCR1): this init as /init, plus /dev");
-  cmd->add_option("--nsm-ko", build->nsm_ko, "Add this NSM driver as /nsm.ko to the bootstrap ramdisk");
+  cmd->add_option("--nsm-ko", build->nsm_ko,
+                  "Add this NSM driver as /nsm.ko to the bootstrap ramdisk");
   cmd->add_option("--ramdisk", build->ramdisks,
                   "An existing ramdisk file, used verbatim (repeatable, in order, after the "
                   "bootstrap ramdisk)");
@@ -774,7 +776,8 @@ void RegisterEif(CLI::App& app, Context& ctx) {
   cmd->add_option("--kernel-config", build->kernel_config,
                   "Kernel config (bzImage.config): OperatingSystem and KernelVersion from its "
                   "third line, as nitro-cli does");
-  cmd->add_option("--metadata", build->metadata, "CustomMetadata: a JSON file of at most 4096 bytes");
+  cmd->add_option("--metadata", build->metadata,
+                  "CustomMetadata: a JSON file of at most 4096 bytes");
   cmd->add_option("--docker-info", build->docker_info, "DockerInfo: a JSON file (default null)");
   cmd->add_option("--signing-certificate", build->certificate,
                   "Sign with this PEM certificate (P-256 or P-384 key; adds PCR8)");

@@ -96,17 +96,20 @@ std::string Shell(const std::string& command) {
 
 void WriteFile(const fs::path& path, const core::Bytes& bytes) {
   std::ofstream out(path, std::ios::binary);
-  out.write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));  // NOLINT
+  out.write(reinterpret_cast<const char*>(bytes.data()),
+            static_cast<std::streamsize>(bytes.size()));  // NOLINT
 }
 
 TEST(Cpio, ExactNewcBytes) {
   const core::Bytes archive = Archive({File("a", "xyz", 0755)}, 0x5f5e100);
   // "070701", ino 1, mode 0100755, uid 0, gid 0, nlink 1, mtime, filesize 3, dev 0 x4,
   // namesize 2 ("a" + NUL), check 0; header+name = 112 bytes (aligned), data padded to 4.
+  // clang-format off
   const std::string expected_header =
       "070701"
       "00000001" "000081ED" "00000000" "00000000" "00000001" "05F5E100" "00000003"
       "00000000" "00000000" "00000000" "00000000" "00000002" "00000000";
+  // clang-format on
   ASSERT_GE(archive.size(), 512U);
   EXPECT_EQ(std::string(core::AsChars(core::ByteView(archive).first(110))), expected_header);
   EXPECT_EQ(archive[110], 'a');
@@ -114,10 +117,12 @@ TEST(Cpio, ExactNewcBytes) {
   EXPECT_EQ(std::string(core::AsChars(core::ByteView(archive).subspan(112, 3))), "xyz");
   EXPECT_EQ(archive[115], 0);
   // Then the trailer: ino 0, mode 0, nlink 1, mtime 0, namesize 11.
+  // clang-format off
   const std::string trailer =
       "070701"
       "00000000" "00000000" "00000000" "00000000" "00000001" "00000000" "00000000"
       "00000000" "00000000" "00000000" "00000000" "0000000B" "00000000" "TRAILER!!!";
+  // clang-format on
   EXPECT_EQ(std::string(core::AsChars(core::ByteView(archive).subspan(116, trailer.size()))),
             trailer);
   EXPECT_EQ(archive.size(), 512U);  // padded to a block
@@ -137,7 +142,8 @@ TEST(Cpio, SortedWithParentsAndIndependentOfInputOrder) {
             "cmd\nrootfs\nrootfs/bin\nrootfs/bin/sh\nrootfs/etc\nrootfs/etc/a\nrootfs/etc/b\n");
   const std::string listing =
       Shell("cpio -itv --quiet --numeric-uid-gid < " + (dir.path() / "a.cpio").string());
-  EXPECT_NE(listing.find("lrwxrwxrwx   1 0        0               7 Jan  1  1970 rootfs/bin/sh -> busybox"),
+  EXPECT_NE(listing.find(
+                "lrwxrwxrwx   1 0        0               7 Jan  1  1970 rootfs/bin/sh -> busybox"),
             std::string::npos)
       << listing;
   EXPECT_NE(listing.find("drwxr-xr-x   2 0        0               0 Jan  1  1970 rootfs/etc"),
@@ -170,8 +176,10 @@ TEST(Cpio, NormalizePaths) {
   EXPECT_EQ(*NormalizeArchivePath("/usr/./bin"), "usr/bin");
   EXPECT_EQ(*NormalizeArchivePath("./"), "");
   EXPECT_EQ(NormalizeArchivePath("a/../b").error().code, ErrorCode::kRootfsPathInvalid);
-  EXPECT_EQ(NormalizeArchivePath(std::string("a\0b", 3)).error().code, ErrorCode::kRootfsPathInvalid);
-  EXPECT_EQ(NormalizeArchivePath(std::string(5000, 'a')).error().code, ErrorCode::kRootfsPathInvalid);
+  EXPECT_EQ(NormalizeArchivePath(std::string("a\0b", 3)).error().code,
+            ErrorCode::kRootfsPathInvalid);
+  EXPECT_EQ(NormalizeArchivePath(std::string(5000, 'a')).error().code,
+            ErrorCode::kRootfsPathInvalid);
   EXPECT_EQ(NormalizedPermissions(EntryKind::kFile, 0700), 0755U);
   EXPECT_EQ(NormalizedPermissions(EntryKind::kFile, 04600), 0644U);
   EXPECT_EQ(NormalizedPermissions(EntryKind::kDirectory, 0700), 0755U);
@@ -206,7 +214,8 @@ core::Bytes TarHeader(const TarMember& m, std::size_t size) {
   };
   const auto octal = [](std::uint64_t value, int width) {
     char buffer[32];
-    std::snprintf(buffer, sizeof(buffer), "%0*llo", width, static_cast<unsigned long long>(value));  // NOLINT
+    std::snprintf(buffer, sizeof(buffer), "%0*llo", width,
+                  static_cast<unsigned long long>(value));  // NOLINT
     return std::string(buffer);
   };
   put(0, m.name.substr(0, 100));
@@ -276,9 +285,9 @@ TEST(Tar, UstarPaxGnuLongNamesAndHardLinks) {
   for (const ArchiveEntry& entry : *prepared) {
     paths.push_back(entry.path);
   }
-  EXPECT_EQ(paths, (std::vector<std::string>{"bin", "bin/app", "bin/hard", "bin/sh", "deep",
-                                             "deep/er", "deep/er/file", long_name, "pax",
-                                             "pax/" + long_name}));
+  EXPECT_EQ(paths,
+            (std::vector<std::string>{"bin", "bin/app", "bin/hard", "bin/sh", "deep", "deep/er",
+                                      "deep/er/file", long_name, "pax", "pax/" + long_name}));
   const auto find = [&](const std::string& path) -> const ArchiveEntry& {
     return *std::find_if(prepared->begin(), prepared->end(),
                          [&](const ArchiveEntry& e) { return e.path == path; });

@@ -65,7 +65,8 @@ inline void FixCrc(core::Bytes& image) {
 
 inline void PutBe64(core::Bytes& image, std::size_t offset, std::uint64_t value) {
   for (int i = 0; i < 8; ++i) {
-    image[offset + static_cast<std::size_t>(i)] = static_cast<std::uint8_t>(value >> (56 - (8 * i)));
+    image[offset + static_cast<std::size_t>(i)] =
+        static_cast<std::uint8_t>(value >> (56 - (8 * i)));
   }
 }
 

@@ -134,7 +134,8 @@ TEST_P(FixtureTest, DescribeJsonHasNitroCliFields) {
     nitro_keys.emplace_back(key);
   }
   ASSERT_GE(keys.size(), nitro_keys.size());
-  EXPECT_EQ(std::vector<std::string>(keys.begin(), keys.begin() + static_cast<std::ptrdiff_t>(nitro_keys.size())),
+  EXPECT_EQ(std::vector<std::string>(keys.begin(),
+                                     keys.begin() + static_cast<std::ptrdiff_t>(nitro_keys.size())),
             nitro_keys);
   EXPECT_EQ(json["EifVersion"], expected["EifVersion"]);
   EXPECT_EQ(json["Measurements"]["HashAlgorithm"], expected["HashAlgorithm"]);
@@ -167,7 +168,8 @@ INSTANTIATE_TEST_SUITE_P(Eif, FixtureTest, ::testing::ValuesIn(Fixtures()), AllF
 
 // eif.md 13: the signed fixture's certificate as describe-eif prints it.
 TEST(SignedFixture, SigningCertificateAsDescribeEifPrintsIt) {
-  const core::Bytes image = ReadBytes(testing::TestdataDir() / "eif" / "oracle_aarch64_signed-p384.eif");
+  const core::Bytes image =
+      ReadBytes(testing::TestdataDir() / "eif" / "oracle_aarch64_signed-p384.eif");
   auto report = InspectImage(MemorySource(image));
   ASSERT_TRUE(report.has_value());
   ASSERT_TRUE(report->certificate.has_value());

@@ -7,6 +7,7 @@
 #include "eif_test_util.hpp"
 #include "enclavectl/core/encoding.hpp"
 #include "enclavectl/core/sha.hpp"
+#include "enclavectl/eif/build.hpp"
 #include "enclavectl/eif/crc32.hpp"
 #include "enclavectl/eif/measure.hpp"
 #include "enclavectl/eif/metadata.hpp"
@@ -109,16 +110,19 @@ TEST(Pcr, PipelineAgreesWithInlineHashingOnManyChunks) {
 
 // shared/testdata/eif/cbor_vectors_upstream.json (upstream src/utils/cbor.rs).
 TEST(SignatureCbor, UpstreamVectors) {
-  const nlohmann::json vectors = testing::ReadJson(testutil::FixtureDir() / "cbor_vectors_upstream.json");
+  const nlohmann::json vectors =
+      testing::ReadJson(testutil::FixtureDir() / "cbor_vectors_upstream.json");
   const nlohmann::json& payload = vectors["vectors"][0];
   auto value = core::HexDecode(payload["register_value_hex"].get<std::string>());
   ASSERT_TRUE(value.has_value());
-  EXPECT_EQ(core::HexEncode(EncodePcrPayload(payload["register_index"].get<std::uint32_t>(), *value)),
-            payload["cbor_hex"]);
+  EXPECT_EQ(
+      core::HexEncode(EncodePcrPayload(payload["register_index"].get<std::uint32_t>(), *value)),
+      payload["cbor_hex"]);
   const nlohmann::json& section = vectors["vectors"][1];
   auto signature = core::HexDecode(section["signature_hex"].get<std::string>());
   ASSERT_TRUE(signature.has_value());
-  const SignatureEntry entry{Text(section["signing_certificate_utf8"].get<std::string>()), *signature};
+  const SignatureEntry entry{Text(section["signing_certificate_utf8"].get<std::string>()),
+                             *signature};
   const core::Bytes encoded = EncodeSignatureSection({entry});
   EXPECT_EQ(core::HexEncode(encoded), section["cbor_hex"]);
   auto decoded = DecodeSignatureSection(encoded);
@@ -132,10 +136,10 @@ TEST(SignatureCbor, DecodeErrors) {
     auto bytes = core::HexDecode(hex);
     return DecodeSignatureSection(*bytes).error().code;
   };
-  EXPECT_EQ(code("80"), ErrorCode::kEifSignatureMalformed);            // empty array
-  EXPECT_EQ(code("a0"), ErrorCode::kEifSignatureMalformed);            // not an array
-  EXPECT_EQ(code("8101"), ErrorCode::kEifSignatureMalformed);          // element not a map
-  EXPECT_EQ(code("81a0"), ErrorCode::kEifSignatureMalformed);          // keys missing
+  EXPECT_EQ(code("80"), ErrorCode::kEifSignatureMalformed);    // empty array
+  EXPECT_EQ(code("a0"), ErrorCode::kEifSignatureMalformed);    // not an array
+  EXPECT_EQ(code("8101"), ErrorCode::kEifSignatureMalformed);  // element not a map
+  EXPECT_EQ(code("81a0"), ErrorCode::kEifSignatureMalformed);  // keys missing
   // signing_certificate as a byte string, not an array of uints.
   EXPECT_EQ(code("81a2737369676e696e675f63657274696669636174654100697369676e61747572658100"),
             ErrorCode::kEifSignatureMalformed);
@@ -143,7 +147,7 @@ TEST(SignatureCbor, DecodeErrors) {
   EXPECT_EQ(code("81a2737369676e696e675f6365727469666963617465811901006973"
                  "69676e61747572658100"),
             ErrorCode::kEifSignatureMalformed);
-  EXPECT_EQ(code("8180ff"), ErrorCode::kEifSignatureMalformed);        // trailing byte
+  EXPECT_EQ(code("8180ff"), ErrorCode::kEifSignatureMalformed);  // trailing byte
   EXPECT_EQ(DecodeSignatureSection(core::Bytes(32769, 0)).error().code,
             ErrorCode::kEifSectionTooLarge);
 }
@@ -224,8 +228,9 @@ TEST(Signing, KeyAndCertificateErrors) {
   const auto other = SelfSigned(false);
   const core::Bytes cert = Text(verifier::devca::ToPem(p384.cert.get()));
   // The key of another certificate.
-  EXPECT_EQ(MakeSigner(cert, core::SecretBytes(core::AsBytes(KeyPem(other.key.get())))).error().code,
-            ErrorCode::kEifSigningKey);
+  EXPECT_EQ(
+      MakeSigner(cert, core::SecretBytes(core::AsBytes(KeyPem(other.key.get())))).error().code,
+      ErrorCode::kEifSigningKey);
   // Not a PEM key.
   EXPECT_EQ(MakeSigner(cert, core::SecretBytes(Text("not a key"))).error().code,
             ErrorCode::kEifSigningKey);
@@ -275,11 +280,91 @@ TEST(Compare, RequiredAndAllowedSets) {
   EXPECT_FALSE(pcr8->matched);
   EXPECT_FALSE(pcr8->pcrs[0].actual.has_value());
   // One of several allowed sets matches: the second.
-  auto sets = CompareMeasurements(m, {}, {{{0, actual.at(2)}}, {{0, actual.at(0)}, {1, actual.at(1)}}});
+  auto sets =
+      CompareMeasurements(m, {}, {{{0, actual.at(2)}}, {{0, actual.at(0)}, {1, actual.at(1)}}});
   ASSERT_TRUE(sets.has_value());
   EXPECT_TRUE(sets->matched);
   EXPECT_EQ(sets->set_index, 1U);
   EXPECT_EQ(CompareMeasurements(m, {}, {}).error().code, ErrorCode::kInvalidArgument);
+}
+
+TEST(BuildTime, FlagThenSourceDateEpochThenEpoch) {
+  auto flag = ResolveBuildTime("2024-06-21T12:34:56.789012345+00:00", "5");
+  ASSERT_TRUE(flag.has_value());
+  EXPECT_EQ(flag->text, "2024-06-21T12:34:56.789012345+00:00");  // verbatim
+  EXPECT_EQ(flag->seconds, 1718973296U);
+  auto seconds = ResolveBuildTime("1700000000", std::nullopt);
+  ASSERT_TRUE(seconds.has_value());
+  EXPECT_EQ(seconds->text, "2023-11-14T22:13:20+00:00");
+  auto epoch = ResolveBuildTime(std::nullopt, "86400");
+  ASSERT_TRUE(epoch.has_value());
+  EXPECT_EQ(epoch->text, "1970-01-02T00:00:00+00:00");
+  EXPECT_EQ(epoch->seconds, 86400U);
+  auto none = ResolveBuildTime(std::nullopt, std::nullopt);
+  ASSERT_TRUE(none.has_value());
+  EXPECT_EQ(none->text, "1970-01-01T00:00:00+00:00");
+  EXPECT_EQ(none->seconds, 0U);
+  for (const char* bad : {"soon", "-1", "4294967296", "1960-01-01T00:00:00Z", ""}) {
+    EXPECT_EQ(ResolveBuildTime(bad, std::nullopt).error().code, ErrorCode::kInvalidArgument)
+        << bad;
+  }
+  EXPECT_EQ(ResolveBuildTime(std::nullopt, "x").error().code, ErrorCode::kInvalidArgument);
+}
+
+TEST(KernelConfig, ThirdLineLikeNitroCli) {
+  const KernelConfigInfo info = ParseKernelConfig(
+      "#\n# Automatically generated file; DO NOT EDIT.\n"
+      "# Linux/arm64 6.1.0-13-cloud-arm64 Kernel Configuration\n#\n");
+  EXPECT_EQ(info.operating_system, "Linux");
+  EXPECT_EQ(info.kernel_version, "6.1.0");
+  const KernelConfigInfo short_file = ParseKernelConfig("#\n#\n");
+  EXPECT_EQ(short_file.operating_system, "Unknown");
+  EXPECT_EQ(ParseKernelConfig("").kernel_version, "Unknown");
+}
+
+TEST(Builder, RejectsImpossibleSpecs) {
+  ImageSpec spec;
+  spec.kernel = testutil::Holder(Text("k"));
+  spec.cmdline = std::string("a\0b", 3);
+  spec.ramdisks.push_back(RamdiskInput{"r", testutil::Holder(Text("r")), {}});
+  MemorySink sink;
+  EXPECT_EQ(BuildImage(spec, sink).error().code, ErrorCode::kInvalidArgument);
+  spec.cmdline = "ok";
+  while (spec.ramdisks.size() < 30) {
+    spec.ramdisks.push_back(spec.ramdisks.front());
+  }
+  EXPECT_EQ(BuildImage(spec, sink).error().code, ErrorCode::kEifTooManySections);
+  EXPECT_EQ(ApplicationRamdisk({}, {}, {}).error().code, ErrorCode::kInvalidArgument);
+  EXPECT_EQ(ApplicationRamdisk({}, {"a\nb"}, {}).error().code, ErrorCode::kInvalidArgument);
+}
+
+// A source whose kernel bytes differ the second time they are read.
+class ChangingSource final : public ByteSource {
+ public:
+  explicit ChangingSource(core::Bytes data) : data_(std::move(data)) {}
+  std::uint64_t Size() const noexcept override { return data_.size(); }
+  core::Status ReadAt(std::uint64_t offset, std::span<std::uint8_t> out) const override {
+    auto status = MemorySource(data_).ReadAt(offset, out);
+    if (offset == kHeaderSize + kSectionHeaderSize && !out.empty() && reads_++ > 0) {
+      out[0] ^= 0x55;
+    }
+    return status;
+  }
+
+ private:
+  core::Bytes data_;
+  mutable int reads_ = 0;
+};
+
+TEST(Builder, SigningAnImageThatChangesIsRefused) {
+  const ChangingSource image(testutil::Fixture(testutil::kUnsigned));
+  auto signer = MakeSigner(testutil::Fixture(testutil::kSignedCert),
+                           core::SecretBytes(testutil::Fixture(testutil::kSignedKey)));
+  ASSERT_TRUE(signer.has_value());
+  MemorySink sink;
+  auto signed_image = SignImage(image, *signer, sink);
+  ASSERT_FALSE(signed_image.has_value());
+  EXPECT_EQ(signed_image.error().code, ErrorCode::kIoRead);
 }
 
 }  // namespace

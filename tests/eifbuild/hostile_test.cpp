@@ -12,8 +12,8 @@ namespace {
 
 using core::ErrorCode;
 using testutil::Assemble;
-using testutil::Fixture;
 using testutil::FixCrc;
+using testutil::Fixture;
 using testutil::RawSection;
 using testutil::Text;
 
@@ -192,8 +192,8 @@ TEST(Hostile, SectionLayout) {
   FixCrc(image);
   ExpectCode(image, ErrorCode::kEifSectionLayout, 0);
   // No kernel; two kernels.
-  image = Assemble({{SectionType::kCmdline, Text("c")},
-                    {SectionType::kMetadata, testutil::MinimalMetadata()}});
+  image = Assemble(
+      {{SectionType::kCmdline, Text("c")}, {SectionType::kMetadata, testutil::MinimalMetadata()}});
   FixCrc(image);
   ExpectCode(image, ErrorCode::kEifSectionLayout);
   std::vector<RawSection> two = Basic();
@@ -345,7 +345,8 @@ TEST(Hostile, SignatureOverAnotherPcr0) {
 
 TEST(Hostile, SignatureSectionTooLarge) {
   std::vector<RawSection> sections = Basic();
-  sections.push_back({SectionType::kSignature, core::Bytes(core::limits::kMaxEifSignatureBytes + 1, 0)});
+  sections.push_back(
+      {SectionType::kSignature, core::Bytes(core::limits::kMaxEifSignatureBytes + 1, 0)});
   core::Bytes image = Assemble(sections);
   FixCrc(image);
   ExpectCode(image, ErrorCode::kEifSectionTooLarge, 4);

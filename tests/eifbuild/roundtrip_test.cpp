@@ -119,9 +119,9 @@ TEST_P(RoundTripTest, RebuildFromBuildParams) {
   spec.metadata = Metadata{};
   spec.metadata.image_name = params["name"];
   spec.metadata.image_version = params["version"];
-  spec.metadata.build = BuildMetadata{params["build_time"], params["build_tool"],
-                                      params["build_tool_version"], params["img_os"],
-                                      params["img_kernel"]};
+  spec.metadata.build =
+      BuildMetadata{params["build_time"], params["build_tool"], params["build_tool_version"],
+                    params["img_os"], params["img_kernel"]};
   spec.metadata.docker_info = params["docker_info"];
   spec.metadata.custom_metadata = params["custom_info"];
   ASSERT_EQ(spec.ramdisks.size(), params["ramdisk_count"].get<std::size_t>());
@@ -143,7 +143,9 @@ TEST_P(RoundTripTest, RebuildFromBuildParams) {
 INSTANTIATE_TEST_SUITE_P(Eif, RoundTripTest,
                          ::testing::Values("oracle_x86_64_unsigned_nitrocli-blobs",
                                            "oracle_aarch64_signed-p384"),
-                         [](const auto& param_info) { return testing::TestName(param_info.param); });
+                         [](const auto& param_info) {
+                           return testing::TestName(param_info.param);
+                         });
 
 }  // namespace
 }  // namespace enclavectl::eif

@@ -170,7 +170,8 @@ core::Result<BuildResult> Finish(std::uint16_t version, Arch arch, std::uint16_t
                                  ByteSink& out) {
   Header header;
   header.version = version;
-  header.flags = static_cast<std::uint16_t>((arch == Arch::kAarch64 ? kFlagAarch64 : 0) | flags_extra);
+  header.flags =
+      static_cast<std::uint16_t>((arch == Arch::kAarch64 ? kFlagAarch64 : 0) | flags_extra);
   const std::vector<SectionInfo>& sections = writer.sections();
   header.num_sections = static_cast<std::uint16_t>(sections.size());
   for (std::size_t i = 0; i < sections.size(); ++i) {
@@ -249,9 +250,9 @@ core::Result<BuildResult> BuildImage(const ImageSpec& spec, ByteSink& out) {
   }
   const std::size_t num_sections = 3 + spec.ramdisks.size() + (spec.signer != nullptr ? 1 : 0);
   if (num_sections > core::limits::kMaxEifSections) {
-    return Fail(ErrorCode::kEifTooManySections,
-                "an image holds at most 32 sections; this one would have " +
-                    std::to_string(num_sections));
+    return Fail(
+        ErrorCode::kEifTooManySections,
+        "an image holds at most 32 sections; this one would have " + std::to_string(num_sections));
   }
   // Plan: prepare archives first so that every size is known before writing.
   std::vector<std::vector<ArchiveEntry>> archives(spec.ramdisks.size());
@@ -284,7 +285,8 @@ core::Result<BuildResult> BuildImage(const ImageSpec& spec, ByteSink& out) {
   ENCLAVECTL_RETURN_IF_ERROR(writer.End());
   kernel->reset();
 
-  ENCLAVECTL_RETURN_IF_ERROR(writer.Begin(SectionType::kCmdline, spec.cmdline.size(), Route::kBoot));
+  ENCLAVECTL_RETURN_IF_ERROR(
+      writer.Begin(SectionType::kCmdline, spec.cmdline.size(), Route::kBoot));
   ENCLAVECTL_RETURN_IF_ERROR(writer.Write(core::AsBytes(spec.cmdline)));
   ENCLAVECTL_RETURN_IF_ERROR(writer.End());
 
@@ -304,16 +306,12 @@ core::Result<BuildResult> BuildImage(const ImageSpec& spec, ByteSink& out) {
       ENCLAVECTL_RETURN_IF_ERROR(writer.Begin(SectionType::kRamdisk, len, route));
       ENCLAVECTL_RETURN_IF_ERROR(writer.WriteSource(**source, len));
     } else {
+      ENCLAVECTL_RETURN_IF_ERROR(writer.Begin(SectionType::kRamdisk, CpioSize(archives[i]), route));
       ENCLAVECTL_RETURN_IF_ERROR(
-          writer.Begin(SectionType::kRamdisk, CpioSize(archives[i]), route));
-      ENCLAVECTL_RETURN_IF_ERROR(WriteCpio(archives[i], spec.mtime, [&writer](core::ByteView piece) {
-        return writer.Write(piece);
-      }));
+          WriteCpio(archives[i], spec.mtime,
+                    [&writer](core::ByteView piece) { return writer.Write(piece); }));
     }
-    auto ended = writer.End();
-    if (!ended) {
-      return Fail(ErrorCode::kIoRead, ramdisk.name + ": an input changed while it was read");
-    }
+    ENCLAVECTL_RETURN_IF_ERROR(writer.End());
   }
   auto pcrs = pipeline.Finish();
   if (!pcrs) {
@@ -359,7 +357,7 @@ core::Result<BuildResult> SignImage(const ByteSource& image, const Signer& signe
     if (section.type == SectionType::kKernel || section.type == SectionType::kCmdline ||
         section.type == SectionType::kRamdisk) {
       route = section.type == SectionType::kRamdisk && seen_ramdisk ? Route::kApplication
-                                                                     : Route::kBoot;
+                                                                    : Route::kBoot;
       seen_ramdisk = seen_ramdisk || section.type == SectionType::kRamdisk;
     }
     ENCLAVECTL_RETURN_IF_ERROR(writer.Begin(section.type, section.size, route));

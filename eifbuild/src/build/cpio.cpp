@@ -36,7 +36,7 @@ std::array<char, kNewcHeaderSize> NewcHeader(std::uint32_t ino, std::uint32_t mo
   std::array<char, kNewcHeaderSize> out{};
   const std::string_view magic = "070701";
   std::copy(magic.begin(), magic.end(), out.begin());
-  const std::array<std::uint32_t, 13> fields = {ino, mode, 0, 0, nlink, mtime, file_size,
+  const std::array<std::uint32_t, 13> fields = {ino, mode, 0, 0, nlink,     mtime, file_size,
                                                 0,   0,    0, 0, name_size, 0};
   static constexpr char kHex[] = "0123456789ABCDEF";
   std::size_t pos = magic.size();
@@ -62,8 +62,8 @@ core::Status WriteMember(std::uint32_t ino, std::uint32_t mode, std::uint32_t nl
                          std::uint32_t mtime, std::uint32_t file_size, std::string_view name,
                          const std::function<core::Status(core::ByteView)>& out) {
   const std::size_t name_size = name.size() + 1;
-  const auto header = NewcHeader(ino, mode, nlink, mtime, file_size,
-                                 static_cast<std::uint32_t>(name_size));
+  const auto header =
+      NewcHeader(ino, mode, nlink, mtime, file_size, static_cast<std::uint32_t>(name_size));
   ENCLAVECTL_RETURN_IF_ERROR(out(core::AsBytes(std::string_view(header.data(), header.size()))));
   ENCLAVECTL_RETURN_IF_ERROR(out(core::AsBytes(name)));
   const std::uint64_t used = kNewcHeaderSize + name.size();
@@ -87,9 +87,9 @@ std::uint32_t NormalizedPermissions(EntryKind kind, std::uint32_t host_mode) noe
 
 core::Result<std::string> NormalizeArchivePath(std::string_view path) {
   if (path.size() > core::limits::kMaxRootfsPathBytes) {
-    return Fail(ErrorCode::kRootfsPathInvalid,
-                "a path is longer than " + std::to_string(core::limits::kMaxRootfsPathBytes) +
-                    " bytes");
+    return Fail(
+        ErrorCode::kRootfsPathInvalid,
+        "a path is longer than " + std::to_string(core::limits::kMaxRootfsPathBytes) + " bytes");
   }
   if (path.find('\0') != std::string_view::npos) {
     return Fail(ErrorCode::kRootfsPathInvalid, "a path contains a NUL byte");

@@ -273,9 +273,9 @@ core::Result<std::vector<ArchiveEntry>> ReadTar(const ByteSource& tar) {
         return Fail(ErrorCode::kCpioUnsupportedEntry,
                     entry.path + " is a device or fifo, which an image cannot carry");
       default:
-        return Malformed("member " + entry.path + " has unsupported type '" +
-                             std::string(1, type) + "'",
-                         offset);
+        return Malformed(
+            "member " + entry.path + " has unsupported type '" + std::string(1, type) + "'",
+            offset);
     }
     if (type != '1') {
       entry.permissions = NormalizedPermissions(entry.kind, host_mode);

@@ -20,7 +20,8 @@ using core::Fail;
 std::string Reason(int err) { return std::strerror(err); }  // NOLINT(concurrency-mt-unsafe)
 
 core::Result<core::UniqueFd> OpenRegular(const std::string& path, struct stat& st) {
-  core::UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));  // NOLINT(cppcoreguidelines-pro-type-vararg)
+  core::UniqueFd fd(
+      ::open(path.c_str(), O_RDONLY | O_CLOEXEC));  // NOLINT(cppcoreguidelines-pro-type-vararg)
   if (!fd.valid()) {
     return Fail(ErrorCode::kIoRead, "cannot open " + path + ": " + Reason(errno));
   }
@@ -41,8 +42,7 @@ core::Result<std::unique_ptr<FileSource>> FileSource::Open(const std::string& pa
   if (!fd) {
     return Fail(fd.error());
   }
-  return std::make_unique<FileSource>(std::move(*fd), static_cast<std::uint64_t>(st.st_size),
-                                      path);
+  return std::make_unique<FileSource>(std::move(*fd), static_cast<std::uint64_t>(st.st_size), path);
 }
 
 core::Status FileSource::ReadAt(std::uint64_t offset, std::span<std::uint8_t> out) const {
@@ -189,7 +189,8 @@ core::Result<std::vector<ArchiveEntry>> ReadDirectoryTree(const std::string& roo
         entry.kind = EntryKind::kSymlink;
         entry.link_target = fs::read_symlink(host, ec).string();
         if (ec) {
-          return Fail(ErrorCode::kIoRead, "cannot read link " + host.string() + ": " + ec.message());
+          return Fail(ErrorCode::kIoRead,
+                      "cannot read link " + host.string() + ": " + ec.message());
         }
         break;
       }
@@ -222,8 +223,8 @@ core::Result<core::SecretBytes> ReadSecretFile(const std::string& path, std::siz
     return Fail(fd.error());
   }
   if (static_cast<std::uint64_t>(st.st_size) > max_bytes) {
-    return Fail(ErrorCode::kInputTooLarge, path + " is larger than " + std::to_string(max_bytes) +
-                                               " bytes");
+    return Fail(ErrorCode::kInputTooLarge,
+                path + " is larger than " + std::to_string(max_bytes) + " bytes");
   }
   core::SecretBytes out(static_cast<std::size_t>(st.st_size));
   std::size_t done = 0;

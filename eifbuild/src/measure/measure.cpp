@@ -59,19 +59,18 @@ Check CheckSectionTable(const ImageReport& report) {
     const std::uint64_t size = header.section_sizes[i];
     if (offset > std::numeric_limits<std::uint64_t>::max() - kSectionHeaderSize ||
         size > std::numeric_limits<std::uint64_t>::max() - kSectionHeaderSize - offset) {
-      return Failed("section_table",
-                    core::Error{ErrorCode::kEifOffsetOverflow,
-                                "table entry " + std::to_string(i) + ": offset " +
-                                    std::to_string(offset) + " + 12 + size " +
-                                    std::to_string(size) + " overflows 64 bits",
-                                index});
+      return Failed("section_table", core::Error{ErrorCode::kEifOffsetOverflow,
+                                                 "table entry " + std::to_string(i) + ": offset " +
+                                                     std::to_string(offset) + " + 12 + size " +
+                                                     std::to_string(size) + " overflows 64 bits",
+                                                 index});
     }
     if (i >= walked) {
       if (offset != 0 || size != 0) {
-        return Failed("section_table",
-                      core::Error{ErrorCode::kEifSectionTable,
-                                  "unused table entry " + std::to_string(i) + " is not zero",
-                                  index});
+        return Failed(
+            "section_table",
+            core::Error{ErrorCode::kEifSectionTable,
+                        "unused table entry " + std::to_string(i) + " is not zero", index});
       }
       continue;
     }
@@ -140,8 +139,8 @@ Check CheckLayout(const ImageReport& report) {
                                         "more than one metadata or signature section", -1});
   }
   if (report.header.version < 3 && signatures > 0) {
-    return Failed("layout", core::Error{ErrorCode::kEifSectionLayout,
-                                        "EIF v2 has no signature section", -1});
+    return Failed("layout",
+                  core::Error{ErrorCode::kEifSectionLayout, "EIF v2 has no signature section", -1});
   }
   return Pass("layout", "one kernel, ramdisks after it" +
                             std::string(report.header.version >= 4 ? ", metadata present" : ""));
@@ -167,11 +166,11 @@ core::Sha384Digest PcrFromDigest(const core::Sha384Digest& data_digest) {
 core::Result<core::Sha384Digest> PcrOfSource(const ByteSource& source) {
   PcrHasher hasher;
   core::Bytes buffer(PcrPipeline::kDefaultChunkBytes);
-  ENCLAVECTL_RETURN_IF_ERROR(ForEachChunk(source, 0, source.Size(), buffer,
-                                          [&hasher](core::ByteView chunk) {
-                                            hasher.Update(chunk);
-                                            return core::Ok();
-                                          }));
+  ENCLAVECTL_RETURN_IF_ERROR(
+      ForEachChunk(source, 0, source.Size(), buffer, [&hasher](core::ByteView chunk) {
+        hasher.Update(chunk);
+        return core::Ok();
+      }));
   return hasher.Finish();
 }
 
@@ -224,9 +223,7 @@ std::span<std::uint8_t> PcrPipeline::Acquire() {
     return slots_[0].data;
   }
   std::unique_lock<std::mutex> lock(mu_);
-  cv_.wait(lock, [this] {
-    return produced_ - std::min(consumed_[0], consumed_[1]) < kSlots;
-  });
+  cv_.wait(lock, [this] { return produced_ - std::min(consumed_[0], consumed_[1]) < kSlots; });
   return slots_[produced_ % kSlots].data;
 }
 
@@ -362,9 +359,8 @@ core::Result<ImageReport> InspectImage(const ByteSource& image, const InspectOpt
   // eif.md 10.1: the header.
   std::array<std::uint8_t, kHeaderSize> header_bytes{};
   if (report.file_size < kHeaderSize) {
-    return Fail(ErrorCode::kEifHeaderTruncated,
-                "the file has " + std::to_string(report.file_size) +
-                    " bytes, fewer than the 548-byte EIF header");
+    return Fail(ErrorCode::kEifHeaderTruncated, "the file has " + std::to_string(report.file_size) +
+                                                    " bytes, fewer than the 548-byte EIF header");
   }
   ENCLAVECTL_RETURN_IF_ERROR(image.ReadAt(0, header_bytes));
   auto header = DecodeHeader(header_bytes);
@@ -387,8 +383,7 @@ core::Result<ImageReport> InspectImage(const ByteSource& image, const InspectOpt
     const std::size_t number = report.sections.size();
     const int index = static_cast<int>(number);
     if (number >= core::limits::kMaxEifSections) {
-      return Fail(ErrorCode::kEifTooManySections,
-                  "the file contains more than 32 sections", index);
+      return Fail(ErrorCode::kEifTooManySections, "the file contains more than 32 sections", index);
     }
     std::array<std::uint8_t, kSectionHeaderSize> section_bytes{};
     ENCLAVECTL_RETURN_IF_ERROR(image.ReadAt(offset, section_bytes));
@@ -424,9 +419,9 @@ core::Result<ImageReport> InspectImage(const ByteSource& image, const InspectOpt
                           section->type == SectionType::kRamdisk;
     if (measured) {
       // eif.md 9.2: kernel, cmdline and the first ramdisk go to PCR1, later ramdisks to PCR2.
-      const Route route =
-          section->type == SectionType::kRamdisk && seen_ramdisk ? Route::kApplication
-                                                                 : Route::kBoot;
+      const Route route = section->type == SectionType::kRamdisk && seen_ramdisk
+                              ? Route::kApplication
+                              : Route::kBoot;
       seen_ramdisk = seen_ramdisk || section->type == SectionType::kRamdisk;
       std::uint64_t done = 0;
       while (done < section->size) {
@@ -456,11 +451,11 @@ core::Result<ImageReport> InspectImage(const ByteSource& image, const InspectOpt
       } else {
         // Too large to keep: still covered by the CRC, reported by its check below.
         core::Bytes buffer(PcrPipeline::kDefaultChunkBytes);
-        ENCLAVECTL_RETURN_IF_ERROR(ForEachChunk(image, data_offset, section->size, buffer,
-                                                [&crc](core::ByteView chunk) {
-                                                  crc.Update(chunk);
-                                                  return core::Ok();
-                                                }));
+        ENCLAVECTL_RETURN_IF_ERROR(
+            ForEachChunk(image, data_offset, section->size, buffer, [&crc](core::ByteView chunk) {
+              crc.Update(chunk);
+              return core::Ok();
+            }));
       }
       if (section->type == SectionType::kMetadata) {
         metadata = std::move(small);
@@ -482,9 +477,9 @@ core::Result<ImageReport> InspectImage(const ByteSource& image, const InspectOpt
   report.computed_crc = crc.Value();
 
   if (report.header.unknown_flags() != 0) {
-    report.notes.push_back("header flags " + Hex16(report.header.flags) +
-                           " have bits EifBuilder never sets: " +
-                           Hex16(report.header.unknown_flags()));
+    report.notes.push_back(
+        "header flags " + Hex16(report.header.flags) +
+        " have bits EifBuilder never sets: " + Hex16(report.header.unknown_flags()));
   }
   if (report.header.unused != 0) {
     report.notes.push_back("the header's unused field is " + Hex16(report.header.unused));
@@ -492,14 +487,14 @@ core::Result<ImageReport> InspectImage(const ByteSource& image, const InspectOpt
 
   // Checks, in report order.
   if (report.CrcOk()) {
-    report.checks.push_back(Pass("crc", "stored CRC-32 " + Hex16(report.header.crc32) +
-                                            " matches the header and sections"));
+    report.checks.push_back(Pass(
+        "crc", "stored CRC-32 " + Hex16(report.header.crc32) + " matches the header and sections"));
   } else {
-    report.checks.push_back(Failed(
-        "crc", core::Error{ErrorCode::kEifCrcMismatch,
-                           "stored CRC-32 " + Hex16(report.header.crc32) + " but computed " +
-                               Hex16(report.computed_crc),
-                           -1}));
+    report.checks.push_back(
+        Failed("crc", core::Error{ErrorCode::kEifCrcMismatch,
+                                  "stored CRC-32 " + Hex16(report.header.crc32) + " but computed " +
+                                      Hex16(report.computed_crc),
+                                  -1}));
   }
   report.checks.push_back(CheckSectionTable(report));
   report.checks.push_back(CheckLayout(report));
@@ -507,12 +502,12 @@ core::Result<ImageReport> InspectImage(const ByteSource& image, const InspectOpt
   if (!metadata) {
     report.checks.push_back(Skipped("metadata", "no metadata section (EIF v2/v3 layout)"));
   } else if (!metadata->bytes) {
-    report.checks.push_back(Failed(
-        "metadata", core::Error{ErrorCode::kEifSectionTooLarge,
-                                "metadata section of " + std::to_string(metadata->size) +
-                                    " bytes exceeds the limit of " +
-                                    std::to_string(core::limits::kMaxEifMetadataBytes),
-                                metadata->index}));
+    report.checks.push_back(
+        Failed("metadata", core::Error{ErrorCode::kEifSectionTooLarge,
+                                       "metadata section of " + std::to_string(metadata->size) +
+                                           " bytes exceeds the limit of " +
+                                           std::to_string(core::limits::kMaxEifMetadataBytes),
+                                       metadata->index}));
   } else {
     auto decoded = DecodeMetadata(*metadata->bytes);
     if (!decoded) {
@@ -521,8 +516,8 @@ core::Result<ImageReport> InspectImage(const ByteSource& image, const InspectOpt
       report.checks.push_back(Failed("metadata", std::move(error)));
     } else {
       report.metadata = std::move(*decoded);
-      report.checks.push_back(Pass("metadata", report.metadata ? "metadata JSON is well formed"
-                                                               : "metadata is null"));
+      report.checks.push_back(
+          Pass("metadata", report.metadata ? "metadata JSON is well formed" : "metadata is null"));
     }
   }
 
@@ -575,9 +570,9 @@ core::Result<ImageReport> InspectImage(const ByteSource& image, const InspectOpt
   if (signature_error) {
     report.checks.push_back(Failed("signature", std::move(*signature_error)));
   } else {
-    report.checks.push_back(
-        Pass("signature", "the COSE_Sign1 verifies with the embedded certificate and signs "
-                          "{register_index: 0, register_value: PCR0}"));
+    report.checks.push_back(Pass("signature",
+                                 "the COSE_Sign1 verifies with the embedded certificate and signs "
+                                 "{register_index: 0, register_value: PCR0}"));
   }
   return report;
 }

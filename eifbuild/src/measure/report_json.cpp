@@ -54,9 +54,8 @@ nlohmann::ordered_json MeasurementsJson(const Measurements& measurements) {
 nlohmann::ordered_json ChecksJson(const ImageReport& report) {
   nlohmann::ordered_json checks = nlohmann::ordered_json::array();
   for (const Check& check : report.checks) {
-    nlohmann::ordered_json row = {{"name", check.name},
-                                  {"status", CheckStatusName(check.status)},
-                                  {"reason", check.reason}};
+    nlohmann::ordered_json row = {
+        {"name", check.name}, {"status", CheckStatusName(check.status)}, {"reason", check.reason}};
     if (check.error) {
       row["code"] = core::ErrorCodeName(check.error->code);
       row["index"] = check.error->index >= 0 ? nlohmann::ordered_json(check.error->index)

@@ -18,8 +18,7 @@ void Crc32::Update(core::ByteView data) noexcept {
 }
 
 std::uint32_t Crc32Combine(std::uint32_t crc_a, std::uint32_t crc_b, std::uint64_t len_b) noexcept {
-  return static_cast<std::uint32_t>(
-      crc32_combine(crc_a, crc_b, static_cast<z_off_t>(len_b)));
+  return static_cast<std::uint32_t>(crc32_combine(crc_a, crc_b, static_cast<z_off_t>(len_b)));
 }
 
 }  // namespace enclavectl::eif

@@ -10,7 +10,6 @@ namespace {
 using core::ErrorCode;
 using core::Fail;
 
-
 template <std::size_t N>
 void PutBe(std::array<std::uint8_t, N>& out, std::size_t offset, std::uint64_t value,
            std::size_t len) noexcept {
@@ -77,9 +76,9 @@ core::Result<Header> DecodeHeader(ByteView bytes) {
                 "EIF version " + std::to_string(header.version) + " is not 2, 3 or 4");
   }
   if (header.num_sections > kSectionSlots) {
-    return Fail(ErrorCode::kEifTooManySections,
-                "the header declares " + std::to_string(header.num_sections) +
-                    " sections; at most 32 fit its tables");
+    return Fail(ErrorCode::kEifTooManySections, "the header declares " +
+                                                    std::to_string(header.num_sections) +
+                                                    " sections; at most 32 fit its tables");
   }
   return header;
 }
@@ -108,9 +107,8 @@ core::Result<SectionHeader> DecodeSectionHeader(ByteView bytes, int index) {
   auto flags = type ? reader.ReadU16() : core::Result<std::uint16_t>(0);
   auto size = flags ? reader.ReadU64() : core::Result<std::uint64_t>(0);
   if (!type || !flags || !size) {
-    return Fail(ErrorCode::kTruncated, "section header " + std::to_string(index) +
-                                           " is shorter than 12 bytes",
-                index);
+    return Fail(ErrorCode::kTruncated,
+                "section header " + std::to_string(index) + " is shorter than 12 bytes", index);
   }
   // eif.md section 4: type 0 is EifSectionInvalid, 6 and above are unknown.
   if (*type == 0 || *type > static_cast<std::uint16_t>(SectionType::kMetadata)) {

@@ -34,8 +34,8 @@ cbor::Item ByteArray(core::ByteView bytes) {
 
 core::Result<core::Bytes> ByteArrayValue(const cbor::Item* item, const char* key, int index) {
   if (item == nullptr) {
-    return Fail(ErrorCode::kEifSignatureMalformed,
-                std::string("signature element has no ") + key, index);
+    return Fail(ErrorCode::kEifSignatureMalformed, std::string("signature element has no ") + key,
+                index);
   }
   if (item->type != cbor::Type::kArray) {
     return Fail(ErrorCode::kEifSignatureMalformed,
@@ -163,8 +163,8 @@ CertificateInfo DescribeCertificate(const X509* cert) {
     const int len = ASN1_STRING_to_UTF8(&utf8, X509_NAME_ENTRY_get_data(entry));
     const core::OpensslBytesPtr owner(utf8);
     if (long_name != nullptr && len >= 0) {
-      info.issuer[long_name] =
-          std::string(reinterpret_cast<const char*>(utf8), static_cast<std::size_t>(len));  // NOLINT
+      info.issuer[long_name] = std::string(reinterpret_cast<const char*>(utf8),
+                                           static_cast<std::size_t>(len));  // NOLINT
     }
   }
   const int sig_nid = X509_get_signature_nid(cert);

@@ -85,8 +85,8 @@ struct BuildTime {
 // (Unix seconds), else the Unix epoch: never the clock. Numeric inputs are rendered as
 // "YYYY-MM-DDTHH:MM:SS+00:00". Fails with kInvalidArgument for an unparsable time or one
 // outside 1970..2106 (newc's 32-bit mtime).
-[[nodiscard]] core::Result<BuildTime> ResolveBuildTime(std::optional<std::string_view> flag,
-                                                       std::optional<std::string_view> source_date_epoch);
+[[nodiscard]] core::Result<BuildTime> ResolveBuildTime(
+    std::optional<std::string_view> flag, std::optional<std::string_view> source_date_epoch);
 
 // OperatingSystem and KernelVersion from a kernel config as nitro-cli derives them
 // (eif.md section 7): the third line split on ' ', '/' and '-', pieces 1 and 3, "Unknown"

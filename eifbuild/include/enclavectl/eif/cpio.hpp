@@ -54,8 +54,7 @@ std::uint64_t CpioSize(const std::vector<ArchiveEntry>& entries);
 // Writes the archive of prepared `entries` with every mtime = `mtime`, handing the bytes to
 // `out` in order (pieces of any size). File data is read through each entry's opener; a
 // file whose size differs from entry.size fails with kIoRead. Fails with out's error.
-[[nodiscard]] core::Status WriteCpio(const std::vector<ArchiveEntry>& entries,
-                                     std::uint32_t mtime,
+[[nodiscard]] core::Status WriteCpio(const std::vector<ArchiveEntry>& entries, std::uint32_t mtime,
                                      const std::function<core::Status(core::ByteView)>& out);
 
 }  // namespace enclavectl::eif

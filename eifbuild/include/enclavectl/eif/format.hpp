@@ -13,8 +13,8 @@
 
 namespace enclavectl::eif {
 
-using core::ByteView;
 using core::Bytes;
+using core::ByteView;
 
 inline constexpr std::array<std::uint8_t, 4> kMagic = {0x2e, 0x65, 0x69, 0x66};  // ".eif"
 inline constexpr std::size_t kHeaderSize = 548;
@@ -62,7 +62,9 @@ struct Header {
   std::uint32_t unused = 0;
   std::uint32_t crc32 = 0;
 
-  Arch arch() const noexcept { return (flags & kFlagAarch64) != 0 ? Arch::kAarch64 : Arch::kX86_64; }
+  Arch arch() const noexcept {
+    return (flags & kFlagAarch64) != 0 ? Arch::kAarch64 : Arch::kX86_64;
+  }
   // Flag bits other than kFlagAarch64.
   std::uint16_t unknown_flags() const noexcept {
     return static_cast<std::uint16_t>(flags & ~kFlagAarch64);

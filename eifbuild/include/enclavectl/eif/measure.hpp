@@ -135,12 +135,12 @@ struct ImageReport {
   std::uint64_t trailing_bytes = 0;   // after the last section (not covered by the CRC)
   std::uint32_t computed_crc = 0;
   Measurements measurements;
-  bool is_signed = false;                       // a signature section exists
-  std::optional<Metadata> metadata;             // decoded, non-null metadata
-  std::optional<SignatureEntry> signature;      // element [0] of the (last) signature section
-  std::optional<CertificateInfo> certificate;   // of that element, when it parses
-  std::vector<Check> checks;                    // crc, section_table, layout, metadata, signature
-  std::vector<std::string> notes;               // unknown flag bits and other oddities
+  bool is_signed = false;                      // a signature section exists
+  std::optional<Metadata> metadata;            // decoded, non-null metadata
+  std::optional<SignatureEntry> signature;     // element [0] of the (last) signature section
+  std::optional<CertificateInfo> certificate;  // of that element, when it parses
+  std::vector<Check> checks;                   // crc, section_table, layout, metadata, signature
+  std::vector<std::string> notes;              // unknown flag bits and other oddities
 
   bool CrcOk() const noexcept { return computed_crc == header.crc32; }
   // The check named `name`, or null.

@@ -12,7 +12,8 @@ inline constexpr const char* kDescribeMediaType =
     "application/vnd.enclavectl.eif-describe+json;version=1";
 inline constexpr const char* kMeasureMediaType =
     "application/vnd.enclavectl.eif-measure+json;version=1";
-inline constexpr const char* kBuildMediaType = "application/vnd.enclavectl.eif-build+json;version=1";
+inline constexpr const char* kBuildMediaType =
+    "application/vnd.enclavectl.eif-build+json;version=1";
 inline constexpr const char* kSignMediaType = "application/vnd.enclavectl.eif-sign+json;version=1";
 
 // {"HashAlgorithm": "Sha384 { ... }", "PCR0": hex, "PCR1": hex, "PCR2": hex[, "PCR8": hex]}

@@ -28,7 +28,8 @@ struct SignatureEntry {
 // keys are ignored, as serde does). Fails with kEifSectionTooLarge (above
 // kMaxEifSignatureBytes) or kEifSignatureMalformed (detail says what; trailing bytes after
 // the CBOR item are rejected like newer upstream readers do).
-[[nodiscard]] core::Result<std::vector<SignatureEntry>> DecodeSignatureSection(core::ByteView bytes);
+[[nodiscard]] core::Result<std::vector<SignatureEntry>> DecodeSignatureSection(
+    core::ByteView bytes);
 
 // The section bytes as upstream writes them (serde_cbor: definite lengths, shortest forms).
 core::Bytes EncodeSignatureSection(const std::vector<SignatureEntry>& entries);
