@@ -3,6 +3,7 @@
 // builder and file sink, then times:
 //   Sha384_16KiB_InMemory   one core, EVP SHA-384 over 16 KiB blocks (= openssl speed -evp
 //                           sha384 -bytes 16384), the baseline
+//   Crc32_Pclmul/_Zlib      the CRC-32 the reading thread computes (folded / zlib tables)
 //   Sha384_File_OneCore     one core: pread the image in 1 MiB chunks and SHA-384 it once
 //   Measure_TwoThreads      InspectImage as `enclavectl eif measure` runs it: PCR0 and
 //                           PCR1/PCR2 hashers on two threads, CRC on the reading thread
@@ -20,6 +21,7 @@
 
 #include "enclavectl/core/sha.hpp"
 #include "enclavectl/eif/build.hpp"
+#include "enclavectl/eif/crc32.hpp"
 #include "enclavectl/eif/io.hpp"
 #include "enclavectl/eif/measure.hpp"
 
@@ -115,6 +117,17 @@ void Sha384_16KiB_InMemory(benchmark::State& state) {
   state.SetBytesProcessed(state.iterations() * static_cast<std::int64_t>(buffer.size()));
 }
 
+void Crc32(benchmark::State& state, bool simd) {
+  core::Bytes buffer(64ULL << 20);
+  static_cast<void>(GeneratedSource(buffer.size(), 9).ReadAt(0, buffer));
+  for (auto _ : state) {
+    benchmark::DoNotOptimize(eif::Crc32Update(0, buffer, simd));
+  }
+  state.SetBytesProcessed(state.iterations() * static_cast<std::int64_t>(buffer.size()));
+}
+void Crc32_Pclmul(benchmark::State& state) { Crc32(state, true); }
+void Crc32_Zlib(benchmark::State& state) { Crc32(state, false); }
+
 void Sha384_File_OneCore(benchmark::State& state) {
   const BenchImage& image = Image();
   auto file = eif::io::FileSource::Open(image.path);
@@ -151,6 +164,8 @@ void Measure_TwoThreads(benchmark::State& state) { Measure(state, true); }
 void Measure_Inline(benchmark::State& state) { Measure(state, false); }
 
 BENCHMARK(Sha384_16KiB_InMemory)->Unit(benchmark::kMillisecond)->Iterations(8)->UseRealTime();
+BENCHMARK(Crc32_Pclmul)->Unit(benchmark::kMillisecond)->Iterations(8)->UseRealTime();
+BENCHMARK(Crc32_Zlib)->Unit(benchmark::kMillisecond)->Iterations(8)->UseRealTime();
 BENCHMARK(Sha384_File_OneCore)->Unit(benchmark::kMillisecond)->Iterations(3)->UseRealTime();
 BENCHMARK(Measure_TwoThreads)->Unit(benchmark::kMillisecond)->Iterations(3)->UseRealTime();
 BENCHMARK(Measure_Inline)->Unit(benchmark::kMillisecond)->Iterations(2)->UseRealTime();

@@ -32,6 +32,28 @@ TEST(Crc32, CheckValueAndCombine) {
   EXPECT_EQ(Crc32().Value(), 0U);
 }
 
+TEST(Crc32, FoldedEqualsTableOnEveryLengthAndAlignment) {
+  core::Bytes data(5000);
+  std::uint32_t seed = 12345;
+  for (std::uint8_t& b : data) {
+    seed = (seed * 1103515245U) + 12345U;
+    b = static_cast<std::uint8_t>(seed >> 16);
+  }
+  for (std::size_t offset = 0; offset < 16; ++offset) {
+    for (std::size_t len = 0; len + offset <= data.size(); len += (len < 600 ? 1 : 97)) {
+      const core::ByteView piece = core::ByteView(data).subspan(offset, len);
+      for (const std::uint32_t start : {0U, 0xCBF43926U}) {
+        ASSERT_EQ(Crc32Update(start, piece, true), Crc32Update(start, piece, false))
+            << offset << " " << len;
+      }
+    }
+  }
+  Crc32 split;
+  split.Update(core::ByteView(data).first(1234));
+  split.Update(core::ByteView(data).subspan(1234));
+  EXPECT_EQ(split.Value(), Crc32Update(0, data, false));
+}
+
 TEST(Header, EncodeDecodeRoundTrip) {
   Header header;
   header.flags = 0x0201;
@@ -305,8 +327,7 @@ TEST(BuildTime, FlagThenSourceDateEpochThenEpoch) {
   EXPECT_EQ(none->text, "1970-01-01T00:00:00+00:00");
   EXPECT_EQ(none->seconds, 0U);
   for (const char* bad : {"soon", "-1", "4294967296", "1960-01-01T00:00:00Z", ""}) {
-    EXPECT_EQ(ResolveBuildTime(bad, std::nullopt).error().code, ErrorCode::kInvalidArgument)
-        << bad;
+    EXPECT_EQ(ResolveBuildTime(bad, std::nullopt).error().code, ErrorCode::kInvalidArgument) << bad;
   }
   EXPECT_EQ(ResolveBuildTime(std::nullopt, "x").error().code, ErrorCode::kInvalidArgument);
 }

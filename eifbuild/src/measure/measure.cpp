@@ -192,29 +192,26 @@ PcrPipeline::PcrPipeline(bool parallel, std::size_t chunk_bytes) {
     workers_.emplace_back([this] { Work(1); });
   } catch (const std::system_error&) {
     // No threads available: finish what started and hash inline from now on.
-    {
-      const std::lock_guard<std::mutex> lock(mu_);
-      closed_ = true;
-    }
-    cv_.notify_all();
-    for (std::thread& worker : workers_) {
-      worker.join();
-    }
-    workers_.clear();
+    StopWorkers();
     closed_ = false;
   }
 }
 
+void PcrPipeline::StopWorkers() {
+  {
+    const std::lock_guard<std::mutex> lock(mu_);
+    closed_ = true;
+  }
+  cv_.notify_all();
+  for (std::thread& worker : workers_) {
+    worker.join();
+  }
+  workers_.clear();
+}
+
 PcrPipeline::~PcrPipeline() {
   if (!workers_.empty()) {
-    {
-      const std::lock_guard<std::mutex> lock(mu_);
-      closed_ = true;
-    }
-    cv_.notify_all();
-    for (std::thread& worker : workers_) {
-      worker.join();
-    }
+    StopWorkers();
   }
 }
 
@@ -300,15 +297,7 @@ void PcrPipeline::Work(int worker) {
 
 core::Result<Measurements> PcrPipeline::Finish() {
   if (!workers_.empty()) {
-    {
-      const std::lock_guard<std::mutex> lock(mu_);
-      closed_ = true;
-    }
-    cv_.notify_all();
-    for (std::thread& worker : workers_) {
-      worker.join();
-    }
-    workers_.clear();
+    StopWorkers();
   }
   if (failed_ || finished_) {
     return Fail(ErrorCode::kInternal, "a SHA-384 hasher failed");

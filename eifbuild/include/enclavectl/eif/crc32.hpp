@@ -9,6 +9,11 @@
 
 namespace enclavectl::eif {
 
+// The CRC of `data` continuing from `crc` (0 to start). Uses carry-less multiplication
+// (PCLMULQDQ) on x86-64 CPUs that have it and `allow_simd` is set, zlib's tables otherwise;
+// both give the same value.
+std::uint32_t Crc32Update(std::uint32_t crc, core::ByteView data, bool allow_simd = true) noexcept;
+
 class Crc32 {
  public:
   void Update(core::ByteView data) noexcept;

@@ -93,6 +93,8 @@ class PcrPipeline {
     Route route = Route::kBoot;
   };
   void Work(int worker);
+  // Closes the queue, lets the workers drain it and joins them.
+  void StopWorkers();
   void Hash(int worker, const Slot& slot);
 
   static constexpr std::size_t kSlots = 4;
