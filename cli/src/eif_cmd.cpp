@@ -265,7 +265,7 @@ int RunMeasure(Context& ctx, const MeasureOptions& options) {
     nlohmann::ordered_json out;
     out["mediaType"] = media;
     out["image"] = options.image;
-    out["verdict"] = failure != nullptr ? "malformed"
+    out["verdict"] = failure != nullptr ? (ExitFor(*failure) == 2 ? "malformed" : "invalid")
                      : mismatch         ? "mismatch"
                      : comparison       ? "match"
                                         : "measured";
@@ -297,7 +297,7 @@ int RunMeasure(Context& ctx, const MeasureOptions& options) {
     ctx.out << out.dump(2) << "\n";
   } else {
     std::ostream& out = ctx.out;
-    const char* headline = failure != nullptr ? "MALFORMED"
+    const char* headline = failure != nullptr ? (ExitFor(*failure) == 2 ? "MALFORMED" : "INVALID")
                            : mismatch         ? "MISMATCH"
                            : comparison       ? "MATCH"
                                               : "MEASURED";

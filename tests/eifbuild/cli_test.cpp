@@ -156,6 +156,25 @@ TEST(EifCli, MeasureExitCodes) {
   EXPECT_EQ(RunCli({"eif", "measure"}).exit_code, 64);
 }
 
+TEST(EifCli, MeasureSignedImageWithBadSignature) {
+  TempDir dir;
+  core::Bytes image = testutil::Fixture(testutil::kSigned);
+  image[image.size() - 1] ^= 0x01;  // inside the COSE signature's s value
+  testutil::FixCrc(image);
+  WriteFile(dir.path() / "bad-sig.eif", core::AsChars(image));
+  const nlohmann::json expected = Expected("oracle_aarch64_signed-p384");
+  const CliResult r = RunCli({"eif", "measure", dir / "bad-sig.eif", "--expect-pcr0",
+                              expected["PCR0"], "--json"});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_EQ(r.Json()["verdict"], "invalid");
+  EXPECT_EQ(r.Json()["error"]["code"], "EIF_SIGNATURE_INVALID");
+  EXPECT_EQ(r.Json()["expected"][0]["match"], true);
+  const CliResult d = RunCli({"eif", "describe", dir / "bad-sig.eif", "--json"});
+  EXPECT_EQ(d.exit_code, 1);
+  EXPECT_EQ(d.Json()["SignatureCheck"], false);
+  EXPECT_EQ(d.Json()["CheckCRC"], true);
+}
+
 TEST(EifCli, MeasureOutputThenExpectPcrs) {
   TempDir dir;
   const std::string image = FixturePath(testutil::kSigned);
