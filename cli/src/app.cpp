@@ -42,12 +42,14 @@ int Run(int argc, const char* const* argv, std::ostream& out, std::ostream& err,
       "Examples:\n"
       "  enclavectl verify --doc attestation.cbor --at doc\n"
       "  enclavectl verify --doc doc.b64 --expect-pcrs pcr.json --max-age 5m --json\n"
+      "  enclavectl eif measure image.eif --expect-pcr0 7a3b05...\n"
       "  enclavectl errors\n\n"
       "Exit codes: 0 accepted, 1 verification failed, 2 malformed input, 64 usage error,\n"
       "74 I/O error, 70 internal error. 'enclavectl <command> --help' for details.");
   RegisterVerify(app, ctx);
   RegisterNsm(app, ctx);
   RegisterErrors(app, ctx);
+  RegisterEif(app, ctx);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -28,5 +28,6 @@ int ReportError(Context& ctx, const core::Error& error, bool json, const char* m
 void RegisterVerify(CLI::App& app, Context& ctx);
 void RegisterErrors(CLI::App& app, Context& ctx);
 void RegisterNsm(CLI::App& app, Context& ctx);
+void RegisterEif(CLI::App& app, Context& ctx);
 
 }  // namespace enclavectl::cli

@@ -105,6 +105,47 @@ enum class ExitClass : std::uint8_t {
     "appKeyHash in user_data is all zero: the app registered no key")                             \
   X(kPcrSetNoMatch, 512, "PCR_SET_NO_MATCH", kRejected,                                           \
     "the PCRs match none of the allowed measurement sets")                                        \
+  X(kEifHeaderTruncated, 600, "EIF_HEADER_TRUNCATED", kMalformed,                                  \
+    "the file is shorter than the 548-byte EIF header")                                            \
+  X(kEifBadMagic, 601, "EIF_BAD_MAGIC", kMalformed,                                                \
+    "the file does not start with the EIF magic .eif")                                             \
+  X(kEifUnsupportedVersion, 602, "EIF_UNSUPPORTED_VERSION", kMalformed,                            \
+    "the EIF version is not 2, 3 or 4")                                                            \
+  X(kEifTooManySections, 603, "EIF_TOO_MANY_SECTIONS", kMalformed,                                 \
+    "the EIF declares or contains more than 32 sections")                                          \
+  X(kEifSectionTruncated, 604, "EIF_SECTION_TRUNCATED", kMalformed,                                \
+    "a section's data extends past the end of the file")                                           \
+  X(kEifOffsetOverflow, 605, "EIF_OFFSET_OVERFLOW", kMalformed,                                    \
+    "a section offset plus its size overflows 64 bits")                                            \
+  X(kEifSectionType, 606, "EIF_SECTION_TYPE", kMalformed,                                          \
+    "a section has type 0 (invalid) or an unknown type (6 or more)")                               \
+  X(kEifSectionTable, 607, "EIF_SECTION_TABLE", kMalformed,                                        \
+    "the header's section count, offset or size table disagrees with the sections in the file")    \
+  X(kEifSectionLayout, 608, "EIF_SECTION_LAYOUT", kMalformed,                                      \
+    "required sections are missing, repeated or out of order (one kernel, ramdisks after it, "     \
+    "metadata in v4)")                                                                             \
+  X(kEifSectionTooLarge, 609, "EIF_SECTION_TOO_LARGE", kMalformed,                                 \
+    "a metadata or signature section exceeds its size limit")                                      \
+  X(kEifCrcMismatch, 610, "EIF_CRC_MISMATCH", kMalformed,                                          \
+    "the stored CRC-32 differs from the CRC-32 of the header and sections")                        \
+  X(kEifMetadata, 611, "EIF_METADATA", kMalformed,                                                 \
+    "the metadata section is not JSON of the required shape")                                      \
+  X(kEifSignatureMalformed, 612, "EIF_SIGNATURE_MALFORMED", kMalformed,                            \
+    "the signature section, its certificate or its COSE_Sign1 cannot be decoded")                  \
+  X(kEifSignatureInvalid, 613, "EIF_SIGNATURE_INVALID", kRejected,                                 \
+    "the image's COSE signature does not verify with its signing certificate")                     \
+  X(kEifSignaturePcr0Mismatch, 614, "EIF_SIGNATURE_PCR0_MISMATCH", kRejected,                      \
+    "the signed payload is not {register_index: 0, register_value: PCR0 of this image}")           \
+  X(kEifSigningKey, 615, "EIF_SIGNING_KEY", kMalformed,                                            \
+    "the signing key or certificate is unusable (not P-256/P-384 EC, not PEM, or they do not "     \
+    "match)")                                                                                      \
+  X(kCpioUnsupportedEntry, 620, "CPIO_UNSUPPORTED_ENTRY", kMalformed,                              \
+    "a root filesystem entry cannot go into a newc archive (device, fifo, socket, file of 4 "      \
+    "GiB or more)")                                                                                \
+  X(kRootfsPathInvalid, 621, "ROOTFS_PATH_INVALID", kMalformed,                                    \
+    "a root filesystem path is empty, too long, contains .. or repeats another")                   \
+  X(kTarMalformed, 622, "TAR_MALFORMED", kMalformed,                                               \
+    "a tar archive is malformed (checksum, number field, pax record, size past the end)")          \
   X(kIoRead, 800, "IO_READ", kIo, "a file could not be read")                                     \
   X(kIoWrite, 801, "IO_WRITE", kIo, "a file could not be written")                                \
   X(kListenFailed, 804, "LISTEN_FAILED", kIo, "a server cannot listen on the requested address") \

@@ -3,7 +3,10 @@
 // libcbor container) are never wrapped.
 #pragma once
 
+#include <unistd.h>
+
 #include <memory>
+#include <utility>
 
 #include <cbor.h>
 #include <openssl/bio.h>
@@ -76,6 +79,33 @@ using CborBufferPtr = CHandle<unsigned char, detail::FreeCborBuffer>;
 
 // libsecp256k1
 using Secp256k1ContextPtr = CHandle<secp256k1_context, secp256k1_context_destroy>;
+
+// A POSIX file descriptor, closed on destruction. -1 means none.
+class UniqueFd {
+ public:
+  UniqueFd() noexcept = default;
+  explicit UniqueFd(int fd) noexcept : fd_(fd) {}
+  ~UniqueFd() { Reset(); }
+  UniqueFd(const UniqueFd&) = delete;
+  UniqueFd& operator=(const UniqueFd&) = delete;
+  UniqueFd(UniqueFd&& other) noexcept : fd_(std::exchange(other.fd_, -1)) {}
+  UniqueFd& operator=(UniqueFd&& other) noexcept {
+    if (this != &other) {
+      Reset();
+      fd_ = std::exchange(other.fd_, -1);
+    }
+    return *this;
+  }
+  int get() const noexcept { return fd_; }
+  bool valid() const noexcept { return fd_ >= 0; }
+  // Gives up ownership without closing.
+  int release() noexcept { return std::exchange(fd_, -1); }
+  // Closes now; returns close()'s result (0 when there was nothing to close).
+  int Reset() noexcept { return fd_ >= 0 ? ::close(std::exchange(fd_, -1)) : 0; }
+
+ private:
+  int fd_ = -1;
+};
 
 // A secp256k1 context for signing and verification, randomized against side channels with
 // 32 bytes from OpenSSL's CSPRNG. Returns null only if allocation or the RNG fails.

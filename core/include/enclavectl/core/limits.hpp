@@ -26,6 +26,23 @@ inline constexpr std::size_t kMaxCborDepth = 16;
 inline constexpr std::size_t kMaxCborItems = 4096;
 inline constexpr std::size_t kMaxCborContainerEntries = 1024;
 
+// --- EIF images (eif.md; eif-build.md) ---
+// Sections per image: the header's offset/size tables have 32 slots (upstream README).
+inline constexpr std::size_t kMaxEifSections = 32;
+// Signature section: upstream's limit for the CBOR PcrSignature array.
+inline constexpr std::size_t kMaxEifSignatureBytes = 32768;
+// Metadata section: compact JSON with docker inspect output and custom metadata.
+inline constexpr std::size_t kMaxEifMetadataBytes = 1 << 20;
+// Custom metadata given to the builder (eif_build's --metadata limit).
+inline constexpr std::size_t kMaxEifCustomMetadataBytes = 4096;
+// Nesting of JSON objects and arrays in metadata (nlohmann's dump recurses).
+inline constexpr std::size_t kMaxEifJsonDepth = 64;
+// Root filesystem given to the builder (directory or tar): entries and path lengths.
+inline constexpr std::size_t kMaxRootfsEntries = 1 << 20;
+inline constexpr std::size_t kMaxRootfsPathBytes = 4096;
+// A pax extended header or GNU long-name record in a tar archive.
+inline constexpr std::size_t kMaxTarExtendedHeaderBytes = 1 << 20;
+
 // --- files the CLI reads as policy input (pcr.json, PEM roots) ---
 inline constexpr std::size_t kMaxPolicyFileBytes = 1 << 20;
 inline constexpr std::size_t kMaxPemFileBytes = std::size_t{64} * 1024;

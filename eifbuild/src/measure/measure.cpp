@@ -1,0 +1,621 @@
+#include "enclavectl/eif/measure.hpp"
+
+#include <algorithm>
+#include <limits>
+#include <new>
+#include <string>
+#include <system_error>
+#include <utility>
+
+#include "enclavectl/core/encoding.hpp"
+#include "enclavectl/core/limits.hpp"
+#include "enclavectl/eif/crc32.hpp"
+
+namespace enclavectl::eif {
+namespace {
+
+using core::ErrorCode;
+using core::Fail;
+
+std::string Hex16(std::uint64_t value) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out = "0x";
+  bool started = false;
+  for (int shift = 60; shift >= 0; shift -= 4) {
+    const auto nibble = static_cast<unsigned>((value >> shift) & 0xf);
+    if (nibble != 0 || started || shift == 0) {
+      out += kHex[nibble];
+      started = true;
+    }
+  }
+  return out;
+}
+
+Check Pass(std::string name, std::string reason) {
+  return Check{std::move(name), CheckStatus::kPass, std::move(reason), std::nullopt};
+}
+Check Skipped(std::string name, std::string reason) {
+  return Check{std::move(name), CheckStatus::kSkipped, std::move(reason), std::nullopt};
+}
+Check Failed(std::string name, core::Error error) {
+  std::string reason = error.detail;
+  return Check{std::move(name), CheckStatus::kFail, std::move(reason), std::move(error)};
+}
+
+// eif.md 10.3: the header's count and tables must describe exactly the walked sections.
+Check CheckSectionTable(const ImageReport& report) {
+  const Header& header = report.header;
+  const std::size_t walked = report.sections.size();
+  if (header.num_sections != walked) {
+    return Failed("section_table",
+                  core::Error{ErrorCode::kEifSectionTable,
+                              "the header declares " + std::to_string(header.num_sections) +
+                                  " sections, the file contains " + std::to_string(walked),
+                              -1});
+  }
+  for (std::size_t i = 0; i < kSectionSlots; ++i) {
+    const int index = static_cast<int>(i);
+    const std::uint64_t offset = header.section_offsets[i];
+    const std::uint64_t size = header.section_sizes[i];
+    if (offset > std::numeric_limits<std::uint64_t>::max() - kSectionHeaderSize ||
+        size > std::numeric_limits<std::uint64_t>::max() - kSectionHeaderSize - offset) {
+      return Failed("section_table", core::Error{ErrorCode::kEifOffsetOverflow,
+                                                 "table entry " + std::to_string(i) + ": offset " +
+                                                     std::to_string(offset) + " + 12 + size " +
+                                                     std::to_string(size) + " overflows 64 bits",
+                                                 index});
+    }
+    if (i >= walked) {
+      if (offset != 0 || size != 0) {
+        return Failed(
+            "section_table",
+            core::Error{ErrorCode::kEifSectionTable,
+                        "unused table entry " + std::to_string(i) + " is not zero", index});
+      }
+      continue;
+    }
+    const SectionInfo& section = report.sections[i];
+    if (offset != section.offset || size != section.size) {
+      return Failed("section_table",
+                    core::Error{ErrorCode::kEifSectionTable,
+                                "table entry " + std::to_string(i) + " (offset " +
+                                    std::to_string(offset) + ", size " + std::to_string(size) +
+                                    ") differs from the section in the file (offset " +
+                                    std::to_string(section.offset) + ", size " +
+                                    std::to_string(section.size) + ")",
+                                index});
+    }
+  }
+  if (report.trailing_bytes != 0) {
+    return Failed("section_table",
+                  core::Error{ErrorCode::kEifSectionTable,
+                              std::to_string(report.trailing_bytes) +
+                                  " bytes follow the last section (not covered by the CRC)",
+                              -1});
+  }
+  return Pass("section_table", std::to_string(walked) + " sections match the header tables");
+}
+
+// eif.md section 5 format rules, plus at most one metadata and one signature section.
+Check CheckLayout(const ImageReport& report) {
+  int kernels = 0;
+  int metadata = 0;
+  int signatures = 0;
+  for (std::size_t i = 0; i < report.sections.size(); ++i) {
+    const int index = static_cast<int>(i);
+    switch (report.sections[i].type) {
+      case SectionType::kKernel:
+        ++kernels;
+        break;
+      case SectionType::kRamdisk:
+        if (kernels == 0) {
+          return Failed("layout", core::Error{ErrorCode::kEifSectionLayout,
+                                              "a ramdisk comes before the kernel", index});
+        }
+        break;
+      case SectionType::kMetadata:
+        ++metadata;
+        break;
+      case SectionType::kSignature:
+        ++signatures;
+        break;
+      case SectionType::kCmdline:
+      case SectionType::kInvalid:
+        break;
+    }
+  }
+  if (kernels != 1) {
+    return Failed("layout", core::Error{ErrorCode::kEifSectionLayout,
+                                        "the image has " + std::to_string(kernels) +
+                                            " kernel sections; exactly one is required",
+                                        -1});
+  }
+  if (report.header.version >= 4 && metadata == 0) {
+    return Failed("layout", core::Error{ErrorCode::kEifSectionLayout,
+                                        "an EIF v4 image must have a metadata section", -1});
+  }
+  if (metadata > 1 || signatures > 1) {
+    return Failed("layout", core::Error{ErrorCode::kEifSectionLayout,
+                                        "more than one metadata or signature section", -1});
+  }
+  if (report.header.version < 3 && signatures > 0) {
+    return Failed("layout",
+                  core::Error{ErrorCode::kEifSectionLayout, "EIF v2 has no signature section", -1});
+  }
+  return Pass("layout", "one kernel, ramdisks after it" +
+                            std::string(report.header.version >= 4 ? ", metadata present" : ""));
+}
+
+// What the walk keeps of the small, unmeasured sections.
+struct SmallSection {
+  int index = 0;
+  std::optional<core::Bytes> bytes;  // unset when larger than its limit
+  std::uint64_t size = 0;
+};
+
+}  // namespace
+
+core::Sha384Digest PcrFromDigest(const core::Sha384Digest& data_digest) {
+  core::Sha384Hasher extend;
+  const core::Sha384Digest zero{};
+  extend.Update(zero);
+  extend.Update(data_digest);
+  return extend.Finish();
+}
+
+core::Result<core::Sha384Digest> PcrOfSource(const ByteSource& source) {
+  PcrHasher hasher;
+  core::Bytes buffer(PcrPipeline::kDefaultChunkBytes);
+  ENCLAVECTL_RETURN_IF_ERROR(
+      ForEachChunk(source, 0, source.Size(), buffer, [&hasher](core::ByteView chunk) {
+        hasher.Update(chunk);
+        return core::Ok();
+      }));
+  return hasher.Finish();
+}
+
+// ---- PcrPipeline ----
+
+PcrPipeline::PcrPipeline(bool parallel, std::size_t chunk_bytes) {
+  const std::size_t len = std::max<std::size_t>(chunk_bytes, 1);
+  for (Slot& slot : slots_) {
+    slot.data.resize(len);
+    if (!parallel) {
+      break;  // inline hashing uses slot 0 only
+    }
+  }
+  if (!parallel) {
+    return;
+  }
+  try {
+    workers_.emplace_back([this] { Work(0); });
+    workers_.emplace_back([this] { Work(1); });
+  } catch (const std::system_error&) {
+    // No threads available: finish what started and hash inline from now on.
+    StopWorkers();
+    closed_ = false;
+  }
+}
+
+void PcrPipeline::StopWorkers() {
+  {
+    const std::lock_guard<std::mutex> lock(mu_);
+    closed_ = true;
+  }
+  cv_.notify_all();
+  for (std::thread& worker : workers_) {
+    worker.join();
+  }
+  workers_.clear();
+}
+
+PcrPipeline::~PcrPipeline() {
+  if (!workers_.empty()) {
+    StopWorkers();
+  }
+}
+
+std::span<std::uint8_t> PcrPipeline::Acquire() {
+  if (workers_.empty()) {
+    return slots_[0].data;
+  }
+  std::unique_lock<std::mutex> lock(mu_);
+  cv_.wait(lock, [this] { return produced_ - std::min(consumed_[0], consumed_[1]) < kSlots; });
+  return slots_[produced_ % kSlots].data;
+}
+
+void PcrPipeline::Submit(std::size_t len, Route route) {
+  if (workers_.empty()) {
+    Slot& slot = slots_[0];
+    slot.len = len;
+    slot.route = route;
+    try {
+      Hash(0, slot);
+      Hash(1, slot);
+    } catch (const std::bad_alloc&) {
+      failed_ = true;
+    }
+    return;
+  }
+  {
+    const std::lock_guard<std::mutex> lock(mu_);
+    Slot& slot = slots_[produced_ % kSlots];
+    slot.len = len;
+    slot.route = route;
+    ++produced_;
+  }
+  cv_.notify_all();
+}
+
+void PcrPipeline::Feed(core::ByteView data, Route route) {
+  while (!data.empty()) {
+    std::span<std::uint8_t> buffer = Acquire();
+    const std::size_t n = std::min(buffer.size(), data.size());
+    std::copy_n(data.begin(), n, buffer.begin());
+    Submit(n, route);
+    data = data.subspan(n);
+  }
+}
+
+void PcrPipeline::Hash(int worker, const Slot& slot) {
+  const core::ByteView chunk(slot.data.data(), slot.len);
+  if (worker == 0) {
+    pcr0_.Update(chunk);
+  } else if (slot.route == Route::kBoot) {
+    pcr1_.Update(chunk);
+  } else {
+    pcr2_.Update(chunk);
+  }
+}
+
+void PcrPipeline::Work(int worker) {
+  const auto w = static_cast<std::size_t>(worker);
+  while (true) {
+    const Slot* slot = nullptr;
+    {
+      std::unique_lock<std::mutex> lock(mu_);
+      cv_.wait(lock, [this, w] { return consumed_[w] < produced_ || closed_; });
+      if (consumed_[w] == produced_) {
+        return;  // closed and drained
+      }
+      slot = &slots_[consumed_[w] % kSlots];
+    }
+    bool ok = true;
+    try {
+      Hash(worker, *slot);
+    } catch (const std::bad_alloc&) {
+      ok = false;
+    }
+    {
+      const std::lock_guard<std::mutex> lock(mu_);
+      failed_ = failed_ || !ok;
+      ++consumed_[w];
+    }
+    cv_.notify_all();
+  }
+}
+
+core::Result<Measurements> PcrPipeline::Finish() {
+  if (!workers_.empty()) {
+    StopWorkers();
+  }
+  if (failed_ || finished_) {
+    return Fail(ErrorCode::kInternal, "a SHA-384 hasher failed");
+  }
+  finished_ = true;
+  Measurements out;
+  out.pcr0 = pcr0_.Finish();
+  out.pcr1 = pcr1_.Finish();
+  out.pcr2 = pcr2_.Finish();
+  return out;
+}
+
+// ---- the walk ----
+
+std::string_view CheckStatusName(CheckStatus status) noexcept {
+  switch (status) {
+    case CheckStatus::kPass:
+      return "pass";
+    case CheckStatus::kFail:
+      return "fail";
+    case CheckStatus::kSkipped:
+      break;
+  }
+  return "skipped";
+}
+
+const Check* ImageReport::FindCheck(std::string_view name) const noexcept {
+  for (const Check& check : checks) {
+    if (check.name == name) {
+      return &check;
+    }
+  }
+  return nullptr;
+}
+
+const core::Error* ImageReport::FirstFailure() const noexcept {
+  for (const Check& check : checks) {
+    if (check.status == CheckStatus::kFail && check.error) {
+      return &*check.error;
+    }
+  }
+  return nullptr;
+}
+
+core::Result<ImageReport> InspectImage(const ByteSource& image, const InspectOptions& options) {
+  ImageReport report;
+  report.file_size = image.Size();
+  // eif.md 10.1: the header.
+  std::array<std::uint8_t, kHeaderSize> header_bytes{};
+  if (report.file_size < kHeaderSize) {
+    return Fail(ErrorCode::kEifHeaderTruncated, "the file has " + std::to_string(report.file_size) +
+                                                    " bytes, fewer than the 548-byte EIF header");
+  }
+  ENCLAVECTL_RETURN_IF_ERROR(image.ReadAt(0, header_bytes));
+  auto header = DecodeHeader(header_bytes);
+  if (!header) {
+    return Fail(header.error());
+  }
+  report.header = *header;
+  Crc32 crc;
+  crc.Update(core::ByteView(header_bytes).first(kCrcOffset));
+
+  PcrPipeline pipeline(options.parallel, options.chunk_bytes);
+  PcrHasher pcr8;
+  std::optional<SmallSection> metadata;
+  std::vector<SmallSection> signatures;
+  bool seen_ramdisk = false;
+  const std::uint64_t size = report.file_size;
+  std::uint64_t offset = kHeaderSize;
+  // eif.md 10.2: walk sections until fewer than 12 bytes remain.
+  while (size - offset >= kSectionHeaderSize) {
+    const std::size_t number = report.sections.size();
+    const int index = static_cast<int>(number);
+    if (number >= core::limits::kMaxEifSections) {
+      return Fail(ErrorCode::kEifTooManySections, "the file contains more than 32 sections", index);
+    }
+    std::array<std::uint8_t, kSectionHeaderSize> section_bytes{};
+    ENCLAVECTL_RETURN_IF_ERROR(image.ReadAt(offset, section_bytes));
+    auto section = DecodeSectionHeader(section_bytes, index);
+    if (!section) {
+      return Fail(section.error());
+    }
+    crc.Update(section_bytes);
+    const std::uint64_t data_offset = offset + kSectionHeaderSize;
+    if (section->size > std::numeric_limits<std::uint64_t>::max() - data_offset) {
+      return Fail(ErrorCode::kEifOffsetOverflow,
+                  "section " + std::to_string(number) + " at offset " + std::to_string(offset) +
+                      " declares size " + std::to_string(section->size) +
+                      ", which overflows 64 bits",
+                  index);
+    }
+    if (section->size > size - data_offset) {
+      return Fail(ErrorCode::kEifSectionTruncated,
+                  "section " + std::to_string(number) + " (" +
+                      std::string(SectionTypeName(section->type)) + ") declares " +
+                      std::to_string(section->size) + " bytes but only " +
+                      std::to_string(size - data_offset) + " remain in the file",
+                  index);
+    }
+    if (section->flags != 0) {
+      report.notes.push_back("section " + std::to_string(number) + " has reserved flags " +
+                             Hex16(section->flags));
+    }
+    report.sections.push_back(SectionInfo{section->type, section->flags, offset, section->size});
+
+    const bool measured = section->type == SectionType::kKernel ||
+                          section->type == SectionType::kCmdline ||
+                          section->type == SectionType::kRamdisk;
+    if (measured) {
+      // eif.md 9.2: kernel, cmdline and the first ramdisk go to PCR1, later ramdisks to PCR2.
+      const Route route = section->type == SectionType::kRamdisk && seen_ramdisk
+                              ? Route::kApplication
+                              : Route::kBoot;
+      seen_ramdisk = seen_ramdisk || section->type == SectionType::kRamdisk;
+      std::uint64_t done = 0;
+      while (done < section->size) {
+        std::span<std::uint8_t> buffer = pipeline.Acquire();
+        const std::size_t n =
+            static_cast<std::size_t>(std::min<std::uint64_t>(section->size - done, buffer.size()));
+        ENCLAVECTL_RETURN_IF_ERROR(image.ReadAt(data_offset + done, buffer.first(n)));
+        crc.Update(buffer.first(n));
+        pipeline.Submit(n, route);
+        done += n;
+        if (options.progress) {
+          options.progress(data_offset + done, size);
+        }
+      }
+    } else {
+      const std::size_t limit = section->type == SectionType::kMetadata
+                                    ? core::limits::kMaxEifMetadataBytes
+                                    : core::limits::kMaxEifSignatureBytes;
+      SmallSection small{index, std::nullopt, section->size};
+      if (section->size <= limit) {
+        auto bytes = ReadRange(image, data_offset, section->size);
+        if (!bytes) {
+          return Fail(bytes.error());
+        }
+        crc.Update(*bytes);
+        small.bytes = std::move(*bytes);
+      } else {
+        // Too large to keep: still covered by the CRC, reported by its check below.
+        core::Bytes buffer(PcrPipeline::kDefaultChunkBytes);
+        ENCLAVECTL_RETURN_IF_ERROR(
+            ForEachChunk(image, data_offset, section->size, buffer, [&crc](core::ByteView chunk) {
+              crc.Update(chunk);
+              return core::Ok();
+            }));
+      }
+      if (section->type == SectionType::kMetadata) {
+        metadata = std::move(small);
+      } else {
+        signatures.push_back(std::move(small));
+      }
+      if (options.progress) {
+        options.progress(data_offset + section->size, size);
+      }
+    }
+    offset = data_offset + section->size;
+  }
+  report.trailing_bytes = size - offset;
+  auto measurements = pipeline.Finish();
+  if (!measurements) {
+    return Fail(measurements.error());
+  }
+  report.measurements = *measurements;
+  report.computed_crc = crc.Value();
+
+  if (report.header.unknown_flags() != 0) {
+    report.notes.push_back(
+        "header flags " + Hex16(report.header.flags) +
+        " have bits EifBuilder never sets: " + Hex16(report.header.unknown_flags()));
+  }
+  if (report.header.unused != 0) {
+    report.notes.push_back("the header's unused field is " + Hex16(report.header.unused));
+  }
+
+  // Checks, in report order.
+  if (report.CrcOk()) {
+    report.checks.push_back(Pass(
+        "crc", "stored CRC-32 " + Hex16(report.header.crc32) + " matches the header and sections"));
+  } else {
+    report.checks.push_back(
+        Failed("crc", core::Error{ErrorCode::kEifCrcMismatch,
+                                  "stored CRC-32 " + Hex16(report.header.crc32) + " but computed " +
+                                      Hex16(report.computed_crc),
+                                  -1}));
+  }
+  report.checks.push_back(CheckSectionTable(report));
+  report.checks.push_back(CheckLayout(report));
+
+  if (!metadata) {
+    report.checks.push_back(Skipped("metadata", "no metadata section (EIF v2/v3 layout)"));
+  } else if (!metadata->bytes) {
+    report.checks.push_back(
+        Failed("metadata", core::Error{ErrorCode::kEifSectionTooLarge,
+                                       "metadata section of " + std::to_string(metadata->size) +
+                                           " bytes exceeds the limit of " +
+                                           std::to_string(core::limits::kMaxEifMetadataBytes),
+                                       metadata->index}));
+  } else {
+    auto decoded = DecodeMetadata(*metadata->bytes);
+    if (!decoded) {
+      core::Error error = decoded.error();
+      error.index = metadata->index;
+      report.checks.push_back(Failed("metadata", std::move(error)));
+    } else {
+      report.metadata = std::move(*decoded);
+      report.checks.push_back(
+          Pass("metadata", report.metadata ? "metadata JSON is well formed" : "metadata is null"));
+    }
+  }
+
+  report.is_signed = !signatures.empty();
+  if (!report.is_signed) {
+    report.checks.push_back(Skipped("signature", "the image is not signed"));
+    return report;
+  }
+  // eif.md 9.2 quirk: every signature section's certificate extends PCR8; the last one is
+  // checked. CheckLayout already fails images with more than one.
+  std::optional<core::Error> signature_error;
+  bool pcr8_fed = false;
+  for (const SmallSection& section : signatures) {
+    signature_error.reset();
+    report.signature.reset();
+    report.certificate.reset();
+    if (!section.bytes) {
+      signature_error = core::Error{ErrorCode::kEifSectionTooLarge,
+                                    "signature section of " + std::to_string(section.size) +
+                                        " bytes exceeds the limit of " +
+                                        std::to_string(core::limits::kMaxEifSignatureBytes),
+                                    section.index};
+      continue;
+    }
+    auto entries = DecodeSignatureSection(*section.bytes);
+    if (!entries) {
+      signature_error = entries.error();
+      signature_error->index = section.index;
+      continue;
+    }
+    report.signature = entries->front();
+    auto cert = ParseCertificatePem(report.signature->signing_certificate);
+    if (!cert) {
+      signature_error = core::Error{ErrorCode::kEifSignatureMalformed,
+                                    "signing certificate: " + cert.error().detail, section.index};
+      continue;
+    }
+    pcr8.Update(cert->der);
+    pcr8_fed = true;
+    report.certificate = DescribeCertificate(cert->x509.get());
+    auto verified = VerifySignatureEntry(*report.signature, report.measurements.pcr0);
+    if (!verified) {
+      signature_error = verified.error();
+      signature_error->index = section.index;
+    }
+  }
+  if (pcr8_fed) {
+    report.measurements.pcr8 = pcr8.Finish();
+  }
+  if (signature_error) {
+    report.checks.push_back(Failed("signature", std::move(*signature_error)));
+  } else {
+    report.checks.push_back(Pass("signature",
+                                 "the COSE_Sign1 verifies with the embedded certificate and signs "
+                                 "{register_index: 0, register_value: PCR0}"));
+  }
+  return report;
+}
+
+// ---- comparison ----
+
+PcrSet MeasurementsAsSet(const Measurements& measurements) {
+  PcrSet out;
+  out[0] = core::ToBytes(measurements.pcr0);
+  out[1] = core::ToBytes(measurements.pcr1);
+  out[2] = core::ToBytes(measurements.pcr2);
+  if (measurements.pcr8) {
+    out[8] = core::ToBytes(*measurements.pcr8);
+  }
+  return out;
+}
+
+core::Result<ComparisonResult> CompareMeasurements(const Measurements& measurements,
+                                                   const PcrSet& required,
+                                                   const std::vector<PcrSet>& allowed) {
+  if (required.empty() && allowed.empty()) {
+    return Fail(ErrorCode::kInvalidArgument, "no expected PCR values were given");
+  }
+  const PcrSet actual = MeasurementsAsSet(measurements);
+  const std::vector<PcrSet> candidates = allowed.empty() ? std::vector<PcrSet>{PcrSet{}} : allowed;
+  std::optional<ComparisonResult> best;
+  std::size_t best_mismatches = 0;
+  for (std::size_t i = 0; i < candidates.size(); ++i) {
+    PcrSet expected = candidates[i];
+    for (const auto& [index, value] : required) {
+      expected[index] = value;
+    }
+    ComparisonResult result;
+    result.set_index = i;
+    std::size_t mismatches = 0;
+    for (const auto& [index, value] : expected) {
+      PcrComparison comparison{index, value, std::nullopt, false};
+      if (auto it = actual.find(index); it != actual.end()) {
+        comparison.actual = it->second;
+        comparison.match = core::Equal(it->second, value);
+      }
+      mismatches += comparison.match ? 0 : 1;
+      result.pcrs.push_back(std::move(comparison));
+    }
+    result.matched = mismatches == 0;
+    if (!best || mismatches < best_mismatches) {
+      best = std::move(result);
+      best_mismatches = mismatches;
+    }
+    if (best_mismatches == 0) {
+      break;
+    }
+  }
+  return *best;
+}
+
+}  // namespace enclavectl::eif
