@@ -7,6 +7,8 @@ find_package(tl-expected REQUIRED)
 find_package(nlohmann_json 3.10 REQUIRED)
 find_package(CLI11 2.0 REQUIRED)
 find_package(Threads REQUIRED)
+# The KMS client's HTTP transport (kmspolicy/net).
+find_package(CURL 7.85 REQUIRED)
 if(ENCLAVECTL_BUILD_TESTS AND NOT ENCLAVECTL_FUZZ)
   find_package(GTest REQUIRED)
 endif()
