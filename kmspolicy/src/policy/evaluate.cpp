@@ -349,17 +349,27 @@ core::Result<Evaluation> Evaluate(const Policy& policy, const Request& request) 
     } else {
       trace.applies = true;
       trace.reason = s.conditions.empty() ? "matches (no conditions)" : "matches, conditions hold";
+      // Conditions are ANDed: one that is false decides, even when another cannot be
+      // evaluated; only an undecidable statement is an error.
+      std::optional<core::Error> unsupported;
       for (const Condition& c : s.conditions) {
         std::string reason;
         auto holds = ConditionHolds(c, request.context, i, reason);
         if (!holds) {
-          return Fail(holds.error());
+          if (!unsupported) {
+            unsupported = holds.error();
+          }
+          continue;
         }
         if (!*holds) {
           trace.applies = false;
           trace.reason = reason;
+          unsupported.reset();
           break;
         }
+      }
+      if (unsupported) {
+        return Fail(std::move(*unsupported));
       }
     }
     if (trace.applies) {

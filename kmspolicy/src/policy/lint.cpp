@@ -574,6 +574,7 @@ class Linter {
             "permanent");
       }
     }
+    // Usable: somebody can still decrypt, derive or generate data keys with it.
     bool usable = false;
     for (std::string_view action : RecipientActions()) {
       if (action == "kms:GenerateRandom" || BlockedByUnconditionalDeny(action)) {
@@ -581,14 +582,14 @@ class Linter {
       }
       for (std::size_t i = 0; i < policy_.statements.size(); ++i) {
         const Statement& s = policy_.statements[i];
-        usable = usable || (s.effect == Effect::kAllow && facts_[i].image_gate &&
-                            StatementCoversAction(s, action) && StatementCoversResource(s, ""));
+        usable = usable || (s.effect == Effect::kAllow && StatementCoversAction(s, action) &&
+                            StatementCoversResource(s, ""));
       }
     }
     if (report_.locked.holds && !usable) {
       Add(rules::kLockoutRisk, Severity::kError, std::nullopt,
-          "the policy is locked, and no statement lets an attested enclave decrypt, derive or "
-          "generate data keys: locking it leaves the key unusable forever");
+          "the policy is locked, and no statement lets anyone decrypt, derive or generate data "
+          "keys: locking it leaves the key unusable forever");
     }
   }
 
