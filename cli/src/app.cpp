@@ -1,4 +1,5 @@
 #include <new>
+#include <sstream>
 
 #include "context.hpp"
 #include "enclavectl/cli/cli.hpp"
@@ -30,11 +31,17 @@ int ReportError(Context& ctx, const core::Error& error, bool json, const char* m
 
 int Run(int argc, const char* const* argv, std::ostream& out, std::ostream& err,
         const core::io::Clock& clock) {
-  Context ctx{out, err, clock};
+  std::istringstream no_input;
+  return Run(argc, argv, no_input, out, err, clock);
+}
+
+int Run(int argc, const char* const* argv, std::istream& in, std::ostream& out, std::ostream& err,
+        const core::io::Clock& clock) {
+  Context ctx{out, err, clock, in};
   CLI::App app{
       "enclavectl " ENCLAVECTL_VERSION
       " - trust AWS Nitro Enclaves end to end: verify attestation documents down to the AWS "
-      "root.",
+      "root; write, lint, simulate and lock PCR-restricted KMS key policies.",
       "enclavectl"};
   app.set_version_flag("--version", "enclavectl " ENCLAVECTL_VERSION);
   app.require_subcommand(1);
@@ -42,10 +49,15 @@ int Run(int argc, const char* const* argv, std::ostream& out, std::ostream& err,
       "Examples:\n"
       "  enclavectl verify --doc attestation.cbor --at doc\n"
       "  enclavectl verify --doc doc.b64 --expect-pcrs pcr.json --max-age 5m --json\n"
+      "  enclavectl policy generate --account 111122223333 --enclave-role ROLE_ARN --pcrs pcr.json\n"
+      "  enclavectl policy lint policy.json --require enclave-only,locked\n"
+      "  enclavectl lock-policy --key-id KEY_ARN --enclave-role ROLE_ARN --pcrs pcr.json --apply\n"
       "  enclavectl errors\n\n"
       "Exit codes: 0 accepted, 1 verification failed, 2 malformed input, 64 usage error,\n"
       "74 I/O error, 70 internal error. 'enclavectl <command> --help' for details.");
   RegisterVerify(app, ctx);
+  RegisterPolicy(app, ctx);
+  RegisterLockPolicy(app, ctx);
   RegisterErrors(app, ctx);
   try {
     app.parse(argc, argv);

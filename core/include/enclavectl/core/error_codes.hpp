@@ -149,6 +149,8 @@ enum class ExitClass : std::uint8_t {
     "CiphertextForRecipient differs from KMS: one RSAES-OAEP-SHA256 recipient, AES-256-CBC")       \
   X(kCmsDecrypt, 723, "CMS_DECRYPT", kRejected,                                                    \
     "CiphertextForRecipient does not decrypt with the recipient key")                              \
+  X(kPolicyLintErrors, 724, "POLICY_LINT_ERRORS", kRejected,                                       \
+    "lint reports errors in a policy that must be clean before an irreversible lock")              \
   X(kIoRead, 800, "IO_READ", kIo, "a file could not be read")                                     \
   X(kIoWrite, 801, "IO_WRITE", kIo, "a file could not be written")                                \
   X(kNetwork, 802, "NETWORK", kIo,                                                                 \
