@@ -652,9 +652,12 @@ KmsError DecodeKmsError(long http_status, core::ByteView body, std::string_view 
       break;
     }
   }
-  if (!known && (http_status >= 500 || http_status == 429)) {
-    code = ErrorCode::kServiceUnavailable;
+  // A 5xx is a server fault and 429 throttling, whatever the body says: worth a retry.
+  if (http_status >= 500 || http_status == 429) {
     out.retryable = true;
+    if (!known) {
+      code = ErrorCode::kServiceUnavailable;
+    }
   }
   if (out.type.empty()) {
     out.type = "HTTP " + std::to_string(http_status);

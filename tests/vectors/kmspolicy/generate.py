@@ -1,5 +1,7 @@
 #!/usr/bin/env python3
-"""Writes the key-policy vectors in lint/ and simulate/ (do not edit those files by hand).
+"""Writes the key-policy vectors in lint/ and simulate/, and the seed corpora of the
+kmspolicy fuzz targets in tests/fuzz/{key_policy,kms_response,cms_recipient}_corpus
+(do not edit those files by hand).
 
 Each lint vector is one policy and what `enclavectl policy lint` must say about it:
   {"description", "policy" (a JSON object) or "policy_text" (raw text),
@@ -496,6 +498,51 @@ def write(path, obj):
         f.write("\n")
 
 
+KMS_RESPONSES = {
+    "create-key-moto": '{"KeyMetadata": {"AWSAccountId": "123456789012", "Arn": "arn:aws:kms:us-east-1:123456789012:key/b4c8dd2e-38bb-47d2-bcbd-54fbf3301300", "CreationDate": 1795281222.462154, "CustomerMasterKeySpec": "SYMMETRIC_DEFAULT", "KeySpec": "SYMMETRIC_DEFAULT", "Description": "x", "Enabled": true, "EncryptionAlgorithms": ["SYMMETRIC_DEFAULT"], "KeyId": "b4c8dd2e-38bb-47d2-bcbd-54fbf3301300", "KeyManager": "CUSTOMER", "KeyState": "Enabled", "KeyUsage": "ENCRYPT_DECRYPT", "MultiRegion": false, "Origin": "AWS_KMS"}}',
+    "get-key-policy": json.dumps({"Policy": json.dumps(STANDARD), "PolicyName": "default"}),
+    "put-key-policy-null": "null",
+    "decrypt-clear": '{"KeyId": "arn:aws:kms:us-east-1:1:key/k", "Plaintext": "aGVsbG8=", "EncryptionAlgorithm": "SYMMETRIC_DEFAULT"}',
+    "decrypt-recipient": '{"KeyId": "arn:aws:kms:us-east-1:1:key/k", "CiphertextForRecipient": "MIAGCSqGSIb3DQEHA6CAMIACAQIxggFr", "Plaintext": null}',
+    "generate-data-key": '{"CiphertextBlob": "AQID", "Plaintext": "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=", "KeyId": "arn:k"}',
+    "generate-random": '{"Plaintext": "AQIDBA=="}',
+    "derive-shared-secret": '{"KeyId": "arn:k", "SharedSecret": "AQIDBA==", "KeyAgreementAlgorithm": "ECDH", "KeyOrigin": "AWS_KMS"}',
+    "get-public-key": '{"CustomerMasterKeySpec": "ECC_NIST_P256", "KeyId": "k", "KeyUsage": null, "PublicKey": "MFk=", "KeyAgreementAlgorithms": ["ECDH"]}',
+    "error-access-denied": '{"__type":"AccessDeniedException","Message":"User: arn:aws:sts::1:assumed-role/r/i is not authorized to perform: kms:Decrypt"}',
+    "error-prefixed": '{"__type": "com.amazonaws.kms#KMSInvalidStateException", "message": "pending deletion"}',
+    "error-html": "<!doctype html><title>500 Internal Server Error</title>",
+    "imds-credentials": '{"Code": "Success", "AccessKeyId": "ASIA", "SecretAccessKey": "s", "Token": "t", "Expiration": "2026-11-21T16:00:00Z"}',
+    "aws-ini": "[default]\naws_access_key_id = A\naws_secret_access_key = s\n[profile x]\nregion = us-east-1\ns3 =\n  k = v\n",
+}
+
+
+def write_corpora():
+    fuzz = os.path.join(HERE, "..", "..", "fuzz")
+    for name in ("key_policy_corpus", "kms_response_corpus", "cms_recipient_corpus"):
+        shutil.rmtree(os.path.join(fuzz, name), ignore_errors=True)
+        os.makedirs(os.path.join(fuzz, name))
+    for name, (_, pol, *_) in LINT.items():
+        with open(os.path.join(fuzz, "key_policy_corpus", name + ".json"), "w") as f:
+            f.write(json.dumps(pol, indent=1))
+    for name, (_, text, _, _) in MALFORMED.items():
+        with open(os.path.join(fuzz, "key_policy_corpus", "malformed-" + name + ".json"), "w") as f:
+            f.write(text)
+    for name, body in KMS_RESPONSES.items():
+        with open(os.path.join(fuzz, "kms_response_corpus", name), "w") as f:
+            f.write(body)
+    # The derived indefinite vector with its content split into two OCTET STRING chunks.
+    shared = os.path.join(HERE, "..", "..", "..", "..", "shared", "testdata", "kms-cms", "derived")
+    with open(os.path.join(shared, "kms-shaped-indefinite.ber"), "rb") as f:
+        ber = f.read()
+    with open(os.path.join(shared, "kms-shaped-vectors.json")) as f:
+        ct = bytes.fromhex(json.load(f)["kms-shaped-indefinite"]["ciphertext_hex"])
+    single = b"\xa0\x80\x04\x30" + ct
+    chunked = b"\xa0\x80\x04\x10" + ct[:16] + b"\x04\x20" + ct[16:]
+    assert single in ber
+    with open(os.path.join(fuzz, "cms_recipient_corpus", "kms-shaped-chunked.ber"), "wb") as f:
+        f.write(ber.replace(single, chunked))
+
+
 def main():
     for sub in ("lint", "simulate"):
         shutil.rmtree(os.path.join(HERE, sub), ignore_errors=True)
@@ -512,6 +559,7 @@ def main():
     for name, (description, pol, cases) in SIMULATE.items():
         write(os.path.join(HERE, "simulate", name + ".json"),
               {"description": description, "policy": pol, "cases": cases})
+    write_corpora()
 
 
 if __name__ == "__main__":

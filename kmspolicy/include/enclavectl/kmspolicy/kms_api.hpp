@@ -194,7 +194,7 @@ core::SecretBytes EncodeDeriveSharedSecretRequest(const DeriveSharedSecretReques
 struct KmsError {
   std::string type;     // without any "prefix#"; "HTTP 503" when the body names none
   std::string message;  // AWS's message, control characters replaced, at most 1 KiB
-  bool retryable = false;  // throttling or a server fault: worth another attempt
+  bool retryable = false;  // throttling, a server fault or any 5xx/429: worth another attempt
   core::Error error;       // the enclavectl code; detail "Type: message"
 };
 
