@@ -234,6 +234,7 @@ class LockPolicy {
 
   int Apply(const std::string& policy_text, const kp::Policy& policy) {
     json_["mode"] = "apply";
+    ctx_.out << std::flush;
     ctx_.err << "\nThis is IRREVERSIBLE. After PutKeyPolicy with BypassPolicyLockoutSafetyCheck:\n"
                 "  - nobody, not even the account root, can change this key policy again;\n"
                 "  - nobody can create grants on the key or schedule its deletion;\n"
