@@ -262,11 +262,7 @@ int RunSimulate(Context& ctx, const SimulateFlags& flags) {
       return fail({ErrorCode::kInvalidArgument, "--context takes KEY=VALUE", -1});
     }
     const std::string key = item.substr(0, eq);
-    if (key.size() >= 25 && std::equal(key.begin(), key.begin() + 25,
-                                       "kms:RecipientAttestation:", [](char a, char b) {
-                                         return std::tolower(static_cast<unsigned char>(a)) ==
-                                                std::tolower(static_cast<unsigned char>(b));
-                                       })) {
+    if (kp::IsAttestationKey(key)) {
       return fail({ErrorCode::kInvalidArgument,
                    "attestation keys come only from a verified document: use --attestation DOC",
                    -1});

@@ -2,12 +2,12 @@
 
 #include <algorithm>
 #include <array>
-#include <cctype>
 #include <cstdlib>
 #include <utility>
 
 #include <openssl/crypto.h>
 
+#include "ascii.hpp"
 #include "enclavectl/core/handles.hpp"
 
 namespace enclavectl::kmspolicy::net {
@@ -122,11 +122,7 @@ std::string NoProxyList() {
 
 std::optional<std::string> HttpResponse::Header(std::string_view name) const {
   for (const HttpHeader& header : headers) {
-    if (header.name.size() == name.size() &&
-        std::equal(name.begin(), name.end(), header.name.begin(), [](char a, char b) {
-          return std::tolower(static_cast<unsigned char>(a)) ==
-                 std::tolower(static_cast<unsigned char>(b));
-        })) {
+    if (ascii::EqualsIgnoreCase(header.name, name)) {
       return header.value;
     }
   }

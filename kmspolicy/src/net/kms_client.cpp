@@ -1,7 +1,8 @@
 #include "enclavectl/kmspolicy/net/kms_client.hpp"
 
 #include <algorithm>
-#include <cctype>
+
+#include "ascii.hpp"
 
 namespace enclavectl::kmspolicy::net {
 namespace {
@@ -36,10 +37,7 @@ core::Result<KmsEndpoint> ParseEndpointUrl(std::string_view url, std::string_vie
     return Fail(ErrorCode::kInvalidArgument,
                 origin + " must be scheme://host[:port] with no path, query or user info");
   }
-  std::string host(authority);
-  for (char& c : host) {
-    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  }
+  std::string host = ascii::Lower(authority);
   // Leave out the scheme's default port: the Host header clients send (and sign) omits it.
   const std::string default_port = https ? ":443" : ":80";
   if (host.size() > default_port.size() &&

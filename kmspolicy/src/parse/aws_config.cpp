@@ -1,9 +1,9 @@
 #include "enclavectl/kmspolicy/aws_config.hpp"
 
-#include <cctype>
 
 #include <openssl/crypto.h>
 
+#include "ascii.hpp"
 #include "enclavectl/core/encoding.hpp"
 #include "enclavectl/core/limits.hpp"
 #include "enclavectl/kmspolicy/json.hpp"
@@ -13,14 +13,6 @@ namespace {
 
 using core::ErrorCode;
 using core::Fail;
-
-std::string Lower(std::string_view text) {
-  std::string out(text);
-  for (char& c : out) {
-    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  }
-  return out;
-}
 
 void Wipe(std::string& text) {
   if (!text.empty()) {
@@ -71,7 +63,7 @@ core::Result<IniFile> ParseAwsIni(std::string_view text) {
                                           : " is not a key = value setting"),
                   line_number);
     }
-    const std::string key = Lower(core::TrimWhitespace(line.substr(0, eq)));
+    const std::string key = ascii::Lower(core::TrimWhitespace(line.substr(0, eq)));
     if (key.empty()) {
       WipeIni(out);
       return Fail(ErrorCode::kCredentialsMalformed,

@@ -265,11 +265,14 @@ core::Result<KeyMetadata> DecodeKeyMetadata(const Json& meta) {
   }
   KeyMetadata out;
   auto key_id = ReqString(meta, "KeyId");
-  auto arn = ReqString(meta, "Arn");
-  if (!key_id || !arn) {
-    return Fail(!key_id ? key_id.error() : arn.error());
+  if (!key_id) {
+    return Fail(key_id.error());
   }
   out.key_id = std::move(*key_id);
+  auto arn = ReqString(meta, "Arn");
+  if (!arn) {
+    return Fail(arn.error());
+  }
   out.arn = std::move(*arn);
   struct Field {
     const char* name;
@@ -303,11 +306,14 @@ core::Result<KeyMetadata> DecodeKeyMetadata(const Json& meta) {
     out.creation_date = it->get<double>();
   }
   auto encryption = StringArray(meta, "EncryptionAlgorithms");
-  auto agreement = StringArray(meta, "KeyAgreementAlgorithms");
-  if (!encryption || !agreement) {
-    return Fail(!encryption ? encryption.error() : agreement.error());
+  if (!encryption) {
+    return Fail(encryption.error());
   }
   out.encryption_algorithms = std::move(*encryption);
+  auto agreement = StringArray(meta, "KeyAgreementAlgorithms");
+  if (!agreement) {
+    return Fail(agreement.error());
+  }
   out.key_agreement_algorithms = std::move(*agreement);
   return out;
 }
@@ -449,9 +455,12 @@ core::Result<GetKeyPolicyResult> DecodeGetKeyPolicyResponse(core::ByteView body)
     return Fail(json.error());
   }
   auto policy = ReqString(*json, "Policy", core::limits::kMaxKeyPolicyBytes);
+  if (!policy) {
+    return Fail(policy.error());
+  }
   auto name = OptString(*json, "PolicyName", 128);
-  if (!policy || !name) {
-    return Fail(!policy ? policy.error() : name.error());
+  if (!name) {
+    return Fail(name.error());
   }
   return GetKeyPolicyResult{std::move(*policy), name->value_or("default")};
 }
@@ -474,37 +483,66 @@ core::Result<EncryptResult> DecodeEncryptResponse(core::ByteView body) {
     return Fail(json.error());
   }
   auto blob = ReqBlob(*json, "CiphertextBlob", kMaxCiphertextBlob);
+  if (!blob) {
+    return Fail(blob.error());
+  }
   auto key_id = ReqString(*json, "KeyId");
+  if (!key_id) {
+    return Fail(key_id.error());
+  }
   auto algorithm = OptString(*json, "EncryptionAlgorithm", 64);
-  if (!blob || !key_id || !algorithm) {
-    return Fail(!blob ? blob.error() : !key_id ? key_id.error() : algorithm.error());
+  if (!algorithm) {
+    return Fail(algorithm.error());
   }
   return EncryptResult{std::move(*blob), std::move(*key_id), algorithm->value_or("")};
 }
+
+namespace {
+
+// The two ways a secret comes back: `clear_name` (Plaintext, SharedSecret) in clear, or
+// CiphertextForRecipient; exactly the one the request asked for.
+struct SecretDelivery {
+  core::SecretBytes clear;
+  core::Bytes for_recipient;
+};
+
+core::Result<SecretDelivery> DecodeSecretDelivery(nlohmann::json& json, const char* clear_name,
+                                                  std::size_t max_clear, bool with_recipient) {
+  auto clear = SecretBlob(json, clear_name, max_clear);
+  if (!clear) {
+    return Fail(clear.error());
+  }
+  auto for_recipient =
+      OptBlob(json, "CiphertextForRecipient", core::limits::kMaxCiphertextForRecipientBytes);
+  if (!for_recipient) {
+    return Fail(for_recipient.error());
+  }
+  ENCLAVECTL_RETURN_IF_ERROR(CheckSecretDelivery(clear_name, !clear->empty(),
+                                                 for_recipient->has_value(), with_recipient));
+  return SecretDelivery{std::move(*clear), for_recipient->value_or(core::Bytes{})};
+}
+
+}  // namespace
 
 core::Result<DecryptResult> DecodeDecryptResponse(core::ByteView body, bool with_recipient) {
   auto json = ParseBody(body, "Decrypt");
   if (!json) {
     return Fail(json.error());
   }
-  DecryptResult out;
-  auto plaintext = SecretBlob(*json, "Plaintext", kMaxPlaintext);
-  auto cfr = OptBlob(*json, "CiphertextForRecipient", core::limits::kMaxCiphertextForRecipientBytes);
-  auto key_id = ReqString(*json, "KeyId");
-  auto algorithm = OptString(*json, "EncryptionAlgorithm", 64);
-  if (!plaintext || !cfr || !key_id || !algorithm) {
-    return Fail(!plaintext ? plaintext.error()
-                : !cfr     ? cfr.error()
-                : !key_id  ? key_id.error()
-                           : algorithm.error());
+  auto secret = DecodeSecretDelivery(*json, "Plaintext", kMaxPlaintext, with_recipient);
+  if (!secret) {
+    return Fail(secret.error());
   }
-  ENCLAVECTL_RETURN_IF_ERROR(
-      CheckSecretDelivery("Plaintext", !plaintext->empty(), cfr->has_value(), with_recipient));
-  out.plaintext = std::move(*plaintext);
-  out.ciphertext_for_recipient = cfr->value_or(core::Bytes{});
-  out.key_id = std::move(*key_id);
-  out.encryption_algorithm = algorithm->value_or("");
-  return out;
+  auto key_id = ReqString(*json, "KeyId");
+  if (!key_id) {
+    return Fail(key_id.error());
+  }
+  auto algorithm = OptString(*json, "EncryptionAlgorithm", 64);
+  if (!algorithm) {
+    return Fail(algorithm.error());
+  }
+  return DecryptResult{std::move(*key_id), algorithm->value_or(""), std::move(secret->clear),
+                       std::move(secret->for_recipient)};
 }
 
 core::Result<GenerateDataKeyResult> DecodeGenerateDataKeyResponse(core::ByteView body,
@@ -513,24 +551,20 @@ core::Result<GenerateDataKeyResult> DecodeGenerateDataKeyResponse(core::ByteView
   if (!json) {
     return Fail(json.error());
   }
-  GenerateDataKeyResult out;
-  auto plaintext = SecretBlob(*json, "Plaintext", kMaxPlaintext);
-  auto cfr = OptBlob(*json, "CiphertextForRecipient", core::limits::kMaxCiphertextForRecipientBytes);
-  auto blob = ReqBlob(*json, "CiphertextBlob", kMaxCiphertextBlob);
-  auto key_id = ReqString(*json, "KeyId");
-  if (!plaintext || !cfr || !blob || !key_id) {
-    return Fail(!plaintext ? plaintext.error()
-                : !cfr     ? cfr.error()
-                : !blob    ? blob.error()
-                           : key_id.error());
+  auto secret = DecodeSecretDelivery(*json, "Plaintext", kMaxPlaintext, with_recipient);
+  if (!secret) {
+    return Fail(secret.error());
   }
-  ENCLAVECTL_RETURN_IF_ERROR(
-      CheckSecretDelivery("Plaintext", !plaintext->empty(), cfr->has_value(), with_recipient));
-  out.plaintext = std::move(*plaintext);
-  out.ciphertext_for_recipient = cfr->value_or(core::Bytes{});
-  out.ciphertext_blob = std::move(*blob);
-  out.key_id = std::move(*key_id);
-  return out;
+  auto blob = ReqBlob(*json, "CiphertextBlob", kMaxCiphertextBlob);
+  if (!blob) {
+    return Fail(blob.error());
+  }
+  auto key_id = ReqString(*json, "KeyId");
+  if (!key_id) {
+    return Fail(key_id.error());
+  }
+  return GenerateDataKeyResult{std::move(*blob), std::move(*key_id), std::move(secret->clear),
+                               std::move(secret->for_recipient)};
 }
 
 core::Result<GenerateRandomResult> DecodeGenerateRandomResponse(core::ByteView body,
@@ -539,17 +573,12 @@ core::Result<GenerateRandomResult> DecodeGenerateRandomResponse(core::ByteView b
   if (!json) {
     return Fail(json.error());
   }
-  GenerateRandomResult out;
-  auto plaintext = SecretBlob(*json, "Plaintext", 1024);
-  auto cfr = OptBlob(*json, "CiphertextForRecipient", core::limits::kMaxCiphertextForRecipientBytes);
-  if (!plaintext || !cfr) {
-    return Fail(!plaintext ? plaintext.error() : cfr.error());
+  // GenerateRandom's NumberOfBytes is at most 1024.
+  auto secret = DecodeSecretDelivery(*json, "Plaintext", 1024, with_recipient);
+  if (!secret) {
+    return Fail(secret.error());
   }
-  ENCLAVECTL_RETURN_IF_ERROR(
-      CheckSecretDelivery("Plaintext", !plaintext->empty(), cfr->has_value(), with_recipient));
-  out.plaintext = std::move(*plaintext);
-  out.ciphertext_for_recipient = cfr->value_or(core::Bytes{});
-  return out;
+  return GenerateRandomResult{std::move(secret->clear), std::move(secret->for_recipient)};
 }
 
 core::Result<DeriveSharedSecretResult> DecodeDeriveSharedSecretResponse(core::ByteView body,
@@ -558,27 +587,25 @@ core::Result<DeriveSharedSecretResult> DecodeDeriveSharedSecretResponse(core::By
   if (!json) {
     return Fail(json.error());
   }
-  DeriveSharedSecretResult out;
-  auto secret = SecretBlob(*json, "SharedSecret", kMaxPlaintext);
-  auto cfr = OptBlob(*json, "CiphertextForRecipient", core::limits::kMaxCiphertextForRecipientBytes);
-  auto key_id = ReqString(*json, "KeyId");
-  auto algorithm = OptString(*json, "KeyAgreementAlgorithm", 64);
-  auto origin = OptString(*json, "KeyOrigin", 64);
-  if (!secret || !cfr || !key_id || !algorithm || !origin) {
-    return Fail(!secret      ? secret.error()
-                : !cfr       ? cfr.error()
-                : !key_id    ? key_id.error()
-                : !algorithm ? algorithm.error()
-                             : origin.error());
+  auto secret = DecodeSecretDelivery(*json, "SharedSecret", kMaxPlaintext, with_recipient);
+  if (!secret) {
+    return Fail(secret.error());
   }
-  ENCLAVECTL_RETURN_IF_ERROR(
-      CheckSecretDelivery("SharedSecret", !secret->empty(), cfr->has_value(), with_recipient));
-  out.shared_secret = std::move(*secret);
-  out.ciphertext_for_recipient = cfr->value_or(core::Bytes{});
-  out.key_id = std::move(*key_id);
-  out.key_agreement_algorithm = algorithm->value_or("");
-  out.key_origin = origin->value_or("");
-  return out;
+  auto key_id = ReqString(*json, "KeyId");
+  if (!key_id) {
+    return Fail(key_id.error());
+  }
+  auto algorithm = OptString(*json, "KeyAgreementAlgorithm", 64);
+  if (!algorithm) {
+    return Fail(algorithm.error());
+  }
+  auto origin = OptString(*json, "KeyOrigin", 64);
+  if (!origin) {
+    return Fail(origin.error());
+  }
+  return DeriveSharedSecretResult{std::move(*key_id), std::move(secret->clear),
+                                  std::move(secret->for_recipient), algorithm->value_or(""),
+                                  origin->value_or("")};
 }
 
 core::Result<GetPublicKeyResult> DecodeGetPublicKeyResponse(core::ByteView body) {
@@ -588,32 +615,37 @@ core::Result<GetPublicKeyResult> DecodeGetPublicKeyResponse(core::ByteView body)
   }
   GetPublicKeyResult out;
   auto key_id = ReqString(*json, "KeyId");
-  auto public_key = ReqBlob(*json, "PublicKey", kMaxPublicKey);
-  auto key_spec = OptString(*json, "KeySpec", 64);
-  auto cmk_spec = OptString(*json, "CustomerMasterKeySpec", 64);
-  auto key_usage = OptString(*json, "KeyUsage", 64);
-  auto encryption = StringArray(*json, "EncryptionAlgorithms");
-  auto signing = StringArray(*json, "SigningAlgorithms");
-  auto agreement = StringArray(*json, "KeyAgreementAlgorithms");
-  if (!key_id || !public_key || !key_spec || !cmk_spec || !key_usage || !encryption || !signing ||
-      !agreement) {
-    for (const core::Error* e :
-         {key_id ? nullptr : &key_id.error(), public_key ? nullptr : &public_key.error(),
-          key_spec ? nullptr : &key_spec.error(), cmk_spec ? nullptr : &cmk_spec.error(),
-          key_usage ? nullptr : &key_usage.error(), encryption ? nullptr : &encryption.error(),
-          signing ? nullptr : &signing.error(), agreement ? nullptr : &agreement.error()}) {
-      if (e != nullptr) {
-        return Fail(*e);
-      }
-    }
+  if (!key_id) {
+    return Fail(key_id.error());
   }
   out.key_id = std::move(*key_id);
+  auto public_key = ReqBlob(*json, "PublicKey", kMaxPublicKey);
+  if (!public_key) {
+    return Fail(public_key.error());
+  }
   out.public_key = std::move(*public_key);
-  out.key_spec = key_spec->value_or(cmk_spec->value_or(""));
-  out.key_usage = key_usage->value_or("");
-  out.encryption_algorithms = std::move(*encryption);
-  out.signing_algorithms = std::move(*signing);
-  out.key_agreement_algorithms = std::move(*agreement);
+  // KeySpec, or the deprecated CustomerMasterKeySpec that mirrors it (moto sends only that).
+  for (const char* name : {"CustomerMasterKeySpec", "KeySpec", "KeyUsage"}) {
+    auto value = OptString(*json, name, 64);
+    if (!value) {
+      return Fail(value.error());
+    }
+    if (*value) {
+      (std::string_view(name) == "KeyUsage" ? out.key_usage : out.key_spec) = std::move(**value);
+    }
+  }
+  const std::array<std::pair<const char*, std::vector<std::string>*>, 3> lists = {{
+      {"EncryptionAlgorithms", &out.encryption_algorithms},
+      {"SigningAlgorithms", &out.signing_algorithms},
+      {"KeyAgreementAlgorithms", &out.key_agreement_algorithms},
+  }};
+  for (const auto& [name, target] : lists) {
+    auto list = StringArray(*json, name);
+    if (!list) {
+      return Fail(list.error());
+    }
+    *target = std::move(*list);
+  }
   return out;
 }
 

@@ -6,6 +6,7 @@
 #include <set>
 #include <utility>
 
+#include "ascii.hpp"
 #include "enclavectl/core/limits.hpp"
 #include "enclavectl/kmspolicy/arn.hpp"
 #include "enclavectl/kmspolicy/json.hpp"
@@ -250,13 +251,6 @@ core::Result<Statement> DecodeStatement(const Json& value, std::size_t index) {
   return out;
 }
 
-bool EqualsIgnoreCase(std::string_view a, std::string_view b) noexcept {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return std::tolower(static_cast<unsigned char>(x)) ==
-                  std::tolower(static_cast<unsigned char>(y));
-         });
-}
-
 bool ValidActionPattern(std::string_view action) {
   if (action == "*") {
     return true;
@@ -458,7 +452,7 @@ core::Status ValidatePolicy(const Policy& policy) {
       }
       if (*c.op == ConditionOperator::kBool || *c.op == ConditionOperator::kNull) {
         for (const std::string& value : c.values) {
-          if (!EqualsIgnoreCase(value, "true") && !EqualsIgnoreCase(value, "false")) {
+          if (!ascii::EqualsIgnoreCase(value, "true") && !ascii::EqualsIgnoreCase(value, "false")) {
             return Fail(ErrorCode::kPolicyStructure,
                         Where(i) + " " + c.operator_text + " values must be true or false",
                         Index(i));

@@ -1,8 +1,9 @@
 #include "enclavectl/kmspolicy/actions.hpp"
 
+#include "ascii.hpp"
+
 #include <algorithm>
 #include <array>
-#include <cctype>
 
 namespace enclavectl::kmspolicy {
 namespace {
@@ -77,19 +78,11 @@ constexpr std::array<std::string_view, 6> kSecretActions = {
 constexpr std::array<std::string_view, 3> kLockBreakingActions = {
     "kms:PutKeyPolicy", "kms:CreateGrant", "kms:ScheduleKeyDeletion"};
 
-char Fold(char c, bool ignore_case) noexcept {
-  return ignore_case ? static_cast<char>(std::tolower(static_cast<unsigned char>(c))) : c;
-}
-
-bool EqualsIgnoreCase(std::string_view a, std::string_view b) noexcept {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return Fold(x, true) == Fold(y, true);
-         });
-}
+char Fold(char c, bool ignore_case) noexcept { return ignore_case ? ascii::Lower(c) : c; }
 
 bool Contains(std::span<const std::string_view> list, std::string_view action) noexcept {
   return std::any_of(list.begin(), list.end(),
-                     [action](std::string_view known) { return EqualsIgnoreCase(known, action); });
+                     [action](std::string_view known) { return ascii::EqualsIgnoreCase(known, action); });
 }
 
 }  // namespace

@@ -1,9 +1,9 @@
 #include "enclavectl/kmspolicy/evaluate.hpp"
 
 #include <algorithm>
-#include <cctype>
 #include <charconv>
 
+#include "ascii.hpp"
 #include "enclavectl/core/encoding.hpp"
 #include "enclavectl/kmspolicy/actions.hpp"
 #include "enclavectl/kmspolicy/arn.hpp"
@@ -14,20 +14,8 @@ namespace {
 using core::ErrorCode;
 using core::Fail;
 
-std::string Lower(std::string_view text) {
-  std::string out(text);
-  for (char& c : out) {
-    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  }
-  return out;
-}
-
-bool EqualsIgnoreCase(std::string_view a, std::string_view b) noexcept {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return std::tolower(static_cast<unsigned char>(x)) ==
-                  std::tolower(static_cast<unsigned char>(y));
-         });
-}
+using ascii::EqualsIgnoreCase;
+using ascii::Lower;
 
 // The caller as an ARN: a bare account id means that account's root.
 std::optional<Arn> CallerArn(std::string_view caller) {
@@ -236,6 +224,10 @@ core::Result<bool> ConditionHolds(const Condition& c, const ConditionContext& co
 }
 
 }  // namespace
+
+bool IsAttestationKey(std::string_view key) noexcept {
+  return ascii::StartsWithIgnoreCase(key, kRecipientAttestationKeyPrefix);
+}
 
 void ConditionContext::Set(std::string_view key, std::vector<std::string> values) {
   values_[Lower(key)] = std::move(values);

@@ -1,11 +1,11 @@
 #include "enclavectl/kmspolicy/lint.hpp"
 
 #include <algorithm>
-#include <cctype>
 #include <charconv>
 #include <map>
 #include <set>
 
+#include "ascii.hpp"
 #include "enclavectl/kmspolicy/actions.hpp"
 #include "enclavectl/kmspolicy/arn.hpp"
 #include "enclavectl/kmspolicy/evaluate.hpp"
@@ -17,30 +17,15 @@ namespace {
 using core::ErrorCode;
 using core::Fail;
 
-constexpr std::string_view kAttestationPrefix = "kms:RecipientAttestation:";
-
-bool StartsWithIgnoreCase(std::string_view text, std::string_view prefix) noexcept {
-  return text.size() >= prefix.size() &&
-         std::equal(prefix.begin(), prefix.end(), text.begin(), [](char a, char b) {
-           return std::tolower(static_cast<unsigned char>(a)) ==
-                  std::tolower(static_cast<unsigned char>(b));
-         });
-}
-
-bool EqualsIgnoreCase(std::string_view a, std::string_view b) noexcept {
-  return a.size() == b.size() && StartsWithIgnoreCase(a, b);
-}
-
-bool IsAttestationKey(std::string_view key) noexcept {
-  return StartsWithIgnoreCase(key, kAttestationPrefix);
-}
+using ascii::EqualsIgnoreCase;
+using ascii::StartsWithIgnoreCase;
 
 // kms:RecipientAttestation:ImageSha384 or :PCR0..PCR31 (kms.md section 7).
 bool IsKnownAttestationKey(std::string_view key) noexcept {
   if (!IsAttestationKey(key)) {
     return false;
   }
-  const std::string_view name = key.substr(kAttestationPrefix.size());
+  const std::string_view name = key.substr(kRecipientAttestationKeyPrefix.size());
   if (EqualsIgnoreCase(name, "ImageSha384")) {
     return true;
   }
@@ -120,14 +105,16 @@ StatementFacts FactsOf(const Statement& s) {
   return facts;
 }
 
-bool HasWildcardPrincipal(const Statement& s) {
-  if (s.not_principal) {
-    return true;  // everyone except a few
-  }
-  return s.principal &&
-         (s.principal->wildcard ||
-          std::any_of(s.principal->entries.begin(), s.principal->entries.end(),
+// "Principal": "*" or {"AWS": "*"}.
+bool IsEveryone(const std::optional<Principals>& principals) {
+  return principals &&
+         (principals->wildcard ||
+          std::any_of(principals->entries.begin(), principals->entries.end(),
                       [](const PrincipalEntry& e) { return e.type == "AWS" && e.value == "*"; }));
+}
+
+bool HasWildcardPrincipal(const Statement& s) {
+  return s.not_principal.has_value() || IsEveryone(s.principal);  // NotPrincipal: all but a few
 }
 
 std::vector<std::string> AccountPrincipals(const Statement& s) {
@@ -179,10 +166,7 @@ std::string JoinActions(const std::vector<std::string_view>& actions) {
 enum class DenyEffect : std::uint8_t { kNone, kAlways, kUnattested, kImageGate };
 
 DenyEffect DenyOf(const Statement& s) {
-  if (s.effect != Effect::kDeny || !s.principal || s.not_principal ||
-      !(s.principal->wildcard ||
-        std::any_of(s.principal->entries.begin(), s.principal->entries.end(),
-                    [](const PrincipalEntry& e) { return e.type == "AWS" && e.value == "*"; }))) {
+  if (s.effect != Effect::kDeny || !IsEveryone(s.principal)) {
     return DenyEffect::kNone;
   }
   if (s.conditions.empty()) {

@@ -12,6 +12,7 @@
 #include <openssl/evp.h>
 #include <openssl/params.h>
 
+#include "ascii.hpp"
 #include "enclavectl/core/encoding.hpp"
 #include "enclavectl/core/handles.hpp"
 #include "enclavectl/core/sha.hpp"
@@ -46,13 +47,7 @@ Mac HmacSha256(core::ByteView key, core::ByteView data) {
   return out;
 }
 
-std::string Lower(std::string_view text) {
-  std::string out(text);
-  for (char& c : out) {
-    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  }
-  return out;
-}
+using ascii::Lower;
 
 bool IsSpace(char c) noexcept { return c == ' ' || c == '\t'; }
 

@@ -18,8 +18,13 @@
 
 namespace enclavectl::kmspolicy {
 
+inline constexpr std::string_view kRecipientAttestationKeyPrefix = "kms:RecipientAttestation:";
 inline constexpr std::string_view kImageSha384Key = "kms:RecipientAttestation:ImageSha384";
 inline constexpr std::string_view kRecipientPcrKeyPrefix = "kms:RecipientAttestation:PCR";
+
+// True for condition keys under kms:RecipientAttestation: (case-insensitive): the keys only
+// AddAttestationKeys may set.
+bool IsAttestationKey(std::string_view key) noexcept;
 
 // The request context's condition keys. Keys compare case-insensitively (IAM); a key maps
 // to one value (single-valued keys) or several (multivalued keys such as
@@ -87,10 +92,10 @@ struct Evaluation {
 // and all its conditions hold (operators ANDed, keys ANDed, values ORed; ...IfExists holds
 // for an absent key; negated operators hold for an absent key; ForAllValues holds for an
 // absent key, ForAnyValue does not). Implemented operators: String*, Arn*, Bool, Null,
-// Numeric*. Fails with kPolicyUnsupported (index = statement) when a statement whose
-// principal, action and resource match uses NotPrincipal, a Date/Binary/IpAddress operator or
-// a policy variable ("${...}"): the evaluator never guesses. Precondition: ValidatePolicy
-// succeeded on `policy`.
+// Numeric*. Fails with kPolicyUnsupported (index = statement) when a statement whose action
+// and resource match uses NotPrincipal, or can only be decided with a Date/Binary/IpAddress
+// operator or a policy variable ("${...}"): the evaluator never guesses (a condition that is
+// already false decides the statement). Precondition: ValidatePolicy succeeded on `policy`.
 [[nodiscard]] core::Result<Evaluation> Evaluate(const Policy& policy, const Request& request);
 
 // Principal matching alone (kms.md 8.2): "*" matches anyone; an account id or account root
