@@ -22,7 +22,8 @@ int ReportError(Context& ctx, const core::Error& error, bool json, const char* m
                             {"message", error.detail},
                             {"index", error.index >= 0 ? nlohmann::json(error.index)
                                                        : nlohmann::json(nullptr)}}}};
-    ctx.out << out.dump(2) << "\n";
+    // Details may quote file names given on the command line, which need not be UTF-8.
+    ctx.out << out.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
   } else {
     ctx.err << "enclavectl: " << info.name << ": " << error.detail << "\n";
   }

@@ -140,9 +140,11 @@ class LockPolicy {
     const bool any_source = !flags_.source.eif.empty() || !flags_.source.pcrs.empty() ||
                             !flags_.source.attestation.empty() || !flags_.source.pcr.empty();
     if (!flags_.policy_path.empty()) {
-      if (any_source || !flags_.enclave_role.empty()) {
+      if (any_source || !flags_.enclave_role.empty() || !flags_.auditors.empty() ||
+          !flags_.actions.empty() || !flags_.source.use_pcrs.empty()) {
         return core::Fail(ErrorCode::kInvalidArgument,
-                          "--policy FILE replaces --enclave-role and the PCR source");
+                          "--policy FILE replaces --enclave-role, --auditor, --actions and the "
+                          "PCR source");
       }
       origin_ = "from " + flags_.policy_path;
       return ReadPolicyFile(flags_.policy_path);

@@ -178,6 +178,10 @@ TEST_F(PolicyCli, LintFailuresAndMalformedInput) {
   EXPECT_EQ(t["error"]["code"], "POLICY_STRUCTURE");
   EXPECT_EQ(t["error"]["index"], 0);
   EXPECT_EQ(RunCli({"policy", "lint", Path("missing.json")}).exit_code, 74);
+  // A file name that is not UTF-8 still gives a JSON error, not a crash.
+  const CliResult not_utf8 = RunCli({"policy", "lint", Path("\xff\xfe.json"), "--json"});
+  EXPECT_EQ(not_utf8.exit_code, 74);
+  EXPECT_EQ(nlohmann::json::parse(not_utf8.out)["error"]["code"], "IO_READ");
   EXPECT_EQ(RunCli({"policy", "lint", open, "--require", "secure"}).exit_code, 64);
   // Unsupported constructs are not guessed: exit 2.
   const std::string dated = Write("dated.json", R"({"Statement": [{"Effect": "Allow", "Principal": "*",
@@ -257,6 +261,10 @@ TEST_F(PolicyCli, LockPolicyPreviewAndRefusals) {
                 .exit_code,
             64);
   EXPECT_EQ(RunCli({"lock-policy", "--key-id", key, "--pcrs", Path("pcr.json")}).exit_code, 64);
+  EXPECT_EQ(RunCli({"lock-policy", "--key-id", key, "--policy", Path("pcr.json"), "--auditor",
+                    kRole})
+                .exit_code,
+            64);
   // A locked policy nobody can use is refused: locking it would brick the key.
   const std::string unusable = Write("unusable.json", R"({"Version": "2012-10-17", "Statement": [
       {"Sid": "ReadOnly", "Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::111122223333:role/ops"},

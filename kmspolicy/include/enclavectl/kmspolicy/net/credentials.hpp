@@ -31,10 +31,10 @@ struct ResolvedCredentials {
   std::optional<core::UnixMillis> expiration;
 };
 
-// Walks the chain. Fails with kCredentialsNotFound (listing what was tried), kUsage-class
-// kCredentialsNotFound for a named profile that does not exist or uses an unsupported
-// mechanism, kCredentialsMalformed (a half-set environment, an unparsable file or IMDS
-// answer), kIoRead (an existing file that cannot be read).
+// Walks the chain. Fails with kCredentialsNotFound when no step has credentials (the detail
+// lists what was tried), when a named profile does not exist, or when it uses an unsupported
+// mechanism; kCredentialsMalformed for a half-set environment or an unparsable file or IMDS
+// answer; kIoRead for an existing file that cannot be read. Never names a secret.
 [[nodiscard]] core::Result<ResolvedCredentials> ResolveCredentials(const Environment& env,
                                                                    HttpTransport& imds,
                                                                    const CredentialOptions& options);
