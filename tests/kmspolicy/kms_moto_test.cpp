@@ -18,7 +18,6 @@
 #include <gtest/gtest.h>
 #include <openssl/x509.h>
 
-#include "enclavectl/cli/cli.hpp"
 #include "enclavectl/core/encoding.hpp"
 #include "enclavectl/core/handles.hpp"
 #include "enclavectl/kmspolicy/arn.hpp"
@@ -28,6 +27,7 @@
 #include "enclavectl/kmspolicy/net/environment.hpp"
 #include "enclavectl/kmspolicy/net/kms_client.hpp"
 #include "enclavectl/kmspolicy/policy.hpp"
+#include "cli_runner.hpp"
 #include "moto_server.hpp"
 
 namespace enclavectl::kmspolicy {
@@ -236,24 +236,11 @@ TEST(Transport, ConnectionRefusedAndTimeouts) {
 
 // --- enclavectl lock-policy end to end ---
 
-struct CliResult {
-  int exit_code = 0;
-  std::string out;
-  std::string err;
-};
+using testing::CliResult;
 
 CliResult RunCli(std::vector<std::string> args, const std::string& input = "") {
-  args.insert(args.begin(), "enclavectl");
-  std::vector<const char*> argv;
-  for (const std::string& arg : args) {
-    argv.push_back(arg.c_str());
-  }
-  std::istringstream in(input);
-  std::ostringstream out;
-  std::ostringstream err;
-  const core::io::SystemClock clock;
-  const int code = cli::Run(static_cast<int>(argv.size()), argv.data(), in, out, err, clock);
-  return {code, out.str(), err.str()};
+  static const core::io::SystemClock clock;
+  return testing::RunCli(std::move(args), clock, input);
 }
 
 std::string WritePcrFile() {

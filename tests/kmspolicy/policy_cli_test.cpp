@@ -12,11 +12,11 @@
 
 #include <gtest/gtest.h>
 
-#include "enclavectl/cli/cli.hpp"
 #include "enclavectl/core/encoding.hpp"
 #include "enclavectl/kmspolicy/lint.hpp"
 #include "enclavectl/kmspolicy/policy.hpp"
 #include "enclavectl/verifier/devca.hpp"
+#include "cli_runner.hpp"
 #include "test_paths.hpp"
 #include "virtual_nitro.hpp"
 
@@ -28,24 +28,12 @@ using testing::VirtualNitro;
 constexpr const char* kRole = "arn:aws:iam::111122223333:role/enclave";
 constexpr const char* kSession = "arn:aws:sts::111122223333:assumed-role/enclave/i-0abc";
 
-struct CliResult {
-  int exit_code = 0;
-  std::string out;
-  std::string err;
-};
+using testing::CliResult;
 
+// At the virtual Nitro's time, so that its documents verify.
 CliResult RunCli(std::vector<std::string> args, const std::string& input = "") {
-  args.insert(args.begin(), "enclavectl");
-  std::vector<const char*> argv;
-  for (const std::string& arg : args) {
-    argv.push_back(arg.c_str());
-  }
-  std::istringstream in(input);
-  std::ostringstream out;
-  std::ostringstream err;
-  const core::io::FixedClock clock(core::UnixMillis{testing::kVirtualNow.value + 2000});
-  const int code = cli::Run(static_cast<int>(argv.size()), argv.data(), in, out, err, clock);
-  return {code, out.str(), err.str()};
+  static const core::io::FixedClock clock(core::UnixMillis{testing::kVirtualNow.value + 2000});
+  return testing::RunCli(std::move(args), clock, input);
 }
 
 class PolicyCli : public ::testing::Test {

@@ -192,6 +192,19 @@ std::string StringToSign(const Prepared& prepared, std::string_view canonical_re
          HexSha256(core::AsBytes(canonical_request));
 }
 
+// Fills the canonical request, the string to sign and the signature of `out` (sigv4.md 2-4).
+void SignCanonical(const SigningRequest& request, const std::string& canonical_query,
+                   const CanonicalHeaders& canonical_headers, const AwsCredentials& credentials,
+                   const SigningParams& params, const Prepared& prepared, SignatureParts& out) {
+  out.signed_headers = canonical_headers.signed_headers;
+  out.canonical_request = request.method + "\n" +
+                          CanonicalUri(request.path, params.normalize_path) + "\n" +
+                          canonical_query + "\n" + canonical_headers.text + "\n" +
+                          out.signed_headers + "\n" + prepared.payload_hash;
+  out.string_to_sign = StringToSign(prepared, out.canonical_request);
+  out.signature = Sign(credentials, params, prepared, out.string_to_sign);
+}
+
 }  // namespace
 
 std::string AmzDate(core::UnixMillis time) {
@@ -339,12 +352,7 @@ core::Result<SignatureParts> SignHeaders(const SigningRequest& request,
   if (!canonical_headers || !canonical_query) {
     return Fail(!canonical_headers ? canonical_headers.error() : canonical_query.error());
   }
-  out.signed_headers = canonical_headers->signed_headers;
-  out.canonical_request = request.method + "\n" + CanonicalUri(request.path, params.normalize_path) +
-                          "\n" + *canonical_query + "\n" + canonical_headers->text + "\n" +
-                          out.signed_headers + "\n" + prepared->payload_hash;
-  out.string_to_sign = StringToSign(*prepared, out.canonical_request);
-  out.signature = Sign(credentials, params, *prepared, out.string_to_sign);
+  SignCanonical(request, *canonical_query, *canonical_headers, credentials, params, *prepared, out);
   out.authorization = std::string(kAlgorithm) + " Credential=" + credentials.access_key_id + "/" +
                       out.credential_scope + ", SignedHeaders=" + out.signed_headers +
                       ", Signature=" + out.signature;
@@ -394,11 +402,7 @@ core::Result<SignatureParts> SignQuery(const SigningRequest& request,
   if (!canonical_query) {
     return Fail(canonical_query.error());
   }
-  out.canonical_request = request.method + "\n" + CanonicalUri(request.path, params.normalize_path) +
-                          "\n" + *canonical_query + "\n" + canonical_headers->text + "\n" +
-                          out.signed_headers + "\n" + prepared->payload_hash;
-  out.string_to_sign = StringToSign(*prepared, out.canonical_request);
-  out.signature = Sign(credentials, params, *prepared, out.string_to_sign);
+  SignCanonical(request, *canonical_query, *canonical_headers, credentials, params, *prepared, out);
   if (!token_param.empty() && params.omit_session_token) {
     query += "&" + token_param;
   }
