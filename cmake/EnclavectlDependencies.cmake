@@ -9,6 +9,8 @@ find_package(CLI11 2.0 REQUIRED)
 find_package(Threads REQUIRED)
 find_package(Boost 1.74 REQUIRED COMPONENTS system)
 find_package(ZLIB REQUIRED)
+# The KMS client's HTTP transport (kmspolicy/net).
+find_package(CURL 7.85 REQUIRED)
 if(ENCLAVECTL_BUILD_TESTS AND NOT ENCLAVECTL_FUZZ)
   find_package(GTest REQUIRED)
 endif()

@@ -33,8 +33,16 @@ for row in rows:
 out += ["", "`index` conventions: certificate chain codes count chain positions from the root (0) to the",
         "leaf (`cabundle.size()`); PCR codes give the PCR number; `DOC_CABUNDLE` the bundle entry;",
         "`DOC_FIELD_TOO_LARGE` 0 = public_key, 1 = user_data, 2 = nonce; `DOC_UNKNOWN_FIELD`,",
-        "`DOC_WRONG_TYPE` and `CBOR_DUPLICATE_KEY` the map entry; `NSM_ERROR` the NSM's own error",
-        "number (1 InvalidArgument, 2 InvalidIndex, 4 ReadOnlyIndex, 5 InvalidOperation, 7",
-        "InputTooLarge, 8 InternalError).", ""]
+        "`DOC_WRONG_TYPE` and `CBOR_DUPLICATE_KEY` the map entry; EIF codes (6xx) the section number",
+        "in file order (0 = the first section after the header), or for `EIF_SECTION_TABLE` and",
+        "`EIF_OFFSET_OVERFLOW` found in the header the table slot; `POLICY_STRUCTURE` and",
+        "`POLICY_UNSUPPORTED` the statement (0-based; -1 for the policy as a whole);",
+        "`POLICY_PCR_VALUE` the PCR number; `CREDENTIALS_MALFORMED` the line of a credentials or",
+        "config file (1-based); `NSM_ERROR` the NSM's own error number (1 InvalidArgument,",
+        "2 InvalidIndex, 4 ReadOnlyIndex, 5 InvalidOperation, 7 InputTooLarge, 8 InternalError).", "",
+        "KMS errors (`KMS_*`, `SERVICE_UNAVAILABLE`) carry AWS's error name and message in the",
+        "detail, e.g. `KMS_ACCESS_DENIED: AccessDeniedException: User: arn:aws:sts::... is not",
+        "authorized to perform: kms:Decrypt ...`. Throttling and server faults are retried with",
+        "jittered backoff before `SERVICE_UNAVAILABLE` is reported.", ""]
 with open(os.path.join(root, "docs", "errors.md"), "w") as f:
     f.write("\n".join(out))

@@ -1,4 +1,5 @@
 #include <new>
+#include <sstream>
 
 #include "context.hpp"
 #include "enclavectl/cli/cli.hpp"
@@ -21,7 +22,8 @@ int ReportError(Context& ctx, const core::Error& error, bool json, const char* m
                             {"message", error.detail},
                             {"index", error.index >= 0 ? nlohmann::json(error.index)
                                                        : nlohmann::json(nullptr)}}}};
-    ctx.out << out.dump(2) << "\n";
+    // Details may quote file names given on the command line, which need not be UTF-8.
+    ctx.out << out.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
   } else {
     ctx.err << "enclavectl: " << info.name << ": " << error.detail << "\n";
   }
@@ -30,11 +32,17 @@ int ReportError(Context& ctx, const core::Error& error, bool json, const char* m
 
 int Run(int argc, const char* const* argv, std::ostream& out, std::ostream& err,
         const core::io::Clock& clock) {
-  Context ctx{out, err, clock};
+  std::istringstream no_input;
+  return Run(argc, argv, no_input, out, err, clock);
+}
+
+int Run(int argc, const char* const* argv, std::istream& in, std::ostream& out, std::ostream& err,
+        const core::io::Clock& clock) {
+  Context ctx{out, err, clock, in};
   CLI::App app{
       "enclavectl " ENCLAVECTL_VERSION
       " - trust AWS Nitro Enclaves end to end: verify attestation documents down to the AWS "
-      "root.",
+      "root; write, lint, simulate and lock PCR-restricted KMS key policies.",
       "enclavectl"};
   app.set_version_flag("--version", "enclavectl " ENCLAVECTL_VERSION);
   app.require_subcommand(1);
@@ -43,10 +51,15 @@ int Run(int argc, const char* const* argv, std::ostream& out, std::ostream& err,
       "  enclavectl verify --doc attestation.cbor --at doc\n"
       "  enclavectl verify --doc doc.b64 --expect-pcrs pcr.json --max-age 5m --json\n"
       "  enclavectl eif measure image.eif --expect-pcr0 7a3b05...\n"
+      "  enclavectl policy generate --account 111122223333 --enclave-role ROLE_ARN --pcrs pcr.json\n"
+      "  enclavectl policy lint policy.json --require enclave-only,locked\n"
+      "  enclavectl lock-policy --key-id KEY_ARN --enclave-role ROLE_ARN --pcrs pcr.json --apply\n"
       "  enclavectl errors\n\n"
       "Exit codes: 0 accepted, 1 verification failed, 2 malformed input, 64 usage error,\n"
       "74 I/O error, 70 internal error. 'enclavectl <command> --help' for details.");
   RegisterVerify(app, ctx);
+  RegisterPolicy(app, ctx);
+  RegisterLockPolicy(app, ctx);
   RegisterNsm(app, ctx);
   RegisterErrors(app, ctx);
   RegisterEif(app, ctx);

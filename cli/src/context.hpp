@@ -1,6 +1,7 @@
 // Shared state of one CLI invocation and the helpers every subcommand uses.
 #pragma once
 
+#include <istream>
 #include <ostream>
 #include <string>
 
@@ -16,6 +17,8 @@ struct Context {
   std::ostream& out;
   std::ostream& err;
   const core::io::Clock& clock;
+  // Where confirmations are read from (lock-policy --apply).
+  std::istream& in;
   int exit_code = 0;
 };
 
@@ -29,5 +32,7 @@ void RegisterVerify(CLI::App& app, Context& ctx);
 void RegisterErrors(CLI::App& app, Context& ctx);
 void RegisterNsm(CLI::App& app, Context& ctx);
 void RegisterEif(CLI::App& app, Context& ctx);
+void RegisterPolicy(CLI::App& app, Context& ctx);
+void RegisterLockPolicy(CLI::App& app, Context& ctx);
 
 }  // namespace enclavectl::cli

@@ -4,5 +4,5 @@
 
 int main(int argc, char** argv) {
   const enclavectl::core::io::SystemClock clock;
-  return enclavectl::cli::Run(argc, argv, std::cout, std::cerr, clock);
+  return enclavectl::cli::Run(argc, argv, std::cin, std::cout, std::cerr, clock);
 }

@@ -1,6 +1,7 @@
 // enclavectl's command line, as a library so that tests run it in-process.
 #pragma once
 
+#include <istream>
 #include <ostream>
 
 #include "enclavectl/core/file_io.hpp"
@@ -11,6 +12,11 @@ namespace enclavectl::cli {
 // Returns the process exit code: 0 accepted/success, 1 verification failed, 2 malformed
 // input, 64 usage error, 74 I/O error, 70 internal error.
 int Run(int argc, const char* const* argv, std::ostream& out, std::ostream& err,
+        const core::io::Clock& clock);
+
+// The same, reading confirmations (lock-policy --apply asks the operator to type the key id)
+// from `in`. The overload above reads from an empty stream: nothing gets confirmed.
+int Run(int argc, const char* const* argv, std::istream& in, std::ostream& out, std::ostream& err,
         const core::io::Clock& clock);
 
 }  // namespace enclavectl::cli

@@ -146,8 +146,62 @@ enum class ExitClass : std::uint8_t {
     "a root filesystem path is empty, too long, contains .. or repeats another")                   \
   X(kTarMalformed, 622, "TAR_MALFORMED", kMalformed,                                               \
     "a tar archive is malformed (checksum, number field, pax record, size past the end)")          \
+  X(kPolicyJson, 700, "POLICY_JSON", kMalformed,                                                   \
+    "a key policy is not valid JSON: syntax, a duplicate key or nesting too deep")                 \
+  X(kPolicyStructure, 701, "POLICY_STRUCTURE", kMalformed,                                         \
+    "a key policy does not follow the IAM grammar (elements, types, Effect, Version, operators)")  \
+  X(kPolicyUnsupported, 702, "POLICY_UNSUPPORTED", kMalformed,                                     \
+    "a key policy uses a construct the evaluator does not implement (NotPrincipal, an operator)")  \
+  X(kPolicyPcrValue, 703, "POLICY_PCR_VALUE", kRejected,                                           \
+    "a PCR for a KMS attestation condition is not 48 bytes, is all zero (debug) or PCR0 is missing") \
+  X(kPolicyNotEnclaveOnly, 704, "POLICY_NOT_ENCLAVE_ONLY", kRejected,                              \
+    "a principal can reach a decrypt-class action without a condition on the measured image")      \
+  X(kPolicyNotLocked, 705, "POLICY_NOT_LOCKED", kRejected,                                         \
+    "a principal can still change the key policy, create grants or schedule key deletion")         \
+  X(kLockNotConfirmed, 706, "LOCK_NOT_CONFIRMED", kUsage,                                          \
+    "the irreversible lock was not confirmed (type the key id, or pass --yes)")                    \
+  X(kPcrSourceUnavailable, 707, "PCR_SOURCE_UNAVAILABLE", kUsage,                                  \
+    "the requested PCR source is not available in this build (--eif)")                             \
+  X(kCredentialsNotFound, 708, "CREDENTIALS_NOT_FOUND", kUsage,                                    \
+    "no AWS credentials in the environment, the shared files or the instance metadata service")    \
+  X(kCredentialsMalformed, 709, "CREDENTIALS_MALFORMED", kMalformed,                               \
+    "an AWS credentials or config file, or an instance metadata answer, is malformed")             \
+  X(kKmsResponseMalformed, 710, "KMS_RESPONSE_MALFORMED", kMalformed,                              \
+    "a KMS response is not the JSON shape of its operation")                                       \
+  X(kKmsAccessDenied, 711, "KMS_ACCESS_DENIED", kRejected,                                         \
+    "KMS: AccessDeniedException (the key policy or IAM denies the call)")                          \
+  X(kKmsNotFound, 712, "KMS_NOT_FOUND", kRejected,                                                 \
+    "KMS: NotFoundException (no such key, alias or policy)")                                       \
+  X(kKmsInvalidState, 713, "KMS_INVALID_STATE", kRejected,                                         \
+    "KMS: the key is disabled or pending deletion (KMSInvalidStateException, DisabledException)")  \
+  X(kKmsMalformedPolicy, 714, "KMS_MALFORMED_POLICY", kRejected,                                   \
+    "KMS: MalformedPolicyDocumentException (including the lockout safety check)")                  \
+  X(kKmsValidation, 715, "KMS_VALIDATION", kRejected,                                              \
+    "KMS rejected a parameter (ValidationException, SerializationException, InvalidArnException)") \
+  X(kKmsInvalidCiphertext, 716, "KMS_INVALID_CIPHERTEXT", kRejected,                               \
+    "KMS: InvalidCiphertextException or IncorrectKeyException")                                    \
+  X(kKmsKeyUsage, 717, "KMS_KEY_USAGE", kRejected,                                                 \
+    "KMS: the key does not support the operation (InvalidKeyUsage, UnsupportedOperation)")         \
+  X(kKmsAuth, 718, "KMS_AUTH", kRejected,                                                          \
+    "KMS did not accept the credentials or the signature of the request")                          \
+  X(kKmsLimitExceeded, 719, "KMS_LIMIT_EXCEEDED", kRejected,                                       \
+    "KMS: LimitExceededException (a quota, e.g. the 32 KB key policy size)")                       \
+  X(kKmsError, 720, "KMS_ERROR", kRejected,                                                        \
+    "KMS returned an error without a more specific code (its name is in the message)")             \
+  X(kCmsMalformed, 721, "CMS_MALFORMED", kMalformed,                                               \
+    "CiphertextForRecipient is not a BER CMS EnvelopedData")                                       \
+  X(kCmsUnsupported, 722, "CMS_UNSUPPORTED", kMalformed,                                           \
+    "CiphertextForRecipient differs from KMS: one RSAES-OAEP-SHA256 recipient, AES-256-CBC")       \
+  X(kCmsDecrypt, 723, "CMS_DECRYPT", kRejected,                                                    \
+    "CiphertextForRecipient does not decrypt with the recipient key")                              \
+  X(kPolicyLintErrors, 724, "POLICY_LINT_ERRORS", kRejected,                                       \
+    "lint reports errors in a policy that must be clean before an irreversible lock")              \
   X(kIoRead, 800, "IO_READ", kIo, "a file could not be read")                                     \
   X(kIoWrite, 801, "IO_WRITE", kIo, "a file could not be written")                                \
+  X(kNetwork, 802, "NETWORK", kIo,                                                                 \
+    "a remote service could not be reached: connection, TLS or timeout failure")                   \
+  X(kServiceUnavailable, 803, "SERVICE_UNAVAILABLE", kIo,                                          \
+    "a remote service answered 5xx or throttled on every retry")                                   \
   X(kListenFailed, 804, "LISTEN_FAILED", kIo, "a server cannot listen on the requested address") \
   X(kNsmUnavailable, 820, "NSM_UNAVAILABLE", kIo,                                               \
     "the Nitro Security Module device cannot be opened or does not answer")                      \

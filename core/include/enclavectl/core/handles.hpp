@@ -9,10 +9,13 @@
 #include <utility>
 
 #include <cbor.h>
+#include <curl/curl.h>
 #include <openssl/bio.h>
 #include <openssl/bn.h>
+#include <openssl/cms.h>
 #include <openssl/ec.h>
 #include <openssl/evp.h>
+#include <openssl/rsa.h>
 #include <openssl/param_build.h>
 #include <openssl/x509.h>
 #include <openssl/x509_vfy.h>
@@ -53,6 +56,11 @@ using EcPointPtr = CHandle<EC_POINT, EC_POINT_free>;
 using EcGroupPtr = CHandle<EC_GROUP, EC_GROUP_free>;
 using OsslParamBldPtr = CHandle<OSSL_PARAM_BLD, OSSL_PARAM_BLD_free>;
 using OsslParamPtr = CHandle<OSSL_PARAM, OSSL_PARAM_free>;
+using EvpMacPtr = CHandle<EVP_MAC, EVP_MAC_free>;
+using EvpMacCtxPtr = CHandle<EVP_MAC_CTX, EVP_MAC_CTX_free>;
+using CmsContentInfoPtr = CHandle<CMS_ContentInfo, CMS_ContentInfo_free>;
+using X509AlgorPtr = CHandle<X509_ALGOR, X509_ALGOR_free>;
+using RsaOaepParamsPtr = CHandle<RSA_OAEP_PARAMS, RSA_OAEP_PARAMS_free>;
 
 namespace detail {
 inline void FreeX509Stack(STACK_OF(X509) * stack) noexcept { sk_X509_free(stack); }
@@ -76,6 +84,10 @@ using OpensslBytesPtr = CHandle<unsigned char, detail::FreeOpensslBytes>;
 using CborItemPtr = CHandle<cbor_item_t, detail::DecrefCbor>;
 // Buffers allocated by cbor_serialize_alloc.
 using CborBufferPtr = CHandle<unsigned char, detail::FreeCborBuffer>;
+
+// libcurl (easy handles and header lists)
+using CurlPtr = CHandle<CURL, curl_easy_cleanup>;
+using CurlSlistPtr = CHandle<curl_slist, curl_slist_free_all>;
 
 // libsecp256k1
 using Secp256k1ContextPtr = CHandle<secp256k1_context, secp256k1_context_destroy>;

@@ -47,4 +47,23 @@ inline constexpr std::size_t kMaxTarExtendedHeaderBytes = 1 << 20;
 inline constexpr std::size_t kMaxPolicyFileBytes = 1 << 20;
 inline constexpr std::size_t kMaxPemFileBytes = std::size_t{64} * 1024;
 
+// --- KMS key policies and the KMS client (kms.md, sigv4.md) ---
+// A key policy document: the KMS model allows 131072 characters (the account quota is 32 KB).
+inline constexpr std::size_t kMaxKeyPolicyBytes = 131072;
+// JSON nesting of any JSON enclavectl parses from KMS or a policy file (policies need 5).
+inline constexpr std::size_t kMaxJsonDepth = 32;
+inline constexpr std::size_t kMaxPolicyStatements = 512;
+// Entries of one Action/Resource/Principal list or condition value list.
+inline constexpr std::size_t kMaxPolicyListEntries = 1024;
+// A KMS response body (a policy is returned JSON-escaped inside a JSON string).
+inline constexpr std::size_t kMaxKmsResponseBytes = 1 << 20;
+// CiphertextForRecipient (KMS model: blob 1..6144 bytes).
+inline constexpr std::size_t kMaxCiphertextForRecipientBytes = 6144;
+// Shared AWS credentials and config files.
+inline constexpr std::size_t kMaxAwsConfigFileBytes = 1 << 20;
+// An answer of the EC2 instance metadata service.
+inline constexpr std::size_t kMaxImdsResponseBytes = 64 * 1024;
+// All response header lines of one HTTP response, together.
+inline constexpr std::size_t kMaxHttpHeaderBytes = 64 * 1024;
+
 }  // namespace enclavectl::core::limits

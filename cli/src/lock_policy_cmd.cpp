@@ -1,0 +1,394 @@
+// `enclavectl lock-policy`: the irreversible lock. Generates (or reads) a locked policy, lints
+// it, and only with --apply and an explicit confirmation sends PutKeyPolicy with
+// BypassPolicyLockoutSafetyCheck, then reads back and lints what KMS holds.
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "context.hpp"
+#include "enclavectl/core/encoding.hpp"
+#include "enclavectl/kmspolicy/arn.hpp"
+#include "enclavectl/kmspolicy/json.hpp"
+#include "enclavectl/kmspolicy/kms_api.hpp"
+#include "enclavectl/kmspolicy/net/credentials.hpp"
+#include "enclavectl/kmspolicy/net/curl_transport.hpp"
+#include "enclavectl/kmspolicy/net/kms_client.hpp"
+#include "policy_common.hpp"
+
+#ifndef ENCLAVECTL_VERSION
+#define ENCLAVECTL_VERSION "0.0.0"
+#endif
+
+namespace enclavectl::cli {
+namespace {
+
+using core::ErrorCode;
+namespace kp = kmspolicy;
+
+struct LockFlags {
+  std::string key_id;
+  std::string enclave_role;
+  std::string policy_path;
+  std::vector<std::string> auditors;
+  std::string actions;
+  PcrSourceFlags source;
+  bool apply = false;
+  bool yes = false;
+  bool dry_run = false;
+  bool json = false;
+  std::string region;
+  std::string endpoint_url;
+  std::string profile;
+};
+
+// Replaces every occurrence of `secret` in `text`.
+std::string Redact(std::string text, std::string_view secret) {
+  if (secret.empty()) {
+    return text;
+  }
+  for (std::size_t at = text.find(secret); at != std::string::npos; at = text.find(secret, at)) {
+    text.replace(at, secret.size(), "<redacted>");
+  }
+  return text;
+}
+
+// The headers of a signed request as they may be shown: the session token and the signature
+// (which would let anyone replay this exact request for five minutes) are redacted.
+std::vector<kp::HttpHeader> ShowableHeaders(const kp::net::PreparedRequest& prepared) {
+  std::vector<kp::HttpHeader> out;
+  for (const kp::HttpHeader& header : prepared.http.headers) {
+    if (header.name == "X-Amz-Security-Token") {
+      out.push_back({header.name, "<redacted>"});
+    } else if (header.name == "Authorization") {
+      out.push_back({header.name, Redact(header.value, prepared.signature.signature)});
+    } else {
+      out.push_back(header);
+    }
+  }
+  return out;
+}
+
+class LockPolicy {
+ public:
+  LockPolicy(Context& ctx, const LockFlags& flags) : ctx_(ctx), flags_(flags) {}
+
+  int Run() {
+    const std::optional<kp::Arn> key = kp::ParseKmsKeyArn(flags_.key_id);
+    if (!key) {
+      return Fail({ErrorCode::kInvalidArgument,
+                   "--key-id must be a key ARN (arn:aws:kms:REGION:ACCOUNT:key/ID): a lock is "
+                   "for one key in one region",
+                   -1});
+    }
+    if (flags_.apply && flags_.dry_run) {
+      return Fail({ErrorCode::kInvalidArgument, "--apply and --dry-run exclude each other", -1});
+    }
+    if (!flags_.region.empty() && flags_.region != key->region) {
+      return Fail({ErrorCode::kInvalidArgument,
+                   "--region " + flags_.region + " differs from the key's region " + key->region,
+                   -1});
+    }
+    key_uuid_ = key->resource.substr(4);
+    auto policy = BuildPolicy(*key);
+    if (!policy) {
+      return Fail(policy.error());
+    }
+    const std::string policy_text = kp::EncodePolicy(*policy);
+    const kp::LintReport report = kp::LintPolicy(*policy);
+    json_["mediaType"] = kLockPolicyMediaType;
+    json_["keyArn"] = flags_.key_id;
+    json_["policy"] = nlohmann::json::parse(kp::EncodePolicy(*policy, -1));
+    json_["lint"] = LintToJson(*policy, report);
+    if (!flags_.json) {
+      ctx_.out << "lock-policy  " << flags_.key_id << "\n  policy       " << origin_ << "\n";
+      ctx_.out << policy_text << "\n";
+      RenderLintText(ctx_.out, "lint", *policy, report);
+    }
+    // Refuse anything that is not enclave-only, not locked, or has lint errors: after the lock
+    // nobody can fix it.
+    core::Status clean = kp::CheckRequirements(report, {true, true});
+    if (clean && report.CountAtLeast(kp::Severity::kError) > 0) {
+      clean = core::Fail(ErrorCode::kPolicyLintErrors,
+                         "lint reports " + std::to_string(report.CountAtLeast(kp::Severity::kError)) +
+                             " error(s); a lock would make them permanent");
+    }
+    if (!clean) {
+      json_["mode"] = "refused";
+      return Fail(clean.error(), "refusing to lock: ");
+    }
+    const core::SecretBytes body = kp::EncodePutKeyPolicyRequest(
+        kp::PutKeyPolicyRequest{flags_.key_id, policy_text, /*bypass=*/true});
+    if (!flags_.apply && !flags_.dry_run) {
+      json_["mode"] = "preview";
+      return Done(
+          "preview only: nothing was sent. --dry-run shows the signed PutKeyPolicy request; "
+          "--apply locks the key (irreversibly)");
+    }
+    auto client = MakeClient(*key);
+    if (!client) {
+      return Fail(client.error());
+    }
+    client_ = std::move(*client);
+    if (flags_.dry_run) {
+      return DryRun(body);
+    }
+    return Apply(policy_text, *policy);
+  }
+
+ private:
+  core::Result<kp::Policy> BuildPolicy(const kp::Arn& key) {
+    const bool any_source = !flags_.source.eif.empty() || !flags_.source.pcrs.empty() ||
+                            !flags_.source.attestation.empty() || !flags_.source.pcr.empty();
+    if (!flags_.policy_path.empty()) {
+      if (any_source || !flags_.enclave_role.empty() || !flags_.auditors.empty() ||
+          !flags_.actions.empty() || !flags_.source.use_pcrs.empty()) {
+        return core::Fail(ErrorCode::kInvalidArgument,
+                          "--policy FILE replaces --enclave-role, --auditor, --actions and the "
+                          "PCR source");
+      }
+      origin_ = "from " + flags_.policy_path;
+      return ReadPolicyFile(flags_.policy_path);
+    }
+    if (flags_.enclave_role.empty()) {
+      return core::Fail(ErrorCode::kInvalidArgument,
+                        "give --enclave-role ARN and a PCR source, or --policy FILE");
+    }
+    kp::GenerateOptions options;
+    options.account_id = key.account;
+    options.enclave_role_arn = flags_.enclave_role;
+    options.auditor_arns = flags_.auditors;
+    options.locked = true;
+    if (!flags_.actions.empty()) {
+      auto actions = kp::ParseEnclaveActions(flags_.actions);
+      if (!actions) {
+        return core::Fail(actions.error());
+      }
+      options.actions = std::move(*actions);
+    }
+    auto indexes = flags_.source.Indexes();
+    if (!indexes) {
+      return core::Fail(indexes.error());
+    }
+    options.pcr_indexes = std::move(*indexes);
+    auto measurements = flags_.source.Load(ctx_.clock);
+    if (!measurements) {
+      return core::Fail(measurements.error());
+    }
+    options.measurements = std::move(*measurements);
+    auto policy = kp::GeneratePolicy(options);
+    if (policy) {
+      origin_ = "locked, generated for " + flags_.enclave_role + ", pins " + PinnedPcrs(*policy) +
+                " from " + options.measurements.origin;
+    }
+    return policy;
+  }
+
+  core::Result<std::unique_ptr<kp::net::KmsClient>> MakeClient(const kp::Arn& key) {
+    kp::net::CredentialOptions options;
+    options.profile = flags_.profile;
+    auto credentials = kp::net::ResolveCredentials(env_, transport_, options);
+    if (!credentials) {
+      return core::Fail(credentials.error());
+    }
+    credentials_ = std::move(*credentials);
+    auto endpoint = kp::net::ResolveKmsEndpoint(flags_.endpoint_url, key.region, env_);
+    if (!endpoint) {
+      return core::Fail(endpoint.error());
+    }
+    kp::net::KmsClientOptions client_options;
+    client_options.endpoint = std::move(*endpoint);
+    return std::make_unique<kp::net::KmsClient>(client_options, transport_,
+                                                credentials_.credentials, ctx_.clock, sleeper_);
+  }
+
+  int DryRun(const core::SecretBytes& body) {
+    auto prepared = client_->Prepare(kp::KmsOperation::kPutKeyPolicy, body);
+    if (!prepared) {
+      return Fail(prepared.error());
+    }
+    const std::string_view token = core::AsChars(credentials_.credentials.session_token.View());
+    const std::vector<kp::HttpHeader> headers = ShowableHeaders(*prepared);
+    json_["mode"] = "dry-run";
+    nlohmann::json shown_headers = nlohmann::json::array();
+    for (const kp::HttpHeader& h : headers) {
+      shown_headers.push_back({{"name", h.name}, {"value", h.value}});
+    }
+    json_["request"] = {{"method", prepared->http.method},
+                        {"url", prepared->http.url},
+                        {"headers", shown_headers},
+                        {"body", std::string(core::AsChars(body.View()))},
+                        {"canonicalRequest", Redact(prepared->signature.canonical_request, token)},
+                        {"stringToSign", prepared->signature.string_to_sign},
+                        {"credentialsFrom", credentials_.source}};
+    if (!flags_.json) {
+      ctx_.out << "signed request (dry run: not sent; credentials from " << credentials_.source
+               << "; the signature and any session token are redacted)\n";
+      ctx_.out << prepared->http.method << " " << prepared->http.url << "\n";
+      for (const kp::HttpHeader& h : headers) {
+        ctx_.out << h.name << ": " << h.value << "\n";
+      }
+      ctx_.out << "\n" << core::AsChars(body.View()) << "\n\ncanonical request\n"
+               << Redact(prepared->signature.canonical_request, token) << "\n\nstring to sign\n"
+               << prepared->signature.string_to_sign << "\n";
+    }
+    return Done("dry run: nothing was sent");
+  }
+
+  int Apply(const std::string& policy_text, const kp::Policy& policy) {
+    json_["mode"] = "apply";
+    ctx_.out << std::flush;
+    ctx_.err << "\nThis is IRREVERSIBLE. After PutKeyPolicy with BypassPolicyLockoutSafetyCheck:\n"
+                "  - nobody, not even the account root, can change this key policy again;\n"
+                "  - nobody can create grants on the key or schedule its deletion;\n"
+                "  - only the enclave image with the pinned measurements can use the key's\n"
+                "    secrets; a new image needs a new key.\n";
+    if (flags_.auditors.empty() && flags_.policy_path.empty()) {
+      ctx_.err << "No --auditor: after the lock only the enclave role can read this policy, so "
+                  "the read-back\nbelow works only when you run as that role.\n";
+    }
+    if (!flags_.yes) {
+      ctx_.err << "Type the key id (" << key_uuid_ << ") to lock it: " << std::flush;
+      std::string typed;
+      std::getline(ctx_.in, typed);
+      const std::string_view answer = core::TrimWhitespace(typed);
+      if (answer != key_uuid_ && answer != flags_.key_id) {
+        return Fail({ErrorCode::kLockNotConfirmed,
+                     "not confirmed: the key id was not typed; nothing was sent", -1});
+      }
+    }
+    auto described = client_->DescribeKey(flags_.key_id);
+    if (!described) {
+      return Fail(described.error(), "before locking, DescribeKey: ");
+    }
+    if (!described->key_state.empty() && described->key_state != "Enabled") {
+      return Fail({ErrorCode::kKmsInvalidState,
+                   "the key is " + described->key_state + ", not Enabled; nothing was sent", -1});
+    }
+    auto put = client_->PutKeyPolicy(
+        kp::PutKeyPolicyRequest{flags_.key_id, policy_text, /*bypass=*/true});
+    if (!put) {
+      return Fail(put.error(), "PutKeyPolicy failed, the key is unchanged: ");
+    }
+    json_["applied"] = true;
+    if (!flags_.json) {
+      ctx_.out << "applied: PutKeyPolicy with BypassPolicyLockoutSafetyCheck to " << flags_.key_id
+               << "\n";
+    }
+    auto fetched = client_->GetKeyPolicy(flags_.key_id);
+    if (!fetched) {
+      return Fail(fetched.error(), "the lock was applied, but reading it back failed: ");
+    }
+    auto held = kp::ParsePolicy(fetched->policy);
+    if (!held) {
+      return Fail(held.error(), "the lock was applied, but KMS returns a policy that does not parse: ");
+    }
+    const kp::LintReport report = kp::LintPolicy(*held);
+    const bool same = *held == policy;
+    json_["readBack"] = LintToJson(*held, report);
+    json_["readBack"]["identical"] = same;
+    if (!flags_.json) {
+      RenderLintText(ctx_.out, "KMS now holds", *held, report);
+      ctx_.out << "read back: " << (same ? "identical to the policy sent" : "DIFFERS from the policy sent")
+               << "\n";
+    }
+    core::Status held_ok = kp::CheckRequirements(report, {true, true});
+    if (held_ok && !same) {
+      held_ok = core::Fail(ErrorCode::kPolicyLintErrors,
+                           "KMS holds a policy that differs from the one sent");
+    }
+    if (!held_ok) {
+      return Fail(held_ok.error(), "the lock was applied, but what KMS holds is not right: ");
+    }
+    return Done("locked: " + flags_.key_id + " is enclave-only and locked");
+  }
+
+  int Done(const std::string& message) {
+    json_["result"] = message;
+    if (flags_.json) {
+      ctx_.out << kp::DumpJson(json_, 2) << "\n";
+    } else {
+      ctx_.out << message << "\n";
+    }
+    return 0;
+  }
+
+  int Fail(core::Error error, const std::string& prefix = "") {
+    error.detail = prefix + error.detail;
+    if (flags_.json && json_.contains("mediaType")) {
+      const core::ErrorCodeInfo& info = core::InfoFor(error.code);
+      json_["error"] = {{"code", info.name},
+                        {"value", static_cast<unsigned>(error.code)},
+                        {"message", error.detail}};
+      ctx_.out << kp::DumpJson(json_, 2) << "\n";
+      return core::ExitCodeFor(info.exit_class);
+    }
+    return ReportError(ctx_, error, flags_.json, kLockPolicyMediaType);
+  }
+
+  Context& ctx_;
+  const LockFlags& flags_;
+  std::string key_uuid_;
+  std::string origin_;
+  nlohmann::json json_ = nlohmann::json::object();
+  kp::net::ProcessEnvironment env_;
+  kp::net::CurlTransport transport_{"enclavectl/" ENCLAVECTL_VERSION};
+  kp::net::RealSleeper sleeper_;
+  kp::net::ResolvedCredentials credentials_;
+  std::unique_ptr<kp::net::KmsClient> client_;
+};
+
+}  // namespace
+
+void RegisterLockPolicy(CLI::App& app, Context& ctx) {
+  auto flags = std::make_shared<LockFlags>();
+  CLI::App* cmd = app.add_subcommand(
+      "lock-policy",
+      "Lock a KMS key to one enclave image, irreversibly: print the locked policy and its lint "
+      "report; --dry-run prints the signed PutKeyPolicy request; --apply (after you type the key "
+      "id, or --yes) sends it with BypassPolicyLockoutSafetyCheck, then reads back and lints "
+      "what KMS holds. Refuses any policy lint does not find enclave-only and locked.");
+  cmd->add_option("--key-id", flags->key_id, "The key ARN: arn:aws:kms:REGION:ACCOUNT:key/ID")
+      ->required();
+  cmd->add_option("--enclave-role", flags->enclave_role,
+                  "The IAM role the enclave's parent instance calls KMS as");
+  cmd->add_option("--policy", flags->policy_path,
+                  "Lock with this reviewed policy file (e.g. from policy generate --locked) "
+                  "instead of generating one");
+  cmd->add_option("--auditor", flags->auditors,
+                  "Read-only principals (repeatable); include yourself to read the lock back");
+  cmd->add_option("--actions", flags->actions,
+                  "What the enclave may do (as for policy generate)");
+  flags->source.Add(cmd);
+  cmd->add_flag("--apply", flags->apply, "Send PutKeyPolicy (irreversible; asks for the key id)");
+  cmd->add_flag("--yes", flags->yes, "Confirm --apply without the prompt (automation)");
+  cmd->add_flag("--dry-run", flags->dry_run,
+                "Sign the request and print it (signature and session token redacted); send "
+                "nothing");
+  cmd->add_option("--region", flags->region, "Must equal the key ARN's region (which is used)");
+  cmd->add_option("--endpoint-url", flags->endpoint_url,
+                  "Send to this endpoint (http(s)://host[:port]), e.g. a local KMS; else "
+                  "AWS_ENDPOINT_URL_KMS, AWS_ENDPOINT_URL or https://kms.REGION.amazonaws.com");
+  cmd->add_option("--profile", flags->profile,
+                  "The AWS profile (~/.aws/credentials, ~/.aws/config); else the environment, "
+                  "AWS_PROFILE, then the instance role (IMDSv2)");
+  cmd->add_flag("--json", flags->json,
+                "Print one JSON object (application/vnd.enclavectl.lock-policy+json;version=1)");
+  cmd->footer(
+      "Examples:\n"
+      "  # look first: the policy, its lint, what would be sent\n"
+      "  enclavectl lock-policy --key-id arn:aws:kms:us-east-1:111122223333:key/1234abcd-... \\\n"
+      "      --enclave-role arn:aws:iam::111122223333:role/enclave --pcrs measurements.json \\\n"
+      "      --auditor arn:aws:iam::111122223333:role/ops --dry-run\n"
+      "  # lock it (asks you to type the key id)\n"
+      "  enclavectl lock-policy --key-id KEY_ARN --enclave-role ROLE_ARN --pcrs measurements.json \\\n"
+      "      --auditor OPS_ARN --apply\n"
+      "  # automation, with a reviewed policy file\n"
+      "  enclavectl lock-policy --key-id KEY_ARN --policy locked.json --apply --yes --json\n\n"
+      "Exit codes: 0 previewed, dry-run printed, or locked and read back enclave-only and locked;\n"
+      "1 refused (POLICY_NOT_ENCLAVE_ONLY, POLICY_NOT_LOCKED, POLICY_LINT_ERRORS) or KMS refused\n"
+      "(KMS_*); 2 malformed input; 64 usage error (LOCK_NOT_CONFIRMED, CREDENTIALS_NOT_FOUND);\n"
+      "74 network error; 70 internal error.");
+  cmd->callback([&ctx, flags] { ctx.exit_code = LockPolicy(ctx, *flags).Run(); });
+}
+
+}  // namespace enclavectl::cli

@@ -1,0 +1,421 @@
+// `enclavectl policy generate | lint | simulate`: write a PCR-restricted key policy, judge
+// one, and evaluate a request against one.
+#include <iomanip>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "context.hpp"
+#include "enclavectl/core/encoding.hpp"
+#include "enclavectl/kmspolicy/evaluate.hpp"
+#include "enclavectl/kmspolicy/generate.hpp"
+#include "enclavectl/kmspolicy/io/pcr_sources.hpp"
+#include "enclavectl/kmspolicy/json.hpp"
+#include "enclavectl/kmspolicy/lint.hpp"
+#include "policy_common.hpp"
+
+namespace enclavectl::cli {
+namespace {
+
+using core::ErrorCode;
+namespace kp = kmspolicy;
+
+std::string ExitCodeFooter(const char* one) {
+  return std::string("Exit codes: 0 success, 1 ") + one +
+         ",\n2 malformed input (policy, PCR file, document), 64 usage error, 74 I/O error,\n"
+         "70 internal error. Error codes and their meaning: enclavectl errors.";
+}
+
+// --- generate ---
+
+struct GenerateFlags {
+  std::string account;
+  std::string enclave_role;
+  std::vector<std::string> admins;
+  std::vector<std::string> auditors;
+  std::string actions;
+  bool locked = false;
+  std::string out_path;
+  bool json = false;
+  PcrSourceFlags source;
+};
+
+int RunGenerate(Context& ctx, const GenerateFlags& flags) {
+  auto fail = [&ctx, &flags](const core::Error& error) {
+    return ReportError(ctx, error, flags.json, kPolicyGenerateMediaType);
+  };
+  kp::GenerateOptions options;
+  options.account_id = flags.account;
+  options.enclave_role_arn = flags.enclave_role;
+  options.admin_arns = flags.admins;
+  options.auditor_arns = flags.auditors;
+  options.locked = flags.locked;
+  if (!flags.actions.empty()) {
+    auto actions = kp::ParseEnclaveActions(flags.actions);
+    if (!actions) {
+      return fail(actions.error());
+    }
+    options.actions = std::move(*actions);
+  }
+  auto indexes = flags.source.Indexes();
+  if (!indexes) {
+    return fail(indexes.error());
+  }
+  options.pcr_indexes = std::move(*indexes);
+  auto measurements = flags.source.Load(ctx.clock);
+  if (!measurements) {
+    return fail(measurements.error());
+  }
+  options.measurements = std::move(*measurements);
+  auto policy = kp::GeneratePolicy(options);
+  if (!policy) {
+    return fail(policy.error());
+  }
+  // The generator's own output must pass its own lint; anything else is a bug.
+  const kp::LintReport report = kp::LintPolicy(*policy);
+  if (auto ok = kp::CheckRequirements(report, {true, flags.locked}); !ok) {
+    return fail(core::Error{ErrorCode::kInternal,
+                            "the generated policy fails its own lint: " + ok.error().detail, -1});
+  }
+  const std::string text = kp::EncodePolicy(*policy) + "\n";
+  if (!flags.out_path.empty()) {
+    if (auto written = core::io::WriteFileAtomic(flags.out_path, core::AsBytes(text)); !written) {
+      return fail(written.error());
+    }
+  }
+  const std::string summary =
+      std::string(flags.locked ? "locked" : "standard") + " policy for " + flags.enclave_role +
+      ": pins " + PinnedPcrs(*policy) + " from " + options.measurements.origin + "; enclave-only " +
+      (report.enclave_only.holds ? "yes" : "no") + ", locked " + (report.locked.holds ? "yes" : "no");
+  if (flags.json) {
+    nlohmann::json out = {{"mediaType", kPolicyGenerateMediaType},
+                          {"variant", flags.locked ? "locked" : "standard"},
+                          {"source", options.measurements.origin},
+                          {"pinnedPcrs", PinnedPcrs(*policy)},
+                          {"policy", nlohmann::json::parse(kp::EncodePolicy(*policy, -1))},
+                          {"lint", LintToJson(*policy, report)}};
+    if (!flags.out_path.empty()) {
+      out["written"] = flags.out_path;
+    }
+    ctx.out << kp::DumpJson(out, 2) << "\n";
+  } else {
+    if (flags.out_path.empty()) {
+      ctx.out << text;
+    }
+    ctx.err << "enclavectl: " << summary
+            << (flags.out_path.empty() ? "" : "; written to " + flags.out_path) << "\n";
+  }
+  return 0;
+}
+
+void RegisterGenerate(CLI::App* policy, Context& ctx) {
+  auto flags = std::make_shared<GenerateFlags>();
+  CLI::App* cmd = policy->add_subcommand(
+      "generate",
+      "Write a key policy that only the measured enclave image can use: the enclave role may "
+      "Decrypt/DeriveSharedSecret/GenerateDataKey only with StringEqualsIgnoreCase conditions "
+      "on kms:RecipientAttestation:ImageSha384 (PCR0) and PCR1/PCR2; an admin may manage the "
+      "key but never use its secrets; --locked leaves out the admin entirely.");
+  cmd->add_option("--account", flags->account, "The key's AWS account id (12 digits)")->required();
+  cmd->add_option("--enclave-role", flags->enclave_role,
+                  "The IAM role of the parent instance the enclave calls KMS as "
+                  "(arn:aws:iam::ACCOUNT:role/NAME)")
+      ->required();
+  cmd->add_option("--admin", flags->admins,
+                  "Who manages the key (repeatable; default: the account root, i.e. IAM "
+                  "policies of the account). Never allowed with --locked");
+  cmd->add_option("--auditor", flags->auditors,
+                  "Read-only principals (DescribeKey, GetKeyPolicy, GetPublicKey), repeatable");
+  cmd->add_option("--actions", flags->actions,
+                  "What the enclave may do: decrypt, derive, generate-data-key, "
+                  "generate-data-key-pair, generate-random, encrypt (default: "
+                  "decrypt,derive,generate-data-key)");
+  cmd->add_flag("--locked", flags->locked,
+                "The lock variant: no admin statement; nobody can change the policy, create "
+                "grants or schedule deletion (apply it with lock-policy)");
+  cmd->add_option("--out", flags->out_path, "Write the policy to this file (atomically)");
+  cmd->add_flag("--json", flags->json,
+                "Print one JSON object (application/vnd.enclavectl.policy-generate+json;"
+                "version=1) with the policy and its lint report");
+  flags->source.Add(cmd);
+  cmd->footer(
+      "Examples:\n"
+      "  # from nitro-cli build-enclave / describe-eif output\n"
+      "  enclavectl policy generate --account 111122223333 \\\n"
+      "      --enclave-role arn:aws:iam::111122223333:role/enclave --pcrs measurements.json \\\n"
+      "      --out policy.json\n"
+      "  # from the running enclave's attestation document, pinning PCR0 and PCR8 only\n"
+      "  enclavectl policy generate --account 111122223333 --enclave-role ROLE_ARN \\\n"
+      "      --attestation doc.cbor --use-pcrs 0,8\n"
+      "  # the final lock, for review before lock-policy --apply\n"
+      "  enclavectl policy generate --account 111122223333 --enclave-role ROLE_ARN \\\n"
+      "      --pcr 0=7a3b05... --pcr 1=... --pcr 2=... --locked --auditor ARN\n\n" +
+      ExitCodeFooter("the document is rejected or a PCR cannot protect a key (POLICY_PCR_VALUE)"));
+  cmd->callback([&ctx, flags] { ctx.exit_code = RunGenerate(ctx, *flags); });
+}
+
+// --- lint ---
+
+struct LintFlags {
+  std::string path;
+  std::string require = "enclave-only";
+  bool json = false;
+};
+
+int RunLint(Context& ctx, const LintFlags& flags) {
+  auto required = kp::ParseLintRequirements(flags.require);
+  if (!required) {
+    return ReportError(ctx, required.error(), flags.json, kPolicyLintMediaType);
+  }
+  auto policy = ReadPolicyFile(flags.path);
+  if (!policy) {
+    return ReportError(ctx, policy.error(), flags.json, kPolicyLintMediaType);
+  }
+  const kp::LintReport report = kp::LintPolicy(*policy);
+  const core::Status verdict = kp::CheckRequirements(report, *required);
+  std::vector<std::string> required_names;
+  if (required->enclave_only) {
+    required_names.emplace_back("enclave-only");
+  }
+  if (required->locked) {
+    required_names.emplace_back("locked");
+  }
+  if (flags.json) {
+    nlohmann::json out = LintToJson(*policy, report);
+    out["mediaType"] = kPolicyLintMediaType;
+    out["policy"] = flags.path;
+    out["required"] = required_names;
+    out["result"] = verdict ? "pass" : "fail";
+    if (!verdict) {
+      out["error"] = {{"code", core::ErrorCodeName(verdict.error().code)},
+                      {"value", static_cast<unsigned>(verdict.error().code)},
+                      {"message", verdict.error().detail}};
+    }
+    ctx.out << kp::DumpJson(out, 2) << "\n";
+  } else {
+    RenderLintText(ctx.out, flags.path, *policy, report);
+    std::string names;
+    for (const std::string& name : required_names) {
+      names += (names.empty() ? "" : ",") + name;
+    }
+    ctx.out << "required: " << (names.empty() ? "none" : names) << " -> "
+            << (verdict ? "PASS" : "FAIL (" + std::string(core::ErrorCodeName(verdict.error().code)) + ")")
+            << "\n";
+  }
+  return verdict ? 0 : core::ExitCodeFor(core::InfoFor(verdict.error().code).exit_class);
+}
+
+void RegisterLint(CLI::App* policy, Context& ctx) {
+  auto flags = std::make_shared<LintFlags>();
+  CLI::App* cmd = policy->add_subcommand(
+      "lint",
+      "Judge a key policy: enclave-only? (no principal reaches Decrypt, DeriveSharedSecret, "
+      "GenerateDataKey*, ReEncrypt or CreateGrant without a condition on the measured image) "
+      "and locked? (nobody can change the policy, create grants or schedule deletion), with one "
+      "finding per rule and statement.");
+  cmd->add_option("policy", flags->path, "The key policy JSON file (- for stdin)")->required();
+  cmd->add_option("--require", flags->require,
+                  "Verdicts that must hold for exit 0: enclave-only, locked, "
+                  "enclave-only,locked or none")
+      ->default_str("enclave-only");
+  cmd->add_flag("--json", flags->json,
+                "Print one JSON object (application/vnd.enclavectl.policy-lint+json;version=1)");
+  cmd->footer(
+      "Rules: wildcard-principal, wildcard-action, account-root-principal, not-principal,\n"
+      "missing-attestation-condition, weak-condition-operator, attestation-value-format,\n"
+      "attestation-key, debug-pcr, admin-can-rewrite-policy, create-grant, schedule-deletion,\n"
+      "lockout-risk, condition-never-satisfied, unknown-action, resource-not-key,\n"
+      "statement-ineffective, unevaluable-condition (docs/kms-policy.md explains each).\n\n"
+      "Examples:\n"
+      "  enclavectl policy lint policy.json\n"
+      "  aws kms get-key-policy --key-id KEY --query Policy --output text | \\\n"
+      "      enclavectl policy lint - --require enclave-only,locked --json\n\n" +
+      ExitCodeFooter("a required verdict does not hold"));
+  cmd->callback([&ctx, flags] { ctx.exit_code = RunLint(ctx, *flags); });
+}
+
+// --- simulate ---
+
+struct SimulateFlags {
+  std::string path;
+  std::string principal;
+  std::string action;
+  std::string resource;
+  std::vector<std::string> context;
+  std::string attestation;
+  DocumentTrustFlags trust;
+  bool json = false;
+};
+
+int RunSimulate(Context& ctx, const SimulateFlags& flags) {
+  auto fail = [&ctx, &flags](const core::Error& error) {
+    return ReportError(ctx, error, flags.json, kPolicySimulateMediaType);
+  };
+  if (flags.action.find(':') == std::string::npos) {
+    return fail({ErrorCode::kInvalidArgument, "--action must name a service action: kms:Decrypt",
+                 -1});
+  }
+  kp::Request request{flags.principal, flags.action, flags.resource, {}};
+  for (const std::string& item : flags.context) {
+    const std::size_t eq = item.find('=');
+    if (eq == std::string::npos || eq == 0) {
+      return fail({ErrorCode::kInvalidArgument, "--context takes KEY=VALUE", -1});
+    }
+    const std::string key = item.substr(0, eq);
+    if (kp::IsAttestationKey(key)) {
+      return fail({ErrorCode::kInvalidArgument,
+                   "attestation keys come only from a verified document: use --attestation DOC",
+                   -1});
+    }
+    request.context.Add(key, item.substr(eq + 1));
+  }
+  auto policy = ReadPolicyFile(flags.path);
+  if (!policy) {
+    return fail(policy.error());
+  }
+  std::string attestation_note;
+  if (!flags.attestation.empty()) {
+    auto root = flags.trust.LoadRoot();
+    if (!root) {
+      return fail(root.error());
+    }
+    auto verification = flags.trust.Policy(ctx.clock);
+    if (!verification) {
+      return fail(verification.error());
+    }
+    auto document = kp::io::LoadVerifiedDocument(flags.attestation, *root, *verification);
+    if (!document) {
+      return fail(document.error());
+    }
+    kp::AddAttestationKeys(*document, request.context);
+    attestation_note = flags.attestation + ": " + document->Document().module_id +
+                       ", verified at " + core::FormatRfc3339(document->VerifiedAt()) +
+                       " against " + root->Describe() + "; PCR0 " +
+                       core::HexEncode(document->Document().pcrs.count(0)
+                                           ? document->Document().pcrs.at(0)
+                                           : core::Bytes{})
+                           .substr(0, 16) +
+                       "...";
+  }
+  kp::AddCallerKeys(request);
+  auto evaluation = kp::Evaluate(*policy, request);
+  if (!evaluation) {
+    return fail(evaluation.error());
+  }
+  const bool allowed = evaluation->decision == kp::Decision::kAllow;
+  if (flags.json) {
+    nlohmann::json statements = nlohmann::json::array();
+    for (const kp::StatementTrace& t : evaluation->trace) {
+      const auto& sid = policy->statements[t.index].sid;
+      statements.push_back({{"index", t.index},
+                            {"sid", sid ? nlohmann::json(*sid) : nlohmann::json(nullptr)},
+                            {"effect", kp::EffectName(t.effect)},
+                            {"applies", t.applies},
+                            {"reason", t.reason}});
+    }
+    nlohmann::json context = nlohmann::json::object();
+    for (const auto& [key, values] : request.context.Entries()) {
+      context[key] = values;
+    }
+    nlohmann::json out = {{"mediaType", kPolicySimulateMediaType},
+                          {"policy", flags.path},
+                          {"request",
+                           {{"principal", request.principal},
+                            {"action", request.action},
+                            {"resource", request.resource.empty() ? nlohmann::json(nullptr)
+                                                                  : nlohmann::json(request.resource)},
+                            {"context", context}}},
+                          {"decision", kp::DecisionName(evaluation->decision)},
+                          {"allowed", allowed},
+                          {"decidingStatement", nullptr},
+                          {"statements", statements}};
+    if (evaluation->deciding_statement) {
+      out["decidingStatement"] = *evaluation->deciding_statement;
+    }
+    if (!attestation_note.empty()) {
+      out["attestation"] = attestation_note;
+    }
+    ctx.out << kp::DumpJson(out, 2) << "\n";
+  } else {
+    ctx.out << (allowed ? "ALLOW" : "DENY") << "  " << request.action << " by "
+            << request.principal << "\n";
+    if (evaluation->deciding_statement) {
+      ctx.out << "  decided by   " << kp::DescribeStatement(*policy, *evaluation->deciding_statement)
+              << ": " << (evaluation->decision == kp::Decision::kAllow ? "an Allow" : "an explicit Deny")
+              << "\n";
+    } else {
+      ctx.out << "  decided by   no statement applies: implicit deny\n";
+    }
+    if (!attestation_note.empty()) {
+      ctx.out << "  attestation  " << attestation_note << "\n";
+    } else {
+      ctx.out << "  attestation  none (no kms:RecipientAttestation:* keys)\n";
+    }
+    ctx.out << "statements\n";
+    for (const kp::StatementTrace& t : evaluation->trace) {
+      ctx.out << "  " << std::setw(2) << t.index << "  " << std::left << std::setw(6)
+              << kp::EffectName(t.effect) << std::setw(9) << (t.applies ? "applies" : "-")
+              << std::right << t.reason << "\n";
+    }
+  }
+  return allowed ? 0 : 1;
+}
+
+void RegisterSimulate(CLI::App* policy, Context& ctx) {
+  auto flags = std::make_shared<SimulateFlags>();
+  CLI::App* cmd = policy->add_subcommand(
+      "simulate",
+      "Evaluate one request against a key policy as KMS does (an explicit Deny wins, then an "
+      "Allow, else an implicit Deny) and show the deciding statement. Attestation condition "
+      "keys come from a verified document (--attestation).");
+  cmd->add_option("policy", flags->path, "The key policy JSON file (- for stdin)")->required();
+  cmd->add_option("--principal", flags->principal,
+                  "The caller: arn:aws:sts::ACCOUNT:assumed-role/ROLE/SESSION, a user or role "
+                  "ARN, an account id, or a service principal")
+      ->required();
+  cmd->add_option("--action", flags->action, "The action, e.g. kms:Decrypt")->required();
+  cmd->add_option("--resource", flags->resource,
+                  "The key ARN (default: this key, whatever its ARN)");
+  cmd->add_option("--context", flags->context,
+                  "A request condition key KEY=VALUE (repeatable; repeat a key for several "
+                  "values), e.g. kms:ViaService=ec2.us-east-1.amazonaws.com");
+  cmd->add_option("--attestation", flags->attestation,
+                  "The enclave's attestation document (as sent in Recipient): verified, then "
+                  "its PCRs become kms:RecipientAttestation:ImageSha384 and :PCRn");
+  flags->trust.Add(cmd);
+  cmd->add_flag("--json", flags->json,
+                "Print one JSON object (application/vnd.enclavectl.policy-simulate+json;"
+                "version=1)");
+  cmd->footer(
+      "Examples:\n"
+      "  # the enclave, presenting its attestation document\n"
+      "  enclavectl policy simulate policy.json --action kms:Decrypt \\\n"
+      "      --principal arn:aws:sts::111122223333:assumed-role/enclave/i-0abc \\\n"
+      "      --attestation doc.cbor --at doc\n"
+      "  # can an admin decrypt? (it must not)\n"
+      "  enclavectl policy simulate policy.json --action kms:Decrypt \\\n"
+      "      --principal arn:aws:sts::111122223333:assumed-role/admin/alice\n\n" +
+      ExitCodeFooter("the request is denied (explicitly or implicitly)"));
+  cmd->callback([&ctx, flags] { ctx.exit_code = RunSimulate(ctx, *flags); });
+}
+
+}  // namespace
+
+void RegisterPolicy(CLI::App& app, Context& ctx) {
+  CLI::App* policy = app.add_subcommand(
+      "policy", "Write (generate), judge (lint) and evaluate (simulate) KMS key policies that "
+                "only an attested enclave image can use.");
+  policy->require_subcommand(1);
+  policy->footer(
+      "The operator's path: policy generate -> policy lint -> lock-policy --apply.\n"
+      "  enclavectl policy generate --account 111122223333 --enclave-role ROLE_ARN \\\n"
+      "      --pcrs measurements.json --out policy.json\n"
+      "  enclavectl policy lint policy.json\n"
+      "  enclavectl policy simulate policy.json --principal SESSION_ARN --action kms:Decrypt \\\n"
+      "      --attestation doc.cbor");
+  RegisterGenerate(policy, ctx);
+  RegisterLint(policy, ctx);
+  RegisterSimulate(policy, ctx);
+}
+
+}  // namespace enclavectl::cli
