@@ -369,11 +369,23 @@ TEST(PcrSources, VerifiedAttestationDocument) {
   std::filesystem::remove(debug_path);
 }
 
-TEST(PcrSources, EifIsNotAvailableInThisBuild) {
-  auto eif = io::MakeEifSource("image.eif")->Load();
-  ASSERT_FALSE(eif);
-  EXPECT_EQ(eif.error().code, ErrorCode::kPcrSourceUnavailable);
-  EXPECT_EQ(core::InfoFor(eif.error().code).exit_class, core::ExitClass::kUsage);
+TEST(PcrSources, EifImageGivesItsMeasurements) {
+  for (const char* name : {"oracle_aarch64_signed-p384", "oracle_x86_64_unsigned_nitrocli-blobs"}) {
+    const std::filesystem::path base = testing::TestdataDir() / "eif" / name;
+    const nlohmann::json expected = testing::ReadJson(base.string() + ".json")["expected"];
+    auto eif = io::MakeEifSource(base.string() + ".eif")->Load();
+    ASSERT_TRUE(eif) << eif.error().detail;
+    ASSERT_EQ(eif->sets.size(), 1U);
+    const verifier::PcrSet& set = eif->sets[0];
+    EXPECT_TRUE(eif->explicit_pcrs);
+    EXPECT_EQ(core::HexEncode(set.at(0)), expected["PCR0"]);
+    EXPECT_EQ(core::HexEncode(set.at(1)), expected["PCR1"]);
+    EXPECT_EQ(core::HexEncode(set.at(2)), expected["PCR2"]);
+    EXPECT_EQ(set.count(8), expected.contains("PCR8") ? 1U : 0U) << name;
+  }
+  auto missing = io::MakeEifSource("/nonexistent/image.eif")->Load();
+  ASSERT_FALSE(missing);
+  EXPECT_EQ(missing.error().code, ErrorCode::kIoRead);
 }
 
 // --- parser limits ---

@@ -4,6 +4,8 @@
 
 #include "enclavectl/core/encoding.hpp"
 #include "enclavectl/core/limits.hpp"
+#include "enclavectl/eif/io.hpp"
+#include "enclavectl/eif/measure.hpp"
 #include "enclavectl/verifier/policy.hpp"
 
 namespace enclavectl::kmspolicy::io {
@@ -86,15 +88,31 @@ class AttestationSource final : public PcrSource {
   verifier::VerificationPolicy policy_;
 };
 
+// An EIF image, measured like `nitro-cli describe-eif` (eifbuild). An image whose CRC,
+// layout or signature check fails is refused: a policy must not pin a damaged image.
 class EifSource final : public PcrSource {
  public:
   explicit EifSource(std::string path) : path_(std::move(path)) {}
   std::string Describe() const override { return "EIF image " + path_; }
   core::Result<Measurements> Load() override {
-    return Fail(ErrorCode::kPcrSourceUnavailable,
-                "--eif is not available in this build: EIF measurement comes with the eif part. "
-                "Use --pcrs with `nitro-cli describe-eif` output (or pcr.json), --attestation "
-                "DOC, or --pcr N=HEX");
+    auto file = eif::io::FileSource::Open(path_);
+    if (!file) {
+      return Fail(file.error());
+    }
+    auto report = eif::InspectImage(**file);
+    if (!report) {
+      core::Error error = report.error();
+      error.detail = path_ + ": " + error.detail;
+      return Fail(std::move(error));
+    }
+    if (const core::Error* failure = report->FirstFailure()) {
+      core::Error error = *failure;
+      error.detail = path_ + ": " + error.detail;
+      return Fail(std::move(error));
+    }
+    // PCR0, PCR1, PCR2 and, for a signed image, PCR8: what the image determines.
+    const eif::PcrSet pcrs = eif::MeasurementsAsSet(report->measurements);
+    return Measurements{{verifier::PcrSet(pcrs.begin(), pcrs.end())}, Describe(), true};
   }
 
  private:

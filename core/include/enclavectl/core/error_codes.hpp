@@ -160,8 +160,6 @@ enum class ExitClass : std::uint8_t {
     "a principal can still change the key policy, create grants or schedule key deletion")         \
   X(kLockNotConfirmed, 706, "LOCK_NOT_CONFIRMED", kUsage,                                          \
     "the irreversible lock was not confirmed (type the key id, or pass --yes)")                    \
-  X(kPcrSourceUnavailable, 707, "PCR_SOURCE_UNAVAILABLE", kUsage,                                  \
-    "the requested PCR source is not available in this build (--eif)")                             \
   X(kCredentialsNotFound, 708, "CREDENTIALS_NOT_FOUND", kUsage,                                    \
     "no AWS credentials in the environment, the shared files or the instance metadata service")    \
   X(kCredentialsMalformed, 709, "CREDENTIALS_MALFORMED", kMalformed,                               \

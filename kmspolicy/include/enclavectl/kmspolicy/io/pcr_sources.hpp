@@ -37,10 +37,9 @@ std::unique_ptr<PcrSource> MakeAttestationSource(std::string path,
     const std::string& path, const verifier::TrustAnchor& root,
     const verifier::VerificationPolicy& policy);
 
-// An EIF image. The EIF measurement code belongs to the eif part, developed separately; until
-// it is linked in, this source fails with kPcrSourceUnavailable (a usage error) naming the
-// alternatives. Replacing its body with a call to the eif part's measurement is the only
-// change needed to support --eif.
+// An EIF image measured like `nitro-cli describe-eif` (eifbuild): PCR0, PCR1, PCR2 and, when
+// signed, PCR8. Fails with kIoRead, or the EIF codes (6xx) of a malformed or damaged image
+// (a failed CRC, layout or signature check included).
 std::unique_ptr<PcrSource> MakeEifSource(std::string path);
 
 }  // namespace enclavectl::kmspolicy::io
