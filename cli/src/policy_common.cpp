@@ -63,7 +63,7 @@ void PcrSourceFlags::Add(CLI::App* cmd) {
   auto* group = cmd->add_option_group("PCR source", "Where the measurements come from (one of):");
   group->add_option("--eif", eif,
                     "An enclave image: its PCR0, PCR1, PCR2 (and PCR8 when signed) are measured "
-                    "(not available in this build: use --pcrs with describe-eif output)");
+                    "like nitro-cli describe-eif; a damaged image is refused");
   group->add_option("--pcrs", pcrs,
                     "nitro-cli pcr.json or describe-eif/build-enclave output ({\"Measurements\": "
                     "...}), or a JSON array of them: one statement per allowed image");
