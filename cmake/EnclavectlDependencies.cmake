@@ -9,6 +9,8 @@ find_package(CLI11 2.0 REQUIRED)
 find_package(Threads REQUIRED)
 find_package(Boost 1.74 REQUIRED COMPONENTS system)
 find_package(ZLIB REQUIRED)
+# libzip through pkg-config: its CMake config also imports zipcmp/zipmerge, absent without libzip-tools.
+pkg_check_modules(LIBZIP REQUIRED IMPORTED_TARGET libzip>=1.7)
 # The KMS client's HTTP transport (kmspolicy/net).
 find_package(CURL 7.85 REQUIRED)
 if(ENCLAVECTL_BUILD_TESTS AND NOT ENCLAVECTL_FUZZ)

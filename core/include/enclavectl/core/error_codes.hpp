@@ -47,6 +47,16 @@ enum class ExitClass : std::uint8_t {
     "an NSM request is not one of the seven requests in its CBOR shape")                          \
   X(kNsmResponseInvalid, 121, "NSM_RESPONSE_INVALID", kMalformed,                                \
     "the NSM answered with bytes that are not the expected response")                             \
+  X(kBundleMalformed, 130, "BUNDLE_MALFORMED", kMalformed,                                      \
+    "an evidence bundle is not a readable zip archive, or a member is not what it should be")     \
+  X(kBundleMemberMissing, 131, "BUNDLE_MEMBER_MISSING", kMalformed,                              \
+    "an evidence bundle lacks a required member")                                                 \
+  X(kBundleMemberUnexpected, 132, "BUNDLE_MEMBER_UNEXPECTED", kMalformed,                        \
+    "an evidence bundle holds a member with an unknown, repeated or unsafe name, or encrypted")   \
+  X(kBundleTooLarge, 133, "BUNDLE_TOO_LARGE", kMalformed,                                        \
+    "an evidence bundle, a member or their total exceeds its size limit (zip bomb)")              \
+  X(kBundleInconsistent, 134, "BUNDLE_INCONSISTENT", kRejected,                                  \
+    "an evidence bundle's members disagree with its manifest or with each other (tampered)")     \
   X(kDocNotAMap, 200, "DOC_NOT_A_MAP", kMalformed, "the attestation payload is not a CBOR map")    \
   X(kDocMissingField, 201, "DOC_MISSING_FIELD", kMalformed, "a mandatory document field is absent") \
   X(kDocWrongType, 202, "DOC_WRONG_TYPE", kMalformed, "a document field has the wrong CBOR type") \

@@ -20,6 +20,7 @@
 #include <openssl/x509.h>
 #include <openssl/x509_vfy.h>
 #include <secp256k1.h>
+#include <zip.h>
 
 namespace enclavectl::core {
 
@@ -88,6 +89,11 @@ using CborBufferPtr = CHandle<unsigned char, detail::FreeCborBuffer>;
 // libcurl (easy handles and header lists)
 using CurlPtr = CHandle<CURL, curl_easy_cleanup>;
 using CurlSlistPtr = CHandle<curl_slist, curl_slist_free_all>;
+
+// libzip: an archive opened for reading is discarded (never written back).
+using ZipPtr = CHandle<zip_t, zip_discard>;
+using ZipFilePtr = CHandle<zip_file_t, zip_fclose>;
+using ZipSourcePtr = CHandle<zip_source_t, zip_source_free>;
 
 // libsecp256k1
 using Secp256k1ContextPtr = CHandle<secp256k1_context, secp256k1_context_destroy>;

@@ -66,4 +66,10 @@ inline constexpr std::size_t kMaxImdsResponseBytes = 64 * 1024;
 // All response header lines of one HTTP response, together.
 inline constexpr std::size_t kMaxHttpHeaderBytes = 64 * 1024;
 
+// --- evidence bundles (verifier/bundle.hpp): untrusted zip files ---
+inline constexpr std::size_t kMaxBundleBytes = std::size_t{4} << 20;
+inline constexpr std::size_t kMaxBundleMembers = 16;
+inline constexpr std::size_t kMaxBundleMemberBytes = std::size_t{1} << 20;
+inline constexpr std::size_t kMaxBundleTotalBytes = std::size_t{4} << 20;
+
 }  // namespace enclavectl::core::limits

@@ -1,0 +1,323 @@
+// Evidence bundles: a deterministic zip written in memory, and a defensive reader.
+#include <algorithm>
+#include <array>
+#include <map>
+#include <string>
+
+#include "enclavectl/core/encoding.hpp"
+#include "enclavectl/core/handles.hpp"
+#include "enclavectl/core/limits.hpp"
+#include "enclavectl/core/sha.hpp"
+#include "enclavectl/verifier/evidence.hpp"
+
+namespace enclavectl::verifier {
+namespace {
+
+using core::ErrorCode;
+using core::Fail;
+namespace limits = core::limits;
+
+constexpr const char* kManifest = "manifest.json";
+constexpr std::array<const char*, 3> kExchangeNames = {"attestation", "info", "enclave-info"};
+
+// Every member a bundle may and must hold, manifest first.
+std::vector<std::string> MemberNames() {
+  std::vector<std::string> names = {kManifest, "document.cbor", "chain.pem", "report.json"};
+  for (const char* exchange : kExchangeNames) {
+    names.push_back(std::string(exchange) + ".json");
+    names.push_back(std::string(exchange) + ".body");
+  }
+  return names;
+}
+
+bool EqualsIgnoreCase(std::string_view a, std::string_view b) noexcept {
+  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+           auto lower = [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c + 32) : c; };
+           return lower(x) == lower(y);
+         });
+}
+
+nlohmann::json ExchangeToJson(const HttpExchange& exchange) {
+  nlohmann::json headers = nlohmann::json::array();
+  for (const auto& [name, value] : exchange.headers) {
+    headers.push_back({name, value});
+  }
+  return {{"path", exchange.path}, {"status", exchange.status}, {"headers", std::move(headers)}};
+}
+
+core::Result<HttpExchange> ExchangeFromJson(const nlohmann::json& json, core::Bytes body,
+                                            const std::string& member) {
+  HttpExchange out;
+  if (!json.is_object() || !json.value("path", nlohmann::json()).is_string() ||
+      !json.value("status", nlohmann::json()).is_number_integer() ||
+      !json.value("headers", nlohmann::json()).is_array()) {
+    return Fail(ErrorCode::kBundleMalformed, member + " is not an HTTP exchange record");
+  }
+  out.path = json["path"].get<std::string>();
+  out.status = json["status"].get<long>();  // NOLINT(google-runtime-int)
+  for (const nlohmann::json& header : json["headers"]) {
+    if (!header.is_array() || header.size() != 2 || !header[0].is_string() ||
+        !header[1].is_string()) {
+      return Fail(ErrorCode::kBundleMalformed, member + " has a malformed header");
+    }
+    out.headers.emplace_back(header[0].get<std::string>(), header[1].get<std::string>());
+  }
+  out.body = std::move(body);
+  return out;
+}
+
+std::string Dump(const nlohmann::json& json) {
+  // Invalid UTF-8 (e.g. a header with odd bytes) is replaced rather than thrown on.
+  return json.dump(1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
+}
+
+// A zip archive built in memory.
+class ZipWriter {
+ public:
+  ZipWriter() {
+    zip_error_t error;
+    zip_error_init(&error);
+    source_.reset(zip_source_buffer_create(nullptr, 0, 0, &error));
+    zip_error_fini(&error);
+    if (!source_) {
+      throw std::bad_alloc();
+    }
+    zip_source_keep(source_.get());  // the archive takes one reference, we keep ours
+    zip_error_init(&error);
+    archive_ = zip_open_from_source(source_.get(), ZIP_TRUNCATE, &error);
+    zip_error_fini(&error);
+    if (archive_ == nullptr) {
+      zip_source_free(source_.get());  // the reference the archive did not take
+      throw std::bad_alloc();
+    }
+  }
+  ~ZipWriter() {
+    if (archive_ != nullptr) {
+      zip_discard(archive_);
+    }
+  }
+  ZipWriter(const ZipWriter&) = delete;
+  ZipWriter& operator=(const ZipWriter&) = delete;
+
+  // `data` must stay alive until Finish().
+  core::Status Add(const std::string& name, core::ByteView data, std::time_t mtime) {
+    zip_source_t* member = zip_source_buffer(archive_, data.data(), data.size(), 0);
+    if (member == nullptr) {
+      return Fail(ErrorCode::kInternal, "zip: cannot add " + name);
+    }
+    const zip_int64_t index = zip_file_add(archive_, name.c_str(), member, ZIP_FL_ENC_UTF_8);
+    if (index < 0) {
+      zip_source_free(member);
+      return Fail(ErrorCode::kInternal, "zip: cannot add " + name);
+    }
+    if (zip_file_set_mtime(archive_, static_cast<zip_uint64_t>(index), mtime, 0) != 0) {
+      return Fail(ErrorCode::kInternal, "zip: cannot date " + name);
+    }
+    return core::Ok();
+  }
+
+  core::Result<core::Bytes> Finish() {
+    zip_t* archive = std::exchange(archive_, nullptr);
+    if (zip_close(archive) != 0) {
+      zip_discard(archive);
+      return Fail(ErrorCode::kInternal, "zip: cannot write the archive");
+    }
+    zip_source_t* source = source_.get();
+    if (zip_source_open(source) != 0) {
+      return Fail(ErrorCode::kInternal, "zip: cannot read the archive back");
+    }
+    zip_source_seek(source, 0, SEEK_END);
+    const zip_int64_t size = zip_source_tell(source);
+    zip_source_seek(source, 0, SEEK_SET);
+    core::Bytes out(static_cast<std::size_t>(std::max<zip_int64_t>(size, 0)));
+    const zip_int64_t read = zip_source_read(source, out.data(), out.size());
+    zip_source_close(source);
+    if (size < 0 || read != size) {
+      return Fail(ErrorCode::kInternal, "zip: cannot read the archive back");
+    }
+    return out;
+  }
+
+ private:
+  core::ZipSourcePtr source_;
+  zip_t* archive_ = nullptr;
+};
+
+}  // namespace
+
+std::string_view HttpExchange::Header(std::string_view name) const noexcept {
+  for (const auto& [key, value] : headers) {
+    if (EqualsIgnoreCase(key, name)) {
+      return value;
+    }
+  }
+  return {};
+}
+
+core::Result<core::Bytes> WriteBundle(const Evidence& evidence, const EvidenceExtras& extras) {
+  std::map<std::string, std::string> members;
+  members["document.cbor"] = std::string(core::AsChars(extras.document));
+  members["chain.pem"] = extras.chain_pem;
+  members["report.json"] = Dump(evidence.report);
+  const std::array<const HttpExchange*, 3> exchanges = {&evidence.attestation, &evidence.info,
+                                                        &evidence.enclave_info};
+  for (std::size_t i = 0; i < exchanges.size(); ++i) {
+    members[std::string(kExchangeNames[i]) + ".json"] = Dump(ExchangeToJson(*exchanges[i]));
+    members[std::string(kExchangeNames[i]) + ".body"] =
+        std::string(core::AsChars(exchanges[i]->body));
+  }
+  nlohmann::json hashes = nlohmann::json::object();
+  for (const auto& [name, data] : members) {
+    hashes[name] = core::HexEncode(core::Sha256(core::AsBytes(data)));
+  }
+  members[kManifest] = Dump({{"mediaType", kEvidenceMediaType},
+                             {"url", evidence.url},
+                             {"captured_at", core::FormatRfc3339(evidence.captured_at)},
+                             {"captured_at_ms", evidence.captured_at.value},
+                             {"nonce", core::HexEncode(evidence.nonce)},
+                             {"options", evidence.options},
+                             {"members", std::move(hashes)}});
+  ZipWriter writer;
+  const std::time_t mtime = evidence.captured_at.Seconds();
+  for (const std::string& name : MemberNames()) {
+    ENCLAVECTL_RETURN_IF_ERROR(writer.Add(name, core::AsBytes(members.at(name)), mtime));
+  }
+  return writer.Finish();
+}
+
+core::Result<std::pair<Evidence, EvidenceExtras>> ReadBundle(core::ByteView zip) {
+  if (zip.size() > limits::kMaxBundleBytes) {
+    return Fail(ErrorCode::kBundleTooLarge, "bundle of " + std::to_string(zip.size()) +
+                                                " bytes exceeds the limit of " +
+                                                std::to_string(limits::kMaxBundleBytes));
+  }
+  zip_error_t error;
+  zip_error_init(&error);
+  zip_source_t* source = zip_source_buffer_create(zip.data(), zip.size(), 0, &error);
+  core::ZipPtr archive(source == nullptr
+                           ? nullptr
+                           : zip_open_from_source(source, ZIP_RDONLY | ZIP_CHECKCONS, &error));
+  const std::string reason = zip_error_strerror(&error);
+  zip_error_fini(&error);
+  if (!archive) {
+    if (source != nullptr) {
+      zip_source_free(source);
+    }
+    return Fail(ErrorCode::kBundleMalformed, "not a readable zip archive: " + reason);
+  }
+  const zip_int64_t count = zip_get_num_entries(archive.get(), 0);
+  if (count < 0 || static_cast<std::size_t>(count) > limits::kMaxBundleMembers) {
+    return Fail(ErrorCode::kBundleTooLarge, "bundle has " + std::to_string(count) + " members");
+  }
+  const std::vector<std::string> known = MemberNames();
+  std::map<std::string, core::Bytes> members;
+  std::size_t total = 0;
+  for (zip_uint64_t i = 0; i < static_cast<zip_uint64_t>(count); ++i) {
+    zip_stat_t stat;
+    zip_stat_init(&stat);
+    if (zip_stat_index(archive.get(), i, 0, &stat) != 0 || (stat.valid & ZIP_STAT_NAME) == 0) {
+      return Fail(ErrorCode::kBundleMalformed, "member " + std::to_string(i) + " is unreadable");
+    }
+    const std::string name = stat.name;
+    if (std::find(known.begin(), known.end(), name) == known.end() || members.count(name) != 0) {
+      return Fail(ErrorCode::kBundleMemberUnexpected,
+                  "unexpected or repeated member (" + std::to_string(name.size()) + "-byte name)",
+                  static_cast<int>(i));
+    }
+    if ((stat.valid & ZIP_STAT_ENCRYPTION_METHOD) != 0 && stat.encryption_method != ZIP_EM_NONE) {
+      return Fail(ErrorCode::kBundleMemberUnexpected, name + " is encrypted", static_cast<int>(i));
+    }
+    // Decompress at most one byte more than allowed, whatever the header declares.
+    core::ZipFilePtr file(zip_fopen_index(archive.get(), i, 0));
+    if (!file) {
+      return Fail(ErrorCode::kBundleMalformed, name + " cannot be opened");
+    }
+    core::Bytes data(limits::kMaxBundleMemberBytes + 1);
+    std::size_t filled = 0;
+    while (filled < data.size()) {
+      const zip_int64_t n =
+          zip_fread(file.get(), data.data() + filled, data.size() - filled);  // NOLINT
+      if (n < 0) {
+        return Fail(ErrorCode::kBundleMalformed, name + " does not decompress (or fails its CRC)");
+      }
+      if (n == 0) {
+        break;
+      }
+      filled += static_cast<std::size_t>(n);
+    }
+    if (filled > limits::kMaxBundleMemberBytes) {
+      return Fail(ErrorCode::kBundleTooLarge, name + " decompresses to more than " +
+                                                  std::to_string(limits::kMaxBundleMemberBytes) +
+                                                  " bytes");
+    }
+    total += filled;
+    if (total > limits::kMaxBundleTotalBytes) {
+      return Fail(ErrorCode::kBundleTooLarge, "the members decompress to more than " +
+                                                  std::to_string(limits::kMaxBundleTotalBytes) +
+                                                  " bytes");
+    }
+    data.resize(filled);
+    members.emplace(name, std::move(data));
+  }
+  for (const std::string& name : known) {
+    if (members.count(name) == 0) {
+      return Fail(ErrorCode::kBundleMemberMissing, "the bundle has no " + name);
+    }
+  }
+  const nlohmann::json manifest = nlohmann::json::parse(core::AsChars(members.at(kManifest)),
+                                                        nullptr, /*allow_exceptions=*/false);
+  if (manifest.is_discarded() || !manifest.is_object() ||
+      manifest.value("mediaType", "") != kEvidenceMediaType ||
+      !manifest.value("url", nlohmann::json()).is_string() ||
+      !manifest.value("captured_at_ms", nlohmann::json()).is_number_integer() ||
+      !manifest.value("nonce", nlohmann::json()).is_string() ||
+      !manifest.value("members", nlohmann::json()).is_object()) {
+    return Fail(ErrorCode::kBundleMalformed,
+                "manifest.json is not an enclavectl evidence manifest");
+  }
+  const nlohmann::json& hashes = manifest["members"];
+  if (hashes.size() != known.size() - 1) {
+    return Fail(ErrorCode::kBundleInconsistent, "the manifest does not list exactly the members");
+  }
+  for (const std::string& name : known) {
+    if (name == kManifest) {
+      continue;
+    }
+    const auto it = hashes.find(name);
+    if (it == hashes.end() || !it->is_string() ||
+        it->get<std::string>() != core::HexEncode(core::Sha256(members.at(name)))) {
+      return Fail(ErrorCode::kBundleInconsistent, name + " differs from its manifest hash");
+    }
+  }
+  Evidence evidence;
+  evidence.url = manifest["url"].get<std::string>();
+  evidence.captured_at = core::UnixMillis{manifest["captured_at_ms"].get<std::int64_t>()};
+  auto nonce = core::HexDecode(manifest["nonce"].get<std::string>());
+  if (!nonce) {
+    return Fail(ErrorCode::kBundleMalformed, "the manifest's nonce is not hex");
+  }
+  evidence.nonce = std::move(*nonce);
+  evidence.options = manifest.value("options", nlohmann::json::object());
+  evidence.report = nlohmann::json::parse(core::AsChars(members.at("report.json")), nullptr, false);
+  if (evidence.report.is_discarded()) {
+    return Fail(ErrorCode::kBundleMalformed, "report.json is not JSON");
+  }
+  const std::array<HttpExchange*, 3> exchanges = {&evidence.attestation, &evidence.info,
+                                                  &evidence.enclave_info};
+  for (std::size_t i = 0; i < exchanges.size(); ++i) {
+    const std::string base = kExchangeNames[i];
+    const nlohmann::json record =
+        nlohmann::json::parse(core::AsChars(members.at(base + ".json")), nullptr, false);
+    auto exchange = ExchangeFromJson(record, std::move(members.at(base + ".body")), base + ".json");
+    if (!exchange) {
+      return Fail(exchange.error());
+    }
+    *exchanges[i] = std::move(*exchange);
+  }
+  EvidenceExtras extras;
+  extras.document = std::move(members.at("document.cbor"));
+  extras.chain_pem = std::string(core::AsChars(members.at("chain.pem")));
+  return std::make_pair(std::move(evidence), std::move(extras));
+}
+
+}  // namespace enclavectl::verifier
