@@ -127,6 +127,10 @@ class Server final : public HttpServer {
         thread.join();
       }
     }
+    // No thread runs any more: close the listening socket now, so that new connections are
+    // refused instead of waiting in the kernel's backlog.
+    beast::error_code ignored;
+    acceptor_.close(ignored);
     stopped_cv_.notify_all();
   }
 

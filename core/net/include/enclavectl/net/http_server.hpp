@@ -76,7 +76,8 @@ class HttpServer {
   virtual ~HttpServer() = default;
   // The bound port (useful with port 0).
   virtual std::uint16_t Port() const noexcept = 0;
-  // Stops accepting, closes connections, joins the threads. Idempotent.
+  // Stops serving, joins the threads and closes the listening socket (new connections are
+  // refused); open connections are closed when the server is destroyed. Idempotent.
   virtual void Stop() = 0;
   // Blocks until Stop() is called from another thread or a signal handler's thread.
   virtual void Wait() = 0;
