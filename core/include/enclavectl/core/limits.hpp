@@ -65,5 +65,21 @@ inline constexpr std::size_t kMaxAwsConfigFileBytes = 1 << 20;
 inline constexpr std::size_t kMaxImdsResponseBytes = 64 * 1024;
 // All response header lines of one HTTP response, together.
 inline constexpr std::size_t kMaxHttpHeaderBytes = 64 * 1024;
+// An AWS SSM Parameter Store answer (GetParameter / PutParameter; values are at most 8 KB).
+inline constexpr std::size_t kMaxSsmResponseBytes = 64 * 1024;
+
+// --- enclave-app: the key service's requests (enclave-http.md, reproducible-key.md) ---
+// An HTTP request body (every endpoint takes small JSON objects).
+inline constexpr std::size_t kMaxAppRequestBodyBytes = 64 * 1024;
+// All header lines of one HTTP request.
+inline constexpr std::size_t kMaxAppRequestHeaderBytes = 8 * 1024;
+// A message given to POST /v1/sign or the vsock sign action (hashed with SHA-256 first).
+inline constexpr std::size_t kMaxSignMessageBytes = 16 * 1024;
+// One request line of the vsock JSON protocol (a hex message of the size above and framing).
+inline constexpr std::size_t kMaxWalletLineBytes = (2 * kMaxSignMessageBytes) + 1024;
+// A KMS key id, ARN or alias given in a setup request (the KMS model's KeyId: 1..2048).
+inline constexpr std::size_t kMaxKmsKeyIdBytes = 2048;
+// A sealed-key record read from its store (a file or an SSM parameter).
+inline constexpr std::size_t kMaxSealedRecordBytes = 8 * 1024;
 
 }  // namespace enclavectl::core::limits
