@@ -194,6 +194,8 @@ enum class ExitClass : std::uint8_t {
     "CiphertextForRecipient does not decrypt with the recipient key")                              \
   X(kPolicyLintErrors, 724, "POLICY_LINT_ERRORS", kRejected,                                       \
     "lint reports errors in a policy that must be clean before an irreversible lock")              \
+  X(kAppSignatureInvalid, 764, "APP_SIGNATURE_INVALID", kRejected,                              \
+    "a key-service signature (a response header or a /v1/sign result) does not verify")          \
   X(kIoRead, 800, "IO_READ", kIo, "a file could not be read")                                     \
   X(kIoWrite, 801, "IO_WRITE", kIo, "a file could not be written")                                \
   X(kNetwork, 802, "NETWORK", kIo,                                                                 \
