@@ -194,6 +194,16 @@ enum class ExitClass : std::uint8_t {
     "CiphertextForRecipient does not decrypt with the recipient key")                              \
   X(kPolicyLintErrors, 724, "POLICY_LINT_ERRORS", kRejected,                                       \
     "lint reports errors in a policy that must be clean before an irreversible lock")              \
+  X(kSsmParameterNotFound, 759, "SSM_PARAMETER_NOT_FOUND", kRejected,                            \
+    "SSM: ParameterNotFound (no such parameter)")                                                 \
+  X(kSsmParameterExists, 760, "SSM_PARAMETER_EXISTS", kRejected,                                 \
+    "SSM: ParameterAlreadyExists (PutParameter without Overwrite)")                               \
+  X(kSsmAccessDenied, 761, "SSM_ACCESS_DENIED", kRejected,                                       \
+    "SSM: AccessDeniedException (IAM denies the call)")                                           \
+  X(kSsmError, 762, "SSM_ERROR", kRejected,                                                      \
+    "SSM returned an error without a more specific code (its name is in the message)")           \
+  X(kSsmResponseMalformed, 763, "SSM_RESPONSE_MALFORMED", kMalformed,                            \
+    "an SSM response is not the JSON shape of its operation")                                     \
   X(kAppSignatureInvalid, 764, "APP_SIGNATURE_INVALID", kRejected,                              \
     "a key-service signature (a response header or a /v1/sign result) does not verify")          \
   X(kIoRead, 800, "IO_READ", kIo, "a file could not be read")                                     \
