@@ -833,7 +833,7 @@ TEST(LocalKmsState, DamagedFilesAreRefused) {
   broken["aliases"][0]["TargetKeyId"] = "00000000-0000-4000-8000-000000000000";
   EXPECT_TRUE(refused(broken));
   broken = state;
-  broken["keys"][0]["KeyUsage"] = "KEY_AGREEMENT";
+  broken["keys"][0]["KeyUsage"] = "GENERATE_VERIFY_MAC";  // not a usage of any local spec
   EXPECT_TRUE(refused(broken));
   EXPECT_EQ(DecodeKeyStore(core::AsBytes("{")).error().code, ErrorCode::kLocalKmsState);
   // Truncating the file anywhere is detected.
