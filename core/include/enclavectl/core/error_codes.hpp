@@ -194,6 +194,14 @@ enum class ExitClass : std::uint8_t {
     "CiphertextForRecipient does not decrypt with the recipient key")                              \
   X(kPolicyLintErrors, 724, "POLICY_LINT_ERRORS", kRejected,                                       \
     "lint reports errors in a policy that must be clean before an irreversible lock")              \
+  X(kKmsRequestMalformed, 730, "KMS_REQUEST_MALFORMED", kMalformed,                               \
+    "a KMS request body is not the JSON shape of its operation (SerializationException)")         \
+  X(kLocalKmsState, 731, "LOCAL_KMS_STATE", kMalformed,                                            \
+    "a local KMS state or configuration file is damaged (not the JSON it wrote)")                  \
+  X(kLocalKmsBusy, 732, "LOCAL_KMS_BUSY", kIo,                                                     \
+    "the local KMS state directory is in use by a running kms serve")                              \
+  X(kKeyImport, 733, "KEY_IMPORT", kMalformed,                                                      \
+    "a private key to import is unusable (not PEM, not P-256/P-384/secp256k1, usage not allowed)") \
   X(kAppNotSetUp, 750, "APP_NOT_SET_UP", kRejected,                                              \
     "the key service has no key yet: set it up first (HTTP 503)")                                  \
   X(kAppAlreadySetUp, 751, "APP_ALREADY_SET_UP", kRejected,                                      \

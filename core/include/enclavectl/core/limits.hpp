@@ -61,6 +61,14 @@ inline constexpr std::size_t kMaxKmsResponseBytes = 1 << 20;
 inline constexpr std::size_t kMaxCiphertextForRecipientBytes = 6144;
 // Shared AWS credentials and config files.
 inline constexpr std::size_t kMaxAwsConfigFileBytes = 1 << 20;
+// A request body the local KMS accepts: an attestation document (at most 262144 bytes in the
+// model, base64 in JSON) or a key policy (131072 characters, JSON-escaped) fits.
+inline constexpr std::size_t kMaxKmsRequestBytes = std::size_t{1} << 20;
+// HTTP request headers the local KMS accepts (all of them together).
+inline constexpr std::size_t kMaxKmsRequestHeaderBytes = 16 * 1024;
+// The local KMS state file (every key with its policy) and its configuration file.
+inline constexpr std::size_t kMaxLocalKmsStateBytes = std::size_t{256} << 20;
+inline constexpr std::size_t kMaxLocalKmsConfigBytes = std::size_t{1} << 20;
 // An answer of the EC2 instance metadata service.
 inline constexpr std::size_t kMaxImdsResponseBytes = 64 * 1024;
 // All response header lines of one HTTP response, together.
