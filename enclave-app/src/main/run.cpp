@@ -21,9 +21,9 @@
 #include "enclavectl/app/nsm_simulator.hpp"
 #include "enclavectl/app/servers.hpp"
 #include "enclavectl/app/service.hpp"
+#include "enclavectl/app/simulator_config.hpp"
 #include "enclavectl/app/stores.hpp"
 #include "enclavectl/core/encoding.hpp"
-#include "enclavectl/kmspolicy/io/pcr_sources.hpp"
 #include "enclavectl/kmspolicy/net/credentials.hpp"
 #include "enclavectl/kmspolicy/net/curl_transport.hpp"
 #include "enclavectl/kmspolicy/net/ssm_client.hpp"
@@ -52,6 +52,7 @@ struct Flags {
   std::string nsm_state = ".enclavectl/nsm";
   std::string eif;
   std::string pcrs;
+  std::vector<std::string> pcr;
   std::string listen = "127.0.0.1:7074";
   std::uint32_t vsock_port = 5000;
   std::string kms_endpoint;
@@ -127,31 +128,20 @@ core::Result<std::unique_ptr<NsmTransport>> OpenNsm(const Flags& flags, LogSink&
     }
     return std::unique_ptr<NsmTransport>(std::move(*device));
   }
-  SimulatorOptions options;
+  auto options = MakeSimulatorOptions(SimulatorPcrInputs{flags.eif, flags.pcrs, flags.pcr});
+  if (!options) {
+    return core::Fail(options.error());
+  }
   if (!flags.eif.empty() || !flags.pcrs.empty()) {
-    std::unique_ptr<kmspolicy::PcrSource> source =
-        flags.eif.empty() ? kmspolicy::io::MakePcrFileSource(flags.pcrs)
-                          : kmspolicy::io::MakeEifSource(flags.eif);
-    auto measurements = source->Load();
-    if (!measurements) {
-      return core::Fail(measurements.error());
-    }
-    if (measurements->sets.size() != 1) {
-      return core::Fail(ErrorCode::kInvalidArgument, "--pcrs must hold one measurement set");
-    }
-    for (const auto& [index, value] : measurements->sets.front()) {
-      if (index > 15) {
-        return core::Fail(ErrorCode::kInvalidArgument, "boot PCRs are 0..15");
-      }
-      options.boot_pcrs[index] = value;
-    }
-    log.Log(LogLevel::kInfo, "simulated enclave measured from " + measurements->origin);
+    log.Log(LogLevel::kInfo,
+            "simulated enclave measured from " +
+                (flags.eif.empty() ? "pcr.json " + flags.pcrs : "EIF " + flags.eif));
   }
   auto ca = LoadOrCreateDevCa(flags.nsm_state, clock);
   if (!ca) {
     return core::Fail(ca.error());
   }
-  auto simulator = NsmSimulator::Boot(std::move(*ca), options, clock);
+  auto simulator = NsmSimulator::Boot(std::move(*ca), *options, clock);
   if (!simulator) {
     return core::Fail(simulator.error());
   }
@@ -380,6 +370,7 @@ int RunEnclaveApp(int argc, const char* const* argv, std::ostream& out, std::ost
       ->default_str(".enclavectl/nsm");
   auto* eif = app.add_option("--eif", flags.eif, "Simulator: boot PCRs measured from this EIF");
   app.add_option("--pcrs", flags.pcrs, "Simulator: boot PCRs from a pcr.json")->excludes(eif);
+  app.add_option("--pcr", flags.pcr, "Simulator: one boot PCR (0..15) as N=HEX (repeatable)");
   app.add_option("--listen", flags.listen, "HTTP address HOST:PORT (port 0: any)")
       ->default_str("127.0.0.1:7074")
       ->envname("ENCLAVE_APP_LISTEN");
