@@ -1,14 +1,12 @@
 #include "app_fakes.hpp"
 
 #include <gtest/gtest.h>
-#include <openssl/cms.h>
 #include <openssl/rand.h>
-#include <openssl/rsa.h>
-#include <openssl/x509v3.h>
 
 #include "enclavectl/core/ecdsa.hpp"
 #include "enclavectl/core/encoding.hpp"
 #include "enclavectl/core/sha.hpp"
+#include "enclavectl/kmspolicy/recipient.hpp"
 #include "enclavectl/verifier/verify.hpp"
 #include "virtual_nitro.hpp"
 
@@ -121,42 +119,12 @@ core::Result<core::EvpPkeyPtr> FakeKms::Admit(const std::string& key_id, ByteVie
 }
 
 core::Result<Bytes> FakeKms::Wrap(ByteView plaintext, EVP_PKEY* recipient) {
-  // A throw-away certificate only names the recipient by its subjectKeyIdentifier.
-  core::X509Ptr cert(X509_new());
-  X509_set_version(cert.get(), 2);
-  ASN1_INTEGER_set(X509_get_serialNumber(cert.get()), 1);
-  X509_gmtime_adj(X509_getm_notBefore(cert.get()), 0);
-  X509_gmtime_adj(X509_getm_notAfter(cert.get()), 60);
-  X509_set_pubkey(cert.get(), recipient);
-  X509_NAME_add_entry_by_txt(X509_get_subject_name(cert.get()), "CN", MBSTRING_ASC,
-                             reinterpret_cast<const unsigned char*>("recipient"), -1, -1, 0);
-  X509_set_issuer_name(cert.get(), X509_get_subject_name(cert.get()));
-  X509V3_CTX v3;
-  X509V3_set_ctx(&v3, cert.get(), cert.get(), nullptr, nullptr, 0);
-  core::X509ExtensionPtr ski(X509V3_EXT_conf_nid(nullptr, &v3, NID_subject_key_identifier, "hash"));
-  X509_add_ext(cert.get(), ski.get(), -1);
-  // Signed by a throw-away key: nobody checks it, but OpenSSL only reads encodable certificates.
-  auto signer = core::GenerateEcKey(core::Curve::kP256);
-  if (!signer || X509_sign(cert.get(), signer->get(), EVP_sha256()) <= 0) {
-    return Fail(ErrorCode::kInternal, core::DrainOpensslErrors("fake KMS: certificate"));
+  auto spki = kmspolicy::PublicKeyDer(recipient);
+  if (!spki) {
+    return Fail(spki.error());
   }
-  core::BioPtr in(BIO_new_mem_buf(plaintext.data(), static_cast<int>(plaintext.size())));
-  core::CmsContentInfoPtr cms(
-      CMS_encrypt(nullptr, in.get(), EVP_aes_256_cbc(), CMS_BINARY | CMS_PARTIAL));
-  CMS_RecipientInfo* ri =
-      CMS_add1_recipient_cert(cms.get(), cert.get(), CMS_KEY_PARAM | CMS_USE_KEYID);
-  EVP_PKEY_CTX* pctx = ri != nullptr ? CMS_RecipientInfo_get0_pkey_ctx(ri) : nullptr;
-  if (pctx == nullptr || EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_OAEP_PADDING) != 1 ||
-      EVP_PKEY_CTX_set_rsa_oaep_md(pctx, EVP_sha256()) != 1 ||
-      EVP_PKEY_CTX_set_rsa_mgf1_md(pctx, EVP_sha256()) != 1 ||
-      CMS_final(cms.get(), in.get(), nullptr, CMS_BINARY) != 1) {
-    return Fail(ErrorCode::kInternal, core::DrainOpensslErrors("fake KMS: CMS"));
-  }
-  const int len = i2d_CMS_ContentInfo(cms.get(), nullptr);
-  Bytes der(static_cast<std::size_t>(len));
-  unsigned char* out = der.data();
-  i2d_CMS_ContentInfo(cms.get(), &out);
-  return der;
+  // KMS's CiphertextForRecipient layout, as the local KMS writes it.
+  return kmspolicy::EncryptForRecipient(plaintext, recipient, *spki);
 }
 
 core::Result<Bytes> FakeKms::DeriveSharedSecret(const std::string& key_id, ByteView peer_spki,
