@@ -65,6 +65,7 @@ int Run(int argc, const char* const* argv, std::istream& in, std::ostream& out, 
   RegisterNsm(app, ctx);
   RegisterKms(app, ctx);
   RegisterDev(app, ctx);
+  RegisterSignature(app, ctx);
   RegisterErrors(app, ctx);
   RegisterEif(app, ctx);
   try {

@@ -36,5 +36,6 @@ void RegisterPolicy(CLI::App& app, Context& ctx);
 void RegisterLockPolicy(CLI::App& app, Context& ctx);
 void RegisterKms(CLI::App& app, Context& ctx);
 void RegisterDev(CLI::App& app, Context& ctx);
+void RegisterSignature(CLI::App& app, Context& ctx);
 
 }  // namespace enclavectl::cli
