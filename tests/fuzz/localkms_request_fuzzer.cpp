@@ -106,7 +106,8 @@ lk::LocalKms& Service() {
   if (!service || service->KeyCount() > 256) {
     lk::ServiceOptions options;
     service = std::make_unique<lk::LocalKms>(std::move(options), lk::KeyStore{}, persister, clock);
-    for (const char* body : {R"({})", R"({"KeySpec":"ECC_NIST_P256","KeyUsage":"KEY_AGREEMENT"})"}) {
+    for (const char* body :
+         {R"({})", R"({"KeySpec":"ECC_NIST_P256","KeyUsage":"KEY_AGREEMENT"})"}) {
       service->Dispatch("TrentService.CreateKey", body, "arn:aws:iam::111122223333:root");
     }
   }

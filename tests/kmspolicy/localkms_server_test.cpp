@@ -7,14 +7,14 @@
 // DeriveSharedSecret against OpenSSL's ECDH, hostile requests over HTTP, kill -9 during a
 // burst of CreateKey/PutKeyPolicy, and `dev up --background` / `dev down`.
 #include <arpa/inet.h>
+#include <gtest/gtest.h>
 #include <netinet/in.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
 #include <signal.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
-
-#include <openssl/evp.h>
-#include <openssl/pem.h>
 
 #include <atomic>
 #include <cstdlib>
@@ -24,7 +24,6 @@
 #include <sstream>
 #include <thread>
 
-#include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
 #include "cli_runner.hpp"
@@ -81,8 +80,8 @@ RunningKms StartKms(const std::string& state, std::vector<std::string> extra = {
   const std::string ready = (Scratch() / ("ready-" + tag + ".json")).string();
   RunningKms kms;
   kms.log_path = (Scratch() / ("kms-" + tag + ".log")).string();
-  std::vector<std::string> argv = {kBinary, "kms", "serve", "--state", state, "--listen",
-                                   "127.0.0.1:0", "--ready-file", ready};
+  std::vector<std::string> argv = {kBinary,    "kms",         "serve",        "--state", state,
+                                   "--listen", "127.0.0.1:0", "--ready-file", ready};
   argv.insert(argv.end(), extra.begin(), extra.end());
   kms.process = ChildProcess(argv, testing::Environment({}), kms.log_path);
   // The sanitizer build starts slowly: wait up to a minute.
@@ -121,15 +120,15 @@ class Stack final : public ::testing::Environment {
     const CommandResult attest =
         Enclavectl({"nsm", "attest", "--state", nsm_, "-o", (Scratch() / "boot.cbor").string()});
     ASSERT_EQ(attest.exit_code, 0) << attest.err;
-    kms_ = std::make_unique<RunningKms>(
-        StartKms(state_, {"--attestation-root", nsm_ + "/root.pem"}));
+    kms_ =
+        std::make_unique<RunningKms>(StartKms(state_, {"--attestation-root", nsm_ + "/root.pem"}));
     ASSERT_TRUE(kms_->env.is_object());
     endpoint_ = kms_->env["endpoint"].get<std::string>();
     admin_ = {kms_->env["accessKeyId"].get<std::string>(),
               kms_->env["secretAccessKey"].get<std::string>()};
     // An access key for the enclave's role session, added while the server runs.
-    const CommandResult key =
-        Enclavectl({"kms", "access-key", "--state", state_, "--principal", kEnclavePrincipal, "--json"});
+    const CommandResult key = Enclavectl(
+        {"kms", "access-key", "--state", state_, "--principal", kEnclavePrincipal, "--json"});
     ASSERT_EQ(key.exit_code, 0) << key.err;
     const Json json = Json::parse(key.out);
     enclave_ = {json["accessKeyId"].get<std::string>(), json["secretAccessKey"].get<std::string>()};
@@ -251,11 +250,11 @@ TEST(LocalKmsServer, TheAwsCliDrivesTheKmsOperations) {
   const Json encrypted = AwsOk({"encrypt", "--key-id", key, "--plaintext", "fileb://" + plaintext,
                                 "--encryption-context", "app=enclavectl"},
                                admin);
-  const std::string blob = WriteFile(
-      "blob.bin", *core::Base64Decode(encrypted["CiphertextBlob"].get<std::string>()));
-  const Json decrypted = AwsOk({"decrypt", "--ciphertext-blob", "fileb://" + blob,
-                                "--encryption-context", "app=enclavectl"},
-                               admin);
+  const std::string blob =
+      WriteFile("blob.bin", *core::Base64Decode(encrypted["CiphertextBlob"].get<std::string>()));
+  const Json decrypted = AwsOk(
+      {"decrypt", "--ciphertext-blob", "fileb://" + blob, "--encryption-context", "app=enclavectl"},
+      admin);
   EXPECT_EQ(*core::Base64Decode(decrypted["Plaintext"].get<std::string>()),
             core::ToBytes(core::AsBytes("attack at dawn")));
   EXPECT_EQ(decrypted["KeyId"], created["KeyMetadata"]["Arn"]);
@@ -264,18 +263,21 @@ TEST(LocalKmsServer, TheAwsCliDrivesTheKmsOperations) {
                      admin),
             "InvalidCiphertextException");
   // generate-data-key / generate-random
-  const Json data_key = AwsOk({"generate-data-key", "--key-id", key, "--key-spec", "AES_256"}, admin);
+  const Json data_key =
+      AwsOk({"generate-data-key", "--key-id", key, "--key-spec", "AES_256"}, admin);
   EXPECT_EQ(core::Base64Decode(data_key["Plaintext"].get<std::string>())->size(), 32U);
-  EXPECT_EQ(core::Base64Decode(
-                AwsOk({"generate-random", "--number-of-bytes", "64"}, admin)["Plaintext"].get<std::string>())
-                ->size(),
-            64U);
-  EXPECT_EQ(AwsError({"generate-random", "--number-of-bytes", "2000"}, admin), "ValidationException");
+  EXPECT_EQ(
+      core::Base64Decode(AwsOk({"generate-random", "--number-of-bytes", "64"}, admin)["Plaintext"]
+                             .get<std::string>())
+          ->size(),
+      64U);
+  EXPECT_EQ(AwsError({"generate-random", "--number-of-bytes", "2000"}, admin),
+            "ValidationException");
   // An ECDH key: get-public-key and derive-shared-secret, checked against OpenSSL.
-  const std::string ecdh = AwsOk({"create-key", "--key-spec", "ECC_NIST_P256", "--key-usage",
-                                  "KEY_AGREEMENT"},
-                                 admin)["KeyMetadata"]["KeyId"]
-                               .get<std::string>();
+  const std::string ecdh =
+      AwsOk({"create-key", "--key-spec", "ECC_NIST_P256", "--key-usage", "KEY_AGREEMENT"},
+            admin)["KeyMetadata"]["KeyId"]
+          .get<std::string>();
   const Json public_key = AwsOk({"get-public-key", "--key-id", ecdh}, admin);
   EXPECT_EQ(public_key["KeyAgreementAlgorithms"], Json::array({"ECDH"}));
   core::EvpPkeyPtr peer = Generate("P-256");
@@ -285,9 +287,10 @@ TEST(LocalKmsServer, TheAwsCliDrivesTheKmsOperations) {
                              admin);
   EXPECT_EQ(*core::Base64Decode(derived["SharedSecret"].get<std::string>()),
             PeerEcdh(peer.get(), *core::Base64Decode(public_key["PublicKey"].get<std::string>())));
-  EXPECT_EQ(AwsError({"create-key", "--key-spec", "ECC_SECG_P256K1", "--key-usage", "KEY_AGREEMENT"},
-                     admin),
-            "ValidationException");
+  EXPECT_EQ(
+      AwsError({"create-key", "--key-spec", "ECC_SECG_P256K1", "--key-usage", "KEY_AGREEMENT"},
+               admin),
+      "ValidationException");
   // put-key-policy / get-key-policy (text kept as sent), and the lockout check.
   const std::string policy = R"({"Version": "2012-10-17", "Statement": [{"Sid": "Admin", )"
                              R"("Effect": "Allow", "Principal": {"AWS": ")" +
@@ -297,12 +300,13 @@ TEST(LocalKmsServer, TheAwsCliDrivesTheKmsOperations) {
   EXPECT_EQ(AwsOk({"get-key-policy", "--key-id", key, "--policy-name", "default"}, admin)["Policy"],
             policy);
   const std::string lockout = R"({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", )"
-                              R"("Principal": {"AWS": ")" + std::string(kEnclaveRole) +
+                              R"("Principal": {"AWS": ")" +
+                              std::string(kEnclaveRole) +
                               R"("}, "Action": "kms:*", "Resource": "*"}]})";
-  EXPECT_EQ(AwsError({"put-key-policy", "--key-id", key, "--policy-name", "default", "--policy",
-                      lockout},
-                     admin),
-            "MalformedPolicyDocumentException");
+  EXPECT_EQ(
+      AwsError({"put-key-policy", "--key-id", key, "--policy-name", "default", "--policy", lockout},
+               admin),
+      "MalformedPolicyDocumentException");
   // aliases, listing, deletion
   AwsOk({"create-alias", "--alias-name", "alias/cli", "--target-key-id", key}, admin);
   EXPECT_EQ(AwsOk({"describe-key", "--key-id", "alias/cli"}, admin)["KeyMetadata"]["KeyId"], key);
@@ -314,8 +318,9 @@ TEST(LocalKmsServer, TheAwsCliDrivesTheKmsOperations) {
   EXPECT_EQ(AwsError({"encrypt", "--key-id", key, "--plaintext", "fileb://" + plaintext}, admin),
             "KMSInvalidStateException");
   // Wrong credentials never get through.
-  EXPECT_EQ(AwsError({"list-keys"}, {admin.access_key_id, "wrong-secret-wrong-secret-wrong-secret"}),
-            "InvalidSignatureException");
+  EXPECT_EQ(
+      AwsError({"list-keys"}, {admin.access_key_id, "wrong-secret-wrong-secret-wrong-secret"}),
+      "InvalidSignatureException");
   EXPECT_EQ(AwsError({"list-keys"}, {"AKIAUNKNOWNUNKNOWN00", admin.secret}),
             "UnrecognizedClientException");
 }
@@ -343,8 +348,8 @@ std::string Attest(const std::string& pcr0, const std::string& public_key_path,
   const std::string path = (Scratch() / name).string();
   const CommandResult result =
       Enclavectl({"nsm", "attest", "--state", Stack::Get()->Nsm(), "--pcr", "0=" + pcr0, "--pcr",
-                  "1=" + std::string(96, '1'), "--pcr", "2=" + std::string(96, '2'),
-                  "--public-key", public_key_path, "-o", path});
+                  "1=" + std::string(96, '1'), "--pcr", "2=" + std::string(96, '2'), "--public-key",
+                  public_key_path, "-o", path});
   EXPECT_EQ(result.exit_code, 0) << result.err;
   return path;
 }
@@ -352,9 +357,9 @@ std::string Attest(const std::string& pcr0, const std::string& public_key_path,
 Json Boto3(const Credentials& who, const std::vector<std::string>& args) {
   const std::string out = (Scratch() / "boto3-out.json").string();
   std::filesystem::remove(out);
-  std::vector<std::string> argv = {"python3",
-                                   (testing::TestsDir() / "kmspolicy" / "localkms_boto3.py").string(),
-                                   Stack::Get()->Endpoint()};
+  std::vector<std::string> argv = {
+      "python3", (testing::TestsDir() / "kmspolicy" / "localkms_boto3.py").string(),
+      Stack::Get()->Endpoint()};
   argv.insert(argv.end(), args.begin(), args.end());
   argv.insert(argv.begin() + 5, out);
   const CommandResult result = testing::RunCommand(argv, AwsEnv(who));
@@ -399,11 +404,11 @@ TEST(LocalKmsServer, AKeyLockedToPcr0ServesOnlyThatImage) {
   ::setenv("AWS_EC2_METADATA_DISABLED", "true", 1);
   const core::io::SystemClock clock;
   for (const std::string& arn : {key_arn, ecdh_arn}) {
-    const testing::CliResult locked = testing::RunCli(
-        {"lock-policy", "--key-id", arn, "--enclave-role", kEnclaveRole, "--pcr", "0=" + pcr0,
-         "--auditor", kAdminPrincipal, "--apply", "--yes", "--endpoint-url",
-         Stack::Get()->Endpoint()},
-        clock);
+    const testing::CliResult locked =
+        testing::RunCli({"lock-policy", "--key-id", arn, "--enclave-role", kEnclaveRole, "--pcr",
+                         "0=" + pcr0, "--auditor", kAdminPrincipal, "--apply", "--yes",
+                         "--endpoint-url", Stack::Get()->Endpoint()},
+                        clock);
     ASSERT_EQ(locked.exit_code, 0) << locked.out << locked.err;
   }
 
@@ -426,11 +431,12 @@ TEST(LocalKmsServer, AKeyLockedToPcr0ServesOnlyThatImage) {
   EXPECT_EQ(Unwrap(good["Decrypt"], recipient.key.get()),
             core::ToBytes(core::AsBytes("the enclave's seed")));
   // openssl cms decrypts the same envelope (an independent CMS implementation).
-  const std::string envelope = WriteFile(
-      "envelope.der", *core::Base64Decode(good["Decrypt"]["ciphertextForRecipient"].get<std::string>()));
-  const CommandResult cms = testing::RunCommand(
-      {"openssl", "cms", "-decrypt", "-inform", "DER", "-in", envelope, "-inkey", recipient.pem_path},
-      testing::Environment({}));
+  const std::string envelope =
+      WriteFile("envelope.der",
+                *core::Base64Decode(good["Decrypt"]["ciphertextForRecipient"].get<std::string>()));
+  const CommandResult cms = testing::RunCommand({"openssl", "cms", "-decrypt", "-inform", "DER",
+                                                 "-in", envelope, "-inkey", recipient.pem_path},
+                                                testing::Environment({}));
   EXPECT_EQ(cms.exit_code, 0) << cms.err;
   EXPECT_EQ(cms.out, "the enclave's seed");
 
@@ -481,8 +487,7 @@ class HostileHttp : public ::testing::Test {
  protected:
   HostileHttp() {
     credentials_.access_key_id = Stack::Get()->Admin().access_key_id;
-    credentials_.secret_access_key =
-        core::SecretBytes(core::AsBytes(Stack::Get()->Admin().secret));
+    credentials_.secret_access_key = core::SecretBytes(core::AsBytes(Stack::Get()->Admin().secret));
   }
 
   // Sends `body` to TrentService.`operation`, signed (or with `signature_flip`, not).
@@ -562,17 +567,19 @@ TEST_F(HostileHttp, EveryHostileRequestGetsTheRightKmsError) {
   EXPECT_EQ(Type(Send("Sign", "{}")), "UnknownOperationException");
   EXPECT_EQ(Type(Send("NoSuchOperation", "{}")), "UnknownOperationException");
   EXPECT_EQ(Type(Send("ListKeys", "{}", /*signature_flip=*/true)), "InvalidSignatureException");
-  const net::HttpResponse garbage_doc = Send(
-      "GenerateRandom",
-      R"({"NumberOfBytes": 32, "Recipient": {"KeyEncryptionAlgorithm": "RSAES_OAEP_SHA_256", )"
-      R"("AttestationDocument": ")" + core::Base64Encode(core::Bytes(2000, 0xa5)) + R"("}})");
+  const net::HttpResponse garbage_doc =
+      Send("GenerateRandom",
+           R"({"NumberOfBytes": 32, "Recipient": {"KeyEncryptionAlgorithm": "RSAES_OAEP_SHA_256", )"
+           R"("AttestationDocument": ")" +
+               core::Base64Encode(core::Bytes(2000, 0xa5)) + R"("}})");
   EXPECT_EQ(garbage_doc.status, 400);
   EXPECT_EQ(Type(garbage_doc), "ValidationException");
   EXPECT_TRUE(garbage_doc.Header("x-amzn-RequestId"));
   // A body over the 1 MiB limit is refused by the HTTP layer, as a KMS-style JSON error.
-  const std::string big = Raw("POST / HTTP/1.1\r\nHost: x\r\nContent-Type: "
-                              "application/x-amz-json-1.1\r\nContent-Length: 2000000\r\n\r\n" +
-                              std::string(2000000, 'a'));
+  const std::string big =
+      Raw("POST / HTTP/1.1\r\nHost: x\r\nContent-Type: "
+          "application/x-amz-json-1.1\r\nContent-Length: 2000000\r\n\r\n" +
+          std::string(2000000, 'a'));
   EXPECT_EQ(big.rfind("HTTP/1.1 413", 0), 0U) << big.substr(0, 200);
   EXPECT_NE(big.find("\"__type\":\"ValidationException\""), std::string::npos);
   const std::string malformed = Raw("GARBAGE\r\n\r\n");
@@ -604,8 +611,8 @@ TEST(LocalKmsServer, KillNineLosesNothingAcknowledged) {
     RunningKms kms = StartKms(state, {"--quiet"});
     ASSERT_TRUE(kms.env.is_object());
     // The state file on disk is a complete, valid state (the server just loaded it too).
-    auto decoded = localkms::DecodeKeyStore(
-        core::AsBytes(Slurp(std::filesystem::path(state) / "state.json")));
+    auto decoded =
+        localkms::DecodeKeyStore(core::AsBytes(Slurp(std::filesystem::path(state) / "state.json")));
     if (round > 0) {
       ASSERT_TRUE(decoded) << decoded.error().detail;
       EXPECT_GE(decoded->keys.size(), acked.size());
@@ -652,8 +659,7 @@ TEST(LocalKmsServer, KillNineLosesNothingAcknowledged) {
         auto it = acked.begin();
         std::advance(it, static_cast<long>(random() % acked.size()));
         const std::string policy =
-            R"({"Version":"2012-10-17","Id":"r)" + std::to_string(round) + "-" +
-            std::to_string(i) +
+            R"({"Version":"2012-10-17","Id":"r)" + std::to_string(round) + "-" + std::to_string(i) +
             R"(","Statement":[{"Effect":"Allow","Principal":{"AWS":"111122223333"},)"
             R"("Action":"kms:*","Resource":"*"}]})";
         if (!client.PutKeyPolicy({it->first, policy, false})) {
@@ -691,15 +697,15 @@ TEST(LocalKmsServer, DevUpInTheBackgroundAndDown) {
   const pid_t pid = std::stoi(pid_text);
   EXPECT_EQ(pid, env["pid"].get<int>());
   // A client with exactly the printed environment (AWS_ENDPOINT_URL_KMS, no --endpoint-url).
-  std::vector<std::string> aws_env = AwsEnv({env["accessKeyId"].get<std::string>(),
-                                             env["secretAccessKey"].get<std::string>()});
+  std::vector<std::string> aws_env =
+      AwsEnv({env["accessKeyId"].get<std::string>(), env["secretAccessKey"].get<std::string>()});
   aws_env.push_back("AWS_ENDPOINT_URL_KMS=" + env["endpoint"].get<std::string>());
   const CommandResult listed =
       testing::RunCommand({"aws", "kms", "list-keys", "--output", "json"}, aws_env);
   EXPECT_EQ(listed.exit_code, 0) << listed.err;
   // A second server on the same state directory is refused while the first runs.
-  const CommandResult second = Enclavectl(
-      {"kms", "serve", "--state", dir + "/kms", "--listen", "127.0.0.1:0", "--quiet"});
+  const CommandResult second =
+      Enclavectl({"kms", "serve", "--state", dir + "/kms", "--listen", "127.0.0.1:0", "--quiet"});
   EXPECT_EQ(second.exit_code, 74);
   EXPECT_NE(second.err.find("LOCAL_KMS_BUSY"), std::string::npos) << second.err;
   const CommandResult down = Enclavectl({"dev", "down", "--state", dir});

@@ -94,10 +94,10 @@ std::vector<std::string> Environment(const std::map<std::string, std::string>& o
 CommandResult RunCommand(const std::vector<std::string>& argv, const std::vector<std::string>& env,
                          std::chrono::seconds timeout) {
   static int counter = 0;
-  const std::string base = (std::filesystem::temp_directory_path() /
-                            ("enclavectl-cmd-" + std::to_string(::getpid()) + "-" +
-                             std::to_string(++counter)))
-                               .string();
+  const std::string base =
+      (std::filesystem::temp_directory_path() /
+       ("enclavectl-cmd-" + std::to_string(::getpid()) + "-" + std::to_string(++counter)))
+          .string();
   CommandResult result;
   const pid_t pid = Spawn(argv, env, base + ".out", base + ".err");
   if (pid > 0) {
