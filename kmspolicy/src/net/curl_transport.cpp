@@ -1,11 +1,11 @@
 #include "enclavectl/kmspolicy/net/curl_transport.hpp"
 
-#include <openssl/crypto.h>
-
 #include <algorithm>
 #include <array>
 #include <cstdlib>
 #include <utility>
+
+#include <openssl/crypto.h>
 
 #include "ascii.hpp"
 #include "enclavectl/core/handles.hpp"
@@ -160,25 +160,26 @@ core::Result<HttpResponse> CurlTransport::Send(const HttpRequest& request,
     headers_ok = headers_ok && add_header(header.name + ": " + header.value);
   }
   const std::string no_proxy = NoProxyList();
-  const char* body_data =
-      request.body.empty() ? ""
-                           : reinterpret_cast<const char*>(request.body.View().data());  // NOLINT
-  bool ok =
-      headers_ok && curl_easy_setopt(h, CURLOPT_URL, request.url.c_str()) == CURLE_OK &&
-      curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https") == CURLE_OK &&
-      curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L) == CURLE_OK &&
-      curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L) == CURLE_OK &&
-      curl_easy_setopt(h, CURLOPT_ERRORBUFFER, error_text.data()) == CURLE_OK &&
-      curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS,
-                       static_cast<long>(options.connect_timeout_ms)) == CURLE_OK &&
-      curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, static_cast<long>(options.timeout_ms)) == CURLE_OK &&
-      curl_easy_setopt(h, CURLOPT_NOPROXY, no_proxy.c_str()) == CURLE_OK &&
-      curl_easy_setopt(h, CURLOPT_USERAGENT, user_agent_.c_str()) == CURLE_OK &&
-      curl_easy_setopt(h, CURLOPT_HTTPHEADER, headers.get()) == CURLE_OK &&
-      curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, &OnBody) == CURLE_OK &&
-      curl_easy_setopt(h, CURLOPT_WRITEDATA, &body) == CURLE_OK &&
-      curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, &OnHeader) == CURLE_OK &&
-      curl_easy_setopt(h, CURLOPT_HEADERDATA, &header_sink) == CURLE_OK;
+  const char* body_data = request.body.empty()
+                              ? ""
+                              : reinterpret_cast<const char*>(request.body.View().data());  // NOLINT
+  bool ok = headers_ok &&
+            curl_easy_setopt(h, CURLOPT_URL, request.url.c_str()) == CURLE_OK &&
+            curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https") == CURLE_OK &&
+            curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L) == CURLE_OK &&
+            curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L) == CURLE_OK &&
+            curl_easy_setopt(h, CURLOPT_ERRORBUFFER, error_text.data()) == CURLE_OK &&
+            curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS,
+                             static_cast<long>(options.connect_timeout_ms)) == CURLE_OK &&
+            curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, static_cast<long>(options.timeout_ms)) ==
+                CURLE_OK &&
+            curl_easy_setopt(h, CURLOPT_NOPROXY, no_proxy.c_str()) == CURLE_OK &&
+            curl_easy_setopt(h, CURLOPT_USERAGENT, user_agent_.c_str()) == CURLE_OK &&
+            curl_easy_setopt(h, CURLOPT_HTTPHEADER, headers.get()) == CURLE_OK &&
+            curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, &OnBody) == CURLE_OK &&
+            curl_easy_setopt(h, CURLOPT_WRITEDATA, &body) == CURLE_OK &&
+            curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, &OnHeader) == CURLE_OK &&
+            curl_easy_setopt(h, CURLOPT_HEADERDATA, &header_sink) == CURLE_OK;
   if (ok && request.method == "GET") {
     ok = curl_easy_setopt(h, CURLOPT_HTTPGET, 1L) == CURLE_OK;
   } else if (ok) {
@@ -193,17 +194,16 @@ core::Result<HttpResponse> CurlTransport::Send(const HttpRequest& request,
   }
   const CURLcode result = curl_easy_perform(h);
   if (body.exceeded()) {
-    return Fail(ErrorCode::kInputTooLarge, "the response from " + request.url + " is larger than " +
-                                               std::to_string(options.max_response_bytes) +
-                                               " bytes");
+    return Fail(ErrorCode::kInputTooLarge,
+                "the response from " + request.url + " is larger than " +
+                    std::to_string(options.max_response_bytes) + " bytes");
   }
   if (header_sink.exceeded) {
     return Fail(ErrorCode::kInputTooLarge,
                 "the response headers from " + request.url + " are too large");
   }
   if (result != CURLE_OK) {
-    const std::string reason =
-        error_text[0] != '\0' ? error_text.data() : curl_easy_strerror(result);
+    const std::string reason = error_text[0] != '\0' ? error_text.data() : curl_easy_strerror(result);
     return Fail(ErrorCode::kNetwork, request.method + " " + request.url + ": " + reason);
   }
   HttpResponse response;

@@ -1,10 +1,10 @@
 #include "enclavectl/kmspolicy/kms_api.hpp"
 
-#include <openssl/crypto.h>
-#include <openssl/evp.h>
-
 #include <algorithm>
 #include <array>
+
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
 
 #include "enclavectl/core/encoding.hpp"
 #include "enclavectl/core/limits.hpp"
@@ -24,17 +24,15 @@ constexpr std::size_t kMaxPublicKey = 8192;
 constexpr std::size_t kMaxKeyIdText = 2048;
 constexpr std::size_t kMaxMessageChars = 1024;
 
-core::SecretBytes ToSecret(const std::string& text) {
-  return core::SecretBytes(core::AsBytes(text));
-}
+core::SecretBytes ToSecret(const std::string& text) { return core::SecretBytes(core::AsBytes(text)); }
 
 // `json_without_secret` is a JSON object's text; returns it with one more member whose value
 // is the base64 of `secret`, written straight into wiped memory.
 core::SecretBytes WithSecretMember(const std::string& json_without_secret, std::string_view name,
                                    core::ByteView secret) {
   const std::string head = json_without_secret.substr(0, json_without_secret.size() - 1) +
-                           (json_without_secret.size() > 2 ? "," : "") + "\"" + std::string(name) +
-                           "\":\"";
+                           (json_without_secret.size() > 2 ? "," : "") + "\"" +
+                           std::string(name) + "\":\"";
   const std::size_t b64_len = 4 * ((secret.size() + 2) / 3);
   core::SecretBytes out(head.size() + b64_len + 2);
   std::uint8_t* p = out.MutableData();
@@ -64,9 +62,8 @@ void PutContext(Json& body, const EncryptionContext& context) {
 
 void PutRecipient(Json& body, const std::optional<RecipientInfo>& recipient) {
   if (recipient) {
-    body["Recipient"] = {
-        {"KeyEncryptionAlgorithm", "RSAES_OAEP_SHA_256"},
-        {"AttestationDocument", core::Base64Encode(recipient->attestation_document)}};
+    body["Recipient"] = {{"KeyEncryptionAlgorithm", "RSAES_OAEP_SHA_256"},
+                         {"AttestationDocument", core::Base64Encode(recipient->attestation_document)}};
   }
 }
 
@@ -94,9 +91,9 @@ core::Result<std::optional<std::string>> OptString(const Json& obj, const char* 
     return std::optional<std::string>();
   }
   if (!it->is_string() || it->get_ref<const std::string&>().size() > max_len) {
-    return Fail(ErrorCode::kKmsResponseMalformed, std::string(name) +
-                                                      " is not a string of at most " +
-                                                      std::to_string(max_len) + " characters");
+    return Fail(ErrorCode::kKmsResponseMalformed,
+                std::string(name) + " is not a string of at most " + std::to_string(max_len) +
+                    " characters");
   }
   return std::optional<std::string>(it->get<std::string>());
 }
@@ -589,8 +586,8 @@ core::Result<SecretDelivery> DecodeSecretDelivery(nlohmann::json& json, const ch
   if (!for_recipient) {
     return Fail(for_recipient.error());
   }
-  ENCLAVECTL_RETURN_IF_ERROR(
-      CheckSecretDelivery(clear_name, !clear->empty(), for_recipient->has_value(), with_recipient));
+  ENCLAVECTL_RETURN_IF_ERROR(CheckSecretDelivery(clear_name, !clear->empty(),
+                                                 for_recipient->has_value(), with_recipient));
   return SecretDelivery{std::move(*clear), for_recipient->value_or(core::Bytes{})};
 }
 

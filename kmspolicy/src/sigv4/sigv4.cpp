@@ -1,16 +1,16 @@
 #include "enclavectl/kmspolicy/sigv4.hpp"
 
-#include <openssl/core_names.h>
-#include <openssl/crypto.h>
-#include <openssl/evp.h>
-#include <openssl/params.h>
-
 #include <algorithm>
 #include <array>
 #include <cctype>
 #include <ctime>
 #include <new>
 #include <utility>
+
+#include <openssl/core_names.h>
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/params.h>
 
 #include "ascii.hpp"
 #include "enclavectl/core/encoding.hpp"
@@ -35,8 +35,8 @@ Mac HmacSha256(core::ByteView key, core::ByteView data) {
   }
   core::EvpMacCtxPtr ctx(EVP_MAC_CTX_new(mac.get()));
   char digest[] = "SHA256";
-  const OSSL_PARAM params[] = {OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, digest, 0),
-                               OSSL_PARAM_END};
+  const OSSL_PARAM params[] = {
+      OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, digest, 0), OSSL_PARAM_END};
   Mac out{};
   std::size_t out_len = 0;
   if (!ctx || EVP_MAC_init(ctx.get(), key.data(), key.size(), params) != 1 ||
@@ -114,7 +114,8 @@ core::Result<CanonicalHeaders> Canonicalize(const std::vector<HttpHeader>& heade
   // are joined with ',').
   std::vector<std::pair<std::string, std::string>> merged;
   for (const HttpHeader& header : headers) {
-    if (header.name.empty() || header.name.find_first_of(" \t\r\n:") != std::string::npos) {
+    if (header.name.empty() ||
+        header.name.find_first_of(" \t\r\n:") != std::string::npos) {
       return Fail(ErrorCode::kInvalidArgument, "a header name is empty or not a token");
     }
     if (header.value.find_first_of("\r\n") != std::string::npos) {
@@ -173,8 +174,8 @@ core::Result<Prepared> Prepare(const SigningRequest& request, const SigningParam
   }
   Prepared out;
   out.amz_date = AmzDate(params.time);
-  out.scope =
-      out.amz_date.substr(0, 8) + "/" + params.region + "/" + params.service + "/aws4_request";
+  out.scope = out.amz_date.substr(0, 8) + "/" + params.region + "/" + params.service +
+              "/aws4_request";
   out.payload_hash = HexSha256(request.payload);
   return out;
 }
@@ -276,8 +277,8 @@ core::Result<std::string> CanonicalQuery(std::string_view query) {
     }
     const std::size_t eq = item.find('=');
     auto name = PercentDecode(item.substr(0, eq));
-    auto value =
-        PercentDecode(eq == std::string_view::npos ? std::string_view() : item.substr(eq + 1));
+    auto value = PercentDecode(eq == std::string_view::npos ? std::string_view()
+                                                            : item.substr(eq + 1));
     if (!name || !value) {
       return Fail(!name ? name.error() : value.error());
     }

@@ -24,90 +24,87 @@ enum class ExitClass : std::uint8_t {
 };
 
 // X(enumerator, value, "NAME", exit class, "one-line meaning")
-#define ENCLAVECTL_ERROR_CODES(X)                                                                  \
-  X(kInvalidArgument, 10, "INVALID_ARGUMENT", kUsage, "a command-line value is not valid")         \
-  X(kTruncated, 100, "TRUNCATED", kMalformed, "input ends before a declared field")                \
-  X(kCborMalformed, 101, "CBOR_MALFORMED", kMalformed, "bytes are not well-formed CBOR")           \
-  X(kTrailingBytes, 102, "TRAILING_BYTES", kMalformed, "bytes follow the end of the structure")    \
-  X(kCborLimitExceeded, 103, "CBOR_LIMIT_EXCEEDED", kMalformed,                                    \
-    "CBOR nesting, item count or a declared length exceeds a hard limit")                          \
-  X(kCborDuplicateKey, 104, "CBOR_DUPLICATE_KEY", kMalformed, "a CBOR map repeats a key")          \
-  X(kCborUnsupported, 105, "CBOR_UNSUPPORTED", kMalformed,                                         \
-    "a CBOR item type that is never valid here (float, undefined, simple value)")                  \
-  X(kInputTooLarge, 106, "INPUT_TOO_LARGE", kMalformed, "input exceeds its size limit")            \
-  X(kInputEncoding, 107, "INPUT_ENCODING", kMalformed,                                             \
-    "input is neither raw CBOR, hex nor base64, or its hex/base64 is invalid")                     \
-  X(kCoseStructure, 110, "COSE_STRUCTURE", kMalformed,                                             \
-    "not a COSE_Sign1 array of four (tag 18 optional) with the right element types")               \
-  X(kCoseHeader, 111, "COSE_HEADER", kMalformed, "the COSE protected header is malformed")         \
-  X(kCoseAlgorithm, 112, "COSE_ALGORITHM", kMalformed,                                             \
-    "the COSE algorithm is not the one allowed")                                                   \
-  X(kCoseSignatureLength, 113, "COSE_SIGNATURE_LENGTH", kMalformed,                                \
-    "the COSE signature is not raw r||s of the curve's size")                                      \
-  X(kNsmRequestInvalid, 120, "NSM_REQUEST_INVALID", kMalformed,                                    \
-    "an NSM request is not one of the seven requests in its CBOR shape")                           \
-  X(kNsmResponseInvalid, 121, "NSM_RESPONSE_INVALID", kMalformed,                                  \
-    "the NSM answered with bytes that are not the expected response")                              \
+#define ENCLAVECTL_ERROR_CODES(X)                                                                 \
+  X(kInvalidArgument, 10, "INVALID_ARGUMENT", kUsage, "a command-line value is not valid")        \
+  X(kTruncated, 100, "TRUNCATED", kMalformed, "input ends before a declared field")               \
+  X(kCborMalformed, 101, "CBOR_MALFORMED", kMalformed, "bytes are not well-formed CBOR")          \
+  X(kTrailingBytes, 102, "TRAILING_BYTES", kMalformed, "bytes follow the end of the structure")  \
+  X(kCborLimitExceeded, 103, "CBOR_LIMIT_EXCEEDED", kMalformed,                                   \
+    "CBOR nesting, item count or a declared length exceeds a hard limit")                         \
+  X(kCborDuplicateKey, 104, "CBOR_DUPLICATE_KEY", kMalformed, "a CBOR map repeats a key")         \
+  X(kCborUnsupported, 105, "CBOR_UNSUPPORTED", kMalformed,                                        \
+    "a CBOR item type that is never valid here (float, undefined, simple value)")                 \
+  X(kInputTooLarge, 106, "INPUT_TOO_LARGE", kMalformed, "input exceeds its size limit")           \
+  X(kInputEncoding, 107, "INPUT_ENCODING", kMalformed,                                            \
+    "input is neither raw CBOR, hex nor base64, or its hex/base64 is invalid")                    \
+  X(kCoseStructure, 110, "COSE_STRUCTURE", kMalformed,                                            \
+    "not a COSE_Sign1 array of four (tag 18 optional) with the right element types")              \
+  X(kCoseHeader, 111, "COSE_HEADER", kMalformed, "the COSE protected header is malformed")        \
+  X(kCoseAlgorithm, 112, "COSE_ALGORITHM", kMalformed, "the COSE algorithm is not the one allowed") \
+  X(kCoseSignatureLength, 113, "COSE_SIGNATURE_LENGTH", kMalformed,                               \
+    "the COSE signature is not raw r||s of the curve's size")                                     \
+  X(kNsmRequestInvalid, 120, "NSM_REQUEST_INVALID", kMalformed,                                  \
+    "an NSM request is not one of the seven requests in its CBOR shape")                          \
+  X(kNsmResponseInvalid, 121, "NSM_RESPONSE_INVALID", kMalformed,                                \
+    "the NSM answered with bytes that are not the expected response")                             \
   X(kDocNotAMap, 200, "DOC_NOT_A_MAP", kMalformed, "the attestation payload is not a CBOR map")    \
-  X(kDocMissingField, 201, "DOC_MISSING_FIELD", kMalformed,                                        \
-    "a mandatory document field is absent")                                                        \
-  X(kDocWrongType, 202, "DOC_WRONG_TYPE", kMalformed, "a document field has the wrong CBOR type")  \
-  X(kDocUnknownField, 203, "DOC_UNKNOWN_FIELD", kMalformed, "the document has an unknown field")   \
-  X(kDocModuleId, 204, "DOC_MODULE_ID", kMalformed, "module_id is empty, too long or not ASCII")   \
-  X(kDocDigest, 205, "DOC_DIGEST", kMalformed, "digest is not SHA384")                             \
-  X(kDocTimestamp, 206, "DOC_TIMESTAMP", kMalformed, "timestamp is zero")                          \
-  X(kDocPcrCount, 207, "DOC_PCR_COUNT", kMalformed, "pcrs has no entry or more than 32")           \
-  X(kDocPcrIndex, 208, "DOC_PCR_INDEX", kMalformed, "a PCR index is above 31")                     \
-  X(kDocPcrLength, 209, "DOC_PCR_LENGTH", kMalformed, "a PCR value is not 32, 48 or 64 bytes")     \
-  X(kDocCertificate, 210, "DOC_CERTIFICATE", kMalformed,                                           \
-    "certificate is empty or longer than 1024 bytes")                                              \
-  X(kDocCabundle, 211, "DOC_CABUNDLE", kMalformed,                                                 \
-    "cabundle is empty, too long, or has an entry of 0 or more than 1024 bytes")                   \
-  X(kDocFieldTooLarge, 212, "DOC_FIELD_TOO_LARGE", kMalformed,                                     \
-    "public_key, user_data or nonce is longer than 1024 bytes")                                    \
-  X(kCertParse, 300, "CERT_PARSE", kMalformed, "a certificate is not valid DER X.509")             \
-  X(kCertExpired, 301, "CERT_EXPIRED", kRejected,                                                  \
-    "a certificate expired before the verification time")                                          \
-  X(kCertNotYetValid, 302, "CERT_NOT_YET_VALID", kRejected,                                        \
-    "a certificate is not yet valid at the verification time")                                     \
-  X(kCertSignature, 303, "CERT_SIGNATURE", kRejected,                                              \
-    "a certificate's signature does not verify with its issuer's key")                             \
-  X(kChainIssuer, 304, "CHAIN_ISSUER", kRejected,                                                  \
-    "the cabundle does not lead from the root to the leaf (missing, extra or misordered)")         \
-  X(kChainRootMismatch, 305, "CHAIN_ROOT_MISMATCH", kRejected,                                     \
-    "cabundle[0] is not the pinned root certificate")                                              \
-  X(kCertConstraints, 306, "CERT_CONSTRAINTS", kRejected,                                          \
-    "basic constraints, path length or key usage forbid this chain")                               \
-  X(kCertKeyType, 307, "CERT_KEY_TYPE", kRejected,                                                 \
-    "a certificate key or signature algorithm is not P-384 / ECDSA-SHA384")                        \
-  X(kRootFingerprint, 308, "ROOT_FINGERPRINT", kRejected,                                          \
-    "the AWS root certificate does not have its pinned SHA-256 fingerprint")                       \
-  X(kChainInvalid, 309, "CHAIN_INVALID", kRejected, "the certificate chain failed validation")     \
-  X(kSignatureInvalid, 400, "SIGNATURE_INVALID", kRejected,                                        \
-    "the COSE signature does not verify with the leaf certificate key")                            \
-  X(kPcrMismatch, 500, "PCR_MISMATCH", kRejected, "a PCR differs from its expected value")         \
-  X(kPcrMissing, 501, "PCR_MISSING", kRejected, "an expected PCR is absent from the document")     \
-  X(kKeyBindingMismatch, 502, "KEY_BINDING_MISMATCH", kRejected,                                   \
-    "PCR16 is not SHA-384(48 zero bytes || SHA-256(public key))")                                  \
-  X(kUserDataLayout, 503, "USER_DATA_LAYOUT", kRejected,                                           \
-    "user_data is not the 68-byte nitriding layout 1220||tlsKeyHash||1220||appKeyHash")            \
-  X(kAppKeyHashMismatch, 504, "APP_KEY_HASH_MISMATCH", kRejected,                                  \
-    "appKeyHash in user_data differs from the expected key hash")                                  \
-  X(kNonceMismatch, 505, "NONCE_MISMATCH", kRejected, "the nonce differs from the expected one")   \
-  X(kNonceMissing, 506, "NONCE_MISSING", kRejected,                                                \
-    "a nonce was expected but the document has none")                                              \
-  X(kDocumentTooOld, 507, "DOCUMENT_TOO_OLD", kRejected,                                           \
-    "the document is older than the maximum age at the verification time")                         \
-  X(kDocumentFromFuture, 508, "DOCUMENT_FROM_FUTURE", kRejected,                                   \
-    "the document timestamp is after the verification time")                                       \
-  X(kDebugMode, 509, "DEBUG_MODE", kRejected,                                                      \
-    "PCR0, PCR1 and PCR2 are all zero: the enclave runs in debug mode")                            \
-  X(kPolicyInvalid, 510, "POLICY_INVALID", kMalformed,                                             \
-    "the expected values given (PCR file, key, hash) are malformed")                               \
-  X(kAppKeyHashUnset, 511, "APP_KEY_HASH_UNSET", kRejected,                                        \
-    "appKeyHash in user_data is all zero: the app registered no key")                              \
-  X(kPcrSetNoMatch, 512, "PCR_SET_NO_MATCH", kRejected,                                            \
-    "the PCRs match none of the allowed measurement sets")                                         \
+  X(kDocMissingField, 201, "DOC_MISSING_FIELD", kMalformed, "a mandatory document field is absent") \
+  X(kDocWrongType, 202, "DOC_WRONG_TYPE", kMalformed, "a document field has the wrong CBOR type") \
+  X(kDocUnknownField, 203, "DOC_UNKNOWN_FIELD", kMalformed, "the document has an unknown field")  \
+  X(kDocModuleId, 204, "DOC_MODULE_ID", kMalformed, "module_id is empty, too long or not ASCII")  \
+  X(kDocDigest, 205, "DOC_DIGEST", kMalformed, "digest is not SHA384")                            \
+  X(kDocTimestamp, 206, "DOC_TIMESTAMP", kMalformed, "timestamp is zero")                         \
+  X(kDocPcrCount, 207, "DOC_PCR_COUNT", kMalformed, "pcrs has no entry or more than 32")          \
+  X(kDocPcrIndex, 208, "DOC_PCR_INDEX", kMalformed, "a PCR index is above 31")                    \
+  X(kDocPcrLength, 209, "DOC_PCR_LENGTH", kMalformed, "a PCR value is not 32, 48 or 64 bytes")    \
+  X(kDocCertificate, 210, "DOC_CERTIFICATE", kMalformed,                                          \
+    "certificate is empty or longer than 1024 bytes")                                             \
+  X(kDocCabundle, 211, "DOC_CABUNDLE", kMalformed,                                                \
+    "cabundle is empty, too long, or has an entry of 0 or more than 1024 bytes")                  \
+  X(kDocFieldTooLarge, 212, "DOC_FIELD_TOO_LARGE", kMalformed,                                    \
+    "public_key, user_data or nonce is longer than 1024 bytes")                                   \
+  X(kCertParse, 300, "CERT_PARSE", kMalformed, "a certificate is not valid DER X.509")            \
+  X(kCertExpired, 301, "CERT_EXPIRED", kRejected,                                                 \
+    "a certificate expired before the verification time")                                         \
+  X(kCertNotYetValid, 302, "CERT_NOT_YET_VALID", kRejected,                                       \
+    "a certificate is not yet valid at the verification time")                                    \
+  X(kCertSignature, 303, "CERT_SIGNATURE", kRejected,                                             \
+    "a certificate's signature does not verify with its issuer's key")                            \
+  X(kChainIssuer, 304, "CHAIN_ISSUER", kRejected,                                                 \
+    "the cabundle does not lead from the root to the leaf (missing, extra or misordered)")        \
+  X(kChainRootMismatch, 305, "CHAIN_ROOT_MISMATCH", kRejected,                                    \
+    "cabundle[0] is not the pinned root certificate")                                             \
+  X(kCertConstraints, 306, "CERT_CONSTRAINTS", kRejected,                                         \
+    "basic constraints, path length or key usage forbid this chain")                              \
+  X(kCertKeyType, 307, "CERT_KEY_TYPE", kRejected,                                                \
+    "a certificate key or signature algorithm is not P-384 / ECDSA-SHA384")                       \
+  X(kRootFingerprint, 308, "ROOT_FINGERPRINT", kRejected,                                         \
+    "the AWS root certificate does not have its pinned SHA-256 fingerprint")                      \
+  X(kChainInvalid, 309, "CHAIN_INVALID", kRejected, "the certificate chain failed validation")    \
+  X(kSignatureInvalid, 400, "SIGNATURE_INVALID", kRejected,                                       \
+    "the COSE signature does not verify with the leaf certificate key")                           \
+  X(kPcrMismatch, 500, "PCR_MISMATCH", kRejected, "a PCR differs from its expected value")        \
+  X(kPcrMissing, 501, "PCR_MISSING", kRejected, "an expected PCR is absent from the document")    \
+  X(kKeyBindingMismatch, 502, "KEY_BINDING_MISMATCH", kRejected,                                  \
+    "PCR16 is not SHA-384(48 zero bytes || SHA-256(public key))")                                 \
+  X(kUserDataLayout, 503, "USER_DATA_LAYOUT", kRejected,                                          \
+    "user_data is not the 68-byte nitriding layout 1220||tlsKeyHash||1220||appKeyHash")           \
+  X(kAppKeyHashMismatch, 504, "APP_KEY_HASH_MISMATCH", kRejected,                                 \
+    "appKeyHash in user_data differs from the expected key hash")                                 \
+  X(kNonceMismatch, 505, "NONCE_MISMATCH", kRejected, "the nonce differs from the expected one")  \
+  X(kNonceMissing, 506, "NONCE_MISSING", kRejected, "a nonce was expected but the document has none") \
+  X(kDocumentTooOld, 507, "DOCUMENT_TOO_OLD", kRejected,                                          \
+    "the document is older than the maximum age at the verification time")                        \
+  X(kDocumentFromFuture, 508, "DOCUMENT_FROM_FUTURE", kRejected,                                  \
+    "the document timestamp is after the verification time")                                      \
+  X(kDebugMode, 509, "DEBUG_MODE", kRejected,                                                     \
+    "PCR0, PCR1 and PCR2 are all zero: the enclave runs in debug mode")                           \
+  X(kPolicyInvalid, 510, "POLICY_INVALID", kMalformed,                                            \
+    "the expected values given (PCR file, key, hash) are malformed")                              \
+  X(kAppKeyHashUnset, 511, "APP_KEY_HASH_UNSET", kRejected,                                       \
+    "appKeyHash in user_data is all zero: the app registered no key")                             \
+  X(kPcrSetNoMatch, 512, "PCR_SET_NO_MATCH", kRejected,                                           \
+    "the PCRs match none of the allowed measurement sets")                                        \
   X(kEifHeaderTruncated, 600, "EIF_HEADER_TRUNCATED", kMalformed,                                  \
     "the file is shorter than the 548-byte EIF header")                                            \
   X(kEifBadMagic, 601, "EIF_BAD_MAGIC", kMalformed,                                                \
@@ -156,8 +153,7 @@ enum class ExitClass : std::uint8_t {
   X(kPolicyUnsupported, 702, "POLICY_UNSUPPORTED", kMalformed,                                     \
     "a key policy uses a construct the evaluator does not implement (NotPrincipal, an operator)")  \
   X(kPolicyPcrValue, 703, "POLICY_PCR_VALUE", kRejected,                                           \
-    "a PCR for a KMS attestation condition is not 48 bytes, is all zero (debug) or PCR0 is "       \
-    "missing")                                                                                     \
+    "a PCR for a KMS attestation condition is not 48 bytes, is all zero (debug) or PCR0 is missing") \
   X(kPolicyNotEnclaveOnly, 704, "POLICY_NOT_ENCLAVE_ONLY", kRejected,                              \
     "a principal can reach a decrypt-class action without a condition on the measured image")      \
   X(kPolicyNotLocked, 705, "POLICY_NOT_LOCKED", kRejected,                                         \
@@ -198,26 +194,26 @@ enum class ExitClass : std::uint8_t {
     "CiphertextForRecipient does not decrypt with the recipient key")                              \
   X(kPolicyLintErrors, 724, "POLICY_LINT_ERRORS", kRejected,                                       \
     "lint reports errors in a policy that must be clean before an irreversible lock")              \
-  X(kKmsRequestMalformed, 730, "KMS_REQUEST_MALFORMED", kMalformed,                                \
-    "a KMS request body is not the JSON shape of its operation (SerializationException)")          \
+  X(kKmsRequestMalformed, 730, "KMS_REQUEST_MALFORMED", kMalformed,                               \
+    "a KMS request body is not the JSON shape of its operation (SerializationException)")         \
   X(kLocalKmsState, 731, "LOCAL_KMS_STATE", kMalformed,                                            \
     "a local KMS state or configuration file is damaged (not the JSON it wrote)")                  \
-  X(kKeyImport, 732, "KEY_IMPORT", kMalformed,                                                     \
+  X(kKeyImport, 732, "KEY_IMPORT", kMalformed,                                                      \
     "a private key to import is unusable (not PEM, not P-256/P-384/secp256k1, usage not allowed)") \
-  X(kIoRead, 800, "IO_READ", kIo, "a file could not be read")                                      \
-  X(kIoWrite, 801, "IO_WRITE", kIo, "a file could not be written")                                 \
+  X(kIoRead, 800, "IO_READ", kIo, "a file could not be read")                                     \
+  X(kIoWrite, 801, "IO_WRITE", kIo, "a file could not be written")                                \
   X(kNetwork, 802, "NETWORK", kIo,                                                                 \
     "a remote service could not be reached: connection, TLS or timeout failure")                   \
   X(kServiceUnavailable, 803, "SERVICE_UNAVAILABLE", kIo,                                          \
     "a remote service answered 5xx or throttled on every retry")                                   \
-  X(kListenFailed, 804, "LISTEN_FAILED", kIo, "a server cannot listen on the requested address")   \
-  X(kNsmUnavailable, 820, "NSM_UNAVAILABLE", kIo,                                                  \
-    "the Nitro Security Module device cannot be opened or does not answer")                        \
-  X(kNsmError, 821, "NSM_ERROR", kIo,                                                              \
-    "the Nitro Security Module refused the request (its error name is in the message)")            \
-  X(kLocalKmsBusy, 830, "LOCAL_KMS_BUSY", kIo,                                                     \
-    "the local KMS state directory is in use by a running kms serve")                              \
-  X(kInternal, 900, "INTERNAL", kInternal,                                                         \
+  X(kListenFailed, 804, "LISTEN_FAILED", kIo, "a server cannot listen on the requested address") \
+  X(kNsmUnavailable, 820, "NSM_UNAVAILABLE", kIo,                                               \
+    "the Nitro Security Module device cannot be opened or does not answer")                      \
+  X(kNsmError, 821, "NSM_ERROR", kIo,                                                            \
+    "the Nitro Security Module refused the request (its error name is in the message)")         \
+  X(kLocalKmsBusy, 830, "LOCAL_KMS_BUSY", kIo,                                                   \
+    "the local KMS state directory is in use by a running kms serve")                            \
+  X(kInternal, 900, "INTERNAL", kInternal,                                                       \
     "an internal error: memory exhausted or a library call failed unexpectedly")
 
 enum class ErrorCode : std::uint16_t {

@@ -3,6 +3,11 @@
 // libcbor container) are never wrapped.
 #pragma once
 
+#include <unistd.h>
+
+#include <memory>
+#include <utility>
+
 #include <cbor.h>
 #include <curl/curl.h>
 #include <openssl/bio.h>
@@ -10,15 +15,11 @@
 #include <openssl/cms.h>
 #include <openssl/ec.h>
 #include <openssl/evp.h>
-#include <openssl/param_build.h>
 #include <openssl/rsa.h>
+#include <openssl/param_build.h>
 #include <openssl/x509.h>
 #include <openssl/x509_vfy.h>
 #include <secp256k1.h>
-#include <unistd.h>
-
-#include <memory>
-#include <utility>
 
 namespace enclavectl::core {
 

@@ -134,7 +134,7 @@ struct DecryptResult {
 
 struct GenerateDataKeyRequest {
   std::string key_id;
-  std::string key_spec;                          // "AES_256" / "AES_128" ...
+  std::string key_spec;                       // "AES_256" / "AES_128" ...
   std::optional<std::uint32_t> number_of_bytes;  // ... or this (exactly one of the two)
   EncryptionContext encryption_context;
   std::optional<RecipientInfo> recipient;
@@ -251,19 +251,19 @@ core::SecretBytes EncodeDeriveSharedSecretRequest(const DeriveSharedSecretReques
 [[nodiscard]] core::Status DecodeEmptyResponse(core::ByteView body);
 [[nodiscard]] core::Result<EncryptResult> DecodeEncryptResponse(core::ByteView body);
 [[nodiscard]] core::Result<DecryptResult> DecodeDecryptResponse(core::ByteView body,
-                                                                bool with_recipient);
+                                                               bool with_recipient);
 [[nodiscard]] core::Result<GenerateDataKeyResult> DecodeGenerateDataKeyResponse(
     core::ByteView body, bool with_recipient);
-[[nodiscard]] core::Result<GenerateRandomResult> DecodeGenerateRandomResponse(core::ByteView body,
-                                                                              bool with_recipient);
+[[nodiscard]] core::Result<GenerateRandomResult> DecodeGenerateRandomResponse(
+    core::ByteView body, bool with_recipient);
 [[nodiscard]] core::Result<DeriveSharedSecretResult> DecodeDeriveSharedSecretResponse(
     core::ByteView body, bool with_recipient);
 [[nodiscard]] core::Result<GetPublicKeyResult> DecodeGetPublicKeyResponse(core::ByteView body);
 
 // A KMS error answer: {"__type": "[prefix#]Name", "message"|"Message": "..."} (kms.md 1.1).
 struct KmsError {
-  std::string type;        // without any "prefix#"; "HTTP 503" when the body names none
-  std::string message;     // AWS's message, control characters replaced, at most 1 KiB
+  std::string type;     // without any "prefix#"; "HTTP 503" when the body names none
+  std::string message;  // AWS's message, control characters replaced, at most 1 KiB
   bool retryable = false;  // throttling, a server fault or any 5xx/429: worth another attempt
   core::Error error;       // the enclavectl code; detail "Type: message"
 };
