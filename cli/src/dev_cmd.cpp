@@ -109,7 +109,8 @@ void RegisterDev(CLI::App& app, Context& ctx) {
   up->callback([&ctx, up_flags] { ctx.exit_code = RunUp(ctx, *up_flags); });
 
   auto down_flags = std::make_shared<DownFlags>();
-  CLI::App* down = dev->add_subcommand("down", "Stop the background local KMS of a state directory.");
+  CLI::App* down =
+      dev->add_subcommand("down", "Stop the background local KMS of a state directory.");
   down->add_option("--state", down_flags->state_dir, "State directory given to dev up")
       ->default_str(".enclavectl");
   down->callback([&ctx, down_flags] { ctx.exit_code = RunDown(ctx, *down_flags); });

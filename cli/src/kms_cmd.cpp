@@ -52,10 +52,10 @@ int RunImport(Context& ctx, const ImportFlags& flags) {
   options.state_dir = flags.state_dir;
   const std::optional<lk::KeyUsage> usage = lk::KeyUsageFromName(flags.usage);
   if (!usage || *usage == lk::KeyUsage::kEncryptDecrypt) {
-    return ReportError(ctx,
-                       {core::ErrorCode::kInvalidArgument,
-                        "--key-usage must be KEY_AGREEMENT or SIGN_VERIFY", -1},
-                       flags.json, kImportMediaType);
+    return ReportError(
+        ctx,
+        {core::ErrorCode::kInvalidArgument, "--key-usage must be KEY_AGREEMENT or SIGN_VERIFY", -1},
+        flags.json, kImportMediaType);
   }
   options.usage = *usage;
   options.key_id = flags.key_id;
@@ -90,8 +90,8 @@ int RunImport(Context& ctx, const ImportFlags& flags) {
                    .dump(2)
             << "\n";
   } else {
-    ctx.out << "key " << metadata->arn << " (" << metadata->key_spec << ", "
-            << metadata->key_usage << ", origin " << metadata->origin << ")"
+    ctx.out << "key " << metadata->arn << " (" << metadata->key_spec << ", " << metadata->key_usage
+            << ", origin " << metadata->origin << ")"
             << (flags.alias.empty() ? "" : " alias " + flags.alias) << " in " << flags.state_dir
             << "\n";
   }
@@ -139,17 +139,19 @@ void RegisterKms(CLI::App& app, Context& ctx) {
       "serve",
       "Run the local KMS in the foreground until SIGINT/SIGTERM. Prints the environment a "
       "client needs (endpoint, region, credentials) and logs one line per request to stderr.");
-  serve->add_option("--state", serve_flags->options.server.state_dir,
-                    "State directory: config.json (access keys), state.json (keys), 0600 files; "
-                    "created on first start")
+  serve
+      ->add_option("--state", serve_flags->options.server.state_dir,
+                   "State directory: config.json (access keys), state.json (keys), 0600 files; "
+                   "created on first start")
       ->default_str(".enclavectl/kms");
   serve->add_option("--listen", serve_flags->options.listen, "HOST:PORT to listen on (port 0: any)")
       ->default_str(kDefaultListen);
   serve->add_option("--attestation-root", serve_flags->options.server.attestation_root_paths,
                     "PEM root certificate that Recipient attestation documents must chain to "
                     "(repeatable; default: the AWS Nitro Enclaves root only)");
-  serve->add_option("--attestation-max-age", serve_flags->max_age,
-                    "Oldest Recipient attestation document accepted")
+  serve
+      ->add_option("--attestation-max-age", serve_flags->max_age,
+                   "Oldest Recipient attestation document accepted")
       ->default_str("5m");
   serve->add_option("--account", serve_flags->options.server.account_id,
                     "Account id of the keys (first start only; default 111122223333)");
@@ -183,8 +185,9 @@ void RegisterKms(CLI::App& app, Context& ctx) {
       "server must be stopped (it owns the state). Re-importing the same key is a no-op.");
   import->add_option("--state", import_flags->state_dir, "State directory of the local KMS")
       ->default_str(".enclavectl/kms");
-  import->add_option("--private-key", import_flags->private_key,
-                     "PEM private key (PKCS#8 or SEC1 'EC PRIVATE KEY', unencrypted)")
+  import
+      ->add_option("--private-key", import_flags->private_key,
+                   "PEM private key (PKCS#8 or SEC1 'EC PRIVATE KEY', unencrypted)")
       ->required();
   import->add_option("--key-usage", import_flags->usage, "KEY_AGREEMENT or SIGN_VERIFY")
       ->default_str("KEY_AGREEMENT");
@@ -200,25 +203,26 @@ void RegisterKms(CLI::App& app, Context& ctx) {
       "  openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out demo.pem\n"
       "  enclavectl kms import-key --state .enclavectl/kms --private-key demo.pem \\\n"
       "      --key-id 6f1c0a52-6b1e-4e55-9a40-3c1d2b7e9f10 --alias alias/demo\n");
-  import->callback([&ctx, import_flags] { ctx.exit_code = RunImport(ctx, *import_flags); });
+  import->callback([&ctx, import_flags] { ctx.exit_code = RunImport(ctx, *import_flags);
+});
 
-  auto access_flags = std::make_shared<AccessKeyFlags>();
-  CLI::App* access = kms->add_subcommand(
-      "access-key",
-      "Print the access key of a principal as shell exports (or JSON), creating it when the "
-      "principal has none. Without --principal: the first key (user/local-admin). A running "
-      "server picks new keys up on their first use.");
-  access->add_option("--state", access_flags->state_dir, "State directory of the local KMS")
-      ->default_str(".enclavectl/kms");
-  access->add_option("--principal", access_flags->principal,
-                     "IAM/STS ARN the key stands for, e.g. "
-                     "arn:aws:sts::111122223333:assumed-role/enclave/i-local");
-  access->add_flag("--json", access_flags->json, "Print JSON");
-  access->footer(
-      "Examples:\n"
-      "  eval \"$(enclavectl kms access-key --state .enclavectl/kms)\"\n"
-      "  enclavectl kms access-key --principal arn:aws:iam::111122223333:role/enclave --json\n");
-  access->callback([&ctx, access_flags] { ctx.exit_code = RunAccessKey(ctx, *access_flags); });
-}
+auto access_flags = std::make_shared<AccessKeyFlags>();
+CLI::App* access = kms->add_subcommand(
+    "access-key",
+    "Print the access key of a principal as shell exports (or JSON), creating it when the "
+    "principal has none. Without --principal: the first key (user/local-admin). A running "
+    "server picks new keys up on their first use.");
+access->add_option("--state", access_flags->state_dir, "State directory of the local KMS")
+    ->default_str(".enclavectl/kms");
+access->add_option("--principal", access_flags->principal,
+                   "IAM/STS ARN the key stands for, e.g. "
+                   "arn:aws:sts::111122223333:assumed-role/enclave/i-local");
+access->add_flag("--json", access_flags->json, "Print JSON");
+access->footer(
+    "Examples:\n"
+    "  eval \"$(enclavectl kms access-key --state .enclavectl/kms)\"\n"
+    "  enclavectl kms access-key --principal arn:aws:iam::111122223333:role/enclave --json\n");
+access->callback([&ctx, access_flags] { ctx.exit_code = RunAccessKey(ctx, *access_flags); });
+}  // namespace enclavectl::cli
 
 }  // namespace enclavectl::cli

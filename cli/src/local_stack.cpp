@@ -1,6 +1,7 @@
 #include "local_stack.hpp"
 
 #include <fcntl.h>
+#include <openssl/crypto.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -11,8 +12,6 @@
 #include <iostream>
 #include <mutex>
 #include <sstream>
-
-#include <openssl/crypto.h>
 
 #include "enclavectl/core/file_io.hpp"
 
@@ -27,15 +26,16 @@ nlohmann::json Environment(const lk::LocalKmsServer& server, const lk::AccessKey
   for (const std::string& root : server.Roots()) {
     roots.push_back(root);
   }
-  nlohmann::json out = {{"mediaType", kLocalKmsMediaType},
-                        {"endpoint", server.Endpoint()},
-                        {"region", server.Region()},
-                        {"accessKeyId", key.access_key_id},
-                        {"secretAccessKey", std::string(core::AsChars(key.secret_access_key.View()))},
-                        {"principal", key.principal},
-                        {"stateDir", options.server.state_dir},
-                        {"attestationRoots", std::move(roots)},
-                        {"pid", ::getpid()}};
+  nlohmann::json out = {
+      {"mediaType", kLocalKmsMediaType},
+      {"endpoint", server.Endpoint()},
+      {"region", server.Region()},
+      {"accessKeyId", key.access_key_id},
+      {"secretAccessKey", std::string(core::AsChars(key.secret_access_key.View()))},
+      {"principal", key.principal},
+      {"stateDir", options.server.state_dir},
+      {"attestationRoots", std::move(roots)},
+      {"pid", ::getpid()}};
   if (!options.nsm_state.empty()) {
     out["nsmState"] = options.nsm_state;
     out["attestationRootPem"] = options.nsm_state + "/root.pem";
@@ -52,9 +52,8 @@ std::string ExportLines(const nlohmann::json& env) {
     out += "# Recipient documents must chain to: " + root.get<std::string>() + "\n";
   }
   if (env.contains("nsmState")) {
-    out += "# simulated NSM: enclavectl nsm attest --state " +
-           env["nsmState"].get<std::string>() + " ... (root " +
-           env["attestationRootPem"].get<std::string>() + ")\n";
+    out += "# simulated NSM: enclavectl nsm attest --state " + env["nsmState"].get<std::string>() +
+           " ... (root " + env["attestationRootPem"].get<std::string>() + ")\n";
   }
   out += "export AWS_ENDPOINT_URL_KMS=" + endpoint + "\n";
   out += "export AWS_REGION=" + region + "\n";

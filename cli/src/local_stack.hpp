@@ -16,10 +16,10 @@ inline constexpr const char* kDefaultListen = "127.0.0.1:4599";
 struct ServeOptions {
   kmspolicy::localkms::ServerOptions server;
   std::string listen = kDefaultListen;
-  bool json = false;        // the environment as one JSON object instead of shell exports
-  bool quiet = false;       // no request log
-  std::string ready_file;   // written (atomically) with the JSON once the server listens
-  std::string nsm_state;    // dev up: the simulator's state directory, shown to the user
+  bool json = false;       // the environment as one JSON object instead of shell exports
+  bool quiet = false;      // no request log
+  std::string ready_file;  // written (atomically) with the JSON once the server listens
+  std::string nsm_state;   // dev up: the simulator's state directory, shown to the user
   // Background mode (dev up --background): the server runs in a detached child; its pid goes
   // to pid_file and its log to log_file.
   bool background = false;

@@ -41,9 +41,9 @@ int RunAttest(Context& ctx, const AttestOptions& options) {
   auto sim_options = app::MakeSimulatorOptions(options.pcrs);
   auto nonce = HexOption("--nonce", options.nonce_hex);
   auto user_data = HexOption("--user-data", options.user_data_hex);
-  for (const core::Error* error : {sim_options ? nullptr : &sim_options.error(),
-                                   nonce ? nullptr : &nonce.error(),
-                                   user_data ? nullptr : &user_data.error()}) {
+  for (const core::Error* error :
+       {sim_options ? nullptr : &sim_options.error(), nonce ? nullptr : &nonce.error(),
+        user_data ? nullptr : &user_data.error()}) {
     if (error != nullptr) {
       return ReportError(ctx, *error, options.json, kMediaType);
     }

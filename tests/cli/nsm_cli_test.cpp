@@ -67,7 +67,8 @@ TEST(NsmCli, AttestFromAnEifImage) {
   testing::ScopedTempDir temp;
   const std::string state = (temp.Path() / "state").string();
   const std::string doc = (temp.Path() / "doc.cbor").string();
-  const std::filesystem::path eif = testing::TestdataDir() / "eif" / "oracle_aarch64_signed-p384.eif";
+  const std::filesystem::path eif =
+      testing::TestdataDir() / "eif" / "oracle_aarch64_signed-p384.eif";
   const nlohmann::json fixture =
       testing::ReadJson(testing::TestdataDir() / "eif" / "oracle_aarch64_signed-p384.json");
   const nlohmann::json& expected = fixture["expected"];
@@ -98,8 +99,7 @@ TEST(NsmCli, AttestFromAnEifImage) {
   // --eif and --pcrs both give PCR0..2.
   const std::string pcrs =
       temp.Write("pcr.json", core::AsBytes(R"({"PCR0": ")" + std::string(96, 'c') + R"("})"));
-  EXPECT_EQ(RunCli({"nsm", "attest", "--state", state, "--eif", eif.string(), "--pcrs", pcrs}),
-            64);
+  EXPECT_EQ(RunCli({"nsm", "attest", "--state", state, "--eif", eif.string(), "--pcrs", pcrs}), 64);
 }
 
 TEST(NsmCli, BadOptions) {

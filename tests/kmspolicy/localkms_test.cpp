@@ -4,6 +4,7 @@
 // attestation recipients from the virtual Nitro (policy locked to PCR0), hostile requests,
 // persistence failures, the state and configuration codecs, key import, and the
 // CiphertextForRecipient layout against real KMS output.
+#include <gtest/gtest.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 
@@ -11,7 +12,6 @@
 #include <sstream>
 #include <string>
 
-#include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
 #include "enclavectl/core/encoding.hpp"
@@ -88,7 +88,8 @@ class LocalKmsTest : public ::testing::Test {
   LocalKmsTest() : clock_(kNow) {
     ServiceOptions options;
     options.config.account_id = kAccount;
-    options.config.access_keys.push_back(Key("AKIAADMINADMINADMIN0", "admin-secret-key-0123456789", kAdmin));
+    options.config.access_keys.push_back(
+        Key("AKIAADMINADMINADMIN0", "admin-secret-key-0123456789", kAdmin));
     options.config.access_keys.push_back(
         Key("AKIAENCLAVEENCLAVE00", "enclave-secret-key-0123456789", kEnclave));
     options.attestation.roots.push_back(VirtualRoot());
@@ -152,8 +153,8 @@ class LocalKmsTest : public ::testing::Test {
   }
 
   // The __type of a call that must fail.
-  std::string Fails(const std::string& operation, const Json& body, const std::string& who = "admin",
-                    unsigned status = 400) {
+  std::string Fails(const std::string& operation, const Json& body,
+                    const std::string& who = "admin", unsigned status = 400) {
     const OutgoingResponse response = Call(operation, body, who);
     EXPECT_EQ(response.status, status) << operation << ": " << response.body;
     const Json json = Json::parse(response.body, nullptr, false);
@@ -181,8 +182,8 @@ TEST_F(LocalKmsTest, CreateKeySpecsAndUsagesAsKms) {
   EXPECT_EQ(symmetric["KeyUsage"], "ENCRYPT_DECRYPT");
   EXPECT_EQ(symmetric["KeyState"], "Enabled");
   EXPECT_EQ(symmetric["AWSAccountId"], kAccount);
-  EXPECT_EQ(symmetric["Arn"], "arn:aws:kms:us-east-1:111122223333:key/" +
-                                   symmetric["KeyId"].get<std::string>());
+  EXPECT_EQ(symmetric["Arn"],
+            "arn:aws:kms:us-east-1:111122223333:key/" + symmetric["KeyId"].get<std::string>());
   EXPECT_EQ(symmetric["EncryptionAlgorithms"], Json::array({"SYMMETRIC_DEFAULT"}));
   EXPECT_DOUBLE_EQ(symmetric["CreationDate"].get<double>(), static_cast<double>(kNow.value) / 1000);
   for (const char* spec : {"ECC_NIST_P256", "ECC_NIST_P384"}) {
@@ -233,8 +234,8 @@ TEST_F(LocalKmsTest, EncryptDecryptBindsKeyAndContext) {
   EXPECT_EQ(blob[0], 0x01);
   EXPECT_EQ(CiphertextKeyId(blob), key);
 
-  const Json decrypted = Ok("Decrypt", {{"CiphertextBlob", encrypted["CiphertextBlob"]},
-                                        {"EncryptionContext", context}});
+  const Json decrypted = Ok(
+      "Decrypt", {{"CiphertextBlob", encrypted["CiphertextBlob"]}, {"EncryptionContext", context}});
   EXPECT_EQ(*core::Base64Decode(decrypted["Plaintext"].get<std::string>()),
             core::ToBytes(core::AsBytes("seed")));
   // The KeyId may be given (by id, ARN or alias) and must then be the encrypting key.
@@ -265,9 +266,9 @@ TEST_F(LocalKmsTest, EncryptDecryptBindsKeyAndContext) {
   const std::string ecc = NewKey({{"KeySpec", "ECC_NIST_P256"}, {"KeyUsage", "KEY_AGREEMENT"}});
   EXPECT_EQ(Fails("Encrypt", {{"KeyId", ecc}, {"Plaintext", "AA=="}}), "InvalidKeyUsageException");
   // Plaintext limits (model: 1..4096 bytes).
-  EXPECT_EQ(Fails("Encrypt", {{"KeyId", key},
-                              {"Plaintext", core::Base64Encode(core::Bytes(4097, 1))}}),
-            "ValidationException");
+  EXPECT_EQ(
+      Fails("Encrypt", {{"KeyId", key}, {"Plaintext", core::Base64Encode(core::Bytes(4097, 1))}}),
+      "ValidationException");
   EXPECT_EQ(Fails("Encrypt", {{"KeyId", key}}), "ValidationException");
   EXPECT_NE(last_message_.find("Value null at 'plaintext'"), std::string::npos) << last_message_;
 }
@@ -279,19 +280,20 @@ TEST_F(LocalKmsTest, DataKeysAndRandomBytes) {
   EXPECT_EQ(plaintext.size(), 16U);
   const Json unwrapped = Ok("Decrypt", {{"CiphertextBlob", data_key["CiphertextBlob"]}});
   EXPECT_EQ(*core::Base64Decode(unwrapped["Plaintext"].get<std::string>()), plaintext);
-  EXPECT_EQ(core::Base64Decode(Ok("GenerateDataKey", {{"KeyId", key}, {"NumberOfBytes", 64}})
-                                   ["Plaintext"]
-                                       .get<std::string>())
-                ->size(),
-            64U);
+  EXPECT_EQ(
+      core::Base64Decode(Ok("GenerateDataKey", {{"KeyId", key}, {"NumberOfBytes", 64}})["Plaintext"]
+                             .get<std::string>())
+          ->size(),
+      64U);
   EXPECT_EQ(Fails("GenerateDataKey", {{"KeyId", key}}), "ValidationException");
   EXPECT_EQ(last_message_, "Please specify either number of bytes or key spec.");
-  EXPECT_EQ(Fails("GenerateDataKey", {{"KeyId", key}, {"KeySpec", "AES_256"}, {"NumberOfBytes", 8}}),
-            "ValidationException");
+  EXPECT_EQ(
+      Fails("GenerateDataKey", {{"KeyId", key}, {"KeySpec", "AES_256"}, {"NumberOfBytes", 8}}),
+      "ValidationException");
   EXPECT_EQ(Fails("GenerateDataKey", {{"KeyId", key}, {"KeySpec", "AES_256"}, {"DryRun", true}}),
             "DryRunOperationException");
-  EXPECT_EQ(core::Base64Decode(Ok("GenerateRandom", {{"NumberOfBytes", 1024}})["Plaintext"]
-                                   .get<std::string>())
+  EXPECT_EQ(core::Base64Decode(
+                Ok("GenerateRandom", {{"NumberOfBytes", 1024}})["Plaintext"].get<std::string>())
                 ->size(),
             1024U);
   EXPECT_EQ(Fails("GenerateRandom", {{"NumberOfBytes", 2000}}), "ValidationException");
@@ -327,17 +329,18 @@ core::Bytes PeerEcdh(EVP_PKEY* peer, core::ByteView kms_spki) {
 }
 
 TEST_F(LocalKmsTest, DeriveSharedSecretEqualsOpenSslEcdh) {
-  for (const auto& [spec, curve, size] : {std::tuple{"ECC_NIST_P256", "P-256", 32U},
-                                          std::tuple{"ECC_NIST_P384", "P-384", 48U}}) {
+  for (const auto& [spec, curve, size] :
+       {std::tuple{"ECC_NIST_P256", "P-256", 32U}, std::tuple{"ECC_NIST_P384", "P-384", 48U}}) {
     const std::string key = NewKey({{"KeySpec", spec}, {"KeyUsage", "KEY_AGREEMENT"}});
     const Json public_key = Ok("GetPublicKey", {{"KeyId", key}});
     EXPECT_EQ(public_key["KeySpec"], spec);
     EXPECT_EQ(public_key["KeyAgreementAlgorithms"], Json::array({"ECDH"}));
     const core::Bytes kms_spki = *core::Base64Decode(public_key["PublicKey"].get<std::string>());
     core::EvpPkeyPtr peer = Generate(curve);
-    const Json derived = Ok("DeriveSharedSecret", {{"KeyId", key},
-                                                   {"KeyAgreementAlgorithm", "ECDH"},
-                                                   {"PublicKey", core::Base64Encode(Spki(peer.get()))}});
+    const Json derived =
+        Ok("DeriveSharedSecret", {{"KeyId", key},
+                                  {"KeyAgreementAlgorithm", "ECDH"},
+                                  {"PublicKey", core::Base64Encode(Spki(peer.get()))}});
     const core::Bytes secret = *core::Base64Decode(derived["SharedSecret"].get<std::string>());
     EXPECT_EQ(secret.size(), size);
     EXPECT_EQ(secret, PeerEcdh(peer.get(), kms_spki)) << spec;
@@ -355,9 +358,8 @@ TEST_F(LocalKmsTest, DeriveSharedSecretEqualsOpenSslEcdh) {
                                            {"KeyAgreementAlgorithm", "ECDH"},
                                            {"PublicKey", core::Base64Encode(off_curve)}}),
               "ValidationException");
-    EXPECT_EQ(Fails("DeriveSharedSecret", {{"KeyId", key},
-                                           {"KeyAgreementAlgorithm", "ECDH"},
-                                           {"PublicKey", "AQID"}}),
+    EXPECT_EQ(Fails("DeriveSharedSecret",
+                    {{"KeyId", key}, {"KeyAgreementAlgorithm", "ECDH"}, {"PublicKey", "AQID"}}),
               "ValidationException");
   }
   const std::string symmetric = NewKey();
@@ -392,17 +394,18 @@ TEST_F(LocalKmsTest, PoliciesAndTheLockoutSafetyCheck) {
   EXPECT_EQ(Fails("CreateKey", {{"Policy", enclave_only}}), "MalformedPolicyDocumentException");
   EXPECT_EQ(Fails("PutKeyPolicy", {{"KeyId", key}, {"Policy", "{not json"}}),
             "MalformedPolicyDocumentException");
-  EXPECT_EQ(Fails("PutKeyPolicy",
-                  {{"KeyId", key},
-                   {"Policy", R"({"Version":"2012-10-17","Statement":[{"Effect":"Allow",)"
-                              R"("Action":"kms:*","Resource":"*"}]})"}}),
-            "MalformedPolicyDocumentException");
+  EXPECT_EQ(
+      Fails("PutKeyPolicy", {{"KeyId", key},
+                             {"Policy", R"({"Version":"2012-10-17","Statement":[{"Effect":"Allow",)"
+                                        R"("Action":"kms:*","Resource":"*"}]})"}}),
+      "MalformedPolicyDocumentException");
   EXPECT_EQ(Fails("PutKeyPolicy", {{"KeyId", key}, {"Policy", std::string(40000, ' ') + "{}"}}),
             "LimitExceededException");
   // The stored text is what was sent, whitespace included.
-  const std::string spaced = "{ \"Version\" : \"2012-10-17\", \"Statement\" : [ { \"Effect\" : "
-                             "\"Allow\", \"Principal\" : \"*\", \"Action\" : \"kms:*\", "
-                             "\"Resource\" : \"*\" } ] }";
+  const std::string spaced =
+      "{ \"Version\" : \"2012-10-17\", \"Statement\" : [ { \"Effect\" : "
+      "\"Allow\", \"Principal\" : \"*\", \"Action\" : \"kms:*\", "
+      "\"Resource\" : \"*\" } ] }";
   Ok("PutKeyPolicy", {{"KeyId", key}, {"Policy", spaced}, {"PolicyName", "default"}});
   EXPECT_EQ(Ok("GetKeyPolicy", {{"KeyId", key}})["Policy"], spaced);
   // With the bypass the key becomes the enclave's alone: the admin is locked out for good.
@@ -412,8 +415,9 @@ TEST_F(LocalKmsTest, PoliciesAndTheLockoutSafetyCheck) {
   EXPECT_EQ(last_message_, std::string("User: ") + kAdmin +
                                " is not authorized to perform: kms:GetKeyPolicy on resource: "
                                "arn:aws:kms:us-east-1:111122223333:key/" +
-                               key + " because no resource-based policy allows the "
-                                     "kms:GetKeyPolicy action");
+                               key +
+                               " because no resource-based policy allows the "
+                               "kms:GetKeyPolicy action");
   // AccessDeniedException carries "Message" (capital M), as KMS's authorization layer sends.
   const OutgoingResponse denied = Call("DescribeKey", {{"KeyId", key}});
   EXPECT_TRUE(Json::parse(denied.body).contains("Message")) << denied.body;
@@ -426,8 +430,8 @@ class LockedKeyTest : public LocalKmsTest {
  protected:
   void SetUp() override {
     key_ = NewKey();
-    const Json encrypted = Ok("Encrypt", {{"KeyId", key_},
-                                          {"Plaintext", core::Base64Encode(core::AsBytes("the seed"))}});
+    const Json encrypted = Ok(
+        "Encrypt", {{"KeyId", key_}, {"Plaintext", core::Base64Encode(core::AsBytes("the seed"))}});
     blob_ = encrypted["CiphertextBlob"].get<std::string>();
     GenerateOptions options;
     options.account_id = kAccount;
@@ -475,7 +479,8 @@ TEST_F(LockedKeyTest, OnlyTheAttestedImageDecrypts) {
   ASSERT_EQ(response.status, 200U) << response.body;
   const Json json = Json::parse(response.body);
   EXPECT_FALSE(json.contains("Plaintext"));
-  const core::Bytes envelope = *core::Base64Decode(json["CiphertextForRecipient"].get<std::string>());
+  const core::Bytes envelope =
+      *core::Base64Decode(json["CiphertextForRecipient"].get<std::string>());
   auto plaintext = DecryptCiphertextForRecipient(envelope, RecipientKey().key.get());
   ASSERT_TRUE(plaintext) << plaintext.error().detail;
   EXPECT_EQ(Text(plaintext->View()), "the seed");
@@ -483,10 +488,10 @@ TEST_F(LockedKeyTest, OnlyTheAttestedImageDecrypts) {
   EXPECT_TRUE(DecodeDecryptResponse(core::AsBytes(response.body), true));
   // GenerateDataKey and DeriveSharedSecret are attested actions too; Encrypt stays open to
   // nobody but the role (no condition needed for it in the generated policy? it is not granted).
-  const Json data_key = Ok("GenerateDataKey", {{"KeyId", key_},
-                                               {"KeySpec", "AES_256"},
-                                               {"Recipient", RecipientJson(Document(0xaa))}},
-                           "enclave");
+  const Json data_key =
+      Ok("GenerateDataKey",
+         {{"KeyId", key_}, {"KeySpec", "AES_256"}, {"Recipient", RecipientJson(Document(0xaa))}},
+         "enclave");
   EXPECT_FALSE(data_key.contains("Plaintext"));
   EXPECT_EQ(DecryptCiphertextForRecipient(
                 *core::Base64Decode(data_key["CiphertextForRecipient"].get<std::string>()),
@@ -511,11 +516,13 @@ TEST_F(LockedKeyTest, RecipientDocumentsAreChecked) {
     const OutgoingResponse response = Decrypt(document);
     EXPECT_EQ(response.error_type, "ValidationException") << response.body;
   }
-  EXPECT_EQ(Fails("Decrypt", {{"CiphertextBlob", blob_},
-                              {"Recipient", {{"KeyEncryptionAlgorithm", "RSAES_OAEP_SHA_1"},
-                                             {"AttestationDocument", "AAAA"}}}},
-                  "enclave"),
-            "ValidationException");
+  EXPECT_EQ(
+      Fails("Decrypt",
+            {{"CiphertextBlob", blob_},
+             {"Recipient",
+              {{"KeyEncryptionAlgorithm", "RSAES_OAEP_SHA_1"}, {"AttestationDocument", "AAAA"}}}},
+            "enclave"),
+      "ValidationException");
   EXPECT_EQ(Fails("Decrypt", {{"CiphertextBlob", blob_}, {"Recipient", {{"Other", 1}}}}, "enclave"),
             "ValidationException");
   EXPECT_EQ(Fails("Decrypt", {{"CiphertextBlob", blob_}, {"Recipient", "x"}}, "enclave"),
@@ -628,7 +635,8 @@ TEST(LocalKmsSigV4, BotocoreRequestsVerify) {
     ServiceOptions options;
     AccessKey key = Key("AKIDEXAMPLE", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY", kAdmin);
     if (context["session_token"].is_string()) {
-      key.session_token = core::SecretBytes(core::AsBytes(context["session_token"].get<std::string>()));
+      key.session_token =
+          core::SecretBytes(core::AsBytes(context["session_token"].get<std::string>()));
     }
     options.config.access_keys.push_back(std::move(key));
     const core::io::FixedClock clock(*core::ParseTime(context["timestamp"].get<std::string>()));
@@ -678,9 +686,11 @@ TEST_F(LocalKmsTest, HostileRequestsGetKmsErrors) {
   EXPECT_EQ(type_of("Sign", "{}"), "UnknownOperationException");
   EXPECT_EQ(type_of("DescribeKey", R"({"KeyId": "not-a-key"})"), "NotFoundException");
   EXPECT_EQ(type_of("DescribeKey", R"({"KeyId": "arn:aws:s3:::bucket"})"), "InvalidArnException");
-  EXPECT_EQ(type_of("DescribeKey",
-                    R"({"KeyId": "arn:aws:kms:eu-west-1:111122223333:key/00000000-0000-4000-8000-000000000000"})"),
-            "NotFoundException");
+  EXPECT_EQ(
+      type_of(
+          "DescribeKey",
+          R"({"KeyId": "arn:aws:kms:eu-west-1:111122223333:key/00000000-0000-4000-8000-000000000000"})"),
+      "NotFoundException");
   EXPECT_EQ(type_of("DescribeKey", R"({"KeyId": "alias/none"})"), "NotFoundException");
   EXPECT_EQ(type_of("DescribeKey", "{}"), "ValidationException");
   EXPECT_EQ(type_of("CreateAlias", R"({"AliasName": "alias/aws/x", "TargetKeyId": "k"})"),
@@ -739,9 +749,10 @@ TEST_F(LocalKmsTest, AFailedSaveChangesNothing) {
   persister_.fail = true;
   EXPECT_EQ(Fails("CreateKey", Json::object(), "admin", 500), "KMSInternalException");
   EXPECT_EQ(kms_->KeyCount(), 1U);
-  EXPECT_EQ(Fails("PutKeyPolicy", {{"KeyId", key}, {"Policy", DefaultKeyPolicy("111122223333") + " "}},
-                  "admin", 500),
-            "KMSInternalException");
+  EXPECT_EQ(
+      Fails("PutKeyPolicy", {{"KeyId", key}, {"Policy", DefaultKeyPolicy("111122223333") + " "}},
+            "admin", 500),
+      "KMSInternalException");
   EXPECT_EQ(Fails("CreateAlias", {{"AliasName", "alias/x"}, {"TargetKeyId", key}}, "admin", 500),
             "KMSInternalException");
   EXPECT_EQ(Fails("ScheduleKeyDeletion", {{"KeyId", key}}, "admin", 500), "KMSInternalException");
@@ -760,9 +771,9 @@ KeyStore SampleStore() {
     KeyRecord key;
     key.key_id = RandomUuid();
     key.spec = spec;
-    key.usage = spec == KeySpec::kSymmetricDefault   ? KeyUsage::kEncryptDecrypt
-                : spec == KeySpec::kEccSecgP256k1 ? KeyUsage::kSignVerify
-                                                  : KeyUsage::kKeyAgreement;
+    key.usage = spec == KeySpec::kSymmetricDefault ? KeyUsage::kEncryptDecrypt
+                : spec == KeySpec::kEccSecgP256k1  ? KeyUsage::kSignVerify
+                                                   : KeyUsage::kKeyAgreement;
     key.policy = DefaultKeyPolicy(kAccount);
     key.creation_ms = kNow.value;
     key.tags = {{"a", "b"}};
@@ -868,7 +879,8 @@ TEST(LocalKmsImport, FixedKeysFromPem) {
   core::EvpPkeyPtr rsa = *MakeRecipientKey();
   EXPECT_EQ(ImportPrivateKeyPem(core::AsBytes(PemOf(rsa.get())), spec).error().code,
             ErrorCode::kKeyImport);
-  EXPECT_EQ(ImportPrivateKeyPem(core::AsBytes("not pem"), spec).error().code, ErrorCode::kKeyImport);
+  EXPECT_EQ(ImportPrivateKeyPem(core::AsBytes("not pem"), spec).error().code,
+            ErrorCode::kKeyImport);
   core::EvpPkeyPtr p521 = Generate("P-521");
   EXPECT_EQ(ImportPrivateKeyPem(core::AsBytes(PemOf(p521.get())), spec).error().code,
             ErrorCode::kKeyImport);

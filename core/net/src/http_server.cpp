@@ -1,5 +1,7 @@
 #include "enclavectl/net/http_server.hpp"
 
+#include <openssl/crypto.h>
+
 #include <atomic>
 #include <condition_variable>
 #include <mutex>
@@ -11,7 +13,6 @@
 #include <boost/asio/strand.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
-#include <openssl/crypto.h>
 
 namespace enclavectl::net {
 namespace {

@@ -158,9 +158,9 @@ core::Result<KeyMaterial> ImportPrivateKeyPem(core::ByteView pem, KeySpec& out_s
   const std::string group = GroupOf(key.get());
   const std::optional<KeySpec> spec = SpecOfGroup(group);
   if (!spec) {
-    return Fail(ErrorCode::kKeyImport,
-                "the private key's curve (" + (group.empty() ? "unknown" : group) +
-                    ") is not P-256, P-384 or secp256k1");
+    return Fail(ErrorCode::kKeyImport, "the private key's curve (" +
+                                           (group.empty() ? "unknown" : group) +
+                                           ") is not P-256, P-384 or secp256k1");
   }
   auto material = FromPrivateKey(key.get());
   if (!material) {
@@ -180,9 +180,8 @@ core::Status CheckKeyMaterial(KeySpec spec, const core::SecretBytes& material,
   }
   core::EvpPkeyPtr key = ParsePrivate(material);
   if (!key || EVP_PKEY_is_a(key.get(), "EC") != 1 || SpecOfGroup(GroupOf(key.get())) != spec) {
-    return Fail(ErrorCode::kLocalKmsState,
-                std::string("an asymmetric key's material is not a ") + KeySpecName(spec) +
-                    " private key");
+    return Fail(ErrorCode::kLocalKmsState, std::string("an asymmetric key's material is not a ") +
+                                               KeySpecName(spec) + " private key");
   }
   auto derived = PublicDer(key.get());
   if (!derived || !core::Equal(*derived, public_key)) {
@@ -258,8 +257,8 @@ core::Result<core::SecretBytes> OpenSymmetric(const KeyRecord& key, core::ByteVi
     return Fail(ErrorCode::kKmsInvalidCiphertext, "the ciphertext does not belong to this key");
   }
   const core::ByteView iv = blob.subspan(kHeaderLen, kIvLen);
-  const core::ByteView body = blob.subspan(kHeaderLen + kIvLen,
-                                           blob.size() - kHeaderLen - kIvLen - kTagLen);
+  const core::ByteView body =
+      blob.subspan(kHeaderLen + kIvLen, blob.size() - kHeaderLen - kIvLen - kTagLen);
   core::Bytes tag(blob.end() - static_cast<std::ptrdiff_t>(kTagLen), blob.end());
   const core::Bytes aad = Aad(blob.first(kHeaderLen), context);
   core::SecretBytes out(body.size());
@@ -272,8 +271,8 @@ core::Result<core::SecretBytes> OpenSymmetric(const KeyRecord& key, core::ByteVi
       EVP_DecryptUpdate(ctx.get(), nullptr, &len, aad.data(), static_cast<int>(aad.size())) != 1 ||
       EVP_DecryptUpdate(ctx.get(), out.MutableData(), &len, body.data(),
                         static_cast<int>(body.size())) != 1 ||
-      EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_SET_TAG, static_cast<int>(kTagLen),
-                          tag.data()) != 1 ||
+      EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_SET_TAG, static_cast<int>(kTagLen), tag.data()) !=
+          1 ||
       EVP_DecryptFinal_ex(ctx.get(), out.MutableData() + len, &final_len) != 1) {  // NOLINT
     core::DrainOpensslErrors("");
     return Fail(ErrorCode::kKmsInvalidCiphertext,
@@ -282,8 +281,7 @@ core::Result<core::SecretBytes> OpenSymmetric(const KeyRecord& key, core::ByteVi
   return out;
 }
 
-core::Result<core::SecretBytes> DeriveSharedSecret(const KeyRecord& key,
-                                                  core::ByteView peer_spki) {
+core::Result<core::SecretBytes> DeriveSharedSecret(const KeyRecord& key, core::ByteView peer_spki) {
   const char* group = GroupName(key.spec);
   if (group == nullptr) {
     return Fail(ErrorCode::kInternal, "not an elliptic-curve key");

@@ -128,8 +128,9 @@ struct LocalKms::Impl {
     if (auth->date != amz_date.substr(0, 8)) {
       return MakeFault("InvalidSignatureException",
                        "Date in Credential scope does not match YYYYMMDD from ISO-8601 version of "
-                       "date from HTTP: '" + auth->date + "' != '" + amz_date.substr(0, 8) +
-                           "', from '" + amz_date + "'.");
+                       "date from HTTP: '" +
+                           auth->date + "' != '" + amz_date.substr(0, 8) + "', from '" + amz_date +
+                           "'.");
     }
     if (auth->service != "kms" || auth->terminator != "aws4_request") {
       return MakeFault("InvalidSignatureException",
@@ -148,9 +149,9 @@ struct LocalKms::Impl {
     };
     for (const char* name : {"host", "x-amz-date", "x-amz-target", "content-type"}) {
       if (!is_signed(name)) {
-        return MakeFault("InvalidSignatureException",
-                         std::string("'") + name +
-                             "' must be a 'SignedHeader' in the AWS Authorization.");
+        return MakeFault(
+            "InvalidSignatureException",
+            std::string("'") + name + "' must be a 'SignedHeader' in the AWS Authorization.");
       }
     }
     if (!Header(request, "x-amz-content-sha256").empty() && !is_signed("x-amz-content-sha256")) {
@@ -223,9 +224,9 @@ struct LocalKms::Impl {
     };
     const AccessKey* key = find();
     if (key == nullptr && options.reload_config) {
-      if (auto reloaded = options.reload_config();
-          reloaded && reloaded->account_id == Config().account_id &&
-          reloaded->region == Config().region) {
+      if (auto reloaded = options.reload_config(); reloaded &&
+                                                   reloaded->account_id == Config().account_id &&
+                                                   reloaded->region == Config().region) {
         options.config.access_keys = std::move(reloaded->access_keys);
         key = find();
       }
@@ -245,8 +246,8 @@ struct LocalKms::Impl {
         return nullptr;
       }
       if (arn->region != Config().region || arn->account != Config().account_id) {
-        fault = MakeFault("NotFoundException", "Key '" + SafeExcerpt(text, 256) +
-                                                   "' does not exist");
+        fault =
+            MakeFault("NotFoundException", "Key '" + SafeExcerpt(text, 256) + "' does not exist");
         return nullptr;
       }
       if (arn->resource.rfind("key/", 0) == 0) {
@@ -286,7 +287,8 @@ struct LocalKms::Impl {
 
   // A key whose deletion window has passed is gone (deleted lazily, never resurrected).
   bool IsDeleted(const KeyRecord& key) const {
-    return key.state == KeyState::kPendingDeletion && key.deletion_ms && NowMs() >= *key.deletion_ms;
+    return key.state == KeyState::kPendingDeletion && key.deletion_ms &&
+           NowMs() >= *key.deletion_ms;
   }
 
   // Disabled / pending deletion keys refuse cryptographic operations.
@@ -302,8 +304,8 @@ struct LocalKms::Impl {
 
   std::optional<Fault> CheckUsage(const KeyRecord& key, KeyUsage usage,
                                   std::string_view operation) const {
-    if (key.usage == usage && (usage != KeyUsage::kEncryptDecrypt ||
-                               key.spec == KeySpec::kSymmetricDefault)) {
+    if (key.usage == usage &&
+        (usage != KeyUsage::kEncryptDecrypt || key.spec == KeySpec::kSymmetricDefault)) {
       return std::nullopt;
     }
     return MakeFault("InvalidKeyUsageException",
@@ -369,8 +371,8 @@ struct LocalKms::Impl {
     auto policy = ParsePolicy(key.policy);
     const std::string action = "kms:" + std::string(operation);
     const std::string arn = ArnOf(key.key_id);
-    const std::string denied = "User: " + principal + " is not authorized to perform: " + action +
-                               " on resource: " + arn;
+    const std::string denied =
+        "User: " + principal + " is not authorized to perform: " + action + " on resource: " + arn;
     if (!policy) {
       note = "the key policy cannot be parsed: " + policy.error().detail;
       return Fault{"AccessDeniedException",
@@ -411,8 +413,8 @@ struct LocalKms::Impl {
         break;
     }
     return Fault{"AccessDeniedException",
-                 denied + " because no resource-based policy allows the " + action + " action",
-                 400, true};
+                 denied + " because no resource-based policy allows the " + action + " action", 400,
+                 true};
   }
 
   // The lockout safety check (kms.md 8.3): the caller must keep kms:PutKeyPolicy.
@@ -469,8 +471,8 @@ struct LocalKms::Impl {
     policy.allow_debug = true;
     std::optional<verifier::AttestationDocument> decoded;
     for (const verifier::TrustAnchor& root : options.attestation.roots) {
-      auto verified = verifier::VerifyDocument(document, verifier::VerifierConfig{&root, nullptr},
-                                               policy);
+      auto verified =
+          verifier::VerifyDocument(document, verifier::VerifierConfig{&root, nullptr}, policy);
       if (verified) {
         decoded = verified->Document();
         out.verified.emplace(std::move(*verified));
@@ -492,10 +494,10 @@ struct LocalKms::Impl {
                          "The attestation document in Recipient is not valid");
       }
       decoded = std::move(parsed->doc);
-      out.note = "attestation document not trusted (" +
-                 (options.attestation.roots.empty() ? std::string("no root configured")
-                                                    : out.note) +
-                 "): evaluated without attestation keys";
+      out.note =
+          "attestation document not trusted (" +
+          (options.attestation.roots.empty() ? std::string("no root configured") : out.note) +
+          "): evaluated without attestation keys";
     }
     if (!decoded->public_key) {
       return MakeFault("ValidationException",
@@ -540,7 +542,8 @@ struct LocalKms::Impl {
                              "The local KMS only creates keys with Origin AWS_KMS; import key "
                              "material with 'enclavectl kms import-key'."));
     }
-    const std::string spec_name = request->key_spec.empty() ? "SYMMETRIC_DEFAULT" : request->key_spec;
+    const std::string spec_name =
+        request->key_spec.empty() ? "SYMMETRIC_DEFAULT" : request->key_spec;
     const std::optional<KeySpec> spec = KeySpecFromName(spec_name);
     if (!spec) {
       return Error(MakeFault("UnsupportedOperationException",
@@ -558,9 +561,9 @@ struct LocalKms::Impl {
     }
     const std::optional<KeyUsage> usage = KeyUsageFromName(usage_name);
     if (!usage || !IsValidCombination(*spec, *usage)) {
-      return Error(MakeFault("ValidationException", "KeyUsage " + usage_name +
-                                                        " is not compatible with KeySpec " +
-                                                        spec_name));
+      return Error(
+          MakeFault("ValidationException",
+                    "KeyUsage " + usage_name + " is not compatible with KeySpec " + spec_name));
     }
     KeyRecord key;
     key.key_id = RandomUuid();
@@ -650,8 +653,8 @@ struct LocalKms::Impl {
       return Error(MakeFault("NotFoundException", "No such policy exists"));
     }
     if (key->state == KeyState::kPendingDeletion) {
-      return Error(MakeFault("KMSInvalidStateException",
-                             ArnOf(key->key_id) + " is pending deletion."));
+      return Error(
+          MakeFault("KMSInvalidStateException", ArnOf(key->key_id) + " is pending deletion."));
     }
     auto checked = CheckPolicyText(request->policy);
     if (auto* policy_fault = std::get_if<Fault>(&checked)) {
@@ -680,8 +683,8 @@ struct LocalKms::Impl {
     if (key == nullptr) {
       return Error(std::move(fault));
     }
-    if (auto denied = Authorize(principal, "Encrypt", *key, nullptr, &request->encryption_context,
-                                note)) {
+    if (auto denied =
+            Authorize(principal, "Encrypt", *key, nullptr, &request->encryption_context, note)) {
       return Error(std::move(*denied));
     }
     if (auto unusable = CheckUsable(*key)) {
@@ -734,8 +737,8 @@ struct LocalKms::Impl {
                                "perform this operation."));
       }
     }
-    if (auto denied = Authorize(principal, "Decrypt", *key, &recipient,
-                                &request->encryption_context, note)) {
+    if (auto denied =
+            Authorize(principal, "Decrypt", *key, &recipient, &request->encryption_context, note)) {
       return Error(std::move(*denied));
     }
     if (auto unusable = CheckUsable(*key)) {
@@ -796,9 +799,9 @@ struct LocalKms::Impl {
     if (request->dry_run) {
       return Error(DryRun());
     }
-    const std::size_t len = request->number_of_bytes ? *request->number_of_bytes
+    const std::size_t len = request->number_of_bytes         ? *request->number_of_bytes
                             : request->key_spec == "AES_128" ? 16
-                                                              : 32;
+                                                             : 32;
     GenerateDataKeyResult result;
     result.plaintext = core::SecretBytes(len);
     if (RAND_bytes(result.plaintext.MutableData(), static_cast<int>(len)) != 1) {
@@ -822,8 +825,8 @@ struct LocalKms::Impl {
       return Error(FromDecodeError(request.error()));
     }
     if (!request->custom_key_store_id.empty()) {
-      return Error(MakeFault("CustomKeyStoreNotFoundException",
-                             "The local KMS has no custom key stores"));
+      return Error(
+          MakeFault("CustomKeyStoreNotFoundException", "The local KMS has no custom key stores"));
     }
     RecipientCheck recipient;
     if (auto invalid = CheckRecipient(request->recipient, recipient)) {
@@ -909,7 +912,7 @@ struct LocalKms::Impl {
     if (key->spec == KeySpec::kSymmetricDefault) {
       return Error(MakeFault("UnsupportedOperationException",
                              ArnOf(key->key_id) + " key usage is not supported: GetPublicKey needs "
-                                                "an asymmetric KMS key."));
+                                                  "an asymmetric KMS key."));
     }
     GetPublicKeyResult result;
     result.key_id = ArnOf(key->key_id);
@@ -936,8 +939,8 @@ struct LocalKms::Impl {
       return Error(std::move(*denied));
     }
     if (key->state == KeyState::kPendingDeletion) {
-      return Error(MakeFault("KMSInvalidStateException",
-                             ArnOf(key->key_id) + " is pending deletion."));
+      return Error(
+          MakeFault("KMSInvalidStateException", ArnOf(key->key_id) + " is pending deletion."));
     }
     const std::uint32_t days = request->pending_window_in_days.value_or(30);
     const KeyState previous = key->state;
@@ -967,15 +970,15 @@ struct LocalKms::Impl {
     if (key == nullptr) {
       return Error(std::move(fault));
     }
-    if (auto denied = Authorize(principal, KmsOperationName(operation), *key, nullptr, nullptr,
-                                note)) {
+    if (auto denied =
+            Authorize(principal, KmsOperationName(operation), *key, nullptr, nullptr, note)) {
       return Error(std::move(*denied));
     }
     const bool pending = key->state == KeyState::kPendingDeletion;
     if (pending != (operation == KmsOperation::kCancelKeyDeletion)) {
-      return Error(MakeFault("KMSInvalidStateException",
-                             ArnOf(key->key_id) + (pending ? " is pending deletion."
-                                                         : " is not pending deletion.")));
+      return Error(MakeFault(
+          "KMSInvalidStateException",
+          ArnOf(key->key_id) + (pending ? " is pending deletion." : " is not pending deletion.")));
     }
     const KeyState previous = key->state;
     const std::optional<std::int64_t> previous_deletion = key->deletion_ms;
@@ -999,7 +1002,8 @@ struct LocalKms::Impl {
 
   std::optional<Fault> CheckAliasName(std::string_view name) const {
     if (name.rfind("alias/", 0) != 0 || name.size() <= 6 ||
-        name.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789:/_-") !=
+        name.find_first_not_of(
+            "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789:/_-") !=
             std::string_view::npos) {
       return MakeFault("ValidationException",
                        "1 validation error detected: Value '" + SafeExcerpt(name, 256) +
@@ -1030,13 +1034,13 @@ struct LocalKms::Impl {
       return Error(std::move(*denied));
     }
     if (key->state == KeyState::kPendingDeletion) {
-      return Error(MakeFault("KMSInvalidStateException",
-                             ArnOf(key->key_id) + " is pending deletion."));
+      return Error(
+          MakeFault("KMSInvalidStateException", ArnOf(key->key_id) + " is pending deletion."));
     }
     if (store.aliases.count(request->alias_name) != 0) {
-      return Error(MakeFault("AlreadyExistsException",
-                             "An alias with the name " + AliasArn(request->alias_name) +
-                                 " already exists"));
+      return Error(
+          MakeFault("AlreadyExistsException",
+                    "An alias with the name " + AliasArn(request->alias_name) + " already exists"));
     }
     const std::string name = request->alias_name;
     store.aliases.emplace(name, AliasRecord{key->key_id, NowMs()});
@@ -1064,7 +1068,8 @@ struct LocalKms::Impl {
     }
     const AliasRecord previous = it->second;
     store.aliases.erase(it);
-    if (auto persist = Persist([this, &name, &previous] { store.aliases.emplace(*name, previous); })) {
+    if (auto persist =
+            Persist([this, &name, &previous] { store.aliases.emplace(*name, previous); })) {
       return Error(std::move(*persist));
     }
     return Ok(std::string());
@@ -1240,7 +1245,8 @@ OutgoingResponse LocalKms::Refusal(unsigned status, std::string_view reason) {
   } else if (status >= 500) {
     type = "KMSInternalException";
   }
-  OutgoingResponse out = Respond(Error(Fault{type, std::string(reason), status, false}), "", "", "");
+  OutgoingResponse out =
+      Respond(Error(Fault{type, std::string(reason), status, false}), "", "", "");
   return out;
 }
 
@@ -1251,7 +1257,8 @@ std::size_t LocalKms::KeyCount() const {
 
 std::string DefaultKeyPolicy(std::string_view account_id) {
   // KMS returns its default policy in this layout (Jackson's pretty printer).
-  return "{\n  \"Version\" : \"2012-10-17\",\n  \"Id\" : \"key-default-1\",\n  \"Statement\" : [ {\n"
+  return "{\n  \"Version\" : \"2012-10-17\",\n  \"Id\" : \"key-default-1\",\n  \"Statement\" : [ "
+         "{\n"
          "    \"Sid\" : \"Enable IAM User Permissions\",\n    \"Effect\" : \"Allow\",\n"
          "    \"Principal\" : {\n      \"AWS\" : \"arn:aws:iam::" +
          std::string(account_id) +
@@ -1277,9 +1284,10 @@ core::Result<std::string> AddImportedKey(KeyStore& store, const ServiceConfig& c
     return core::Fail(ErrorCode::kInvalidArgument,
                       "a key id is a lower-case UUID (8-4-4-4-12 hex digits)");
   }
-  if (!alias.empty() && (alias.rfind("alias/", 0) != 0 || alias.size() <= 6 ||
-                         alias.rfind("alias/aws/", 0) == 0)) {
-    return core::Fail(ErrorCode::kInvalidArgument, "the alias must be alias/NAME, not alias/aws/...");
+  if (!alias.empty() &&
+      (alias.rfind("alias/", 0) != 0 || alias.size() <= 6 || alias.rfind("alias/aws/", 0) == 0)) {
+    return core::Fail(ErrorCode::kInvalidArgument,
+                      "the alias must be alias/NAME, not alias/aws/...");
   }
   if (const auto existing = store.keys.find(key.key_id); existing != store.keys.end()) {
     // Importing the same key again is a no-op (demo scripts rerun); other material is not.

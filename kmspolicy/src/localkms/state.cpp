@@ -73,8 +73,8 @@ const Json* Member(const Json& obj, const char* name) {
   return it == obj.end() || it->is_null() ? nullptr : &*it;
 }
 
-core::Result<std::string> Text(const Json& obj, const char* name, std::size_t max_len,
-                               int index, bool required = true) {
+core::Result<std::string> Text(const Json& obj, const char* name, std::size_t max_len, int index,
+                               bool required = true) {
   const Json* value = Member(obj, name);
   if (value == nullptr && !required) {
     return std::string();
@@ -129,8 +129,8 @@ core::Result<KeyRecord> DecodeKey(const Json& item, int index) {
   auto state = Text(item, "KeyState", 64, index);
   auto origin = Text(item, "Origin", 64, index);
   auto policy = Text(item, "Policy", core::limits::kMaxKeyPolicyBytes, index);
-  for (const core::Result<std::string>* text : {&description, &spec, &usage, &state, &origin,
-                                                &policy}) {
+  for (const core::Result<std::string>* text :
+       {&description, &spec, &usage, &state, &origin, &policy}) {
     if (!*text) {
       return Fail(text->error());
     }
@@ -316,10 +316,12 @@ core::SecretBytes EncodeKeyStore(const KeyStore& store) {
   }
   Json aliases = Json::array();
   for (const auto& [name, alias] : store.aliases) {
-    aliases.push_back(
-        {{"AliasName", name}, {"TargetKeyId", alias.target_key_id}, {"CreationDate", alias.creation_ms}});
+    aliases.push_back({{"AliasName", name},
+                       {"TargetKeyId", alias.target_key_id},
+                       {"CreationDate", alias.creation_ms}});
   }
-  Json doc = {{"mediaType", kStateMediaType}, {"keys", std::move(keys)}, {"aliases", std::move(aliases)}};
+  Json doc = {
+      {"mediaType", kStateMediaType}, {"keys", std::move(keys)}, {"aliases", std::move(aliases)}};
   return DumpSecret(doc);
 }
 
@@ -333,8 +335,8 @@ core::Result<KeyStore> DecodeKeyStore(core::ByteView text) {
   const Json& json = doc.get();
   if (!json.is_object() || Member(json, "mediaType") == nullptr ||
       *Member(json, "mediaType") != kStateMediaType) {
-    return Fail(Damaged(std::string("the state file's mediaType is not ") +
-                        std::string(kStateMediaType)));
+    return Fail(
+        Damaged(std::string("the state file's mediaType is not ") + std::string(kStateMediaType)));
   }
   const Json* keys = Member(json, "keys");
   const Json* aliases = Member(json, "aliases");
@@ -444,9 +446,8 @@ core::Result<ServiceConfig> DecodeServiceConfig(core::ByteView text) {
     const std::string principal_account = arn ? arn->account : root.value_or("");
     if (principal_account != config.account_id ||
         (arn && arn->service != "iam" && arn->service != "sts")) {
-      return Fail(Damaged("Principal is not an IAM or STS principal of account " +
-                              config.account_id,
-                          index));
+      return Fail(Damaged(
+          "Principal is not an IAM or STS principal of account " + config.account_id, index));
     }
     key.access_key_id = std::move(*id);
     key.secret_access_key = core::SecretBytes(core::AsBytes(*secret));

@@ -1,10 +1,10 @@
 // KMS request decoders (the local KMS's side of kms_api.hpp): JSON types first
 // (SerializationException), then the constraints of botocore's KMS model (ValidationException
 // with KMS's message format).
+#include <openssl/crypto.h>
+
 #include <array>
 #include <limits>
-
-#include <openssl/crypto.h>
 
 #include "enclavectl/core/encoding.hpp"
 #include "enclavectl/core/limits.hpp"
@@ -37,8 +37,8 @@ core::Error Invalid(std::string_view member, std::string_view constraint,
   if (value) {
     text += "'" + SafeExcerpt(*value, 128) + "' ";
   }
-  text += "at '" + std::string(member) + "' failed to satisfy constraint: " +
-          std::string(constraint);
+  text +=
+      "at '" + std::string(member) + "' failed to satisfy constraint: " + std::string(constraint);
   return core::Error{ErrorCode::kKmsValidation, std::move(text), -1};
 }
 
@@ -50,10 +50,9 @@ core::Error Missing(std::string_view member) {
 }
 
 core::Error WrongType(std::string_view name, std::string_view expected) {
-  return core::Error{ErrorCode::kKmsRequestMalformed,
-                     "Unexpected value type for " + std::string(name) + ": expected " +
-                         std::string(expected),
-                     -1};
+  return core::Error{
+      ErrorCode::kKmsRequestMalformed,
+      "Unexpected value type for " + std::string(name) + ": expected " + std::string(expected), -1};
 }
 
 std::string LowerCamel(std::string_view name) {
@@ -89,16 +88,14 @@ class Members {
     }
     const std::string& text = value->get_ref<const std::string&>();
     if (text.size() < min_len) {
-      return Fail(Invalid(LowerCamel(name),
-                          "Member must have length greater than or equal to " +
-                              std::to_string(min_len),
-                          text));
+      return Fail(Invalid(
+          LowerCamel(name),
+          "Member must have length greater than or equal to " + std::to_string(min_len), text));
     }
     if (text.size() > max_len) {
-      return Fail(Invalid(LowerCamel(name),
-                          "Member must have length less than or equal to " +
-                              std::to_string(max_len),
-                          text));
+      return Fail(Invalid(
+          LowerCamel(name),
+          "Member must have length less than or equal to " + std::to_string(max_len), text));
     }
     return std::optional<std::string>(text);
   }
@@ -116,7 +113,8 @@ class Members {
   }
 
   // A string that must be one of `allowed` (empty when absent).
-  core::Result<std::string> Enum(const char* name, std::span<const std::string_view> allowed) const {
+  core::Result<std::string> Enum(const char* name,
+                                 std::span<const std::string_view> allowed) const {
     auto value = String(name, 0, 256);
     if (!value) {
       return Fail(value.error());
@@ -165,8 +163,7 @@ class Members {
     }
     if (!value->is_number_unsigned() || value->get<std::uint64_t>() < min) {
       return Fail(Invalid(LowerCamel(name),
-                          "Member must have value greater than or equal to " +
-                              std::to_string(min),
+                          "Member must have value greater than or equal to " + std::to_string(min),
                           text));
     }
     return std::optional<std::uint32_t>(value->get<std::uint32_t>());
@@ -185,9 +182,8 @@ class Members {
     }
     const std::string& text = value->get_ref<const std::string&>();
     if (text.size() > 4 * (max_len / 3 + 1) + 64) {
-      return Fail(Invalid(LowerCamel(name),
-                          "Member must have length less than or equal to " +
-                              std::to_string(max_len)));
+      return Fail(Invalid(LowerCamel(name), "Member must have length less than or equal to " +
+                                                std::to_string(max_len)));
     }
     auto bytes = core::Base64Decode(text);
     if (!bytes) {
@@ -217,9 +213,9 @@ class Members {
       return Fail(WrongType("EncryptionContext", "an object of strings"));
     }
     if (value->size() > kMaxContextEntries) {
-      return Fail(Invalid("encryptionContext", "Member must have at most " +
-                                                   std::to_string(kMaxContextEntries) +
-                                                   " entries"));
+      return Fail(
+          Invalid("encryptionContext",
+                  "Member must have at most " + std::to_string(kMaxContextEntries) + " entries"));
     }
     for (const auto& [key, item] : value->items()) {
       if (!item.is_string()) {
@@ -295,13 +291,13 @@ core::Result<std::string> KeyId(const Members& members) {
 }
 
 // Unwraps a Result into `target` or returns its error from the enclosing function.
-#define ENCLAVECTL_ASSIGN(target, expr)        \
-  do {                                         \
-    auto enclavectl_value_ = (expr);           \
-    if (!enclavectl_value_) {                  \
-      return Fail(enclavectl_value_.error());  \
-    }                                          \
-    target = std::move(*enclavectl_value_);    \
+#define ENCLAVECTL_ASSIGN(target, expr)       \
+  do {                                        \
+    auto enclavectl_value_ = (expr);          \
+    if (!enclavectl_value_) {                 \
+      return Fail(enclavectl_value_.error()); \
+    }                                         \
+    target = std::move(*enclavectl_value_);   \
   } while (false)
 
 }  // namespace
@@ -318,10 +314,23 @@ core::Result<CreateKeyRequest> DecodeCreateKeyRequest(core::ByteView body) {
   static constexpr std::array<std::string_view, 4> kUsages = {
       "SIGN_VERIFY", "ENCRYPT_DECRYPT", "GENERATE_VERIFY_MAC", "KEY_AGREEMENT"};
   ENCLAVECTL_ASSIGN(out.key_usage, m.Enum("KeyUsage", kUsages));
-  static constexpr std::array<std::string_view, 17> kSpecs = {
-      "RSA_2048", "RSA_3072", "RSA_4096", "ECC_NIST_P256", "ECC_NIST_P384", "ECC_NIST_P521",
-      "ECC_SECG_P256K1", "SYMMETRIC_DEFAULT", "HMAC_224", "HMAC_256", "HMAC_384", "HMAC_512",
-      "SM2", "ECC_NIST_EDWARDS25519", "ML_DSA_44", "ML_DSA_65", "ML_DSA_87"};
+  static constexpr std::array<std::string_view, 17> kSpecs = {"RSA_2048",
+                                                              "RSA_3072",
+                                                              "RSA_4096",
+                                                              "ECC_NIST_P256",
+                                                              "ECC_NIST_P384",
+                                                              "ECC_NIST_P521",
+                                                              "ECC_SECG_P256K1",
+                                                              "SYMMETRIC_DEFAULT",
+                                                              "HMAC_224",
+                                                              "HMAC_256",
+                                                              "HMAC_384",
+                                                              "HMAC_512",
+                                                              "SM2",
+                                                              "ECC_NIST_EDWARDS25519",
+                                                              "ML_DSA_44",
+                                                              "ML_DSA_65",
+                                                              "ML_DSA_87"};
   // The deprecated CustomerMasterKeySpec names the same values (kms.md section 3).
   std::string spec;
   std::string cmk_spec;
@@ -333,8 +342,8 @@ core::Result<CreateKeyRequest> DecodeCreateKeyRequest(core::ByteView body) {
                 "CustomerMasterKeySpec parameter is deprecated. Use KeySpec parameter instead.");
   }
   out.key_spec = spec.empty() ? cmk_spec : spec;
-  static constexpr std::array<std::string_view, 4> kOrigins = {"AWS_KMS", "EXTERNAL",
-                                                               "AWS_CLOUDHSM", "EXTERNAL_KEY_STORE"};
+  static constexpr std::array<std::string_view, 4> kOrigins = {
+      "AWS_KMS", "EXTERNAL", "AWS_CLOUDHSM", "EXTERNAL_KEY_STORE"};
   ENCLAVECTL_ASSIGN(out.origin, m.Enum("Origin", kOrigins));
   std::optional<bool> flag;
   ENCLAVECTL_ASSIGN(flag, m.Bool("BypassPolicyLockoutSafetyCheck"));
@@ -358,8 +367,8 @@ core::Result<CreateKeyRequest> DecodeCreateKeyRequest(core::ByteView body) {
       const std::string& key_text = key->get_ref<const std::string&>();
       const std::string& value_text = value->get_ref<const std::string&>();
       if (key_text.empty() || key_text.size() > 128 || value_text.size() > 256) {
-        return Fail(Invalid("tags.member.tagKey", "Member must have length between 1 and 128",
-                            key_text));
+        return Fail(
+            Invalid("tags.member.tagKey", "Member must have length between 1 and 128", key_text));
       }
       out.tags.emplace_back(key_text, value_text);
     }
@@ -537,13 +546,12 @@ core::Result<ScheduleKeyDeletionRequest> DecodeScheduleKeyDeletionRequest(core::
   ScheduleKeyDeletionRequest out;
   ENCLAVECTL_ASSIGN(out.key_id, KeyId(**members));
   // The model allows 1..365; the API enforces 7..30 (kms.md 4.11).
-  ENCLAVECTL_ASSIGN(out.pending_window_in_days,
-                    (*members)->Integer("PendingWindowInDays", 1, 365));
+  ENCLAVECTL_ASSIGN(out.pending_window_in_days, (*members)->Integer("PendingWindowInDays", 1, 365));
   if (out.pending_window_in_days &&
       (*out.pending_window_in_days < 7 || *out.pending_window_in_days > 30)) {
-    return Fail(ErrorCode::kKmsValidation,
-                "PendingWindowInDays value " + std::to_string(*out.pending_window_in_days) +
-                    " is not valid. It must be between 7 and 30.");
+    return Fail(ErrorCode::kKmsValidation, "PendingWindowInDays value " +
+                                               std::to_string(*out.pending_window_in_days) +
+                                               " is not valid. It must be between 7 and 30.");
   }
   return out;
 }

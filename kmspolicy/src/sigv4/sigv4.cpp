@@ -454,15 +454,14 @@ core::Result<AuthorizationHeader> ParseAuthorization(std::string_view value) {
                                             : name == "Signature"     ? &signature
                                                                       : nullptr;
     if (slot == nullptr || slot->has_value()) {
-      return Fail(ErrorCode::kKmsAuth,
-                  "Authorization header has an unknown or repeated component");
+      return Fail(ErrorCode::kKmsAuth, "Authorization header has an unknown or repeated component");
     }
     *slot = text;
   }
   std::string missing;
-  for (const auto& [name, part] : {std::pair{"Credential", &credential},
-                                   std::pair{"Signature", &signature},
-                                   std::pair{"SignedHeaders", &signed_headers}}) {
+  for (const auto& [name, part] :
+       {std::pair{"Credential", &credential}, std::pair{"Signature", &signature},
+        std::pair{"SignedHeaders", &signed_headers}}) {
     if (!part->has_value()) {
       missing += std::string("Authorization header requires '") + name + "' parameter. ";
     }
@@ -532,8 +531,7 @@ core::Result<core::UnixMillis> ParseAmzDate(std::string_view text) {
   const unsigned hour = number(9, 2);
   const unsigned minute = number(11, 2);
   const unsigned second = number(13, 2);
-  if (month < 1 || month > 12 || day < 1 || day > 31 || hour > 23 || minute > 59 ||
-      second > 60) {
+  if (month < 1 || month > 12 || day < 1 || day > 31 || hour > 23 || minute > 59 || second > 60) {
     return Fail(ErrorCode::kInvalidArgument, "X-Amz-Date is not a valid time");
   }
   const std::int64_t seconds =
@@ -562,8 +560,8 @@ core::Result<SignatureParts> RecomputeSignature(const SigningRequest& received,
       }
     }
     if (!found) {
-      return Fail(ErrorCode::kKmsAuth, "SignedHeaders lists " + name +
-                                           ", which the request does not carry");
+      return Fail(ErrorCode::kKmsAuth,
+                  "SignedHeaders lists " + name + ", which the request does not carry");
     }
   }
   AwsCredentials credentials;

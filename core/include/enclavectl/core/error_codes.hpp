@@ -198,9 +198,7 @@ enum class ExitClass : std::uint8_t {
     "a KMS request body is not the JSON shape of its operation (SerializationException)")         \
   X(kLocalKmsState, 731, "LOCAL_KMS_STATE", kMalformed,                                            \
     "a local KMS state or configuration file is damaged (not the JSON it wrote)")                  \
-  X(kLocalKmsBusy, 732, "LOCAL_KMS_BUSY", kIo,                                                     \
-    "the local KMS state directory is in use by a running kms serve")                              \
-  X(kKeyImport, 733, "KEY_IMPORT", kMalformed,                                                      \
+  X(kKeyImport, 732, "KEY_IMPORT", kMalformed,                                                      \
     "a private key to import is unusable (not PEM, not P-256/P-384/secp256k1, usage not allowed)") \
   X(kAppNotSetUp, 750, "APP_NOT_SET_UP", kRejected,                                              \
     "the key service has no key yet: set it up first (HTTP 503)")                                  \
@@ -242,6 +240,8 @@ enum class ExitClass : std::uint8_t {
     "the Nitro Security Module device cannot be opened or does not answer")                      \
   X(kNsmError, 821, "NSM_ERROR", kIo,                                                            \
     "the Nitro Security Module refused the request (its error name is in the message)")         \
+  X(kLocalKmsBusy, 830, "LOCAL_KMS_BUSY", kIo,                                                   \
+    "the local KMS state directory is in use by a running kms serve")                            \
   X(kAppRequestTimeout, 840, "APP_REQUEST_TIMEOUT", kIo,                                        \
     "a client did not send its whole request in time (HTTP 408; slow clients are cut off)")      \
   X(kAppOverloaded, 841, "APP_OVERLOADED", kIo,                                                  \

@@ -13,8 +13,8 @@
 namespace enclavectl::app {
 
 struct SimulatorPcrInputs {
-  std::string eif_path;   // --eif IMAGE: PCR0, PCR1, PCR2 (and PCR8 when signed)
-  std::string pcrs_path;  // --pcrs pcr.json: one measurement set (PCR0..15)
+  std::string eif_path;                      // --eif IMAGE: PCR0, PCR1, PCR2 (and PCR8 when signed)
+  std::string pcrs_path;                     // --pcrs pcr.json: one measurement set (PCR0..15)
   std::vector<std::string> pcr_assignments;  // --pcr N=HEX, applied last (override)
 };
 

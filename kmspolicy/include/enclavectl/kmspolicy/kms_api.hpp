@@ -191,7 +191,7 @@ struct ScheduleKeyDeletionRequest {
 };
 
 struct ScheduleKeyDeletionResult {
-  std::string key_id;  // ARN
+  std::string key_id;        // ARN
   double deletion_date = 0;  // epoch seconds
   std::string key_state;
   std::uint32_t pending_window_in_days = 0;

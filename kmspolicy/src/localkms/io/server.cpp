@@ -23,9 +23,9 @@ constexpr const char* kDefaultRegion = "us-east-1";
 core::Status CheckSame(const std::string& what, const std::string& given,
                        const std::string& stored) {
   if (!given.empty() && given != stored) {
-    return Fail(ErrorCode::kInvalidArgument,
-                "the state directory was created with " + what + " " + stored + ", not " + given +
-                    " (key ARNs depend on it)");
+    return Fail(ErrorCode::kInvalidArgument, "the state directory was created with " + what + " " +
+                                                 stored + ", not " + given +
+                                                 " (key ARNs depend on it)");
   }
   return core::Ok();
 }

@@ -1,6 +1,7 @@
 #include "state_dir.hpp"
 
 #include <fcntl.h>
+#include <openssl/crypto.h>
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -8,8 +9,6 @@
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
-
-#include <openssl/crypto.h>
 
 #include "enclavectl/core/file_io.hpp"
 #include "enclavectl/core/limits.hpp"

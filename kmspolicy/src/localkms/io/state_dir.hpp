@@ -13,7 +13,7 @@ namespace enclavectl::kmspolicy::localkms::io {
 // An exclusive flock on DIR/<name>, released when destroyed (or when the process dies).
 // `wait`: block until free; otherwise fail with kLocalKmsBusy at once.
 [[nodiscard]] core::Result<core::UniqueFd> LockFile(const std::string& dir, const char* name,
-                                                   bool wait);
+                                                    bool wait);
 
 // Creates DIR (mode 0700) if needed. Fails with kIoWrite.
 [[nodiscard]] core::Status EnsureDirectory(const std::string& dir);

@@ -31,8 +31,7 @@ struct KeyMaterial {
 
 // Material from a PEM private key (untrusted text: PKCS#8 or SEC1 "EC PRIVATE KEY") on
 // P-256, P-384 or secp256k1; `out_spec` receives its spec. Fails with kKeyImport.
-[[nodiscard]] core::Result<KeyMaterial> ImportPrivateKeyPem(core::ByteView pem,
-                                                            KeySpec& out_spec);
+[[nodiscard]] core::Result<KeyMaterial> ImportPrivateKeyPem(core::ByteView pem, KeySpec& out_spec);
 
 // Checks that `material` is a private key of `spec` whose public half is `public_key` (a
 // state file read back). Fails with kLocalKmsState.
@@ -53,14 +52,14 @@ std::optional<std::string> CiphertextKeyId(core::ByteView blob);
 // Decrypts `blob` with `key` (whose id it names). Fails with kKmsInvalidCiphertext when the
 // blob was altered, belongs to another key or the context differs.
 [[nodiscard]] core::Result<core::SecretBytes> OpenSymmetric(const KeyRecord& key,
-                                                           core::ByteView blob,
-                                                           const EncryptionContext& context);
+                                                            core::ByteView blob,
+                                                            const EncryptionContext& context);
 
 // ECDH (NIST SP 800-56A ECC CDH): the big-endian x coordinate of d*Q, 32 bytes for P-256, 48
 // for P-384 (kms.md 4.7). `peer_spki` (untrusted) must be a DER SubjectPublicKeyInfo of a
 // valid point on the key's curve. Fails with kKmsValidation (peer key) or kInternal.
 [[nodiscard]] core::Result<core::SecretBytes> DeriveSharedSecret(const KeyRecord& key,
-                                                                core::ByteView peer_spki);
+                                                                 core::ByteView peer_spki);
 
 // A random UUID v4 in canonical form (key ids, request ids).
 std::string RandomUuid();
