@@ -1,8 +1,10 @@
 #include "app_fakes.hpp"
 
 #include <gtest/gtest.h>
+#include <openssl/ec.h>
 #include <openssl/rand.h>
 
+#include "enclavectl/app/keys.hpp"
 #include "enclavectl/core/ecdsa.hpp"
 #include "enclavectl/core/encoding.hpp"
 #include "enclavectl/core/sha.hpp"
@@ -43,6 +45,42 @@ const verifier::TrustAnchor& TestRoot() {
 const core::io::Clock& TestClock() {
   static const core::io::FixedClock clock(core::UnixMillis{kVirtualNow.value + 60000});
   return clock;
+}
+
+Bytes HexBytes(std::string_view hex) {
+  auto bytes = core::HexDecode(hex);
+  EXPECT_TRUE(bytes) << hex;
+  return bytes ? *bytes : Bytes{};
+}
+
+Bytes IndependentReproducibleKey(std::string_view kms_scalar_hex,
+                                 const std::optional<core::Sha256Digest>& blockhash) {
+  auto nums = app::MakeNumsKey(blockhash);
+  EXPECT_TRUE(nums);
+  core::EcGroupPtr p256(EC_GROUP_new_by_curve_name(NID_X9_62_prime256v1));
+  core::EcPointPtr peer(EC_POINT_new(p256.get()));
+  EXPECT_EQ(EC_POINT_oct2point(p256.get(), peer.get(), nums->compressed.data(),
+                               nums->compressed.size(), nullptr),
+            1);
+  const Bytes scalar = HexBytes(kms_scalar_hex);
+  core::BignumPtr d(BN_bin2bn(scalar.data(), static_cast<int>(scalar.size()), nullptr));
+  core::EcPointPtr shared(EC_POINT_new(p256.get()));
+  EXPECT_EQ(EC_POINT_mul(p256.get(), shared.get(), nullptr, peer.get(), d.get(), nullptr), 1);
+  core::BignumPtr x(BN_new());
+  EXPECT_EQ(EC_POINT_get_affine_coordinates(p256.get(), shared.get(), x.get(), nullptr, nullptr),
+            1);
+  // reproducible-key.md 3 on OpenSSL's secp256k1.
+  core::EcGroupPtr k1(EC_GROUP_new_by_curve_name(NID_secp256k1));
+  const BIGNUM* n = EC_GROUP_get0_order(k1.get());
+  if (BN_is_zero(x.get()) || BN_cmp(x.get(), n) >= 0) {
+    BN_one(x.get());
+  }
+  core::EcPointPtr pub(EC_POINT_new(k1.get()));
+  EXPECT_EQ(EC_POINT_mul(k1.get(), pub.get(), x.get(), nullptr, nullptr, nullptr), 1);
+  Bytes out(65);
+  EC_POINT_point2oct(k1.get(), pub.get(), POINT_CONVERSION_UNCOMPRESSED, out.data(), out.size(),
+                     nullptr);
+  return out;
 }
 
 SimulatedEnclave::SimulatedEnclave(const Bytes& pcr0) {

@@ -16,6 +16,7 @@
 #include "enclavectl/app/sealed_store.hpp"
 #include "enclavectl/app/service.hpp"
 #include "enclavectl/core/handles.hpp"
+#include "enclavectl/kmspolicy/net/retry.hpp"
 #include "enclavectl/verifier/trust.hpp"
 
 namespace enclavectl::testing {
@@ -25,6 +26,21 @@ const verifier::devca::DevCa& TestCa();
 const verifier::TrustAnchor& TestRoot();
 // The simulators' clock: 2025-01-01T00:01:00Z.
 const core::io::Clock& TestClock();
+
+// Bytes of a hex literal (the test fails on bad hex).
+core::Bytes HexBytes(std::string_view hex);
+
+// reproducible-key.md computed independently of enclave-app: OpenSSL ECDH between the KMS
+// key's scalar and the NUMS point, the increment rule, then s*G on OpenSSL's secp256k1 (not
+// libsecp256k1). Returns the 65-byte uncompressed public key.
+core::Bytes IndependentReproducibleKey(std::string_view kms_scalar_hex,
+                                       const std::optional<core::Sha256Digest>& blockhash);
+
+// A retry sleeper that does not sleep.
+class NoSleep final : public kmspolicy::net::Sleeper {
+ public:
+  void SleepMs(std::int64_t /*ms*/) override {}
+};
 
 // A simulated enclave booted with PCR0 = `pcr0` (48 bytes), PCR1/2 fixed.
 struct SimulatedEnclave {

@@ -46,7 +46,7 @@ constexpr std::string_view kScalarHex =
 constexpr std::string_view kOtherScalarHex =
     "519b423d715f8b581f4fa8ee59f4771a5b44c8130b4e3eacca54a56dda72b464";
 
-Bytes Hex(std::string_view hex) { return *core::HexDecode(hex); }
+Bytes Hex(std::string_view hex) { return testing::HexBytes(hex); }
 
 // PKCS#8 PEM of the P-256 key with scalar `hex`.
 Bytes P256Pem(std::string_view hex) {
@@ -67,31 +67,9 @@ Bytes P256Pem(std::string_view hex) {
   return Bytes(data, data + len);                       // NOLINT
 }
 
-// The spec's derivation computed independently: OpenSSL ECDH between the KMS key and the NUMS
-// point, the increment rule, then s*G on OpenSSL's secp256k1. Base64 of the 65-byte key.
 std::string ExpectedPublicKey(std::string_view scalar_hex,
                               const std::optional<core::Sha256Digest>& blockhash) {
-  auto nums = MakeNumsKey(blockhash);
-  core::EcGroupPtr p256(EC_GROUP_new_by_curve_name(NID_X9_62_prime256v1));
-  core::EcPointPtr peer(EC_POINT_new(p256.get()));
-  EC_POINT_oct2point(p256.get(), peer.get(), nums->compressed.data(), nums->compressed.size(),
-                     nullptr);
-  const Bytes scalar = Hex(scalar_hex);
-  core::BignumPtr d(BN_bin2bn(scalar.data(), static_cast<int>(scalar.size()), nullptr));
-  core::EcPointPtr shared(EC_POINT_new(p256.get()));
-  EC_POINT_mul(p256.get(), shared.get(), nullptr, peer.get(), d.get(), nullptr);
-  core::BignumPtr x(BN_new());
-  EC_POINT_get_affine_coordinates(p256.get(), shared.get(), x.get(), nullptr, nullptr);
-  core::EcGroupPtr k1(EC_GROUP_new_by_curve_name(NID_secp256k1));
-  if (BN_is_zero(x.get()) || BN_cmp(x.get(), EC_GROUP_get0_order(k1.get())) >= 0) {
-    BN_one(x.get());
-  }
-  core::EcPointPtr pub(EC_POINT_new(k1.get()));
-  EC_POINT_mul(k1.get(), pub.get(), x.get(), nullptr, nullptr, nullptr);
-  Bytes out(65);
-  EC_POINT_point2oct(k1.get(), pub.get(), POINT_CONVERSION_UNCOMPRESSED, out.data(), out.size(),
-                     nullptr);
-  return core::Base64Encode(out);
+  return core::Base64Encode(testing::IndependentReproducibleKey(scalar_hex, blockhash));
 }
 
 // A key policy: the account administers the key; key agreement and decryption only with a
@@ -118,11 +96,6 @@ std::string LockedPolicy(const Bytes& pcr0) {
                         {{"kms:RecipientAttestation:ImageSha384", core::HexEncode(pcr0)}}}}}}})}};
   return policy.dump();
 }
-
-class NoSleep final : public kn::Sleeper {
- public:
-  void SleepMs(std::int64_t /*ms*/) override {}
-};
 
 // The local stack of one test: a development CA at the real time (the local KMS checks
 // document freshness against its clock), the local KMS with three keys, all locked to PCR0 A.
@@ -268,7 +241,7 @@ class LocalStack : public ::testing::Test {
   kn::MapEnvironment env_;
   kn::AwsEndpoint endpoint_;
   kn::CurlTransport transport_;
-  NoSleep sleeper_;
+  testing::NoSleep sleeper_;
 };
 
 TEST_F(LocalStack, FixedKmsKeyMatchesTheIndependentComputationOnEveryInstance) {

@@ -41,7 +41,7 @@ constexpr std::string_view kKmsScalarHex =
 constexpr std::string_view kOtherScalarHex =
     "0f56db78ca460b055c500064824bed999a25aaf48ebb519ac201537b85479813";
 
-Bytes Hex(std::string_view hex) { return *core::HexDecode(hex); }
+Bytes Hex(std::string_view hex) { return testing::HexBytes(hex); }
 Bytes Pcr0(std::uint8_t fill) { return Bytes(48, fill); }
 
 net::HttpRequest Request(std::string method, std::string path, std::string body = "",
@@ -53,39 +53,6 @@ net::HttpRequest Request(std::string method, std::string path, std::string body 
   request.target = request.path + (request.query.empty() ? "" : "?" + request.query);
   request.body = std::move(body);
   return request;
-}
-
-// The spec's derivation computed independently with OpenSSL: ECDH(kms scalar, NUMS point),
-// the increment rule, then s*G on OpenSSL's secp256k1 (not libsecp256k1). Returns the
-// 65-byte uncompressed public key.
-Bytes IndependentPublicKey(std::string_view kms_scalar_hex,
-                           const std::optional<core::Sha256Digest>& blockhash) {
-  auto nums = MakeNumsKey(blockhash);
-  EXPECT_TRUE(nums);
-  core::EcGroupPtr p256(EC_GROUP_new_by_curve_name(NID_X9_62_prime256v1));
-  core::EcPointPtr peer(EC_POINT_new(p256.get()));
-  EXPECT_EQ(EC_POINT_oct2point(p256.get(), peer.get(), nums->compressed.data(),
-                               nums->compressed.size(), nullptr),
-            1);
-  const Bytes scalar = Hex(kms_scalar_hex);
-  core::BignumPtr d(BN_bin2bn(scalar.data(), static_cast<int>(scalar.size()), nullptr));
-  core::EcPointPtr shared(EC_POINT_new(p256.get()));
-  EXPECT_EQ(EC_POINT_mul(p256.get(), shared.get(), nullptr, peer.get(), d.get(), nullptr), 1);
-  core::BignumPtr x(BN_new());
-  EXPECT_EQ(EC_POINT_get_affine_coordinates(p256.get(), shared.get(), x.get(), nullptr, nullptr),
-            1);
-  // reproducible-key.md 3 on OpenSSL's secp256k1.
-  core::EcGroupPtr k1(EC_GROUP_new_by_curve_name(NID_secp256k1));
-  const BIGNUM* n = EC_GROUP_get0_order(k1.get());
-  if (BN_is_zero(x.get()) || BN_cmp(x.get(), n) >= 0) {
-    BN_one(x.get());
-  }
-  core::EcPointPtr pub(EC_POINT_new(k1.get()));
-  EXPECT_EQ(EC_POINT_mul(k1.get(), pub.get(), x.get(), nullptr, nullptr, nullptr), 1);
-  Bytes out(65);
-  EC_POINT_point2oct(k1.get(), pub.get(), POINT_CONVERSION_UNCOMPRESSED, out.data(), out.size(),
-                     nullptr);
-  return out;
 }
 
 json Body(const net::HttpResponse& response) { return json::parse(response.body, nullptr, false); }
@@ -166,15 +133,15 @@ TEST_F(Service, CompatibilityVectorMatchesAnIndependentComputation) {
   ASSERT_EQ(response.status, 200U) << response.body;
   EXPECT_EQ(response.content_type, "text/plain; charset=utf-8");
   EXPECT_EQ(a.PublicKeyB64(),
-            core::Base64Encode(IndependentPublicKey(kKmsScalarHex, std::nullopt)));
+            core::Base64Encode(testing::IndependentReproducibleKey(kKmsScalarHex, std::nullopt)));
   EXPECT_EQ(a.Call(Request("GET", "/retrieve-public-key")).body,
             a.Call(Request("GET", "/public-key")).body);
 
   Instance b(kms_);
   const std::string zeros(64, '0');
   ASSERT_EQ(b.Call(Request("POST", "/setup", SetupBody(kAgreementKey, zeros))).status, 200U);
-  EXPECT_EQ(b.PublicKeyB64(),
-            core::Base64Encode(IndependentPublicKey(kKmsScalarHex, core::Sha256Digest{})));
+  EXPECT_EQ(b.PublicKeyB64(), core::Base64Encode(testing::IndependentReproducibleKey(
+                                  kKmsScalarHex, core::Sha256Digest{})));
 }
 
 TEST_F(Service, SameKmsKeySameKeyOtherKeyOrBlockhashAnother) {

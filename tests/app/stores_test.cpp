@@ -31,11 +31,6 @@ using core::ErrorCode;
 using nlohmann::json;
 namespace kn = kmspolicy::net;
 
-class NoSleep final : public kn::Sleeper {
- public:
-  void SleepMs(std::int64_t /*ms*/) override {}
-};
-
 kmspolicy::AwsCredentials TestCredentials() {
   kmspolicy::AwsCredentials credentials;
   credentials.access_key_id = "AKIDSSMTEST";
@@ -163,7 +158,7 @@ class Moto : public ::testing::Test {
   kn::CurlTransport transport_;
   kmspolicy::AwsCredentials credentials_ = TestCredentials();
   core::io::SystemClock clock_;
-  NoSleep sleeper_;
+  testing::NoSleep sleeper_;
   kn::AwsEndpoint endpoint_;
   kn::AwsJsonClientOptions options_;
 };
@@ -203,7 +198,7 @@ TEST_F(Moto, SsmStoreIsCreateOnceUnderConcurrency) {
   for (int i = 0; i < 6; ++i) {
     threads.emplace_back([&, i] {
       kn::CurlTransport transport;
-      NoSleep sleeper;
+      testing::NoSleep sleeper;
       AwsAccess access{transport,
                        [] { return core::Result<kmspolicy::AwsCredentials>(TestCredentials()); },
                        clock_, sleeper, kn::RetryPolicy{2, 1, 1}};
@@ -292,7 +287,7 @@ class RecordingTransport final : public kn::HttpTransport {
 TEST(AwsEnclaveKms, EveryCallCarriesTheRecipient) {
   RecordingTransport transport;
   core::io::SystemClock clock;
-  NoSleep sleeper;
+  testing::NoSleep sleeper;
   AwsAccess access{transport,
                    [] { return core::Result<kmspolicy::AwsCredentials>(TestCredentials()); }, clock,
                    sleeper, kn::RetryPolicy{1, 1, 1}};

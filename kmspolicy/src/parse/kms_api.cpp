@@ -222,13 +222,7 @@ std::string CleanMessage(std::string_view text) {
   return out;
 }
 
-struct ErrorMapping {
-  const char* type;
-  ErrorCode code;
-  bool retryable;
-};
-
-constexpr std::array<ErrorMapping, 28> kErrorMappings = {{
+constexpr std::array<AwsErrorMapping, 28> kErrorMappings = {{
     {"AccessDeniedException", ErrorCode::kKmsAccessDenied, false},
     {"NotFoundException", ErrorCode::kKmsNotFound, false},
     {"KMSInvalidStateException", ErrorCode::kKmsInvalidState, false},
@@ -718,10 +712,13 @@ core::Result<GetPublicKeyResult> DecodeGetPublicKeyResponse(core::ByteView body)
   return out;
 }
 
-KmsError DecodeKmsError(long http_status, core::ByteView body, std::string_view error_type_header) {
+KmsError DecodeAwsJsonError(long http_status, core::ByteView body,
+                            std::string_view error_type_header,
+                            std::span<const AwsErrorMapping> mappings, ErrorCode unknown_code,
+                            std::string_view service) {
   KmsError out;
   auto json = ParseStrictJson(core::AsChars(body), core::limits::kMaxKmsResponseBytes,
-                              ErrorCode::kKmsResponseMalformed, "KMS error");
+                              ErrorCode::kKmsResponseMalformed, "error answer");
   if (json && json->is_object()) {
     for (const char* name : {"__type", "code"}) {
       if (const auto it = json->find(name); it != json->end() && it->is_string()) {
@@ -743,9 +740,9 @@ KmsError DecodeKmsError(long http_status, core::ByteView body, std::string_view 
     out.type.erase(0, hash + 1);
   }
   out.type = CleanMessage(out.type.substr(0, 128));
-  ErrorCode code = ErrorCode::kKmsError;
+  ErrorCode code = unknown_code;
   bool known = false;
-  for (const ErrorMapping& mapping : kErrorMappings) {
+  for (const AwsErrorMapping& mapping : mappings) {
     if (out.type == mapping.type) {
       code = mapping.code;
       out.retryable = mapping.retryable;
@@ -765,10 +762,16 @@ KmsError DecodeKmsError(long http_status, core::ByteView body, std::string_view 
   }
   std::string detail = out.type + (out.message.empty() ? "" : ": " + out.message);
   if (!json || !json->is_object()) {
-    detail += " (HTTP " + std::to_string(http_status) + ", not a KMS error body)";
+    detail += " (HTTP " + std::to_string(http_status) + ", not a " + std::string(service) +
+              " error body)";
   }
   out.error = core::Error{code, std::move(detail), -1};
   return out;
+}
+
+KmsError DecodeKmsError(long http_status, core::ByteView body, std::string_view error_type_header) {
+  return DecodeAwsJsonError(http_status, body, error_type_header, kErrorMappings,
+                            ErrorCode::kKmsError, "KMS");
 }
 
 // --- the server side: response encoders ---

@@ -13,22 +13,6 @@ using core::ErrorCode;
 using core::Fail;
 using Json = nlohmann::json;
 
-constexpr std::size_t kMaxErrorMessageChars = 1024;
-
-// `text` with control characters replaced, at most kMaxErrorMessageChars characters.
-std::string CleanText(std::string_view text) {
-  std::string out;
-  for (const char c : text) {
-    if (out.size() >= kMaxErrorMessageChars) {
-      out += "...";
-      break;
-    }
-    const auto byte = static_cast<unsigned char>(c);
-    out.push_back(byte < 0x20 || byte == 0x7f ? ' ' : c);
-  }
-  return out;
-}
-
 // SSM's error names (botocore ssm service-2.json).
 constexpr std::array<AwsErrorMapping, 19> kSsmErrors = {{
     {"ParameterNotFound", ErrorCode::kSsmParameterNotFound, false},
@@ -66,64 +50,6 @@ core::Result<Json> ParseAnswer(core::ByteView body, const char* operation) {
 }
 
 }  // namespace
-
-KmsError DecodeAwsJsonError(long http_status, core::ByteView body,
-                            std::string_view error_type_header,
-                            std::span<const AwsErrorMapping> mappings, core::ErrorCode unknown_code,
-                            std::string_view service) {
-  KmsError out;
-  auto json = ParseStrictJson(core::AsChars(body), core::limits::kMaxKmsResponseBytes,
-                              ErrorCode::kSsmResponseMalformed, "error answer");
-  const bool structured = json && json->is_object();
-  if (structured) {
-    for (const char* name : {"__type", "code"}) {
-      if (const auto it = json->find(name); it != json->end() && it->is_string()) {
-        out.type = it->get<std::string>();
-        break;
-      }
-    }
-    for (const char* name : {"message", "Message"}) {
-      if (const auto it = json->find(name); it != json->end() && it->is_string()) {
-        out.message = CleanText(it->get_ref<const std::string&>());
-        break;
-      }
-    }
-  }
-  if (out.type.empty()) {
-    out.type = std::string(error_type_header.substr(0, error_type_header.find(':')));
-  }
-  if (const std::size_t hash = out.type.rfind('#'); hash != std::string::npos) {
-    out.type.erase(0, hash + 1);
-  }
-  out.type = CleanText(out.type.substr(0, 128));
-  ErrorCode code = unknown_code;
-  bool known = false;
-  for (const AwsErrorMapping& mapping : mappings) {
-    if (out.type == mapping.type) {
-      code = mapping.code;
-      out.retryable = mapping.retryable;
-      known = true;
-      break;
-    }
-  }
-  // A 5xx is a server fault and 429 throttling, whatever the body says: worth a retry.
-  if (http_status >= 500 || http_status == 429) {
-    out.retryable = true;
-    if (!known) {
-      code = ErrorCode::kServiceUnavailable;
-    }
-  }
-  if (out.type.empty()) {
-    out.type = "HTTP " + std::to_string(http_status);
-  }
-  std::string detail =
-      std::string(service) + ": " + out.type + (out.message.empty() ? "" : ": " + out.message);
-  if (!structured) {
-    detail += " (HTTP " + std::to_string(http_status) + ", not an AWS error body)";
-  }
-  out.error = core::Error{code, std::move(detail), -1};
-  return out;
-}
 
 KmsError DecodeSsmError(long http_status, core::ByteView body, std::string_view error_type_header) {
   return DecodeAwsJsonError(http_status, body, error_type_header, kSsmErrors, ErrorCode::kSsmError,

@@ -41,10 +41,7 @@ class AwsEnclaveKms final : public EnclaveKms {
                                                   core::ByteView attestation_document) override;
 
  private:
-  template <typename T>
-  core::Result<T> WithClient(
-      const std::function<core::Result<T>(kmspolicy::net::KmsClient&)>& call);
-  std::mutex mutex_;
+  std::mutex mutex_;  // one KMS call at a time (setups are serialised anyway)
   AwsAccess access_;
   kmspolicy::net::AwsEndpoint endpoint_;
 };

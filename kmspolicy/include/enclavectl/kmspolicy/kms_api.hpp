@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <map>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -275,6 +276,22 @@ struct KmsError {
 // kKmsKeyUsage, kKmsAuth, kKmsLimitExceeded, kServiceUnavailable (throttling and 5xx, with
 // `retryable`), kKmsError (anything else).
 KmsError DecodeKmsError(long http_status, core::ByteView body, std::string_view error_type_header);
+
+// Maps an AWS error name ("ThrottlingException") to an enclavectl code.
+struct AwsErrorMapping {
+  std::string_view type;
+  core::ErrorCode code;
+  bool retryable;
+};
+
+// Decodes any AWS JSON 1.1 error answer (untrusted) as DecodeKmsError does, with the service's
+// own names: those in `mappings` get their code; a 5xx or 429 is always retryable
+// (kServiceUnavailable when the name is unknown); anything else gets `unknown_code`. `service`
+// names the service in the detail of a body that is not an error JSON ("KMS", "SSM").
+KmsError DecodeAwsJsonError(long http_status, core::ByteView body,
+                            std::string_view error_type_header,
+                            std::span<const AwsErrorMapping> mappings,
+                            core::ErrorCode unknown_code, std::string_view service);
 
 // ---- The server side (the local KMS): request decoders and response encoders ----
 //

@@ -5,7 +5,6 @@
 #pragma once
 
 #include <cstdint>
-#include <span>
 #include <string>
 #include <string_view>
 
@@ -15,23 +14,6 @@
 #include "enclavectl/kmspolicy/kms_api.hpp"
 
 namespace enclavectl::kmspolicy {
-
-// Maps an AWS error name ("ThrottlingException") to an enclavectl code.
-struct AwsErrorMapping {
-  std::string_view type;
-  core::ErrorCode code;
-  bool retryable;
-};
-
-// Decodes any AWS JSON 1.1 error answer (untrusted): {"__type": "[prefix#]Name",
-// "message"|"Message": "..."}, else the x-amzn-ErrorType header, else the HTTP status. Names
-// in `mappings` get their code; a 5xx or 429 is always retryable (kServiceUnavailable when the
-// name is unknown); anything else gets `unknown_code`. `service` names the service in the
-// detail ("SSM"). Never fails.
-KmsError DecodeAwsJsonError(long http_status, core::ByteView body,
-                            std::string_view error_type_header,
-                            std::span<const AwsErrorMapping> mappings, core::ErrorCode unknown_code,
-                            std::string_view service);
 
 // SSM's errors: ParameterNotFound -> kSsmParameterNotFound, ParameterAlreadyExists ->
 // kSsmParameterExists, AccessDeniedException -> kSsmAccessDenied, throttling and internal
