@@ -6,6 +6,7 @@
 #include <openssl/rand.h>
 #include <openssl/x509.h>
 
+#include <algorithm>
 #include <array>
 #include <cstring>
 #include <new>
@@ -117,10 +118,14 @@ void PutU32(core::Bytes& out, std::size_t value) {
 }
 
 core::Bytes Aad(core::ByteView header, const EncryptionContext& context) {
-  core::Bytes aad(kAadLabel.begin(), kAadLabel.end());
-  aad.insert(aad.end(), header.begin(), header.end());
   const core::Bytes canonical = CanonicalContext(context);
-  aad.insert(aad.end(), canonical.begin(), canonical.end());
+  const core::ByteView label = core::AsBytes(kAadLabel);
+  // Sized up front and copied: g++ 12 -O2 reports false -Warray-bounds / -Wstringop-overflow
+  // for the growing vector inserts this was written with.
+  core::Bytes aad(label.size() + header.size() + canonical.size());
+  auto out = std::copy(label.begin(), label.end(), aad.begin());
+  out = std::copy(header.begin(), header.end(), out);
+  std::copy(canonical.begin(), canonical.end(), out);
   return aad;
 }
 
