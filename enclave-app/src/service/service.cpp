@@ -195,8 +195,9 @@ net::HttpResponse KeyService::Handle(const net::HttpRequest& request) {
     response = ErrorResponse(RequestError(ErrorCode::kInternal, "memory exhausted"));
   }
   if (response.status >= 500) {
-    log_.Log(LogLevel::kWarning, request.method + " " + kmspolicy::SafeExcerpt(request.path) +
-                                     " -> " + std::to_string(response.status));
+    log_.Log(LogLevel::kWarning, kmspolicy::SafeExcerpt(request.method, 16) + " " +
+                                     kmspolicy::SafeExcerpt(request.path) + " -> " +
+                                     std::to_string(response.status));
   }
   SignResponse(response);
   return response;
