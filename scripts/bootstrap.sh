@@ -10,7 +10,7 @@ packages=(
   libssl-dev libcbor-dev libsecp256k1-dev libcurl4-openssl-dev libcli11-dev
   nlohmann-json3-dev libzip-dev zlib1g-dev libexpected-dev libboost-dev libboost-system-dev
   # tests and benchmarks
-  libgtest-dev libgmock-dev libbenchmark-dev wrk python3 cpio tar
+  libgtest-dev libgmock-dev libbenchmark-dev wrk python3 cpio tar openssl curl
 )
 
 missing=()

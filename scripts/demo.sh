@@ -1,56 +1,162 @@
 #!/usr/bin/env bash
-# The main job on the local stack. For now: build enclavectl, then verify every genuine AWS
-# Nitro attestation document in ../shared/testdata/attestation against the pinned AWS root at
-# the document's own time, one line per document. Usage: scripts/demo.sh
+# The whole local flow, each step printed: start the local KMS, build a small EIF holding
+# enclave-app, create a P-256 key-agreement key, lock its policy to that EIF's PCR0, start
+# enclave-app --dev with the NSM simulator measuring that EIF (and see another image refused),
+# set the key up, sign a message, verify the signatures, every response signature and a fresh
+# attestation document, then stop everything. No AWS account, no Nitro hardware.
+# Usage: scripts/demo.sh   (runs on a fresh machine: scripts/bootstrap.sh installs what it needs)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 scripts/bootstrap.sh
-if [ ! -d ../shared/testdata/attestation ]; then
-  echo "demo.sh: ../shared (test data) must sit beside this repository" >&2
-  exit 1
-fi
+jobs=$(nproc 2>/dev/null || echo 2)
+work=$(mktemp -d "${TMPDIR:-/tmp}/enclavectl-demo.XXXXXX")
+stack=$work/stack
+app_pid=
+other_pid=
+step=0
+step() {
+  step=$((step + 1))
+  echo
+  echo "== [$step] $*"
+}
+cleanup() {
+  for pid in $app_pid $other_pid; do
+    kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null || true
+  done
+  [ -x build/release/cli/enclavectl ] &&
+    build/release/cli/enclavectl dev down --state "$stack" >/dev/null 2>&1 || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
 
-echo "== building enclavectl (release preset)"
+step "build enclavectl and enclave-app (release preset)"
 cmake --preset release >/dev/null
-cmake --build --preset release --target enclavectl -j "$(nproc 2>/dev/null || echo 2)" >/dev/null
-bin=build/release/cli/enclavectl
+cmake --build --preset release --target enclavectl enclave-app -j "$jobs" >/dev/null
+enclavectl=build/release/cli/enclavectl
+enclave_app=build/release/enclave-app/enclave-app
+echo "built $enclavectl and $enclave_app"
 
-echo "== verifying every genuine document at its own timestamp (enclavectl verify --doc X --at doc)"
-printf '%-34s %-9s %-24s %-4s %s\n' DOCUMENT VERDICT "TIMESTAMP (UTC)" PCRS PCR0
-failures=0
-for doc in ../shared/testdata/attestation/*.cbor; do
-  name=$(basename "$doc" .cbor)
-  flags=()
-  # Debug-mode enclaves (PCR0-2 all zero) are refused unless explicitly allowed.
-  if grep -q '"debug_mode_pcr0_2_zero": true' "../shared/testdata/attestation/$name.json"; then
-    flags+=(--insecure-allow-debug)
-  fi
-  set +e
-  json=$("$bin" verify --doc "$doc" --at doc --json "${flags[@]}")
-  rc=$?
-  set -e
-  line=$(python3 -c '
-import json, sys
-r = json.loads(sys.stdin.read())
-d = r.get("document") or {}
-pcr0 = d.get("pcrs", {}).get("0", "")
-note = "debug mode, --insecure-allow-debug" if r.get("insecure") else ""
-verdict = r["verdict"].upper() if r["verdict"] != "accepted" else "verified"
-if r.get("error"): note = r["error"]["code"]
-print("%-9s %-24s %-4s %s %s" % (verdict, d.get("timestamp", "")[:24], len(d.get("pcrs", {})),
-      (pcr0[:16] + "...") if pcr0 else "-", ("(" + note + ")") if note else ""))
-' <<<"$json")
-  printf '%-34s %s\n' "$name" "$line"
-  [ $rc -eq 0 ] || failures=$((failures + 1))
+step "start the local KMS and the development CA (enclavectl dev up)"
+eval "$("$enclavectl" dev up --state "$stack" --listen 127.0.0.1:0 --background --quiet)"
+echo "local KMS at $AWS_ENDPOINT_URL_KMS (region $AWS_REGION); development root $stack/nsm/root.pem"
+
+step "build a small EIF holding enclave-app (reproducible: fixed build time) and measure it"
+mkdir -p "$work/eif/rootfs/usr/bin"
+printf 'demo kernel: not bootable, measured like a real one\n' >"$work/eif/bzImage"
+printf '#!/bin/sh\nexec /usr/bin/enclave-app\n' >"$work/eif/init"
+printf 'demo nsm.ko\n' >"$work/eif/nsm.ko"
+cp "$enclave_app" "$work/eif/rootfs/usr/bin/enclave-app"
+"$enclavectl" eif build --kernel "$work/eif/bzImage" --cmdline "console=ttyS0 quiet" \
+  --init "$work/eif/init" --nsm-ko "$work/eif/nsm.ko" --rootfs "$work/eif/rootfs" \
+  --cmd /usr/bin/enclave-app --name enclave-app-demo --version 1.0 \
+  --build-time 2025-01-01T00:00:00Z --output "$work/enclave-app.eif" >/dev/null
+"$enclavectl" eif measure "$work/enclave-app.eif" --output "$work/pcr.json"
+pcr0=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["Measurements"]["PCR0"])' "$work/pcr.json")
+
+step "create a P-256 key-agreement key in the local KMS (CreateKey, SigV4-signed by curl)"
+key_arn=$(curl -sSf --aws-sigv4 "aws:amz:$AWS_REGION:kms" --user "$AWS_ACCESS_KEY_ID:$AWS_SECRET_ACCESS_KEY" \
+  -H 'Content-Type: application/x-amz-json-1.1' -H 'X-Amz-Target: TrentService.CreateKey' \
+  -d '{"KeySpec":"ECC_NIST_P256","KeyUsage":"KEY_AGREEMENT","Description":"enclavectl demo"}' \
+  "$AWS_ENDPOINT_URL_KMS/" | python3 -c 'import json,sys; print(json.load(sys.stdin)["KeyMetadata"]["Arn"])')
+echo "key $key_arn"
+account=$(echo "$key_arn" | cut -d: -f5)
+role="arn:aws:iam::$account:role/enclave"
+
+step "lock the key policy to this EIF's PCR0 (enclavectl lock-policy --apply --yes)"
+# The local administrator stays an auditor (read-only) so that lock-policy can read the lock back.
+"$enclavectl" lock-policy --key-id "$key_arn" --enclave-role "$role" --eif "$work/enclave-app.eif" \
+  --auditor "arn:aws:iam::$account:user/local-admin" --endpoint-url "$AWS_ENDPOINT_URL_KMS" \
+  --apply --yes | tail -3
+# The enclave calls KMS as the enclave role (an access key of that principal in the local KMS).
+role_env=$("$enclavectl" kms access-key --state "$stack/kms" --principal "$role")
+
+start_app() {  # start_app NAME ARGS... : runs enclave-app --dev as the enclave role
+  local name=$1
+  shift
+  (eval "$role_env" && exec "$enclave_app" --dev --nsm-state "$stack/nsm" --listen 127.0.0.1:0 \
+    --vsock-port 0 --sealed-store "file:$work/$name-sealed.json" "$@") \
+    >"$work/$name.out" 2>"$work/$name.log" &
+  echo $!
+}
+wait_url() {  # wait_url NAME : prints the URL once enclave-app listens
+  for _ in $(seq 1 100); do
+    if grep -q "listening on" "$work/$1.out" 2>/dev/null; then
+      sed -n 's/^enclave-app: listening on \(http:[^ ]*\).*/\1/p' "$work/$1.out"
+      return 0
+    fi
+    sleep 0.1
+  done
+  cat "$work/$1.log" >&2
+  return 1
+}
+
+step "start enclave-app --dev: the NSM simulator measures the EIF (PCR0 ${pcr0:0:16}...)"
+app_pid=$(start_app enclave --eif "$work/enclave-app.eif")
+url=$(wait_url enclave)
+echo "enclave-app (pid $app_pid) at $url"
+grep -m1 "DEVELOPMENT MODE" "$work/enclave.log" | sed 's/^[^ ]* //'
+
+step "another image (different PCR0) is refused by the locked key policy"
+other_pid=$(start_app other --pcr "0=$(printf 'ee%.0s' $(seq 1 48))" --pcr "1=$(printf 'b1%.0s' $(seq 1 48))")
+other_url=$(wait_url other)
+refused=$(curl -s -X POST "$other_url/v1/setup" -d "{\"key_id\":\"$key_arn\"}")
+echo "setup on the other image: $refused"
+echo "$refused" | grep -q KMS_ACCESS_DENIED
+kill "$other_pid" && wait "$other_pid" 2>/dev/null || true
+other_pid=
+
+step "set the key up (POST /v1/setup: NUMS key + DeriveSharedSecret with a Recipient)"
+curl -sSf -D "$work/setup.h" -o "$work/setup.json" -X POST "$url/v1/setup" -d "{\"key_id\":\"$key_arn\"}"
+python3 -m json.tool "$work/setup.json"
+field() { python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))[sys.argv[2]])' "$@"; }
+public_key=$(field "$work/setup.json" public_key)
+curl -sSf -D "$work/enclave-info.h" -o "$work/enclave-info.json" "$url/v1/enclave-info"
+attestation_key=$(field "$work/enclave-info.json" attestation_pubkey)
+echo "attestation key of this boot: $attestation_key"
+
+step "sign a message with each scheme (POST /v1/sign)"
+message_hex=$(printf 'hello from the enclavectl demo' | od -An -tx1 | tr -d ' \n')
+for scheme in bip340 ecdsa-secp256k1 ecdsa-p256; do
+  curl -sSf -D "$work/$scheme.h" -o "$work/$scheme.json" -X POST "$url/v1/sign" \
+    -d "{\"scheme\":\"$scheme\",\"message\":\"$message_hex\"}"
+  echo "$scheme: $(field "$work/$scheme.json" signature)"
 done
 
-echo
-echo "== the same documents at the current time: every leaf certificate has expired"
-"$bin" verify --doc ../shared/testdata/attestation/turnkey_2025-09-16_indef.cbor | head -1 || true
-echo
-if [ $failures -ne 0 ]; then
-  echo "demo: $failures document(s) did not verify" >&2
+step "verify the signatures (enclavectl signature verify)"
+for scheme in bip340 ecdsa-secp256k1 ecdsa-p256; do
+  "$enclavectl" signature verify --scheme "$scheme" --message "$message_hex" \
+    --public-key "$(field "$work/$scheme.json" public_key)" \
+    --signature "$(field "$work/$scheme.json" signature)"
+done
+
+step "verify every response's X-Attestation-Signature (enclavectl signature response)"
+header() { grep -i "^$2:" "$1" | cut -d' ' -f2 | tr -d '\r\n'; }
+for name in setup enclave-info bip340 ecdsa-secp256k1 ecdsa-p256; do
+  "$enclavectl" signature response --body "$work/$name.json" --expect-pubkey "$attestation_key" \
+    --signature "$(header "$work/$name.h" X-Attestation-Signature)" \
+    --public-key "$(header "$work/$name.h" X-Attestation-Pubkey)"
+done
+echo "and a tampered body (one byte changed) must fail:"
+cp "$work/bip340.json" "$work/tampered.json"
+sed -i 's/"scheme":"bip340"/"scheme":"bip341"/' "$work/tampered.json"
+if "$enclavectl" signature response --body "$work/tampered.json" \
+  --signature "$(header "$work/bip340.h" X-Attestation-Signature)" \
+  --public-key "$(header "$work/bip340.h" X-Attestation-Pubkey)"; then
+  echo "a tampered body verified" >&2
   exit 1
 fi
-echo "demo: all genuine documents verified (details: $bin verify --doc FILE --at doc)"
+
+step "verify a fresh attestation document: chain to the development root, PCRs of the EIF, PCR16 = the signing key, appKeyHash = the attestation key, the nonce"
+nonce=$(od -An -N20 -tx1 /dev/urandom | tr -d ' \n')
+curl -sSf -o "$work/attestation.b64" "$url/enclave/attestation?nonce=$nonce"
+"$enclavectl" verify --doc "$work/attestation.b64" --root "$stack/nsm/root.pem" \
+  --expect-pcrs "$work/pcr.json" --expect-key "$public_key" --expect-app-key "$attestation_key" \
+  --expect-nonce "$nonce" --max-age 5m
+
+step "stop everything"
+kill "$app_pid" && wait "$app_pid" 2>/dev/null || true
+app_pid=
+"$enclavectl" dev down --state "$stack"
+echo
+echo "demo: done (key $public_key, bound to PCR16 of an enclave measured as $work/enclave-app.eif)"

@@ -42,7 +42,8 @@ int Run(int argc, const char* const* argv, std::istream& in, std::ostream& out, 
   CLI::App app{
       "enclavectl " ENCLAVECTL_VERSION
       " - trust AWS Nitro Enclaves end to end: verify attestation documents down to the AWS "
-      "root; write, lint, simulate and lock PCR-restricted KMS key policies.",
+      "root; write, lint, simulate and lock PCR-restricted KMS key policies; run a local KMS "
+      "and NSM simulator.",
       "enclavectl"};
   app.set_version_flag("--version", "enclavectl " ENCLAVECTL_VERSION);
   app.require_subcommand(1);
@@ -54,6 +55,7 @@ int Run(int argc, const char* const* argv, std::istream& in, std::ostream& out, 
       "  enclavectl policy generate --account 111122223333 --enclave-role ROLE_ARN --pcrs pcr.json\n"
       "  enclavectl policy lint policy.json --require enclave-only,locked\n"
       "  enclavectl lock-policy --key-id KEY_ARN --enclave-role ROLE_ARN --pcrs pcr.json --apply\n"
+      "  eval \"$(enclavectl dev up --background)\"   # local KMS + NSM simulator CA\n"
       "  enclavectl errors\n\n"
       "Exit codes: 0 accepted, 1 verification failed, 2 malformed input, 64 usage error,\n"
       "74 I/O error, 70 internal error. 'enclavectl <command> --help' for details.");
@@ -61,6 +63,9 @@ int Run(int argc, const char* const* argv, std::istream& in, std::ostream& out, 
   RegisterPolicy(app, ctx);
   RegisterLockPolicy(app, ctx);
   RegisterNsm(app, ctx);
+  RegisterKms(app, ctx);
+  RegisterDev(app, ctx);
+  RegisterSignature(app, ctx);
   RegisterErrors(app, ctx);
   RegisterEif(app, ctx);
   try {

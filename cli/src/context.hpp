@@ -34,5 +34,8 @@ void RegisterNsm(CLI::App& app, Context& ctx);
 void RegisterEif(CLI::App& app, Context& ctx);
 void RegisterPolicy(CLI::App& app, Context& ctx);
 void RegisterLockPolicy(CLI::App& app, Context& ctx);
+void RegisterKms(CLI::App& app, Context& ctx);
+void RegisterDev(CLI::App& app, Context& ctx);
+void RegisterSignature(CLI::App& app, Context& ctx);
 
 }  // namespace enclavectl::cli

@@ -5,9 +5,9 @@
 
 #include "context.hpp"
 #include "enclavectl/app/nsm_simulator.hpp"
+#include "enclavectl/app/simulator_config.hpp"
 #include "enclavectl/core/encoding.hpp"
 #include "enclavectl/core/limits.hpp"
-#include "enclavectl/verifier/policy.hpp"
 
 namespace enclavectl::cli {
 namespace {
@@ -16,8 +16,7 @@ constexpr const char* kMediaType = "application/vnd.enclavectl.nsm-attest+json;v
 
 struct AttestOptions {
   std::string state_dir = ".enclavectl/nsm";
-  std::string pcrs_path;
-  std::vector<std::string> pcr;
+  app::SimulatorPcrInputs pcrs;
   std::string nonce_hex;
   std::string user_data_hex;
   std::string public_key_path;
@@ -25,32 +24,6 @@ struct AttestOptions {
   bool indefinite = false;
   bool json = false;
 };
-
-core::Result<verifier::PcrMap> BootPcrs(const AttestOptions& options) {
-  verifier::PcrMap pcrs;
-  if (!options.pcrs_path.empty()) {
-    auto text = core::io::ReadFile(options.pcrs_path, core::limits::kMaxPolicyFileBytes);
-    if (!text) {
-      return core::Fail(text.error());
-    }
-    auto sets = verifier::ParsePcrSets(core::AsChars(*text));
-    if (!sets) {
-      return core::Fail(sets.error());
-    }
-    if (sets->size() != 1) {
-      return core::Fail(core::ErrorCode::kPolicyInvalid, "--pcrs must hold one measurement set");
-    }
-    pcrs = sets->front();
-  }
-  for (const std::string& text : options.pcr) {
-    auto assignment = verifier::ParsePcrAssignment(text);
-    if (!assignment) {
-      return core::Fail(core::ErrorCode::kInvalidArgument, "--pcr: " + assignment.error().detail);
-    }
-    pcrs[assignment->first] = std::move(assignment->second);
-  }
-  return pcrs;
-}
 
 core::Result<std::optional<core::Bytes>> HexOption(const std::string& flag,
                                                    const std::string& hex) {
@@ -65,11 +38,12 @@ core::Result<std::optional<core::Bytes>> HexOption(const std::string& flag,
 }
 
 int RunAttest(Context& ctx, const AttestOptions& options) {
-  auto pcrs = BootPcrs(options);
+  auto sim_options = app::MakeSimulatorOptions(options.pcrs);
   auto nonce = HexOption("--nonce", options.nonce_hex);
   auto user_data = HexOption("--user-data", options.user_data_hex);
-  for (const core::Error* error : {pcrs ? nullptr : &pcrs.error(), nonce ? nullptr : &nonce.error(),
-                                   user_data ? nullptr : &user_data.error()}) {
+  for (const core::Error* error :
+       {sim_options ? nullptr : &sim_options.error(), nonce ? nullptr : &nonce.error(),
+        user_data ? nullptr : &user_data.error()}) {
     if (error != nullptr) {
       return ReportError(ctx, *error, options.json, kMediaType);
     }
@@ -86,10 +60,8 @@ int RunAttest(Context& ctx, const AttestOptions& options) {
   if (!ca) {
     return ReportError(ctx, ca.error(), options.json, kMediaType);
   }
-  app::SimulatorOptions sim_options;
-  sim_options.boot_pcrs = std::move(*pcrs);
-  sim_options.indefinite_payload = options.indefinite;
-  auto sim = app::NsmSimulator::Boot(std::move(*ca), sim_options, ctx.clock);
+  sim_options->indefinite_payload = options.indefinite;
+  auto sim = app::NsmSimulator::Boot(std::move(*ca), *sim_options, ctx.clock);
   if (!sim) {
     return ReportError(ctx, sim.error(), options.json, kMediaType);
   }
@@ -136,10 +108,14 @@ void RegisterNsm(CLI::App& app, Context& ctx) {
       ->add_option("--state", options->state_dir,
                    "State directory: devca.json (development CA keys, 0600) and root.pem")
       ->default_str(".enclavectl/nsm");
+  attest->add_option("--eif", options->pcrs.eif_path,
+                     "PCR0, PCR1, PCR2 (and PCR8 when signed) measured from this EIF image, as "
+                     "nitro-cli describe-eif reports them; a damaged image is refused");
   attest->add_option(
-      "--pcrs", options->pcrs_path,
+      "--pcrs", options->pcrs.pcrs_path,
       "PCR0..15 of the simulated enclave: nitro-cli pcr.json or describe-eif output");
-  attest->add_option("--pcr", options->pcr, "One PCR (0..15) as N=HEX (repeatable)");
+  attest->add_option("--pcr", options->pcrs.pcr_assignments,
+                     "One PCR (0..15) as N=HEX (repeatable; overrides --eif/--pcrs)");
   attest->add_option("--nonce", options->nonce_hex, "nonce (hex)");
   attest->add_option("--user-data", options->user_data_hex, "user_data (hex)");
   attest->add_option("--public-key", options->public_key_path,
@@ -152,6 +128,7 @@ void RegisterNsm(CLI::App& app, Context& ctx) {
   attest->footer(
       "Examples:\n"
       "  enclavectl nsm attest --pcrs pcr.json --nonce 0a0b0c -o doc.cbor\n"
+      "  enclavectl nsm attest --eif image.eif --public-key recipient.spki.der -o doc.cbor\n"
       "  enclavectl verify --doc doc.cbor --root .enclavectl/nsm/root.pem --expect-pcrs "
       "pcr.json\n");
   attest->callback([&ctx, options] { ctx.exit_code = RunAttest(ctx, *options); });

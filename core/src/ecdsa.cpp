@@ -37,6 +37,35 @@ std::optional<Curve> CurveOf(const EVP_PKEY* key) noexcept {
   return std::nullopt;
 }
 
+Result<EvpPkeyPtr> MakeEcKey(Curve curve, ByteView public_octets, const BIGNUM* private_key) {
+  OsslParamBldPtr builder(OSSL_PARAM_BLD_new());
+  if (!builder ||
+      OSSL_PARAM_BLD_push_utf8_string(builder.get(), OSSL_PKEY_PARAM_GROUP_NAME,
+                                      curve == Curve::kP256 ? "prime256v1" : "secp384r1", 0) != 1 ||
+      OSSL_PARAM_BLD_push_octet_string(builder.get(), OSSL_PKEY_PARAM_PUB_KEY, public_octets.data(),
+                                       public_octets.size()) != 1 ||
+      (private_key != nullptr &&
+       OSSL_PARAM_BLD_push_BN(builder.get(), OSSL_PKEY_PARAM_PRIV_KEY, private_key) != 1)) {
+    throw std::bad_alloc();
+  }
+  OsslParamPtr params(OSSL_PARAM_BLD_to_param(builder.get()));
+  EvpPkeyCtxPtr ctx(EVP_PKEY_CTX_new_from_name(nullptr, "EC", nullptr));
+  EVP_PKEY* raw = nullptr;
+  if (!params || !ctx || EVP_PKEY_fromdata_init(ctx.get()) != 1 ||
+      EVP_PKEY_fromdata(ctx.get(), &raw,
+                        private_key != nullptr ? EVP_PKEY_KEYPAIR : EVP_PKEY_PUBLIC_KEY,
+                        params.get()) != 1) {
+    return Fail(ErrorCode::kInputEncoding, DrainOpensslErrors("not an EC public key"));
+  }
+  EvpPkeyPtr key(raw);
+  // fromdata does not check that the point is on the curve; the public-key check does.
+  EvpPkeyCtxPtr check(EVP_PKEY_CTX_new_from_pkey(nullptr, key.get(), nullptr));
+  if (!check || EVP_PKEY_public_check(check.get()) != 1) {
+    return Fail(ErrorCode::kInputEncoding, DrainOpensslErrors("not a point on the curve"));
+  }
+  return key;
+}
+
 Result<Bytes> RawSignatureToDer(ByteView raw, Curve curve) {
   const std::size_t n = CoordinateSize(curve);
   if (raw.size() != 2 * n) {

@@ -8,58 +8,14 @@
 #include <chrono>
 #include <thread>
 
-#include <boost/asio/connect.hpp>
-#include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/read.hpp>
-#include <boost/asio/write.hpp>
+#include "socket_client.hpp"
 
 namespace enclavectl::net {
 namespace {
 
-namespace asio = boost::asio;
-using tcp = asio::ip::tcp;
 using namespace std::chrono_literals;
 
-class Client {
- public:
-  explicit Client(std::uint16_t port) : socket_(ioc_) {
-    socket_.connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), port));
-  }
-  void Send(std::string_view bytes) {
-    asio::write(socket_, asio::buffer(bytes.data(), bytes.size()));
-  }
-  // Reads until the peer closes (or an error).
-  std::string ReadAll() {
-    std::string out;
-    boost::system::error_code ec;
-    char buf[4096];  // NOLINT(modernize-avoid-c-arrays)
-    while (true) {
-      const std::size_t n = socket_.read_some(asio::buffer(buf), ec);
-      out.append(buf, n);
-      if (ec) {
-        return out;
-      }
-    }
-  }
-  // Reads one response with a Content-Length body.
-  std::string ReadResponse() {
-    std::string out;
-    char c = 0;
-    while (out.find("\r\n\r\n") == std::string::npos) {
-      asio::read(socket_, asio::buffer(&c, 1));
-      out.push_back(c);
-    }
-    const std::size_t at = out.find("Content-Length: ");
-    const std::size_t length = at == std::string::npos ? 0 : std::stoul(out.substr(at + 16));
-    std::string body(length, '\0');
-    asio::read(socket_, asio::buffer(body.data(), length));
-    return out + body;
-  }
-
- private:
-  asio::io_context ioc_;
-  tcp::socket socket_;
-};
+using Client = testing::SocketClient;
 
 HttpResponse Echo(const HttpRequest& request) {
   if (request.path == "/throw") {

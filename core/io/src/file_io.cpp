@@ -67,7 +67,13 @@ Result<Bytes> ReadFile(const std::string& path, std::size_t max_bytes) {
   return out;
 }
 
-Status WriteFileAtomic(const std::string& path, ByteView data) {
+namespace {
+
+// Writes `data` to a temporary file beside `path`, fsyncs it, then publishes it: rename(2)
+// over `path`, or link(2) when `overwrite` is false (which fails with EEXIST instead of
+// replacing), then fsyncs the directory. Returns false when `path` exists and `overwrite` is
+// false.
+Result<bool> PublishFile(const std::string& path, ByteView data, bool overwrite) {
   const std::filesystem::path target(path);
   const std::filesystem::path dir =
       target.has_parent_path() ? target.parent_path() : std::filesystem::path(".");
@@ -90,17 +96,40 @@ Status WriteFileAtomic(const std::string& path, ByteView data) {
     }
     written += static_cast<std::size_t>(n);
   }
-  if (::fsync(fd.get()) != 0 || ::close(fd.release()) != 0 ||
-      ::rename(tmp.c_str(), path.c_str()) != 0) {
+  if (::fsync(fd.get()) != 0 || ::close(fd.release()) != 0) {
     const std::string reason = SystemReason();
     ::unlink(tmp.c_str());
     return Fail(ErrorCode::kIoWrite, "cannot write " + path + ": " + reason);
+  }
+  const int published =
+      overwrite ? ::rename(tmp.c_str(), path.c_str()) : ::link(tmp.c_str(), path.c_str());
+  const int publish_errno = errno;
+  if (published != 0 || !overwrite) {
+    ::unlink(tmp.c_str());
+  }
+  if (published != 0) {
+    if (!overwrite && publish_errno == EEXIST) {
+      return false;
+    }
+    errno = publish_errno;
+    return Fail(ErrorCode::kIoWrite, "cannot write " + path + ": " + SystemReason());
   }
   Fd dir_fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));  // NOLINT
   if (dir_fd.get() >= 0) {
     ::fsync(dir_fd.get());
   }
-  return Ok();
+  return true;
+}
+
+}  // namespace
+
+Status WriteFileAtomic(const std::string& path, ByteView data) {
+  auto written = PublishFile(path, data, true);
+  return written ? Ok() : Status(Fail(written.error()));
+}
+
+Result<bool> CreateFileAtomic(const std::string& path, ByteView data) {
+  return PublishFile(path, data, false);
 }
 
 UnixMillis SystemClock::Now() const {

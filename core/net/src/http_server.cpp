@@ -1,5 +1,7 @@
 #include "enclavectl/net/http_server.hpp"
 
+#include <openssl/crypto.h>
+
 #include <atomic>
 #include <condition_variable>
 #include <mutex>
@@ -280,6 +282,9 @@ void Session::OnRead(beast::error_code ec, std::size_t /*bytes*/) {
     response = server_.Refuse(500, "internal error");
     response.close = true;
   }
+  // Bodies may carry secrets (a KMS Encrypt request's plaintext): wipe the copies.
+  OPENSSL_cleanse(request.body.data(), request.body.size());
+  OPENSSL_cleanse(parser_->get().body().data(), parser_->get().body().size());
   Send(std::move(response), keep_alive);
 }
 
@@ -305,6 +310,8 @@ void Session::Send(HttpResponse response, bool keep_alive) {
 }
 
 void Session::OnWrite(bool close, beast::error_code ec, std::size_t /*bytes*/) {
+  // Response bodies may carry secrets (a KMS Decrypt answer's plaintext).
+  OPENSSL_cleanse(response_->body().data(), response_->body().size());
   response_.reset();
   if (ec || close) {
     return Close();

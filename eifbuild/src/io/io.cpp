@@ -10,6 +10,7 @@
 #include <system_error>
 
 #include "enclavectl/core/limits.hpp"
+#include "enclavectl/eif/measure.hpp"
 
 namespace enclavectl::eif::io {
 namespace {
@@ -239,6 +240,25 @@ core::Result<core::SecretBytes> ReadSecretFile(const std::string& path, std::siz
     done += static_cast<std::size_t>(n);
   }
   return out;
+}
+
+core::Result<std::map<std::uint64_t, core::Bytes>> MeasureImageFile(const std::string& path) {
+  auto file = FileSource::Open(path);
+  if (!file) {
+    return core::Fail(file.error());
+  }
+  auto report = InspectImage(**file);
+  if (!report) {
+    core::Error error = report.error();
+    error.detail = path + ": " + error.detail;
+    return core::Fail(std::move(error));
+  }
+  if (const core::Error* failure = report->FirstFailure()) {
+    core::Error error = *failure;
+    error.detail = path + ": " + error.detail;
+    return core::Fail(std::move(error));
+  }
+  return MeasurementsAsSet(report->measurements);
 }
 
 }  // namespace enclavectl::eif::io

@@ -5,7 +5,6 @@
 #include "enclavectl/core/encoding.hpp"
 #include "enclavectl/core/limits.hpp"
 #include "enclavectl/eif/io.hpp"
-#include "enclavectl/eif/measure.hpp"
 #include "enclavectl/verifier/policy.hpp"
 
 namespace enclavectl::kmspolicy::io {
@@ -95,24 +94,12 @@ class EifSource final : public PcrSource {
   explicit EifSource(std::string path) : path_(std::move(path)) {}
   std::string Describe() const override { return "EIF image " + path_; }
   core::Result<Measurements> Load() override {
-    auto file = eif::io::FileSource::Open(path_);
-    if (!file) {
-      return Fail(file.error());
-    }
-    auto report = eif::InspectImage(**file);
-    if (!report) {
-      core::Error error = report.error();
-      error.detail = path_ + ": " + error.detail;
-      return Fail(std::move(error));
-    }
-    if (const core::Error* failure = report->FirstFailure()) {
-      core::Error error = *failure;
-      error.detail = path_ + ": " + error.detail;
-      return Fail(std::move(error));
+    auto pcrs = eif::io::MeasureImageFile(path_);
+    if (!pcrs) {
+      return Fail(pcrs.error());
     }
     // PCR0, PCR1, PCR2 and, for a signed image, PCR8: what the image determines.
-    const eif::PcrSet pcrs = eif::MeasurementsAsSet(report->measurements);
-    return Measurements{{verifier::PcrSet(pcrs.begin(), pcrs.end())}, Describe(), true};
+    return Measurements{{verifier::PcrSet(pcrs->begin(), pcrs->end())}, Describe(), true};
   }
 
  private:

@@ -222,13 +222,7 @@ std::string CleanMessage(std::string_view text) {
   return out;
 }
 
-struct ErrorMapping {
-  const char* type;
-  ErrorCode code;
-  bool retryable;
-};
-
-constexpr std::array<ErrorMapping, 28> kErrorMappings = {{
+constexpr std::array<AwsErrorMapping, 28> kErrorMappings = {{
     {"AccessDeniedException", ErrorCode::kKmsAccessDenied, false},
     {"NotFoundException", ErrorCode::kKmsNotFound, false},
     {"KMSInvalidStateException", ErrorCode::kKmsInvalidState, false},
@@ -315,6 +309,21 @@ core::Result<KeyMetadata> DecodeKeyMetadata(const Json& meta) {
     return Fail(agreement.error());
   }
   out.key_agreement_algorithms = std::move(*agreement);
+  auto signing = StringArray(meta, "SigningAlgorithms");
+  if (!signing) {
+    return Fail(signing.error());
+  }
+  out.signing_algorithms = std::move(*signing);
+  if (const auto it = meta.find("MultiRegion"); it != meta.end() && it->is_boolean()) {
+    out.multi_region = it->get<bool>();
+  }
+  if (const auto it = meta.find("DeletionDate"); it != meta.end() && it->is_number()) {
+    out.deletion_date = it->get<double>();
+  }
+  if (const auto it = meta.find("PendingDeletionWindowInDays");
+      it != meta.end() && it->is_number_unsigned() && it->get<std::uint64_t>() <= 365) {
+    out.pending_deletion_window_in_days = it->get<std::uint32_t>();
+  }
   return out;
 }
 
@@ -342,8 +351,39 @@ const char* KmsOperationName(KmsOperation operation) noexcept {
       return "DeriveSharedSecret";
     case KmsOperation::kGetPublicKey:
       return "GetPublicKey";
+    case KmsOperation::kScheduleKeyDeletion:
+      return "ScheduleKeyDeletion";
+    case KmsOperation::kCancelKeyDeletion:
+      return "CancelKeyDeletion";
+    case KmsOperation::kEnableKey:
+      return "EnableKey";
+    case KmsOperation::kDisableKey:
+      return "DisableKey";
+    case KmsOperation::kCreateAlias:
+      return "CreateAlias";
+    case KmsOperation::kDeleteAlias:
+      return "DeleteAlias";
+    case KmsOperation::kListAliases:
+      return "ListAliases";
+    case KmsOperation::kListKeys:
+      return "ListKeys";
   }
   return "?";
+}
+
+std::optional<KmsOperation> KmsOperationFromTarget(std::string_view target) noexcept {
+  constexpr std::string_view kPrefix = "TrentService.";
+  if (target.substr(0, kPrefix.size()) != kPrefix) {
+    return std::nullopt;
+  }
+  const std::string_view name = target.substr(kPrefix.size());
+  for (auto op = static_cast<std::uint8_t>(KmsOperation::kCreateKey);
+       op <= static_cast<std::uint8_t>(KmsOperation::kListKeys); ++op) {
+    if (name == KmsOperationName(static_cast<KmsOperation>(op))) {
+      return static_cast<KmsOperation>(op);
+    }
+  }
+  return std::nullopt;
 }
 
 std::string KmsTarget(KmsOperation operation) {
@@ -367,6 +407,12 @@ core::SecretBytes EncodeCreateKeyRequest(const CreateKeyRequest& request) {
   if (request.bypass_policy_lockout_safety_check) {
     body["BypassPolicyLockoutSafetyCheck"] = true;
   }
+  if (!request.origin.empty()) {
+    body["Origin"] = request.origin;
+  }
+  if (request.multi_region) {
+    body["MultiRegion"] = true;
+  }
   if (!request.tags.empty()) {
     Json tags = Json::array();
     for (const auto& [key, value] : request.tags) {
@@ -387,7 +433,9 @@ core::SecretBytes EncodeGetKeyPolicyRequest(std::string_view key_id) {
 }
 
 core::SecretBytes EncodePutKeyPolicyRequest(const PutKeyPolicyRequest& request) {
-  Json body = {{"KeyId", request.key_id}, {"Policy", request.policy}, {"PolicyName", "default"}};
+  Json body = {{"KeyId", request.key_id},
+               {"Policy", request.policy},
+               {"PolicyName", request.policy_name.empty() ? "default" : request.policy_name}};
   if (request.bypass_policy_lockout_safety_check) {
     body["BypassPolicyLockoutSafetyCheck"] = true;
   }
@@ -397,6 +445,9 @@ core::SecretBytes EncodePutKeyPolicyRequest(const PutKeyPolicyRequest& request) 
 core::SecretBytes EncodeEncryptRequest(const EncryptRequest& request) {
   Json body = {{"KeyId", request.key_id}};
   PutContext(body, request.encryption_context);
+  if (!request.encryption_algorithm.empty()) {
+    body["EncryptionAlgorithm"] = request.encryption_algorithm;
+  }
   return WithSecretMember(DumpJson(body), "Plaintext", request.plaintext);
 }
 
@@ -407,6 +458,12 @@ core::SecretBytes EncodeDecryptRequest(const DecryptRequest& request) {
   }
   PutContext(body, request.encryption_context);
   PutRecipient(body, request.recipient);
+  if (!request.encryption_algorithm.empty()) {
+    body["EncryptionAlgorithm"] = request.encryption_algorithm;
+  }
+  if (request.dry_run) {
+    body["DryRun"] = true;
+  }
   return ToSecret(DumpJson(body));
 }
 
@@ -420,6 +477,9 @@ core::SecretBytes EncodeGenerateDataKeyRequest(const GenerateDataKeyRequest& req
   }
   PutContext(body, request.encryption_context);
   PutRecipient(body, request.recipient);
+  if (request.dry_run) {
+    body["DryRun"] = true;
+  }
   return ToSecret(DumpJson(body));
 }
 
@@ -431,9 +491,12 @@ core::SecretBytes EncodeGenerateRandomRequest(const GenerateRandomRequest& reque
 
 core::SecretBytes EncodeDeriveSharedSecretRequest(const DeriveSharedSecretRequest& request) {
   Json body = {{"KeyId", request.key_id},
-               {"KeyAgreementAlgorithm", "ECDH"},
+               {"KeyAgreementAlgorithm", request.key_agreement_algorithm},
                {"PublicKey", core::Base64Encode(request.public_key)}};
   PutRecipient(body, request.recipient);
+  if (request.dry_run) {
+    body["DryRun"] = true;
+  }
   return ToSecret(DumpJson(body));
 }
 
@@ -649,10 +712,13 @@ core::Result<GetPublicKeyResult> DecodeGetPublicKeyResponse(core::ByteView body)
   return out;
 }
 
-KmsError DecodeKmsError(long http_status, core::ByteView body, std::string_view error_type_header) {
+KmsError DecodeAwsJsonError(long http_status, core::ByteView body,
+                            std::string_view error_type_header,
+                            std::span<const AwsErrorMapping> mappings, ErrorCode unknown_code,
+                            std::string_view service) {
   KmsError out;
   auto json = ParseStrictJson(core::AsChars(body), core::limits::kMaxKmsResponseBytes,
-                              ErrorCode::kKmsResponseMalformed, "KMS error");
+                              ErrorCode::kKmsResponseMalformed, "error answer");
   if (json && json->is_object()) {
     for (const char* name : {"__type", "code"}) {
       if (const auto it = json->find(name); it != json->end() && it->is_string()) {
@@ -674,9 +740,9 @@ KmsError DecodeKmsError(long http_status, core::ByteView body, std::string_view 
     out.type.erase(0, hash + 1);
   }
   out.type = CleanMessage(out.type.substr(0, 128));
-  ErrorCode code = ErrorCode::kKmsError;
+  ErrorCode code = unknown_code;
   bool known = false;
-  for (const ErrorMapping& mapping : kErrorMappings) {
+  for (const AwsErrorMapping& mapping : mappings) {
     if (out.type == mapping.type) {
       code = mapping.code;
       out.retryable = mapping.retryable;
@@ -696,10 +762,171 @@ KmsError DecodeKmsError(long http_status, core::ByteView body, std::string_view 
   }
   std::string detail = out.type + (out.message.empty() ? "" : ": " + out.message);
   if (!json || !json->is_object()) {
-    detail += " (HTTP " + std::to_string(http_status) + ", not a KMS error body)";
+    detail += " (HTTP " + std::to_string(http_status) + ", not a " + std::string(service) +
+              " error body)";
   }
   out.error = core::Error{code, std::move(detail), -1};
   return out;
+}
+
+KmsError DecodeKmsError(long http_status, core::ByteView body, std::string_view error_type_header) {
+  return DecodeAwsJsonError(http_status, body, error_type_header, kErrorMappings,
+                            ErrorCode::kKmsError, "KMS");
+}
+
+// --- the server side: response encoders ---
+
+namespace {
+
+Json StringList(const std::vector<std::string>& items) {
+  Json out = Json::array();
+  for (const std::string& item : items) {
+    out.push_back(item);
+  }
+  return out;
+}
+
+// The secret member `name` or CiphertextForRecipient, whichever the result carries, appended
+// to the JSON object `json` (non-secret members only).
+core::SecretBytes WithDelivery(Json json, const char* name, const core::SecretBytes& clear,
+                               const core::Bytes& for_recipient) {
+  if (!for_recipient.empty()) {
+    json["CiphertextForRecipient"] = core::Base64Encode(for_recipient);
+    return ToSecret(DumpJson(json));
+  }
+  return WithSecretMember(DumpJson(json), name, clear.View());
+}
+
+}  // namespace
+
+std::string EncodeKeyMetadataResponse(const KeyMetadata& metadata) {
+  Json meta = {{"AWSAccountId", metadata.aws_account_id},
+               {"KeyId", metadata.key_id},
+               {"Arn", metadata.arn},
+               {"Enabled", metadata.enabled},
+               {"Description", metadata.description},
+               {"KeyUsage", metadata.key_usage},
+               {"KeyState", metadata.key_state},
+               {"Origin", metadata.origin},
+               {"KeyManager", metadata.key_manager},
+               {"CustomerMasterKeySpec", metadata.key_spec},
+               {"KeySpec", metadata.key_spec},
+               {"MultiRegion", metadata.multi_region}};
+  if (metadata.creation_date) {
+    meta["CreationDate"] = *metadata.creation_date;
+  }
+  if (metadata.deletion_date) {
+    meta["DeletionDate"] = *metadata.deletion_date;
+  }
+  if (metadata.pending_deletion_window_in_days) {
+    meta["PendingDeletionWindowInDays"] = *metadata.pending_deletion_window_in_days;
+  }
+  if (!metadata.encryption_algorithms.empty()) {
+    meta["EncryptionAlgorithms"] = StringList(metadata.encryption_algorithms);
+  }
+  if (!metadata.signing_algorithms.empty()) {
+    meta["SigningAlgorithms"] = StringList(metadata.signing_algorithms);
+  }
+  if (!metadata.key_agreement_algorithms.empty()) {
+    meta["KeyAgreementAlgorithms"] = StringList(metadata.key_agreement_algorithms);
+  }
+  return DumpJson(Json{{"KeyMetadata", std::move(meta)}});
+}
+
+std::string EncodeGetKeyPolicyResponse(const GetKeyPolicyResult& result) {
+  return DumpJson(Json{{"Policy", result.policy}, {"PolicyName", result.policy_name}});
+}
+
+std::string EncodeEncryptResponse(const EncryptResult& result) {
+  return DumpJson(Json{{"CiphertextBlob", core::Base64Encode(result.ciphertext_blob)},
+                       {"KeyId", result.key_id},
+                       {"EncryptionAlgorithm", result.encryption_algorithm}});
+}
+
+core::SecretBytes EncodeDecryptResponse(const DecryptResult& result) {
+  return WithDelivery(
+      Json{{"KeyId", result.key_id}, {"EncryptionAlgorithm", result.encryption_algorithm}},
+      "Plaintext", result.plaintext, result.ciphertext_for_recipient);
+}
+
+core::SecretBytes EncodeGenerateDataKeyResponse(const GenerateDataKeyResult& result) {
+  return WithDelivery(Json{{"CiphertextBlob", core::Base64Encode(result.ciphertext_blob)},
+                           {"KeyId", result.key_id}},
+                      "Plaintext", result.plaintext, result.ciphertext_for_recipient);
+}
+
+core::SecretBytes EncodeGenerateRandomResponse(const GenerateRandomResult& result) {
+  return WithDelivery(Json::object(), "Plaintext", result.plaintext,
+                      result.ciphertext_for_recipient);
+}
+
+core::SecretBytes EncodeDeriveSharedSecretResponse(const DeriveSharedSecretResult& result) {
+  return WithDelivery(Json{{"KeyId", result.key_id},
+                           {"KeyAgreementAlgorithm", result.key_agreement_algorithm},
+                           {"KeyOrigin", result.key_origin}},
+                      "SharedSecret", result.shared_secret, result.ciphertext_for_recipient);
+}
+
+std::string EncodeGetPublicKeyResponse(const GetPublicKeyResult& result) {
+  Json body = {{"KeyId", result.key_id},
+               {"PublicKey", core::Base64Encode(result.public_key)},
+               {"CustomerMasterKeySpec", result.key_spec},
+               {"KeySpec", result.key_spec},
+               {"KeyUsage", result.key_usage}};
+  if (!result.encryption_algorithms.empty()) {
+    body["EncryptionAlgorithms"] = StringList(result.encryption_algorithms);
+  }
+  if (!result.signing_algorithms.empty()) {
+    body["SigningAlgorithms"] = StringList(result.signing_algorithms);
+  }
+  if (!result.key_agreement_algorithms.empty()) {
+    body["KeyAgreementAlgorithms"] = StringList(result.key_agreement_algorithms);
+  }
+  return DumpJson(body);
+}
+
+std::string EncodeScheduleKeyDeletionResponse(const ScheduleKeyDeletionResult& result) {
+  return DumpJson(Json{{"KeyId", result.key_id},
+                       {"DeletionDate", result.deletion_date},
+                       {"KeyState", result.key_state},
+                       {"PendingWindowInDays", result.pending_window_in_days}});
+}
+
+std::string EncodeListAliasesResponse(const ListAliasesResult& result) {
+  Json aliases = Json::array();
+  for (const AliasEntry& alias : result.aliases) {
+    Json entry = {{"AliasName", alias.alias_name}, {"AliasArn", alias.alias_arn}};
+    if (!alias.target_key_id.empty()) {
+      entry["TargetKeyId"] = alias.target_key_id;
+    }
+    if (alias.creation_date) {
+      entry["CreationDate"] = *alias.creation_date;
+      entry["LastUpdatedDate"] = *alias.creation_date;
+    }
+    aliases.push_back(std::move(entry));
+  }
+  Json body = {{"Aliases", std::move(aliases)}, {"Truncated", !result.next_marker.empty()}};
+  if (!result.next_marker.empty()) {
+    body["NextMarker"] = result.next_marker;
+  }
+  return DumpJson(body);
+}
+
+std::string EncodeListKeysResponse(const ListKeysResult& result) {
+  Json keys = Json::array();
+  for (const auto& [key_id, arn] : result.keys) {
+    keys.push_back({{"KeyId", key_id}, {"KeyArn", arn}});
+  }
+  Json body = {{"Keys", std::move(keys)}, {"Truncated", !result.next_marker.empty()}};
+  if (!result.next_marker.empty()) {
+    body["NextMarker"] = result.next_marker;
+  }
+  return DumpJson(body);
+}
+
+std::string EncodeKmsErrorBody(std::string_view type, std::string_view message,
+                               bool capital_message) {
+  return DumpJson(Json{{"__type", type}, {capital_message ? "Message" : "message", message}});
 }
 
 }  // namespace enclavectl::kmspolicy

@@ -4,10 +4,15 @@
 #include <openssl/cms.h>
 #include <openssl/evp.h>
 #include <openssl/objects.h>
+#include <openssl/rand.h>
 #include <openssl/rsa.h>
 #include <openssl/x509.h>
 
+#include <array>
+#include <initializer_list>
+
 #include "enclavectl/core/limits.hpp"
+#include "enclavectl/core/sha.hpp"
 
 namespace enclavectl::kmspolicy {
 namespace {
@@ -221,6 +226,139 @@ core::Result<core::Bytes> PublicKeyDer(EVP_PKEY* key) {
   if (i2d_PUBKEY(key, &p) != len) {
     return Fail(ErrorCode::kInternal, core::DrainOpensslErrors("cannot encode the public key"));
   }
+  return out;
+}
+
+namespace {
+
+// DER/BER writing for EncryptForRecipient: a definite length, or a tag with an indefinite one.
+void PutLength(core::Bytes& out, std::size_t len) {
+  if (len < 0x80) {
+    out.push_back(static_cast<std::uint8_t>(len));
+    return;
+  }
+  std::uint8_t digits[sizeof(std::size_t)] = {};  // NOLINT(modernize-avoid-c-arrays)
+  std::size_t n = 0;
+  for (std::size_t rest = len; rest > 0; rest >>= 8) {
+    digits[n++] = static_cast<std::uint8_t>(rest & 0xff);
+  }
+  out.push_back(static_cast<std::uint8_t>(0x80 | n));
+  while (n > 0) {
+    out.push_back(digits[--n]);
+  }
+}
+
+void PutDefinite(core::Bytes& out, std::uint8_t tag, core::ByteView content) {
+  out.push_back(tag);
+  PutLength(out, content.size());
+  out.insert(out.end(), content.begin(), content.end());
+}
+
+void PutRaw(core::Bytes& out, std::initializer_list<std::uint8_t> bytes) {
+  out.insert(out.end(), bytes.begin(), bytes.end());
+}
+
+// The DER of the OIDs and AlgorithmIdentifiers of kms.md 5.2 (offsets as in input_ber.bin).
+constexpr std::uint8_t kOidEnvelopedData[] = {0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7,  // NOLINT
+                                              0x0d, 0x01, 0x07, 0x03};
+constexpr std::uint8_t kOidData[] = {0x06, 0x09, 0x2a, 0x86, 0x48, 0x86,  // NOLINT
+                                     0xf7, 0x0d, 0x01, 0x07, 0x01};
+// SEQUENCE { id-RSAES-OAEP, RSAES-OAEP-params { [0] sha256 NULL, [1] mgf1(sha256 NULL) } }
+constexpr std::uint8_t kOaepSha256[] = {  // NOLINT(modernize-avoid-c-arrays)
+    0x30, 0x3c, 0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x07, 0x30, 0x2f, 0xa0,
+    0x0f, 0x30, 0x0d, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x01, 0x05, 0x00,
+    0xa1, 0x1c, 0x30, 0x1a, 0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x08, 0x30,
+    0x0d, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x01, 0x05, 0x00};
+// OID aes256-CBC (2.16.840.1.101.3.4.1.42)
+constexpr std::uint8_t kOidAes256Cbc[] = {0x06, 0x09, 0x60, 0x86, 0x48, 0x01,  // NOLINT
+                                          0x65, 0x03, 0x04, 0x01, 0x2a};
+
+constexpr std::size_t kMaxRecipientPlaintext = 4096;
+
+}  // namespace
+
+core::Result<core::EvpPkeyPtr> ParseRecipientPublicKey(core::ByteView spki_der) {
+  const unsigned char* in = spki_der.data();
+  core::EvpPkeyPtr key(d2i_PUBKEY(nullptr, &in, static_cast<long>(spki_der.size())));
+  if (!key || in != spki_der.data() + spki_der.size()) {  // NOLINT: OpenSSL's cursor
+    core::DrainOpensslErrors("");
+    return Fail(ErrorCode::kCmsUnsupported,
+                "the attestation document's public_key is not a DER SubjectPublicKeyInfo");
+  }
+  const int bits = EVP_PKEY_get_bits(key.get());
+  if (EVP_PKEY_is_a(key.get(), "RSA") != 1 || bits < 2048 || bits > 4096) {
+    return Fail(ErrorCode::kCmsUnsupported,
+                "the attestation document's public_key is not an RSA key of 2048 to 4096 bits");
+  }
+  return key;
+}
+
+core::Result<core::Bytes> EncryptForRecipient(core::ByteView plaintext, EVP_PKEY* recipient,
+                                              core::ByteView recipient_spki_der) {
+  if (plaintext.empty() || plaintext.size() > kMaxRecipientPlaintext || recipient == nullptr) {
+    return Fail(ErrorCode::kInvalidArgument, "a recipient's plaintext must be 1 to 4096 bytes");
+  }
+  // A fresh content key and IV from the CSPRNG (kms.md 5.2).
+  core::SecretBytes cek(32);
+  std::array<std::uint8_t, 16> iv{};
+  if (RAND_bytes(cek.MutableData(), static_cast<int>(cek.size())) != 1 ||
+      RAND_bytes(iv.data(), static_cast<int>(iv.size())) != 1) {
+    return Fail(ErrorCode::kInternal, core::DrainOpensslErrors("the CSPRNG failed"));
+  }
+  // encryptedKey = RSAES-OAEP(SHA-256, MGF1-SHA-256, empty label)(CEK).
+  core::EvpPkeyCtxPtr rsa(EVP_PKEY_CTX_new_from_pkey(nullptr, recipient, nullptr));
+  std::size_t wrapped_len = 0;
+  if (!rsa || EVP_PKEY_encrypt_init(rsa.get()) != 1 ||
+      EVP_PKEY_CTX_set_rsa_padding(rsa.get(), RSA_PKCS1_OAEP_PADDING) != 1 ||
+      EVP_PKEY_CTX_set_rsa_oaep_md(rsa.get(), EVP_sha256()) != 1 ||
+      EVP_PKEY_CTX_set_rsa_mgf1_md(rsa.get(), EVP_sha256()) != 1 ||
+      EVP_PKEY_encrypt(rsa.get(), nullptr, &wrapped_len, cek.View().data(), cek.size()) != 1) {
+    return Fail(ErrorCode::kInternal, core::DrainOpensslErrors("RSA-OAEP setup failed"));
+  }
+  core::Bytes wrapped(wrapped_len);
+  if (EVP_PKEY_encrypt(rsa.get(), wrapped.data(), &wrapped_len, cek.View().data(), cek.size()) !=
+      1) {
+    return Fail(ErrorCode::kInternal, core::DrainOpensslErrors("RSA-OAEP encryption failed"));
+  }
+  wrapped.resize(wrapped_len);
+  // AES-256-CBC with PKCS#7 padding.
+  core::EvpCipherCtxPtr aes(EVP_CIPHER_CTX_new());
+  core::Bytes content(plaintext.size() + 16);
+  int len1 = 0;
+  int len2 = 0;
+  if (!aes ||
+      EVP_EncryptInit_ex(aes.get(), EVP_aes_256_cbc(), nullptr, cek.View().data(), iv.data()) !=
+          1 ||
+      EVP_EncryptUpdate(aes.get(), content.data(), &len1, plaintext.data(),
+                        static_cast<int>(plaintext.size())) != 1 ||
+      EVP_EncryptFinal_ex(aes.get(), content.data() + len1, &len2) != 1) {  // NOLINT
+    return Fail(ErrorCode::kInternal, core::DrainOpensslErrors("AES-256-CBC failed"));
+  }
+  content.resize(static_cast<std::size_t>(len1) + static_cast<std::size_t>(len2));
+
+  // KeyTransRecipientInfo (definite): version 2, rid [0] SKI, OAEP, encryptedKey.
+  const core::Sha256Digest ski = core::Sha256(recipient_spki_der);
+  core::Bytes ktri_body;
+  PutRaw(ktri_body, {0x02, 0x01, 0x02});
+  PutDefinite(ktri_body, 0x80, ski);
+  ktri_body.insert(ktri_body.end(), std::begin(kOaepSha256), std::end(kOaepSha256));
+  PutDefinite(ktri_body, 0x04, wrapped);
+  core::Bytes ktri;
+  PutDefinite(ktri, 0x30, ktri_body);
+
+  core::Bytes out;
+  PutRaw(out, {0x30, 0x80});  // ContentInfo
+  out.insert(out.end(), std::begin(kOidEnvelopedData), std::end(kOidEnvelopedData));
+  PutRaw(out, {0xa0, 0x80, 0x30, 0x80, 0x02, 0x01, 0x02});  // [0] EnvelopedData, version 2
+  PutDefinite(out, 0x31, ktri);                             // recipientInfos SET OF one
+  PutRaw(out, {0x30, 0x80});                                // EncryptedContentInfo
+  out.insert(out.end(), std::begin(kOidData), std::end(kOidData));
+  core::Bytes algorithm(std::begin(kOidAes256Cbc), std::end(kOidAes256Cbc));
+  PutDefinite(algorithm, 0x04, iv);
+  PutDefinite(out, 0x30, algorithm);
+  PutRaw(out, {0xa0, 0x80});  // encryptedContent [0] constructed, one OCTET STRING
+  PutDefinite(out, 0x04, content);
+  PutRaw(out, {0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00});
   return out;
 }
 

@@ -410,4 +410,172 @@ core::Result<SignatureParts> SignQuery(const SigningRequest& request,
   return out;
 }
 
+namespace {
+
+std::string_view TrimSpaces(std::string_view text) {
+  while (!text.empty() && IsSpace(text.front())) {
+    text.remove_prefix(1);
+  }
+  while (!text.empty() && IsSpace(text.back())) {
+    text.remove_suffix(1);
+  }
+  return text;
+}
+
+bool AllDigits(std::string_view text) {
+  return std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; });
+}
+
+}  // namespace
+
+core::Result<AuthorizationHeader> ParseAuthorization(std::string_view value) {
+  value = TrimSpaces(value);
+  const std::size_t space = value.find(' ');
+  if (value.substr(0, space) != kAlgorithm || space == std::string_view::npos) {
+    return Fail(ErrorCode::kKmsAuth,
+                "Unsupported Authorization Type: only AWS4-HMAC-SHA256 is accepted");
+  }
+  std::optional<std::string_view> credential;
+  std::optional<std::string_view> signed_headers;
+  std::optional<std::string_view> signature;
+  std::string_view rest = value.substr(space + 1);
+  while (!rest.empty()) {
+    const std::size_t comma = rest.find(',');
+    const std::string_view item = TrimSpaces(rest.substr(0, comma));
+    rest = comma == std::string_view::npos ? std::string_view() : rest.substr(comma + 1);
+    const std::size_t eq = item.find('=');
+    if (eq == std::string_view::npos) {
+      return Fail(ErrorCode::kKmsAuth, "Authorization header is malformed: a component has no '='");
+    }
+    const std::string_view name = item.substr(0, eq);
+    const std::string_view text = item.substr(eq + 1);
+    std::optional<std::string_view>* slot = name == "Credential"      ? &credential
+                                            : name == "SignedHeaders" ? &signed_headers
+                                            : name == "Signature"     ? &signature
+                                                                      : nullptr;
+    if (slot == nullptr || slot->has_value()) {
+      return Fail(ErrorCode::kKmsAuth, "Authorization header has an unknown or repeated component");
+    }
+    *slot = text;
+  }
+  std::string missing;
+  for (const auto& [name, part] :
+       {std::pair{"Credential", &credential}, std::pair{"Signature", &signature},
+        std::pair{"SignedHeaders", &signed_headers}}) {
+    if (!part->has_value()) {
+      missing += std::string("Authorization header requires '") + name + "' parameter. ";
+    }
+  }
+  if (!missing.empty()) {
+    missing.pop_back();
+    return Fail(ErrorCode::kKmsAuth, missing);
+  }
+  AuthorizationHeader out;
+  // Credential=AKID/YYYYMMDD/region/service/aws4_request
+  std::vector<std::string_view> scope;
+  std::string_view cred = *credential;
+  while (true) {
+    const std::size_t slash = cred.find('/');
+    scope.push_back(cred.substr(0, slash));
+    if (slash == std::string_view::npos) {
+      break;
+    }
+    cred.remove_prefix(slash + 1);
+  }
+  if (scope.size() != 5 || scope[0].empty() || scope[1].size() != 8 || !AllDigits(scope[1])) {
+    return Fail(ErrorCode::kKmsAuth,
+                "Credential should be scoped to a valid region, not ''. Credential must have "
+                "the form <access key>/<date>/<region>/<service>/aws4_request");
+  }
+  out.access_key_id = std::string(scope[0]);
+  out.date = std::string(scope[1]);
+  out.region = std::string(scope[2]);
+  out.service = std::string(scope[3]);
+  out.terminator = std::string(scope[4]);
+  std::string_view names = *signed_headers;
+  while (!names.empty()) {
+    const std::size_t semi = names.find(';');
+    const std::string_view name = names.substr(0, semi);
+    if (name.empty()) {
+      return Fail(ErrorCode::kKmsAuth, "SignedHeaders has an empty header name");
+    }
+    out.signed_headers.push_back(Lower(name));
+    names = semi == std::string_view::npos ? std::string_view() : names.substr(semi + 1);
+  }
+  if (out.signed_headers.empty()) {
+    return Fail(ErrorCode::kKmsAuth, "SignedHeaders is empty");
+  }
+  out.signature = std::string(*signature);
+  if (out.signature.size() != 64 ||
+      !std::all_of(out.signature.begin(), out.signature.end(),
+                   [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); })) {
+    return Fail(ErrorCode::kKmsAuth, "Signature is not 64 lower-case hex digits");
+  }
+  return out;
+}
+
+core::Result<core::UnixMillis> ParseAmzDate(std::string_view text) {
+  if (text.size() != 16 || text[8] != 'T' || text[15] != 'Z' || !AllDigits(text.substr(0, 8)) ||
+      !AllDigits(text.substr(9, 6))) {
+    return Fail(ErrorCode::kInvalidArgument, "X-Amz-Date is not YYYYMMDD'T'HHMMSS'Z'");
+  }
+  const auto number = [&text](std::size_t pos, std::size_t len) {
+    unsigned value = 0;
+    for (std::size_t i = pos; i < pos + len; ++i) {
+      value = value * 10 + static_cast<unsigned>(text[i] - '0');
+    }
+    return value;
+  };
+  const unsigned month = number(4, 2);
+  const unsigned day = number(6, 2);
+  const unsigned hour = number(9, 2);
+  const unsigned minute = number(11, 2);
+  const unsigned second = number(13, 2);
+  if (month < 1 || month > 12 || day < 1 || day > 31 || hour > 23 || minute > 59 || second > 60) {
+    return Fail(ErrorCode::kInvalidArgument, "X-Amz-Date is not a valid time");
+  }
+  const std::int64_t seconds =
+      core::UnixSecondsFromUtc(number(0, 4), month, day, hour, minute, second);
+  return core::UnixMillis{seconds * 1000};
+}
+
+core::Result<SignatureParts> RecomputeSignature(const SigningRequest& received,
+                                                const AuthorizationHeader& auth,
+                                                const core::SecretBytes& secret_access_key,
+                                                core::UnixMillis amz_time) {
+  SigningRequest request;
+  request.method = received.method;
+  request.path = received.path;
+  request.query = received.query;
+  request.payload = received.payload;
+  for (const std::string& name : auth.signed_headers) {
+    if (name == "authorization") {
+      return Fail(ErrorCode::kKmsAuth, "SignedHeaders must not list authorization");
+    }
+    bool found = false;
+    for (const HttpHeader& header : received.headers) {
+      if (Lower(header.name) == name) {
+        request.headers.push_back(header);
+        found = true;
+      }
+    }
+    if (!found) {
+      return Fail(ErrorCode::kKmsAuth,
+                  "SignedHeaders lists " + name + ", which the request does not carry");
+    }
+  }
+  AwsCredentials credentials;
+  credentials.access_key_id = auth.access_key_id;
+  credentials.secret_access_key = core::SecretBytes(secret_access_key.View());
+  SigningParams params;
+  params.region = auth.region;
+  params.service = auth.service;
+  params.time = amz_time;
+  auto parts = SignHeaders(request, credentials, params);
+  if (!parts) {
+    return Fail(ErrorCode::kKmsAuth, parts.error().detail);
+  }
+  return parts;
+}
+
 }  // namespace enclavectl::kmspolicy

@@ -27,6 +27,13 @@ std::optional<Curve> CurveOf(const EVP_PKEY* key) noexcept;
 // Fails with kInputEncoding when the DER is invalid or r/s do not fit.
 [[nodiscard]] Result<Bytes> DerSignatureToRaw(ByteView der, Curve curve);
 
+// An EC key on `curve` from its public point (SEC1 octets: 33 or 65 bytes for P-256,
+// untrusted) and, when `private_key` is given, its secret scalar (copied; secure BIGNUMs stay
+// in OpenSSL's secure heap). The point is checked to lie on the curve. Fails with
+// kInputEncoding for an invalid point.
+[[nodiscard]] Result<EvpPkeyPtr> MakeEcKey(Curve curve, ByteView public_octets,
+                                           const BIGNUM* private_key = nullptr);
+
 // Generates a fresh key on `curve` from OpenSSL's CSPRNG. Fails with kInternal.
 [[nodiscard]] Result<EvpPkeyPtr> GenerateEcKey(Curve curve);
 

@@ -204,6 +204,41 @@ enum class ExitClass : std::uint8_t {
     "CiphertextForRecipient does not decrypt with the recipient key")                              \
   X(kPolicyLintErrors, 724, "POLICY_LINT_ERRORS", kRejected,                                       \
     "lint reports errors in a policy that must be clean before an irreversible lock")              \
+  X(kKmsRequestMalformed, 730, "KMS_REQUEST_MALFORMED", kMalformed,                               \
+    "a KMS request body is not the JSON shape of its operation (SerializationException)")         \
+  X(kLocalKmsState, 731, "LOCAL_KMS_STATE", kMalformed,                                            \
+    "a local KMS state or configuration file is damaged (not the JSON it wrote)")                  \
+  X(kKeyImport, 732, "KEY_IMPORT", kMalformed,                                                      \
+    "a private key to import is unusable (not PEM, not P-256/P-384/secp256k1, usage not allowed)") \
+  X(kAppNotSetUp, 750, "APP_NOT_SET_UP", kRejected,                                              \
+    "the key service has no key yet: set it up first (HTTP 503)")                                  \
+  X(kAppAlreadySetUp, 751, "APP_ALREADY_SET_UP", kRejected,                                      \
+    "the key was already set up in this boot, or another setup is running (HTTP 409)")            \
+  X(kAppRequestMalformed, 752, "APP_REQUEST_MALFORMED", kMalformed,                              \
+    "a request is not what the endpoint expects: HTTP framing, JSON syntax, types, members")      \
+  X(kAppRequestInvalid, 753, "APP_REQUEST_INVALID", kMalformed,                                  \
+    "a request field has a wrong value, encoding or length (hex, blockhash, digest, nonce)")      \
+  X(kAppNotFound, 754, "APP_NOT_FOUND", kUsage, "no such endpoint or action (HTTP 404)")          \
+  X(kAppMethodNotAllowed, 755, "APP_METHOD_NOT_ALLOWED", kUsage,                                  \
+    "the endpoint does not accept this HTTP method (HTTP 405)")                                    \
+  X(kAppKeyBinding, 756, "APP_KEY_BINDING", kRejected,                                           \
+    "PCR16 cannot bind the key: it was extended or locked with another value in this boot")      \
+  X(kSealedRecordInvalid, 757, "SEALED_RECORD_INVALID", kMalformed,                              \
+    "a sealed-key record is malformed, of another KMS key, or does not match the key it seals")  \
+  X(kSealedKeyExists, 758, "SEALED_KEY_EXISTS", kRejected,                                       \
+    "a sealed-key record already exists in the store (another instance sealed first)")           \
+  X(kSsmParameterNotFound, 759, "SSM_PARAMETER_NOT_FOUND", kRejected,                            \
+    "SSM: ParameterNotFound (no such parameter)")                                                 \
+  X(kSsmParameterExists, 760, "SSM_PARAMETER_EXISTS", kRejected,                                 \
+    "SSM: ParameterAlreadyExists (PutParameter without Overwrite)")                               \
+  X(kSsmAccessDenied, 761, "SSM_ACCESS_DENIED", kRejected,                                       \
+    "SSM: AccessDeniedException (IAM denies the call)")                                           \
+  X(kSsmError, 762, "SSM_ERROR", kRejected,                                                      \
+    "SSM returned an error without a more specific code (its name is in the message)")           \
+  X(kSsmResponseMalformed, 763, "SSM_RESPONSE_MALFORMED", kMalformed,                            \
+    "an SSM response is not the JSON shape of its operation")                                     \
+  X(kAppSignatureInvalid, 764, "APP_SIGNATURE_INVALID", kRejected,                              \
+    "a key-service signature (a response header or a /v1/sign result) does not verify")          \
   X(kIoRead, 800, "IO_READ", kIo, "a file could not be read")                                     \
   X(kIoWrite, 801, "IO_WRITE", kIo, "a file could not be written")                                \
   X(kNetwork, 802, "NETWORK", kIo,                                                                 \
@@ -215,6 +250,12 @@ enum class ExitClass : std::uint8_t {
     "the Nitro Security Module device cannot be opened or does not answer")                      \
   X(kNsmError, 821, "NSM_ERROR", kIo,                                                            \
     "the Nitro Security Module refused the request (its error name is in the message)")         \
+  X(kLocalKmsBusy, 830, "LOCAL_KMS_BUSY", kIo,                                                   \
+    "the local KMS state directory is in use by a running kms serve")                            \
+  X(kAppRequestTimeout, 840, "APP_REQUEST_TIMEOUT", kIo,                                        \
+    "a client did not send its whole request in time (HTTP 408; slow clients are cut off)")      \
+  X(kAppOverloaded, 841, "APP_OVERLOADED", kIo,                                                  \
+    "the key service refused a connection: too many open connections (HTTP 503)")               \
   X(kInternal, 900, "INTERNAL", kInternal,                                                       \
     "an internal error: memory exhausted or a library call failed unexpectedly")
 

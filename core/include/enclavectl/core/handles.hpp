@@ -15,6 +15,7 @@
 #include <openssl/cms.h>
 #include <openssl/ec.h>
 #include <openssl/evp.h>
+#include <openssl/kdf.h>
 #include <openssl/rsa.h>
 #include <openssl/param_build.h>
 #include <openssl/x509.h>
@@ -59,6 +60,8 @@ using OsslParamBldPtr = CHandle<OSSL_PARAM_BLD, OSSL_PARAM_BLD_free>;
 using OsslParamPtr = CHandle<OSSL_PARAM, OSSL_PARAM_free>;
 using EvpMacPtr = CHandle<EVP_MAC, EVP_MAC_free>;
 using EvpMacCtxPtr = CHandle<EVP_MAC_CTX, EVP_MAC_CTX_free>;
+using EvpKdfPtr = CHandle<EVP_KDF, EVP_KDF_free>;
+using EvpKdfCtxPtr = CHandle<EVP_KDF_CTX, EVP_KDF_CTX_free>;
 using CmsContentInfoPtr = CHandle<CMS_ContentInfo, CMS_ContentInfo_free>;
 using X509AlgorPtr = CHandle<X509_ALGOR, X509_ALGOR_free>;
 using RsaOaepParamsPtr = CHandle<RSA_OAEP_PARAMS, RSA_OAEP_PARAMS_free>;

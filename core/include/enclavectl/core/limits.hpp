@@ -61,10 +61,34 @@ inline constexpr std::size_t kMaxKmsResponseBytes = 1 << 20;
 inline constexpr std::size_t kMaxCiphertextForRecipientBytes = 6144;
 // Shared AWS credentials and config files.
 inline constexpr std::size_t kMaxAwsConfigFileBytes = 1 << 20;
+// A request body the local KMS accepts: an attestation document (at most 262144 bytes in the
+// model, base64 in JSON) or a key policy (131072 characters, JSON-escaped) fits.
+inline constexpr std::size_t kMaxKmsRequestBytes = std::size_t{1} << 20;
+// HTTP request headers the local KMS accepts (all of them together).
+inline constexpr std::size_t kMaxKmsRequestHeaderBytes = 16 * 1024;
+// The local KMS state file (every key with its policy) and its configuration file.
+inline constexpr std::size_t kMaxLocalKmsStateBytes = std::size_t{256} << 20;
+inline constexpr std::size_t kMaxLocalKmsConfigBytes = std::size_t{1} << 20;
 // An answer of the EC2 instance metadata service.
 inline constexpr std::size_t kMaxImdsResponseBytes = 64 * 1024;
 // All response header lines of one HTTP response, together.
 inline constexpr std::size_t kMaxHttpHeaderBytes = 64 * 1024;
+// An AWS SSM Parameter Store answer (GetParameter / PutParameter; values are at most 8 KB).
+inline constexpr std::size_t kMaxSsmResponseBytes = 64 * 1024;
+
+// --- enclave-app: the key service's requests (enclave-http.md, reproducible-key.md) ---
+// An HTTP request body (every endpoint takes small JSON objects).
+inline constexpr std::size_t kMaxAppRequestBodyBytes = 64 * 1024;
+// All header lines of one HTTP request.
+inline constexpr std::size_t kMaxAppRequestHeaderBytes = 8 * 1024;
+// A message given to POST /v1/sign or the vsock sign action (hashed with SHA-256 first).
+inline constexpr std::size_t kMaxSignMessageBytes = 16 * 1024;
+// One request line of the vsock JSON protocol (a hex message of the size above and framing).
+inline constexpr std::size_t kMaxWalletLineBytes = (2 * kMaxSignMessageBytes) + 1024;
+// A KMS key id, ARN or alias given in a setup request (the KMS model's KeyId: 1..2048).
+inline constexpr std::size_t kMaxKmsKeyIdBytes = 2048;
+// A sealed-key record read from its store (a file or an SSM parameter).
+inline constexpr std::size_t kMaxSealedRecordBytes = 8 * 1024;
 
 // --- evidence bundles (verifier/bundle.hpp): untrusted zip files ---
 inline constexpr std::size_t kMaxBundleBytes = std::size_t{4} << 20;

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -36,6 +37,13 @@ class FileSource final : public ByteSource {
   std::uint64_t size_;
   std::string path_;
 };
+
+// Measures the image file at `path` like `nitro-cli describe-eif` and returns PCR0, PCR1,
+// PCR2 and, for a signed image, PCR8. An image whose CRC, layout, metadata or signature check
+// fails is refused: nothing may pin (or simulate) a damaged image. Fails with kIoRead or the
+// EIF codes (6xx) of the first failed check; the detail names the path.
+[[nodiscard]] core::Result<std::map<std::uint64_t, core::Bytes>> MeasureImageFile(
+    const std::string& path);
 
 // Opens `path` when called.
 SourceOpener FileOpener(std::string path);

@@ -33,6 +33,24 @@ struct RecipientEnvelope {
 [[nodiscard]] core::Result<core::SecretBytes> DecryptCiphertextForRecipient(
     core::ByteView ber, EVP_PKEY* recipient_private_key);
 
+// The RSA public key of an attestation document's public_key (untrusted): a DER
+// SubjectPublicKeyInfo of an RSA key of 2048 to 4096 bits (kms.md section 5). Fails with
+// kCmsUnsupported otherwise.
+[[nodiscard]] core::Result<core::EvpPkeyPtr> ParseRecipientPublicKey(core::ByteView spki_der);
+
+// Encrypts `plaintext` (1..4096 bytes) to `recipient` (an RSA public key, borrowed) as KMS
+// does for a Recipient (kms.md section 5.2), byte for byte in KMS's layout: a BER
+// ContentInfo with indefinite lengths, EnvelopedData version 2, one KeyTransRecipientInfo
+// version 2 whose rid is the 32-byte subjectKeyIdentifier SHA-256(`recipient_spki_der`),
+// RSAES-OAEP with SHA-256 and MGF1-SHA-256 (parameters written with explicit NULLs, as KMS
+// does; OpenSSL's CMS encoder omits them, which is why this is assembled here), a fresh
+// random 32-byte content key and 16-byte IV, AES-256-CBC with PKCS#7 padding, the content in
+// one OCTET STRING inside a constructed [0]. Fails with kInvalidArgument (plaintext size) or
+// kInternal (an OpenSSL failure).
+[[nodiscard]] core::Result<core::Bytes> EncryptForRecipient(core::ByteView plaintext,
+                                                            EVP_PKEY* recipient,
+                                                            core::ByteView recipient_spki_der);
+
 // A fresh RSA-2048 key (e = 65537) for the Recipient flow: its public half goes into the
 // attestation document's public_key. Fails with kInternal.
 [[nodiscard]] core::Result<core::EvpPkeyPtr> MakeRecipientKey();

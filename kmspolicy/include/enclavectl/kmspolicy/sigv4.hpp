@@ -109,4 +109,36 @@ core::SecretBytes DeriveSigningKey(const core::SecretBytes& secret_access_key,
                                                      const AwsCredentials& credentials,
                                                      const SigningParams& params);
 
+// ---- Server side: checking a received signature (the local KMS; sigv4.md section 8) ----
+
+// An Authorization header value: "AWS4-HMAC-SHA256 Credential=AKID/20150830/us-east-1/kms/
+// aws4_request, SignedHeaders=host;x-amz-date, Signature=<64 hex>".
+struct AuthorizationHeader {
+  std::string access_key_id;
+  std::string date;  // the scope's YYYYMMDD
+  std::string region;
+  std::string service;
+  std::string terminator;                   // "aws4_request"
+  std::vector<std::string> signed_headers;  // lower case, in the order listed
+  std::string signature;                    // 64 lower-case hex digits
+};
+
+// Parses an Authorization value (untrusted): the algorithm, then Credential, SignedHeaders
+// and Signature separated by ',' (spaces around them ignored). Fails with kKmsAuth and a
+// message in AWS's words ("Authorization header requires 'Signature' parameter.", ...).
+[[nodiscard]] core::Result<AuthorizationHeader> ParseAuthorization(std::string_view value);
+
+// Parses an X-Amz-Date value "YYYYMMDD'T'HHMMSS'Z'". Fails with kInvalidArgument.
+[[nodiscard]] core::Result<core::UnixMillis> ParseAmzDate(std::string_view text);
+
+// Recomputes the signature of a received request: the request's headers named in
+// `auth.signed_headers` (repeated headers joined as received), the path, query and payload,
+// signed with `secret_access_key` at `amz_time` (the parsed X-Amz-Date) in the scope of
+// `auth`. The caller compares `signature` with auth.signature in constant time. Fails with
+// kKmsAuth when a signed header is absent from the request or the request cannot be
+// canonicalized (a header value with a line break).
+[[nodiscard]] core::Result<SignatureParts> RecomputeSignature(
+    const SigningRequest& received, const AuthorizationHeader& auth,
+    const core::SecretBytes& secret_access_key, core::UnixMillis amz_time);
+
 }  // namespace enclavectl::kmspolicy

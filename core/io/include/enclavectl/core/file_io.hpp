@@ -18,6 +18,12 @@ namespace enclavectl::core::io {
 // rename over `path`, then fsync of the directory. Fails with kIoWrite.
 [[nodiscard]] Status WriteFileAtomic(const std::string& path, ByteView data);
 
+// Creates `path` holding `data` atomically and only if it does not exist yet: the temporary
+// file is published with link(2), so of two concurrent creators exactly one succeeds and
+// nobody ever sees a partial file. Returns true when created, false (nothing written) when
+// `path` already exists. Fails with kIoWrite.
+[[nodiscard]] Result<bool> CreateFileAtomic(const std::string& path, ByteView data);
+
 // The current time. An interface so that verification code receives time, never reads it.
 class Clock {
  public:

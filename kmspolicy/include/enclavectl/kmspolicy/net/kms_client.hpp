@@ -1,6 +1,6 @@
 // The KMS client (adapter): JSON 1.1 over HTTP(S), SigV4-signed, retried with jittered
-// backoff on throttling, server faults and network failures. Codecs: kms_api.hpp; signing:
-// sigv4.hpp.
+// backoff on throttling, server faults and network failures (aws_json_client.hpp). Codecs:
+// kms_api.hpp; signing: sigv4.hpp.
 #pragma once
 
 #include <string>
@@ -9,6 +9,7 @@
 #include "enclavectl/core/file_io.hpp"
 #include "enclavectl/core/result.hpp"
 #include "enclavectl/kmspolicy/kms_api.hpp"
+#include "enclavectl/kmspolicy/net/aws_json_client.hpp"
 #include "enclavectl/kmspolicy/net/environment.hpp"
 #include "enclavectl/kmspolicy/net/http.hpp"
 #include "enclavectl/kmspolicy/net/retry.hpp"
@@ -16,35 +17,17 @@
 
 namespace enclavectl::kmspolicy::net {
 
-struct KmsEndpoint {
-  std::string url;     // "https://kms.us-east-1.amazonaws.com/"
-  std::string host;    // the Host header (and signed): "kms.us-east-1.amazonaws.com",
-                       // "127.0.0.1:4566" (the port when not the scheme's default)
-  std::string region;  // the signing region
-};
+using KmsEndpoint = AwsEndpoint;
 
-// The endpoint for `region`: `endpoint_url` when given (--endpoint-url), else
-// AWS_ENDPOINT_URL_KMS, else AWS_ENDPOINT_URL, else https://kms.<region>.amazonaws.com
-// (.amazonaws.com.cn for cn-* regions). An endpoint URL must be http:// or https:// with a
-// host, an optional port and no path, query or credentials. Fails with kInvalidArgument (also
-// when `region` is empty or not of the form xx-name-N).
+// The endpoint for `region`: ResolveAwsEndpoint("kms", ...): `endpoint_url` when given
+// (--endpoint-url), else AWS_ENDPOINT_URL_KMS, else AWS_ENDPOINT_URL, else
+// https://kms.<region>.amazonaws.com (.amazonaws.com.cn for cn-* regions). Fails with
+// kInvalidArgument.
 [[nodiscard]] core::Result<KmsEndpoint> ResolveKmsEndpoint(std::string_view endpoint_url,
                                                            std::string_view region,
                                                            const Environment& env);
 
-struct KmsClientOptions {
-  KmsEndpoint endpoint;
-  RetryPolicy retry;
-  HttpOptions http;
-  // Also send and sign X-Amz-Content-SHA256 (as aws-nitro-enclaves-sdk-c does).
-  bool add_content_sha256 = false;
-};
-
-// A signed request, ready to send (or to show with --dry-run).
-struct PreparedRequest {
-  HttpRequest http;
-  SignatureParts signature;
-};
+using KmsClientOptions = AwsJsonClientOptions;
 
 class KmsClient {
  public:
@@ -74,18 +57,13 @@ class KmsClient {
   [[nodiscard]] core::Result<GetPublicKeyResult> GetPublicKey(std::string_view key_id);
 
   // How many HTTP attempts the last operation made (1 without retries).
-  int LastAttempts() const noexcept { return last_attempts_; }
+  int LastAttempts() const noexcept { return client_.LastAttempts(); }
 
  private:
   [[nodiscard]] core::Result<HttpResponse> Call(KmsOperation operation,
                                                 const core::SecretBytes& body);
 
-  KmsClientOptions options_;
-  HttpTransport& transport_;
-  const AwsCredentials& credentials_;
-  const core::io::Clock& clock_;
-  Sleeper& sleeper_;
-  int last_attempts_ = 0;
+  AwsJsonClient client_;
 };
 
 }  // namespace enclavectl::kmspolicy::net

@@ -1,0 +1,53 @@
+// The key service's AWS clients (adapters): EnclaveKms over the KMS client, and the SSM client
+// the Parameter Store backend uses. Credentials are resolved before every call, so that
+// instance-role credentials (which expire) are fresh whenever a setup happens.
+#pragma once
+
+#include <functional>
+#include <mutex>
+
+#include "enclavectl/app/enclave_kms.hpp"
+#include "enclavectl/app/stores.hpp"
+#include "enclavectl/core/file_io.hpp"
+#include "enclavectl/kmspolicy/net/kms_client.hpp"
+#include "enclavectl/kmspolicy/net/retry.hpp"
+
+namespace enclavectl::app {
+
+// What the AWS clients share; everything borrowed.
+struct AwsAccess {
+  kmspolicy::net::HttpTransport& transport;
+  // The credential chain (environment, shared files, IMDSv2); fails with its codes.
+  std::function<core::Result<kmspolicy::AwsCredentials>()> credentials;
+  const core::io::Clock& clock;
+  kmspolicy::net::Sleeper& sleeper;
+  kmspolicy::net::RetryPolicy retry;
+};
+
+class AwsEnclaveKms final : public EnclaveKms {
+ public:
+  AwsEnclaveKms(AwsAccess access, kmspolicy::net::AwsEndpoint endpoint)
+      : access_(std::move(access)), endpoint_(std::move(endpoint)) {}
+
+  [[nodiscard]] core::Result<core::Bytes> DeriveSharedSecret(
+      const std::string& key_id, core::ByteView peer_spki,
+      core::ByteView attestation_document) override;
+  [[nodiscard]] core::Result<SealedDataKey> GenerateDataKey(
+      const std::string& key_id, std::uint32_t number_of_bytes, const EncryptionContext& context,
+      core::ByteView attestation_document) override;
+  [[nodiscard]] core::Result<core::Bytes> Decrypt(const std::string& key_id,
+                                                  core::ByteView ciphertext_blob,
+                                                  const EncryptionContext& context,
+                                                  core::ByteView attestation_document) override;
+
+ private:
+  std::mutex mutex_;  // one KMS call at a time (setups are serialised anyway)
+  AwsAccess access_;
+  kmspolicy::net::AwsEndpoint endpoint_;
+};
+
+// The SSM store's client factory for `endpoint`.
+SsmSealedKeyStore::ClientCall MakeSsmClientCall(AwsAccess access,
+                                                kmspolicy::net::AwsEndpoint endpoint);
+
+}  // namespace enclavectl::app

@@ -1,0 +1,46 @@
+// What the key service asks of KMS (an interface: the AWS client adapter in app_io, fakes in
+// tests). Every call carries a Recipient (../shared/spec/kms.md section 5): the attestation
+// document whose public_key is the service's fresh RSA-2048 key, so the secret comes back as
+// CiphertextForRecipient and only this enclave, measured as the key policy demands, can read it.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "enclavectl/core/bytes.hpp"
+#include "enclavectl/core/result.hpp"
+#include "enclavectl/kmspolicy/kms_api.hpp"
+
+namespace enclavectl::app {
+
+using kmspolicy::EncryptionContext;
+
+// GenerateDataKey's answer with a Recipient.
+struct SealedDataKey {
+  core::Bytes ciphertext_blob;           // the data key encrypted under the KMS key (to store)
+  core::Bytes ciphertext_for_recipient;  // the data key encrypted to the enclave's RSA key
+};
+
+class EnclaveKms {
+ public:
+  virtual ~EnclaveKms() = default;
+
+  // DeriveSharedSecret{KeyId, ECDH, PublicKey = peer_spki (DER SubjectPublicKeyInfo),
+  // Recipient}. Returns CiphertextForRecipient. Fails with the KMS client's codes.
+  [[nodiscard]] virtual core::Result<core::Bytes> DeriveSharedSecret(
+      const std::string& key_id, core::ByteView peer_spki, core::ByteView attestation_document) = 0;
+
+  // GenerateDataKey{KeyId, NumberOfBytes, EncryptionContext, Recipient}.
+  [[nodiscard]] virtual core::Result<SealedDataKey> GenerateDataKey(
+      const std::string& key_id, std::uint32_t number_of_bytes, const EncryptionContext& context,
+      core::ByteView attestation_document) = 0;
+
+  // Decrypt{CiphertextBlob, KeyId, EncryptionContext, Recipient}. Returns
+  // CiphertextForRecipient.
+  [[nodiscard]] virtual core::Result<core::Bytes> Decrypt(const std::string& key_id,
+                                                          core::ByteView ciphertext_blob,
+                                                          const EncryptionContext& context,
+                                                          core::ByteView attestation_document) = 0;
+};
+
+}  // namespace enclavectl::app

@@ -1,0 +1,117 @@
+// The key service (service layer): routes, JSON codecs, the once-per-boot setup, response
+// signing and the vsock JSON protocol, over interfaces (NSM client, EnclaveKms,
+// SealedKeyStore, LogSink). No sockets, files or network here: the HTTP and vsock servers
+// (app_io) call Handle / Refuse / HandleWalletLine. Endpoints: docs/enclave-app.md.
+#pragma once
+
+#include <atomic>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "enclavectl/app/enclave_kms.hpp"
+#include "enclavectl/app/key_setup.hpp"
+#include "enclavectl/app/keys.hpp"
+#include "enclavectl/app/nsm.hpp"
+#include "enclavectl/app/sealed_store.hpp"
+#include "enclavectl/core/result.hpp"
+#include "enclavectl/net/http_server.hpp"
+
+namespace enclavectl::app {
+
+enum class LogLevel : std::uint8_t { kDebug, kInfo, kWarning, kError };
+
+// Where the service's log lines go. Lines name operations, key ids and public keys; never a
+// secret, a message to sign or a request body.
+class LogSink {
+ public:
+  virtual ~LogSink() = default;
+  virtual void Log(LogLevel level, std::string_view line) = 0;
+};
+
+struct ServiceOptions {
+  std::string version = "0.0.0";
+  std::string build;                      // "g++ 12.2.0, Release"
+  std::string previous_pcr0 = "genesis";  // ENCLAVE_PREVIOUS_PCR0 (upgrade chain)
+  bool dev = false;                       // simulator + local KMS: reported in /v1/enclave-info
+};
+
+enum class KeyState : std::uint8_t { kUnset, kSettingUp, kReady, kFailed };
+const char* KeyStateName(KeyState state) noexcept;  // "unset", "setting-up", "ready", "failed"
+
+// The HTTP status a service error is answered with: 400 malformed/invalid, 404, 405, 409,
+// 413, 408, 503 (not set up, overloaded), 500 anything else (KMS, NSM, store failures).
+unsigned HttpStatusFor(core::ErrorCode code) noexcept;
+
+// The JSON error every endpoint and the vsock protocol answer with:
+// {"error": {"code": "<NAME>", "message": "<detail>"}}.
+std::string ErrorBody(const core::Error& error);
+
+class KeyService {
+ public:
+  // Creates the per-boot attestation key (a fresh secp256k1 key whose SHA-256 of the compressed
+  // public key is appKeyHash). Dependencies are borrowed and must outlive the service. Fails
+  // with kInternal.
+  [[nodiscard]] static core::Result<std::unique_ptr<KeyService>> Create(
+      ServiceOptions options, NsmClient& nsm, EnclaveKms& kms, SealedKeyStore& store, LogSink& log);
+  ~KeyService();
+  KeyService(const KeyService&) = delete;
+  KeyService& operator=(const KeyService&) = delete;
+
+  // Answers one HTTP request (untrusted). Thread-safe; every response carries the
+  // X-Attestation-Signature / X-Attestation-Pubkey headers. Setup requests block the calling
+  // thread while KMS answers.
+  net::HttpResponse Handle(const net::HttpRequest& request);
+
+  // The signed JSON error for a request the HTTP server refused itself (400 malformed, 408,
+  // 413, 431, 503 too many connections): the server's error responder.
+  net::HttpResponse Refuse(unsigned status, std::string_view reason);
+
+  // Answers one line of the vsock JSON protocol (untrusted, without its newline) with one
+  // JSON object (without a newline). Thread-safe.
+  std::string HandleWalletLine(std::string_view line);
+
+  // The once-per-boot setup: exactly one call can win; while it runs and after it succeeded
+  // every other call fails with kAppAlreadySetUp. A failure before PCR16 changed leaves the
+  // service unset (setup may be retried); a failure after it leaves it failed for this boot.
+  // Fails with kAppAlreadySetUp, ObtainKey's and BindKeyToPcr16's codes.
+  [[nodiscard]] core::Status Setup(const SetupRequest& request);
+
+  KeyState State() const noexcept { return state_.load(std::memory_order_acquire); }
+  const Secp256k1Key& AttestationKey() const noexcept { return attestation_key_; }
+  // SHA-256 of the compressed attestation public key (nitriding's appKeyHash).
+  const core::Sha256Digest& AppKeyHash() const noexcept { return app_key_hash_; }
+
+ private:
+  struct ActiveKeys;
+  KeyService(ServiceOptions options, NsmClient& nsm, EnclaveKms& kms, SealedKeyStore& store,
+             LogSink& log, Secp256k1Key attestation_key, core::Secp256k1ContextPtr ctx);
+
+  net::HttpResponse Route(const net::HttpRequest& request);
+  net::HttpResponse Compatibility(const net::HttpRequest& request, bool with_blockhash);
+  net::HttpResponse SetupV1(const net::HttpRequest& request);
+  net::HttpResponse PublicKey() const;
+  net::HttpResponse Attestation(const net::HttpRequest& request);
+  net::HttpResponse Info() const;
+  net::HttpResponse EnclaveInfo() const;
+  net::HttpResponse Sign(const net::HttpRequest& request) const;
+  net::HttpResponse ErrorResponse(const core::Error& error) const;
+  void SignResponse(net::HttpResponse& response) const;
+  const ActiveKeys* Active() const noexcept { return active_.load(std::memory_order_acquire); }
+
+  ServiceOptions options_;
+  NsmClient& nsm_;
+  EnclaveKms& kms_;
+  SealedKeyStore& store_;
+  LogSink& log_;
+  core::Secp256k1ContextPtr ctx_;
+  Secp256k1Key attestation_key_;
+  std::string attestation_pubkey_hex_;
+  core::Sha256Digest app_key_hash_{};
+  std::atomic<KeyState> state_{KeyState::kUnset};
+  // Written once by the winning setup before `active_` is published; read through `active_`.
+  std::unique_ptr<const ActiveKeys> keys_;
+  std::atomic<const ActiveKeys*> active_{nullptr};
+};
+
+}  // namespace enclavectl::app

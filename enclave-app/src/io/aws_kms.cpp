@@ -1,0 +1,96 @@
+#include "enclavectl/app/aws_kms.hpp"
+
+#include <utility>
+
+namespace enclavectl::app {
+
+using core::Fail;
+namespace kn = kmspolicy::net;
+
+namespace {
+
+// Runs `call` with a `Client` (KmsClient, SsmClient) built for this call with credentials
+// resolved now.
+template <typename Client, typename Call>
+auto WithAwsClient(const AwsAccess& access, const kn::AwsEndpoint& endpoint, const Call& call)
+    -> decltype(call(std::declval<Client&>())) {
+  auto credentials = access.credentials();
+  if (!credentials) {
+    return Fail(credentials.error());
+  }
+  kn::AwsJsonClientOptions options;
+  options.endpoint = endpoint;
+  options.retry = access.retry;
+  Client client(options, access.transport, *credentials, access.clock, access.sleeper);
+  return call(client);
+}
+
+}  // namespace
+
+core::Result<core::Bytes> AwsEnclaveKms::DeriveSharedSecret(const std::string& key_id,
+                                                            core::ByteView peer_spki,
+                                                            core::ByteView attestation_document) {
+  std::lock_guard lock(mutex_);
+  return WithAwsClient<kn::KmsClient>(
+      access_, endpoint_, [&](kn::KmsClient& client) -> core::Result<core::Bytes> {
+        kmspolicy::DeriveSharedSecretRequest request;
+        request.key_id = key_id;
+        request.public_key = core::ToBytes(peer_spki);
+        request.recipient = kmspolicy::RecipientInfo{core::ToBytes(attestation_document)};
+        auto result = client.DeriveSharedSecret(request);
+        if (!result) {
+          return Fail(result.error());
+        }
+        return std::move(result->ciphertext_for_recipient);
+      });
+}
+
+core::Result<SealedDataKey> AwsEnclaveKms::GenerateDataKey(const std::string& key_id,
+                                                           std::uint32_t number_of_bytes,
+                                                           const EncryptionContext& context,
+                                                           core::ByteView attestation_document) {
+  std::lock_guard lock(mutex_);
+  return WithAwsClient<kn::KmsClient>(
+      access_, endpoint_, [&](kn::KmsClient& client) -> core::Result<SealedDataKey> {
+        kmspolicy::GenerateDataKeyRequest request;
+        request.key_id = key_id;
+        request.number_of_bytes = number_of_bytes;
+        request.encryption_context = context;
+        request.recipient = kmspolicy::RecipientInfo{core::ToBytes(attestation_document)};
+        auto result = client.GenerateDataKey(request);
+        if (!result) {
+          return Fail(result.error());
+        }
+        return SealedDataKey{std::move(result->ciphertext_blob),
+                             std::move(result->ciphertext_for_recipient)};
+      });
+}
+
+core::Result<core::Bytes> AwsEnclaveKms::Decrypt(const std::string& key_id,
+                                                 core::ByteView ciphertext_blob,
+                                                 const EncryptionContext& context,
+                                                 core::ByteView attestation_document) {
+  std::lock_guard lock(mutex_);
+  return WithAwsClient<kn::KmsClient>(
+      access_, endpoint_, [&](kn::KmsClient& client) -> core::Result<core::Bytes> {
+        kmspolicy::DecryptRequest request;
+        request.ciphertext_blob = ciphertext_blob;
+        request.key_id = key_id;
+        request.encryption_context = context;
+        request.recipient = kmspolicy::RecipientInfo{core::ToBytes(attestation_document)};
+        auto result = client.Decrypt(request);
+        if (!result) {
+          return Fail(result.error());
+        }
+        return std::move(result->ciphertext_for_recipient);
+      });
+}
+
+SsmSealedKeyStore::ClientCall MakeSsmClientCall(AwsAccess access, kn::AwsEndpoint endpoint) {
+  return [access = std::move(access), endpoint = std::move(endpoint)](
+             const std::function<core::Status(kn::SsmClient&)>& use) -> core::Status {
+    return WithAwsClient<kn::SsmClient>(access, endpoint, use);
+  };
+}
+
+}  // namespace enclavectl::app

@@ -1,0 +1,451 @@
+#include "enclavectl/app/run.hpp"
+
+#include <pthread.h>
+#include <signal.h>
+
+#include <chrono>
+#include <ctime>
+#include <iomanip>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <sstream>
+#include <string>
+#include <thread>
+
+#include <CLI/CLI.hpp>
+
+#include "enclavectl/app/aws_kms.hpp"
+#include "enclavectl/app/hardening.hpp"
+#include "enclavectl/app/nsm_device.hpp"
+#include "enclavectl/app/nsm_simulator.hpp"
+#include "enclavectl/app/servers.hpp"
+#include "enclavectl/app/service.hpp"
+#include "enclavectl/app/simulator_config.hpp"
+#include "enclavectl/app/stores.hpp"
+#include "enclavectl/core/encoding.hpp"
+#include "enclavectl/kmspolicy/net/credentials.hpp"
+#include "enclavectl/kmspolicy/net/curl_transport.hpp"
+#include "enclavectl/kmspolicy/net/ssm_client.hpp"
+
+#ifndef ENCLAVECTL_VERSION
+#define ENCLAVECTL_VERSION "0.0.0"
+#endif
+#ifndef ENCLAVECTL_BUILD_TYPE
+#define ENCLAVECTL_BUILD_TYPE "unknown"
+#endif
+
+namespace enclavectl::app {
+namespace {
+
+using core::ErrorCode;
+namespace kn = kmspolicy::net;
+
+constexpr int kExitUsage = 64;
+constexpr int kExitIo = 74;
+constexpr int kExitInternal = 70;
+
+struct Flags {
+  bool dev = false;
+  std::string nsm;  // device | simulator (default: device, simulator with --dev)
+  std::string nsm_device = "/dev/nsm";
+  std::string nsm_state = ".enclavectl/nsm";
+  std::string eif;
+  std::string pcrs;
+  std::vector<std::string> pcr;
+  std::string listen = "127.0.0.1:7074";
+  std::uint32_t vsock_port = 5000;
+  std::string kms_endpoint;
+  std::string ssm_endpoint;
+  std::string region;
+  std::string sealed_store = "file:enclave-app-sealed-key.json";
+  std::string key_mode;
+  std::string key_id;
+  std::string blockhash;
+  std::string previous_pcr0 = "genesis";
+  std::size_t threads = 0;
+  std::size_t max_connections = 4096;
+  std::int64_t request_timeout_ms = 10000;
+  std::int64_t idle_timeout_ms = 30000;
+  bool verbose = false;
+};
+
+// Log lines on stderr: "2025-01-01T00:00:00Z enclave-app INFO text".
+class StreamLog final : public LogSink {
+ public:
+  StreamLog(std::ostream& out, bool verbose) : out_(out), verbose_(verbose) {}
+  void Log(LogLevel level, std::string_view line) override {
+    if (level == LogLevel::kDebug && !verbose_) {
+      return;
+    }
+    const char* name = level == LogLevel::kError     ? "ERROR"
+                       : level == LogLevel::kWarning ? "WARN"
+                       : level == LogLevel::kInfo    ? "INFO"
+                                                     : "DEBUG";
+    const std::time_t now = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
+    std::tm utc{};
+    gmtime_r(&now, &utc);
+    std::lock_guard lock(mutex_);
+    out_ << std::put_time(&utc, "%Y-%m-%dT%H:%M:%SZ") << " enclave-app " << name << " " << line
+         << std::endl;  // NOLINT(performance-avoid-endl): a log line is flushed at once
+  }
+
+ private:
+  std::mutex mutex_;
+  std::ostream& out_;
+  bool verbose_;
+};
+
+core::Result<std::pair<std::string, std::uint16_t>> SplitHostPort(const std::string& text) {
+  const std::size_t colon = text.rfind(':');
+  if (colon == std::string::npos || colon == 0) {
+    return core::Fail(ErrorCode::kInvalidArgument, "--listen must be HOST:PORT, e.g. 0.0.0.0:7074");
+  }
+  std::string host = text.substr(0, colon);
+  if (host.size() > 2 && host.front() == '[' && host.back() == ']') {
+    host = host.substr(1, host.size() - 2);
+  }
+  const std::string port_text = text.substr(colon + 1);
+  unsigned long port = 0;  // NOLINT(google-runtime-int): std::stoul's type
+  try {
+    std::size_t used = 0;
+    port = std::stoul(port_text, &used);
+    if (used != port_text.size() || port > 65535) {
+      throw std::out_of_range("port");
+    }
+  } catch (const std::exception&) {
+    return core::Fail(ErrorCode::kInvalidArgument, "--listen: not a port: " + port_text);
+  }
+  return std::make_pair(host, static_cast<std::uint16_t>(port));
+}
+
+core::Result<std::unique_ptr<NsmTransport>> OpenNsm(const Flags& flags, LogSink& log,
+                                                    const core::io::Clock& clock) {
+  if (flags.nsm == "device") {
+    auto device = NsmDevice::Open(flags.nsm_device);
+    if (!device) {
+      return core::Fail(device.error());
+    }
+    return std::unique_ptr<NsmTransport>(std::move(*device));
+  }
+  auto options = MakeSimulatorOptions(SimulatorPcrInputs{flags.eif, flags.pcrs, flags.pcr});
+  if (!options) {
+    return core::Fail(options.error());
+  }
+  if (!flags.eif.empty() || !flags.pcrs.empty()) {
+    log.Log(LogLevel::kInfo,
+            "simulated enclave measured from " +
+                (flags.eif.empty() ? "pcr.json " + flags.pcrs : "EIF " + flags.eif));
+  }
+  auto ca = LoadOrCreateDevCa(flags.nsm_state, clock);
+  if (!ca) {
+    return core::Fail(ca.error());
+  }
+  auto simulator = NsmSimulator::Boot(std::move(*ca), *options, clock);
+  if (!simulator) {
+    return core::Fail(simulator.error());
+  }
+  log.Log(LogLevel::kWarning,
+          "NSM SIMULATOR: attestation documents are signed by the development "
+          "CA in " +
+              flags.nsm_state + " (root: " + flags.nsm_state +
+              "/root.pem), which AWS and KMS never trust");
+  return std::unique_ptr<NsmTransport>(std::move(*simulator));
+}
+
+int ExitFor(const core::Error& error, LogSink& log, const std::string& what) {
+  log.Log(LogLevel::kError,
+          what + ": " + std::string(core::ErrorCodeName(error.code)) + ": " + error.detail);
+  const core::ExitClass exit_class = core::InfoFor(error.code).exit_class;
+  if (exit_class == core::ExitClass::kUsage) {
+    return kExitUsage;
+  }
+  return exit_class == core::ExitClass::kInternal ? kExitInternal : kExitIo;
+}
+
+void BlockStopSignals() {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &set, nullptr);
+}
+
+void WaitForStopSignal() {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGTERM);
+  int signal_number = 0;
+  sigwait(&set, &signal_number);
+}
+
+int Serve(const Flags& flags, std::ostream& out, LogSink& log) {
+  const core::io::SystemClock clock;
+  if (flags.dev) {
+    for (int i = 0; i < 2; ++i) {
+      log.Log(LogLevel::kWarning,
+              "*** DEVELOPMENT MODE (--dev): simulated NSM and a local KMS. Attestation here "
+              "proves nothing; never use --dev for real keys. ***");
+    }
+  }
+  auto listen = SplitHostPort(flags.listen);
+  if (!listen) {
+    return ExitFor(listen.error(), log, "usage");
+  }
+  std::optional<core::Sha256Digest> blockhash;
+  if (!flags.blockhash.empty()) {
+    auto bytes = core::HexDecode(flags.blockhash);
+    if (!bytes || bytes->size() != 32) {
+      return ExitFor({ErrorCode::kInvalidArgument, "--blockhash must be 64 hex digits", -1}, log,
+                     "usage");
+    }
+    blockhash.emplace();
+    std::copy(bytes->begin(), bytes->end(), blockhash->begin());
+  }
+  if (!flags.key_mode.empty() && flags.key_id.empty()) {
+    return ExitFor({ErrorCode::kInvalidArgument, "--key-mode needs --key-id", -1}, log, "usage");
+  }
+
+  const kn::ProcessEnvironment env;
+  if (flags.dev && flags.kms_endpoint.empty() && !env.Get("AWS_ENDPOINT_URL_KMS") &&
+      !env.Get("AWS_ENDPOINT_URL")) {
+    return ExitFor({ErrorCode::kInvalidArgument,
+                    "--dev needs the local KMS: run `enclavectl dev up` and export what it "
+                    "prints, or pass --kms-endpoint http://127.0.0.1:PORT",
+                    -1},
+                   log, "usage");
+  }
+  auto nsm_transport = OpenNsm(flags, log, clock);
+  if (!nsm_transport) {
+    return ExitFor(nsm_transport.error(), log,
+                   flags.nsm == "device" ? "no Nitro Security Module (use --dev to develop "
+                                           "without Nitro hardware)"
+                                         : "NSM simulator");
+  }
+  NsmClient nsm(**nsm_transport);
+
+  // AWS: region, endpoints and the credential chain (resolved again before every call).
+  std::string region = flags.region;
+  if (region.empty()) {
+    auto resolved = kn::ResolveRegion(env, {});
+    region = resolved ? *resolved : "";
+  }
+  if (region.empty() && flags.dev) {
+    region = "us-east-1";
+  }
+  auto kms_endpoint = kn::ResolveKmsEndpoint(flags.kms_endpoint, region, env);
+  if (!kms_endpoint) {
+    return ExitFor(kms_endpoint.error(), log, "usage");
+  }
+  kn::CurlTransport transport("enclavectl-enclave-app/" ENCLAVECTL_VERSION);
+  kn::RealSleeper sleeper;
+  AwsAccess access{transport,
+                   [&env, &transport]() -> core::Result<kmspolicy::AwsCredentials> {
+                     auto resolved = kn::ResolveCredentials(env, transport, {});
+                     if (!resolved) {
+                       return core::Fail(resolved.error());
+                     }
+                     return std::move(resolved->credentials);
+                   },
+                   clock, sleeper, kn::RetryPolicy{}};
+  AwsEnclaveKms kms(access, *kms_endpoint);
+  log.Log(LogLevel::kInfo, "KMS endpoint " + kms_endpoint->url + " (region " + region + ")");
+
+  auto location = ParseStoreLocation(flags.sealed_store);
+  if (!location) {
+    return ExitFor(location.error(), log, "usage");
+  }
+  std::unique_ptr<SealedKeyStore> store;
+  if (location->kind == StoreLocation::Kind::kSsm) {
+    auto ssm_endpoint = kn::ResolveSsmEndpoint(flags.ssm_endpoint, region, env);
+    if (!ssm_endpoint) {
+      return ExitFor(ssm_endpoint.error(), log, "usage");
+    }
+    store = std::make_unique<SsmSealedKeyStore>(MakeSsmClientCall(access, *ssm_endpoint),
+                                                location->location);
+  } else {
+    store = std::make_unique<FileSealedKeyStore>(location->location);
+  }
+  log.Log(LogLevel::kInfo, "sealed keys: " + store->Describe());
+
+  ServiceOptions service_options;
+  service_options.version = ENCLAVECTL_VERSION;
+  service_options.build = std::string("g++ ") + __VERSION__ + ", " + ENCLAVECTL_BUILD_TYPE;
+  service_options.previous_pcr0 = flags.previous_pcr0;
+  service_options.dev = flags.dev;
+  auto service = KeyService::Create(service_options, nsm, kms, *store, log);
+  if (!service) {
+    return ExitFor(service.error(), log, "key service");
+  }
+
+  net::HttpServerOptions http;
+  http.host = listen->first;
+  http.port = listen->second;
+  http.threads = flags.threads;
+  http.max_header_bytes = core::limits::kMaxAppRequestHeaderBytes;
+  http.max_body_bytes = core::limits::kMaxAppRequestBodyBytes;
+  http.request_timeout = std::chrono::milliseconds(flags.request_timeout_ms);
+  http.idle_timeout = std::chrono::milliseconds(flags.idle_timeout_ms);
+  http.max_connections = flags.max_connections;
+  auto http_server = StartHttpApi(http, **service);
+  if (!http_server) {
+    return ExitFor(http_server.error(), log, "HTTP listener");
+  }
+  std::unique_ptr<LineServer> vsock;
+  if (flags.vsock_port != 0) {
+    LineServerOptions line_options;
+    line_options.request_timeout = http.request_timeout;
+    line_options.idle_timeout = http.idle_timeout;
+    KeyService& key_service = **service;
+    auto listening = LineServer::ListenVsock(
+        flags.vsock_port, line_options,
+        [&key_service](std::string_view line) { return key_service.HandleWalletLine(line); },
+        [](ErrorCode code, std::string_view reason) {
+          return ErrorBody(core::Error{code, std::string(reason), -1});
+        });
+    if (!listening) {
+      if (!flags.dev) {
+        (*http_server)->Stop();
+        return ExitFor(listening.error(), log, "vsock listener");
+      }
+      log.Log(LogLevel::kWarning,
+              "no vsock listener (" + listening.error().detail + "); the wallet protocol is off");
+    } else {
+      vsock = std::move(*listening);
+    }
+  }
+  const std::string url = "http://" + listen->first + ":" + std::to_string((*http_server)->Port());
+  out << "enclave-app: listening on " << url;
+  if (vsock) {
+    out << " and vsock port " << vsock->Port();
+  }
+  out << (flags.dev ? " (DEVELOPMENT MODE)" : "") << std::endl;  // NOLINT: scripts wait for it
+  log.Log(LogLevel::kInfo, "serving on " + url);
+
+  // A setup requested on the command line runs once the listeners are up, so that /health
+  // and /enclave/attestation answer meanwhile.
+  std::thread boot_setup;
+  if (!flags.key_id.empty()) {
+    SetupRequest request;
+    request.mode = flags.key_mode == "sealed" ? KeyMode::kSealed : KeyMode::kReproducible;
+    request.key_id = flags.key_id;
+    request.blockhash = blockhash;
+    boot_setup = std::thread([&service, request] {
+      static_cast<void>((*service)->Setup(request));  // logged by the service
+    });
+  }
+  WaitForStopSignal();
+  log.Log(LogLevel::kInfo, "stopping");
+  if (boot_setup.joinable()) {
+    boot_setup.join();
+  }
+  if (vsock) {
+    vsock->Stop();
+  }
+  (*http_server)->Stop();
+  return 0;
+}
+
+}  // namespace
+
+int RunEnclaveApp(int argc, const char* const* argv, std::ostream& out, std::ostream& err) {
+  Flags flags;
+  CLI::App app{"enclave-app " ENCLAVECTL_VERSION
+               " - the enclavectl key service: a signing key that never leaves the Nitro "
+               "Enclave (reproducible from a KMS key, or sealed by KMS), bound to PCR16, every "
+               "response signed by a per-boot attestation key.",
+               "enclave-app"};
+  app.set_version_flag("--version", "enclave-app " ENCLAVECTL_VERSION);
+  app.add_flag("--dev", flags.dev,
+               "Development: the NSM simulator and a local KMS (enclavectl dev up); says so "
+               "loudly on every start")
+      ->envname("ENCLAVE_APP_DEV");
+  app.add_option("--nsm", flags.nsm, "device (/dev/nsm; the default) or simulator (with --dev)")
+      ->check(CLI::IsMember({"device", "simulator"}))
+      ->envname("ENCLAVE_APP_NSM");
+  app.add_option("--nsm-device", flags.nsm_device, "The NSM device")->default_str("/dev/nsm");
+  app.add_option("--nsm-state", flags.nsm_state,
+                 "Simulator: the development CA's state directory (root.pem for verifiers)")
+      ->default_str(".enclavectl/nsm");
+  auto* eif = app.add_option("--eif", flags.eif, "Simulator: boot PCRs measured from this EIF");
+  app.add_option("--pcrs", flags.pcrs, "Simulator: boot PCRs from a pcr.json")->excludes(eif);
+  app.add_option("--pcr", flags.pcr, "Simulator: one boot PCR (0..15) as N=HEX (repeatable)");
+  app.add_option("--listen", flags.listen, "HTTP address HOST:PORT (port 0: any)")
+      ->default_str("127.0.0.1:7074")
+      ->envname("ENCLAVE_APP_LISTEN");
+  app.add_option("--vsock-port", flags.vsock_port,
+                 "AF_VSOCK port of the wallet JSON protocol (0: off)")
+      ->default_str("5000")
+      ->envname("ENCLAVE_APP_VSOCK_PORT");
+  app.add_option("--kms-endpoint", flags.kms_endpoint,
+                 "KMS endpoint URL (default: AWS_ENDPOINT_URL_KMS, AWS_ENDPOINT_URL, then "
+                 "https://kms.REGION.amazonaws.com)")
+      ->envname("ENCLAVE_APP_KMS_ENDPOINT");
+  app.add_option("--ssm-endpoint", flags.ssm_endpoint,
+                 "SSM endpoint URL (default: AWS_ENDPOINT_URL_SSM, AWS_ENDPOINT_URL, then "
+                 "https://ssm.REGION.amazonaws.com)")
+      ->envname("ENCLAVE_APP_SSM_ENDPOINT");
+  app.add_option("--region", flags.region, "AWS region (default: AWS_REGION, the profile)")
+      ->envname("ENCLAVE_APP_REGION");
+  app.add_option("--sealed-store", flags.sealed_store,
+                 "Where sealed mode keeps its KMS ciphertext: file:PATH or ssm:PARAMETER_NAME")
+      ->default_str("file:enclave-app-sealed-key.json")
+      ->envname("ENCLAVE_APP_SEALED_STORE");
+  app.add_option("--key-mode", flags.key_mode, "Set the key up at start: reproducible or sealed")
+      ->check(CLI::IsMember({"reproducible", "sealed"}))
+      ->envname("ENCLAVE_APP_KEY_MODE");
+  app.add_option("--key-id", flags.key_id, "The KMS key for a setup at start")
+      ->envname("ENCLAVE_APP_KEY_ID");
+  app.add_option("--blockhash", flags.blockhash,
+                 "Reproducible mode at start: the blockhash (64 hex digits)")
+      ->envname("ENCLAVE_APP_BLOCKHASH");
+  app.add_option("--previous-pcr0", flags.previous_pcr0,
+                 "PCR0 of the image this one upgrades (GET /v1/enclave-info)")
+      ->default_str("genesis")
+      ->envname("ENCLAVE_PREVIOUS_PCR0");
+  app.add_option("--threads", flags.threads, "HTTP I/O threads (0: one per core)")
+      ->default_str("0");
+  app.add_option("--max-connections", flags.max_connections, "Open HTTP connections at most")
+      ->default_str("4096");
+  app.add_option("--request-timeout-ms", flags.request_timeout_ms,
+                 "A request must arrive within this time")
+      ->default_str("10000");
+  app.add_option("--idle-timeout-ms", flags.idle_timeout_ms, "Idle keep-alive connections close")
+      ->default_str("30000");
+  app.add_flag("--verbose", flags.verbose, "Also log refused requests");
+  app.footer(
+      "Examples:\n"
+      "  enclave-app --listen 127.0.0.1:7074 --vsock-port 5000\n"
+      "  enclave-app --dev --eif image.eif --kms-endpoint http://127.0.0.1:4000\n"
+      "  enclave-app --sealed-store ssm:/enclave/sealed-key --key-mode sealed --key-id ARN\n\n"
+      "Exit codes: 0 stopped by SIGINT/SIGTERM, 64 usage, 74 NSM/listener/store failure, 70 "
+      "internal error.");
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    const int code = app.exit(e, out, err);
+    return code == 0 ? 0 : kExitUsage;
+  }
+  StreamLog log(err, flags.verbose);
+  if (flags.nsm.empty()) {
+    flags.nsm = flags.dev ? "simulator" : "device";
+  }
+  if (flags.nsm == "simulator" && !flags.dev) {
+    log.Log(LogLevel::kError, "--nsm simulator is for development only: add --dev");
+    return kExitUsage;
+  }
+  // Before anything else: no core dumps, secrets in locked memory.
+  const HardeningReport hardening = HardenProcess(std::size_t{1} << 20);
+  log.Log(hardening.memory_locked && hardening.not_dumpable ? LogLevel::kInfo : LogLevel::kWarning,
+          hardening.Describe());
+  BlockStopSignals();
+  try {
+    return Serve(flags, out, log);
+  } catch (const std::bad_alloc&) {
+    log.Log(LogLevel::kError, "INTERNAL: memory exhausted");
+    return kExitInternal;
+  }
+}
+
+}  // namespace enclavectl::app

@@ -1,0 +1,441 @@
+#include "enclavectl/app/service.hpp"
+
+#include <array>
+#include <optional>
+#include <string>
+#include <utility>
+
+#include <nlohmann/json.hpp>
+
+#include "enclavectl/app/api.hpp"
+#include "enclavectl/core/encoding.hpp"
+#include "enclavectl/core/sha.hpp"
+#include "enclavectl/kmspolicy/json.hpp"
+#include "enclavectl/verifier/key_binding.hpp"
+
+namespace enclavectl::app {
+namespace {
+
+using core::ErrorCode;
+using core::Fail;
+using nlohmann::json;
+
+constexpr const char* kJson = "application/json";
+constexpr const char* kText = "text/plain; charset=utf-8";
+
+core::Error RequestError(ErrorCode code, std::string detail) {
+  return core::Error{code, std::move(detail), -1};
+}
+
+json ErrorJson(const core::Error& error) {
+  return json{
+      {"error",
+       {{"code", std::string(core::ErrorCodeName(error.code))}, {"message", error.detail}}}};
+}
+
+net::HttpResponse JsonResponse(unsigned status, const json& body) {
+  net::HttpResponse response;
+  response.status = status;
+  response.content_type = kJson;
+  response.body = kmspolicy::DumpJson(body);
+  return response;
+}
+
+net::HttpResponse TextResponse(std::string body) {
+  net::HttpResponse response;
+  response.content_type = kText;
+  response.body = std::move(body);
+  return response;
+}
+
+}  // namespace
+
+// The keys of this boot, immutable once published.
+struct KeyService::ActiveKeys {
+  KeyMode mode;
+  std::string key_id;
+  std::optional<core::Sha256Digest> blockhash;
+  KeyPair keys;
+  std::string info_body;        // GET /v1/info
+  std::string public_key_body;  // GET /public-key
+};
+
+std::string ErrorBody(const core::Error& error) { return kmspolicy::DumpJson(ErrorJson(error)); }
+
+const char* KeyStateName(KeyState state) noexcept {
+  switch (state) {
+    case KeyState::kUnset:
+      return "unset";
+    case KeyState::kSettingUp:
+      return "setting-up";
+    case KeyState::kReady:
+      return "ready";
+    case KeyState::kFailed:
+      return "failed";
+  }
+  return "unset";
+}
+
+unsigned HttpStatusFor(core::ErrorCode code) noexcept {
+  switch (code) {
+    case ErrorCode::kAppRequestMalformed:
+    case ErrorCode::kAppRequestInvalid:
+    case ErrorCode::kInvalidArgument:
+      return 400;
+    case ErrorCode::kAppNotFound:
+      return 404;
+    case ErrorCode::kAppMethodNotAllowed:
+      return 405;
+    case ErrorCode::kAppRequestTimeout:
+      return 408;
+    case ErrorCode::kAppAlreadySetUp:
+      return 409;
+    case ErrorCode::kInputTooLarge:
+      return 413;
+    case ErrorCode::kAppNotSetUp:
+    case ErrorCode::kAppOverloaded:
+      return 503;
+    default:
+      return 500;
+  }
+}
+
+KeyService::KeyService(ServiceOptions options, NsmClient& nsm, EnclaveKms& kms,
+                       SealedKeyStore& store, LogSink& log, Secp256k1Key attestation_key,
+                       core::Secp256k1ContextPtr ctx)
+    : options_(std::move(options)),
+      nsm_(nsm),
+      kms_(kms),
+      store_(store),
+      log_(log),
+      ctx_(std::move(ctx)),
+      attestation_key_(std::move(attestation_key)),
+      attestation_pubkey_hex_(core::HexEncode(attestation_key_.Compressed())),
+      app_key_hash_(core::Sha256(attestation_key_.Compressed())) {}
+
+KeyService::~KeyService() = default;
+
+core::Result<std::unique_ptr<KeyService>> KeyService::Create(ServiceOptions options, NsmClient& nsm,
+                                                             EnclaveKms& kms, SealedKeyStore& store,
+                                                             LogSink& log) {
+  core::Secp256k1ContextPtr ctx = core::MakeSecp256k1Context();
+  if (!ctx) {
+    return Fail(ErrorCode::kInternal, "cannot create a secp256k1 context");
+  }
+  auto attestation_key = Secp256k1Key::Generate(ctx.get());
+  if (!attestation_key) {
+    return Fail(attestation_key.error());
+  }
+  std::unique_ptr<KeyService> service(new KeyService(std::move(options), nsm, kms, store, log,
+                                                     std::move(*attestation_key),
+                                                     std::move(ctx)));  // NOLINT: private ctor
+  log.Log(LogLevel::kInfo, "attestation key for this boot: " + service->attestation_pubkey_hex_ +
+                               " (appKeyHash " + core::HexEncode(service->app_key_hash_) + ")");
+  return service;
+}
+
+core::Status KeyService::Setup(const SetupRequest& request) {
+  KeyState expected = KeyState::kUnset;
+  if (!state_.compare_exchange_strong(expected, KeyState::kSettingUp, std::memory_order_acq_rel)) {
+    const char* why = expected == KeyState::kReady       ? "the key is already set up"
+                      : expected == KeyState::kSettingUp ? "another setup is running"
+                                                         : "a failed setup changed PCR16: restart "
+                                                           "the enclave";
+    return Fail(ErrorCode::kAppAlreadySetUp, why);
+  }
+  log_.Log(LogLevel::kInfo, std::string("setup: ") + KeyModeName(request.mode) +
+                                " key from KMS key " + request.key_id);
+  SetupContext context{nsm_, kms_, store_, ctx_.get()};
+  auto obtained = ObtainKey(request, context);
+  if (!obtained) {
+    state_.store(KeyState::kUnset, std::memory_order_release);
+    log_.Log(LogLevel::kError,
+             "setup failed: " + std::string(ErrorCodeName(obtained.error().code)) + ": " +
+                 obtained.error().detail);
+    return Fail(obtained.error());
+  }
+  bool touched = false;
+  auto bound = BindKeyToPcr16(nsm_, obtained->keys.signing.Compressed(), touched);
+  if (!bound) {
+    state_.store(touched ? KeyState::kFailed : KeyState::kUnset, std::memory_order_release);
+    log_.Log(LogLevel::kError,
+             "setup failed binding PCR16: " + std::string(ErrorCodeName(bound.error().code)) +
+                 ": " + bound.error().detail);
+    return Fail(bound.error());
+  }
+  const KeyPair& pair = obtained->keys;
+  const core::Sha384Digest pcr16 = verifier::KeyBindingPcrValue(pair.signing.Compressed());
+  json info = {
+      {"public_key", core::HexEncode(pair.signing.Compressed())},
+      {"public_key_uncompressed", core::HexEncode(pair.signing.Uncompressed())},
+      {"x_only_public_key", core::HexEncode(pair.signing.XOnly())},
+      {"wallet_public_key", core::HexEncode(pair.wallet.Uncompressed())},
+      {"key_mode", KeyModeName(request.mode)},
+      {"key_id", request.key_id},
+      {"blockhash", request.blockhash ? json(core::HexEncode(*request.blockhash)) : json(nullptr)},
+      {"pcr16", core::HexEncode(pcr16)},
+      {"version", options_.version}};
+  json public_key = {{"public-key-base64", core::Base64Encode(pair.signing.Uncompressed())}};
+  keys_ = std::make_unique<const ActiveKeys>(
+      ActiveKeys{request.mode, request.key_id, request.blockhash, std::move(obtained->keys),
+                 kmspolicy::DumpJson(info), kmspolicy::DumpJson(public_key)});
+  active_.store(keys_.get(), std::memory_order_release);
+  state_.store(KeyState::kReady, std::memory_order_release);
+  log_.Log(LogLevel::kInfo, "setup done: key " + obtained->detail + "; public key " +
+                                core::HexEncode(keys_->keys.signing.Compressed()) +
+                                " bound to PCR16 (locked)");
+  return core::Ok();
+}
+
+net::HttpResponse KeyService::Handle(const net::HttpRequest& request) {
+  net::HttpResponse response;
+  try {
+    response = Route(request);
+  } catch (const std::bad_alloc&) {
+    response = ErrorResponse(RequestError(ErrorCode::kInternal, "memory exhausted"));
+  }
+  if (response.status >= 500) {
+    log_.Log(LogLevel::kWarning, kmspolicy::SafeExcerpt(request.method, 16) + " " +
+                                     kmspolicy::SafeExcerpt(request.path) + " -> " +
+                                     std::to_string(response.status));
+  }
+  SignResponse(response);
+  return response;
+}
+
+net::HttpResponse KeyService::Refuse(unsigned status, std::string_view reason) {
+  ErrorCode code = ErrorCode::kAppRequestMalformed;
+  if (status == 408) {
+    code = ErrorCode::kAppRequestTimeout;
+  } else if (status == 413 || status == 431) {
+    code = ErrorCode::kInputTooLarge;
+  } else if (status == 503) {
+    code = ErrorCode::kAppOverloaded;
+  } else if (status >= 500) {
+    code = ErrorCode::kInternal;
+  }
+  net::HttpResponse response =
+      JsonResponse(status, ErrorJson(RequestError(code, std::string(reason))));
+  response.close = true;
+  log_.Log(LogLevel::kDebug,
+           "refused a request: " + std::to_string(status) + " " + std::string(reason));
+  SignResponse(response);
+  return response;
+}
+
+net::HttpResponse KeyService::Route(const net::HttpRequest& request) {
+  struct Endpoint {
+    std::string_view path;
+    std::string_view method;
+  };
+  static constexpr std::array<Endpoint, 11> kEndpoints = {{
+      {"/health", "GET"},
+      {"/generate-secret", "POST"},
+      {"/setup", "POST"},
+      {"/public-key", "GET"},
+      {"/retrieve-public-key", "GET"},
+      {"/enclave/attestation", "GET"},
+      {"/v1/info", "GET"},
+      {"/v1/enclave-info", "GET"},
+      {"/v1/setup", "POST"},
+      {"/v1/sign", "POST"},
+      {"/v1/health", "GET"},
+  }};
+  const Endpoint* found = nullptr;
+  for (const Endpoint& endpoint : kEndpoints) {
+    if (endpoint.path == request.path) {
+      found = &endpoint;
+    }
+  }
+  if (found == nullptr) {
+    return ErrorResponse(RequestError(ErrorCode::kAppNotFound, "no such endpoint"));
+  }
+  if (found->method != request.method) {
+    net::HttpResponse response = ErrorResponse(RequestError(
+        ErrorCode::kAppMethodNotAllowed,
+        std::string(found->path) + " accepts " + std::string(found->method) + " only"));
+    response.headers.emplace_back("Allow", std::string(found->method));
+    return response;
+  }
+  const std::string_view path = found->path;
+  if (path == "/health" || path == "/v1/health") {
+    return TextResponse("OK");
+  }
+  if (path == "/generate-secret" || path == "/setup") {
+    return Compatibility(request, path == "/setup");
+  }
+  if (path == "/public-key" || path == "/retrieve-public-key") {
+    return PublicKey();
+  }
+  if (path == "/enclave/attestation") {
+    return Attestation(request);
+  }
+  if (path == "/v1/info") {
+    return Info();
+  }
+  if (path == "/v1/enclave-info") {
+    return EnclaveInfo();
+  }
+  if (path == "/v1/setup") {
+    return SetupV1(request);
+  }
+  return Sign(request);
+}
+
+net::HttpResponse KeyService::Compatibility(const net::HttpRequest& request, bool with_blockhash) {
+  // reproducible-key.md "Original HTTP surface".
+  auto setup = DecodeSetupRequest(
+      request.body, with_blockhash ? SetupEndpoint::kSetup : SetupEndpoint::kGenerateSecret);
+  if (!setup) {
+    return ErrorResponse(setup.error());
+  }
+  if (auto done = Setup(*setup); !done) {
+    return ErrorResponse(done.error());
+  }
+  return TextResponse("Secret generated");
+}
+
+net::HttpResponse KeyService::SetupV1(const net::HttpRequest& request) {
+  auto setup = DecodeSetupRequest(request.body, SetupEndpoint::kV1Setup);
+  if (!setup) {
+    return ErrorResponse(setup.error());
+  }
+  if (auto done = Setup(*setup); !done) {
+    return ErrorResponse(done.error());
+  }
+  return Info();
+}
+
+net::HttpResponse KeyService::PublicKey() const {
+  const ActiveKeys* keys = Active();
+  if (keys == nullptr) {
+    // reproducible-key.md: 404 before setup.
+    return ErrorResponse(RequestError(ErrorCode::kAppNotFound, "no key has been set up yet"));
+  }
+  net::HttpResponse response;
+  response.body = keys->public_key_body;
+  return response;
+}
+
+net::HttpResponse KeyService::Attestation(const net::HttpRequest& request) {
+  // enclave-http.md 1.1: nonce = exactly 20 bytes as 40 hex digits, case-insensitive.
+  const std::optional<std::string_view> nonce_text = request.QueryParam("nonce");
+  if (!nonce_text) {
+    return ErrorResponse(RequestError(ErrorCode::kAppRequestInvalid,
+                                      "could not find nonce in URL query parameters"));
+  }
+  auto nonce = core::HexDecode(*nonce_text);
+  if (nonce_text->size() != 40 || !nonce) {
+    return ErrorResponse(RequestError(ErrorCode::kAppRequestInvalid,
+                                      "unexpected nonce format; must be 40-digit hex string"));
+  }
+  AttestationRequest attestation;
+  attestation.nonce = std::move(*nonce);
+  // tlsKeyHash: this service terminates no TLS (nitriding or enclaver do): 32 zero bytes.
+  attestation.user_data = verifier::EncodeNitridingUserData({{}, app_key_hash_});
+  attestation.public_key = Bytes{'d', 'u', 'm', 'm', 'y'};
+  auto document = nsm_.Attestation(attestation);
+  if (!document) {
+    log_.Log(LogLevel::kError, "attestation failed: " + document.error().detail);
+    return ErrorResponse(RequestError(document.error().code,
+                                      "failed to obtain attestation document from hypervisor"));
+  }
+  return TextResponse(core::Base64Encode(*document) + "\n");
+}
+
+net::HttpResponse KeyService::Info() const {
+  const ActiveKeys* keys = Active();
+  if (keys == nullptr) {
+    return ErrorResponse(RequestError(ErrorCode::kAppNotSetUp, "no key has been set up yet"));
+  }
+  net::HttpResponse response;
+  response.body = keys->info_body;
+  return response;
+}
+
+net::HttpResponse KeyService::EnclaveInfo() const {
+  return JsonResponse(200, json{{"version", options_.version},
+                                {"build", options_.build},
+                                {"previous_pcr0", options_.previous_pcr0},
+                                {"attestation_pubkey", attestation_pubkey_hex_},
+                                {"app_key_hash", core::HexEncode(app_key_hash_)},
+                                {"key_state", KeyStateName(State())},
+                                {"dev", options_.dev}});
+}
+
+net::HttpResponse KeyService::Sign(const net::HttpRequest& request) const {
+  const ActiveKeys* keys = Active();
+  if (keys == nullptr) {
+    return ErrorResponse(RequestError(ErrorCode::kAppNotSetUp, "no key has been set up yet"));
+  }
+  auto parsed = DecodeSignRequest(request.body);
+  if (!parsed) {
+    return ErrorResponse(parsed.error());
+  }
+  json out = {{"scheme", SignSchemeName(parsed->scheme)},
+              {"digest", core::HexEncode(parsed->digest)}};
+  const KeyPair& pair = keys->keys;
+  if (parsed->scheme == SignScheme::kBip340) {
+    auto sig = pair.signing.SignBip340(parsed->digest);
+    if (!sig) {
+      return ErrorResponse(sig.error());
+    }
+    out["public_key"] = core::HexEncode(pair.signing.XOnly());
+    out["signature"] = core::HexEncode(*sig);
+  } else {
+    const bool k1 = parsed->scheme == SignScheme::kEcdsaSecp256k1;
+    auto sig = k1 ? pair.signing.SignEcdsa(parsed->digest) : pair.wallet.SignDigest(parsed->digest);
+    if (!sig) {
+      return ErrorResponse(sig.error());
+    }
+    out["public_key"] =
+        core::HexEncode(k1 ? pair.signing.Compressed() : pair.wallet.Uncompressed());
+    out["signature"] = core::HexEncode(sig->der);
+    out["signature_compact"] = core::HexEncode(sig->compact);
+  }
+  return JsonResponse(200, out);
+}
+
+net::HttpResponse KeyService::ErrorResponse(const core::Error& error) const {
+  return JsonResponse(HttpStatusFor(error.code), ErrorJson(error));
+}
+
+void KeyService::SignResponse(net::HttpResponse& response) const {
+  // enclave-http.md 4: BIP-340 over SHA-256(body), lower-case hex headers.
+  const core::Sha256Digest digest = core::Sha256(core::AsBytes(response.body));
+  auto signature = attestation_key_.SignBip340(digest);
+  if (!signature) {
+    response.headers.emplace_back("X-Attestation-Error", "signing-failed");
+    return;
+  }
+  response.headers.emplace_back("X-Attestation-Signature", core::HexEncode(*signature));
+  response.headers.emplace_back("X-Attestation-Pubkey", attestation_pubkey_hex_);
+}
+
+std::string KeyService::HandleWalletLine(std::string_view line) {
+  try {
+    auto request = DecodeWalletRequest(line);
+    if (!request) {
+      return ErrorBody(request.error());
+    }
+    const ActiveKeys* keys = Active();
+    if (keys == nullptr) {
+      return ErrorBody(RequestError(ErrorCode::kAppNotSetUp, "no key has been set up yet"));
+    }
+    const P256Key& wallet = keys->keys.wallet;
+    if (request->action == WalletRequest::Action::kGetPublicKey) {
+      return kmspolicy::DumpJson(json{{"public_key", core::HexEncode(wallet.Uncompressed())}});
+    }
+    auto sig = wallet.SignDigest(core::Sha256(request->message));
+    if (!sig) {
+      return ErrorBody(sig.error());
+    }
+    const ByteView compact(sig->compact);
+    return kmspolicy::DumpJson(json{{"r", core::HexEncode(compact.first(32))},
+                                    {"s", core::HexEncode(compact.subspan(32))}});
+  } catch (const std::bad_alloc&) {
+    return ErrorBody(RequestError(ErrorCode::kInternal, "memory exhausted"));
+  }
+}
+
+}  // namespace enclavectl::app

@@ -1,0 +1,332 @@
+// The key service on real sockets: HTTP through enclavectl_net (keep-alive, every response
+// signed, the server's own refusals as signed JSON errors: malformed, huge bodies, slowloris,
+// too many connections, and the next request still served) and the wallet protocol's line
+// server over TCP (the handler does not depend on the transport) plus binding AF_VSOCK; and
+// process hardening.
+#include "enclavectl/app/servers.hpp"
+
+#include <gtest/gtest.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <thread>
+
+#include <nlohmann/json.hpp>
+
+#include "app_fakes.hpp"
+#include "enclavectl/app/hardening.hpp"
+#include "enclavectl/core/encoding.hpp"
+#include "enclavectl/core/sha.hpp"
+#include "enclavectl/verifier/signatures.hpp"
+#include "socket_client.hpp"
+
+namespace enclavectl::app {
+namespace {
+
+using core::Bytes;
+using core::ErrorCode;
+using nlohmann::json;
+using testing::SocketClient;
+using namespace std::chrono_literals;
+
+constexpr const char* kKey = "arn:aws:kms:us-east-1:111122223333:key/agree";
+
+struct ParsedResponse {
+  unsigned status = 0;
+  std::string headers;
+  std::string body;
+  std::string Header(const std::string& name) const {
+    const std::size_t at = headers.find(name + ": ");
+    if (at == std::string::npos) {
+      return "";
+    }
+    const std::size_t start = at + name.size() + 2;
+    return headers.substr(start, headers.find("\r\n", start) - start);
+  }
+  std::string Code() const {
+    const json parsed = json::parse(body, nullptr, false);
+    return parsed.is_object() && parsed.contains("error")
+               ? parsed["error"]["code"].get<std::string>()
+               : "";
+  }
+};
+
+ParsedResponse Parse(const std::string& raw) {
+  ParsedResponse out;
+  const std::size_t end = raw.find("\r\n\r\n");
+  if (raw.size() < 12 || end == std::string::npos) {
+    return out;
+  }
+  out.status = static_cast<unsigned>(std::stoul(raw.substr(9, 3)));
+  out.headers = raw.substr(0, end + 2);
+  out.body = raw.substr(end + 4);
+  return out;
+}
+
+class Servers : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    kms_.AddAgreementKey(kKey, *core::HexDecode(std::string(63, '0') + "7"));
+    auto created = KeyService::Create({}, *enclave_.client, kms_, store_, log_);
+    ASSERT_TRUE(created);
+    service_ = std::move(*created);
+    net::HttpServerOptions options;
+    options.threads = 2;
+    options.request_timeout = 300ms;
+    options.idle_timeout = 2s;
+    options.max_connections = 8;
+    options.max_body_bytes = core::limits::kMaxAppRequestBodyBytes;
+    options.max_header_bytes = core::limits::kMaxAppRequestHeaderBytes;
+    auto server = StartHttpApi(options, *service_);
+    ASSERT_TRUE(server) << server.error().detail;
+    http_ = std::move(*server);
+  }
+  void TearDown() override { http_->Stop(); }
+
+  void ExpectSigned(const ParsedResponse& response) {
+    EXPECT_EQ(response.Header("X-Attestation-Pubkey"),
+              core::HexEncode(service_->AttestationKey().Compressed()));
+    EXPECT_TRUE(verifier::VerifyResponseSignature(response.body,
+                                                  response.Header("X-Attestation-Signature"),
+                                                  response.Header("X-Attestation-Pubkey")))
+        << response.status << " " << response.body;
+  }
+
+  ParsedResponse Exchange(SocketClient& client, const std::string& request) {
+    client.Send(request);
+    ParsedResponse response = Parse(client.ReadResponse());
+    ExpectSigned(response);
+    return response;
+  }
+
+  static std::string Post(const std::string& path, const std::string& body) {
+    return "POST " + path + " HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n" +
+           "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
+  }
+  static std::string Get(const std::string& target) {
+    return "GET " + target + " HTTP/1.1\r\nHost: x\r\n\r\n";
+  }
+
+  // The server still answers a fresh connection.
+  void ExpectServing() {
+    SocketClient client(http_->Port());
+    const ParsedResponse health = Exchange(client, Get("/health"));
+    EXPECT_EQ(health.status, 200U);
+    EXPECT_EQ(health.body, "OK");
+  }
+
+  testing::SimulatedEnclave enclave_{Bytes(48, 0xa0)};
+  testing::FakeKms kms_;
+  testing::MemoryStore store_;
+  testing::CaptureLog log_;
+  std::unique_ptr<KeyService> service_;
+  std::unique_ptr<net::HttpServer> http_;
+};
+
+TEST_F(Servers, KeepAliveSetupSignAndEverythingSigned) {
+  SocketClient client(http_->Port());
+  EXPECT_EQ(Exchange(client, Get("/v1/info")).status, 503U);
+  const ParsedResponse setup =
+      Exchange(client, Post("/generate-secret", json{{"key_id", kKey}}.dump()));
+  ASSERT_EQ(setup.status, 200U) << setup.body;
+  const ParsedResponse info = Exchange(client, Get("/v1/info"));
+  ASSERT_EQ(info.status, 200U);
+  EXPECT_EQ(info.Header("Content-Type"), "application/json");
+  const json sign = {{"scheme", "bip340"}, {"message", "00ff"}};
+  for (int i = 0; i < 20; ++i) {
+    const ParsedResponse signed_response = Exchange(client, Post("/v1/sign", sign.dump()));
+    EXPECT_EQ(signed_response.status, 200U);
+  }
+  const ParsedResponse attestation =
+      Exchange(client, Get("/enclave/attestation?nonce=" + std::string(40, 'a')));
+  EXPECT_EQ(attestation.status, 200U);
+  EXPECT_EQ(attestation.Header("Content-Type"), "text/plain; charset=utf-8");
+  // A tampered body does not verify.
+  std::string tampered = info.body;
+  tampered[2] ^= 0x01;
+  EXPECT_FALSE(verifier::VerifyResponseSignature(tampered, info.Header("X-Attestation-Signature"),
+                                                 info.Header("X-Attestation-Pubkey")));
+}
+
+TEST_F(Servers, MalformedHttpIsASigned400AndTheServerKeepsServing) {
+  SocketClient client(http_->Port());
+  client.Send("NOT HTTP AT ALL\r\n\r\n");
+  const ParsedResponse response = Parse(client.ReadAll());
+  EXPECT_EQ(response.status, 400U);
+  EXPECT_EQ(response.Code(), "APP_REQUEST_MALFORMED");
+  ExpectSigned(response);
+  ExpectServing();
+}
+
+TEST_F(Servers, HugeBodiesAndHeadersAreRefused) {
+  {
+    SocketClient client(http_->Port());
+    // The limit is known from the headers: the server answers before the body arrives.
+    client.Send("POST /v1/sign HTTP/1.1\r\nHost: x\r\nContent-Length: 70000\r\n\r\n" +
+                std::string(1000, 'a'));
+    const ParsedResponse response = Parse(client.ReadAll());
+    EXPECT_EQ(response.status, 413U);
+    EXPECT_EQ(response.Code(), "INPUT_TOO_LARGE");
+    ExpectSigned(response);
+  }
+  {
+    SocketClient client(http_->Port());
+    client.Send("GET /health HTTP/1.1\r\nHost: x\r\nX-Big: " + std::string(9000, 'h') + "\r\n\r\n");
+    const ParsedResponse response = Parse(client.ReadAll());
+    EXPECT_EQ(response.status, 431U);
+    EXPECT_EQ(response.Code(), "INPUT_TOO_LARGE");
+    ExpectSigned(response);
+  }
+  ExpectServing();
+}
+
+TEST_F(Servers, SlowlorisIsCutOffWith408) {
+  SocketClient slow(http_->Port());
+  slow.Send("POST /v1/sign HTTP/1.1\r\nHost: x\r\n");
+  std::this_thread::sleep_for(150ms);
+  slow.Send("X-Drip: 1\r\n");  // still too slow in total
+  const auto started = std::chrono::steady_clock::now();
+  const ParsedResponse response = Parse(slow.ReadAll());
+  EXPECT_LT(std::chrono::steady_clock::now() - started, 2s);
+  EXPECT_EQ(response.status, 408U);
+  EXPECT_EQ(response.Code(), "APP_REQUEST_TIMEOUT");
+  ExpectSigned(response);
+  ExpectServing();
+}
+
+TEST_F(Servers, TooManyConnectionsGetA503) {
+  std::vector<std::unique_ptr<SocketClient>> idle;
+  for (int i = 0; i < 9; ++i) {
+    idle.push_back(std::make_unique<SocketClient>(http_->Port()));
+    idle.back()->Send("GET /health HTTP/1.1\r\nHost: x\r\n");  // never completed
+  }
+  std::this_thread::sleep_for(50ms);
+  SocketClient extra(http_->Port());
+  const ParsedResponse response = Parse(extra.ReadAll());
+  EXPECT_EQ(response.status, 503U);
+  EXPECT_EQ(response.Code(), "APP_OVERLOADED");
+  ExpectSigned(response);
+  idle.clear();
+  std::this_thread::sleep_for(400ms);  // the idle ones time out
+  ExpectServing();
+}
+
+class Lines : public Servers {
+ protected:
+  void StartLines() {
+    LineServerOptions options;
+    options.request_timeout = 300ms;
+    options.idle_timeout = 2s;
+    options.max_line_bytes = 2048;
+    auto server = LineServer::ListenTcp(
+        "127.0.0.1", 0, options,
+        [this](std::string_view line) { return service_->HandleWalletLine(line); },
+        [](ErrorCode code, std::string_view reason) {
+          return ErrorBody(core::Error{code, std::string(reason), -1});
+        });
+    ASSERT_TRUE(server) << server.error().detail;
+    lines_ = std::move(*server);
+    ASSERT_TRUE(service_->Setup(SetupRequest{KeyMode::kReproducible, kKey, std::nullopt}));
+  }
+  void TearDown() override {
+    if (lines_) {
+      lines_->Stop();
+    }
+    Servers::TearDown();
+  }
+  std::unique_ptr<LineServer> lines_;
+};
+
+TEST_F(Lines, ManyRequestsPerConnectionAndALastOneWithoutNewline) {
+  StartLines();
+  SocketClient client(static_cast<std::uint16_t>(lines_->Port()));
+  client.Send(
+      "{\"action\":\"get_public_key\"}\n\r\n{\"action\":\"sign\",\"message\":\"0a0b\"}\r\n");
+  const json key = json::parse(client.ReadLine());
+  const json sig = json::parse(client.ReadLine());
+  ASSERT_TRUE(key.contains("public_key")) << key.dump();
+  ASSERT_TRUE(sig.contains("r")) << sig.dump();
+  const Bytes raw = *core::HexDecode(sig["r"].get<std::string>() + sig["s"].get<std::string>());
+  EXPECT_TRUE(verifier::VerifyEcdsaP256(*core::HexDecode(key["public_key"].get<std::string>()),
+                                        core::Sha256(Bytes{0x0a, 0x0b}), raw));
+  client.Send("{\"action\":\"nope\"}");
+  client.ShutdownSend();
+  EXPECT_EQ(json::parse(client.ReadLine())["error"]["code"], "APP_NOT_FOUND");
+  EXPECT_EQ(client.ReadAll(), "");
+}
+
+TEST_F(Lines, TooLongSlowAndBadLinesAreAnsweredAndTheServerStaysUp) {
+  StartLines();
+  {
+    SocketClient client(static_cast<std::uint16_t>(lines_->Port()));
+    client.Send(std::string(3000, 'x'));
+    EXPECT_EQ(json::parse(client.ReadLine())["error"]["code"], "INPUT_TOO_LARGE");
+  }
+  {
+    SocketClient client(static_cast<std::uint16_t>(lines_->Port()));
+    client.Send("{\"action\":");
+    EXPECT_EQ(json::parse(client.ReadLine())["error"]["code"], "APP_REQUEST_TIMEOUT");
+  }
+  {
+    SocketClient client(static_cast<std::uint16_t>(lines_->Port()));
+    client.Send("not json\n");
+    EXPECT_EQ(json::parse(client.ReadLine())["error"]["code"], "APP_REQUEST_MALFORMED");
+    client.Send("{\"action\":\"get_public_key\"}\n");
+    EXPECT_TRUE(json::parse(client.ReadLine()).contains("public_key"));
+  }
+}
+
+TEST(Vsock, BindsWhereTheKernelHasVsock) {
+  // This machine can bind AF_VSOCK (VMADDR_CID_ANY) but has no vsock loopback to connect
+  // through; the protocol itself is tested over TCP above.
+  const int probe = ::socket(AF_VSOCK, SOCK_STREAM, 0);
+  if (probe < 0) {
+    GTEST_SKIP() << "no AF_VSOCK in this kernel";
+  }
+  ::close(probe);
+  const auto handler = [](std::string_view) { return std::string("{}"); };
+  const auto refuser = [](ErrorCode, std::string_view) { return std::string("{}"); };
+  std::uint32_t port = 0;
+  std::unique_ptr<LineServer> server;
+  for (std::uint32_t candidate = 40000 + static_cast<std::uint32_t>(::getpid() % 20000);
+       !server && candidate < 65000; candidate += 97) {
+    auto listening = LineServer::ListenVsock(candidate, {}, handler, refuser);
+    if (listening) {
+      server = std::move(*listening);
+      port = candidate;
+    } else {
+      EXPECT_EQ(listening.error().code, ErrorCode::kListenFailed);
+    }
+  }
+  if (!server) {
+    GTEST_SKIP() << "AF_VSOCK exists but cannot be bound here";
+  }
+  EXPECT_EQ(server->Port(), port);
+  // The same port twice fails with kListenFailed.
+  auto again = LineServer::ListenVsock(port, {}, handler, refuser);
+  ASSERT_FALSE(again);
+  EXPECT_EQ(again.error().code, ErrorCode::kListenFailed);
+  server->Stop();
+  server->Stop();
+}
+
+// --- process hardening (CTest runs each test in its own process) ---
+
+TEST(Hardening, NoDumpsAndSecretsInLockedMemory) {
+  const HardeningReport report = HardenProcess(std::size_t{100} * 1024);
+  EXPECT_TRUE(report.not_dumpable);
+  EXPECT_EQ(::prctl(PR_GET_DUMPABLE, 0, 0, 0, 0), 0);
+  EXPECT_TRUE(report.no_core_files);
+  EXPECT_TRUE(report.secure_heap);
+  EXPECT_EQ(report.secure_heap_bytes, std::size_t{64} * 1024);
+  EXPECT_FALSE(report.Describe().empty());
+  core::SecretBytes secret(Bytes(32, 1));
+  EXPECT_TRUE(secret.IsLocked());
+  // Idempotent.
+  EXPECT_TRUE(HardenProcess(std::size_t{100} * 1024).secure_heap);
+}
+
+}  // namespace
+}  // namespace enclavectl::app

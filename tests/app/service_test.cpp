@@ -1,0 +1,650 @@
+// The key service over its interfaces (service layer), with the NSM simulator and an
+// in-process KMS (app_fakes): compatibility vectors against an independent OpenSSL ECDH and
+// the spec's conversion, reproducibility across instances, once-only setup under 32
+// concurrent calls, sealed mode across restarts and PCR0 changes, PCR16 and appKeyHash in a
+// fresh attestation document, signed responses, every endpoint's bad input, the vsock JSON
+// protocol, and logs without secrets.
+#include "enclavectl/app/service.hpp"
+
+#include <gtest/gtest.h>
+#include <openssl/core_names.h>
+#include <openssl/ec.h>
+#include <openssl/evp.h>
+
+#include <atomic>
+#include <thread>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "app_fakes.hpp"
+#include "enclavectl/app/key_setup.hpp"
+#include "enclavectl/core/encoding.hpp"
+#include "enclavectl/core/sha.hpp"
+#include "enclavectl/verifier/key_binding.hpp"
+#include "enclavectl/verifier/signatures.hpp"
+#include "enclavectl/verifier/verify.hpp"
+
+namespace enclavectl::app {
+namespace {
+
+using core::Bytes;
+using core::ErrorCode;
+using nlohmann::json;
+
+constexpr const char* kAgreementKey = "arn:aws:kms:us-east-1:111122223333:key/agree-1";
+constexpr const char* kOtherAgreementKey = "arn:aws:kms:us-east-1:111122223333:key/agree-2";
+constexpr const char* kSymmetricKey = "arn:aws:kms:us-east-1:111122223333:key/seal-1";
+// A fixed KMS private key (P-256 scalar) so that the expected public key can be recomputed.
+constexpr std::string_view kKmsScalarHex =
+    "c9afa9d845ba75166b5c215767b1d6934e50c3db36e89b127b8a622b120f6721";
+constexpr std::string_view kOtherScalarHex =
+    "0f56db78ca460b055c500064824bed999a25aaf48ebb519ac201537b85479813";
+
+Bytes Hex(std::string_view hex) { return testing::HexBytes(hex); }
+Bytes Pcr0(std::uint8_t fill) { return Bytes(48, fill); }
+
+net::HttpRequest Request(std::string method, std::string path, std::string body = "",
+                         std::string query = "") {
+  net::HttpRequest request;
+  request.method = std::move(method);
+  request.path = std::move(path);
+  request.query = std::move(query);
+  request.target = request.path + (request.query.empty() ? "" : "?" + request.query);
+  request.body = std::move(body);
+  return request;
+}
+
+json Body(const net::HttpResponse& response) { return json::parse(response.body, nullptr, false); }
+
+std::string ErrorCodeOf(const net::HttpResponse& response) {
+  const json body = Body(response);
+  if (!body.is_object() || !body.contains("error")) {
+    return "";
+  }
+  return body["error"]["code"].get<std::string>();
+}
+
+void ExpectSigned(const KeyService& service, const net::HttpResponse& response) {
+  std::string signature;
+  std::string pubkey;
+  for (const auto& [name, value] : response.headers) {
+    if (name == "X-Attestation-Signature") {
+      signature = value;
+    }
+    if (name == "X-Attestation-Pubkey") {
+      pubkey = value;
+    }
+  }
+  EXPECT_EQ(pubkey, core::HexEncode(service.AttestationKey().Compressed()));
+  EXPECT_TRUE(verifier::VerifyResponseSignature(response.body, signature, pubkey))
+      << response.status << " " << response.body;
+}
+
+// One simulated enclave running the service.
+struct Instance {
+  explicit Instance(testing::FakeKms& kms, const Bytes& pcr0 = Pcr0(0xa0),
+                    testing::MemoryStore* shared_store = nullptr)
+      : enclave(pcr0), store(shared_store != nullptr ? shared_store : &own_store) {
+    ServiceOptions options;
+    options.version = "test";
+    auto created = KeyService::Create(options, *enclave.client, kms, *store, log);
+    EXPECT_TRUE(created);
+    service = std::move(*created);
+  }
+  net::HttpResponse Call(const net::HttpRequest& request) {
+    net::HttpResponse response = service->Handle(request);
+    ExpectSigned(*service, response);
+    return response;
+  }
+  std::string PublicKeyB64() {
+    const net::HttpResponse response = Call(Request("GET", "/public-key"));
+    EXPECT_EQ(response.status, 200U) << response.body;
+    return Body(response)["public-key-base64"].get<std::string>();
+  }
+  testing::SimulatedEnclave enclave;
+  testing::MemoryStore own_store;
+  testing::MemoryStore* store;
+  testing::CaptureLog log;
+  std::unique_ptr<KeyService> service;
+};
+
+class Service : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    kms_.AddAgreementKey(kAgreementKey, Hex(kKmsScalarHex));
+    kms_.AddAgreementKey(kOtherAgreementKey, Hex(kOtherScalarHex));
+    kms_.AddSymmetricKey(kSymmetricKey);
+  }
+  static std::string SetupBody(const std::string& key_id, const std::string& blockhash = "") {
+    json body = {{"key_id", key_id}};
+    if (!blockhash.empty()) {
+      body["blockhash"] = blockhash;
+    }
+    return body.dump();
+  }
+  testing::FakeKms kms_;
+};
+
+TEST_F(Service, CompatibilityVectorMatchesAnIndependentComputation) {
+  Instance a(kms_);
+  const net::HttpResponse response =
+      a.Call(Request("POST", "/generate-secret", SetupBody(kAgreementKey)));
+  ASSERT_EQ(response.status, 200U) << response.body;
+  EXPECT_EQ(response.content_type, "text/plain; charset=utf-8");
+  EXPECT_EQ(a.PublicKeyB64(),
+            core::Base64Encode(testing::IndependentReproducibleKey(kKmsScalarHex, std::nullopt)));
+  EXPECT_EQ(a.Call(Request("GET", "/retrieve-public-key")).body,
+            a.Call(Request("GET", "/public-key")).body);
+
+  Instance b(kms_);
+  const std::string zeros(64, '0');
+  ASSERT_EQ(b.Call(Request("POST", "/setup", SetupBody(kAgreementKey, zeros))).status, 200U);
+  EXPECT_EQ(b.PublicKeyB64(), core::Base64Encode(testing::IndependentReproducibleKey(
+                                  kKmsScalarHex, core::Sha256Digest{})));
+}
+
+TEST_F(Service, SameKmsKeySameKeyOtherKeyOrBlockhashAnother) {
+  Instance a(kms_);
+  Instance b(kms_, Pcr0(0xa0));
+  Instance c(kms_);
+  Instance d(kms_);
+  Instance e(kms_);
+  ASSERT_EQ(a.Call(Request("POST", "/generate-secret", SetupBody(kAgreementKey))).status, 200U);
+  ASSERT_EQ(b.Call(Request("POST", "/v1/setup", SetupBody(kAgreementKey))).status, 200U);
+  ASSERT_EQ(c.Call(Request("POST", "/generate-secret", SetupBody(kOtherAgreementKey))).status,
+            200U);
+  const std::string hash1(64, '1');
+  const std::string hash2(64, '2');
+  ASSERT_EQ(d.Call(Request("POST", "/setup", SetupBody(kAgreementKey, hash1))).status, 200U);
+  ASSERT_EQ(e.Call(Request("POST", "/setup", SetupBody(kAgreementKey, hash2))).status, 200U);
+  EXPECT_EQ(a.PublicKeyB64(), b.PublicKeyB64());
+  EXPECT_NE(a.PublicKeyB64(), c.PublicKeyB64());
+  EXPECT_NE(a.PublicKeyB64(), d.PublicKeyB64());
+  EXPECT_NE(d.PublicKeyB64(), e.PublicKeyB64());
+  // The wallet key follows the signing key.
+  const json info_a = Body(a.Call(Request("GET", "/v1/info")));
+  const json info_b = Body(b.Call(Request("GET", "/v1/info")));
+  const json info_c = Body(c.Call(Request("GET", "/v1/info")));
+  EXPECT_EQ(info_a["wallet_public_key"], info_b["wallet_public_key"]);
+  EXPECT_NE(info_a["wallet_public_key"], info_c["wallet_public_key"]);
+  EXPECT_EQ(info_a["key_mode"], "reproducible");
+  EXPECT_EQ(info_a["blockhash"], nullptr);
+  EXPECT_EQ(Body(d.Call(Request("GET", "/v1/info")))["blockhash"], hash1);
+}
+
+TEST_F(Service, ThirtyTwoConcurrentSetupsExactlyOneWins) {
+  Instance a(kms_);
+  std::atomic<int> ok{0};
+  std::atomic<int> conflict{0};
+  std::atomic<int> other{0};
+  std::atomic<bool> go{false};
+  std::vector<std::thread> threads;
+  for (int i = 0; i < 32; ++i) {
+    threads.emplace_back([&, i] {
+      while (!go.load()) {
+        std::this_thread::yield();
+      }
+      const std::string path = i % 3 == 0   ? "/generate-secret"
+                               : i % 3 == 1 ? "/setup"
+                                            : "/v1/setup";
+      const std::string body =
+          SetupBody(kAgreementKey, path == "/setup" ? std::string(64, 'a') : "");
+      const net::HttpResponse response = a.service->Handle(Request("POST", path, body));
+      if (response.status == 200) {
+        ++ok;
+      } else if (response.status == 409 && ErrorCodeOf(response) == "APP_ALREADY_SET_UP") {
+        ++conflict;
+      } else {
+        ++other;
+      }
+    });
+  }
+  go = true;
+  for (std::thread& thread : threads) {
+    thread.join();
+  }
+  EXPECT_EQ(ok.load(), 1);
+  EXPECT_EQ(conflict.load(), 31);
+  EXPECT_EQ(other.load(), 0);
+  EXPECT_EQ(a.service->State(), KeyState::kReady);
+  EXPECT_EQ(kms_.Calls(), 1);
+  // And later calls too.
+  const net::HttpResponse again =
+      a.Call(Request("POST", "/generate-secret", SetupBody(kAgreementKey)));
+  EXPECT_EQ(again.status, 409U);
+  EXPECT_EQ(ErrorCodeOf(again), "APP_ALREADY_SET_UP");
+}
+
+TEST_F(Service, FailedSetupCanBeRetried) {
+  Instance a(kms_);
+  kms_.FailNext(ErrorCode::kKmsAccessDenied);
+  const net::HttpResponse failed =
+      a.Call(Request("POST", "/generate-secret", SetupBody(kAgreementKey)));
+  EXPECT_EQ(failed.status, 500U);
+  EXPECT_EQ(ErrorCodeOf(failed), "KMS_ACCESS_DENIED");
+  EXPECT_EQ(a.service->State(), KeyState::kUnset);
+  // An unknown key: 500 with KMS's error.
+  const net::HttpResponse unknown =
+      a.Call(Request("POST", "/generate-secret", SetupBody("arn:aws:kms:us-east-1:1:key/none")));
+  EXPECT_EQ(ErrorCodeOf(unknown), "KMS_NOT_FOUND");
+  EXPECT_EQ(a.Call(Request("POST", "/generate-secret", SetupBody(kAgreementKey))).status, 200U);
+}
+
+TEST_F(Service, SealedKeySurvivesARestartAndOtherImagesCannotLoadIt) {
+  kms_.RequirePcr0(kSymmetricKey, Pcr0(0xa0));
+  testing::MemoryStore store;
+  const std::string body = json{{"mode", "sealed"}, {"key_id", kSymmetricKey}}.dump();
+  std::string first_key;
+  {
+    Instance boot1(kms_, Pcr0(0xa0), &store);
+    const net::HttpResponse response = boot1.Call(Request("POST", "/v1/setup", body));
+    ASSERT_EQ(response.status, 200U) << response.body;
+    EXPECT_EQ(Body(response)["key_mode"], "sealed");
+    first_key = boot1.PublicKeyB64();
+    ASSERT_TRUE(store.text);
+    auto record = DecodeSealedRecord(*store.text);
+    ASSERT_TRUE(record) << record.error().detail;
+    EXPECT_EQ(record->key_id, kSymmetricKey);
+    EXPECT_EQ(core::Base64Encode(Bytes(65)).size(), first_key.size());
+  }
+  const std::string record_text = *store.text;
+  {
+    Instance boot2(kms_, Pcr0(0xa0), &store);  // the same image, rebooted
+    ASSERT_EQ(boot2.Call(Request("POST", "/v1/setup", body)).status, 200U);
+    EXPECT_EQ(boot2.PublicKeyB64(), first_key);
+    EXPECT_EQ(*store.text, record_text);  // loaded, not re-sealed
+  }
+  {
+    Instance other_image(kms_, Pcr0(0xee), &store);
+    const net::HttpResponse denied = other_image.Call(Request("POST", "/v1/setup", body));
+    EXPECT_EQ(denied.status, 500U);
+    EXPECT_EQ(ErrorCodeOf(denied), "KMS_ACCESS_DENIED");
+    EXPECT_EQ(other_image.service->State(), KeyState::kUnset);
+    EXPECT_EQ(other_image.Call(Request("GET", "/v1/info")).status, 503U);
+    EXPECT_EQ(*store.text, record_text);
+  }
+}
+
+TEST_F(Service, SealedRaceAdoptsTheOtherInstancesKeyAndRecordsAreChecked) {
+  testing::MemoryStore store;
+  const std::string body = json{{"mode", "sealed"}, {"key_id", kSymmetricKey}}.dump();
+  Instance winner(kms_, Pcr0(0xa0), &store);
+  ASSERT_EQ(winner.Call(Request("POST", "/v1/setup", body)).status, 200U);
+  const std::string sealed = *store.text;
+
+  testing::MemoryStore racing;
+  racing.inject_before_create = sealed;  // the winner stores between our Load and Create
+  Instance loser(kms_, Pcr0(0xa0), &racing);
+  ASSERT_EQ(loser.Call(Request("POST", "/v1/setup", body)).status, 200U);
+  EXPECT_EQ(loser.PublicKeyB64(), winner.PublicKeyB64());
+
+  // A record whose public key is not the sealed key's.
+  auto record = DecodeSealedRecord(sealed);
+  ASSERT_TRUE(record);
+  record->public_key[5] ^= 0x01;
+  testing::MemoryStore tampered;
+  tampered.text = EncodeSealedRecord(*record);
+  Instance victim(kms_, Pcr0(0xa0), &tampered);
+  const net::HttpResponse response = victim.Call(Request("POST", "/v1/setup", body));
+  EXPECT_EQ(response.status, 500U);
+  EXPECT_EQ(ErrorCodeOf(response), "SEALED_RECORD_INVALID");
+  // A record that is not JSON.
+  testing::MemoryStore garbage;
+  garbage.text = "not json";
+  Instance victim2(kms_, Pcr0(0xa0), &garbage);
+  EXPECT_EQ(ErrorCodeOf(victim2.Call(Request("POST", "/v1/setup", body))), "SEALED_RECORD_INVALID");
+  // The memory store refuses a second record.
+  auto again = tampered.Create("x");
+  ASSERT_FALSE(again);
+  EXPECT_EQ(again.error().code, ErrorCode::kSealedKeyExists);
+}
+
+TEST(SealedRecord, RoundTripAndRefusals) {
+  SealedRecord record{"arn:aws:kms:us-east-1:1:key/k", Bytes{1, 2, 3}, Bytes(33, 2),
+                      SealedKeyContext()};
+  auto decoded = DecodeSealedRecord(EncodeSealedRecord(record));
+  ASSERT_TRUE(decoded);
+  EXPECT_EQ(decoded->key_id, record.key_id);
+  EXPECT_EQ(decoded->ciphertext_blob, record.ciphertext_blob);
+  EXPECT_EQ(decoded->public_key, record.public_key);
+  EXPECT_EQ(decoded->encryption_context, record.encryption_context);
+  json good = json::parse(EncodeSealedRecord(record));
+  for (const auto& mutate : std::vector<std::function<void(json&)>>{
+           [](json& j) { j["version"] = 2; },
+           [](json& j) { j["format"] = "other"; },
+           [](json& j) { j.erase("key_id"); },
+           [](json& j) { j["ciphertext_blob"] = "!!"; },
+           [](json& j) { j["ciphertext_blob"] = ""; },
+           [](json& j) { j["public_key"] = "02"; },
+           [](json& j) {
+             j["encryption_context"] = json{{"a", 1}};
+           },
+           [](json& j) { j["extra"] = true; },
+           [](json& j) { j = json::array(); },
+       }) {
+    json bad = good;
+    mutate(bad);
+    auto result = DecodeSealedRecord(bad.dump());
+    ASSERT_FALSE(result) << bad.dump();
+    EXPECT_EQ(result.error().code, ErrorCode::kSealedRecordInvalid);
+  }
+}
+
+TEST_F(Service, AttestationCarriesPcr16AndAppKeyHash) {
+  Instance a(kms_);
+  ASSERT_EQ(a.Call(Request("POST", "/generate-secret", SetupBody(kAgreementKey))).status, 200U);
+  const json info = Body(a.Call(Request("GET", "/v1/info")));
+  const Bytes public_key = Hex(info["public_key"].get<std::string>());
+  const std::string nonce_hex = "00112233445566778899aabbccddeeff0a0b0c0d";
+  const net::HttpResponse response =
+      a.Call(Request("GET", "/enclave/attestation", "", "nonce=" + nonce_hex));
+  ASSERT_EQ(response.status, 200U) << response.body;
+  ASSERT_FALSE(response.body.empty());
+  EXPECT_EQ(response.body.back(), '\n');
+  auto document = core::Base64Decode(response.body);
+  ASSERT_TRUE(document);
+  verifier::VerificationPolicy policy;
+  policy.time = testing::TestClock().Now();
+  policy.key_binding_public_key = public_key;
+  policy.app_key_hash = a.service->AppKeyHash();
+  policy.nonce = Hex(nonce_hex);
+  auto verified = verifier::VerifyDocument(*document, {&testing::TestRoot(), nullptr}, policy);
+  ASSERT_TRUE(verified) << verified.error().detail;
+  const verifier::AttestationDocument& doc = verified->Document();
+  // PCR16 = SHA-384(0^48 || SHA-256(compressed key)), computed here by hand.
+  const core::Sha256Digest key_hash = core::Sha256(public_key);
+  Bytes preimage(48, 0);
+  preimage.insert(preimage.end(), key_hash.begin(), key_hash.end());
+  const core::Sha384Digest expected = core::Sha384(preimage);
+  ASSERT_TRUE(doc.pcrs.count(16));
+  EXPECT_EQ(doc.pcrs.at(16), Bytes(expected.begin(), expected.end()));
+  EXPECT_EQ(info["pcr16"], core::HexEncode(expected));
+  // appKeyHash = SHA-256(attestation key), in nitriding's layout; public_key "dummy".
+  auto user_data = verifier::ParseNitridingUserData(*doc.user_data);
+  ASSERT_TRUE(user_data);
+  EXPECT_EQ(user_data->app_key_hash, core::Sha256(a.service->AttestationKey().Compressed()));
+  EXPECT_EQ(*doc.public_key, (Bytes{'d', 'u', 'm', 'm', 'y'}));
+  // The enclave-info endpoint names the same attestation key.
+  const json enclave_info = Body(a.Call(Request("GET", "/v1/enclave-info")));
+  EXPECT_EQ(enclave_info["attestation_pubkey"],
+            core::HexEncode(a.service->AttestationKey().Compressed()));
+  EXPECT_EQ(enclave_info["previous_pcr0"], "genesis");
+  EXPECT_EQ(enclave_info["key_state"], "ready");
+  // Before setup PCR16 is not in the document (not locked yet).
+  Instance fresh(kms_);
+  auto fresh_doc = core::Base64Decode(
+      fresh.Call(Request("GET", "/enclave/attestation", "", "nonce=" + nonce_hex)).body);
+  ASSERT_TRUE(fresh_doc);
+  verifier::VerificationPolicy plain;
+  plain.time = policy.time;
+  auto fresh_verified =
+      verifier::VerifyDocument(*fresh_doc, {&testing::TestRoot(), nullptr}, plain);
+  ASSERT_TRUE(fresh_verified);
+  EXPECT_FALSE(fresh_verified->Document().pcrs.count(16));
+}
+
+TEST_F(Service, SignEveryScheme) {
+  Instance a(kms_);
+  ASSERT_EQ(a.Call(Request("POST", "/generate-secret", SetupBody(kAgreementKey))).status, 200U);
+  const json info = Body(a.Call(Request("GET", "/v1/info")));
+  const std::string message_hex = core::HexEncode(core::AsBytes("pay 1 BTC to Alice"));
+  const core::Sha256Digest digest = core::Sha256(core::AsBytes("pay 1 BTC to Alice"));
+  for (const std::string scheme : {"ecdsa-secp256k1", "bip340", "ecdsa-p256"}) {
+    for (const bool by_digest : {false, true}) {
+      SCOPED_TRACE(scheme + (by_digest ? " digest" : " message"));
+      json body = {{"scheme", scheme}};
+      body[by_digest ? "digest" : "message"] = by_digest ? core::HexEncode(digest) : message_hex;
+      const net::HttpResponse response = a.Call(Request("POST", "/v1/sign", body.dump()));
+      ASSERT_EQ(response.status, 200U) << response.body;
+      const json out = Body(response);
+      EXPECT_EQ(out["scheme"], scheme);
+      EXPECT_EQ(out["digest"], core::HexEncode(digest));
+      const Bytes signature = Hex(out["signature"].get<std::string>());
+      const Bytes key = Hex(out["public_key"].get<std::string>());
+      if (scheme == "bip340") {
+        EXPECT_EQ(out["public_key"], info["x_only_public_key"]);
+        EXPECT_TRUE(verifier::VerifyBip340(key, digest, signature));
+      } else if (scheme == "ecdsa-secp256k1") {
+        EXPECT_EQ(out["public_key"], info["public_key"]);
+        EXPECT_TRUE(verifier::VerifyEcdsaSecp256k1(key, digest, signature));
+        EXPECT_TRUE(verifier::VerifyEcdsaSecp256k1(
+            key, digest, Hex(out["signature_compact"].get<std::string>())));
+      } else {
+        EXPECT_EQ(out["public_key"], info["wallet_public_key"]);
+        EXPECT_TRUE(verifier::VerifyEcdsaP256(key, digest, signature));
+      }
+    }
+  }
+}
+
+struct BadInput {
+  std::string method;
+  std::string path;
+  std::string body;
+  std::string query;
+  unsigned status;
+  std::string code;
+};
+
+TEST_F(Service, BadInputOnEveryEndpoint) {
+  Instance a(kms_);
+  const std::string big_message = std::string(2 * 16384 + 2, 'a');
+  const std::vector<BadInput> before_setup = {
+      {"GET", "/nowhere", "", "", 404, "APP_NOT_FOUND"},
+      {"GET", "/", "", "", 404, "APP_NOT_FOUND"},
+      {"DELETE", "/v1/sign", "", "", 405, "APP_METHOD_NOT_ALLOWED"},
+      {"GET", "/v1/setup", "", "", 405, "APP_METHOD_NOT_ALLOWED"},
+      {"POST", "/health", "", "", 405, "APP_METHOD_NOT_ALLOWED"},
+      {"GET", "/public-key", "", "", 404, "APP_NOT_FOUND"},
+      {"GET", "/retrieve-public-key", "", "", 404, "APP_NOT_FOUND"},
+      {"GET", "/v1/info", "", "", 503, "APP_NOT_SET_UP"},
+      {"POST", "/v1/sign", R"({"scheme":"bip340","digest":"00"})", "", 503, "APP_NOT_SET_UP"},
+      {"POST", "/generate-secret", "{", "", 400, "APP_REQUEST_MALFORMED"},
+      {"POST", "/generate-secret", "[]", "", 400, "APP_REQUEST_MALFORMED"},
+      {"POST", "/generate-secret", "", "", 400, "APP_REQUEST_MALFORMED"},
+      {"POST", "/generate-secret", R"({"key_id": 5})", "", 400, "APP_REQUEST_MALFORMED"},
+      {"POST", "/generate-secret", R"({"key_id": ""})", "", 400, "APP_REQUEST_MALFORMED"},
+      {"POST", "/generate-secret", R"({"key_id": "a", "key_id": "b"})", "", 400,
+       "APP_REQUEST_MALFORMED"},
+      {"POST", "/generate-secret", json{{"key_id", std::string(2049, 'k')}}.dump(), "", 400,
+       "APP_REQUEST_INVALID"},
+      {"POST", "/generate-secret", R"({"key_id": "a b"})", "", 400, "APP_REQUEST_INVALID"},
+      {"POST", "/setup", R"({"key_id": "k"})", "", 400, "APP_REQUEST_INVALID"},
+      {"POST", "/setup", R"({"key_id": "k", "blockhash": "00"})", "", 400, "APP_REQUEST_INVALID"},
+      {"POST", "/setup", json{{"key_id", "k"}, {"blockhash", std::string(64, 'g')}}.dump(), "", 400,
+       "APP_REQUEST_INVALID"},
+      {"POST", "/setup", json{{"key_id", "k"}, {"blockhash", std::string(66, '0')}}.dump(), "", 400,
+       "APP_REQUEST_INVALID"},
+      {"POST", "/setup", R"({"key_id": "k", "blockhash": 1})", "", 400, "APP_REQUEST_MALFORMED"},
+      {"POST", "/v1/setup", R"({"key_id": "k", "mode": "other"})", "", 400, "APP_REQUEST_INVALID"},
+      {"POST", "/v1/setup", R"({"key_id": "k", "extra": 1})", "", 400, "APP_REQUEST_MALFORMED"},
+      {"POST", "/v1/setup",
+       json{{"key_id", "k"}, {"mode", "sealed"}, {"blockhash", std::string(64, '0')}}.dump(), "",
+       400, "APP_REQUEST_INVALID"},
+      {"GET", "/enclave/attestation", "", "", 400, "APP_REQUEST_INVALID"},
+      {"GET", "/enclave/attestation", "", "nonce=00", 400, "APP_REQUEST_INVALID"},
+      {"GET", "/enclave/attestation", "", "nonce=" + std::string(40, 'x'), 400,
+       "APP_REQUEST_INVALID"},
+      {"GET", "/enclave/attestation", "", "nonce=" + std::string(42, '0'), 400,
+       "APP_REQUEST_INVALID"},
+  };
+  for (const BadInput& bad : before_setup) {
+    SCOPED_TRACE(bad.method + " " + bad.path + " " + bad.body.substr(0, 80) + " ?" + bad.query);
+    const net::HttpResponse response = a.Call(Request(bad.method, bad.path, bad.body, bad.query));
+    EXPECT_EQ(response.status, bad.status) << response.body;
+    EXPECT_EQ(ErrorCodeOf(response), bad.code);
+  }
+  EXPECT_EQ(a.service->State(), KeyState::kUnset);
+  const net::HttpResponse not_allowed = a.Call(Request("PUT", "/v1/info"));
+  bool allow = false;
+  for (const auto& [name, value] : not_allowed.headers) {
+    allow = allow || (name == "Allow" && value == "GET");
+  }
+  EXPECT_TRUE(allow);
+
+  ASSERT_EQ(a.Call(Request("POST", "/generate-secret", SetupBody(kAgreementKey))).status, 200U);
+  const std::vector<BadInput> after_setup = {
+      {"POST", "/v1/sign", "", "", 400, "APP_REQUEST_MALFORMED"},
+      {"POST", "/v1/sign", "null", "", 400, "APP_REQUEST_MALFORMED"},
+      {"POST", "/v1/sign", R"({"scheme":"bip340"})", "", 400, "APP_REQUEST_MALFORMED"},
+      {"POST", "/v1/sign", R"({"message":"00"})", "", 400, "APP_REQUEST_MALFORMED"},
+      {"POST", "/v1/sign", R"({"scheme":"rsa","message":"00"})", "", 400, "APP_REQUEST_INVALID"},
+      {"POST", "/v1/sign", R"({"scheme":"bip340","message":"00","digest":"00"})", "", 400,
+       "APP_REQUEST_MALFORMED"},
+      {"POST", "/v1/sign", R"({"scheme":"bip340","message":"0"})", "", 400, "APP_REQUEST_INVALID"},
+      {"POST", "/v1/sign", R"({"scheme":"bip340","message":"zz"})", "", 400, "APP_REQUEST_INVALID"},
+      {"POST", "/v1/sign", R"({"scheme":"bip340","message":12})", "", 400, "APP_REQUEST_MALFORMED"},
+      {"POST", "/v1/sign", R"({"scheme":"bip340","digest":"00"})", "", 400, "APP_REQUEST_INVALID"},
+      {"POST", "/v1/sign", json{{"scheme", "ecdsa-p256"}, {"digest", std::string(66, '0')}}.dump(),
+       "", 400, "APP_REQUEST_INVALID"},
+      {"POST", "/v1/sign", json{{"scheme", "ecdsa-p256"}, {"message", big_message}}.dump(), "", 400,
+       "APP_REQUEST_INVALID"},
+      {"POST", "/v1/sign", R"({"scheme":"bip340","message":"00","x":1})", "", 400,
+       "APP_REQUEST_MALFORMED"},
+      {"POST", "/v1/sign", std::string(100, '['), "", 400, "APP_REQUEST_MALFORMED"},
+      {"POST", "/v1/sign", "{\"scheme\":\"bip340\",\"message\":\"\xff\"}", "", 400,
+       "APP_REQUEST_MALFORMED"},
+      {"POST", "/generate-secret", SetupBody(kAgreementKey), "", 409, "APP_ALREADY_SET_UP"},
+      {"POST", "/setup", SetupBody(kAgreementKey, std::string(64, '0')), "", 409,
+       "APP_ALREADY_SET_UP"},
+      {"POST", "/v1/setup", SetupBody(kAgreementKey), "", 409, "APP_ALREADY_SET_UP"},
+  };
+  for (const BadInput& bad : after_setup) {
+    SCOPED_TRACE(bad.method + " " + bad.path + " " + bad.body.substr(0, 80));
+    const net::HttpResponse response = a.Call(Request(bad.method, bad.path, bad.body, bad.query));
+    EXPECT_EQ(response.status, bad.status) << response.body;
+    EXPECT_EQ(ErrorCodeOf(response), bad.code);
+  }
+  // Still serving.
+  EXPECT_EQ(a.Call(Request("GET", "/health")).body, "OK");
+  const json empty_message = {{"scheme", "bip340"}, {"message", ""}};
+  EXPECT_EQ(a.Call(Request("POST", "/v1/sign", empty_message.dump())).status, 200U);
+}
+
+TEST_F(Service, RefusalsAreSignedJsonErrors) {
+  Instance a(kms_);
+  const std::vector<std::pair<unsigned, std::string>> cases = {
+      {400, "APP_REQUEST_MALFORMED"}, {408, "APP_REQUEST_TIMEOUT"}, {413, "INPUT_TOO_LARGE"},
+      {431, "INPUT_TOO_LARGE"},       {503, "APP_OVERLOADED"},      {500, "INTERNAL"}};
+  for (const auto& [status, code] : cases) {
+    const net::HttpResponse response = a.service->Refuse(status, "reason");
+    ExpectSigned(*a.service, response);
+    EXPECT_EQ(response.status, status);
+    EXPECT_EQ(ErrorCodeOf(response), code);
+    EXPECT_TRUE(response.close);
+  }
+  EXPECT_EQ(HttpStatusFor(ErrorCode::kAppRequestTimeout), 408U);
+  EXPECT_EQ(HttpStatusFor(ErrorCode::kAppOverloaded), 503U);
+}
+
+TEST_F(Service, WalletProtocol) {
+  Instance a(kms_);
+  const json before = json::parse(a.service->HandleWalletLine(R"({"action":"get_public_key"})"));
+  EXPECT_EQ(before["error"]["code"], "APP_NOT_SET_UP");
+  ASSERT_EQ(a.Call(Request("POST", "/generate-secret", SetupBody(kAgreementKey))).status, 200U);
+  const json info = Body(a.Call(Request("GET", "/v1/info")));
+  const json key = json::parse(a.service->HandleWalletLine(R"({"action":"get_public_key"})"));
+  EXPECT_EQ(key["public_key"], info["wallet_public_key"]);
+  const std::string message = "7b226f70223a227472616e73666572227d";
+  const json sig = json::parse(
+      a.service->HandleWalletLine(json{{"action", "sign"}, {"message", message}}.dump()));
+  ASSERT_TRUE(sig.contains("r")) << sig.dump();
+  const Bytes raw = Hex(sig["r"].get<std::string>() + sig["s"].get<std::string>());
+  ASSERT_EQ(raw.size(), 64U);
+  EXPECT_TRUE(verifier::VerifyEcdsaP256(Hex(key["public_key"].get<std::string>()),
+                                        core::Sha256(Hex(message)), raw));
+  const std::vector<std::pair<std::string, std::string>> bad = {
+      {"", "APP_REQUEST_MALFORMED"},
+      {"{", "APP_REQUEST_MALFORMED"},
+      {"[1]", "APP_REQUEST_MALFORMED"},
+      {R"({"action": 1})", "APP_REQUEST_MALFORMED"},
+      {R"({"message": "00"})", "APP_REQUEST_MALFORMED"},
+      {R"({"action": "steal"})", "APP_NOT_FOUND"},
+      {R"({"action": "sign"})", "APP_REQUEST_MALFORMED"},
+      {R"({"action": "sign", "message": "xyz"})", "APP_REQUEST_INVALID"},
+      {R"({"action": "sign", "message": 7})", "APP_REQUEST_MALFORMED"},
+      {R"({"action": "sign", "message": "00", "key": "x"})", "APP_REQUEST_MALFORMED"},
+      {R"({"action": "get_public_key", "x": 1})", "APP_REQUEST_MALFORMED"},
+      {json{{"action", "sign"}, {"message", std::string(2 * 16384 + 2, '0')}}.dump(),
+       "APP_REQUEST_INVALID"},
+  };
+  for (const auto& [line, code] : bad) {
+    const json out = json::parse(a.service->HandleWalletLine(line));
+    EXPECT_EQ(out["error"]["code"], code) << line;
+  }
+}
+
+TEST_F(Service, LogsNameOperationsNeverSecretsOrMessages) {
+  Instance a(kms_);
+  ASSERT_EQ(a.Call(Request("POST", "/generate-secret", SetupBody(kAgreementKey))).status, 200U);
+  const std::string message_hex = "5365637265744d657373616765";
+  ASSERT_EQ(a.Call(Request("POST", "/v1/sign",
+                           json{{"scheme", "bip340"}, {"message", message_hex}}.dump()))
+                .status,
+            200U);
+  a.service->HandleWalletLine(json{{"action", "sign"}, {"message", message_hex}}.dump());
+  // The secret the service derived, recomputed independently: it must appear nowhere.
+  auto nums = MakeNumsKey(std::nullopt);
+  ASSERT_TRUE(nums);
+  const std::vector<std::string> lines = a.log.Lines();
+  ASSERT_GE(lines.size(), 3U);
+  bool setup_logged = false;
+  const std::string public_key = Body(a.Call(Request("GET", "/v1/info")))["public_key"];
+  for (const std::string& line : lines) {
+    EXPECT_EQ(line.find(message_hex), std::string::npos) << line;
+    EXPECT_EQ(line.find(kKmsScalarHex), std::string::npos) << line;
+    setup_logged = setup_logged || line.find(public_key) != std::string::npos;
+  }
+  EXPECT_TRUE(setup_logged);
+}
+
+TEST_F(Service, Pcr16BindingRules) {
+  testing::SimulatedEnclave enclave(Pcr0(0xa0));
+  auto ctx = core::MakeSecp256k1Context();
+  auto key = Secp256k1Key::Generate(ctx.get());
+  auto other = Secp256k1Key::Generate(ctx.get());
+  ASSERT_TRUE(key && other);
+  bool touched = false;
+  ASSERT_TRUE(BindKeyToPcr16(*enclave.client, key->Compressed(), touched));
+  EXPECT_TRUE(touched);
+  auto pcr = enclave.client->DescribePcr(16);
+  ASSERT_TRUE(pcr);
+  EXPECT_TRUE(pcr->lock);
+  const core::Sha384Digest expected = verifier::KeyBindingPcrValue(key->Compressed());
+  EXPECT_TRUE(core::Equal(pcr->data, expected));
+  // The same key again (a restarted service in the same boot): accepted, nothing changes.
+  touched = false;
+  EXPECT_TRUE(BindKeyToPcr16(*enclave.client, key->Compressed(), touched));
+  EXPECT_FALSE(touched);
+  // Another key: refused.
+  auto refused = BindKeyToPcr16(*enclave.client, other->Compressed(), touched);
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().code, ErrorCode::kAppKeyBinding);
+  EXPECT_FALSE(touched);
+  // PCR16 extended by someone else, unlocked.
+  testing::SimulatedEnclave second(Pcr0(0xa0));
+  ASSERT_TRUE(second.client->ExtendPcr(16, Bytes{1, 2, 3}));
+  auto extended = BindKeyToPcr16(*second.client, key->Compressed(), touched);
+  ASSERT_FALSE(extended);
+  EXPECT_EQ(extended.error().code, ErrorCode::kAppKeyBinding);
+  // Extended with our key but not locked (a service that died in between): locked now.
+  testing::SimulatedEnclave third(Pcr0(0xa0));
+  ASSERT_TRUE(third.client->ExtendPcr(16, core::Sha256(key->Compressed())));
+  EXPECT_TRUE(BindKeyToPcr16(*third.client, key->Compressed(), touched));
+  EXPECT_TRUE(third.client->DescribePcr(16)->lock);
+}
+
+TEST_F(Service, SetupAfterAForeignPcr16FailsForTheBoot) {
+  Instance a(kms_);
+  ASSERT_TRUE(a.enclave.client->ExtendPcr(16, Bytes{9}));
+  ASSERT_TRUE(a.enclave.client->LockPcr(16));
+  const net::HttpResponse response =
+      a.Call(Request("POST", "/generate-secret", SetupBody(kAgreementKey)));
+  EXPECT_EQ(response.status, 500U);
+  EXPECT_EQ(ErrorCodeOf(response), "APP_KEY_BINDING");
+  EXPECT_EQ(a.service->State(), KeyState::kUnset);  // PCR16 was not touched by us
+}
+
+}  // namespace
+}  // namespace enclavectl::app
