@@ -6,6 +6,8 @@
 #include <vector>
 
 #include "context.hpp"
+#include "verify_common.hpp"
+#include "enclavectl/kmspolicy/io/pcr_sources.hpp"
 #include "enclavectl/core/encoding.hpp"
 #include "enclavectl/core/limits.hpp"
 #include "enclavectl/core/sha.hpp"
@@ -20,20 +22,6 @@ using core::Error;
 using core::ErrorCode;
 namespace v = verifier;
 
-struct VerifyOptions {
-  std::string doc_path;
-  std::string root_path;
-  std::string at = "now";
-  std::vector<std::string> expect_pcr;
-  std::string expect_pcrs_path;
-  std::string expect_key_hex;
-  std::string expect_app_key_hex;
-  std::string expect_app_key_hash_hex;
-  std::string expect_nonce_hex;
-  std::string max_age;
-  bool insecure_allow_debug = false;
-  bool json = false;
-};
 
 core::Result<core::Bytes> HexFlag(const std::string& flag, const std::string& value) {
   auto bytes = core::HexDecode(core::TrimWhitespace(value));
@@ -72,26 +60,14 @@ core::Result<v::VerificationPolicy> BuildPolicy(const VerifyOptions& options,
     }
     policy.time = *time;
   }
-  for (const std::string& text : options.expect_pcr) {
-    auto assignment = v::ParsePcrAssignment(text);
-    if (!assignment) {
-      return core::Fail(ErrorCode::kInvalidArgument, "--expect-pcr: " + assignment.error().detail);
-    }
-    policy.required_pcrs[assignment->first] = std::move(assignment->second);
+  auto expectations = BuildExpectations(options);
+  if (!expectations) {
+    return core::Fail(expectations.error());
   }
-  if (!options.expect_pcrs_path.empty()) {
-    auto text = core::io::ReadFile(options.expect_pcrs_path, core::limits::kMaxPolicyFileBytes);
-    if (!text) {
-      return core::Fail(text.error());
-    }
-    auto sets = v::ParsePcrSets(core::AsChars(*text));
-    if (!sets) {
-      core::Error error = sets.error();
-      error.detail = options.expect_pcrs_path + ": " + error.detail;
-      return core::Fail(std::move(error));
-    }
-    policy.allowed_pcr_sets = std::move(*sets);
-  }
+  policy.required_pcrs = std::move(expectations->required_pcrs);
+  policy.allowed_pcr_sets = std::move(expectations->allowed_pcr_sets);
+  policy.max_age_ms = expectations->max_age_ms;
+  policy.allow_debug = expectations->allow_debug;
   if (!options.expect_key_hex.empty()) {
     auto key = KeyFlag("--expect-key", options.expect_key_hex);
     if (!key) {
@@ -122,19 +98,11 @@ core::Result<v::VerificationPolicy> BuildPolicy(const VerifyOptions& options,
     }
     policy.nonce = std::move(*nonce);
   }
-  if (!options.max_age.empty()) {
-    auto age = core::ParseDurationMillis(options.max_age);
-    if (!age) {
-      return core::Fail(ErrorCode::kInvalidArgument, "--max-age: " + age.error().detail);
-    }
-    policy.max_age_ms = *age;
-  }
-  policy.allow_debug = options.insecure_allow_debug;
   ENCLAVECTL_RETURN_IF_ERROR(v::ValidatePolicy(policy));
   return policy;
 }
 
-core::Result<v::TrustAnchor> LoadRoot(const VerifyOptions& options) {
+core::Result<v::TrustAnchor> LoadRootFile(const VerifyOptions& options) {
   if (options.root_path.empty()) {
     return v::TrustAnchor::AwsNitroRoot();
   }
@@ -218,12 +186,12 @@ void RenderText(std::ostream& out, const std::string& path, const v::DocumentInp
   }
 }
 
-int RunVerify(Context& ctx, const VerifyOptions& options) {
+int RunVerifyDoc(Context& ctx, const VerifyOptions& options) {
   auto policy = BuildPolicy(options, ctx.clock);
   if (!policy) {
     return ReportError(ctx, policy.error(), options.json, v::kVerifyMediaType);
   }
-  auto root = LoadRoot(options);
+  auto root = LoadRootFile(options);
   if (!root) {
     return ReportError(ctx, root.error(), options.json, v::kVerifyMediaType);
   }
@@ -255,46 +223,211 @@ int RunVerify(Context& ctx, const VerifyOptions& options) {
 
 }  // namespace
 
+core::Result<v::TrustAnchor> LoadRoot(const VerifyOptions& options) {
+  return LoadRootFile(options);
+}
+
+bool HasExpectationFlags(const VerifyOptions& options) {
+  return !options.expect_pcr.empty() || !options.expect_pcr0_hex.empty() ||
+         !options.expect_pcrs_path.empty() || !options.verify_build_path.empty() ||
+         !options.max_age.empty() || options.insecure_allow_debug;
+}
+
+core::Result<v::LiveExpectations> BuildExpectations(const VerifyOptions& options) {
+  v::LiveExpectations out;
+  for (const std::string& text : options.expect_pcr) {
+    auto assignment = v::ParsePcrAssignment(text);
+    if (!assignment) {
+      return core::Fail(ErrorCode::kInvalidArgument, "--expect-pcr: " + assignment.error().detail);
+    }
+    out.required_pcrs[assignment->first] = std::move(assignment->second);
+  }
+  if (!options.expect_pcr0_hex.empty()) {
+    auto assignment = v::ParsePcrAssignment("0=" + options.expect_pcr0_hex);
+    if (!assignment) {
+      return core::Fail(ErrorCode::kInvalidArgument,
+                        "--expect-pcr0: " + assignment.error().detail);
+    }
+    out.required_pcrs[0] = std::move(assignment->second);
+  }
+  if (!options.expect_pcrs_path.empty()) {
+    auto text = core::io::ReadFile(options.expect_pcrs_path, core::limits::kMaxPolicyFileBytes);
+    if (!text) {
+      return core::Fail(text.error());
+    }
+    auto sets = v::ParsePcrSets(core::AsChars(*text));
+    if (!sets) {
+      core::Error error = sets.error();
+      error.detail = options.expect_pcrs_path + ": " + error.detail;
+      return core::Fail(std::move(error));
+    }
+    out.allowed_pcr_sets = std::move(*sets);
+  }
+  if (!options.verify_build_path.empty()) {
+    // The image's own measurements (PCR0, PCR1, PCR2, and PCR8 when it is signed) must all
+    // match, in addition to any other set given.
+    auto measured = kmspolicy::io::MakeEifSource(options.verify_build_path)->Load();
+    if (!measured) {
+      return core::Fail(measured.error());
+    }
+    for (const v::PcrSet& set : measured->sets) {
+      for (const auto& [index, value] : set) {
+        out.required_pcrs[index] = value;
+      }
+    }
+  }
+  if (!options.max_age.empty()) {
+    auto age = core::ParseDurationMillis(options.max_age);
+    if (!age) {
+      return core::Fail(ErrorCode::kInvalidArgument, "--max-age: " + age.error().detail);
+    }
+    out.max_age_ms = *age;
+  }
+  out.allow_debug = options.insecure_allow_debug;
+  return out;
+}
+
+namespace {
+
+// Which mode the flags select, or a usage error.
+enum class Mode : std::uint8_t { kDoc, kLive, kFleet, kBundle };
+
+core::Result<Mode> SelectMode(const VerifyOptions& options) {
+  const int modes = static_cast<int>(!options.doc_path.empty()) +
+                    static_cast<int>(!options.url.empty()) +
+                    static_cast<int>(!options.targets_path.empty());
+  if (modes > 1) {
+    return core::Fail(ErrorCode::kInvalidArgument,
+                      "give one of --doc, --url and --targets (or --bundle alone)");
+  }
+  const bool doc_only = !options.expect_key_hex.empty() || !options.expect_app_key_hex.empty() ||
+                        !options.expect_app_key_hash_hex.empty() ||
+                        !options.expect_nonce_hex.empty() || options.at != "now";
+  if (options.doc_path.empty() && doc_only) {
+    return core::Fail(ErrorCode::kInvalidArgument,
+                      "--at, --expect-key, --expect-app-key(-hash) and --expect-nonce go with "
+                      "--doc: a live service supplies its keys and our nonce, and a bundle its "
+                      "recorded time");
+  }
+  if (options.insecure_tls && options.url.empty() && options.targets_path.empty()) {
+    return core::Fail(ErrorCode::kInvalidArgument, "--insecure-tls goes with --url or --targets");
+  }
+  if (!options.doc_path.empty()) {
+    if (!options.bundle_path.empty()) {
+      return core::Fail(ErrorCode::kInvalidArgument,
+                        "--bundle records a live visit: use it with --url, or alone to "
+                        "re-verify one");
+    }
+    return Mode::kDoc;
+  }
+  if (!options.url.empty()) {
+    return Mode::kLive;
+  }
+  if (!options.targets_path.empty()) {
+    if (!options.bundle_path.empty()) {
+      return core::Fail(ErrorCode::kInvalidArgument,
+                        "--bundle holds one visit: use it with --url, not --targets");
+    }
+    return Mode::kFleet;
+  }
+  if (!options.bundle_path.empty()) {
+    return Mode::kBundle;
+  }
+  return core::Fail(ErrorCode::kInvalidArgument,
+                    "nothing to verify: give --doc FILE, --url URL, --targets FILE or "
+                    "--bundle FILE");
+}
+
+int RunVerify(Context& ctx, const VerifyOptions& options) {
+  auto mode = SelectMode(options);
+  if (!mode) {
+    return ReportError(ctx, mode.error(), options.json, v::kVerifyMediaType);
+  }
+  switch (*mode) {
+    case Mode::kDoc:
+      return RunVerifyDoc(ctx, options);
+    case Mode::kLive:
+      return RunVerifyLive(ctx, options);
+    case Mode::kFleet:
+      return RunVerifyFleet(ctx, options);
+    case Mode::kBundle:
+      return RunVerifyBundle(ctx, options);
+  }
+  return ReportError(ctx, core::Error{ErrorCode::kInternal, "unknown mode", -1}, options.json,
+                     v::kVerifyMediaType);
+}
+
+}  // namespace
+
 void RegisterVerify(CLI::App& app, Context& ctx) {
   auto options = std::make_shared<VerifyOptions>();
   CLI::App* cmd = app.add_subcommand(
       "verify",
-      "Verify a Nitro Enclaves attestation document: COSE_Sign1 and payload structure, the "
-      "certificate chain from the pinned AWS root at a chosen time, the ES384 signature, and "
-      "what you expect of it (PCRs, PCR16 key binding, appKeyHash, nonce, age).");
+      "Verify a Nitro Enclaves attestation document (--doc), a live key service (--url: a "
+      "fresh document for our nonce, its signing key against PCR16, its response-signing key "
+      "against appKeyHash, every response signature), many services at once (--targets), or "
+      "the evidence bundle of an earlier visit (--bundle), down to the pinned AWS root.");
   cmd->add_option("--doc", options->doc_path,
-                  "Attestation document: raw CBOR, hex or base64 (detected); - for stdin")
-      ->required();
+                  "Attestation document: raw CBOR, hex or base64 (detected); - for stdin");
+  cmd->add_option("--url", options->url,
+                  "Key service to verify live: http(s)://HOST[:PORT] (enclave-app, or any "
+                  "service with nitriding's /enclave/attestation and the /v1/info and "
+                  "/v1/enclave-info of docs/enclave-app.md)");
+  cmd->add_option("--targets", options->targets_path,
+                  "Fleet audit: a file with one service URL a line (# comments); all are "
+                  "verified concurrently, one line each and a summary");
+  cmd->add_option("--bundle", options->bundle_path,
+                  "With --url: write the evidence bundle (zip) of this visit here. Alone: "
+                  "re-verify that bundle offline at its recorded time");
   cmd->add_option("--root", options->root_path,
                   "Trust this root (PEM) instead of the pinned AWS Nitro Enclaves root G1; the "
-                  "report names it as a custom root");
+                  "report names it as a custom root (the local stack: its dev-root.pem)");
   cmd->add_option("--at", options->at,
-                  "Verification time: now (default), doc (the document's own signed "
-                  "timestamp, for stored evidence), or RFC 3339 / Unix seconds")
+                  "--doc only. Verification time: now (default), doc (the document's own "
+                  "signed timestamp, for stored evidence), or RFC 3339 / Unix seconds")
       ->default_str("now");
   cmd->add_option("--expect-pcr", options->expect_pcr,
                   "Require PCR N to equal HEX (N=HEX, repeatable), e.g. 0=7a3b05...");
+  cmd->add_option("--expect-pcr0", options->expect_pcr0_hex,
+                  "Require PCR0 (the image measurement) to equal HEX");
   cmd->add_option("--expect-pcrs", options->expect_pcrs_path,
                   "Allowed measurement sets: nitro-cli pcr.json, describe-eif output "
                   "({\"Measurements\": ...}) or a JSON array of them; one must match");
+  cmd->add_option("--verify-build", options->verify_build_path,
+                  "Measure this EIF (like nitro-cli describe-eif) and require its PCR0, PCR1, "
+                  "PCR2 (and PCR8 when signed): the service runs the image you built");
   cmd->add_option("--expect-key", options->expect_key_hex,
-                  "secp256k1 public key (hex, 33 or 65 bytes) that PCR16 must bind: "
+                  "--doc only. secp256k1 public key (hex, 33 or 65 bytes) that PCR16 must bind: "
                   "PCR16 = SHA-384(0^48 || SHA-256(compressed key))");
   auto* app_key = cmd->add_option(
       "--expect-app-key", options->expect_app_key_hex,
-      "Response-signing key (hex secp256k1) whose SHA-256 must be appKeyHash in the 68-byte "
-      "nitriding user_data");
+      "--doc only. Response-signing key (hex secp256k1) whose SHA-256 must be appKeyHash in "
+      "the 68-byte nitriding user_data");
   cmd->add_option("--expect-app-key-hash", options->expect_app_key_hash_hex,
-                  "The appKeyHash itself (64 hex digits)")
+                  "--doc only. The appKeyHash itself (64 hex digits)")
       ->excludes(app_key);
-  cmd->add_option("--expect-nonce", options->expect_nonce_hex, "Require this nonce (hex)");
+  cmd->add_option("--expect-nonce", options->expect_nonce_hex,
+                  "--doc only. Require this nonce (hex)");
   cmd->add_option("--max-age", options->max_age,
-                  "Reject documents older than this at the verification time (90s, 5m, 1h)");
+                  "Reject documents older than this at the verification time (90s, 5m, 1h); "
+                  "live checks default to 5m");
   cmd->add_flag("--insecure-allow-debug", options->insecure_allow_debug,
                 "Accept debug-mode enclaves (PCR0-2 all zero), whose memory the parent "
                 "instance can read");
+  cmd->add_flag("--insecure-tls", options->insecure_tls,
+                "--url/--targets: do not check the service's TLS certificate (trust comes from "
+                "the attestation and the response signatures; reported as insecure)");
+  cmd->add_option("--timeout", options->timeout_seconds,
+                  "--url/--targets: seconds allowed for each service's answers")
+      ->default_val(10)
+      ->check(CLI::Range(0.1, 600.0));
+  cmd->add_option("--concurrency", options->concurrency,
+                  "--targets: at most this many requests in flight")
+      ->default_val(32)
+      ->check(CLI::Range(1, 1024));
   cmd->add_flag("--json", options->json,
-                "Print one JSON object (application/vnd.enclavectl.verify+json;version=1)");
+                "Print one JSON object (verify+json for --doc, verify-live+json for --url and "
+                "--bundle, verify-fleet+json for --targets; see docs/verify.md)");
   cmd->footer(
       "Examples:\n"
       "  # a stored document, judged at its own timestamp\n"
@@ -304,10 +437,16 @@ void RegisterVerify(CLI::App& app, Context& ctx) {
       "--max-age 5m\n"
       "  # the enclave's signing key must be bound into PCR16\n"
       "  enclavectl verify --doc doc.cbor --expect-pcr 0=7a3b05... --expect-key 02a1...\n"
-      "  # a document from the local NSM simulator\n"
-      "  enclavectl verify --doc sim.cbor --root dev-root.pem --json\n\n"
+      "  # a live key service running the image you built, with evidence kept\n"
+      "  enclavectl verify --url https://signer.example.com --verify-build enclave.eif "
+      "--bundle evidence.zip\n"
+      "  # re-check that evidence later, offline, at the time it was captured\n"
+      "  enclavectl verify --bundle evidence.zip\n"
+      "  # a fleet\n"
+      "  enclavectl verify --targets fleet.txt --expect-pcrs pcr.json\n\n"
       "Exit codes: 0 accepted, 1 a check failed, 2 malformed document or input file,\n"
-      "64 usage error, 74 I/O error, 70 internal error. Error codes: enclavectl errors.");
+      "64 usage error, 74 I/O error (also: a service could not be reached), 70 internal "
+      "error.\nError codes: enclavectl errors.");
   cmd->callback([&ctx, options] { ctx.exit_code = RunVerify(ctx, *options); });
 }
 

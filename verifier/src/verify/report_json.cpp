@@ -23,6 +23,19 @@ nlohmann::json ErrorToJson(const core::Error& error) {
   return out;
 }
 
+nlohmann::json ChecksToJson(const std::vector<Check>& checks) {
+  nlohmann::json out = nlohmann::json::array();
+  for (const Check& check : checks) {
+    nlohmann::json item = {
+        {"name", check.name}, {"status", CheckStatusName(check.status)}, {"reason", check.reason}};
+    if (check.error) {
+      item["error"] = ErrorToJson(*check.error);
+    }
+    out.push_back(std::move(item));
+  }
+  return out;
+}
+
 nlohmann::json ReportToJson(const VerificationReport& report) {
   nlohmann::json out;
   out["mediaType"] = kVerifyMediaType;
@@ -40,16 +53,7 @@ nlohmann::json ReportToJson(const VerificationReport& report) {
                   {"sha256", core::HexEncode(report.input_sha256)},
                   {"cose_tagged", report.cose_tagged},
                   {"payload_map", report.payload_indefinite ? "indefinite" : "definite"}};
-  nlohmann::json checks = nlohmann::json::array();
-  for (const Check& check : report.checks) {
-    nlohmann::json item = {
-        {"name", check.name}, {"status", CheckStatusName(check.status)}, {"reason", check.reason}};
-    if (check.error) {
-      item["error"] = ErrorToJson(*check.error);
-    }
-    checks.push_back(std::move(item));
-  }
-  out["checks"] = std::move(checks);
+  out["checks"] = ChecksToJson(report.checks);
   out["signatures"] = {{"verified", report.signatures_verified},
                        {"cached", report.signatures_cached}};
   if (report.matched_pcr_set) {

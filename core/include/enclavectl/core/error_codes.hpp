@@ -115,6 +115,14 @@ enum class ExitClass : std::uint8_t {
     "appKeyHash in user_data is all zero: the app registered no key")                             \
   X(kPcrSetNoMatch, 512, "PCR_SET_NO_MATCH", kRejected,                                           \
     "the PCRs match none of the allowed measurement sets")                                        \
+  X(kLiveHttpStatus, 520, "LIVE_HTTP_STATUS", kRejected,                                          \
+    "the service answered a verification request with an HTTP error")                            \
+  X(kLiveResponseMalformed, 521, "LIVE_RESPONSE_MALFORMED", kMalformed,                            \
+    "a service response lacks a field the verification needs, or it is malformed")               \
+  X(kLiveResponseUnsigned, 522, "LIVE_RESPONSE_UNSIGNED", kRejected,                              \
+    "a service response carries no X-Attestation-Signature/-Pubkey")                              \
+  X(kTargetsInvalid, 523, "TARGETS_INVALID", kMalformed,                                           \
+    "the targets file is empty, too long or has a line that is not an http(s) URL")              \
   X(kEifHeaderTruncated, 600, "EIF_HEADER_TRUNCATED", kMalformed,                                  \
     "the file is shorter than the 548-byte EIF header")                                            \
   X(kEifBadMagic, 601, "EIF_BAD_MAGIC", kMalformed,                                                \

@@ -13,6 +13,9 @@ inline constexpr const char* kVerifyMediaType = "application/vnd.enclavectl.veri
 //  "checks": [...], "document": {...}, "chain": [...]} -- see docs/verify.md.
 nlohmann::json ReportToJson(const VerificationReport& report);
 
+// [{"name", "status", "reason", "error"?}, ...]
+nlohmann::json ChecksToJson(const std::vector<Check>& checks);
+
 // The JSON form of an Error: {"code": "NAME", "value": N, "message": detail, "index": i}.
 nlohmann::json ErrorToJson(const core::Error& error);
 

@@ -1,0 +1,35 @@
+// Visiting live key services (adapter layer: network, randomness, the clock): for each base
+// URL a fresh random nonce and three GETs -- /enclave/attestation?nonce=, /v1/info,
+// /v1/enclave-info -- all sent concurrently on one libcurl multi handle, recorded as
+// Evidence for VerifyEvidence (live.hpp) and for bundles.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "enclavectl/core/file_io.hpp"
+#include "enclavectl/core/result.hpp"
+#include "enclavectl/net/http_client.hpp"
+#include "enclavectl/verifier/evidence.hpp"
+
+namespace enclavectl::verifier {
+
+inline constexpr std::size_t kMaxTargets = 4096;
+
+// "https://host[:port][/]" -> "https://host[:port]". Only http and https, no query, fragment,
+// user info or path other than "/". Fails with kInvalidArgument.
+[[nodiscard]] core::Result<std::string> NormalizeServiceUrl(std::string_view url);
+
+// A targets file: one URL a line; blank lines and lines starting with '#' ignored; at most
+// kMaxTargets. Fails with kTargetsInvalid (index = the 1-based line number).
+[[nodiscard]] core::Result<std::vector<std::string>> ParseTargets(std::string_view text);
+
+// Visits every service in `base_urls` (normalised) concurrently. Result i belongs to URL i;
+// a service that cannot be reached gives kNetwork (or kInputTooLarge for an oversize answer).
+// captured_at is the time the answers were in.
+std::vector<core::Result<Evidence>> CollectEvidence(const std::vector<std::string>& base_urls,
+                                                    const net::HttpClientOptions& options,
+                                                    const core::io::Clock& clock);
+
+}  // namespace enclavectl::verifier
