@@ -6,14 +6,14 @@
 #include <vector>
 
 #include "context.hpp"
-#include "verify_common.hpp"
-#include "enclavectl/kmspolicy/io/pcr_sources.hpp"
 #include "enclavectl/core/encoding.hpp"
 #include "enclavectl/core/limits.hpp"
 #include "enclavectl/core/sha.hpp"
+#include "enclavectl/kmspolicy/io/pcr_sources.hpp"
 #include "enclavectl/verifier/key_binding.hpp"
 #include "enclavectl/verifier/report_json.hpp"
 #include "enclavectl/verifier/verify.hpp"
+#include "verify_common.hpp"
 
 namespace enclavectl::cli {
 namespace {
@@ -21,7 +21,6 @@ namespace {
 using core::Error;
 using core::ErrorCode;
 namespace v = verifier;
-
 
 core::Result<core::Bytes> HexFlag(const std::string& flag, const std::string& value) {
   auto bytes = core::HexDecode(core::TrimWhitespace(value));
@@ -245,8 +244,7 @@ core::Result<v::LiveExpectations> BuildExpectations(const VerifyOptions& options
   if (!options.expect_pcr0_hex.empty()) {
     auto assignment = v::ParsePcrAssignment("0=" + options.expect_pcr0_hex);
     if (!assignment) {
-      return core::Fail(ErrorCode::kInvalidArgument,
-                        "--expect-pcr0: " + assignment.error().detail);
+      return core::Fail(ErrorCode::kInvalidArgument, "--expect-pcr0: " + assignment.error().detail);
     }
     out.required_pcrs[0] = std::move(assignment->second);
   }

@@ -58,17 +58,15 @@ core::Result<LiveSetup> PrepareLive(const VerifyOptions& options) {
   if (!expectations->max_age_ms) {
     expectations->max_age_ms = kDefaultLiveMaxAgeMs;
   }
-  json recorded = {{"expectations", v::ExpectationsToJson(*expectations)},
-                   {"insecure_tls", options.insecure_tls},
-                   {"root",
-                    {{"sha256", core::HexEncode(root->Fingerprint())},
-                     {"custom", !options.root_path.empty()}}},
-                   {"verify_build", options.verify_build_path.empty()
-                                        ? json(nullptr)
-                                        : json(options.verify_build_path)},
-                   {"expect_pcrs", options.expect_pcrs_path.empty()
-                                       ? json(nullptr)
-                                       : json(options.expect_pcrs_path)}};
+  json recorded = {
+      {"expectations", v::ExpectationsToJson(*expectations)},
+      {"insecure_tls", options.insecure_tls},
+      {"root",
+       {{"sha256", core::HexEncode(root->Fingerprint())}, {"custom", !options.root_path.empty()}}},
+      {"verify_build",
+       options.verify_build_path.empty() ? json(nullptr) : json(options.verify_build_path)},
+      {"expect_pcrs",
+       options.expect_pcrs_path.empty() ? json(nullptr) : json(options.expect_pcrs_path)}};
   return LiveSetup{std::move(*root), std::move(*expectations), std::move(recorded)};
 }
 
@@ -192,9 +190,9 @@ int RunVerifyBundle(Context& ctx, const VerifyOptions& options) {
   auto& [evidence, extras] = *bundle;
   // The recorded expectations, unless the auditor brings their own.
   const bool given = HasExpectationFlags(options);
-  auto expectations = given ? BuildExpectations(options)
-                            : v::ExpectationsFromJson(evidence.options.value(
-                                  "expectations", json::object()));
+  auto expectations =
+      given ? BuildExpectations(options)
+            : v::ExpectationsFromJson(evidence.options.value("expectations", json::object()));
   if (!expectations) {
     core::Error error = expectations.error();
     error.detail = options.bundle_path + ": " + error.detail;
@@ -203,9 +201,9 @@ int RunVerifyBundle(Context& ctx, const VerifyOptions& options) {
   const v::VerifierConfig config{&*root, nullptr};
   v::LiveReport report = v::VerifyEvidence(evidence, config, *expectations);
   if (auto consistent = v::CheckExtras(report, evidence, extras); !consistent) {
-    report.checks.insert(report.checks.begin(),
-                         v::Check{"bundle", v::CheckStatus::kFail, consistent.error().detail,
-                                  consistent.error()});
+    report.checks.insert(
+        report.checks.begin(),
+        v::Check{"bundle", v::CheckStatus::kFail, consistent.error().detail, consistent.error()});
     report.error = consistent.error();
     report.verdict = v::Verdict::kRejected;
   } else {
@@ -273,8 +271,8 @@ int RunVerifyFleet(Context& ctx, const VerifyOptions& options) {
     if (!visits[i]) {
       ++unreachable;
       const Error& error = visits[i].error();
-      exit_code = exit_code != 0 ? exit_code
-                                 : core::ExitCodeFor(core::InfoFor(error.code).exit_class);
+      exit_code =
+          exit_code != 0 ? exit_code : core::ExitCodeFor(core::InfoFor(error.code).exit_class);
       if (options.json) {
         results.push_back(
             {{"url", url}, {"verdict", "unreachable"}, {"error", v::ErrorToJson(error)}});
@@ -300,8 +298,7 @@ int RunVerifyFleet(Context& ctx, const VerifyOptions& options) {
               << Short(report.claims.signing_public_key) << "\n";
     } else {
       ctx.out << "FAIL  " << url << "  " << core::ErrorCodeName(report.error->code) << " ("
-              << static_cast<unsigned>(report.error->code) << "): " << report.error->detail
-              << "\n";
+              << static_cast<unsigned>(report.error->code) << "): " << report.error->detail << "\n";
     }
   }
   const v::ChainCache::Stats stats = cache.GetStats();
@@ -319,9 +316,9 @@ int RunVerifyFleet(Context& ctx, const VerifyOptions& options) {
     ctx.out << out.dump(2, ' ', false, json::error_handler_t::replace) << "\n";
   } else {
     ctx.out << visits.size() << " services: " << accepted << " accepted, "
-            << (visits.size() - accepted) << " failed (" << rejected << " rejected, "
-            << malformed << " malformed, " << unreachable << " unreachable); certificate cache "
-            << stats.hits << " hits, " << stats.misses << " misses\n";
+            << (visits.size() - accepted) << " failed (" << rejected << " rejected, " << malformed
+            << " malformed, " << unreachable << " unreachable); certificate cache " << stats.hits
+            << " hits, " << stats.misses << " misses\n";
     if (options.insecure_tls) {
       ctx.out << "INSECURE: --insecure-tls (TLS certificates not checked)\n";
     }

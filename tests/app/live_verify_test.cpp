@@ -136,9 +136,9 @@ TEST_F(LiveVerify, AVisitToAnHonestServicePassesEveryCheck) {
   const LiveReport report = Judge(evidence, expectations);
   ASSERT_EQ(report.verdict, Verdict::kAccepted)
       << (report.error ? report.error->detail : std::string());
-  for (const char* name : {"request", "http", "info", "enclave_info", "chain", "signature", "pcrs",
-                           "key_binding", "app_key_hash", "nonce", "freshness",
-                           "response_signatures"}) {
+  for (const char* name :
+       {"request", "http", "info", "enclave_info", "chain", "signature", "pcrs", "key_binding",
+        "app_key_hash", "nonce", "freshness", "response_signatures"}) {
     const Check* check = Find(report, name);
     ASSERT_NE(check, nullptr) << name;
     EXPECT_EQ(check->status, CheckStatus::kPass) << name << ": " << check->reason;
@@ -295,7 +295,8 @@ TEST_F(LiveVerify, ABundleGivesTheSameVerdictAndRejectsSwappedMembers) {
   EXPECT_EQ(recorded->max_age_ms, expectations.max_age_ms);
   const LiveReport again = Judge(read->first, *recorded);
   EXPECT_EQ(again.verdict, Verdict::kAccepted);
-  EXPECT_EQ(LiveReportToJson(again, read->first)["checks"], LiveReportToJson(live, evidence)["checks"]);
+  EXPECT_EQ(LiveReportToJson(again, read->first)["checks"],
+            LiveReportToJson(live, evidence)["checks"]);
   EXPECT_TRUE(CheckExtras(again, read->first, read->second));
 
   // Derived members that are not those of the attestation (a rebuilt, re-manifested bundle).
@@ -326,8 +327,8 @@ TEST(LiveExpectationsJson, RoundTripsAndRejectsMalformedRecords) {
   EXPECT_TRUE(back->allow_debug);
   for (const char* text :
        {R"([])", R"({"allowed_pcr_sets": {}})", R"({"allowed_pcr_sets": [{"PCR0": "zz"}]})",
-        R"({"required_pcrs": {"PCR0": "00"}})", R"({"max_age_ms": -5})",
-        R"({"max_age_ms": "5m"})", R"({"allow_debug": 1})"}) {
+        R"({"required_pcrs": {"PCR0": "00"}})", R"({"max_age_ms": -5})", R"({"max_age_ms": "5m"})",
+        R"({"allow_debug": 1})"}) {
     auto parsed = ExpectationsFromJson(json::parse(text));
     ASSERT_FALSE(parsed) << text;
     EXPECT_EQ(parsed.error().code, ErrorCode::kBundleMalformed) << text;

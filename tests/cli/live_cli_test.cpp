@@ -99,14 +99,15 @@ class Stack {
   }
 
  private:
-  Stack() : dir_(std::filesystem::temp_directory_path() / ("enclavectl-live-" +
-                                                           std::to_string(::getpid()))) {
+  Stack()
+      : dir_(std::filesystem::temp_directory_path() /
+             ("enclavectl-live-" + std::to_string(::getpid()))) {
     std::filesystem::create_directories(dir_);
     const std::string state = (dir_ / "stack").string();
-    const CommandResult up = testing::RunCommand(
-        {ENCLAVECTL_BINARY, "dev", "up", "--state", state, "--listen", "127.0.0.1:0",
-         "--background", "--json"},
-        testing::Environment({}));
+    const CommandResult up =
+        testing::RunCommand({ENCLAVECTL_BINARY, "dev", "up", "--state", state, "--listen",
+                             "127.0.0.1:0", "--background", "--json"},
+                            testing::Environment({}));
     if (up.exit_code != 0) {
       ADD_FAILURE() << "dev up: " << up.err;
       return;
@@ -116,17 +117,18 @@ class Stack {
     const json env = json::parse(up.out);
     nsm_ = state + "/nsm";
     root_ = nsm_ + "/root.pem";
-    env_ = testing::Environment({{"AWS_ACCESS_KEY_ID", env["accessKeyId"].get<std::string>()},
-                                 {"AWS_SECRET_ACCESS_KEY", env["secretAccessKey"].get<std::string>()},
-                                 {"AWS_REGION", env["region"].get<std::string>()},
-                                 {"AWS_DEFAULT_REGION", env["region"].get<std::string>()},
-                                 {"AWS_ENDPOINT_URL_KMS", env["endpoint"].get<std::string>()},
-                                 {"AWS_PROFILE", ""},
-                                 {"AWS_SESSION_TOKEN", ""}});
-    const CommandResult key = testing::RunCommand(
-        {"aws", "kms", "create-key", "--key-spec", "ECC_NIST_P256", "--key-usage",
-         "KEY_AGREEMENT", "--output", "json"},
-        env_);
+    env_ =
+        testing::Environment({{"AWS_ACCESS_KEY_ID", env["accessKeyId"].get<std::string>()},
+                              {"AWS_SECRET_ACCESS_KEY", env["secretAccessKey"].get<std::string>()},
+                              {"AWS_REGION", env["region"].get<std::string>()},
+                              {"AWS_DEFAULT_REGION", env["region"].get<std::string>()},
+                              {"AWS_ENDPOINT_URL_KMS", env["endpoint"].get<std::string>()},
+                              {"AWS_PROFILE", ""},
+                              {"AWS_SESSION_TOKEN", ""}});
+    const CommandResult key =
+        testing::RunCommand({"aws", "kms", "create-key", "--key-spec", "ECC_NIST_P256",
+                             "--key-usage", "KEY_AGREEMENT", "--output", "json"},
+                            env_);
     if (key.exit_code != 0) {
       ADD_FAILURE() << "aws kms create-key: " << key.err;
       return;
@@ -259,8 +261,8 @@ TEST_F(LiveCli, AnHonestServicePassesAndItsBundleReverifiesOffline) {
   EXPECT_EQ(report["responses_signed"], 3);
   EXPECT_EQ(report["claims"]["dev"], true);
 
-  const CliResult again = Enclavectl({"verify", "--bundle", bundle, "--root", Stack::Get().Root(),
-                                      "--json"});
+  const CliResult again =
+      Enclavectl({"verify", "--bundle", bundle, "--root", Stack::Get().Root(), "--json"});
   ASSERT_EQ(again.exit_code, 0) << again.out << again.err;
   const json replayed = json::parse(again.out);
   EXPECT_EQ(replayed["verdict"], "accepted");
@@ -283,8 +285,8 @@ TEST_F(LiveCli, AnHonestServicePassesAndItsBundleReverifiesOffline) {
   core::Bytes zip = testing::ReadBytes(bundle);
   zip[zip.size() / 2] ^= 0x01;
   const std::string tampered = dir_.Write("tampered.zip", zip);
-  const CliResult bad = Enclavectl({"verify", "--bundle", tampered, "--root", Stack::Get().Root(),
-                                    "--json"});
+  const CliResult bad =
+      Enclavectl({"verify", "--bundle", tampered, "--root", Stack::Get().Root(), "--json"});
   EXPECT_NE(bad.exit_code, 0);
   EXPECT_EQ(ErrorCodeIn(bad.out).rfind("BUNDLE_", 0), 0U) << bad.out;
   const std::string garbage = dir_.Write("garbage.zip", core::Bytes(100, 'x'));
@@ -342,8 +344,8 @@ TEST_F(LiveCli, AFleetOfEightWithOneMisconfigured) {
   const std::string odd = Stack::Get().StartApp(kPcr0B);
   targets += odd + "\n";
   const std::string file = dir_.Write("targets.txt", core::AsBytes(targets));
-  const CliResult text = Enclavectl({"verify", "--targets", file, "--root", Stack::Get().Root(),
-                                     "--expect-pcr0", kPcr0A});
+  const CliResult text = Enclavectl(
+      {"verify", "--targets", file, "--root", Stack::Get().Root(), "--expect-pcr0", kPcr0A});
   EXPECT_EQ(text.exit_code, 1) << text.out;
   EXPECT_NE(text.out.find("8 services: 7 accepted, 1 failed"), std::string::npos) << text.out;
   EXPECT_NE(text.out.find("FAIL  " + odd + "  PCR_MISMATCH"), std::string::npos) << text.out;

@@ -49,9 +49,9 @@ core::Result<std::string> NormalizeServiceUrl(std::string_view url) {
     rest.remove_suffix(1);
   }
   if (rest.empty() || rest.find_first_of("/?#@ \t\r\n") != std::string_view::npos) {
-    return core::Fail(ErrorCode::kInvalidArgument,
-                      "a service URL is scheme://host[:port] (no path, query or user): " +
-                          std::string(url));
+    return core::Fail(
+        ErrorCode::kInvalidArgument,
+        "a service URL is scheme://host[:port] (no path, query or user): " + std::string(url));
   }
   return scheme + std::string(rest);
 }
@@ -70,10 +70,9 @@ core::Result<std::vector<std::string>> ParseTargets(std::string_view text) {
     }
     auto url = NormalizeServiceUrl(line);
     if (!url) {
-      return core::Fail(core::Error{ErrorCode::kTargetsInvalid,
-                                    "line " + std::to_string(line_number) + ": " +
-                                        url.error().detail,
-                                    line_number});
+      return core::Fail(core::Error{
+          ErrorCode::kTargetsInvalid,
+          "line " + std::to_string(line_number) + ": " + url.error().detail, line_number});
     }
     if (out.size() == kMaxTargets) {
       return core::Fail(core::Error{ErrorCode::kTargetsInvalid,
@@ -111,8 +110,7 @@ std::vector<core::Result<Evidence>> CollectEvidence(const std::vector<std::strin
       requests.push_back(std::move(request));
     }
   }
-  std::vector<core::Result<net::HttpClientResponse>> responses =
-      net::FetchAll(requests, options);
+  std::vector<core::Result<net::HttpClientResponse>> responses = net::FetchAll(requests, options);
   const core::UnixMillis now = clock.Now();
   std::vector<core::Result<Evidence>> out;
   out.reserve(base_urls.size());

@@ -134,10 +134,9 @@ class LiveVerifier {
     }
     const std::string expected = "/enclave/attestation?nonce=" + core::HexEncode(evidence_.nonce);
     if (evidence_.attestation.path != expected) {
-      Add(FailWith("request",
-                   Err(ErrorCode::kBundleInconsistent,
-                       "the attestation request was " + evidence_.attestation.path +
-                           ", not " + expected)));
+      Add(FailWith("request", Err(ErrorCode::kBundleInconsistent, "the attestation request was " +
+                                                                      evidence_.attestation.path +
+                                                                      ", not " + expected)));
       return;
     }
     Add(Pass("request", "fresh 20-byte nonce " + core::HexEncode(evidence_.nonce)));
@@ -147,10 +146,10 @@ class LiveVerifier {
     for (std::size_t i = 0; i < 3; ++i) {
       const HttpExchange& exchange = *Exchanges(i);
       if (exchange.status != 200) {
-        Add(FailWith("http", Err(ErrorCode::kLiveHttpStatus,
-                                 Describe(exchange) + " answered " +
-                                     std::to_string(exchange.status) + " (" +
-                                     QuoteBody(exchange.body) + ")")));
+        Add(FailWith("http",
+                     Err(ErrorCode::kLiveHttpStatus, Describe(exchange) + " answered " +
+                                                         std::to_string(exchange.status) + " (" +
+                                                         QuoteBody(exchange.body) + ")")));
         return;
       }
     }
@@ -177,9 +176,9 @@ class LiveVerifier {
     }
     report_.claims.signing_public_key = *key;
     report_.claims.key_mode = StringField(*body, "key_mode");
-    Add(Pass("info", "signing key " + core::HexEncode(*key) +
-                         (report_.claims.key_mode.empty() ? "" : " (" + report_.claims.key_mode +
-                                                                     ")")));
+    Add(Pass("info",
+             "signing key " + core::HexEncode(*key) +
+                 (report_.claims.key_mode.empty() ? "" : " (" + report_.claims.key_mode + ")")));
   }
 
   void CheckEnclaveInfo() {
@@ -264,10 +263,9 @@ class LiveVerifier {
       const std::string_view signature = exchange.Header(kSignatureHeader);
       const std::string_view pubkey = exchange.Header(kPubkeyHeader);
       if (signature.empty() || pubkey.empty()) {
-        Add(FailWith("response_signatures",
-                     Err(ErrorCode::kLiveResponseUnsigned,
-                         Describe(exchange) + " has no " + kSignatureHeader + "/" +
-                             kPubkeyHeader + " header")));
+        Add(FailWith("response_signatures", Err(ErrorCode::kLiveResponseUnsigned,
+                                                Describe(exchange) + " has no " + kSignatureHeader +
+                                                    "/" + kPubkeyHeader + " header")));
         return;
       }
       if (!std::equal(pubkey.begin(), pubkey.end(), expected_key.begin(), expected_key.end(),
@@ -279,8 +277,7 @@ class LiveVerifier {
                              Abbrev(*report_.claims.attestation_public_key))));
         return;
       }
-      if (auto verified =
-              VerifyResponseSignature(core::AsChars(exchange.body), signature, pubkey);
+      if (auto verified = VerifyResponseSignature(core::AsChars(exchange.body), signature, pubkey);
           !verified) {
         Add(FailWith("response_signatures",
                      Err(ErrorCode::kAppSignatureInvalid,
@@ -290,9 +287,8 @@ class LiveVerifier {
       }
       ++report_.responses_signed;
     }
-    Add(Pass("response_signatures",
-             "3 responses BIP-340-signed by the attestation key " +
-                 Abbrev(*report_.claims.attestation_public_key)));
+    Add(Pass("response_signatures", "3 responses BIP-340-signed by the attestation key " +
+                                        Abbrev(*report_.claims.attestation_public_key)));
   }
 
   // The first failure in check order decides; its class says rejected or malformed.
@@ -332,9 +328,9 @@ core::Result<PcrSet> PcrSetFromJson(const json& object) {
   }
   auto sets = ParsePcrSets(object.dump());
   if (!sets || sets->size() != 1) {
-    return core::Fail(ErrorCode::kBundleMalformed,
-                      "a recorded PCR set is malformed" +
-                          (sets ? std::string() : ": " + sets.error().detail));
+    return core::Fail(
+        ErrorCode::kBundleMalformed,
+        "a recorded PCR set is malformed" + (sets ? std::string() : ": " + sets.error().detail));
   }
   return std::move(sets->front());
 }
@@ -359,8 +355,7 @@ json ExpectationsToJson(const LiveExpectations& expectations) {
   }
   return {{"allowed_pcr_sets", std::move(sets)},
           {"required_pcrs", PcrSetToJson(expectations.required_pcrs)},
-          {"max_age_ms",
-           expectations.max_age_ms ? json(*expectations.max_age_ms) : json(nullptr)},
+          {"max_age_ms", expectations.max_age_ms ? json(*expectations.max_age_ms) : json(nullptr)},
           {"allow_debug", expectations.allow_debug}};
 }
 

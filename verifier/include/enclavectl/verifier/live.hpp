@@ -20,7 +20,8 @@
 
 namespace enclavectl::verifier {
 
-inline constexpr const char* kLiveMediaType = "application/vnd.enclavectl.verify-live+json;version=1";
+inline constexpr const char* kLiveMediaType =
+    "application/vnd.enclavectl.verify-live+json;version=1";
 inline constexpr std::size_t kLiveNonceBytes = 20;  // nitriding: exactly 20 bytes
 
 // What the caller expects of the service beyond what the service itself vouches for. The
