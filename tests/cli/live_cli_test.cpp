@@ -15,6 +15,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "cli_runner.hpp"
 #include "enclavectl/cli/cli.hpp"
 #include "enclavectl/core/file_io.hpp"
 #include "enclavectl/net/http_client.hpp"
@@ -39,23 +40,10 @@ std::string Slurp(const std::filesystem::path& path) {
   return text.str();
 }
 
-struct CliResult {
-  int exit_code;
-  std::string out;
-  std::string err;
-};
+using CliResult = testing::CliResult;
 
 CliResult Enclavectl(std::vector<std::string> args) {
-  args.insert(args.begin(), "enclavectl");
-  std::vector<const char*> argv;
-  for (const std::string& arg : args) {
-    argv.push_back(arg.c_str());
-  }
-  std::ostringstream out;
-  std::ostringstream err;
-  const core::io::SystemClock clock;
-  const int code = Run(static_cast<int>(argv.size()), argv.data(), out, err, clock);
-  return {code, out.str(), err.str()};
+  return testing::RunCli(std::move(args), core::io::SystemClock());
 }
 
 // The local stack for the whole suite: `enclavectl dev up` (local KMS + development CA), one

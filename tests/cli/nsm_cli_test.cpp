@@ -7,6 +7,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "cli_runner.hpp"
 #include "enclavectl/cli/cli.hpp"
 #include "test_paths.hpp"
 
@@ -14,19 +15,12 @@ namespace enclavectl::cli {
 namespace {
 
 int RunCli(std::vector<std::string> args, std::string* out_text = nullptr) {
-  args.insert(args.begin(), "enclavectl");
-  std::vector<const char*> argv;
-  for (const std::string& arg : args) {
-    argv.push_back(arg.c_str());
-  }
-  std::ostringstream out;
-  std::ostringstream err;
-  const core::io::FixedClock clock(core::UnixMillis{1763726400000});
-  const int code = Run(static_cast<int>(argv.size()), argv.data(), out, err, clock);
+  const testing::CliResult outcome =
+      testing::RunCli(std::move(args), core::io::FixedClock(core::UnixMillis{1763726400000}));
   if (out_text != nullptr) {
-    *out_text = out.str() + err.str();
+    *out_text = outcome.out + outcome.err;
   }
-  return code;
+  return outcome.exit_code;
 }
 
 TEST(NsmCli, AttestThenVerifyWithTheDevelopmentRoot) {

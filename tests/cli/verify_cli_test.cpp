@@ -7,6 +7,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "cli_runner.hpp"
 #include "enclavectl/cli/cli.hpp"
 #include "enclavectl/core/encoding.hpp"
 #include "test_paths.hpp"
@@ -15,25 +16,11 @@
 namespace enclavectl::cli {
 namespace {
 
-struct Outcome {
-  int exit_code;
-  std::string out;
-  std::string err;
-  nlohmann::json Json() const { return nlohmann::json::parse(out); }
-};
+using Outcome = testing::CliResult;
 
 Outcome RunCli(std::vector<std::string> args,
                core::UnixMillis now = core::UnixMillis{1763726400000}) {  // 2025-11-21
-  args.insert(args.begin(), "enclavectl");
-  std::vector<const char*> argv;
-  for (const std::string& arg : args) {
-    argv.push_back(arg.c_str());
-  }
-  std::ostringstream out;
-  std::ostringstream err;
-  const core::io::FixedClock clock(now);
-  const int code = Run(static_cast<int>(argv.size()), argv.data(), out, err, clock);
-  return {code, out.str(), err.str()};
+  return testing::RunCli(std::move(args), core::io::FixedClock(now));
 }
 
 std::string Genuine(const std::string& name) {

@@ -1,6 +1,9 @@
 // `enclavectl eif ...` run in-process: exit codes, outputs, the CI recipe (rebuild, then
 // measure --expect-pcr0) and reproducibility across working directories, umasks, file
 // times, creation orders and clocks.
+#include "enclavectl/cli/cli.hpp"
+
+#include <gtest/gtest.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <utime.h>
@@ -10,10 +13,8 @@
 #include <fstream>
 #include <sstream>
 
-#include <gtest/gtest.h>
-
+#include "cli_runner.hpp"
 #include "eif_test_util.hpp"
-#include "enclavectl/cli/cli.hpp"
 #include "enclavectl/core/encoding.hpp"
 #include "enclavectl/core/sha.hpp"
 
@@ -22,24 +23,10 @@ namespace {
 
 namespace fs = std::filesystem;
 
-struct CliResult {
-  int exit_code;
-  std::string out;
-  std::string err;
-  nlohmann::json Json() const { return nlohmann::json::parse(out); }
-};
+using CliResult = testing::CliResult;
 
 CliResult RunCli(std::vector<std::string> args, std::int64_t now_ms = 1700000000000) {
-  args.insert(args.begin(), "enclavectl");
-  std::vector<const char*> argv;
-  for (const std::string& arg : args) {
-    argv.push_back(arg.c_str());
-  }
-  std::ostringstream out;
-  std::ostringstream err;
-  const core::io::FixedClock clock(core::UnixMillis{now_ms});
-  const int code = cli::Run(static_cast<int>(argv.size()), argv.data(), out, err, clock);
-  return {code, out.str(), err.str()};
+  return testing::RunCli(std::move(args), core::io::FixedClock(core::UnixMillis{now_ms}));
 }
 
 std::string FixturePath(const std::string& name) {
@@ -163,8 +150,8 @@ TEST(EifCli, MeasureSignedImageWithBadSignature) {
   testutil::FixCrc(image);
   WriteFile(dir.path() / "bad-sig.eif", core::AsChars(image));
   const nlohmann::json expected = Expected("oracle_aarch64_signed-p384");
-  const CliResult r = RunCli({"eif", "measure", dir / "bad-sig.eif", "--expect-pcr0",
-                              expected["PCR0"], "--json"});
+  const CliResult r =
+      RunCli({"eif", "measure", dir / "bad-sig.eif", "--expect-pcr0", expected["PCR0"], "--json"});
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_EQ(r.Json()["verdict"], "invalid");
   EXPECT_EQ(r.Json()["error"]["code"], "EIF_SIGNATURE_INVALID");

@@ -1,9 +1,12 @@
-// Runs `enclavectl ARGS` in-process with a given clock and standard input (tests only).
+// Runs `enclavectl ARGS` in-process (cli::Run) with a given clock and standard input (tests
+// only): arguments in, exit code and both streams out.
 #pragma once
 
 #include <sstream>
 #include <string>
 #include <vector>
+
+#include <nlohmann/json.hpp>
 
 #include "enclavectl/cli/cli.hpp"
 #include "enclavectl/core/file_io.hpp"
@@ -14,12 +17,14 @@ struct CliResult {
   int exit_code = 0;
   std::string out;
   std::string err;
+  nlohmann::json Json() const { return nlohmann::json::parse(out); }
 };
 
 inline CliResult RunCli(std::vector<std::string> args, const core::io::Clock& clock,
                         const std::string& input = "") {
   args.insert(args.begin(), "enclavectl");
   std::vector<const char*> argv;
+  argv.reserve(args.size());
   for (const std::string& arg : args) {
     argv.push_back(arg.c_str());
   }
