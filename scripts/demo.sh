@@ -14,31 +14,59 @@ work=$(mktemp -d "${TMPDIR:-/tmp}/enclavectl-demo.XXXXXX")
 stack=$work/stack
 app_pid=
 other_pid=
+started_pid=
 step=0
+step_title=
 step() {
   step=$((step + 1))
+  step_title=$*
   echo
   echo "== [$step] $*"
 }
+fail() {  # fail MESSAGE... : the demo stops here, loudly
+  echo "demo: $*" >&2
+  exit 1
+}
+stop_pid() {  # stop_pid PID : SIGTERM, then wait until it has exited
+  [ -n "$1" ] || return 0
+  kill "$1" 2>/dev/null || return 0
+  wait "$1" 2>/dev/null || true
+}
 cleanup() {
-  for pid in $app_pid $other_pid; do
-    kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null || true
-  done
-  [ -x build/release/cli/enclavectl ] &&
-    build/release/cli/enclavectl dev down --state "$stack" >/dev/null 2>&1 || true
+  local rc=$?
+  set +e
+  if [ "$rc" -ne 0 ]; then
+    echo >&2
+    echo "demo: FAILED (exit $rc) at step [$step] $step_title" >&2
+    local logs=("$stack/kms.log" "$work/enclave.log")
+    [ "$step" -eq 1 ] && logs=("$work/build.log")
+    [ "$step" -eq 7 ] && logs+=("$work/other.log")
+    for log in "${logs[@]}"; do
+      [ -s "$log" ] && { echo "--- last lines of $log" >&2; tail -15 "$log" >&2; }
+    done
+  fi
+  stop_pid "$app_pid"
+  stop_pid "$other_pid"
+  [ -x build/release/cli/enclavectl ] && [ -e "$stack/kms.pid" ] &&
+    build/release/cli/enclavectl dev down --state "$stack" >/dev/null 2>&1
   rm -rf "$work"
+  exit "$rc"
 }
 trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
 
 step "build enclavectl and enclave-app (release preset)"
-cmake --preset release >/dev/null
-cmake --build --preset release --target enclavectl enclave-app -j "$jobs" >/dev/null
+cmake --preset release >"$work/build.log" 2>&1 || fail "cmake --preset release failed"
+cmake --build --preset release --target enclavectl enclave-app -j "$jobs" >>"$work/build.log" 2>&1 ||
+  fail "the release build failed"
 enclavectl=build/release/cli/enclavectl
 enclave_app=build/release/enclave-app/enclave-app
 echo "built $enclavectl and $enclave_app"
 
 step "start the local KMS and the development CA (enclavectl dev up)"
-eval "$("$enclavectl" dev up --state "$stack" --listen 127.0.0.1:0 --background --quiet)"
+stack_env=$("$enclavectl" dev up --state "$stack" --listen 127.0.0.1:0 --background --quiet)
+eval "$stack_env"
 echo "local KMS at $AWS_ENDPOINT_URL_KMS (region $AWS_REGION); development root $stack/nsm/root.pem"
 
 step "build a small EIF holding enclave-app (reproducible: fixed build time) and measure it"
@@ -71,13 +99,13 @@ step "lock the key policy to this EIF's PCR0 (enclavectl lock-policy --apply --y
 # The enclave calls KMS as the enclave role (an access key of that principal in the local KMS).
 role_env=$("$enclavectl" kms access-key --state "$stack/kms" --principal "$role")
 
-start_app() {  # start_app NAME ARGS... : runs enclave-app --dev as the enclave role
+start_app() {  # start_app NAME ARGS... : runs enclave-app --dev as the enclave role; sets started_pid
   local name=$1
   shift
   (eval "$role_env" && exec "$enclave_app" --dev --nsm-state "$stack/nsm" --listen 127.0.0.1:0 \
     --vsock-port 0 --sealed-store "file:$work/$name-sealed.json" "$@") \
     >"$work/$name.out" 2>"$work/$name.log" &
-  echo $!
+  started_pid=$!
 }
 wait_url() {  # wait_url NAME : prints the URL once enclave-app listens
   for _ in $(seq 1 100); do
@@ -87,23 +115,25 @@ wait_url() {  # wait_url NAME : prints the URL once enclave-app listens
     fi
     sleep 0.1
   done
-  cat "$work/$1.log" >&2
+  echo "enclave-app ($1) did not start listening within 10 s" >&2
   return 1
 }
 
 step "start enclave-app --dev: the NSM simulator measures the EIF (PCR0 ${pcr0:0:16}...)"
-app_pid=$(start_app enclave --eif "$work/enclave-app.eif")
+start_app enclave --eif "$work/enclave-app.eif"
+app_pid=$started_pid
 url=$(wait_url enclave)
 echo "enclave-app (pid $app_pid) at $url"
 grep -m1 "DEVELOPMENT MODE" "$work/enclave.log" | sed 's/^[^ ]* //'
 
 step "another image (different PCR0) is refused by the locked key policy"
-other_pid=$(start_app other --pcr "0=$(printf 'ee%.0s' $(seq 1 48))" --pcr "1=$(printf 'b1%.0s' $(seq 1 48))")
+start_app other --pcr "0=$(printf 'ee%.0s' $(seq 1 48))" --pcr "1=$(printf 'b1%.0s' $(seq 1 48))"
+other_pid=$started_pid
 other_url=$(wait_url other)
 refused=$(curl -s -X POST "$other_url/v1/setup" -d "{\"key_id\":\"$key_arn\"}")
 echo "setup on the other image: $refused"
-echo "$refused" | grep -q KMS_ACCESS_DENIED
-kill "$other_pid" && wait "$other_pid" 2>/dev/null || true
+echo "$refused" | grep -q KMS_ACCESS_DENIED || fail "the other image was not refused with KMS_ACCESS_DENIED"
+stop_pid "$other_pid"
 other_pid=
 
 step "set the key up (POST /v1/setup: NUMS key + DeriveSharedSecret with a Recipient)"
@@ -120,32 +150,37 @@ message_hex=$(printf 'hello from the enclavectl demo' | od -An -tx1 | tr -d ' \n
 for scheme in bip340 ecdsa-secp256k1 ecdsa-p256; do
   curl -sSf -D "$work/$scheme.h" -o "$work/$scheme.json" -X POST "$url/v1/sign" \
     -d "{\"scheme\":\"$scheme\",\"message\":\"$message_hex\"}"
-  echo "$scheme: $(field "$work/$scheme.json" signature)"
+  signature=$(field "$work/$scheme.json" signature)
+  echo "$scheme: $signature"
 done
 
 step "verify the signatures (enclavectl signature verify)"
 for scheme in bip340 ecdsa-secp256k1 ecdsa-p256; do
+  signing_key=$(field "$work/$scheme.json" public_key)
+  signature=$(field "$work/$scheme.json" signature)
   "$enclavectl" signature verify --scheme "$scheme" --message "$message_hex" \
-    --public-key "$(field "$work/$scheme.json" public_key)" \
-    --signature "$(field "$work/$scheme.json" signature)"
+    --public-key "$signing_key" --signature "$signature"
 done
 
 step "verify every response's X-Attestation-Signature (enclavectl signature response)"
 header() { grep -i "^$2:" "$1" | cut -d' ' -f2 | tr -d '\r\n'; }
 for name in setup enclave-info bip340 ecdsa-secp256k1 ecdsa-p256; do
+  response_signature=$(header "$work/$name.h" X-Attestation-Signature)
+  response_key=$(header "$work/$name.h" X-Attestation-Pubkey)
   "$enclavectl" signature response --body "$work/$name.json" --expect-pubkey "$attestation_key" \
-    --signature "$(header "$work/$name.h" X-Attestation-Signature)" \
-    --public-key "$(header "$work/$name.h" X-Attestation-Pubkey)"
+    --signature "$response_signature" --public-key "$response_key"
 done
 echo "and a tampered body (one byte changed) must fail:"
 cp "$work/bip340.json" "$work/tampered.json"
 sed -i 's/"scheme":"bip340"/"scheme":"bip341"/' "$work/tampered.json"
-if "$enclavectl" signature response --body "$work/tampered.json" \
-  --signature "$(header "$work/bip340.h" X-Attestation-Signature)" \
-  --public-key "$(header "$work/bip340.h" X-Attestation-Pubkey)"; then
-  echo "a tampered body verified" >&2
-  exit 1
-fi
+cmp -s "$work/bip340.json" "$work/tampered.json" && fail "could not tamper with the body"
+response_signature=$(header "$work/bip340.h" X-Attestation-Signature)
+response_key=$(header "$work/bip340.h" X-Attestation-Pubkey)
+tampered_rc=0
+"$enclavectl" signature response --body "$work/tampered.json" \
+  --signature "$response_signature" --public-key "$response_key" || tampered_rc=$?
+# 1 is "invalid"; anything else (0 accepted, 2/64/74 unreadable or usage) is a failure here.
+[ "$tampered_rc" -eq 1 ] || fail "the tampered body gave exit $tampered_rc, expected 1 (invalid)"
 
 step "verify a fresh attestation document: chain to the development root, PCRs of the EIF, PCR16 = the signing key, appKeyHash = the attestation key, the nonce"
 nonce=$(od -An -N20 -tx1 /dev/urandom | tr -d ' \n')
@@ -155,8 +190,8 @@ curl -sSf -o "$work/attestation.b64" "$url/enclave/attestation?nonce=$nonce"
   --expect-nonce "$nonce" --max-age 5m
 
 step "stop everything"
-kill "$app_pid" && wait "$app_pid" 2>/dev/null || true
+stop_pid "$app_pid"
 app_pid=
 "$enclavectl" dev down --state "$stack"
 echo
-echo "demo: done (key $public_key, bound to PCR16 of an enclave measured as $work/enclave-app.eif)"
+echo "demo: done (key $public_key, bound to PCR16 of an enclave whose PCR0 is $pcr0)"
