@@ -3,7 +3,8 @@
 # enclave-app, create a P-256 key-agreement key, lock its policy to that EIF's PCR0, start
 # enclave-app --dev with the NSM simulator measuring that EIF (and see another image refused),
 # set the key up, sign a message, verify the signatures, every response signature and a fresh
-# attestation document, then stop everything. No AWS account, no Nitro hardware.
+# attestation document, audit the live enclave with verify --url (evidence bundle re-verified
+# offline, a fleet of two), then stop everything. No AWS account, no Nitro hardware.
 # Usage: scripts/demo.sh   (runs on a fresh machine: scripts/bootstrap.sh installs what it needs)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -14,6 +15,7 @@ work=$(mktemp -d "${TMPDIR:-/tmp}/enclavectl-demo.XXXXXX")
 stack=$work/stack
 app_pid=
 other_pid=
+second_pid=
 started_pid=
 step=0
 step_title=
@@ -47,6 +49,7 @@ cleanup() {
   fi
   stop_pid "$app_pid"
   stop_pid "$other_pid"
+  stop_pid "$second_pid"
   [ -x build/release/cli/enclavectl ] && [ -e "$stack/kms.pid" ] &&
     build/release/cli/enclavectl dev down --state "$stack" >/dev/null 2>&1
   rm -rf "$work"
@@ -135,6 +138,7 @@ echo "setup on the other image: $refused"
 echo "$refused" | grep -q KMS_ACCESS_DENIED || fail "the other image was not refused with KMS_ACCESS_DENIED"
 stop_pid "$other_pid"
 other_pid=
+second_pid=
 
 step "set the key up (POST /v1/setup: NUMS key + DeriveSharedSecret with a Recipient)"
 curl -sSf -D "$work/setup.h" -o "$work/setup.json" -X POST "$url/v1/setup" -d "{\"key_id\":\"$key_arn\"}"
@@ -188,6 +192,24 @@ curl -sSf -o "$work/attestation.b64" "$url/enclave/attestation?nonce=$nonce"
 "$enclavectl" verify --doc "$work/attestation.b64" --root "$stack/nsm/root.pem" \
   --expect-pcrs "$work/pcr.json" --expect-key "$public_key" --expect-app-key "$attestation_key" \
   --expect-nonce "$nonce" --max-age 5m
+
+step "audit the live enclave in one command (enclavectl verify --url): the image measured from the EIF, the signing key against PCR16, the response key against appKeyHash, every response signed, our nonce; the evidence kept in a bundle"
+"$enclavectl" verify --url "$url" --root "$stack/nsm/root.pem" \
+  --verify-build "$work/enclave-app.eif" --bundle "$work/evidence.zip"
+
+step "re-verify the evidence bundle offline, at the time it was captured (enclavectl verify --bundle)"
+"$enclavectl" verify --bundle "$work/evidence.zip" --root "$stack/nsm/root.pem"
+
+step "a fleet audit (enclavectl verify --targets): a second enclave of the same image, set up, then both checked concurrently"
+start_app second --eif "$work/enclave-app.eif"
+second_pid=$started_pid
+second_url=$(wait_url second)
+curl -sSf -o /dev/null -X POST "$second_url/v1/setup" -d "{\"key_id\":\"$key_arn\"}"
+printf '# the demo fleet\n%s\n%s\n' "$url" "$second_url" >"$work/fleet.txt"
+"$enclavectl" verify --targets "$work/fleet.txt" --root "$stack/nsm/root.pem" \
+  --verify-build "$work/enclave-app.eif"
+stop_pid "$second_pid"
+second_pid=
 
 step "stop everything"
 stop_pid "$app_pid"
