@@ -14,14 +14,14 @@ namespace enclavectl::cli {
 int ReportError(Context& ctx, const core::Error& error, bool json, const char* media_type) {
   const core::ErrorCodeInfo& info = core::InfoFor(error.code);
   if (json) {
-    nlohmann::json out = {{"mediaType", media_type},
-                          {"verdict", "error"},
-                          {"error",
-                           {{"code", info.name},
-                            {"value", static_cast<unsigned>(error.code)},
-                            {"message", error.detail},
-                            {"index", error.index >= 0 ? nlohmann::json(error.index)
-                                                       : nlohmann::json(nullptr)}}}};
+    nlohmann::json out = {
+        {"mediaType", media_type},
+        {"verdict", "error"},
+        {"error",
+         {{"code", info.name},
+          {"value", static_cast<unsigned>(error.code)},
+          {"message", error.detail},
+          {"index", error.index >= 0 ? nlohmann::json(error.index) : nlohmann::json(nullptr)}}}};
     // Details may quote file names given on the command line, which need not be UTF-8.
     ctx.out << out.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
   } else {
@@ -52,7 +52,8 @@ int Run(int argc, const char* const* argv, std::istream& in, std::ostream& out, 
       "  enclavectl verify --doc attestation.cbor --at doc\n"
       "  enclavectl verify --doc doc.b64 --expect-pcrs pcr.json --max-age 5m --json\n"
       "  enclavectl eif measure image.eif --expect-pcr0 7a3b05...\n"
-      "  enclavectl policy generate --account 111122223333 --enclave-role ROLE_ARN --pcrs pcr.json\n"
+      "  enclavectl policy generate --account 111122223333 --enclave-role ROLE_ARN --pcrs "
+      "pcr.json\n"
       "  enclavectl policy lint policy.json --require enclave-only,locked\n"
       "  enclavectl lock-policy --key-id KEY_ARN --enclave-role ROLE_ARN --pcrs pcr.json --apply\n"
       "  eval \"$(enclavectl dev up --background)\"   # local KMS + NSM simulator CA\n"

@@ -108,9 +108,10 @@ class LockPolicy {
     // nobody can fix it.
     core::Status clean = kp::CheckRequirements(report, {true, true});
     if (clean && report.CountAtLeast(kp::Severity::kError) > 0) {
-      clean = core::Fail(ErrorCode::kPolicyLintErrors,
-                         "lint reports " + std::to_string(report.CountAtLeast(kp::Severity::kError)) +
-                             " error(s); a lock would make them permanent");
+      clean =
+          core::Fail(ErrorCode::kPolicyLintErrors,
+                     "lint reports " + std::to_string(report.CountAtLeast(kp::Severity::kError)) +
+                         " error(s); a lock would make them permanent");
     }
     if (!clean) {
       json_["mode"] = "refused";
@@ -227,7 +228,8 @@ class LockPolicy {
       for (const kp::HttpHeader& h : headers) {
         ctx_.out << h.name << ": " << h.value << "\n";
       }
-      ctx_.out << "\n" << core::AsChars(body.View()) << "\n\ncanonical request\n"
+      ctx_.out << "\n"
+               << core::AsChars(body.View()) << "\n\ncanonical request\n"
                << Redact(prepared->signature.canonical_request, token) << "\n\nstring to sign\n"
                << prepared->signature.string_to_sign << "\n";
     }
@@ -264,8 +266,8 @@ class LockPolicy {
       return Fail({ErrorCode::kKmsInvalidState,
                    "the key is " + described->key_state + ", not Enabled; nothing was sent", -1});
     }
-    auto put = client_->PutKeyPolicy(
-        kp::PutKeyPolicyRequest{flags_.key_id, policy_text, /*bypass=*/true});
+    auto put =
+        client_->PutKeyPolicy(kp::PutKeyPolicyRequest{flags_.key_id, policy_text, /*bypass=*/true});
     if (!put) {
       return Fail(put.error(), "PutKeyPolicy failed, the key is unchanged: ");
     }
@@ -280,7 +282,8 @@ class LockPolicy {
     }
     auto held = kp::ParsePolicy(fetched->policy);
     if (!held) {
-      return Fail(held.error(), "the lock was applied, but KMS returns a policy that does not parse: ");
+      return Fail(held.error(),
+                  "the lock was applied, but KMS returns a policy that does not parse: ");
     }
     const kp::LintReport report = kp::LintPolicy(*held);
     const bool same = *held == policy;
@@ -288,8 +291,8 @@ class LockPolicy {
     json_["readBack"]["identical"] = same;
     if (!flags_.json) {
       RenderLintText(ctx_.out, "KMS now holds", *held, report);
-      ctx_.out << "read back: " << (same ? "identical to the policy sent" : "DIFFERS from the policy sent")
-               << "\n";
+      ctx_.out << "read back: "
+               << (same ? "identical to the policy sent" : "DIFFERS from the policy sent") << "\n";
     }
     core::Status held_ok = kp::CheckRequirements(report, {true, true});
     if (held_ok && !same) {
@@ -356,8 +359,7 @@ void RegisterLockPolicy(CLI::App& app, Context& ctx) {
                   "instead of generating one");
   cmd->add_option("--auditor", flags->auditors,
                   "Read-only principals (repeatable); include yourself to read the lock back");
-  cmd->add_option("--actions", flags->actions,
-                  "What the enclave may do (as for policy generate)");
+  cmd->add_option("--actions", flags->actions, "What the enclave may do (as for policy generate)");
   flags->source.Add(cmd);
   cmd->add_flag("--apply", flags->apply, "Send PutKeyPolicy (irreversible; asks for the key id)");
   cmd->add_flag("--yes", flags->yes, "Confirm --apply without the prompt (automation)");
@@ -380,7 +382,8 @@ void RegisterLockPolicy(CLI::App& app, Context& ctx) {
       "      --enclave-role arn:aws:iam::111122223333:role/enclave --pcrs measurements.json \\\n"
       "      --auditor arn:aws:iam::111122223333:role/ops --dry-run\n"
       "  # lock it (asks you to type the key id)\n"
-      "  enclavectl lock-policy --key-id KEY_ARN --enclave-role ROLE_ARN --pcrs measurements.json \\\n"
+      "  enclavectl lock-policy --key-id KEY_ARN --enclave-role ROLE_ARN --pcrs measurements.json "
+      "\\\n"
       "      --auditor OPS_ARN --apply\n"
       "  # automation, with a reviewed policy file\n"
       "  enclavectl lock-policy --key-id KEY_ARN --policy locked.json --apply --yes --json\n\n"

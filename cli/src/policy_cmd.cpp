@@ -83,10 +83,11 @@ int RunGenerate(Context& ctx, const GenerateFlags& flags) {
       return fail(written.error());
     }
   }
-  const std::string summary =
-      std::string(flags.locked ? "locked" : "standard") + " policy for " + flags.enclave_role +
-      ": pins " + PinnedPcrs(*policy) + " from " + options.measurements.origin + "; enclave-only " +
-      (report.enclave_only.holds ? "yes" : "no") + ", locked " + (report.locked.holds ? "yes" : "no");
+  const std::string summary = std::string(flags.locked ? "locked" : "standard") + " policy for " +
+                              flags.enclave_role + ": pins " + PinnedPcrs(*policy) + " from " +
+                              options.measurements.origin + "; enclave-only " +
+                              (report.enclave_only.holds ? "yes" : "no") + ", locked " +
+                              (report.locked.holds ? "yes" : "no");
   if (flags.json) {
     nlohmann::json out = {{"mediaType", kPolicyGenerateMediaType},
                           {"variant", flags.locked ? "locked" : "standard"},
@@ -199,7 +200,8 @@ int RunLint(Context& ctx, const LintFlags& flags) {
       names += (names.empty() ? "" : ",") + name;
     }
     ctx.out << "required: " << (names.empty() ? "none" : names) << " -> "
-            << (verdict ? "PASS" : "FAIL (" + std::string(core::ErrorCodeName(verdict.error().code)) + ")")
+            << (verdict ? "PASS"
+                        : "FAIL (" + std::string(core::ErrorCodeName(verdict.error().code)) + ")")
             << "\n";
   }
   return verdict ? 0 : core::ExitCodeFor(core::InfoFor(verdict.error().code).exit_class);
@@ -252,8 +254,8 @@ int RunSimulate(Context& ctx, const SimulateFlags& flags) {
     return ReportError(ctx, error, flags.json, kPolicySimulateMediaType);
   };
   if (flags.action.find(':') == std::string::npos) {
-    return fail({ErrorCode::kInvalidArgument, "--action must name a service action: kms:Decrypt",
-                 -1});
+    return fail(
+        {ErrorCode::kInvalidArgument, "--action must name a service action: kms:Decrypt", -1});
   }
   kp::Request request{flags.principal, flags.action, flags.resource, {}};
   for (const std::string& item : flags.context) {
@@ -288,14 +290,13 @@ int RunSimulate(Context& ctx, const SimulateFlags& flags) {
       return fail(document.error());
     }
     kp::AddAttestationKeys(*document, request.context);
-    attestation_note = flags.attestation + ": " + document->Document().module_id +
-                       ", verified at " + core::FormatRfc3339(document->VerifiedAt()) +
-                       " against " + root->Describe() + "; PCR0 " +
-                       core::HexEncode(document->Document().pcrs.count(0)
-                                           ? document->Document().pcrs.at(0)
-                                           : core::Bytes{})
-                           .substr(0, 16) +
-                       "...";
+    attestation_note =
+        flags.attestation + ": " + document->Document().module_id + ", verified at " +
+        core::FormatRfc3339(document->VerifiedAt()) + " against " + root->Describe() + "; PCR0 " +
+        core::HexEncode(document->Document().pcrs.count(0) ? document->Document().pcrs.at(0)
+                                                           : core::Bytes{})
+            .substr(0, 16) +
+        "...";
   }
   kp::AddCallerKeys(request);
   auto evaluation = kp::Evaluate(*policy, request);
@@ -317,18 +318,19 @@ int RunSimulate(Context& ctx, const SimulateFlags& flags) {
     for (const auto& [key, values] : request.context.Entries()) {
       context[key] = values;
     }
-    nlohmann::json out = {{"mediaType", kPolicySimulateMediaType},
-                          {"policy", flags.path},
-                          {"request",
-                           {{"principal", request.principal},
-                            {"action", request.action},
-                            {"resource", request.resource.empty() ? nlohmann::json(nullptr)
-                                                                  : nlohmann::json(request.resource)},
-                            {"context", context}}},
-                          {"decision", kp::DecisionName(evaluation->decision)},
-                          {"allowed", allowed},
-                          {"decidingStatement", nullptr},
-                          {"statements", statements}};
+    nlohmann::json out = {
+        {"mediaType", kPolicySimulateMediaType},
+        {"policy", flags.path},
+        {"request",
+         {{"principal", request.principal},
+          {"action", request.action},
+          {"resource",
+           request.resource.empty() ? nlohmann::json(nullptr) : nlohmann::json(request.resource)},
+          {"context", context}}},
+        {"decision", kp::DecisionName(evaluation->decision)},
+        {"allowed", allowed},
+        {"decidingStatement", nullptr},
+        {"statements", statements}};
     if (evaluation->deciding_statement) {
       out["decidingStatement"] = *evaluation->deciding_statement;
     }
@@ -337,11 +339,12 @@ int RunSimulate(Context& ctx, const SimulateFlags& flags) {
     }
     ctx.out << kp::DumpJson(out, 2) << "\n";
   } else {
-    ctx.out << (allowed ? "ALLOW" : "DENY") << "  " << request.action << " by "
-            << request.principal << "\n";
+    ctx.out << (allowed ? "ALLOW" : "DENY") << "  " << request.action << " by " << request.principal
+            << "\n";
     if (evaluation->deciding_statement) {
-      ctx.out << "  decided by   " << kp::DescribeStatement(*policy, *evaluation->deciding_statement)
-              << ": " << (evaluation->decision == kp::Decision::kAllow ? "an Allow" : "an explicit Deny")
+      ctx.out << "  decided by   "
+              << kp::DescribeStatement(*policy, *evaluation->deciding_statement) << ": "
+              << (evaluation->decision == kp::Decision::kAllow ? "an Allow" : "an explicit Deny")
               << "\n";
     } else {
       ctx.out << "  decided by   no statement applies: implicit deny\n";
@@ -403,8 +406,9 @@ void RegisterSimulate(CLI::App* policy, Context& ctx) {
 
 void RegisterPolicy(CLI::App& app, Context& ctx) {
   CLI::App* policy = app.add_subcommand(
-      "policy", "Write (generate), judge (lint) and evaluate (simulate) KMS key policies that "
-                "only an attested enclave image can use.");
+      "policy",
+      "Write (generate), judge (lint) and evaluate (simulate) KMS key policies that "
+      "only an attested enclave image can use.");
   policy->require_subcommand(1);
   policy->footer(
       "The operator's path: policy generate -> policy lint -> lock-policy --apply.\n"

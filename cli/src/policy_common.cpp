@@ -179,8 +179,8 @@ void RenderLintText(std::ostream& out, const std::string& title, const kmspolicy
   }
   out << "findings\n";
   for (const kmspolicy::Finding& f : report.findings) {
-    out << "  " << std::left << std::setw(8) << kmspolicy::SeverityName(f.severity)
-        << std::setw(31) << f.rule << std::right << f.message << "\n";
+    out << "  " << std::left << std::setw(8) << kmspolicy::SeverityName(f.severity) << std::setw(31)
+        << f.rule << std::right << f.message << "\n";
   }
 }
 
@@ -203,11 +203,11 @@ nlohmann::json LintToJson(const kmspolicy::Policy& policy, const kmspolicy::Lint
     }
     findings.push_back(std::move(item));
   }
-  return nlohmann::json{{"statements", policy.statements.size()},
-                        {"verdicts",
-                         {{"enclaveOnly", verdict(report.enclave_only)},
-                          {"locked", verdict(report.locked)}}},
-                        {"findings", std::move(findings)}};
+  return nlohmann::json{
+      {"statements", policy.statements.size()},
+      {"verdicts",
+       {{"enclaveOnly", verdict(report.enclave_only)}, {"locked", verdict(report.locked)}}},
+      {"findings", std::move(findings)}};
 }
 
 }  // namespace enclavectl::cli

@@ -18,7 +18,6 @@
 namespace enclavectl::cli {
 namespace {
 
-using core::Error;
 using core::ErrorCode;
 namespace v = verifier;
 

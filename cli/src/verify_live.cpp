@@ -14,13 +14,12 @@ namespace enclavectl::cli {
 namespace {
 
 using core::Error;
-using core::ErrorCode;
 using nlohmann::json;
 namespace v = verifier;
 
 constexpr const char* kFleetMediaType = "application/vnd.enclavectl.verify-fleet+json;version=1";
 constexpr std::int64_t kDefaultLiveMaxAgeMs = std::int64_t{5} * 60 * 1000;
-constexpr std::size_t kMaxLiveResponseBytes = 256 * 1024;
+constexpr std::size_t kMaxLiveResponseBytes = std::size_t{256} * 1024;
 
 int ExitFor(const v::LiveReport& report) {
   return report.verdict == v::Verdict::kAccepted

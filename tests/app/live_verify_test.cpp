@@ -175,9 +175,9 @@ TEST_F(LiveVerify, AReplayedDocumentFailsTheNonceAndAStaleOneTheAge) {
   EXPECT_EQ(CodeOf(Judge(evidence)), ErrorCode::kNonceMismatch);
 
   Evidence late = service.Visit(Nonce(0x03));
-  late.captured_at = core::UnixMillis{late.captured_at.value + 10 * 60 * 1000};
+  late.captured_at = core::UnixMillis{late.captured_at.value + std::int64_t{10} * 60 * 1000};
   LiveExpectations expectations;
-  expectations.max_age_ms = 5 * 60 * 1000;
+  expectations.max_age_ms = std::int64_t{5} * 60 * 1000;
   EXPECT_EQ(CodeOf(Judge(late, expectations)), ErrorCode::kDocumentTooOld);
 }
 

@@ -30,8 +30,12 @@ using nlohmann::json;
 using testing::ChildProcess;
 using testing::CommandResult;
 
-const std::string kPcr0A(96, 'a');
-const std::string kPcr0B(96, 'b');
+constexpr const char* kPcr0A =
+    "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+    "aa";
+constexpr const char* kPcr0B =
+    "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb"
+    "bb";
 
 std::string Slurp(const std::filesystem::path& path) {
   std::ifstream in(path);

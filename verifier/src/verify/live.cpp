@@ -156,7 +156,7 @@ class LiveVerifier {
     Add(Pass("http", "the three requests answered 200"));
   }
 
-  bool Answered(const HttpExchange& exchange) const { return exchange.status == 200; }
+  static bool Answered(const HttpExchange& exchange) { return exchange.status == 200; }
 
   void CheckInfo() {
     const HttpExchange& exchange = evidence_.info;
@@ -343,7 +343,7 @@ std::string Pem(const Bytes& der) {
   }
   char* data = nullptr;
   const long len = BIO_get_mem_data(bio.get(), &data);  // NOLINT(google-runtime-int)
-  return std::string(data, static_cast<std::size_t>(len));
+  return {data, static_cast<std::size_t>(len)};
 }
 
 }  // namespace

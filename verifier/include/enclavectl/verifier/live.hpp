@@ -36,7 +36,7 @@ struct LiveExpectations {
 // The JSON form kept in a bundle's options ("expectations"), and its reader (untrusted input:
 // fails with kBundleMalformed).
 nlohmann::json ExpectationsToJson(const LiveExpectations& expectations);
-[[nodiscard]] core::Result<LiveExpectations> ExpectationsFromJson(const nlohmann::json& json);
+[[nodiscard]] core::Result<LiveExpectations> ExpectationsFromJson(const nlohmann::json& object);
 
 // The keys the service claims.
 struct ServiceClaims {
