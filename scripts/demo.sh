@@ -211,6 +211,20 @@ printf '# the demo fleet\n%s\n%s\n' "$url" "$second_url" >"$work/fleet.txt"
 stop_pid "$second_pid"
 second_pid=
 
+step "the same verifier on real AWS documents: every genuine attestation in ../shared/testdata/attestation at its own timestamp, against the pinned AWS root"
+genuine_failures=0
+for doc in ../shared/testdata/attestation/*.cbor; do
+  name=$(basename "$doc" .cbor)
+  flags=(--at doc)
+  # Debug-mode enclaves (PCR0-2 all zero) are refused unless explicitly allowed.
+  grep -q '"debug_mode_pcr0_2_zero": true' "${doc%.cbor}.json" && flags+=(--insecure-allow-debug)
+  verdict=$("$enclavectl" verify --doc "$doc" "${flags[@]}" | head -1 | cut -d' ' -f1) || true
+  printf '  %-9s %s%s\n' "$verdict" "$name" \
+    "$([ "${#flags[@]}" -gt 2 ] && echo ' (debug mode, --insecure-allow-debug)')"
+  [ "$verdict" = ACCEPTED ] || genuine_failures=$((genuine_failures + 1))
+done
+[ "$genuine_failures" -eq 0 ] || fail "$genuine_failures genuine document(s) did not verify"
+
 step "stop everything"
 stop_pid "$app_pid"
 app_pid=
