@@ -1,5 +1,5 @@
 -- POST /v1/sign, scheme bip340, a 32-byte message (hex) that changes per request.
--- Responses other than 200 are counted as errors (wrk only counts non-2xx/3xx itself).
+-- wrk counts answers with a status of 400 or more as errors (report.lua prints them).
 local counter = 0
 request = function()
   counter = counter + 1
