@@ -47,19 +47,6 @@ int Run(int argc, const char* const* argv, std::istream& in, std::ostream& out, 
       "enclavectl"};
   app.set_version_flag("--version", "enclavectl " ENCLAVECTL_VERSION);
   app.require_subcommand(1);
-  app.footer(
-      "Examples:\n"
-      "  enclavectl verify --doc attestation.cbor --at doc\n"
-      "  enclavectl verify --doc doc.b64 --expect-pcrs pcr.json --max-age 5m --json\n"
-      "  enclavectl eif measure image.eif --expect-pcr0 7a3b05...\n"
-      "  enclavectl policy generate --account 111122223333 --enclave-role ROLE_ARN --pcrs "
-      "pcr.json\n"
-      "  enclavectl policy lint policy.json --require enclave-only,locked\n"
-      "  enclavectl lock-policy --key-id KEY_ARN --enclave-role ROLE_ARN --pcrs pcr.json --apply\n"
-      "  eval \"$(enclavectl dev up --background)\"   # local KMS + NSM simulator CA\n"
-      "  enclavectl errors\n\n"
-      "Exit codes: 0 accepted, 1 verification failed, 2 malformed input, 64 usage error,\n"
-      "74 I/O error, 70 internal error. 'enclavectl <command> --help' for details.");
   RegisterVerify(app, ctx);
   RegisterPolicy(app, ctx);
   RegisterLockPolicy(app, ctx);
@@ -69,6 +56,22 @@ int Run(int argc, const char* const* argv, std::istream& in, std::ostream& out, 
   RegisterSignature(app, ctx);
   RegisterErrors(app, ctx);
   RegisterEif(app, ctx);
+  // After the subcommands: CLI11 copies a parent's footer into subcommands created later.
+  app.footer(
+      "Examples:\n"
+      "  enclavectl verify --doc attestation.cbor --at doc\n"
+      "  enclavectl verify --doc doc.b64 --expect-pcrs pcr.json --max-age 5m --json\n"
+      "  enclavectl verify --url https://signer.example.com --verify-build image.eif "
+      "--bundle evidence.zip\n"
+      "  enclavectl eif measure image.eif --expect-pcr0 7a3b05...\n"
+      "  enclavectl policy generate --account 111122223333 --enclave-role ROLE_ARN --pcrs "
+      "pcr.json\n"
+      "  enclavectl policy lint policy.json --require enclave-only,locked\n"
+      "  enclavectl lock-policy --key-id KEY_ARN --enclave-role ROLE_ARN --pcrs pcr.json --apply\n"
+      "  eval \"$(enclavectl dev up --background)\"   # local KMS + NSM simulator CA\n"
+      "  enclavectl errors\n\n"
+      "Exit codes: 0 accepted, 1 verification failed, 2 malformed input, 64 usage error,\n"
+      "74 I/O error, 70 internal error. 'enclavectl <command> --help' for details.");
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

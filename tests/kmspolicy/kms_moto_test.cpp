@@ -5,7 +5,9 @@
 // moto lacks DeriveSharedSecret and ignores Recipient: those codecs are tested offline
 // (kms_api_test, recipient_test); here the client refuses moto's clear answer to a Recipient.
 #include <arpa/inet.h>
+#include <gtest/gtest.h>
 #include <netinet/in.h>
+#include <openssl/x509.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -15,9 +17,7 @@
 #include <sstream>
 #include <string>
 
-#include <gtest/gtest.h>
-#include <openssl/x509.h>
-
+#include "cli_runner.hpp"
 #include "enclavectl/core/encoding.hpp"
 #include "enclavectl/core/handles.hpp"
 #include "enclavectl/kmspolicy/arn.hpp"
@@ -27,8 +27,8 @@
 #include "enclavectl/kmspolicy/net/environment.hpp"
 #include "enclavectl/kmspolicy/net/kms_client.hpp"
 #include "enclavectl/kmspolicy/policy.hpp"
-#include "cli_runner.hpp"
 #include "moto_server.hpp"
+#include "test_paths.hpp"
 
 namespace enclavectl::kmspolicy {
 namespace {
@@ -69,7 +69,8 @@ class Moto : public ::testing::Test {
     credentials_.secret_access_key = core::SecretBytes(core::AsBytes(std::string(kSecretKey)));
     options_.endpoint = *net::ResolveKmsEndpoint(MotoServer::Url(), "us-east-1", env_);
     options_.retry = net::RetryPolicy{3, 10, 50};
-    client_ = std::make_unique<net::KmsClient>(options_, transport_, credentials_, clock_, sleeper_);
+    client_ =
+        std::make_unique<net::KmsClient>(options_, transport_, credentials_, clock_, sleeper_);
   }
 
   std::string NewKey(CreateKeyRequest request = {}) {
@@ -211,7 +212,7 @@ TEST(Transport, ConnectionRefusedAndTimeouts) {
   addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
   socklen_t len = sizeof(addr);
   ASSERT_EQ(::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)), 0);  // NOLINT
-  ASSERT_EQ(::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len), 0);  // NOLINT
+  ASSERT_EQ(::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len), 0);   // NOLINT
   const std::string url = "http://127.0.0.1:" + std::to_string(ntohs(addr.sin_port)) + "/";
   net::HttpOptions options;
   options.connect_timeout_ms = 2000;
@@ -243,9 +244,8 @@ CliResult RunCli(std::vector<std::string> args, const std::string& input = "") {
   return testing::RunCli(std::move(args), clock, input);
 }
 
-std::string WritePcrFile() {
-  const auto path = std::filesystem::temp_directory_path() /
-                    ("enclavectl-moto-pcrs-" + std::to_string(::getpid()) + ".json");
+std::string WritePcrFile(const std::filesystem::path& dir) {
+  const auto path = dir / "pcr.json";
   std::ofstream(path) << "{\"Measurements\": {\"HashAlgorithm\": \"Sha384 { ... }\", \"PCR0\": \""
                       << core::HexEncode(core::Bytes(48, 0x5a)) << "\", \"PCR1\": \""
                       << core::HexEncode(core::Bytes(48, 0x5b)) << "\", \"PCR2\": \""
@@ -256,10 +256,17 @@ std::string WritePcrFile() {
 class LockPolicyCli : public Moto {
  protected:
   std::vector<std::string> Args(const std::string& arn, std::vector<std::string> extra) {
-    std::vector<std::string> args = {"lock-policy",    "--key-id",       arn,
-                                     "--enclave-role", kRole,            "--pcrs",
-                                     pcr_file_,        "--auditor",      "arn:aws:iam::123456789012:role/ops",
-                                     "--endpoint-url", MotoServer::Url()};
+    std::vector<std::string> args = {"lock-policy",
+                                     "--key-id",
+                                     arn,
+                                     "--enclave-role",
+                                     kRole,
+                                     "--pcrs",
+                                     pcr_file_,
+                                     "--auditor",
+                                     "arn:aws:iam::123456789012:role/ops",
+                                     "--endpoint-url",
+                                     MotoServer::Url()};
     args.insert(args.end(), extra.begin(), extra.end());
     return args;
   }
@@ -270,7 +277,8 @@ class LockPolicyCli : public Moto {
     EXPECT_TRUE(policy) << policy.error().detail;
     return LintPolicy(*policy);
   }
-  std::string pcr_file_ = WritePcrFile();
+  testing::ScopedTempDir dir_;  // removed with the fixture
+  std::string pcr_file_ = WritePcrFile(dir_.Path());
 };
 
 TEST_F(LockPolicyCli, ApplyWithYesLocksTheKey) {
@@ -337,13 +345,13 @@ TEST_F(LockPolicyCli, RefusesPoliciesThatAreNotALock) {
   // A standard policy (the admin keeps PutKeyPolicy) is not a lock.
   const auto path = std::filesystem::temp_directory_path() /
                     ("enclavectl-moto-standard-" + std::to_string(::getpid()) + ".json");
-  const CliResult generated = RunCli({"policy", "generate", "--account", "123456789012",
-                                      "--enclave-role", kRole, "--pcrs", pcr_file_, "--out",
-                                      path.string()});
+  const CliResult generated =
+      RunCli({"policy", "generate", "--account", "123456789012", "--enclave-role", kRole, "--pcrs",
+              pcr_file_, "--out", path.string()});
   ASSERT_EQ(generated.exit_code, 0) << generated.err;
-  const CliResult refused = RunCli({"lock-policy", "--key-id", arn, "--policy", path.string(),
-                                    "--endpoint-url", MotoServer::Url(), "--apply", "--yes",
-                                    "--json"});
+  const CliResult refused =
+      RunCli({"lock-policy", "--key-id", arn, "--policy", path.string(), "--endpoint-url",
+              MotoServer::Url(), "--apply", "--yes", "--json"});
   EXPECT_EQ(refused.exit_code, 1) << refused.out;
   const nlohmann::json parsed = nlohmann::json::parse(refused.out);
   EXPECT_EQ(parsed["error"]["code"], "POLICY_NOT_LOCKED");
@@ -360,9 +368,9 @@ TEST_F(LockPolicyCli, ReviewedLockedPolicyFileWithJsonOutput) {
                     "--pcrs", pcr_file_, "--locked", "--out", path.string()})
                 .exit_code,
             0);
-  const CliResult result = RunCli({"lock-policy", "--key-id", arn, "--policy", path.string(),
-                                   "--endpoint-url", MotoServer::Url(), "--apply", "--yes",
-                                   "--json"});
+  const CliResult result =
+      RunCli({"lock-policy", "--key-id", arn, "--policy", path.string(), "--endpoint-url",
+              MotoServer::Url(), "--apply", "--yes", "--json"});
   ASSERT_EQ(result.exit_code, 0) << result.out << result.err;
   const nlohmann::json parsed = nlohmann::json::parse(result.out);
   EXPECT_EQ(parsed["mode"], "apply");
@@ -385,5 +393,5 @@ TEST_F(LockPolicyCli, UnknownKeyIsReportedWithKmsMessage) {
 }  // namespace enclavectl::kmspolicy
 
 // moto starts once for this binary (registered before gtest_main runs the tests).
-[[maybe_unused]] const ::testing::Environment* const kMoto =
-    ::testing::AddGlobalTestEnvironment(new enclavectl::testing::MotoServer());  // NOLINT: gtest owns it
+[[maybe_unused]] const ::testing::Environment* const kMoto = ::testing::AddGlobalTestEnvironment(
+    new enclavectl::testing::MotoServer());  // NOLINT: gtest owns it
