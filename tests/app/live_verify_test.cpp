@@ -11,6 +11,7 @@
 #include "app_fakes.hpp"
 #include "enclavectl/app/service.hpp"
 #include "enclavectl/core/encoding.hpp"
+#include "enclavectl/core/sha.hpp"
 #include "enclavectl/verifier/collect.hpp"
 #include "enclavectl/verifier/key_binding.hpp"
 #include "enclavectl/verifier/live.hpp"
@@ -237,6 +238,40 @@ TEST_F(LiveVerify, ADocumentWithoutAppKeyHashIsRejected) {
   EXPECT_EQ(CodeOf(Judge(evidence)), ErrorCode::kAppKeyHashUnset);
 }
 
+// nitriding's tlsKeyHash: when the document binds a TLS certificate, the one seen over HTTPS
+// must be it.
+TEST_F(LiveVerify, ATlsCertificateTheEnclaveDoesNotBindIsRejected) {
+  Service service(kms_, Pcr0(0xa0));
+  const Bytes certificate = Text("DER of the enclave's TLS leaf certificate");
+  const core::Sha256Digest app_key_hash =
+      core::Sha256(service.service->AttestationKey().Compressed());
+  app::AttestationRequest request;
+  request.nonce = Nonce(20);
+  request.user_data = EncodeNitridingUserData({core::Sha256(certificate), app_key_hash});
+  auto document = service.enclave.client->Attestation(request);
+  ASSERT_TRUE(document);
+  const std::string body = core::Base64Encode(*document) + "\n";
+  Evidence evidence = service.Visit(Nonce(20));
+  evidence.attestation.body.assign(body.begin(), body.end());
+
+  evidence.attestation.tls_certificate = certificate;
+  const LiveReport bound = Judge(evidence);
+  EXPECT_EQ(Find(bound, "tls_binding")->status, CheckStatus::kPass)
+      << Find(bound, "tls_binding")->reason;
+  // (This body is not the one the service signed, so only the TLS verdict is looked at.)
+  EXPECT_EQ(CodeOf(bound), ErrorCode::kAppSignatureInvalid);
+
+  evidence.attestation.tls_certificate = Text("a proxy's certificate");
+  EXPECT_EQ(CodeOf(Judge(evidence)), ErrorCode::kTlsBindingMismatch);
+
+  evidence.attestation.tls_certificate.clear();  // plain HTTP: nothing to compare
+  EXPECT_EQ(Find(Judge(evidence), "tls_binding")->status, CheckStatus::kSkipped);
+  // enclave-app itself terminates no TLS: tlsKeyHash is zero, the check is skipped.
+  const LiveReport own = Judge(service.Visit(Nonce(21)));
+  EXPECT_EQ(Find(own, "tls_binding")->status, CheckStatus::kSkipped);
+  EXPECT_EQ(own.verdict, Verdict::kAccepted);
+}
+
 TEST_F(LiveVerify, UnsignedResponsesHttpErrorsAndMalformedAnswersHaveTheirCodes) {
   Service service(kms_, Pcr0(0xa0));
   Evidence unsigned_info = service.Visit(Nonce(8));
@@ -279,6 +314,7 @@ TEST_F(LiveVerify, ABundleGivesTheSameVerdictAndRejectsSwappedMembers) {
   expectations.max_age_ms = 60000;
   Evidence evidence = service.Visit(Nonce(14));
   evidence.options = {{"expectations", ExpectationsToJson(expectations)}};
+  evidence.info.tls_certificate = Text("a certificate");
   const LiveReport live = Judge(evidence, expectations);
   ASSERT_EQ(live.verdict, Verdict::kAccepted);
   evidence.report = LiveReportToJson(live, evidence);
@@ -289,6 +325,8 @@ TEST_F(LiveVerify, ABundleGivesTheSameVerdictAndRejectsSwappedMembers) {
 
   auto read = ReadBundle(*zip);
   ASSERT_TRUE(read) << read.error().detail;
+  EXPECT_EQ(read->first.info.tls_certificate, Text("a certificate"));
+  EXPECT_TRUE(read->first.attestation.tls_certificate.empty());
   auto recorded = ExpectationsFromJson(read->first.options["expectations"]);
   ASSERT_TRUE(recorded) << recorded.error().detail;
   EXPECT_EQ(recorded->required_pcrs, expectations.required_pcrs);

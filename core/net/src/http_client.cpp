@@ -2,6 +2,8 @@
 
 #include <curl/curl.h>
 #include <openssl/crypto.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
 
 #include <algorithm>
 #include <array>
@@ -177,7 +179,9 @@ class Exchange {
          curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, &OnBody) == CURLE_OK &&
          curl_easy_setopt(h, CURLOPT_WRITEDATA, &body_) == CURLE_OK &&
          curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, &OnHeader) == CURLE_OK &&
-         curl_easy_setopt(h, CURLOPT_HEADERDATA, &header_sink_) == CURLE_OK;
+         curl_easy_setopt(h, CURLOPT_HEADERDATA, &header_sink_) == CURLE_OK &&
+         curl_easy_setopt(h, CURLOPT_CERTINFO, options_.capture_peer_certificate ? 1L : 0L) ==
+             CURLE_OK;
     if (ok && request_.method == "GET") {
       ok = curl_easy_setopt(h, CURLOPT_HTTPGET, 1L) == CURLE_OK;
     } else if (ok) {
@@ -218,10 +222,44 @@ class Exchange {
     curl_easy_getinfo(curl_.get(), CURLINFO_RESPONSE_CODE, &response.status);
     response.headers = std::move(header_sink_.headers);
     response.body = body_.Take();
+    if (options_.capture_peer_certificate) {
+      response.peer_certificate = PeerCertificate();
+    }
     return response;
   }
 
  private:
+  // The leaf of the chain libcurl recorded for this transfer's TLS connection (its "Cert:"
+  // field, PEM), as DER; empty for plain HTTP or when libcurl has none.
+  core::Bytes PeerCertificate() const {
+    curl_certinfo* info = nullptr;
+    if (curl_easy_getinfo(curl_.get(), CURLINFO_CERTINFO, &info) != CURLE_OK || info == nullptr ||
+        info->num_of_certs < 1) {
+      return {};
+    }
+    constexpr std::string_view kField = "Cert:";
+    for (const curl_slist* item = info->certinfo[0]; item != nullptr; item = item->next) {
+      const std::string_view entry(item->data);
+      if (entry.substr(0, kField.size()) != kField) {
+        continue;
+      }
+      const std::string_view pem = entry.substr(kField.size());
+      core::BioPtr bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
+      core::X509Ptr cert(bio ? PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr) : nullptr);
+      if (!cert) {
+        return {};
+      }
+      const int len = i2d_X509(cert.get(), nullptr);
+      if (len <= 0) {
+        return {};
+      }
+      core::Bytes der(static_cast<std::size_t>(len));
+      unsigned char* out = der.data();
+      return i2d_X509(cert.get(), &out) == len ? der : core::Bytes{};
+    }
+    return {};
+  }
+
   bool AddHeader(const std::string& line) {
     curl_slist* next = curl_slist_append(headers_.get(), line.c_str());
     if (next == nullptr) {

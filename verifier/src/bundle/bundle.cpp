@@ -42,7 +42,12 @@ nlohmann::json ExchangeToJson(const HttpExchange& exchange) {
   for (const auto& [name, value] : exchange.headers) {
     headers.push_back({name, value});
   }
-  return {{"path", exchange.path}, {"status", exchange.status}, {"headers", std::move(headers)}};
+  return {{"path", exchange.path},
+          {"status", exchange.status},
+          {"headers", std::move(headers)},
+          {"tls_certificate", exchange.tls_certificate.empty()
+                                  ? nlohmann::json(nullptr)
+                                  : nlohmann::json(core::Base64Encode(exchange.tls_certificate))}};
 }
 
 core::Result<HttpExchange> ExchangeFromJson(const nlohmann::json& json, core::Bytes body,
@@ -61,6 +66,16 @@ core::Result<HttpExchange> ExchangeFromJson(const nlohmann::json& json, core::By
       return Fail(ErrorCode::kBundleMalformed, member + " has a malformed header");
     }
     out.headers.emplace_back(header[0].get<std::string>(), header[1].get<std::string>());
+  }
+  const nlohmann::json certificate = json.value("tls_certificate", nlohmann::json());
+  if (certificate.is_string()) {
+    auto der = core::Base64Decode(certificate.get<std::string>());
+    if (!der || der->empty()) {
+      return Fail(ErrorCode::kBundleMalformed, member + " has a malformed tls_certificate");
+    }
+    out.tls_certificate = std::move(*der);
+  } else if (!certificate.is_null()) {
+    return Fail(ErrorCode::kBundleMalformed, member + " has a malformed tls_certificate");
   }
   out.body = std::move(body);
   return out;

@@ -28,6 +28,7 @@ HttpExchange Record(std::string path, const net::HttpClientResponse& response) {
   }
   const core::ByteView body = response.body.View();
   exchange.body.assign(body.begin(), body.end());
+  exchange.tls_certificate = response.peer_certificate;
   return exchange;
 }
 
@@ -110,7 +111,9 @@ std::vector<core::Result<Evidence>> CollectEvidence(const std::vector<std::strin
       requests.push_back(std::move(request));
     }
   }
-  std::vector<core::Result<net::HttpClientResponse>> responses = net::FetchAll(requests, options);
+  net::HttpClientOptions http = options;
+  http.capture_peer_certificate = true;  // for the TLS binding check (tlsKeyHash)
+  std::vector<core::Result<net::HttpClientResponse>> responses = net::FetchAll(requests, http);
   const core::UnixMillis now = clock.Now();
   std::vector<core::Result<Evidence>> out;
   out.reserve(base_urls.size());

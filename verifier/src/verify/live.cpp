@@ -109,6 +109,7 @@ class LiveVerifier {
     CheckInfo();
     CheckEnclaveInfo();
     CheckDocument();
+    CheckTlsBinding();
     CheckResponseSignatures();
     Finish();
     return std::move(report_);
@@ -248,6 +249,46 @@ class LiveVerifier {
       }
       Add(std::move(copy));
     }
+  }
+
+  // nitriding binds its HTTPS certificate: tlsKeyHash = SHA-256(DER of the leaf). When the
+  // document carries one, the certificate on our connection must be that one, or something
+  // other than the enclave terminated TLS.
+  void CheckTlsBinding() {
+    const std::optional<AttestationDocument>& doc = report_.document.document;
+    if (!doc || !doc->user_data) {
+      Add(Skip("tls_binding", "no nitriding user_data in the document"));
+      return;
+    }
+    auto fields = ParseNitridingUserData(*doc->user_data);
+    if (!fields) {
+      Add(Skip("tls_binding", "user_data is not nitriding's layout"));
+      return;
+    }
+    if (core::IsAllZero(fields->tls_key_hash)) {
+      Add(Skip("tls_binding", "the enclave binds no TLS certificate (tlsKeyHash is zero)"));
+      return;
+    }
+    const std::string bound = core::HexEncode(fields->tls_key_hash);
+    const Bytes& certificate = evidence_.attestation.tls_certificate;
+    if (certificate.empty()) {
+      Add(Skip("tls_binding", "plain HTTP: the certificate the enclave binds (sha256 " +
+                                  bound.substr(0, 16) + "...) was not seen"));
+      return;
+    }
+    const std::string seen = core::HexEncode(core::Sha256(certificate));
+    if (seen != bound) {
+      Add(FailWith("tls_binding",
+                   Err(ErrorCode::kTlsBindingMismatch,
+                       "the TLS certificate on the connection (sha256 " + seen.substr(0, 16) +
+                           "...) is not the one the enclave binds (" + bound.substr(0, 16) +
+                           "...): something other than the enclave terminated TLS")));
+      return;
+    }
+    Add(Pass("tls_binding",
+             "the TLS certificate on the connection is the one the enclave "
+             "binds (sha256 " +
+                 seen.substr(0, 16) + "...)"));
   }
 
   // Every response (the attestation, /v1/info, /v1/enclave-info) signed by the attestation key

@@ -123,6 +123,8 @@ enum class ExitClass : std::uint8_t {
     "a service response carries no X-Attestation-Signature/-Pubkey")                              \
   X(kTargetsInvalid, 523, "TARGETS_INVALID", kMalformed,                                           \
     "the targets file is empty, too long or has a line that is not an http(s) URL")              \
+  X(kTlsBindingMismatch, 524, "TLS_BINDING_MISMATCH", kRejected,                                  \
+    "the TLS certificate seen is not the one the enclave bound in tlsKeyHash")                    \
   X(kEifHeaderTruncated, 600, "EIF_HEADER_TRUNCATED", kMalformed,                                  \
     "the file is shorter than the 548-byte EIF header")                                            \
   X(kEifBadMagic, 601, "EIF_BAD_MAGIC", kMalformed,                                                \

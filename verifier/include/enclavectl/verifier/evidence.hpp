@@ -23,6 +23,9 @@ struct HttpExchange {
   long status = 0;   // NOLINT(google-runtime-int): libcurl's type
   std::vector<std::pair<std::string, std::string>> headers;  // as received
   core::Bytes body;
+  // HTTPS: the server's TLS leaf certificate (DER) on this exchange's connection; empty for
+  // plain HTTP.
+  core::Bytes tls_certificate;
 
   // The first header called `name` (ASCII case-insensitive), or empty.
   std::string_view Header(std::string_view name) const noexcept;

@@ -52,7 +52,8 @@ struct LiveReport {
   std::optional<core::Error> error;  // the first failure in check order; iff not accepted
   // Stable names, in order: http, info, enclave_info, then the document's checks (see
   // verify.hpp; key_binding is PCR16 against /v1/info, app_key_hash against
-  // /v1/enclave-info, nonce against ours), then response_signatures.
+  // /v1/enclave-info, nonce against ours), then tls_binding (nitriding's tlsKeyHash against the
+  // certificate seen over HTTPS), then response_signatures.
   std::vector<Check> checks;
   VerificationReport document;  // the offline verifier's report on the attestation
   ServiceClaims claims;

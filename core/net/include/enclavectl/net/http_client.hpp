@@ -34,6 +34,9 @@ struct HttpClientResponse {
   long status = 0;  // NOLINT(google-runtime-int): libcurl's type
   std::vector<HttpHeader> headers;
   core::SecretBytes body;  // may hold secrets: wiped when dropped
+  // HTTPS with HttpClientOptions::capture_peer_certificate: the server's leaf certificate
+  // (DER) as seen on this connection; empty otherwise.
+  core::Bytes peer_certificate;
   // The first header called `name` (ASCII case-insensitive), or nullopt.
   std::optional<std::string> Header(std::string_view name) const;
 };
@@ -46,6 +49,9 @@ struct HttpClientOptions {
   // from elsewhere (an attestation document); callers must report it.
   bool insecure_tls = false;
   std::string user_agent = "enclavectl";
+  // Record the server's TLS leaf certificate (HttpClientResponse::peer_certificate), e.g. to
+  // compare it with the certificate hash an attestation document binds.
+  bool capture_peer_certificate = false;
   // At most this many requests in flight at once (FetchAll).
   std::size_t max_concurrency = 32;
 };
