@@ -21,12 +21,14 @@ Evidence SampleEvidence() {
   evidence.attestation = {"/enclave/attestation?nonce=4242",
                           200,
                           {{"Content-Type", "text/plain"}, {"X-Attestation-Signature", "ab"}},
-                          core::ToBytes(core::AsBytes("hEShATgi...\n"))};
+                          core::ToBytes(core::AsBytes("hEShATgi...\n")),
+                          core::Bytes{0x30, 0x82, 0x01, 0x00}};
   evidence.info = {"/v1/info",
                    200,
                    {{"Content-Type", "application/json"}},
-                   core::ToBytes(core::AsBytes(R"({"public_key":"02aa"})"))};
-  evidence.enclave_info = {"/v1/enclave-info", 200, {}, core::Bytes{}};
+                   core::ToBytes(core::AsBytes(R"({"public_key":"02aa"})")),
+                   {}};
+  evidence.enclave_info = {"/v1/enclave-info", 200, {}, core::Bytes{}, {}};
   evidence.report = {{"verdict", "accepted"}};
   return evidence;
 }
@@ -104,6 +106,8 @@ TEST(Bundle, RoundTripAndDeterminism) {
   EXPECT_EQ(back.attestation.path, evidence.attestation.path);
   EXPECT_EQ(back.attestation.headers, evidence.attestation.headers);
   EXPECT_EQ(back.attestation.body, evidence.attestation.body);
+  EXPECT_EQ(back.attestation.tls_certificate, evidence.attestation.tls_certificate);
+  EXPECT_TRUE(back.info.tls_certificate.empty());
   EXPECT_EQ(back.attestation.Header("x-attestation-signature"), "ab");
   EXPECT_EQ(back.info.body, evidence.info.body);
   EXPECT_TRUE(back.enclave_info.body.empty());
