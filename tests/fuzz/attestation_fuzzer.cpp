@@ -7,6 +7,7 @@
 #include "enclavectl/verifier/report_json.hpp"
 #include "enclavectl/verifier/verify.hpp"
 #include "fuzz_check.hpp"
+#include "report_invariants.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   using namespace enclavectl;  // NOLINT(google-build-using-namespace)
@@ -28,13 +29,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   policy.nonce = core::Bytes{1, 2, 3};
   const verifier::VerificationReport report =
       verifier::Verify(input, verifier::VerifierConfig{&root, nullptr}, policy);
-  bool any_failed = false;
-  for (const verifier::Check& check : report.checks) {
-    FUZZ_CHECK((check.status == verifier::CheckStatus::kFail) == check.error.has_value());
-    any_failed = any_failed || check.status == verifier::CheckStatus::kFail;
-  }
-  FUZZ_CHECK((report.verdict == verifier::Verdict::kAccepted) == !report.error.has_value());
-  FUZZ_CHECK(any_failed == report.error.has_value());
+  fuzz::CheckReportInvariants(report);
   FUZZ_CHECK(!verifier::ReportToJson(report).dump().empty());
   return 0;
 }

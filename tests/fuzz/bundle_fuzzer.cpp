@@ -8,6 +8,7 @@
 #include "enclavectl/verifier/evidence.hpp"
 #include "enclavectl/verifier/live.hpp"
 #include "fuzz_check.hpp"
+#include "report_invariants.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   using namespace enclavectl;  // NOLINT(google-build-using-namespace)
@@ -22,13 +23,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const verifier::LiveReport report =
       verifier::VerifyEvidence(evidence, verifier::VerifierConfig{&root, nullptr},
                                expectations ? *expectations : verifier::LiveExpectations{});
-  bool any_failed = false;
-  for (const verifier::Check& check : report.checks) {
-    FUZZ_CHECK((check.status == verifier::CheckStatus::kFail) == check.error.has_value());
-    any_failed = any_failed || check.status == verifier::CheckStatus::kFail;
-  }
-  FUZZ_CHECK((report.verdict == verifier::Verdict::kAccepted) == !report.error.has_value());
-  FUZZ_CHECK(any_failed == report.error.has_value());
+  fuzz::CheckReportInvariants(report);
   (void)verifier::CheckExtras(report, evidence, bundle->second);
   FUZZ_CHECK(!verifier::LiveReportToJson(report, evidence)
                   .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)
