@@ -3,6 +3,8 @@
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 
+#include <algorithm>
+#include <algorithm>
 #include <cctype>
 #include <limits>
 #include <new>
@@ -35,6 +37,12 @@ std::string_view TrimWhitespace(std::string_view text) noexcept {
     text.remove_suffix(1);
   }
   return text;
+}
+
+bool EqualsIgnoreCase(std::string_view a, std::string_view b) noexcept {
+  const auto lower = [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c + 32) : c; };
+  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(),
+                                            [&](char x, char y) { return lower(x) == lower(y); });
 }
 
 std::string HexEncode(ByteView bytes) {

@@ -6,9 +6,13 @@
 #include <string>
 #include <string_view>
 
+#include "enclavectl/core/encoding.hpp"
+
 namespace enclavectl::kmspolicy::ascii {
 
-inline char Lower(char c) noexcept { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
+inline char Lower(char c) noexcept {
+  return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
+}
 
 inline std::string Lower(std::string_view text) {
   std::string out(text);
@@ -23,7 +27,7 @@ inline bool StartsWithIgnoreCase(std::string_view text, std::string_view prefix)
 }
 
 inline bool EqualsIgnoreCase(std::string_view a, std::string_view b) noexcept {
-  return a.size() == b.size() && StartsWithIgnoreCase(a, b);
+  return core::EqualsIgnoreCase(a, b);
 }
 
 }  // namespace enclavectl::kmspolicy::ascii

@@ -76,5 +76,15 @@ TEST(Text, LooksLikeHexAndTrim) {
   EXPECT_EQ(TrimWhitespace("\t a b \n"), "a b");
 }
 
+TEST(Text, EqualsIgnoreCaseIsAsciiOnly) {
+  EXPECT_TRUE(EqualsIgnoreCase("X-Attestation-Pubkey", "x-attestation-pubkey"));
+  EXPECT_TRUE(EqualsIgnoreCase("02ABcd", "02abCD"));
+  EXPECT_TRUE(EqualsIgnoreCase("", ""));
+  EXPECT_FALSE(EqualsIgnoreCase("abc", "abd"));
+  EXPECT_FALSE(EqualsIgnoreCase("abc", "ab"));
+  EXPECT_FALSE(EqualsIgnoreCase("[", "{"));  // 0x5b vs 0x7b: not letters
+  EXPECT_FALSE(EqualsIgnoreCase("\xc4", "\xe4"));
+}
+
 }  // namespace
 }  // namespace enclavectl::core

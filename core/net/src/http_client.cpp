@@ -12,6 +12,7 @@
 #include <mutex>
 #include <utility>
 
+#include "enclavectl/core/encoding.hpp"
 #include "enclavectl/core/handles.hpp"
 #include "enclavectl/core/limits.hpp"
 
@@ -24,13 +25,6 @@ using core::Fail;
 // Hosts that never go through a proxy: loopback (local KMS, tests, local enclaves) and the
 // EC2 instance metadata service (credentials must not leave the instance).
 constexpr const char* kNoProxyHosts = "127.0.0.1,localhost,::1,169.254.169.254,fd00:ec2::254";
-
-bool EqualsIgnoreCase(std::string_view a, std::string_view b) noexcept {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           auto lower = [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c + 32) : c; };
-           return lower(x) == lower(y);
-         });
-}
 
 // A growing byte buffer that wipes every block it gives up (response bodies may hold
 // secrets) and refuses to grow past `limit`.
@@ -284,7 +278,7 @@ class Exchange {
 
 std::optional<std::string> HttpClientResponse::Header(std::string_view name) const {
   for (const HttpHeader& header : headers) {
-    if (EqualsIgnoreCase(header.name, name)) {
+    if (core::EqualsIgnoreCase(header.name, name)) {
       return header.value;
     }
   }

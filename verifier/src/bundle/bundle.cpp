@@ -30,13 +30,6 @@ std::vector<std::string> MemberNames() {
   return names;
 }
 
-bool EqualsIgnoreCase(std::string_view a, std::string_view b) noexcept {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           auto lower = [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c + 32) : c; };
-           return lower(x) == lower(y);
-         });
-}
-
 nlohmann::json ExchangeToJson(const HttpExchange& exchange) {
   nlohmann::json headers = nlohmann::json::array();
   for (const auto& [name, value] : exchange.headers) {
@@ -159,15 +152,6 @@ class ZipWriter {
 };
 
 }  // namespace
-
-std::string_view HttpExchange::Header(std::string_view name) const noexcept {
-  for (const auto& [key, value] : headers) {
-    if (EqualsIgnoreCase(key, name)) {
-      return value;
-    }
-  }
-  return {};
-}
 
 core::Result<core::Bytes> WriteBundle(const Evidence& evidence, const EvidenceExtras& extras) {
   std::map<std::string, std::string> members;

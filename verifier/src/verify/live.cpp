@@ -309,8 +309,7 @@ class LiveVerifier {
                                                     "/" + kPubkeyHeader + " header")));
         return;
       }
-      if (!std::equal(pubkey.begin(), pubkey.end(), expected_key.begin(), expected_key.end(),
-                      [](char a, char b) { return std::tolower(a) == std::tolower(b); })) {
+      if (!core::EqualsIgnoreCase(pubkey, expected_key)) {
         Add(FailWith("response_signatures",
                      Err(ErrorCode::kAppSignatureInvalid,
                          Describe(exchange) + " is signed by " + std::string(pubkey.substr(0, 16)) +
@@ -388,6 +387,15 @@ std::string Pem(const Bytes& der) {
 }
 
 }  // namespace
+
+std::string_view HttpExchange::Header(std::string_view name) const noexcept {
+  for (const auto& [key, value] : headers) {
+    if (core::EqualsIgnoreCase(key, name)) {
+      return value;
+    }
+  }
+  return {};
+}
 
 json ExpectationsToJson(const LiveExpectations& expectations) {
   json sets = json::array();

@@ -30,4 +30,7 @@ bool LooksLikeHex(std::string_view text) noexcept;
 // `text` without leading and trailing ASCII whitespace.
 std::string_view TrimWhitespace(std::string_view text) noexcept;
 
+// ASCII case-insensitive equality (HTTP header names, hex digits); other bytes compare as is.
+bool EqualsIgnoreCase(std::string_view a, std::string_view b) noexcept;
+
 }  // namespace enclavectl::core
