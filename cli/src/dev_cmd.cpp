@@ -90,16 +90,10 @@ void RegisterDev(CLI::App& app, Context& ctx) {
       "log in DIR/kms.log; stop it with 'enclavectl dev down').");
   up->add_option("--state", up_flags->state_dir, "State directory (nsm/ and kms/ inside)")
       ->default_str(".enclavectl");
-  up->add_option("--listen", up_flags->options.listen, "HOST:PORT of the local KMS")
-      ->default_str(kDefaultListen);
-  up->add_option("--attestation-root", up_flags->options.server.attestation_root_paths,
-                 "More roots to trust besides the simulator's (e.g. the AWS root PEM)");
-  up->add_option("--ready-file", up_flags->options.ready_file,
-                 "Write the environment as JSON to this file once listening");
+  AddServeOptions(up, up_flags->options,
+                  "More roots to trust besides the simulator's (e.g. the AWS root PEM)");
   up->add_flag("--background", up_flags->options.background,
                "Detach; print the environment once the server listens");
-  up->add_flag("--json", up_flags->options.json, "Print the environment as JSON");
-  up->add_flag("--quiet", up_flags->options.quiet, "Do not log requests");
   up->footer(
       "Examples:\n"
       "  eval \"$(enclavectl dev up --background)\"\n"

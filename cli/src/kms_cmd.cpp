@@ -144,11 +144,9 @@ void RegisterKms(CLI::App& app, Context& ctx) {
                    "State directory: config.json (access keys), state.json (keys), 0600 files; "
                    "created on first start")
       ->default_str(".enclavectl/kms");
-  serve->add_option("--listen", serve_flags->options.listen, "HOST:PORT to listen on (port 0: any)")
-      ->default_str(kDefaultListen);
-  serve->add_option("--attestation-root", serve_flags->options.server.attestation_root_paths,
-                    "PEM root certificate that Recipient attestation documents must chain to "
-                    "(repeatable; default: the AWS Nitro Enclaves root only)");
+  AddServeOptions(serve, serve_flags->options,
+                  "PEM root certificate that Recipient attestation documents must chain to "
+                  "(repeatable; default: the AWS Nitro Enclaves root only)");
   serve
       ->add_option("--attestation-max-age", serve_flags->max_age,
                    "Oldest Recipient attestation document accepted")
@@ -158,11 +156,6 @@ void RegisterKms(CLI::App& app, Context& ctx) {
   serve->add_option("--region", serve_flags->options.server.region,
                     "Region of the endpoint and the key ARNs (first start only; default "
                     "us-east-1)");
-  serve->add_option("--ready-file", serve_flags->options.ready_file,
-                    "Write the environment as JSON to this file once listening (removed on exit)");
-  serve->add_flag("--json", serve_flags->options.json,
-                  "Print the environment as one JSON object instead of shell exports");
-  serve->add_flag("--quiet", serve_flags->options.quiet, "Do not log requests");
   serve->footer(
       "Examples:\n"
       "  enclavectl kms serve --state .enclavectl/kms --attestation-root .enclavectl/nsm/root.pem\n"

@@ -240,6 +240,17 @@ int Background(Context& ctx, const ServeOptions& options) {
 
 }  // namespace
 
+void AddServeOptions(CLI::App* cmd, ServeOptions& options, const std::string& root_help) {
+  cmd->add_option("--listen", options.listen, "HOST:PORT to listen on (port 0: any free port)")
+      ->default_str(kDefaultListen);
+  cmd->add_option("--attestation-root", options.server.attestation_root_paths, root_help);
+  cmd->add_option("--ready-file", options.ready_file,
+                  "Write the environment as JSON to this file once listening (removed on exit)");
+  cmd->add_flag("--json", options.json,
+                "Print the environment as one JSON object instead of shell exports");
+  cmd->add_flag("--quiet", options.quiet, "Do not log requests");
+}
+
 core::Status ParseListen(ServeOptions& options) {
   const std::string& text = options.listen;
   const std::size_t colon = text.rfind(':');

@@ -27,6 +27,10 @@ struct ServeOptions {
   std::string log_file;
 };
 
+// Registers the options `kms serve` and `dev up` share: --listen, --attestation-root (with
+// `root_help`), --ready-file, --json, --quiet.
+void AddServeOptions(CLI::App* cmd, ServeOptions& options, const std::string& root_help);
+
 // Parses HOST:PORT (IPv4 or [IPv6]; PORT 0..65535) into `options.server`. Fails with
 // kInvalidArgument.
 [[nodiscard]] core::Status ParseListen(ServeOptions& options);

@@ -35,6 +35,7 @@
 #include "enclavectl/kmspolicy/net/environment.hpp"
 #include "enclavectl/kmspolicy/net/kms_client.hpp"
 #include "enclavectl/kmspolicy/recipient.hpp"
+#include "localkms_test_util.hpp"
 #include "subprocess.hpp"
 #include "test_paths.hpp"
 
@@ -221,23 +222,6 @@ std::string WriteFile(const std::string& name, core::ByteView bytes) {
   return path;
 }
 
-core::EvpPkeyPtr Generate(const char* curve) {
-  return core::EvpPkeyPtr(EVP_PKEY_Q_keygen(nullptr, nullptr, "EC", curve));
-}
-
-core::Bytes PeerEcdh(EVP_PKEY* peer, core::ByteView kms_spki) {
-  const unsigned char* in = kms_spki.data();
-  core::EvpPkeyPtr kms_public(d2i_PUBKEY(nullptr, &in, static_cast<long>(kms_spki.size())));
-  core::EvpPkeyCtxPtr ctx(EVP_PKEY_CTX_new_from_pkey(nullptr, peer, nullptr));
-  std::size_t len = 0;
-  EVP_PKEY_derive_init(ctx.get());
-  EVP_PKEY_derive_set_peer(ctx.get(), kms_public.get());
-  EVP_PKEY_derive(ctx.get(), nullptr, &len);
-  core::Bytes out(len);
-  EVP_PKEY_derive(ctx.get(), out.data(), &len);
-  return out;
-}
-
 TEST(LocalKmsServer, TheAwsCliDrivesTheKmsOperations) {
   const Credentials& admin = Stack::Get()->Admin();
   const Json created = AwsOk({"create-key", "--description", "aws cli key"}, admin);
@@ -280,13 +264,14 @@ TEST(LocalKmsServer, TheAwsCliDrivesTheKmsOperations) {
           .get<std::string>();
   const Json public_key = AwsOk({"get-public-key", "--key-id", ecdh}, admin);
   EXPECT_EQ(public_key["KeyAgreementAlgorithms"], Json::array({"ECDH"}));
-  core::EvpPkeyPtr peer = Generate("P-256");
+  core::EvpPkeyPtr peer = testing::GenerateEcKey("P-256");
   const std::string peer_spki = WriteFile("peer.der", *PublicKeyDer(peer.get()));
   const Json derived = AwsOk({"derive-shared-secret", "--key-id", ecdh, "--key-agreement-algorithm",
                               "ECDH", "--public-key", "fileb://" + peer_spki},
                              admin);
   EXPECT_EQ(*core::Base64Decode(derived["SharedSecret"].get<std::string>()),
-            PeerEcdh(peer.get(), *core::Base64Decode(public_key["PublicKey"].get<std::string>())));
+            testing::PeerEcdh(peer.get(),
+                              *core::Base64Decode(public_key["PublicKey"].get<std::string>())));
   EXPECT_EQ(
       AwsError({"create-key", "--key-spec", "ECC_SECG_P256K1", "--key-usage", "KEY_AGREEMENT"},
                admin),
@@ -415,7 +400,7 @@ TEST(LocalKmsServer, AKeyLockedToPcr0ServesOnlyThatImage) {
   const RecipientFiles recipient = MakeRecipient();
   const std::string doc_x = Attest(pcr0, recipient.spki_path, "doc-x.cbor");
   const std::string doc_y = Attest(std::string(96, 'b'), recipient.spki_path, "doc-y.cbor");
-  core::EvpPkeyPtr peer = Generate("P-256");
+  core::EvpPkeyPtr peer = testing::GenerateEcKey("P-256");
   const std::string peer_spki = WriteFile("peer-x.der", *PublicKeyDer(peer.get()));
   const std::vector<std::string> extra = {peer_spki, ecdh_arn,
                                           encrypted["CiphertextBlob"].get<std::string>()};
@@ -427,7 +412,7 @@ TEST(LocalKmsServer, AKeyLockedToPcr0ServesOnlyThatImage) {
   EXPECT_EQ(Unwrap(good["GenerateRandom"], recipient.key.get()).size(), 32U);
   EXPECT_EQ(Unwrap(good["GenerateDataKey"], recipient.key.get()).size(), 32U);
   EXPECT_EQ(Unwrap(good["DeriveSharedSecret"], recipient.key.get()),
-            PeerEcdh(peer.get(), ecdh_public));
+            testing::PeerEcdh(peer.get(), ecdh_public));
   EXPECT_EQ(Unwrap(good["Decrypt"], recipient.key.get()),
             core::ToBytes(core::AsBytes("the enclave's seed")));
   // openssl cms decrypts the same envelope (an independent CMS implementation).
@@ -493,28 +478,14 @@ class HostileHttp : public ::testing::Test {
   // Sends `body` to TrentService.`operation`, signed (or with `signature_flip`, not).
   net::HttpResponse Send(const std::string& operation, const std::string& body,
                          bool signature_flip = false) {
-    const std::string host = Stack::Get()->Endpoint().substr(7);
-    SigningRequest request;
-    request.method = "POST";
-    request.path = "/";
-    request.headers = {{"Host", host},
-                       {"Content-Type", "application/x-amz-json-1.1"},
-                       {"X-Amz-Target", "TrentService." + operation}};
-    request.payload = core::AsBytes(body);
-    SigningParams params;
-    params.region = "us-east-1";
-    params.service = "kms";
-    params.time = clock_.Now();
-    auto parts = SignHeaders(request, credentials_, params);
     net::HttpRequest http;
     http.method = "POST";
     http.url = Stack::Get()->Endpoint() + "/";
-    http.headers = request.headers;
-    for (HttpHeader header : parts->added_headers) {
-      if (signature_flip && header.name == "Authorization") {
-        header.value.back() = header.value.back() == '0' ? '1' : '0';
-      }
-      http.headers.push_back(header);
+    http.headers = testing::SignedKmsHeaders(Stack::Get()->Endpoint().substr(7), operation, body,
+                                             credentials_, clock_.Now());
+    if (signature_flip) {
+      std::string& authorization = http.headers.back().value;
+      authorization.back() = authorization.back() == '0' ? '1' : '0';
     }
     http.body = core::SecretBytes(core::AsBytes(body));
     auto response = transport_.Send(http, net::HttpOptions{});

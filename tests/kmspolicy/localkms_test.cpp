@@ -24,6 +24,7 @@
 #include "enclavectl/kmspolicy/localkms/service.hpp"
 #include "enclavectl/kmspolicy/recipient.hpp"
 #include "enclavectl/kmspolicy/sigv4.hpp"
+#include "localkms_test_util.hpp"
 #include "test_paths.hpp"
 #include "virtual_nitro.hpp"
 
@@ -104,26 +105,11 @@ class LocalKmsTest : public ::testing::Test {
     credentials.access_key_id = admin ? "AKIAADMINADMINADMIN0" : "AKIAENCLAVEENCLAVE00";
     credentials.secret_access_key = core::SecretBytes(core::AsBytes(
         std::string(admin ? "admin-secret-key-0123456789" : "enclave-secret-key-0123456789")));
-    SigningRequest request;
-    request.method = "POST";
-    request.path = "/";
-    request.headers = {{"Host", "127.0.0.1:4599"},
-                       {"Content-Type", "application/x-amz-json-1.1"},
-                       {"X-Amz-Target", "TrentService." + operation}};
-    request.payload = core::AsBytes(body);
-    SigningParams params;
-    params.region = "us-east-1";
-    params.service = "kms";
-    params.time = at;
-    auto parts = SignHeaders(request, credentials, params);
-    EXPECT_TRUE(parts) << parts.error().detail;
     IncomingRequest out;
     out.method = "POST";
     out.path = "/";
-    for (const HttpHeader& header : request.headers) {
-      out.headers.emplace_back(ascii_lower(header.name), header.value);
-    }
-    for (const HttpHeader& header : parts->added_headers) {
+    for (const HttpHeader& header :
+         testing::SignedKmsHeaders("127.0.0.1:4599", operation, body, credentials, at)) {
       out.headers.emplace_back(ascii_lower(header.name), header.value);
     }
     out.body = body;
@@ -308,25 +294,7 @@ TEST_F(LocalKmsTest, DataKeysAndRandomBytes) {
 
 // ---- DeriveSharedSecret (kms.md 4.7): equals OpenSSL's ECDH on the other side ----
 
-core::EvpPkeyPtr Generate(const char* curve) {
-  return core::EvpPkeyPtr(EVP_PKEY_Q_keygen(nullptr, nullptr, "EC", curve));
-}
-
 core::Bytes Spki(EVP_PKEY* key) { return *PublicKeyDer(key); }
-
-// The peer's view: ECDH(peer private, KMS public), computed with OpenSSL alone.
-core::Bytes PeerEcdh(EVP_PKEY* peer, core::ByteView kms_spki) {
-  const unsigned char* in = kms_spki.data();
-  core::EvpPkeyPtr kms_public(d2i_PUBKEY(nullptr, &in, static_cast<long>(kms_spki.size())));
-  core::EvpPkeyCtxPtr ctx(EVP_PKEY_CTX_new_from_pkey(nullptr, peer, nullptr));
-  std::size_t len = 0;
-  EXPECT_EQ(EVP_PKEY_derive_init(ctx.get()), 1);
-  EXPECT_EQ(EVP_PKEY_derive_set_peer(ctx.get(), kms_public.get()), 1);
-  EXPECT_EQ(EVP_PKEY_derive(ctx.get(), nullptr, &len), 1);
-  core::Bytes out(len);
-  EXPECT_EQ(EVP_PKEY_derive(ctx.get(), out.data(), &len), 1);
-  return out;
-}
 
 TEST_F(LocalKmsTest, DeriveSharedSecretEqualsOpenSslEcdh) {
   for (const auto& [spec, curve, size] :
@@ -336,18 +304,19 @@ TEST_F(LocalKmsTest, DeriveSharedSecretEqualsOpenSslEcdh) {
     EXPECT_EQ(public_key["KeySpec"], spec);
     EXPECT_EQ(public_key["KeyAgreementAlgorithms"], Json::array({"ECDH"}));
     const core::Bytes kms_spki = *core::Base64Decode(public_key["PublicKey"].get<std::string>());
-    core::EvpPkeyPtr peer = Generate(curve);
+    core::EvpPkeyPtr peer = testing::GenerateEcKey(curve);
     const Json derived =
         Ok("DeriveSharedSecret", {{"KeyId", key},
                                   {"KeyAgreementAlgorithm", "ECDH"},
                                   {"PublicKey", core::Base64Encode(Spki(peer.get()))}});
     const core::Bytes secret = *core::Base64Decode(derived["SharedSecret"].get<std::string>());
     EXPECT_EQ(secret.size(), size);
-    EXPECT_EQ(secret, PeerEcdh(peer.get(), kms_spki)) << spec;
+    EXPECT_EQ(secret, testing::PeerEcdh(peer.get(), kms_spki)) << spec;
     EXPECT_EQ(derived["KeyOrigin"], "AWS_KMS");
     EXPECT_EQ(derived["KeyAgreementAlgorithm"], "ECDH");
     // The other curve, a point that is not a key, or not an SPKI at all.
-    core::EvpPkeyPtr wrong = Generate(std::string(curve) == "P-256" ? "P-384" : "P-256");
+    core::EvpPkeyPtr wrong =
+        testing::GenerateEcKey(std::string(curve) == "P-256" ? "P-384" : "P-256");
     EXPECT_EQ(Fails("DeriveSharedSecret", {{"KeyId", key},
                                            {"KeyAgreementAlgorithm", "ECDH"},
                                            {"PublicKey", core::Base64Encode(Spki(wrong.get()))}}),
@@ -363,7 +332,7 @@ TEST_F(LocalKmsTest, DeriveSharedSecretEqualsOpenSslEcdh) {
               "ValidationException");
   }
   const std::string symmetric = NewKey();
-  core::EvpPkeyPtr peer = Generate("P-256");
+  core::EvpPkeyPtr peer = testing::GenerateEcKey("P-256");
   EXPECT_EQ(Fails("DeriveSharedSecret", {{"KeyId", symmetric},
                                          {"KeyAgreementAlgorithm", "ECDH"},
                                          {"PublicKey", core::Base64Encode(Spki(peer.get()))}}),
@@ -512,7 +481,7 @@ TEST_F(LockedKeyTest, RecipientDocumentsAreChecked) {
   // Garbage, a document without public_key, one with an EC key: ValidationException.
   for (const core::Bytes& document :
        {core::Bytes{0x01, 0x02, 0x03}, core::Bytes(300, 0x84), Document(0xaa, core::Bytes{}),
-        Document(0xaa, Spki(Generate("P-256").get()))}) {
+        Document(0xaa, Spki(testing::GenerateEcKey("P-256").get()))}) {
     const OutgoingResponse response = Decrypt(document);
     EXPECT_EQ(response.error_type, "ValidationException") << response.body;
   }
@@ -869,7 +838,7 @@ std::string PemOf(EVP_PKEY* key) {
 }
 
 TEST(LocalKmsImport, FixedKeysFromPem) {
-  core::EvpPkeyPtr fixed = Generate("P-256");
+  core::EvpPkeyPtr fixed = testing::GenerateEcKey("P-256");
   const std::string pem = PemOf(fixed.get());
   KeySpec spec = KeySpec::kSymmetricDefault;
   auto material = ImportPrivateKeyPem(core::AsBytes(pem), spec);
@@ -881,7 +850,7 @@ TEST(LocalKmsImport, FixedKeysFromPem) {
             ErrorCode::kKeyImport);
   EXPECT_EQ(ImportPrivateKeyPem(core::AsBytes("not pem"), spec).error().code,
             ErrorCode::kKeyImport);
-  core::EvpPkeyPtr p521 = Generate("P-521");
+  core::EvpPkeyPtr p521 = testing::GenerateEcKey("P-521");
   EXPECT_EQ(ImportPrivateKeyPem(core::AsBytes(PemOf(p521.get())), spec).error().code,
             ErrorCode::kKeyImport);
 
@@ -898,10 +867,10 @@ TEST(LocalKmsImport, FixedKeysFromPem) {
   EXPECT_EQ(imported->origin, "EXTERNAL");
   EXPECT_EQ(imported->key_agreement_algorithms, std::vector<std::string>{"ECDH"});
   EXPECT_TRUE(ImportKey(options, clock));  // idempotent
-  core::EvpPkeyPtr other = Generate("P-256");
+  core::EvpPkeyPtr other = testing::GenerateEcKey("P-256");
   options.private_key_pem = core::ToBytes(core::AsBytes(PemOf(other.get())));
   EXPECT_EQ(ImportKey(options, clock).error().code, ErrorCode::kInvalidArgument);
-  core::EvpPkeyPtr k1 = Generate("secp256k1");
+  core::EvpPkeyPtr k1 = testing::GenerateEcKey("secp256k1");
   options.private_key_pem = core::ToBytes(core::AsBytes(PemOf(k1.get())));
   options.key_id.clear();
   options.alias.clear();
@@ -962,7 +931,7 @@ TEST(LocalKmsRecipient, EnvelopeHasKmsLayoutByteForByte) {
     EXPECT_EQ(DecryptCiphertextForRecipient(*other, key.get())->size(), len);
   }
   EXPECT_FALSE(EncryptForRecipient({}, public_key->get(), spki));
-  EXPECT_FALSE(ParseRecipientPublicKey(Spki(Generate("P-256").get())));
+  EXPECT_FALSE(ParseRecipientPublicKey(Spki(testing::GenerateEcKey("P-256").get())));
 }
 
 }  // namespace

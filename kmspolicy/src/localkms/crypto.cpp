@@ -11,6 +11,8 @@
 #include <cstring>
 #include <new>
 
+#include "enclavectl/kmspolicy/recipient.hpp"
+
 namespace enclavectl::kmspolicy::localkms {
 namespace {
 
@@ -77,19 +79,6 @@ core::Result<core::SecretBytes> PrivateDer(EVP_PKEY* key) {
   return out;
 }
 
-core::Result<core::Bytes> PublicDer(EVP_PKEY* key) {
-  const int len = i2d_PUBKEY(key, nullptr);
-  if (len <= 0) {
-    return Fail(ErrorCode::kInternal, core::DrainOpensslErrors("cannot encode a public key"));
-  }
-  core::Bytes out(static_cast<std::size_t>(len));
-  unsigned char* p = out.data();
-  if (i2d_PUBKEY(key, &p) != len) {
-    return Fail(ErrorCode::kInternal, core::DrainOpensslErrors("cannot encode a public key"));
-  }
-  return out;
-}
-
 core::EvpPkeyPtr ParsePrivate(const core::SecretBytes& material) {
   const unsigned char* in = material.View().data();
   core::EvpPkeyPtr key(d2i_AutoPrivateKey(nullptr, &in, static_cast<long>(material.size())));
@@ -104,7 +93,7 @@ core::Result<KeyMaterial> FromPrivateKey(EVP_PKEY* key) {
   if (!material) {
     return Fail(material.error());
   }
-  auto public_key = PublicDer(key);
+  auto public_key = PublicKeyDer(key);
   if (!public_key) {
     return Fail(public_key.error());
   }
@@ -188,7 +177,7 @@ core::Status CheckKeyMaterial(KeySpec spec, const core::SecretBytes& material,
     return Fail(ErrorCode::kLocalKmsState, std::string("an asymmetric key's material is not a ") +
                                                KeySpecName(spec) + " private key");
   }
-  auto derived = PublicDer(key.get());
+  auto derived = PublicKeyDer(key.get());
   if (!derived || !core::Equal(*derived, public_key)) {
     return Fail(ErrorCode::kLocalKmsState,
                 "an asymmetric key's material does not match its public key");

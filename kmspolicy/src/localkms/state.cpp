@@ -4,6 +4,7 @@
 #include <openssl/rand.h>
 
 #include <array>
+#include <memory>
 #include <set>
 
 #include "enclavectl/core/encoding.hpp"
@@ -25,25 +26,13 @@ constexpr std::array<const char*, 3> kUsageNames = {"ENCRYPT_DECRYPT", "SIGN_VER
                                                     "KEY_AGREEMENT"};
 constexpr std::array<const char*, 3> kStateNames = {"Enabled", "Disabled", "PendingDeletion"};
 
-// Wipes every string of `json` (the trees built from or for files holding secrets).
-void WipeStrings(Json& json) {
-  if (json.is_string()) {
-    std::string& text = json.get_ref<std::string&>();
-    OPENSSL_cleanse(text.data(), text.size());
-  } else if (json.is_structured()) {
-    for (Json& child : json) {
-      WipeStrings(child);
-    }
-  }
-}
-
 // Serialises `json` into wiped memory and wipes the tree and the intermediate text.
 core::SecretBytes DumpSecret(Json& json) {
   std::string text = DumpJson(json, 1);
   text.push_back('\n');
   core::SecretBytes out(core::AsBytes(text));
   OPENSSL_cleanse(text.data(), text.size());
-  WipeStrings(json);
+  WipeJsonStrings(json);
   return out;
 }
 
@@ -55,7 +44,7 @@ std::string Base64Secret(const core::SecretBytes& secret) {
 class WipedJson {
  public:
   explicit WipedJson(Json json) : json_(std::move(json)) {}
-  ~WipedJson() { WipeStrings(json_); }
+  ~WipedJson() { WipeJsonStrings(json_); }
   WipedJson(const WipedJson&) = delete;
   WipedJson& operator=(const WipedJson&) = delete;
   const Json& get() const { return json_; }
@@ -64,7 +53,25 @@ class WipedJson {
   Json json_;
 };
 
-core::Error Damaged(const std::string& what, int index = -1) {
+core::Error Damaged(const std::string& what, int index = -1);
+
+// A state or configuration file: strict JSON, an object with `media_type`.
+core::Result<std::unique_ptr<WipedJson>> ParseFile(core::ByteView text, std::size_t max_bytes,
+                                                   std::string_view media_type, const char* what) {
+  auto parsed = ParseStrictJson(core::AsChars(text), max_bytes, ErrorCode::kLocalKmsState, what);
+  if (!parsed) {
+    return Fail(parsed.error());
+  }
+  auto doc = std::make_unique<WipedJson>(std::move(*parsed));
+  const Json& json = doc->get();
+  const auto it = json.is_object() ? json.find("mediaType") : json.end();
+  if (it == json.end() || *it != media_type) {
+    return Fail(Damaged(std::string(what) + ": the mediaType is not " + std::string(media_type)));
+  }
+  return doc;
+}
+
+core::Error Damaged(const std::string& what, int index) {
   return core::Error{ErrorCode::kLocalKmsState, what, index};
 }
 
@@ -326,18 +333,12 @@ core::SecretBytes EncodeKeyStore(const KeyStore& store) {
 }
 
 core::Result<KeyStore> DecodeKeyStore(core::ByteView text) {
-  auto parsed = ParseStrictJson(core::AsChars(text), core::limits::kMaxLocalKmsStateBytes,
-                                ErrorCode::kLocalKmsState, "the local KMS state file");
-  if (!parsed) {
-    return Fail(parsed.error());
+  auto doc = ParseFile(text, core::limits::kMaxLocalKmsStateBytes, kStateMediaType,
+                       "the local KMS state file");
+  if (!doc) {
+    return Fail(doc.error());
   }
-  const WipedJson doc(std::move(*parsed));
-  const Json& json = doc.get();
-  if (!json.is_object() || Member(json, "mediaType") == nullptr ||
-      *Member(json, "mediaType") != kStateMediaType) {
-    return Fail(
-        Damaged(std::string("the state file's mediaType is not ") + std::string(kStateMediaType)));
-  }
+  const Json& json = (*doc)->get();
   const Json* keys = Member(json, "keys");
   const Json* aliases = Member(json, "aliases");
   if (keys == nullptr || !keys->is_array() || aliases == nullptr || !aliases->is_array()) {
@@ -393,18 +394,12 @@ core::SecretBytes EncodeServiceConfig(const ServiceConfig& config) {
 }
 
 core::Result<ServiceConfig> DecodeServiceConfig(core::ByteView text) {
-  auto parsed = ParseStrictJson(core::AsChars(text), core::limits::kMaxLocalKmsConfigBytes,
-                                ErrorCode::kLocalKmsState, "the local KMS configuration file");
-  if (!parsed) {
-    return Fail(parsed.error());
+  auto doc = ParseFile(text, core::limits::kMaxLocalKmsConfigBytes, kConfigMediaType,
+                       "the local KMS configuration file");
+  if (!doc) {
+    return Fail(doc.error());
   }
-  const WipedJson doc(std::move(*parsed));
-  const Json& json = doc.get();
-  if (!json.is_object() || Member(json, "mediaType") == nullptr ||
-      *Member(json, "mediaType") != kConfigMediaType) {
-    return Fail(Damaged(std::string("the configuration's mediaType is not ") +
-                        std::string(kConfigMediaType)));
-  }
+  const Json& json = (*doc)->get();
   ServiceConfig config;
   auto account = Text(json, "account", 12, -1);
   auto region = Text(json, "region", 32, -1);

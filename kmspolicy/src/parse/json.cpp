@@ -1,5 +1,7 @@
 #include "enclavectl/kmspolicy/json.hpp"
 
+#include <openssl/crypto.h>
+
 #include <set>
 #include <vector>
 
@@ -100,6 +102,17 @@ std::string DumpJson(const nlohmann::json& value, int indent) {
 
 std::string DumpJson(const nlohmann::ordered_json& value, int indent) {
   return value.dump(indent, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
+}
+
+void WipeJsonStrings(nlohmann::json& value) noexcept {
+  if (value.is_string()) {
+    std::string& text = value.get_ref<std::string&>();
+    OPENSSL_cleanse(text.data(), text.size());
+  } else if (value.is_structured()) {
+    for (nlohmann::json& child : value) {
+      WipeJsonStrings(child);
+    }
+  }
 }
 
 std::string SafeExcerpt(std::string_view text, std::size_t max_chars) {

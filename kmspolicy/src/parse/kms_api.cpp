@@ -18,10 +18,10 @@ using core::Fail;
 using Json = nlohmann::json;
 
 // Model constraints (botocore KMS service-2.json).
-constexpr std::size_t kMaxCiphertextBlob = 6144;
-constexpr std::size_t kMaxPlaintext = 4096;
-constexpr std::size_t kMaxPublicKey = 8192;
-constexpr std::size_t kMaxKeyIdText = 2048;
+constexpr std::size_t kMaxCiphertextBlob = core::limits::kMaxKmsCiphertextBlobBytes;
+constexpr std::size_t kMaxPlaintext = core::limits::kMaxKmsPlaintextBytes;
+constexpr std::size_t kMaxPublicKey = core::limits::kMaxKmsPublicKeyBytes;
+constexpr std::size_t kMaxKeyIdText = core::limits::kMaxKmsKeyIdChars;
 constexpr std::size_t kMaxMessageChars = 1024;
 
 core::SecretBytes ToSecret(const std::string& text) { return core::SecretBytes(core::AsBytes(text)); }
@@ -797,6 +797,15 @@ core::SecretBytes WithDelivery(Json json, const char* name, const core::SecretBy
   return WithSecretMember(DumpJson(json), name, clear.View());
 }
 
+// Truncated and, when there is a next page, NextMarker.
+Json WithPaging(Json body, const std::string& next_marker) {
+  body["Truncated"] = !next_marker.empty();
+  if (!next_marker.empty()) {
+    body["NextMarker"] = next_marker;
+  }
+  return body;
+}
+
 }  // namespace
 
 std::string EncodeKeyMetadataResponse(const KeyMetadata& metadata) {
@@ -905,11 +914,7 @@ std::string EncodeListAliasesResponse(const ListAliasesResult& result) {
     }
     aliases.push_back(std::move(entry));
   }
-  Json body = {{"Aliases", std::move(aliases)}, {"Truncated", !result.next_marker.empty()}};
-  if (!result.next_marker.empty()) {
-    body["NextMarker"] = result.next_marker;
-  }
-  return DumpJson(body);
+  return DumpJson(WithPaging({{"Aliases", std::move(aliases)}}, result.next_marker));
 }
 
 std::string EncodeListKeysResponse(const ListKeysResult& result) {
@@ -917,11 +922,7 @@ std::string EncodeListKeysResponse(const ListKeysResult& result) {
   for (const auto& [key_id, arn] : result.keys) {
     keys.push_back({{"KeyId", key_id}, {"KeyArn", arn}});
   }
-  Json body = {{"Keys", std::move(keys)}, {"Truncated", !result.next_marker.empty()}};
-  if (!result.next_marker.empty()) {
-    body["NextMarker"] = result.next_marker;
-  }
-  return DumpJson(body);
+  return DumpJson(WithPaging({{"Keys", std::move(keys)}}, result.next_marker));
 }
 
 std::string EncodeKmsErrorBody(std::string_view type, std::string_view message,

@@ -18,11 +18,11 @@ using core::ErrorCode;
 using core::Fail;
 using Json = nlohmann::json;
 
-// Model constraints (botocore KMS service-2.json).
-constexpr std::size_t kMaxKeyIdChars = 2048;
-constexpr std::size_t kMaxPlaintext = 4096;
-constexpr std::size_t kMaxCiphertextBlob = 6144;
-constexpr std::size_t kMaxPublicKey = 8192;
+// Model constraints (botocore KMS service-2.json) beyond those in core/limits.hpp.
+using core::limits::kMaxKmsCiphertextBlobBytes;
+using core::limits::kMaxKmsKeyIdChars;
+using core::limits::kMaxKmsPlaintextBytes;
+using core::limits::kMaxKmsPublicKeyBytes;
 constexpr std::size_t kMaxAttestationDocument = 262144;
 constexpr std::size_t kMaxDescription = 8192;
 constexpr std::size_t kMaxContextEntries = 64;
@@ -68,7 +68,8 @@ std::string LowerCamel(std::string_view name) {
 class Members {
  public:
   explicit Members(Json json) : json_(std::move(json)) {}
-  ~Members() { WipeStrings(json_); }
+  // Members may hold base64 secrets: wiped before the tree is freed.
+  ~Members() { WipeJsonStrings(json_); }
   Members(const Members&) = delete;
   Members& operator=(const Members&) = delete;
 
@@ -258,18 +259,6 @@ class Members {
   }
 
  private:
-  // Members may hold base64 secrets: wipe every string before the tree is freed.
-  static void WipeStrings(Json& json) {
-    if (json.is_string()) {
-      std::string& text = json.get_ref<std::string&>();
-      OPENSSL_cleanse(text.data(), text.size());
-    } else if (json.is_structured()) {
-      for (Json& child : json) {
-        WipeStrings(child);
-      }
-    }
-  }
-
   Json json_;
 };
 
@@ -287,7 +276,7 @@ core::Result<std::unique_ptr<Members>> Parse(core::ByteView body) {
 
 // The members every key-addressed request has.
 core::Result<std::string> KeyId(const Members& members) {
-  return members.RequiredString("KeyId", 1, kMaxKeyIdChars);
+  return members.RequiredString("KeyId", 1, kMaxKmsKeyIdChars);
 }
 
 // Unwraps a Result into `target` or returns its error from the enclosing function.
@@ -426,7 +415,7 @@ core::Result<EncryptRequest> DecodeEncryptRequest(core::ByteView body,
   ENCLAVECTL_ASSIGN(out.key_id, KeyId(m));
   core::SecretBytes plaintext;
   bool present = false;
-  ENCLAVECTL_ASSIGN(present, m.Blob("Plaintext", 1, kMaxPlaintext, plaintext));
+  ENCLAVECTL_ASSIGN(present, m.Blob("Plaintext", 1, kMaxKmsPlaintextBytes, plaintext));
   if (!present) {
     return Fail(Missing("plaintext"));
   }
@@ -449,12 +438,12 @@ core::Result<DecryptRequest> DecodeDecryptRequest(core::ByteView body,
   DecryptRequest out;
   core::SecretBytes blob;
   bool present = false;
-  ENCLAVECTL_ASSIGN(present, m.Blob("CiphertextBlob", 1, kMaxCiphertextBlob, blob));
+  ENCLAVECTL_ASSIGN(present, m.Blob("CiphertextBlob", 1, kMaxKmsCiphertextBlobBytes, blob));
   if (!present) {
     return Fail(Missing("ciphertextBlob"));
   }
   std::optional<std::string> key_id;
-  ENCLAVECTL_ASSIGN(key_id, m.String("KeyId", 1, kMaxKeyIdChars));
+  ENCLAVECTL_ASSIGN(key_id, m.String("KeyId", 1, kMaxKmsKeyIdChars));
   out.key_id = key_id.value_or("");
   ENCLAVECTL_ASSIGN(out.encryption_context, m.Context());
   static constexpr std::array<std::string_view, 4> kAlgorithms = {
@@ -526,7 +515,7 @@ core::Result<DeriveSharedSecretRequest> DecodeDeriveSharedSecretRequest(core::By
   }
   core::SecretBytes public_key;
   bool present = false;
-  ENCLAVECTL_ASSIGN(present, m.Blob("PublicKey", 1, kMaxPublicKey, public_key));
+  ENCLAVECTL_ASSIGN(present, m.Blob("PublicKey", 1, kMaxKmsPublicKeyBytes, public_key));
   if (!present) {
     return Fail(Missing("publicKey"));
   }
@@ -564,7 +553,7 @@ core::Result<CreateAliasRequest> DecodeCreateAliasRequest(core::ByteView body) {
   CreateAliasRequest out;
   ENCLAVECTL_ASSIGN(out.alias_name, (*members)->RequiredString("AliasName", 1, kMaxAliasName));
   ENCLAVECTL_ASSIGN(out.target_key_id,
-                    (*members)->RequiredString("TargetKeyId", 1, kMaxKeyIdChars));
+                    (*members)->RequiredString("TargetKeyId", 1, kMaxKmsKeyIdChars));
   return out;
 }
 
@@ -589,7 +578,7 @@ core::Result<ListRequest> DecodeListRequest(core::ByteView body, bool with_key_i
   ListRequest out;
   if (with_key_id) {
     std::optional<std::string> key_id;
-    ENCLAVECTL_ASSIGN(key_id, m.String("KeyId", 1, kMaxKeyIdChars));
+    ENCLAVECTL_ASSIGN(key_id, m.String("KeyId", 1, kMaxKmsKeyIdChars));
     out.key_id = key_id.value_or("");
   }
   ENCLAVECTL_ASSIGN(out.limit, m.Integer("Limit", 1, 1000));

@@ -57,6 +57,12 @@ inline constexpr std::size_t kMaxPolicyStatements = 512;
 inline constexpr std::size_t kMaxPolicyListEntries = 1024;
 // A KMS response body (a policy is returned JSON-escaped inside a JSON string).
 inline constexpr std::size_t kMaxKmsResponseBytes = 1 << 20;
+// Blob and identifier sizes of the KMS model (botocore service-2.json): Plaintext and
+// SharedSecret 1..4096, CiphertextBlob 1..6144, PublicKey 1..8192, KeyId 1..2048 characters.
+inline constexpr std::size_t kMaxKmsPlaintextBytes = 4096;
+inline constexpr std::size_t kMaxKmsCiphertextBlobBytes = 6144;
+inline constexpr std::size_t kMaxKmsPublicKeyBytes = 8192;
+inline constexpr std::size_t kMaxKmsKeyIdChars = 2048;
 // CiphertextForRecipient (KMS model: blob 1..6144 bytes).
 inline constexpr std::size_t kMaxCiphertextForRecipientBytes = 6144;
 // Shared AWS credentials and config files.

@@ -28,6 +28,10 @@ namespace enclavectl::kmspolicy {
 std::string DumpJson(const nlohmann::json& value, int indent = -1);
 std::string DumpJson(const nlohmann::ordered_json& value, int indent = -1);
 
+// Overwrites every string in `value` (recursively) with zeros, for trees that held secrets
+// (key material, plaintexts in base64) before they are freed. Object keys are not wiped.
+void WipeJsonStrings(nlohmann::json& value) noexcept;
+
 // `text` (untrusted) made safe for an error message: at most `max_chars` characters, every
 // byte outside printable ASCII replaced by '?', "..." appended when cut.
 std::string SafeExcerpt(std::string_view text, std::size_t max_chars = 64);

@@ -218,19 +218,41 @@ core::Result<AccessKey> AccessKeyFor(const std::string& state_dir, const std::st
   return key;
 }
 
-core::Result<KeyMetadata> ImportKey(const ImportOptions& options, const core::io::Clock& clock) {
-  auto config = LoadOrCreateConfig(options.state_dir, "", "");
+namespace {
+
+// The state directory owned by this process: configuration, the server lock, the keys.
+struct OpenedState {
+  ServiceConfig config;
+  core::UniqueFd lock;
+  KeyStore store;
+};
+
+core::Result<OpenedState> OpenState(const std::string& state_dir, const std::string& account_id,
+                                    const std::string& region) {
+  auto config = LoadOrCreateConfig(state_dir, account_id, region);
   if (!config) {
     return Fail(config.error());
   }
-  auto lock = io::LockFile(options.state_dir, "server.lock", /*wait=*/false);
+  auto lock = io::LockFile(state_dir, "server.lock", /*wait=*/false);
   if (!lock) {
     return Fail(lock.error());
   }
-  auto store = io::ReadKeyStore(options.state_dir);
+  auto store = io::ReadKeyStore(state_dir);
   if (!store) {
     return Fail(store.error());
   }
+  return OpenedState{std::move(*config), std::move(*lock), std::move(*store)};
+}
+
+}  // namespace
+
+core::Result<KeyMetadata> ImportKey(const ImportOptions& options, const core::io::Clock& clock) {
+  auto opened = OpenState(options.state_dir, "", "");
+  if (!opened) {
+    return Fail(opened.error());
+  }
+  ServiceConfig* config = &opened->config;
+  KeyStore* store = &opened->store;
   KeySpec spec = KeySpec::kEccNistP256;
   auto material = ImportPrivateKeyPem(options.private_key_pem, spec);
   if (!material) {
@@ -272,18 +294,13 @@ core::Result<KeyMetadata> ImportKey(const ImportOptions& options, const core::io
 
 core::Result<std::unique_ptr<LocalKmsServer>> LocalKmsServer::Start(const ServerOptions& options,
                                                                     const core::io::Clock& clock) {
-  auto config = LoadOrCreateConfig(options.state_dir, options.account_id, options.region);
-  if (!config) {
-    return Fail(config.error());
+  auto opened = OpenState(options.state_dir, options.account_id, options.region);
+  if (!opened) {
+    return Fail(opened.error());
   }
-  auto lock = io::LockFile(options.state_dir, "server.lock", /*wait=*/false);
-  if (!lock) {
-    return Fail(lock.error());
-  }
-  auto store = io::ReadKeyStore(options.state_dir);
-  if (!store) {
-    return Fail(store.error());
-  }
+  ServiceConfig* config = &opened->config;
+  KeyStore* store = &opened->store;
+  core::UniqueFd* lock = &opened->lock;
   ServiceOptions service;
   service.attestation.max_age_ms = options.attestation_max_age_ms;
   std::vector<std::string> described;

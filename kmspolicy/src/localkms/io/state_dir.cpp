@@ -42,6 +42,27 @@ core::Result<core::SecretBytes> ReadSecretFile(const std::string& path, std::siz
   return out;
 }
 
+// Reads and decodes one of the directory's files; a missing file is an empty T (`exists`
+// false). Errors name the path.
+template <typename T>
+core::Result<T> ReadStateFile(const std::string& path, std::size_t max_bytes, bool& exists,
+                              core::Result<T> (*decode)(core::ByteView)) {
+  auto text = ReadSecretFile(path, max_bytes, exists);
+  if (!text) {
+    return Fail(text.error());
+  }
+  if (!exists) {
+    return T{};
+  }
+  auto decoded = decode(text->View());
+  if (!decoded) {
+    core::Error error = decoded.error();
+    error.detail = path + ": " + error.detail;
+    return Fail(std::move(error));
+  }
+  return decoded;
+}
+
 }  // namespace
 
 core::Result<core::UniqueFd> LockFile(const std::string& dir, const char* name, bool wait) {
@@ -77,48 +98,24 @@ core::Status EnsureDirectory(const std::string& dir) {
 }
 
 core::Result<KeyStore> ReadKeyStore(const std::string& dir) {
-  // Temporary files of writes a crash interrupted: never renamed, so never acknowledged.
+  // Temporary files of state writes a crash interrupted: never renamed, so never
+  // acknowledged. (Only the lock holder writes state.json, so none is in progress.)
   std::error_code ec;
   for (const auto& entry : std::filesystem::directory_iterator(dir, ec)) {
     const std::string name = entry.path().filename().string();
-    if (name.rfind(".state.json.tmp", 0) == 0 || name.rfind(".config.json.tmp", 0) == 0) {
+    if (name.rfind(".state.json.tmp", 0) == 0) {
       std::filesystem::remove(entry.path(), ec);
     }
   }
   bool exists = false;
-  const std::string path = PathIn(dir, "state.json");
-  auto text = ReadSecretFile(path, core::limits::kMaxLocalKmsStateBytes, exists);
-  if (!text) {
-    return Fail(text.error());
-  }
-  if (!exists) {
-    return KeyStore{};
-  }
-  auto store = DecodeKeyStore(text->View());
-  if (!store) {
-    core::Error error = store.error();
-    error.detail = path + ": " + error.detail;
-    return Fail(std::move(error));
-  }
-  return store;
+  return ReadStateFile<KeyStore>(PathIn(dir, "state.json"), core::limits::kMaxLocalKmsStateBytes,
+                                 exists, DecodeKeyStore);
 }
 
 core::Result<ServiceConfig> ReadConfig(const std::string& dir, bool& exists) {
-  const std::string path = PathIn(dir, "config.json");
-  auto text = ReadSecretFile(path, core::limits::kMaxLocalKmsConfigBytes, exists);
-  if (!text) {
-    return Fail(text.error());
-  }
-  if (!exists) {
-    return ServiceConfig{};
-  }
-  auto config = DecodeServiceConfig(text->View());
-  if (!config) {
-    core::Error error = config.error();
-    error.detail = path + ": " + error.detail;
-    return Fail(std::move(error));
-  }
-  return config;
+  return ReadStateFile<ServiceConfig>(PathIn(dir, "config.json"),
+                                      core::limits::kMaxLocalKmsConfigBytes, exists,
+                                      DecodeServiceConfig);
 }
 
 core::Status WriteConfig(const std::string& dir, const ServiceConfig& config) {
