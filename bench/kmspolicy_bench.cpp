@@ -18,16 +18,16 @@ kmspolicy::Policy StandardPolicy() {
   kmspolicy::GenerateOptions options;
   options.account_id = "111122223333";
   options.enclave_role_arn = "arn:aws:iam::111122223333:role/enclave";
-  options.measurements.sets = {{{0, core::Bytes(48, 0xa0)},
-                                {1, core::Bytes(48, 0xa1)},
-                                {2, core::Bytes(48, 0xa2)}}};
+  options.measurements.sets = {
+      {{0, core::Bytes(48, 0xa0)}, {1, core::Bytes(48, 0xa1)}, {2, core::Bytes(48, 0xa2)}}};
   return *kmspolicy::GeneratePolicy(options);
 }
 
 kmspolicy::Request AttestedDecrypt() {
-  kmspolicy::Request request{"arn:aws:sts::111122223333:assumed-role/enclave/i-0abc",
-                             "kms:Decrypt", "", {}};
-  request.context.Set("kms:RecipientAttestation:ImageSha384", {core::HexEncode(core::Bytes(48, 0xa0))});
+  kmspolicy::Request request{
+      "arn:aws:sts::111122223333:assumed-role/enclave/i-0abc", "kms:Decrypt", "", {}};
+  request.context.Set("kms:RecipientAttestation:ImageSha384",
+                      {core::HexEncode(core::Bytes(48, 0xa0))});
   request.context.Set("kms:RecipientAttestation:PCR1", {core::HexEncode(core::Bytes(48, 0xa1))});
   request.context.Set("kms:RecipientAttestation:PCR2", {core::HexEncode(core::Bytes(48, 0xa2))});
   kmspolicy::AddCallerKeys(request);
@@ -47,8 +47,8 @@ BENCHMARK(BM_EvaluateAttestedDecrypt);
 
 void BM_EvaluateUnattestedDeny(benchmark::State& state) {
   const kmspolicy::Policy policy = StandardPolicy();
-  kmspolicy::Request request{"arn:aws:sts::111122223333:assumed-role/admin/alice", "kms:Decrypt",
-                             "", {}};
+  kmspolicy::Request request{
+      "arn:aws:sts::111122223333:assumed-role/admin/alice", "kms:Decrypt", "", {}};
   kmspolicy::AddCallerKeys(request);
   for (auto _ : state) {
     auto evaluation = kmspolicy::Evaluate(policy, request);
@@ -83,12 +83,13 @@ void BM_SignKmsRequest(benchmark::State& state) {
   credentials.secret_access_key =
       core::SecretBytes(core::AsBytes(std::string("wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY")));
   const core::SecretBytes body = kmspolicy::EncodeGenerateRandomRequest({32, {}});
-  const kmspolicy::SigningRequest request{
-      "POST", "/", "",
-      {{"Host", "kms.us-east-1.amazonaws.com"},
-       {"Content-Type", "application/x-amz-json-1.1"},
-       {"X-Amz-Target", "TrentService.GenerateRandom"}},
-      body.View()};
+  const kmspolicy::SigningRequest request{"POST",
+                                          "/",
+                                          "",
+                                          {{"Host", "kms.us-east-1.amazonaws.com"},
+                                           {"Content-Type", "application/x-amz-json-1.1"},
+                                           {"X-Amz-Target", "TrentService.GenerateRandom"}},
+                                          body.View()};
   kmspolicy::SigningParams params;
   params.region = "us-east-1";
   params.service = "kms";

@@ -38,7 +38,8 @@ struct DocumentTrustFlags {
   void Add(CLI::App* cmd);
   // The trust anchor (the pinned AWS root unless --root) and the verification policy.
   [[nodiscard]] core::Result<verifier::TrustAnchor> LoadRoot() const;
-  [[nodiscard]] core::Result<verifier::VerificationPolicy> Policy(const core::io::Clock& clock) const;
+  [[nodiscard]] core::Result<verifier::VerificationPolicy> Policy(
+      const core::io::Clock& clock) const;
 };
 
 // --eif | --pcrs | --attestation | --pcr (exactly one kind), and --use-pcrs.

@@ -4,7 +4,6 @@
 #include <openssl/evp.h>
 
 #include <algorithm>
-#include <algorithm>
 #include <cctype>
 #include <limits>
 #include <new>

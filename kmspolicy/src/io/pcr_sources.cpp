@@ -139,8 +139,8 @@ core::Result<verifier::VerifiedDocument> LoadVerifiedDocument(
     error.detail = path + ": " + error.detail;
     return Fail(std::move(error));
   }
-  auto verified = verifier::VerifyDocument(input->cbor, verifier::VerifierConfig{&root, nullptr},
-                                           policy);
+  auto verified =
+      verifier::VerifyDocument(input->cbor, verifier::VerifierConfig{&root, nullptr}, policy);
   if (!verified) {
     core::Error error = verified.error();
     error.detail = path + ": the document does not verify: " + error.detail;

@@ -1,10 +1,10 @@
 #include "enclavectl/kmspolicy/net/credentials.hpp"
 
+#include <openssl/crypto.h>
+
 #include <filesystem>
 #include <utility>
 #include <vector>
-
-#include <openssl/crypto.h>
 
 #include "enclavectl/core/bytes.hpp"
 #include "enclavectl/core/file_io.hpp"
@@ -101,9 +101,8 @@ core::Result<std::optional<AwsCredentials>> FromSection(
     return std::optional<AwsCredentials>();
   }
   const auto token = Setting(section, "aws_session_token");
-  return std::optional<AwsCredentials>(
-      MakeCredentials(*key_id, *secret, token ? std::optional<std::string_view>(*token)
-                                              : std::nullopt));
+  return std::optional<AwsCredentials>(MakeCredentials(
+      *key_id, *secret, token ? std::optional<std::string_view>(*token) : std::nullopt));
 }
 
 bool UsesUnsupportedMechanism(const std::map<std::string, std::string>* section) {
@@ -127,13 +126,16 @@ struct ImdsAttempt {
 core::Result<ImdsAttempt> FromImds(const Environment& env, HttpTransport& transport,
                                    const HttpOptions& http) {
   ImdsAttempt out;
-  std::string endpoint = env.Get("AWS_EC2_METADATA_SERVICE_ENDPOINT").value_or(kDefaultImdsEndpoint);
+  std::string endpoint =
+      env.Get("AWS_EC2_METADATA_SERVICE_ENDPOINT").value_or(kDefaultImdsEndpoint);
   while (!endpoint.empty() && endpoint.back() == '/') {
     endpoint.pop_back();
   }
   // IMDSv2: a session token first (PUT), then the role name, then its credentials.
-  HttpRequest put{"PUT", endpoint + "/latest/api/token",
-                  {{"X-aws-ec2-metadata-token-ttl-seconds", "21600"}}, {}};
+  HttpRequest put{"PUT",
+                  endpoint + "/latest/api/token",
+                  {{"X-aws-ec2-metadata-token-ttl-seconds", "21600"}},
+                  {}};
   auto token = transport.Send(put, http);
   if (!token) {
     out.reason = "instance metadata (" + endpoint + ") not reachable: " + token.error().detail;
@@ -153,9 +155,9 @@ core::Result<ImdsAttempt> FromImds(const Environment& env, HttpTransport& transp
   auto roles = get(base);
   if (!roles || roles->status != 200 || roles->body.empty()) {
     OPENSSL_cleanse(token_text.data(), token_text.size());
-    out.reason = "instance metadata has no instance role" +
-                 (roles ? " (HTTP " + std::to_string(roles->status) + ")"
-                        : ": " + roles.error().detail);
+    out.reason =
+        "instance metadata has no instance role" +
+        (roles ? " (HTTP " + std::to_string(roles->status) + ")" : ": " + roles.error().detail);
     return out;
   }
   std::string role(core::AsChars(roles->body.View()));
@@ -163,8 +165,8 @@ core::Result<ImdsAttempt> FromImds(const Environment& env, HttpTransport& transp
   while (!role.empty() && (role.back() == '\r' || role.back() == ' ')) {
     role.pop_back();
   }
-  const bool role_ok = !role.empty() && role.size() <= 128 &&
-                       role.find_first_of("/?#% ") == std::string::npos;
+  const bool role_ok =
+      !role.empty() && role.size() <= 128 && role.find_first_of("/?#% ") == std::string::npos;
   if (!role_ok) {
     OPENSSL_cleanse(token_text.data(), token_text.size());
     return Fail(ErrorCode::kCredentialsMalformed, "instance metadata names an invalid role");
@@ -172,18 +174,18 @@ core::Result<ImdsAttempt> FromImds(const Environment& env, HttpTransport& transp
   auto answer = get(base + role);
   OPENSSL_cleanse(token_text.data(), token_text.size());
   if (!answer || answer->status != 200) {
-    out.reason = "instance metadata has no credentials for role " + role +
-                 (answer ? " (HTTP " + std::to_string(answer->status) + ")"
-                         : ": " + answer.error().detail);
+    out.reason =
+        "instance metadata has no credentials for role " + role +
+        (answer ? " (HTTP " + std::to_string(answer->status) + ")" : ": " + answer.error().detail);
     return out;
   }
   auto decoded = DecodeImdsCredentials(answer->body.View());
   if (!decoded) {
     return Fail(decoded.error());
   }
-  out.credentials = ResolvedCredentials{std::move(decoded->credentials),
-                                        "instance metadata (role " + role + ")",
-                                        decoded->expiration};
+  out.credentials =
+      ResolvedCredentials{std::move(decoded->credentials), "instance metadata (role " + role + ")",
+                          decoded->expiration};
   return out;
 }
 
@@ -227,18 +229,17 @@ core::Result<ResolvedCredentials> ResolveCredentials(const Environment& env, Htt
   auto from_credentials =
       FromSection(in_credentials, files.credentials_path + " [" + profile + "]");
   auto from_config = FromSection(in_config, files.config_path + " [" + profile + "]");
-  const bool unsupported = UsesUnsupportedMechanism(in_credentials) ||
-                           UsesUnsupportedMechanism(in_config);
+  const bool unsupported =
+      UsesUnsupportedMechanism(in_credentials) || UsesUnsupportedMechanism(in_config);
   WipeIni(*credentials_file);
   WipeIni(*config_file);
   if (!from_credentials || !from_config) {
     return Fail(!from_credentials ? from_credentials.error() : from_config.error());
   }
   if (*from_credentials) {
-    return ResolvedCredentials{std::move(**from_credentials),
-                               "shared credentials file " + files.credentials_path + " [" +
-                                   profile + "]",
-                               std::nullopt};
+    return ResolvedCredentials{
+        std::move(**from_credentials),
+        "shared credentials file " + files.credentials_path + " [" + profile + "]", std::nullopt};
   }
   if (*from_config) {
     return ResolvedCredentials{std::move(**from_config),
@@ -253,9 +254,9 @@ core::Result<ResolvedCredentials> ResolveCredentials(const Environment& env, Htt
                     "configure export-credentials --format env`)");
   }
   if (named && in_credentials == nullptr && in_config == nullptr) {
-    return Fail(ErrorCode::kCredentialsNotFound,
-                "profile " + profile + " is in neither " + files.credentials_path + " nor " +
-                    files.config_path);
+    return Fail(ErrorCode::kCredentialsNotFound, "profile " + profile + " is in neither " +
+                                                     files.credentials_path + " nor " +
+                                                     files.config_path);
   }
   tried.push_back("profile " + profile + " in " + files.credentials_path + " and " +
                   files.config_path + " (no keys)");

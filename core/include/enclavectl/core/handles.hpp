@@ -3,11 +3,6 @@
 // libcbor container) are never wrapped.
 #pragma once
 
-#include <unistd.h>
-
-#include <memory>
-#include <utility>
-
 #include <cbor.h>
 #include <curl/curl.h>
 #include <openssl/bio.h>
@@ -16,12 +11,16 @@
 #include <openssl/ec.h>
 #include <openssl/evp.h>
 #include <openssl/kdf.h>
-#include <openssl/rsa.h>
 #include <openssl/param_build.h>
+#include <openssl/rsa.h>
 #include <openssl/x509.h>
 #include <openssl/x509_vfy.h>
 #include <secp256k1.h>
+#include <unistd.h>
 #include <zip.h>
+
+#include <memory>
+#include <utility>
 
 namespace enclavectl::core {
 

@@ -135,7 +135,7 @@ struct DecryptResult {
 
 struct GenerateDataKeyRequest {
   std::string key_id;
-  std::string key_spec;                       // "AES_256" / "AES_128" ...
+  std::string key_spec;                          // "AES_256" / "AES_128" ...
   std::optional<std::uint32_t> number_of_bytes;  // ... or this (exactly one of the two)
   EncryptionContext encryption_context;
   std::optional<RecipientInfo> recipient;
@@ -252,19 +252,19 @@ core::SecretBytes EncodeDeriveSharedSecretRequest(const DeriveSharedSecretReques
 [[nodiscard]] core::Status DecodeEmptyResponse(core::ByteView body);
 [[nodiscard]] core::Result<EncryptResult> DecodeEncryptResponse(core::ByteView body);
 [[nodiscard]] core::Result<DecryptResult> DecodeDecryptResponse(core::ByteView body,
-                                                               bool with_recipient);
+                                                                bool with_recipient);
 [[nodiscard]] core::Result<GenerateDataKeyResult> DecodeGenerateDataKeyResponse(
     core::ByteView body, bool with_recipient);
-[[nodiscard]] core::Result<GenerateRandomResult> DecodeGenerateRandomResponse(
-    core::ByteView body, bool with_recipient);
+[[nodiscard]] core::Result<GenerateRandomResult> DecodeGenerateRandomResponse(core::ByteView body,
+                                                                              bool with_recipient);
 [[nodiscard]] core::Result<DeriveSharedSecretResult> DecodeDeriveSharedSecretResponse(
     core::ByteView body, bool with_recipient);
 [[nodiscard]] core::Result<GetPublicKeyResult> DecodeGetPublicKeyResponse(core::ByteView body);
 
 // A KMS error answer: {"__type": "[prefix#]Name", "message"|"Message": "..."} (kms.md 1.1).
 struct KmsError {
-  std::string type;     // without any "prefix#"; "HTTP 503" when the body names none
-  std::string message;  // AWS's message, control characters replaced, at most 1 KiB
+  std::string type;        // without any "prefix#"; "HTTP 503" when the body names none
+  std::string message;     // AWS's message, control characters replaced, at most 1 KiB
   bool retryable = false;  // throttling, a server fault or any 5xx/429: worth another attempt
   core::Error error;       // the enclavectl code; detail "Type: message"
 };
@@ -290,8 +290,8 @@ struct AwsErrorMapping {
 // names the service in the detail of a body that is not an error JSON ("KMS", "SSM").
 KmsError DecodeAwsJsonError(long http_status, core::ByteView body,
                             std::string_view error_type_header,
-                            std::span<const AwsErrorMapping> mappings,
-                            core::ErrorCode unknown_code, std::string_view service);
+                            std::span<const AwsErrorMapping> mappings, core::ErrorCode unknown_code,
+                            std::string_view service);
 
 // ---- The server side (the local KMS): request decoders and response encoders ----
 //

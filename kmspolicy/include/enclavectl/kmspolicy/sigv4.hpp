@@ -34,9 +34,9 @@ struct HttpHeader {
 
 // The parts of an HTTP request that SigV4 covers.
 struct SigningRequest {
-  std::string method;  // "POST"
-  std::string path;    // as sent, not yet encoded: "/", "/example space/"
-  std::string query;   // as sent, without '?': "Param2=value2&Param1=value1"
+  std::string method;               // "POST"
+  std::string path;                 // as sent, not yet encoded: "/", "/example space/"
+  std::string query;                // as sent, without '?': "Param2=value2&Param1=value1"
   std::vector<HttpHeader> headers;  // as sent, including Host; values must not contain CR/LF
   core::ByteView payload;
 };

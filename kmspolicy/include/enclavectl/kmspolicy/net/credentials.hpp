@@ -18,7 +18,7 @@
 namespace enclavectl::kmspolicy::net {
 
 struct CredentialOptions {
-  std::string profile;    // --profile; empty: AWS_PROFILE, else "default"
+  std::string profile;     // --profile; empty: AWS_PROFILE, else "default"
   bool allow_imds = true;  // also off when AWS_EC2_METADATA_DISABLED=true
   HttpOptions imds_http{1000, 3000, core::limits::kMaxImdsResponseBytes};
 };
@@ -35,9 +35,8 @@ struct ResolvedCredentials {
 // lists what was tried), when a named profile does not exist, or when it uses an unsupported
 // mechanism; kCredentialsMalformed for a half-set environment or an unparsable file or IMDS
 // answer; kIoRead for an existing file that cannot be read. Never names a secret.
-[[nodiscard]] core::Result<ResolvedCredentials> ResolveCredentials(const Environment& env,
-                                                                   HttpTransport& imds,
-                                                                   const CredentialOptions& options);
+[[nodiscard]] core::Result<ResolvedCredentials> ResolveCredentials(
+    const Environment& env, HttpTransport& imds, const CredentialOptions& options);
 
 // The region from AWS_REGION, AWS_DEFAULT_REGION or the profile's `region` in the config
 // file; empty when none says. Fails with kCredentialsMalformed / kIoRead on a bad config file.
