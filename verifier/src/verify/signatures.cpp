@@ -6,6 +6,7 @@
 #include <secp256k1_extrakeys.h>
 #include <secp256k1_schnorrsig.h>
 
+#include <cstdint>
 #include <string>
 
 #include "enclavectl/core/ecdsa.hpp"
@@ -137,6 +138,47 @@ core::Status VerifyResponseSignature(std::string_view body, std::string_view sig
     return Invalid("X-Attestation-Pubkey is not a compressed secp256k1 key");
   }
   const core::Sha256Digest digest = core::Sha256(core::AsBytes(body));
+  return VerifyBip340(*public_key, digest, *signature);
+}
+
+core::Sha256Digest ExchangeSignatureDigest(std::string_view method, std::string_view path,
+                                           unsigned status, std::string_view nonce,
+                                           std::string_view body) {
+  const core::Sha256Digest body_digest = core::Sha256(core::AsBytes(body));
+  const std::string status_text = std::to_string(status);
+  core::Bytes message(kExchangeSignatureDomain.begin(), kExchangeSignatureDomain.end());
+  const auto append = [&message](core::ByteView field) {
+    const auto length = static_cast<std::uint32_t>(field.size());
+    for (const unsigned shift : {24U, 16U, 8U, 0U}) {
+      message.push_back(static_cast<std::uint8_t>((length >> shift) & 0xffU));
+    }
+    message.insert(message.end(), field.begin(), field.end());
+  };
+  append(core::AsBytes(method));
+  append(core::AsBytes(path));
+  append(core::AsBytes(status_text));
+  append(core::AsBytes(nonce));
+  append(body_digest);
+  return core::Sha256(message);
+}
+
+core::Status VerifyExchangeSignature(std::string_view method, std::string_view path,
+                                     unsigned status, std::string_view nonce,
+                                     std::string_view body, std::string_view signature_hex,
+                                     std::string_view public_key_hex) {
+  if (signature_hex.size() != 128 || public_key_hex.size() != 66) {
+    return Invalid(
+        "X-Enclavectl-Exchange-Signature must be 128 and X-Attestation-Pubkey 66 hex digits");
+  }
+  auto signature = core::HexDecode(signature_hex);
+  auto public_key = core::HexDecode(public_key_hex);
+  if (!signature || !public_key) {
+    return Invalid("X-Enclavectl-Exchange-Signature or X-Attestation-Pubkey is not hex");
+  }
+  if ((*public_key)[0] != 0x02 && (*public_key)[0] != 0x03) {
+    return Invalid("X-Attestation-Pubkey is not a compressed secp256k1 key");
+  }
+  const core::Sha256Digest digest = ExchangeSignatureDigest(method, path, status, nonce, body);
   return VerifyBip340(*public_key, digest, *signature);
 }
 

@@ -37,4 +37,32 @@ namespace enclavectl::verifier {
                                                    std::string_view signature_hex,
                                                    std::string_view public_key_hex);
 
+// The exchange signature (docs/enclave-app.md "Response signatures"): a second header,
+// X-Enclavectl-Exchange-Signature (128 hex digits, BIP-340 by the same key as
+// X-Attestation-Pubkey), that also covers what the body signature leaves out: the request's
+// method and path, the response status and the request's nonce. A proxy can then no longer
+// answer one request with the signed response of another (a cached 200 for a fresh nonce,
+// an /v1/info body served for another path, a 500 turned into a 200). The body signature
+// stays for the seed's clients.
+inline constexpr std::string_view kExchangeSignatureHeader = "X-Enclavectl-Exchange-Signature";
+inline constexpr std::string_view kExchangeSignatureDomain = "enclavectl-exchange-v1";
+
+// What the exchange signature signs: SHA-256 over kExchangeSignatureDomain followed by each of
+// method, path, status (decimal text), nonce and SHA-256(body) as a 4-byte big-endian length
+// and the bytes (so no field can run into the next). `path` is the request target without
+// its query string; `nonce` the value of the request's `nonce` query parameter as sent
+// (empty when none). Inputs are untrusted; never fails.
+core::Sha256Digest ExchangeSignatureDigest(std::string_view method, std::string_view path,
+                                           unsigned status, std::string_view nonce,
+                                           std::string_view body);
+
+// Checks an exchange signature header value against the exchange the client itself made
+// (its own method, path, nonce) and the status and body it received, under the compressed
+// key `public_key_hex` (66 hex digits). Fails with kAppSignatureInvalid.
+[[nodiscard]] core::Status VerifyExchangeSignature(std::string_view method, std::string_view path,
+                                                   unsigned status, std::string_view nonce,
+                                                   std::string_view body,
+                                                   std::string_view signature_hex,
+                                                   std::string_view public_key_hex);
+
 }  // namespace enclavectl::verifier

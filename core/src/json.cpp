@@ -1,0 +1,336 @@
+#include "enclavectl/core/json.hpp"
+
+#include <openssl/crypto.h>
+
+#include <cmath>
+#include <set>
+#include <vector>
+
+#include "enclavectl/core/limits.hpp"
+
+namespace enclavectl::core {
+namespace {
+
+// The deepest nesting of arrays and objects in `text`, counted outside strings. Runs before
+// the parser so that a hostile input cannot make it build (and later destroy) a deep tree.
+std::size_t MaxNesting(std::string_view text) noexcept {
+  std::size_t depth = 0;
+  std::size_t max_depth = 0;
+  bool in_string = false;
+  bool escaped = false;
+  for (const char c : text) {
+    if (in_string) {
+      if (escaped) {
+        escaped = false;
+      } else if (c == '\\') {
+        escaped = true;
+      } else if (c == '"') {
+        in_string = false;
+      }
+      continue;
+    }
+    if (c == '"') {
+      in_string = true;
+    } else if (c == '[' || c == '{') {
+      ++depth;
+      max_depth = depth > max_depth ? depth : max_depth;
+    } else if ((c == ']' || c == '}') && depth > 0) {
+      --depth;
+    }
+  }
+  return max_depth;
+}
+
+std::string Member(std::string_view what, std::string_view key) {
+  return std::string(what) + ": \"" + SafeExcerpt(key, 40) + "\"";
+}
+
+}  // namespace
+
+Result<nlohmann::json> ParseStrictJson(std::string_view text, std::size_t max_bytes,
+                                       ErrorCode code, std::string_view what) {
+  if (text.size() > max_bytes) {
+    return Fail(ErrorCode::kInputTooLarge, std::string(what) + " is " +
+                                               std::to_string(text.size()) +
+                                               " bytes, more than the limit of " +
+                                               std::to_string(max_bytes));
+  }
+  if (MaxNesting(text) > limits::kMaxJsonDepth) {
+    return Fail(code, std::string(what) + " nests arrays/objects deeper than " +
+                          std::to_string(limits::kMaxJsonDepth));
+  }
+  // One set of keys per open object; a repeated key is remembered and reported after parsing.
+  std::vector<std::set<std::string>> open_objects;
+  std::string duplicate;
+  bool non_finite = false;
+  const nlohmann::json::parser_callback_t callback =
+      [&open_objects, &duplicate, &non_finite](int /*depth*/, nlohmann::json::parse_event_t event,
+                                               nlohmann::json& parsed) {
+        switch (event) {
+          case nlohmann::json::parse_event_t::object_start:
+            open_objects.emplace_back();
+            break;
+          case nlohmann::json::parse_event_t::object_end:
+            if (!open_objects.empty()) {
+              open_objects.pop_back();
+            }
+            break;
+          case nlohmann::json::parse_event_t::key:
+            if (!open_objects.empty() && parsed.is_string() &&
+                !open_objects.back().insert(parsed.get_ref<const std::string&>()).second &&
+                duplicate.empty()) {
+              duplicate = parsed.get_ref<const std::string&>();
+            }
+            break;
+          case nlohmann::json::parse_event_t::value:
+            if (parsed.is_number_float() &&
+                !std::isfinite(parsed.get_ref<const nlohmann::json::number_float_t&>())) {
+              non_finite = true;
+            }
+            break;
+          default:
+            break;
+        }
+        return true;
+      };
+  nlohmann::json value =
+      nlohmann::json::parse(text.begin(), text.end(), callback, /*allow_exceptions=*/false);
+  if (value.is_discarded()) {
+    return Fail(code, std::string(what) + " is not valid JSON");
+  }
+  if (non_finite) {
+    return Fail(code, std::string(what) + " holds a number out of range");
+  }
+  if (!duplicate.empty()) {
+    return Fail(code, std::string(what) + " repeats the key \"" + SafeExcerpt(duplicate) +
+                          "\" in one object");
+  }
+  return value;
+}
+
+std::string DumpJson(const nlohmann::json& value, int indent) {
+  return value.dump(indent, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+std::string DumpJson(const nlohmann::ordered_json& value, int indent) {
+  return value.dump(indent, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
+}
+
+void WipeJsonStrings(nlohmann::json& value) noexcept {
+  if (value.is_string()) {
+    std::string& text = value.get_ref<std::string&>();
+    OPENSSL_cleanse(text.data(), text.size());
+  } else if (value.is_structured()) {
+    for (nlohmann::json& child : value) {
+      WipeJsonStrings(child);
+    }
+  }
+}
+
+std::string SafeExcerpt(std::string_view text, std::size_t max_chars) {
+  std::string out;
+  const std::size_t n = text.size() < max_chars ? text.size() : max_chars;
+  out.reserve(n + 3);
+  for (std::size_t i = 0; i < n; ++i) {
+    const char c = text[i];
+    out.push_back(c >= 0x20 && c < 0x7f ? c : '?');
+  }
+  if (n < text.size()) {
+    out += "...";
+  }
+  return out;
+}
+
+const char* JsonTypeName(const nlohmann::json& value) noexcept {
+  switch (value.type()) {
+    case nlohmann::json::value_t::object:
+      return "object";
+    case nlohmann::json::value_t::array:
+      return "array";
+    case nlohmann::json::value_t::string:
+      return "string";
+    case nlohmann::json::value_t::boolean:
+      return "boolean";
+    case nlohmann::json::value_t::number_integer:
+    case nlohmann::json::value_t::number_unsigned:
+    case nlohmann::json::value_t::number_float:
+      return "number";
+    case nlohmann::json::value_t::binary:
+      return "binary";
+    case nlohmann::json::value_t::null:
+    case nlohmann::json::value_t::discarded:
+      return "null";
+  }
+  return "null";
+}
+
+Result<JsonObjectView> JsonObjectView::Of(const nlohmann::json& value, ErrorCode code,
+                                          std::string_view what) {
+  if (!value.is_object()) {
+    return Fail(code, std::string(what) + " must be a JSON object, not " +
+                          std::string(JsonTypeName(value)));
+  }
+  return JsonObjectView(value, code, std::string(what));
+}
+
+const nlohmann::json* JsonObjectView::Find(std::string_view key) const noexcept {
+  const auto& object = value_->get_ref<const nlohmann::json::object_t&>();
+  const auto found = object.find(key);
+  return found == object.end() ? nullptr : &found->second;
+}
+
+tl::unexpected<Error> JsonObjectView::TypeError(std::string_view key, const char* expected,
+                                                const nlohmann::json& found) const {
+  return Fail(code_, Member(what_, key) + " must be " + expected + ", not " +
+                         std::string(JsonTypeName(found)));
+}
+
+Result<std::string> JsonObjectView::String(std::string_view key) const {
+  auto value = OptionalString(key);
+  if (!value) {
+    return Fail(value.error());
+  }
+  if (!value->has_value()) {
+    return Fail(code_, Member(what_, key) + " is missing");
+  }
+  return std::move(**value);
+}
+
+Result<std::optional<std::string>> JsonObjectView::OptionalString(std::string_view key) const {
+  const nlohmann::json* member = Find(key);
+  if (member == nullptr || member->is_null()) {
+    return std::optional<std::string>();
+  }
+  if (!member->is_string()) {
+    return TypeError(key, "a string", *member);
+  }
+  return std::optional<std::string>(member->get_ref<const std::string&>());
+}
+
+Result<bool> JsonObjectView::Bool(std::string_view key) const {
+  auto value = OptionalBool(key);
+  if (!value) {
+    return Fail(value.error());
+  }
+  if (!value->has_value()) {
+    return Fail(code_, Member(what_, key) + " is missing");
+  }
+  return **value;
+}
+
+Result<std::optional<bool>> JsonObjectView::OptionalBool(std::string_view key) const {
+  const nlohmann::json* member = Find(key);
+  if (member == nullptr || member->is_null()) {
+    return std::optional<bool>();
+  }
+  if (!member->is_boolean()) {
+    return TypeError(key, "true or false", *member);
+  }
+  return std::optional<bool>(member->get_ref<const nlohmann::json::boolean_t&>());
+}
+
+Result<std::uint64_t> JsonObjectView::Uint(std::string_view key, std::uint64_t max) const {
+  auto value = OptionalUint(key, max);
+  if (!value) {
+    return Fail(value.error());
+  }
+  if (!value->has_value()) {
+    return Fail(code_, Member(what_, key) + " is missing");
+  }
+  return **value;
+}
+
+Result<std::optional<std::uint64_t>> JsonObjectView::OptionalUint(std::string_view key,
+                                                                  std::uint64_t max) const {
+  const nlohmann::json* member = Find(key);
+  if (member == nullptr || member->is_null()) {
+    return std::optional<std::uint64_t>();
+  }
+  std::uint64_t number = 0;
+  if (member->is_number_unsigned()) {
+    number = member->get_ref<const nlohmann::json::number_unsigned_t&>();
+  } else if (member->is_number_integer()) {
+    const auto signed_value = member->get_ref<const nlohmann::json::number_integer_t&>();
+    if (signed_value < 0) {
+      return Fail(code_, Member(what_, key) + " must not be negative");
+    }
+    number = static_cast<std::uint64_t>(signed_value);
+  } else if (member->is_number_float()) {
+    const double real = member->get_ref<const nlohmann::json::number_float_t&>();
+    // 2^64 as a double; anything at or above it (or fractional, or negative) is refused.
+    constexpr double kTwoTo64 = 18446744073709551616.0;
+    if (!(real >= 0.0) || real >= kTwoTo64 || std::floor(real) != real) {
+      return Fail(code_, Member(what_, key) + " must be a whole number in range");
+    }
+    number = static_cast<std::uint64_t>(real);
+  } else {
+    return TypeError(key, "a number", *member);
+  }
+  if (number > max) {
+    return Fail(code_, Member(what_, key) + " is larger than " + std::to_string(max));
+  }
+  return std::optional<std::uint64_t>(number);
+}
+
+Result<JsonObjectView> JsonObjectView::Object(std::string_view key) const {
+  auto value = OptionalObject(key);
+  if (!value) {
+    return Fail(value.error());
+  }
+  if (!value->has_value()) {
+    return Fail(code_, Member(what_, key) + " is missing");
+  }
+  return **value;
+}
+
+Result<std::optional<JsonObjectView>> JsonObjectView::OptionalObject(std::string_view key) const {
+  const nlohmann::json* member = Find(key);
+  if (member == nullptr || member->is_null()) {
+    return std::optional<JsonObjectView>();
+  }
+  if (!member->is_object()) {
+    return TypeError(key, "an object", *member);
+  }
+  return std::optional<JsonObjectView>(
+      JsonObjectView(*member, code_, what_ + "." + SafeExcerpt(key, 40)));
+}
+
+Result<const nlohmann::json*> JsonObjectView::Array(std::string_view key,
+                                                    std::size_t max_items) const {
+  const nlohmann::json* member = Find(key);
+  if (member == nullptr) {
+    return Fail(code_, Member(what_, key) + " is missing");
+  }
+  if (!member->is_array()) {
+    return TypeError(key, "an array", *member);
+  }
+  if (member->size() > max_items) {
+    return Fail(code_, Member(what_, key) + " has more than " + std::to_string(max_items) +
+                           " elements");
+  }
+  return member;
+}
+
+Status JsonObjectView::OnlyKeys(std::initializer_list<std::string_view> allowed) const {
+  for (const auto& [name, unused] : value_->get_ref<const nlohmann::json::object_t&>()) {
+    bool known = false;
+    for (const std::string_view candidate : allowed) {
+      known = known || candidate == name;
+    }
+    if (!known) {
+      return Fail(code_, Member(what_, name) + " is not a known member");
+    }
+  }
+  return {};
+}
+
+Result<std::string> JsonString(const nlohmann::json& value, ErrorCode code,
+                               std::string_view what) {
+  if (!value.is_string()) {
+    return Fail(code, std::string(what) + " must be a string, not " +
+                          std::string(JsonTypeName(value)));
+  }
+  return value.get_ref<const std::string&>();
+}
+
+}  // namespace enclavectl::core
