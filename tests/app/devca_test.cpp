@@ -43,6 +43,23 @@ TEST(DevCa, DamagedStateIsRefused) {
   nlohmann::json swapped = state;
   swapped["levels"][1]["key"] = state["levels"][2]["key"];
   EXPECT_EQ(DevCa::Deserialize(swapped.dump()).error().code, ErrorCode::kPolicyInvalid);
+  // Members of the wrong type are errors, never exceptions (issue 12 item 7: "format": 1 made
+  // nlohmann's value() throw type_error).
+  for (const char* member : {"format", "region", "instance_id", "levels"}) {
+    for (const nlohmann::json& wrong :
+         {nlohmann::json(1), nlohmann::json::array({"x"}), nlohmann::json::object(),
+          nlohmann::json(nullptr)}) {
+      nlohmann::json confused = state;
+      confused[member] = wrong;
+      EXPECT_EQ(DevCa::Deserialize(confused.dump()).error().code, ErrorCode::kPolicyInvalid)
+          << member << " = " << wrong.dump();
+    }
+  }
+  nlohmann::json bad_level = state;
+  bad_level["levels"][0] = "not an object";
+  EXPECT_EQ(DevCa::Deserialize(bad_level.dump()).error().code, ErrorCode::kPolicyInvalid);
+  bad_level["levels"][0] = {{"certificate", 1}, {"key", true}};
+  EXPECT_EQ(DevCa::Deserialize(bad_level.dump()).error().code, ErrorCode::kPolicyInvalid);
   // Levels out of order: the chain does not hold.
   nlohmann::json reordered = state;
   std::swap(reordered["levels"][1], reordered["levels"][2]);

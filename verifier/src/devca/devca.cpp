@@ -9,6 +9,7 @@
 #include "enclavectl/core/cose.hpp"
 #include "enclavectl/core/ecdsa.hpp"
 #include "enclavectl/core/encoding.hpp"
+#include "enclavectl/core/json.hpp"
 #include "enclavectl/core/sha.hpp"
 
 namespace enclavectl::verifier::devca {
@@ -285,24 +286,42 @@ std::string DevCa::Serialize() const {
 }
 
 core::Result<DevCa> DevCa::Deserialize(std::string_view text) {
-  const nlohmann::json parsed = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
-  if (parsed.is_discarded() || !parsed.is_object() ||
-      parsed.value("format", "") != "enclavectl-devca-v1" || !parsed.contains("levels") ||
-      !parsed["levels"].is_array() || parsed["levels"].size() != 4 ||
-      !parsed.value("region", nlohmann::json()).is_string() ||
-      !parsed.value("instance_id", nlohmann::json()).is_string()) {
-    return Fail(ErrorCode::kPolicyInvalid, "not an enclavectl development CA state file");
+  // A state file on disk: untrusted like any input, read through the strict reader.
+  constexpr std::size_t kMaxStateBytes = 1U << 20U;
+  constexpr ErrorCode kCode = ErrorCode::kPolicyInvalid;
+  constexpr const char* kNotState = "not an enclavectl development CA state file";
+  auto parsed = core::ParseStrictJson(text, kMaxStateBytes, kCode, "development CA state");
+  if (!parsed) {
+    return Fail(parsed.error());
+  }
+  auto state = core::JsonObjectView::Of(*parsed, kCode, "development CA state");
+  if (!state) {
+    return Fail(kCode, kNotState);
+  }
+  auto format = state->String("format");
+  if (!format || *format != "enclavectl-devca-v1") {
+    return Fail(kCode, kNotState);
+  }
+  auto region = state->String("region");
+  auto instance_id = state->String("instance_id");
+  auto levels = state->Array("levels", 4);
+  if (!region || !instance_id || !levels || (*levels)->size() != 4) {
+    return Fail(kCode, kNotState);
   }
   DevCa ca;
-  ca.options_.region = parsed["region"].get<std::string>();
-  ca.options_.instance_id = parsed["instance_id"].get<std::string>();
-  for (const nlohmann::json& level : parsed["levels"]) {
-    if (!level.value("certificate", nlohmann::json()).is_string() ||
-        !level.value("key", nlohmann::json()).is_string()) {
-      return Fail(ErrorCode::kPolicyInvalid, "development CA level without certificate or key");
+  ca.options_.region = std::move(*region);
+  ca.options_.instance_id = std::move(*instance_id);
+  for (const nlohmann::json& level : **levels) {
+    auto entry = core::JsonObjectView::Of(level, kCode, "development CA level");
+    if (!entry) {
+      return Fail(entry.error());
     }
-    auto keyed =
-        KeyedFromPem(level["certificate"].get<std::string>(), level["key"].get<std::string>());
+    auto certificate = entry->String("certificate");
+    auto key = entry->String("key");
+    if (!certificate || !key) {
+      return Fail(kCode, "development CA level without certificate or key");
+    }
+    auto keyed = KeyedFromPem(*certificate, *key);
     if (!keyed) {
       return Fail(keyed.error());
     }
