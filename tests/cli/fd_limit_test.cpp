@@ -90,7 +90,7 @@ double CpuWhileFlooded(ChildProcess& child, std::uint16_t port) {
   return before < 0 || after < 0 ? -1 : after - before;
 }
 
-TEST(FdLimit, EnclaveAppStaysIdleAndServesAgain) {
+TEST(ServersUnderFdLimit, EnclaveAppStaysIdleAndServesAgain) {
   const std::string log = (Scratch() / "enclave-app.log").string();
   ChildProcess app(
       Limited({ENCLAVE_APP_BINARY, "--dev", "--nsm-state", (Scratch() / "nsm").string(), "--listen",
@@ -127,7 +127,7 @@ TEST(FdLimit, EnclaveAppStaysIdleAndServesAgain) {
   EXPECT_NE(app.Stop(SIGTERM), -1);
 }
 
-TEST(FdLimit, KmsServeStaysIdleAndServesAgain) {
+TEST(ServersUnderFdLimit, KmsServeStaysIdleAndServesAgain) {
   const std::string log = (Scratch() / "kms.log").string();
   const std::string ready = (Scratch() / "kms-ready.json").string();
   ChildProcess kms(
