@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -34,12 +35,18 @@ constexpr const char* kShrinkWarning =
     "--max-connections 1000 is more than the open-file limit of 64 allows";
 
 std::filesystem::path Scratch() {
-  static const std::filesystem::path dir = [] {
+  // Never destroyed, so that the exit handler can still read it.
+  static const std::filesystem::path* dir = [] {
     std::string pattern =
         (std::filesystem::temp_directory_path() / "enclavectl-fdlimit-XXXXXX").string();
-    return std::filesystem::path(::mkdtemp(pattern.data()));
+    auto* made = new std::filesystem::path(::mkdtemp(pattern.data()));  // NOLINT
+    std::atexit([] {
+      std::error_code ignored;
+      std::filesystem::remove_all(Scratch(), ignored);
+    });
+    return made;
   }();
-  return dir;
+  return *dir;
 }
 
 std::string Slurp(const std::filesystem::path& path) {
