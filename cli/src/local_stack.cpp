@@ -14,6 +14,7 @@
 #include <sstream>
 
 #include "enclavectl/core/file_io.hpp"
+#include "enclavectl/net/fd_limit.hpp"
 
 namespace enclavectl::cli {
 namespace {
@@ -74,13 +75,38 @@ sigset_t StopSignals() {
   return set;
 }
 
+// Open files: raises the soft limit to the hard one (said on stderr unless --quiet) and keeps
+// --max-connections within it (a warning on stderr when it shrinks).
+void FitConnectionsToFdLimit(Context& ctx, ServeOptions& run) {
+  const net::FdLimit fd_limit = net::RaiseFdLimit();
+  if (!run.quiet || !fd_limit.error.empty()) {
+    ctx.err << "local KMS: " << net::DescribeFdLimit(fd_limit) << "\n";
+  }
+  if (fd_limit.soft == 0) {
+    return;
+  }
+  const net::ConnectionCap cap =
+      net::FitConnections("--max-connections", run.server.max_connections,
+                          net::ConnectionBudget(fd_limit.soft), fd_limit.soft);
+  if (!cap.warning.empty()) {
+    ctx.err << "local KMS: warning: " << cap.warning << "\n";
+  }
+  ctx.err << std::flush;
+  run.server.max_connections = cap.max_connections;
+}
+
 // Starts the server and prints the environment to `out`; returns the server or the exit code.
 std::unique_ptr<lk::LocalKmsServer> Start(Context& ctx, const ServeOptions& options,
                                           std::string& environment, int& exit_code) {
   ServeOptions run = options;
+  FitConnectionsToFdLimit(ctx, run);
+  auto log_mutex = std::make_shared<std::mutex>();
+  std::ostream* err = &ctx.err;
+  run.server.warn = [log_mutex, err](const std::string& line) {
+    std::lock_guard lock(*log_mutex);
+    *err << "local KMS: warning: " << line << "\n" << std::flush;
+  };
   if (!options.quiet) {
-    auto log_mutex = std::make_shared<std::mutex>();
-    std::ostream* err = &ctx.err;
     run.server.log = [log_mutex, err](const std::string& line) {
       std::lock_guard lock(*log_mutex);
       *err << line << "\n" << std::flush;
@@ -249,6 +275,10 @@ void AddServeOptions(CLI::App* cmd, ServeOptions& options, const std::string& ro
   cmd->add_flag("--json", options.json,
                 "Print the environment as one JSON object instead of shell exports");
   cmd->add_flag("--quiet", options.quiet, "Do not log requests");
+  cmd->add_option("--max-connections", options.server.max_connections,
+                  "Open connections at most (lowered, with a warning, to what the open-file "
+                  "limit allows)")
+      ->default_str("4096");
 }
 
 core::Status ParseListen(ServeOptions& options) {

@@ -28,7 +28,7 @@ struct ServeOptions {
 };
 
 // Registers the options `kms serve` and `dev up` share: --listen, --attestation-root (with
-// `root_help`), --ready-file, --json, --quiet.
+// `root_help`), --ready-file, --json, --quiet, --max-connections.
 void AddServeOptions(CLI::App* cmd, ServeOptions& options, const std::string& root_help);
 
 // Parses HOST:PORT (IPv4 or [IPv6]; PORT 0..65535) into `options.server`. Fails with
@@ -36,7 +36,9 @@ void AddServeOptions(CLI::App* cmd, ServeOptions& options, const std::string& ro
 [[nodiscard]] core::Status ParseListen(ServeOptions& options);
 
 // Starts the local KMS and prints the client environment; in the foreground blocks until
-// SIGINT or SIGTERM, in the background returns once the child listens. Returns the exit code.
+// SIGINT or SIGTERM, in the background returns once the child listens. Before it starts, the
+// soft open-file limit is raised to the hard one and --max-connections kept within it (both
+// said on stderr, or in the background child's log). Returns the exit code.
 int RunLocalKms(Context& ctx, ServeOptions options);
 
 }  // namespace enclavectl::cli

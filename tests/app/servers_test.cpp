@@ -11,7 +11,9 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <mutex>
 #include <thread>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -20,6 +22,7 @@
 #include "enclavectl/core/encoding.hpp"
 #include "enclavectl/core/sha.hpp"
 #include "enclavectl/verifier/signatures.hpp"
+#include "fd_exhaustion.hpp"
 #include "socket_client.hpp"
 
 namespace enclavectl::app {
@@ -215,8 +218,9 @@ TEST_F(Servers, TooManyConnectionsGetA503) {
 
 class Lines : public Servers {
  protected:
-  void StartLines() {
+  void StartLines(std::function<void(const std::string&)> warn = {}) {
     LineServerOptions options;
+    options.warn = std::move(warn);
     options.request_timeout = 300ms;
     options.idle_timeout = 2s;
     options.max_line_bytes = 2048;
@@ -276,6 +280,43 @@ TEST_F(Lines, TooLongSlowAndBadLinesAreAnsweredAndTheServerStaysUp) {
     client.Send("{\"action\":\"get_public_key\"}\n");
     EXPECT_TRUE(json::parse(client.ReadLine()).contains("public_key"));
   }
+}
+
+// With every descriptor in use and 20 clients in the backlog, the line server pauses
+// accepting (net::AcceptLoop) instead of retrying accept() at once on a whole core, warns
+// once, and answers again when descriptors are free.
+TEST_F(Lines, OutOfDescriptorsPausesInsteadOfSpinningAndServesAgain) {
+  std::mutex mutex;
+  std::vector<std::string> warnings;
+  StartLines([&](const std::string& line) {
+    std::lock_guard lock(mutex);
+    warnings.push_back(line);
+  });
+  const auto port = static_cast<std::uint16_t>(lines_->Port());
+  std::vector<testing::RawConnection> clients(20);
+  testing::NoFreeDescriptors no_fds;
+  ASSERT_TRUE(no_fds.Active());
+  for (auto& client : clients) {
+    ASSERT_TRUE(client.Connect(port));
+  }
+  std::this_thread::sleep_for(200ms);
+  const double before = testing::ProcessCpuSeconds();
+  std::this_thread::sleep_for(1500ms);
+  const double used = testing::ProcessCpuSeconds() - before;
+  no_fds.Restore();
+  EXPECT_LT(used, 0.3) << "the line server spins on accept() (CPU seconds in 1.5 s)";
+  {
+    std::lock_guard lock(mutex);
+    ASSERT_EQ(warnings.size(), 1U);
+    EXPECT_NE(warnings[0].find("accept failed"), std::string::npos) << warnings[0];
+  }
+  clients.clear();
+  testing::RawConnection probe;
+  ASSERT_TRUE(probe.Connect(port, 5000ms));
+  ASSERT_TRUE(probe.Send("{\"action\":\"get_public_key\"}"));
+  probe.ShutdownSend();  // a last line without a newline is answered at end of file
+  const std::string answer = probe.ReadAll();
+  EXPECT_TRUE(json::parse(answer, nullptr, false).contains("public_key")) << answer;
 }
 
 TEST(Vsock, BindsWhereTheKernelHasVsock) {

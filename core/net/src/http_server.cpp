@@ -14,6 +14,8 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 
+#include "enclavectl/net/accept_loop.hpp"
+
 namespace enclavectl::net {
 namespace {
 
@@ -79,7 +81,10 @@ class Server final : public HttpServer {
         handler_(std::move(handler)),
         responder_(responder ? std::move(responder) : HttpErrorResponder(PlainError)),
         ioc_(static_cast<int>(ThreadCount())),
-        acceptor_(asio::make_strand(ioc_)) {}
+        acceptor_(asio::make_strand(ioc_)),
+        accept_loop_(
+            acceptor_, ioc_, [this](tcp::socket socket) { OnAccepted(std::move(socket)); },
+            options_.warn) {}
 
   ~Server() override { Stop(); }
 
@@ -106,7 +111,7 @@ class Server final : public HttpServer {
                                                             ec.message());
     }
     port_ = acceptor_.local_endpoint().port();
-    Accept();
+    accept_loop_.Start();
     for (std::size_t i = 0; i < ThreadCount(); ++i) {
       threads_.emplace_back([this] { ioc_.run(); });
     }
@@ -158,22 +163,13 @@ class Server final : public HttpServer {
     return cores > 0 ? cores : 1;
   }
 
-  void Accept() {
-    acceptor_.async_accept(
-        asio::make_strand(ioc_), [this](beast::error_code ec, tcp::socket socket) {
-          if (ec == asio::error::operation_aborted) {
-            return;
-          }
-          if (!ec) {
-            auto session = std::make_shared<Session>(std::move(socket), *this);
-            if (connections_.load() > options_.max_connections) {
-              session->Reject(503, "too many connections");  // answer without reading
-            } else {
-              session->Start();
-            }
-          }
-          Accept();
-        });
+  void OnAccepted(tcp::socket socket) {
+    auto session = std::make_shared<Session>(std::move(socket), *this);
+    if (connections_.load() > options_.max_connections) {
+      session->Reject(503, "too many connections");  // answer without reading
+    } else {
+      session->Start();
+    }
   }
 
   HttpServerOptions options_;
@@ -181,6 +177,7 @@ class Server final : public HttpServer {
   HttpErrorResponder responder_;
   asio::io_context ioc_;
   tcp::acceptor acceptor_;
+  AcceptLoop<tcp::acceptor> accept_loop_;
   std::vector<std::thread> threads_;
   std::uint16_t port_ = 0;
   std::atomic<std::size_t> connections_{0};

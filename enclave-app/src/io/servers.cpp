@@ -20,6 +20,8 @@
 #include <boost/asio/streambuf.hpp>
 #include <boost/asio/write.hpp>
 
+#include "enclavectl/net/accept_loop.hpp"
+
 namespace enclavectl::app {
 namespace {
 
@@ -63,7 +65,10 @@ class LineServerImpl final : public LineServer {
         handler_(std::move(handler)),
         refuser_(std::move(refuser)),
         ioc_(static_cast<int>(std::max<std::size_t>(options.threads, 1))),
-        acceptor_(asio::make_strand(ioc_)) {}
+        acceptor_(asio::make_strand(ioc_)),
+        accept_loop_(
+            acceptor_, ioc_, [this](Protocol::socket socket) { OnAccepted(std::move(socket)); },
+            options_.warn) {}
   ~LineServerImpl() override { Stop(); }
 
   core::Status Listen(const Protocol::endpoint& endpoint, const std::string& what) {
@@ -91,7 +96,7 @@ class LineServerImpl final : public LineServer {
       std::memcpy(&in, local.data(), std::min(sizeof(in), local.size()));
       port_ = ntohs(in.sin_port);
     }
-    Accept();
+    accept_loop_.Start();
     for (std::size_t i = 0; i < std::max<std::size_t>(options_.threads, 1); ++i) {
       threads_.emplace_back([this] { ioc_.run(); });
     }
@@ -125,21 +130,13 @@ class LineServerImpl final : public LineServer {
   void Closed() { --connections_; }
 
  private:
-  void Accept() {
-    acceptor_.async_accept(asio::make_strand(ioc_), [this](error_code ec, Protocol::socket socket) {
-      if (ec == asio::error::operation_aborted) {
-        return;
-      }
-      if (!ec) {
-        auto session = std::make_shared<LineSession>(std::move(socket), *this);
-        if (connections_.load() > options_.max_connections) {
-          session->Refuse(ErrorCode::kAppOverloaded, "too many connections");
-        } else {
-          session->Start();
-        }
-      }
-      Accept();
-    });
+  void OnAccepted(Protocol::socket socket) {
+    auto session = std::make_shared<LineSession>(std::move(socket), *this);
+    if (connections_.load() > options_.max_connections) {
+      session->Refuse(ErrorCode::kAppOverloaded, "too many connections");
+    } else {
+      session->Start();
+    }
   }
 
   LineServerOptions options_;
@@ -147,6 +144,7 @@ class LineServerImpl final : public LineServer {
   LineRefuser refuser_;
   asio::io_context ioc_;
   asio::basic_socket_acceptor<Protocol> acceptor_;
+  net::AcceptLoop<asio::basic_socket_acceptor<Protocol>> accept_loop_;
   std::vector<std::thread> threads_;
   std::uint32_t port_ = 0;
   std::atomic<std::size_t> connections_{0};

@@ -3,6 +3,7 @@
 #include <pthread.h>
 #include <signal.h>
 
+#include <algorithm>
 #include <chrono>
 #include <ctime>
 #include <iomanip>
@@ -27,6 +28,7 @@
 #include "enclavectl/kmspolicy/net/credentials.hpp"
 #include "enclavectl/kmspolicy/net/curl_transport.hpp"
 #include "enclavectl/kmspolicy/net/ssm_client.hpp"
+#include "enclavectl/net/fd_limit.hpp"
 
 #ifndef ENCLAVECTL_VERSION
 #define ENCLAVECTL_VERSION "0.0.0"
@@ -180,8 +182,41 @@ void WaitForStopSignal() {
   sigwait(&set, &signal_number);
 }
 
+struct ConnectionLimits {
+  std::size_t http = 0;
+  std::size_t vsock = 0;
+};
+
+// Open files: raises the soft limit to the hard one and keeps the listeners' connections
+// within it (net::ConnectionBudget); the vsock listener gets a quarter of the budget, at
+// most its usual 256, HTTP the rest. Warns when --max-connections must shrink.
+ConnectionLimits FitConnectionsToFdLimit(const Flags& flags, LogSink& log) {
+  const net::FdLimit fd_limit = net::RaiseFdLimit();
+  log.Log(fd_limit.error.empty() ? LogLevel::kInfo : LogLevel::kWarning,
+          net::DescribeFdLimit(fd_limit));
+  ConnectionLimits limits;
+  if (fd_limit.soft == 0) {  // unknown: leave the configured values
+    limits.http = flags.max_connections;
+    limits.vsock = LineServerOptions{}.max_connections;
+    return limits;
+  }
+  const std::size_t budget = net::ConnectionBudget(fd_limit.soft);
+  if (flags.vsock_port != 0) {
+    limits.vsock = std::clamp<std::size_t>(budget / 4, 1, LineServerOptions{}.max_connections);
+  }
+  const std::size_t http_budget = budget > limits.vsock ? budget - limits.vsock : 1;
+  const net::ConnectionCap http =
+      net::FitConnections("--max-connections", flags.max_connections, http_budget, fd_limit.soft);
+  if (!http.warning.empty()) {
+    log.Log(LogLevel::kWarning, http.warning);
+  }
+  limits.http = http.max_connections;
+  return limits;
+}
+
 int Serve(const Flags& flags, std::ostream& out, LogSink& log) {
   const core::io::SystemClock clock;
+  const ConnectionLimits connection_limits = FitConnectionsToFdLimit(flags, log);
   if (flags.dev) {
     for (int i = 0; i < 2; ++i) {
       log.Log(LogLevel::kWarning,
@@ -287,7 +322,8 @@ int Serve(const Flags& flags, std::ostream& out, LogSink& log) {
   http.max_body_bytes = core::limits::kMaxAppRequestBodyBytes;
   http.request_timeout = std::chrono::milliseconds(flags.request_timeout_ms);
   http.idle_timeout = std::chrono::milliseconds(flags.idle_timeout_ms);
-  http.max_connections = flags.max_connections;
+  http.max_connections = connection_limits.http;
+  http.warn = [&log](const std::string& line) { log.Log(LogLevel::kWarning, "HTTP: " + line); };
   auto http_server = StartHttpApi(http, **service);
   if (!http_server) {
     return ExitFor(http_server.error(), log, "HTTP listener");
@@ -297,6 +333,10 @@ int Serve(const Flags& flags, std::ostream& out, LogSink& log) {
     LineServerOptions line_options;
     line_options.request_timeout = http.request_timeout;
     line_options.idle_timeout = http.idle_timeout;
+    line_options.max_connections = connection_limits.vsock;
+    line_options.warn = [&log](const std::string& line) {
+      log.Log(LogLevel::kWarning, "vsock: " + line);
+    };
     KeyService& key_service = **service;
     auto listening = LineServer::ListenVsock(
         flags.vsock_port, line_options,
@@ -406,7 +446,9 @@ int RunEnclaveApp(int argc, const char* const* argv, std::ostream& out, std::ost
       ->envname("ENCLAVE_PREVIOUS_PCR0");
   app.add_option("--threads", flags.threads, "HTTP I/O threads (0: one per core)")
       ->default_str("0");
-  app.add_option("--max-connections", flags.max_connections, "Open HTTP connections at most")
+  app.add_option("--max-connections", flags.max_connections,
+                 "Open HTTP connections at most (lowered, with a warning, to what the open-file "
+                 "limit allows)")
       ->default_str("4096");
   app.add_option("--request-timeout-ms", flags.request_timeout_ms,
                  "A request must arrive within this time")

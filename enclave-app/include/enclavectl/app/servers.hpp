@@ -31,8 +31,12 @@ struct LineServerOptions {
   // after idle_timeout.
   std::chrono::milliseconds request_timeout{10000};
   std::chrono::milliseconds idle_timeout{60000};
+  // Open connections at most (more are refused with kAppOverloaded); see
+  // net::HttpServerOptions::max_connections about the open-file limit.
   std::size_t max_connections = 256;
   std::size_t threads = 1;
+  // Told (one line, may be empty) when accepting pauses for lack of descriptors or memory.
+  std::function<void(const std::string&)> warn;
 };
 
 // Answers one request line (without its newline) with one line (without a newline).

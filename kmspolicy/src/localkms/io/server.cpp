@@ -57,6 +57,8 @@ class Server final : public LocalKmsServer {
     http.host = options.host;
     http.port = options.port;
     http.threads = options.threads;
+    http.max_connections = options.max_connections;
+    http.warn = options.warn;
     http.max_body_bytes = core::limits::kMaxKmsRequestBytes;
     http.max_header_bytes = core::limits::kMaxKmsRequestHeaderBytes;
     http.server_name = "enclavectl-local-kms";

@@ -60,9 +60,14 @@ struct HttpServerOptions {
   std::chrono::milliseconds request_timeout{10000};
   // An idle keep-alive connection is closed after this time.
   std::chrono::milliseconds idle_timeout{30000};
+  // Open connections at most (more are answered 503 and closed). Keep it within the
+  // process's open-file limit (fd_limit.hpp); when accept() runs out of descriptors anyway,
+  // the server pauses accepting (accept_loop.hpp).
   std::size_t max_connections = 4096;
   // The Server header, if any.
   std::string server_name;
+  // Told (one line, may be empty) when accepting pauses for lack of descriptors or memory.
+  std::function<void(const std::string&)> warn;
 };
 
 class HttpServer {

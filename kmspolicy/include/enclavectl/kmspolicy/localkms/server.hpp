@@ -67,8 +67,13 @@ struct ServerOptions {
   std::string account_id;
   std::string region;
   std::size_t threads = 0;  // 0: one per core
+  // Open connections at most (more get 503 ThrottlingException); the binaries keep it within
+  // the open-file limit (net/fd_limit.hpp).
+  std::size_t max_connections = 4096;
   // One line per request (operation, caller, status, error type, note); never a secret.
   std::function<void(const std::string&)> log;
+  // Server trouble (accepting paused for lack of descriptors), one line; may be empty.
+  std::function<void(const std::string&)> warn;
 };
 
 class LocalKmsServer {
