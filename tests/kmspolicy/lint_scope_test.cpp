@@ -370,6 +370,15 @@ class PolicyGenerator {
 
   Json Next() {
     Json statements = Json::array();
+    if (Chance(35)) {
+      // Everything allowed to everyone: then only the Denies decide, the case where a Deny
+      // that does not cover the key must not count.
+      statements.push_back({{"Sid", "Open"},
+                            {"Effect", "Allow"},
+                            {"Principal", "*"},
+                            {"Action", Chance(50) ? "*" : "kms:*"},
+                            {"Resource", "*"}});
+    }
     const std::size_t count = Pick(1, 4);
     for (std::size_t i = 0; i < count; ++i) {
       statements.push_back(Statement(i));
@@ -490,13 +499,16 @@ class PolicyGenerator {
     block[c.op][c.key] = c.values.size() == 1 ? Json(c.values.front()) : Json(c.values);
   }
 
+  // Denies lean towards the shapes lint counts (for every principal, all actions, one
+  // condition), so that whether they cover the key decides often.
   Json Statement(std::size_t index) {
+    const bool deny = Chance(35);
     Json s = {{"Sid", "S" + std::to_string(index)},
-              {"Effect", Chance(65) ? "Allow" : "Deny"},
-              {"Principal", Principal()}};
-    s[Chance(10) ? "NotAction" : "Action"] = Actions();
+              {"Effect", deny ? "Deny" : "Allow"},
+              {"Principal", deny && Chance(60) ? Json("*") : Principal()}};
+    s[Chance(10) ? "NotAction" : "Action"] = deny && Chance(40) ? Json::array({"*"}) : Actions();
     s[Chance(15) ? "NotResource" : "Resource"] = Resources();
-    const std::size_t conditions = Pick(0, 2);
+    const std::size_t conditions = deny && Chance(70) ? 1 : Pick(0, 2);
     if (conditions > 0) {
       Json block = Json::object();
       for (std::size_t i = 0; i < conditions; ++i) {
@@ -589,7 +601,7 @@ TEST(LintProperty, EnclaveOnlyMeansNoUnattestedDecrypt) {
   const std::vector<std::string> known = {kPropertyKey};
   const std::vector<std::string> any_key = {kPropertyKey,
                                             "arn:aws:kms:eu-west-1:111122223333:key/other", ""};
-  constexpr int kPolicies = 800;
+  constexpr int kPolicies = 500;
   int enclave_only_known = 0;
   int enclave_only_unknown = 0;
   int locked_known = 0;
