@@ -1,8 +1,9 @@
 // Key-policy JSON: never crashes; decode -> encode -> decode is stable; lint never fails and
 // always explains its verdicts; and lint and the evaluator agree: when lint says a policy is
 // enclave-only, no caller without an attestation is allowed kms:Decrypt (or any other
-// decrypt-class action), and when it says locked, nobody is allowed kms:PutKeyPolicy,
-// kms:CreateGrant or kms:ScheduleKeyDeletion.
+// decrypt-class, key-injection or replica action), and when it says locked, nobody is allowed
+// kms:PutKeyPolicy, kms:CreateGrant, kms:ScheduleKeyDeletion or a replica action. The key's
+// ARN is unknown to both (lint's default target, the evaluator's empty resource).
 #include <cstddef>
 #include <cstdint>
 #include <string_view>
@@ -75,7 +76,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const kmspolicy::LintReport report = kmspolicy::LintPolicy(*policy);
   FUZZ_CHECK(!report.enclave_only.reasons.empty() && !report.locked.reasons.empty());
   if (report.enclave_only.holds) {
-    for (std::string_view action : kmspolicy::SecretActions()) {
+    for (std::string_view action : kmspolicy::EnclaveOnlyActions()) {
       FUZZ_CHECK(!AllowedWithoutAttestation(*policy, action));
     }
   }

@@ -19,6 +19,7 @@
 #include "enclavectl/core/sha.hpp"
 #include "enclavectl/kmspolicy/generate.hpp"
 #include "enclavectl/kmspolicy/kms_api.hpp"
+#include "enclavectl/kmspolicy/lint.hpp"
 #include "enclavectl/kmspolicy/localkms/crypto.hpp"
 #include "enclavectl/kmspolicy/localkms/server.hpp"
 #include "enclavectl/kmspolicy/localkms/service.hpp"
@@ -391,6 +392,51 @@ TEST_F(LocalKmsTest, PoliciesAndTheLockoutSafetyCheck) {
   const OutgoingResponse denied = Call("DescribeKey", {{"KeyId", key}});
   EXPECT_TRUE(Json::parse(denied.body).contains("Message")) << denied.body;
   EXPECT_EQ(Ok("DescribeKey", {{"KeyId", key}}, "enclave")["KeyMetadata"]["KeyId"], key);
+}
+
+// The local KMS evaluates every request with the key's own ARN as resource, the same model
+// lint uses with --key-arn: Denies that name this key protect it; the same Denies naming the
+// key id in another region protect nothing (issue 12 item 1).
+TEST_F(LocalKmsTest, DeniesCountOnlyForTheKeyTheyName) {
+  const std::string image = "kms:RecipientAttestation:ImageSha384";
+  for (const bool own : {true, false}) {
+    SCOPED_TRACE(own ? "Deny on this key" : "Deny on another region's key");
+    const std::string key = NewKey();
+    const std::string arn = std::string("arn:aws:kms:") + (own ? "us-east-1" : "eu-west-1") +
+                            ":111122223333:key/" + key;
+    const std::string blob = Ok(
+        "Encrypt",
+        {{"KeyId", key}, {"Plaintext", core::Base64Encode(core::AsBytes("s"))}})["CiphertextBlob"];
+    const Json policy = {
+        {"Version", "2012-10-17"},
+        {"Statement", Json::array({{{"Sid", "Open"},
+                                    {"Effect", "Allow"},
+                                    {"Principal", "*"},
+                                    {"Action", "*"},
+                                    {"Resource", "*"}},
+                                   {{"Sid", "DenyUnattested"},
+                                    {"Effect", "Deny"},
+                                    {"Principal", "*"},
+                                    {"Action", "*"},
+                                    {"Resource", arn},
+                                    {"Condition", {{"Null", {{image, "true"}}}}}}})}};
+    const auto parsed = ParsePolicy(policy.dump());
+    ASSERT_TRUE(parsed);
+    const LintReport report =
+        LintPolicy(*parsed, {"arn:aws:kms:us-east-1:111122223333:key/" + key, std::nullopt});
+    EXPECT_EQ(report.locked.holds, own);
+    Ok("PutKeyPolicy",
+       {{"KeyId", key}, {"Policy", policy.dump()}, {"BypassPolicyLockoutSafetyCheck", true}});
+    if (own) {
+      EXPECT_EQ(Fails("Decrypt", {{"CiphertextBlob", blob}}, "enclave"), "AccessDeniedException");
+      EXPECT_EQ(Fails("PutKeyPolicy", {{"KeyId", key}, {"Policy", DefaultKeyPolicy(kAccount)}}),
+                "AccessDeniedException");
+    } else {
+      EXPECT_EQ(Ok("Decrypt", {{"CiphertextBlob", blob}}, "enclave")["Plaintext"],
+                core::Base64Encode(core::AsBytes("s")));
+      Ok("PutKeyPolicy", {{"KeyId", key}, {"Policy", DefaultKeyPolicy(kAccount)}});
+    }
+  }
 }
 
 // ---- Recipient and attestation conditions (kms.md 5, 7): a key locked to PCR0 = X ----

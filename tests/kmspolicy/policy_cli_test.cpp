@@ -181,6 +181,125 @@ TEST_F(PolicyCli, LintFailuresAndMalformedInput) {
   EXPECT_NE(unsupported.err.find("POLICY_UNSUPPORTED"), std::string::npos);
 }
 
+// Issue 12 item 1: a Deny whose Resource names another key protects nothing here. Allow
+// everything to everyone, with Denies of unattested and other-image calls scoped to a key in
+// another region: lint says neither enclave-only nor locked, with or without --key-arn, and
+// simulate agrees (an outsider without attestation decrypts). The same Denies on "*", or on
+// the key's own ARN with --key-arn, make it both.
+std::string ScopedDenies(const std::string& resource) {
+  const std::string image = "kms:RecipientAttestation:ImageSha384";
+  return R"({"Version": "2012-10-17", "Statement": [
+      {"Sid": "Open", "Effect": "Allow", "Principal": "*", "Action": "*", "Resource": "*"},
+      {"Sid": "DenyUnattested", "Effect": "Deny", "Principal": "*", "Action": "*",
+       "Resource": ")" +
+         resource + R"(", "Condition": {"Null": {")" + image + R"(": "true"}}},
+      {"Sid": "DenyOtherImages", "Effect": "Deny", "Principal": "*",
+       "Action": ["kms:Decrypt", "kms:DeriveSharedSecret", "kms:GenerateDataKey*"],
+       "Resource": ")" +
+         resource + R"(", "Condition": {"StringNotEqualsIgnoreCase": {")" + image + R"(": ")" +
+         std::string(96, 'a') + R"("}}}]})";
+}
+
+constexpr const char* kKeyArn =
+    "arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab";
+constexpr const char* kOutsider = "arn:aws:sts::444455556666:assumed-role/outsider/x";
+
+TEST_F(PolicyCli, LintKeyArnScopesDenies) {
+  const std::string other =
+      Write("other.json", ScopedDenies("arn:aws:kms:eu-west-1:111122223333:key/other"));
+  for (const std::vector<std::string>& extra :
+       {std::vector<std::string>{}, std::vector<std::string>{"--key-arn", kKeyArn}}) {
+    std::vector<std::string> args = {"policy", "lint", other, "--require", "none"};
+    args.insert(args.end(), extra.begin(), extra.end());
+    const CliResult lint = RunCli(args);
+    EXPECT_EQ(lint.exit_code, 0) << lint.err;
+    EXPECT_NE(lint.out.find("enclave-only  no"), std::string::npos) << lint.out;
+    EXPECT_NE(lint.out.find("locked        no"), std::string::npos) << lint.out;
+    args[4] = "enclave-only";
+    EXPECT_EQ(RunCli(args).exit_code, 1);
+    args[4] = "locked";
+    EXPECT_EQ(RunCli(args).exit_code, 1);
+  }
+  for (const std::vector<std::string>& extra :
+       {std::vector<std::string>{}, std::vector<std::string>{"--key-arn", kKeyArn}}) {
+    std::vector<std::string> args = {"policy",  "simulate", other,        "--principal",
+                                     kOutsider, "--action", "kms:Decrypt"};
+    args.insert(args.end(), extra.begin(), extra.end());
+    const CliResult simulate = RunCli(args);
+    EXPECT_EQ(simulate.exit_code, 0) << simulate.out;
+    EXPECT_EQ(simulate.out.rfind("ALLOW", 0), 0U) << simulate.out;
+  }
+  // Resource "*": both verdicts hold, with or without the ARN.
+  const std::string star = Write("star.json", ScopedDenies("*"));
+  EXPECT_EQ(RunCli({"policy", "lint", star, "--require", "enclave-only,locked"}).exit_code, 0);
+  EXPECT_EQ(
+      RunCli({"policy", "lint", star, "--require", "enclave-only,locked", "--key-arn", kKeyArn})
+          .exit_code,
+      0);
+  // The key's own ARN: counts with --key-arn only.
+  const std::string own = Write("own.json", ScopedDenies(kKeyArn));
+  const CliResult known = RunCli(
+      {"policy", "lint", own, "--require", "enclave-only,locked", "--key-arn", kKeyArn, "--json"});
+  EXPECT_EQ(known.exit_code, 0) << known.out;
+  const nlohmann::json k = nlohmann::json::parse(known.out);
+  EXPECT_EQ(k["keyArn"], kKeyArn);
+  EXPECT_EQ(k["verdicts"]["enclaveOnly"]["holds"], true) << known.out;
+  EXPECT_EQ(RunCli({"policy", "lint", own, "--require", "enclave-only"}).exit_code, 1);
+  EXPECT_EQ(RunCli({"policy", "simulate", own, "--principal", kOutsider, "--action", "kms:Decrypt",
+                    "--key-arn", kKeyArn})
+                .exit_code,
+            1);
+  // --key-arn must be a key ARN.
+  const CliResult bad = RunCli({"policy", "lint", own, "--key-arn", "alias/x", "--json"});
+  EXPECT_EQ(bad.exit_code, 64);
+  EXPECT_EQ(nlohmann::json::parse(bad.out)["error"]["code"], "INVALID_ARGUMENT");
+  const CliResult help = RunCli({"policy", "lint", "--help"});
+  EXPECT_NE(help.out.find("--key-arn"), std::string::npos);
+  EXPECT_NE(help.out.find("key-injection"), std::string::npos);
+}
+
+// lock-policy lints for the key it locks: a Deny on that key's ARN counts, one on another
+// key's does not.
+TEST_F(PolicyCli, LockPolicyLintsForItsKey) {
+  auto policy = [](const std::string& deny_resource) {
+    const verifier::AttestationDocument fields = VirtualNitro::Get().Fields();
+    return R"({"Version": "2012-10-17", "Statement": [
+      {"Sid": "EnclaveAttestedUse", "Effect": "Allow", "Principal": {"AWS": ")" +
+           std::string(kRole) + R"("}, "Action": "kms:Decrypt", "Resource": "*",
+       "Condition": {"StringEqualsIgnoreCase": {"kms:RecipientAttestation:ImageSha384": ")" +
+           core::HexEncode(fields.pcrs.at(0)) + R"("}}},
+      {"Sid": "EnclaveEncrypt", "Effect": "Allow", "Principal": {"AWS": ")" +
+           std::string(kRole) +
+           R"("}, "Action": "kms:Encrypt", "Resource": "*"},
+      {"Sid": "DenyUnattested", "Effect": "Deny", "Principal": "*",
+       "Action": ["kms:Encrypt", "kms:ReEncrypt*", "kms:CreateGrant"], "Resource": ")" +
+           deny_resource + R"(",
+       "Condition": {"Null": {"kms:RecipientAttestation:ImageSha384": "true"}}}]})";
+  };
+  const CliResult own =
+      RunCli({"lock-policy", "--key-id", kKeyArn, "--policy", Write("own.json", policy(kKeyArn))});
+  EXPECT_EQ(own.exit_code, 0) << own.out << own.err;
+  EXPECT_NE(own.out.find("enclave-only  yes"), std::string::npos);
+  const CliResult other = RunCli(
+      {"lock-policy", "--key-id", kKeyArn, "--policy",
+       Write("other.json",
+             policy("arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab")),
+       "--apply", "--yes"});
+  EXPECT_EQ(other.exit_code, 1);
+  EXPECT_NE(other.err.find("POLICY_NOT_ENCLAVE_ONLY"), std::string::npos) << other.err;
+  EXPECT_NE(other.out.find("key-injection"), std::string::npos);
+}
+
+// Issue 12 item 2: generate no longer offers encrypt, and says why.
+TEST_F(PolicyCli, GenerateRefusesEncrypt) {
+  const CliResult refused =
+      RunCli(Generate({"--pcrs", Path("pcr.json"), "--actions", "decrypt,encrypt"}));
+  EXPECT_EQ(refused.exit_code, 64);
+  EXPECT_NE(refused.err.find("key injection"), std::string::npos) << refused.err;
+  const CliResult help = RunCli({"policy", "generate", "--help"});
+  EXPECT_EQ(help.out.find("generate-random, encrypt"), std::string::npos);
+}
+
 TEST_F(PolicyCli, GenerateFromAnEifImage) {
   const std::filesystem::path fixture = testing::TestdataDir() / "eif" / "oracle_aarch64_signed-p384";
   const nlohmann::json expected = testing::ReadJson(fixture.string() + ".json")["expected"];
