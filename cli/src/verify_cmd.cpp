@@ -489,8 +489,8 @@ void RegisterVerify(CLI::App& app, Context& ctx) {
   cmd->add_flag("--check-key-policy", options->check_key_policy,
                 "--url: fetch the key's policy with your AWS credentials (GetKeyPolicy on "
                 "--expect-kms-key, else on the kms_key_arn /v1/info reports), lint it and require "
-                "it enclave-only and locked (POLICY_NOT_ENCLAVE_ONLY / POLICY_NOT_LOCKED): can "
-                "anyone but this image ever use this key?");
+                "it enclave-only for the attested PCR0 and locked (POLICY_NOT_ENCLAVE_ONLY / "
+                "POLICY_NOT_LOCKED): can anyone but this image ever use this key?");
   cmd->add_option("--region", options->region,
                   "--check-key-policy: must equal the key ARN's region (which is used)");
   cmd->add_option("--endpoint-url", options->endpoint_url,

@@ -110,10 +110,14 @@ v::Check CheckKeyPolicy(const VerifyOptions& options, const v::LiveReport& repor
     std::string reason = error.detail;
     return v::Check{"key_policy", v::CheckStatus::kFail, std::move(reason), std::move(error)};
   };
-  if (report.verdict != v::Verdict::kAccepted || !report.document.document) {
+  // The PCR0 the policy must pin is the attested one: only from a document that passed.
+  if (report.document.verdict != v::Verdict::kAccepted || !report.document.document ||
+      report.document.document->pcrs.count(0) == 0) {
     return v::Check{"key_policy", v::CheckStatus::kSkipped,
-                    "the visit failed: no key policy is worth reading", std::nullopt};
+                    "no verified attestation document: no attested PCR0 to check the policy for",
+                    std::nullopt};
   }
+  const std::string pcr0_hex = core::HexEncode(report.document.document->pcrs.at(0));
   std::string key_arn = options.expect_kms_key;
   if (key_arn.empty()) {
     if (!report.claims.kms_key_arn) {
@@ -162,10 +166,11 @@ v::Check CheckKeyPolicy(const VerifyOptions& options, const v::LiveReport& repor
     error.detail = "the policy of " + key_arn + ": " + error.detail;
     return fail(std::move(error));
   }
-  // TODO(integration): bind the lint to the attested PCR0 with kmspolicy::LintTarget (branch
-  // `policy`) once merged; until then enclave-only means "only an attested image", not "only
-  // this image".
-  const kmspolicy::LintReport lint = kmspolicy::LintPolicy(*policy);
+  // Enclave-only for exactly the attested image, and locked, for this key.
+  kmspolicy::LintTarget target;
+  target.key_arn = key_arn;
+  target.pcr0_hex = pcr0_hex;
+  const kmspolicy::LintReport lint = kmspolicy::LintPolicy(*policy, target);
   if (auto met = kmspolicy::CheckRequirements(lint, {true, true}); !met) {
     core::Error error = met.error();
     error.detail = "the policy of " + key_arn + ": " + error.detail;
@@ -174,7 +179,8 @@ v::Check CheckKeyPolicy(const VerifyOptions& options, const v::LiveReport& repor
   const std::string sha256 = core::HexEncode(core::Sha256(core::AsBytes(fetched->policy)));
   return v::Check{"key_policy", v::CheckStatus::kPass,
                   "the policy of " + key_arn + " (sha256 " + sha256.substr(0, 16) +
-                      "...) is enclave-only and locked",
+                      "...) is enclave-only for the attested PCR0 " + pcr0_hex.substr(0, 16) +
+                      "... and locked",
                   std::nullopt};
 }
 
