@@ -1,4 +1,6 @@
 // `enclavectl verify`: verify an attestation document offline.
+#include <algorithm>
+#include <cctype>
 #include <iomanip>
 #include <memory>
 #include <sstream>
@@ -9,6 +11,7 @@
 #include "enclavectl/core/encoding.hpp"
 #include "enclavectl/core/limits.hpp"
 #include "enclavectl/core/sha.hpp"
+#include "enclavectl/kmspolicy/arn.hpp"
 #include "enclavectl/kmspolicy/io/pcr_sources.hpp"
 #include "enclavectl/verifier/key_binding.hpp"
 #include "enclavectl/verifier/report_json.hpp"
@@ -122,8 +125,10 @@ std::string Abbrev(const core::Sha256Digest& digest) {
 }
 
 void RenderText(std::ostream& out, const std::string& path, const v::DocumentInput& input,
-                const v::VerificationReport& report) {
-  std::string headline = "ACCEPTED";
+                const v::VerificationReport& report, bool any_image) {
+  std::string headline =
+      any_image ? "ACCEPTED (any image: no PCR was checked; genuine Nitro Enclaves document)"
+                : "ACCEPTED";
   if (report.verdict != v::Verdict::kAccepted) {
     headline = report.verdict == v::Verdict::kMalformed ? "MALFORMED" : "REJECTED";
     headline += " (" + std::string(core::ErrorCodeName(report.error->code)) + ")";
@@ -148,6 +153,10 @@ void RenderText(std::ostream& out, const std::string& path, const v::DocumentInp
       << ")\n";
   for (const std::string& flag : report.insecure) {
     out << "  INSECURE     --insecure-" << flag << " is in effect\n";
+  }
+  if (any_image) {
+    out << "  ANY IMAGE    --any-image: the image (PCRs) was not checked against any "
+           "expectation\n";
   }
   out << "checks\n";
   for (const v::Check& check : report.checks) {
@@ -209,9 +218,11 @@ int RunVerifyDoc(Context& ctx, const VerifyOptions& options) {
     nlohmann::json json = v::ReportToJson(report);
     json["input"]["path"] = options.doc_path;
     json["input"]["encoding"] = v::InputEncodingName(input->encoding);
+    json["any_image"] = options.any_image;
+    json["image_checked"] = !options.any_image;
     ctx.out << json.dump(2) << "\n";
   } else {
-    RenderText(ctx.out, options.doc_path, *input, report);
+    RenderText(ctx.out, options.doc_path, *input, report, options.any_image);
   }
   if (report.verdict == v::Verdict::kAccepted) {
     return 0;
@@ -225,10 +236,17 @@ core::Result<v::TrustAnchor> LoadRoot(const VerifyOptions& options) {
   return LoadRootFile(options);
 }
 
-bool HasExpectationFlags(const VerifyOptions& options) {
+bool HasImageExpectationFlags(const VerifyOptions& options) {
   return !options.expect_pcr.empty() || !options.expect_pcr0_hex.empty() ||
-         !options.expect_pcrs_path.empty() || !options.verify_build_path.empty() ||
-         !options.max_age.empty() || options.insecure_allow_debug;
+         !options.expect_pcrs_path.empty() || !options.verify_build_path.empty();
+}
+
+core::Error NoImageExpectationError() {
+  return core::Error{ErrorCode::kInvalidArgument,
+                     "no expectation about the image: give --expect-pcr0 HEX, --expect-pcr N=HEX, "
+                     "--expect-pcrs FILE or --verify-build EIF (or --any-image to accept any "
+                     "enclave image, which the report then says)",
+                     -1};
 }
 
 core::Result<v::LiveExpectations> BuildExpectations(const VerifyOptions& options) {
@@ -281,6 +299,25 @@ core::Result<v::LiveExpectations> BuildExpectations(const VerifyOptions& options
     out.max_age_ms = *age;
   }
   out.allow_debug = options.insecure_allow_debug;
+  out.any_image = options.any_image;
+  if (!options.expect_kms_key.empty()) {
+    if (!kmspolicy::ParseKmsKeyArn(options.expect_kms_key)) {
+      return core::Fail(ErrorCode::kInvalidArgument,
+                        "--expect-kms-key must be a key ARN (arn:aws:kms:REGION:ACCOUNT:key/ID), "
+                        "as /v1/info reports it");
+    }
+    out.kms_key_arn = options.expect_kms_key;
+  }
+  if (!options.expect_blockhash.empty()) {
+    std::string lower(core::TrimWhitespace(options.expect_blockhash));
+    std::transform(lower.begin(), lower.end(), lower.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    auto bytes = core::HexDecode(lower);
+    if (!bytes || bytes->size() != 32) {
+      return core::Fail(ErrorCode::kInvalidArgument, "--expect-blockhash must be 64 hex digits");
+    }
+    out.blockhash_hex = core::HexEncode(*bytes);
+  }
   return out;
 }
 
@@ -308,6 +345,34 @@ core::Result<Mode> SelectMode(const VerifyOptions& options) {
   }
   if (options.insecure_tls && options.url.empty() && options.targets_path.empty()) {
     return core::Fail(ErrorCode::kInvalidArgument, "--insecure-tls goes with --url or --targets");
+  }
+  if (!options.doc_path.empty() &&
+      (!options.expect_kms_key.empty() || !options.expect_blockhash.empty())) {
+    return core::Fail(ErrorCode::kInvalidArgument,
+                      "--expect-kms-key and --expect-blockhash check what a service's /v1/info "
+                      "says: use them with --url, --targets or --bundle");
+  }
+  if (options.check_key_policy && options.url.empty()) {
+    return core::Fail(ErrorCode::kInvalidArgument,
+                      "--check-key-policy goes with --url (it fetches the policy of the key the "
+                      "live service uses)");
+  }
+  if (!options.check_key_policy &&
+      (!options.region.empty() || !options.endpoint_url.empty() || !options.profile.empty())) {
+    return core::Fail(ErrorCode::kInvalidArgument,
+                      "--region, --endpoint-url and --profile go with --check-key-policy");
+  }
+  if (options.any_image && HasImageExpectationFlags(options)) {
+    return core::Fail(ErrorCode::kInvalidArgument,
+                      "--any-image contradicts --expect-pcr, --expect-pcr0, --expect-pcrs and "
+                      "--verify-build: give one or the other");
+  }
+  // Secure by default: "some Nitro enclave made this" is rarely what anyone means. A bundle
+  // still shows what its documents prove before it refuses (verify_live.cpp).
+  const bool live_or_doc =
+      !options.doc_path.empty() || !options.url.empty() || !options.targets_path.empty();
+  if (live_or_doc && !options.any_image && !HasImageExpectationFlags(options)) {
+    return core::Fail(NoImageExpectationError());
   }
   if (!options.doc_path.empty()) {
     if (!options.bundle_path.empty()) {
@@ -375,7 +440,9 @@ void RegisterVerify(CLI::App& app, Context& ctx) {
                   "verified concurrently, one line each and a summary");
   cmd->add_option("--bundle", options->bundle_path,
                   "With --url: write the evidence bundle (zip) of this visit here. Alone: "
-                  "re-verify that bundle offline at its recorded time");
+                  "re-verify that bundle offline at its recorded time, against the expectations "
+                  "given on this command line only (those recorded in the bundle are shown, "
+                  "never used)");
   cmd->add_option("--root", options->root_path,
                   "Trust this root (PEM) instead of the pinned AWS Nitro Enclaves root G1; the "
                   "report names it as a custom root (the local stack: its dev-root.pem)");
@@ -408,6 +475,30 @@ void RegisterVerify(CLI::App& app, Context& ctx) {
   cmd->add_option("--max-age", options->max_age,
                   "Reject documents older than this at the verification time (90s, 5m, 1h); "
                   "live checks default to 5m");
+  cmd->add_flag("--any-image", options->any_image,
+                "Accept any enclave image: without it, --doc/--url/--targets/--bundle require an "
+                "image expectation (--expect-pcr0, --expect-pcr, --expect-pcrs or "
+                "--verify-build); with it the report says that no image was checked");
+  cmd->add_option("--expect-kms-key", options->expect_kms_key,
+                  "--url/--targets/--bundle: the KMS key ARN the service's signing key must come "
+                  "from (/v1/info kms_key_arn, resolved by DescribeKey); missing or other: "
+                  "KMS_KEY_MISMATCH");
+  cmd->add_option("--expect-blockhash", options->expect_blockhash,
+                  "--url/--targets/--bundle: the blockhash (64 hex) /v1/info must carry; missing "
+                  "or other: BLOCKHASH_MISMATCH");
+  cmd->add_flag("--check-key-policy", options->check_key_policy,
+                "--url: fetch the key's policy with your AWS credentials (GetKeyPolicy on "
+                "--expect-kms-key, else on the kms_key_arn /v1/info reports), lint it and require "
+                "it enclave-only for the attested PCR0 and locked (POLICY_NOT_ENCLAVE_ONLY / "
+                "POLICY_NOT_LOCKED): can anyone but this image ever use this key?");
+  cmd->add_option("--region", options->region,
+                  "--check-key-policy: must equal the key ARN's region (which is used)");
+  cmd->add_option("--endpoint-url", options->endpoint_url,
+                  "--check-key-policy: send GetKeyPolicy to this endpoint (http(s)://host[:port]), "
+                  "e.g. a local KMS; else AWS_ENDPOINT_URL_KMS, AWS_ENDPOINT_URL or "
+                  "https://kms.REGION.amazonaws.com");
+  cmd->add_option("--profile", options->profile,
+                  "--check-key-policy: the AWS profile for credentials (else the usual chain)");
   cmd->add_flag("--insecure-allow-debug", options->insecure_allow_debug,
                 "Accept debug-mode enclaves (PCR0-2 all zero), whose memory the parent "
                 "instance can read");
@@ -427,8 +518,8 @@ void RegisterVerify(CLI::App& app, Context& ctx) {
                 "--bundle, verify-fleet+json for --targets; see docs/verify.md)");
   cmd->footer(
       "Examples:\n"
-      "  # a stored document, judged at its own timestamp\n"
-      "  enclavectl verify --doc attestation.cbor --at doc\n"
+      "  # a stored document, judged at its own timestamp, whatever image it measured\n"
+      "  enclavectl verify --doc attestation.cbor --at doc --any-image\n"
       "  # a fresh document from your enclave: pin the image and the nonce you sent\n"
       "  enclavectl verify --doc doc.b64 --expect-pcrs pcr.json --expect-nonce 0a1b... "
       "--max-age 5m\n"
@@ -437,12 +528,18 @@ void RegisterVerify(CLI::App& app, Context& ctx) {
       "  # a live key service running the image you built, with evidence kept\n"
       "  enclavectl verify --url https://signer.example.com --verify-build enclave.eif "
       "--bundle evidence.zip\n"
+      "  # ... its key from this KMS key, whose policy only this image can use, locked\n"
+      "  enclavectl verify --url https://signer.example.com --expect-pcr0 7a3b05... "
+      "--expect-kms-key arn:aws:kms:us-east-1:111122223333:key/ID --check-key-policy\n"
       "  # re-check that evidence later, offline, at the time it was captured\n"
-      "  enclavectl verify --bundle evidence.zip\n"
+      "  enclavectl verify --bundle evidence.zip --verify-build enclave.eif\n"
       "  # a fleet\n"
       "  enclavectl verify --targets fleet.txt --expect-pcrs pcr.json\n\n"
+      "Without an image expectation (--expect-pcr0/--expect-pcr/--expect-pcrs/--verify-build) "
+      "verify refuses\n(exit 64) unless --any-image is given.\n\n"
       "Exit codes: 0 accepted, 1 a check failed, 2 malformed document or input file,\n"
-      "64 usage error, 74 I/O error (also: a service could not be reached), 70 internal "
+      "64 usage error (also: no image expectation), 74 I/O error (also: a service could not be "
+      "reached), 70 internal "
       "error.\nError codes: enclavectl errors.");
   cmd->callback([&ctx, options] { ctx.exit_code = RunVerify(ctx, *options); });
 }

@@ -30,6 +30,13 @@ struct VerifyOptions {
   std::string expect_nonce_hex;
   std::string max_age;
   bool insecure_allow_debug = false;
+  bool any_image = false;         // no image expectation, on purpose (reported)
+  std::string expect_kms_key;     // --url/--targets/--bundle: /v1/info kms_key_arn
+  std::string expect_blockhash;   // --url/--targets/--bundle: /v1/info blockhash
+  bool check_key_policy = false;  // --url: GetKeyPolicy with the auditor's credentials
+  std::string region;             // --check-key-policy: must equal the key ARN's region
+  std::string endpoint_url;       // --check-key-policy: KMS endpoint
+  std::string profile;            // --check-key-policy: AWS profile
   bool insecure_tls = false;
   double timeout_seconds = 10;
   std::size_t concurrency = 32;
@@ -43,8 +50,12 @@ struct VerifyOptions {
 [[nodiscard]] core::Result<verifier::LiveExpectations> BuildExpectations(
     const VerifyOptions& options);
 
-// True when any flag that sets an expectation was given.
-bool HasExpectationFlags(const VerifyOptions& options);
+// True when a flag that sets an expectation about the image was given (--expect-pcr,
+// --expect-pcr0, --expect-pcrs, --verify-build).
+bool HasImageExpectationFlags(const VerifyOptions& options);
+
+// The usage error for verifying without an image expectation (exit 64): names the flags.
+core::Error NoImageExpectationError();
 
 // The live modes (verify_live.cpp).
 int RunVerifyLive(Context& ctx, const VerifyOptions& options);

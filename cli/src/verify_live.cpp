@@ -4,8 +4,15 @@
 #include <sstream>
 
 #include "enclavectl/core/encoding.hpp"
+#include "enclavectl/core/json.hpp"
 #include "enclavectl/core/limits.hpp"
 #include "enclavectl/core/sha.hpp"
+#include "enclavectl/kmspolicy/arn.hpp"
+#include "enclavectl/kmspolicy/lint.hpp"
+#include "enclavectl/kmspolicy/net/credentials.hpp"
+#include "enclavectl/kmspolicy/net/curl_transport.hpp"
+#include "enclavectl/kmspolicy/net/kms_client.hpp"
+#include "enclavectl/kmspolicy/policy.hpp"
 #include "enclavectl/verifier/collect.hpp"
 #include "enclavectl/verifier/report_json.hpp"
 #include "verify_common.hpp"
@@ -59,6 +66,7 @@ core::Result<LiveSetup> PrepareLive(const VerifyOptions& options) {
   }
   json recorded = {
       {"expectations", v::ExpectationsToJson(*expectations)},
+      {"check_key_policy", options.check_key_policy},
       {"insecure_tls", options.insecure_tls},
       {"root",
        {{"sha256", core::HexEncode(root->Fingerprint())}, {"custom", !options.root_path.empty()}}},
@@ -81,17 +89,121 @@ std::string Pcr0(const v::LiveReport& report) {
   return it == report.document.document->pcrs.end() ? "(none)" : core::HexEncode(it->second);
 }
 
-void RenderLive(std::ostream& out, const v::LiveReport& report, const v::Evidence& evidence,
-                const std::string& note) {
+// Whether the visit's recorded options say --insecure-tls (a bundle's options are untrusted:
+// read strictly, any other shape reads as false; informational only).
+bool RecordedInsecureTls(const json& options) {
+  auto view = core::JsonObjectView::Of(options, core::ErrorCode::kBundleMalformed, "options");
+  if (!view) {
+    return false;
+  }
+  auto flag = view->OptionalBool("insecure_tls");
+  return flag && flag->value_or(false);
+}
+
+// --check-key-policy: the policy of the key the service uses, fetched with the auditor's own
+// credentials (GetKeyPolicy), linted, required enclave-only and locked. The key is
+// --expect-kms-key when given, else the kms_key_arn /v1/info reports (the fetch is by ARN, so
+// the policy read is that key's). Returns the check to add to the report.
+v::Check CheckKeyPolicy(const VerifyOptions& options, const v::LiveReport& report,
+                        const core::io::Clock& clock) {
+  const auto fail = [](core::Error error) {
+    std::string reason = error.detail;
+    return v::Check{"key_policy", v::CheckStatus::kFail, std::move(reason), std::move(error)};
+  };
+  // The PCR0 the policy must pin is the attested one: only from a document that passed.
+  if (report.document.verdict != v::Verdict::kAccepted || !report.document.document ||
+      report.document.document->pcrs.count(0) == 0) {
+    return v::Check{"key_policy", v::CheckStatus::kSkipped,
+                    "no verified attestation document: no attested PCR0 to check the policy for",
+                    std::nullopt};
+  }
+  const std::string pcr0_hex = core::HexEncode(report.document.document->pcrs.at(0));
+  std::string key_arn = options.expect_kms_key;
+  if (key_arn.empty()) {
+    if (!report.claims.kms_key_arn) {
+      return fail({core::ErrorCode::kKmsKeyMismatch,
+                   "GET /v1/info names no kms_key_arn: give the key with --expect-kms-key", -1});
+    }
+    key_arn = *report.claims.kms_key_arn;
+  }
+  const std::optional<kmspolicy::Arn> arn = kmspolicy::ParseKmsKeyArn(key_arn);
+  if (!arn) {
+    return fail({core::ErrorCode::kKmsKeyMismatch,
+                 "the service's kms_key_arn is not a key ARN: " + core::SafeExcerpt(key_arn, 200),
+                 -1});
+  }
+  if (!options.region.empty() && options.region != arn->region) {
+    return fail({core::ErrorCode::kInvalidArgument,
+                 "--region " + options.region + " differs from the key's region " + arn->region,
+                 -1});
+  }
+  kmspolicy::net::ProcessEnvironment env;
+  kmspolicy::net::CurlTransport transport{"enclavectl-verify"};
+  kmspolicy::net::RealSleeper sleeper;
+  kmspolicy::net::CredentialOptions credential_options;
+  credential_options.profile = options.profile;
+  auto credentials = kmspolicy::net::ResolveCredentials(env, transport, credential_options);
+  if (!credentials) {
+    return fail(credentials.error());
+  }
+  auto endpoint = kmspolicy::net::ResolveKmsEndpoint(options.endpoint_url, arn->region, env);
+  if (!endpoint) {
+    return fail(endpoint.error());
+  }
+  kmspolicy::net::KmsClientOptions client_options;
+  client_options.endpoint = std::move(*endpoint);
+  kmspolicy::net::KmsClient client(client_options, transport, credentials->credentials, clock,
+                                   sleeper);
+  auto fetched = client.GetKeyPolicy(key_arn);
+  if (!fetched) {
+    core::Error error = fetched.error();
+    error.detail = "GetKeyPolicy " + key_arn + ": " + error.detail;
+    return fail(std::move(error));
+  }
+  auto policy = kmspolicy::ParsePolicy(fetched->policy);
+  if (!policy) {
+    core::Error error = policy.error();
+    error.detail = "the policy of " + key_arn + ": " + error.detail;
+    return fail(std::move(error));
+  }
+  // Enclave-only for exactly the attested image, and locked, for this key.
+  kmspolicy::LintTarget target;
+  target.key_arn = key_arn;
+  target.pcr0_hex = pcr0_hex;
+  const kmspolicy::LintReport lint = kmspolicy::LintPolicy(*policy, target);
+  if (auto met = kmspolicy::CheckRequirements(lint, {true, true}); !met) {
+    core::Error error = met.error();
+    error.detail = "the policy of " + key_arn + ": " + error.detail;
+    return fail(std::move(error));
+  }
+  const std::string sha256 = core::HexEncode(core::Sha256(core::AsBytes(fetched->policy)));
+  return v::Check{"key_policy", v::CheckStatus::kPass,
+                  "the policy of " + key_arn + " (sha256 " + sha256.substr(0, 16) +
+                      "...) is enclave-only for the attested PCR0 " + pcr0_hex.substr(0, 16) +
+                      "... and locked",
+                  std::nullopt};
+}
+
+// The verdict line: ACCEPTED says which image it was accepted for; with --any-image it says
+// that no image was checked.
+std::string Headline(const v::LiveReport& report) {
   std::string headline = "ACCEPTED";
+  if (report.verdict == v::Verdict::kAccepted && !report.image_checked) {
+    headline += " (any image: no PCR was checked; PCR0 " + Pcr0(report).substr(0, 16) + "...)";
+  }
   if (report.verdict != v::Verdict::kAccepted) {
     headline = report.verdict == v::Verdict::kMalformed ? "MALFORMED" : "REJECTED";
     headline += " (" + std::string(core::ErrorCodeName(report.error->code)) + ")";
   }
+  return headline;
+}
+
+void RenderLive(std::ostream& out, const v::LiveReport& report, const v::Evidence& evidence,
+                const std::string& note, const std::string& headline) {
   out << headline << "  " << evidence.url << "\n";
   out << "  verified at   " << core::FormatRfc3339(evidence.captured_at) << note << "\n";
   out << "  trust         " << report.document.root_description << "\n";
-  if (evidence.options.value("insecure_tls", false)) {
+  if (RecordedInsecureTls(evidence.options)) {
     out << "  INSECURE      --insecure-tls: the TLS certificate was not checked (trust comes "
            "from the attestation and the response signatures)\n";
   }
@@ -104,6 +216,18 @@ void RenderLive(std::ostream& out, const v::LiveReport& report, const v::Evidenc
   out << "  signing key   " << Short(report.claims.signing_public_key)
       << (report.claims.key_mode.empty() ? "" : " (" + report.claims.key_mode + ")") << "\n";
   out << "  response key  " << Short(report.claims.attestation_public_key) << "\n";
+  if (report.claims.kms_key_arn) {
+    out << "  KMS key       " << core::SafeExcerpt(*report.claims.kms_key_arn, 200) << "\n";
+  }
+  if (report.claims.blockhash_hex) {
+    out << "  blockhash     " << *report.claims.blockhash_hex << "\n";
+  }
+  if (!report.image_checked) {
+    out << "  ANY IMAGE     --any-image: the image (PCRs) was not checked against any "
+           "expectation\n";
+  }
+  out << "  signatures    " << report.responses_signed << " response, "
+      << report.exchange_signatures << " exchange signatures verified\n";
   if (report.document.document) {
     out << "  module_id     " << report.document.document->module_id << "\n";
     out << "  PCR0          " << Pcr0(report) << "\n";
@@ -149,7 +273,10 @@ int RunVerifyLive(Context& ctx, const VerifyOptions& options) {
   evidence.options = setup->recorded;
   v::ChainCache cache;
   const v::VerifierConfig config{&setup->root, &cache};
-  const v::LiveReport report = v::VerifyEvidence(evidence, config, setup->expectations);
+  v::LiveReport report = v::VerifyEvidence(evidence, config, setup->expectations);
+  if (options.check_key_policy) {
+    report.AddCheck(CheckKeyPolicy(options, report, ctx.clock));
+  }
   std::string note;
   if (!options.bundle_path.empty()) {
     if (auto written = WriteEvidenceBundle(options.bundle_path, evidence, report); !written) {
@@ -161,7 +288,7 @@ int RunVerifyLive(Context& ctx, const VerifyOptions& options) {
     out["bundle"] = options.bundle_path.empty() ? json(nullptr) : json(options.bundle_path);
     ctx.out << out.dump(2, ' ', false, json::error_handler_t::replace) << "\n";
   } else {
-    RenderLive(ctx.out, report, evidence, note);
+    RenderLive(ctx.out, report, evidence, note, Headline(report));
     if (!options.bundle_path.empty()) {
       ctx.out << "evidence bundle written to " << options.bundle_path
               << " (re-verify offline: enclavectl verify --bundle " << options.bundle_path
@@ -176,6 +303,13 @@ int RunVerifyBundle(Context& ctx, const VerifyOptions& options) {
   if (!root) {
     return ReportError(ctx, root.error(), options.json, v::kLiveMediaType);
   }
+  // A bundle is untrusted: whoever holds it can edit its manifest. Its verdict comes only from
+  // the expectations on this command line (allow-debug and max-age included); what it recorded
+  // is shown, never used.
+  auto expectations = BuildExpectations(options);
+  if (!expectations) {
+    return ReportError(ctx, expectations.error(), options.json, v::kLiveMediaType);
+  }
   auto zip = core::io::ReadFile(options.bundle_path, core::limits::kMaxBundleBytes);
   if (!zip) {
     return ReportError(ctx, zip.error(), options.json, v::kLiveMediaType);
@@ -187,16 +321,6 @@ int RunVerifyBundle(Context& ctx, const VerifyOptions& options) {
     return ReportError(ctx, error, options.json, v::kLiveMediaType);
   }
   auto& [evidence, extras] = *bundle;
-  // The recorded expectations, unless the auditor brings their own.
-  const bool given = HasExpectationFlags(options);
-  auto expectations =
-      given ? BuildExpectations(options)
-            : v::ExpectationsFromJson(evidence.options.value("expectations", json::object()));
-  if (!expectations) {
-    core::Error error = expectations.error();
-    error.detail = options.bundle_path + ": " + error.detail;
-    return ReportError(ctx, error, options.json, v::kLiveMediaType);
-  }
   const v::VerifierConfig config{&*root, nullptr};
   v::LiveReport report = v::VerifyEvidence(evidence, config, *expectations);
   if (auto consistent = v::CheckExtras(report, evidence, extras); !consistent) {
@@ -212,26 +336,63 @@ int RunVerifyBundle(Context& ctx, const VerifyOptions& options) {
                                   "chain.pem are those of the attestation",
                                   std::nullopt});
   }
-  const std::string recorded_verdict =
-      evidence.report.is_object() ? evidence.report.value("verdict", "") : "";
-  const std::string recorded_root =
-      evidence.options.value("root", json::object()).value("sha256", "");
+  // What the bundle says about its visit, for information only (strictly read: any shape).
+  std::string recorded_verdict;
+  std::string recorded_root;
+  std::string recorded_expectations = "(none)";
+  if (auto report_view = core::JsonObjectView::Of(
+          evidence.report, core::ErrorCode::kBundleMalformed, "report.json")) {
+    recorded_verdict = report_view->OptionalString("verdict").value_or(std::nullopt).value_or("");
+  }
+  if (auto options_view = core::JsonObjectView::Of(evidence.options,
+                                                   core::ErrorCode::kBundleMalformed, "options")) {
+    if (auto root_view = options_view->OptionalObject("root"); root_view && *root_view) {
+      recorded_root = (*root_view)->OptionalString("sha256").value_or(std::nullopt).value_or("");
+    }
+    if (const json* recorded = options_view->Find("expectations"); recorded != nullptr) {
+      auto parsed = v::ExpectationsFromJson(*recorded);
+      recorded_expectations =
+          parsed ? v::DescribeExpectations(*parsed) : "(unreadable: " + parsed.error().detail + ")";
+    }
+  }
+  // Without an image expectation the bundle shows what its documents prove, never ACCEPTED.
+  const bool unjudged = !expectations->HasImageExpectation() && !options.any_image &&
+                        report.verdict == v::Verdict::kAccepted;
+  const core::Error usage = NoImageExpectationError();
   if (options.json) {
     json out = v::LiveReportToJson(report, evidence);
     out["bundle"] = {{"path", options.bundle_path},
                      {"recorded_verdict", recorded_verdict},
-                     {"expectations", given ? "given" : "recorded"},
+                     {"recorded_expectations", recorded_expectations},
+                     {"expectations", v::DescribeExpectations(*expectations)},
                      {"recorded_root_sha256", recorded_root}};
+    out["any_image"] = options.any_image;
+    if (unjudged) {
+      out["verdict"] = "not_judged";
+      out["error"] = v::ErrorToJson(usage);
+    }
     ctx.out << out.dump(2, ' ', false, json::error_handler_t::replace) << "\n";
   } else {
-    RenderLive(ctx.out, report, evidence, " (the recorded time of the visit)");
-    ctx.out << "bundle        " << options.bundle_path << ": recorded verdict "
-            << (recorded_verdict.empty() ? "(none)" : recorded_verdict) << ", expectations "
-            << (given ? "given on the command line" : "recorded in the bundle") << "\n";
+    const std::string headline =
+        unjudged ? "GENUINE, NOT JUDGED (no expectation about the image: PCR0 " +
+                       Pcr0(report).substr(0, 16) + "...)"
+                 : Headline(report);
+    RenderLive(ctx.out, report, evidence, " (the recorded time of the visit)", headline);
+    ctx.out << "bundle        " << options.bundle_path << "\n"
+            << "  judged against      " << v::DescribeExpectations(*expectations)
+            << " (this command line)\n"
+            << "  recorded at capture " << recorded_expectations << "; verdict "
+            << (recorded_verdict.empty() ? "(none)" : core::SafeExcerpt(recorded_verdict))
+            << " (information only: a bundle cannot set its own expectations)\n";
     if (!recorded_root.empty() && recorded_root != core::HexEncode(root->Fingerprint())) {
       ctx.out << "note          the visit trusted another root (sha256 "
-              << recorded_root.substr(0, 16) << "...); pass it with --root for its verdict\n";
+              << core::SafeExcerpt(recorded_root, 16)
+              << "...); pass it with --root for its verdict\n";
     }
+  }
+  if (unjudged) {
+    ctx.err << "error: " << core::ErrorCodeName(usage.code) << ": " << usage.detail << "\n";
+    return core::ExitCodeFor(core::InfoFor(usage.code).exit_class);
   }
   return ExitFor(report);
 }
@@ -293,7 +454,8 @@ int RunVerifyFleet(Context& ctx, const VerifyOptions& options) {
     if (options.json) {
       results.push_back(v::LiveReportToJson(report, evidence));
     } else if (report.verdict == v::Verdict::kAccepted) {
-      ctx.out << "PASS  " << url << "  PCR0 " << Pcr0(report).substr(0, 16) << "...  key "
+      ctx.out << "PASS  " << url << "  PCR0 " << Pcr0(report).substr(0, 16) << "..."
+              << (report.image_checked ? "" : " (any image)") << "  key "
               << Short(report.claims.signing_public_key) << "\n";
     } else {
       ctx.out << "FAIL  " << url << "  " << core::ErrorCodeName(report.error->code) << " ("
@@ -320,6 +482,10 @@ int RunVerifyFleet(Context& ctx, const VerifyOptions& options) {
             << " hits, " << stats.misses << " misses\n";
     if (options.insecure_tls) {
       ctx.out << "INSECURE: --insecure-tls (TLS certificates not checked)\n";
+    }
+    if (options.any_image) {
+      ctx.out << "ANY IMAGE: --any-image (no service's image was checked against an "
+                 "expectation)\n";
     }
   }
   return exit_code;

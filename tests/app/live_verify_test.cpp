@@ -15,6 +15,7 @@
 #include "enclavectl/verifier/collect.hpp"
 #include "enclavectl/verifier/key_binding.hpp"
 #include "enclavectl/verifier/live.hpp"
+#include "enclavectl/verifier/signatures.hpp"
 
 namespace enclavectl::verifier {
 namespace {
@@ -100,6 +101,37 @@ void SetHeader(HttpExchange& exchange, const std::string& name, const std::strin
 
 void DropHeader(HttpExchange& exchange, const std::string& name) {
   std::erase_if(exchange.headers, [&](const auto& header) { return header.first == name; });
+}
+
+// Replaces `exchange`'s body and signs it as the service would (X-Attestation-Signature
+// over SHA-256(body) under `key`).
+void Resign(HttpExchange& exchange, const app::Secp256k1Key& key, std::string_view body) {
+  exchange.body.assign(body.begin(), body.end());
+  const core::Sha256Digest digest = core::Sha256(exchange.body);
+  auto signature = key.SignBip340(digest);
+  ASSERT_TRUE(signature);
+  SetHeader(exchange, "X-Attestation-Signature", core::HexEncode(*signature));
+}
+
+// Adds an X-Enclavectl-Exchange-Signature for (method, path, status, nonce, body) under `key`.
+void AddExchangeSignature(HttpExchange& exchange, const app::Secp256k1Key& key,
+                          std::string_view method, std::string_view path, unsigned status,
+                          std::string_view nonce) {
+  const core::Sha256Digest digest =
+      ExchangeSignatureDigest(method, path, status, nonce, core::AsChars(exchange.body));
+  auto signature = key.SignBip340(digest);
+  ASSERT_TRUE(signature);
+  DropHeader(exchange, std::string(kExchangeSignatureHeader));
+  exchange.headers.emplace_back(std::string(kExchangeSignatureHeader), core::HexEncode(*signature));
+}
+
+// /v1/info with `extra` members merged in, re-signed.
+void ExtendInfo(Evidence& evidence, const app::Secp256k1Key& key, const json& extra) {
+  json info = json::parse(core::AsChars(evidence.info.body));
+  for (const auto& [name, value] : extra.items()) {
+    info[name] = value;
+  }
+  Resign(evidence.info, key, info.dump());
 }
 
 const Check* Find(const LiveReport& report, std::string_view name) {
@@ -352,21 +384,210 @@ TEST_F(LiveVerify, ABundleGivesTheSameVerdictAndRejectsSwappedMembers) {
   EXPECT_EQ(CodeOf(Judge(read->first, other)), ErrorCode::kPcrMismatch);
 }
 
+constexpr const char* kKeyArn = "arn:aws:kms:us-east-1:111122223333:key/agree-1";
+
+// --expect-kms-key: /v1/info kms_key_arn (covered by the response signature) must be the
+// expected key; missing or other is KMS_KEY_MISMATCH. Nothing expected: skipped, never failed.
+TEST_F(LiveVerify, TheKmsKeyMustBeTheExpectedOne) {
+  Service service(kms_, Pcr0(0xa0));
+  const app::Secp256k1Key& key = service.service->AttestationKey();
+  LiveExpectations expectations;
+  expectations.required_pcrs[0] = Pcr0(0xa0);
+  expectations.kms_key_arn = kKeyArn;
+
+  const Evidence without = service.Visit(Nonce(30));
+  const LiveReport missing = Judge(without, expectations);
+  EXPECT_EQ(CodeOf(missing), ErrorCode::kKmsKeyMismatch);
+  EXPECT_EQ(Find(missing, "kms_key")->status, CheckStatus::kFail);
+
+  Evidence named = service.Visit(Nonce(31));
+  ExtendInfo(named, key, {{"kms_key_arn", kKeyArn}});
+  const LiveReport same = Judge(named, expectations);
+  ASSERT_EQ(same.verdict, Verdict::kAccepted) << same.error->detail;
+  EXPECT_EQ(Find(same, "kms_key")->status, CheckStatus::kPass);
+  EXPECT_EQ(*same.claims.kms_key_arn, kKeyArn);
+  EXPECT_EQ(LiveReportToJson(same, named)["claims"]["kms_key_arn"], kKeyArn);
+
+  Evidence other = service.Visit(Nonce(32));
+  ExtendInfo(other, key, {{"kms_key_arn", "arn:aws:kms:us-east-1:111122223333:key/agree-2"}});
+  EXPECT_EQ(CodeOf(Judge(other, expectations)), ErrorCode::kKmsKeyMismatch);
+  // A prefix or a case change is another key.
+  ExtendInfo(other, key, {{"kms_key_arn", std::string(kKeyArn) + "0"}});
+  EXPECT_EQ(CodeOf(Judge(other, expectations)), ErrorCode::kKmsKeyMismatch);
+
+  LiveExpectations no_key = expectations;
+  no_key.kms_key_arn.reset();
+  const LiveReport unexpected = Judge(other, no_key);
+  EXPECT_EQ(unexpected.verdict, Verdict::kAccepted);
+  EXPECT_EQ(Find(unexpected, "kms_key")->status, CheckStatus::kSkipped);
+}
+
+TEST_F(LiveVerify, TheBlockhashMustBeTheExpectedOne) {
+  Service service(kms_, Pcr0(0xa0));
+  const app::Secp256k1Key& key = service.service->AttestationKey();
+  const std::string blockhash(64, 'b');
+  LiveExpectations expectations;
+  expectations.required_pcrs[0] = Pcr0(0xa0);
+  expectations.blockhash_hex = blockhash;
+  // The service was set up without one: "blockhash": null.
+  EXPECT_EQ(CodeOf(Judge(service.Visit(Nonce(33)), expectations)), ErrorCode::kBlockhashMismatch);
+  Evidence with = service.Visit(Nonce(34));
+  ExtendInfo(with, key, {{"blockhash", std::string(64, 'B')}});  // hex case does not matter
+  const LiveReport same = Judge(with, expectations);
+  ASSERT_EQ(same.verdict, Verdict::kAccepted) << same.error->detail;
+  EXPECT_EQ(Find(same, "blockhash")->status, CheckStatus::kPass);
+  ExtendInfo(with, key, {{"blockhash", std::string(64, 'c')}});
+  EXPECT_EQ(CodeOf(Judge(with, expectations)), ErrorCode::kBlockhashMismatch);
+  ExtendInfo(with, key, {{"blockhash", "bb"}});
+  EXPECT_EQ(CodeOf(Judge(with, expectations)), ErrorCode::kLiveResponseMalformed);
+}
+
+// The exchange signature binds each body to our own exchange: method, path, status and nonce.
+TEST_F(LiveVerify, ExchangeSignaturesAreCheckedWhenPresent) {
+  Service service(kms_, Pcr0(0xa0));
+  const app::Secp256k1Key& key = service.service->AttestationKey();
+  const Bytes nonce = Nonce(40);
+  const std::string nonce_hex = core::HexEncode(nonce);
+  const auto sign_all = [&](Evidence& evidence) {
+    AddExchangeSignature(evidence.attestation, key, "GET", "/enclave/attestation", 200, nonce_hex);
+    AddExchangeSignature(evidence.info, key, "GET", "/v1/info", 200, "");
+    AddExchangeSignature(evidence.enclave_info, key, "GET", "/v1/enclave-info", 200, "");
+  };
+  Evidence valid = service.Visit(nonce);
+  sign_all(valid);
+  const LiveReport good = Judge(valid);
+  ASSERT_EQ(good.verdict, Verdict::kAccepted) << good.error->detail;
+  EXPECT_EQ(good.exchange_signatures, 3);
+  EXPECT_EQ(LiveReportToJson(good, valid)["exchange_signatures"], 3);
+  EXPECT_EQ(Judge(service.Visit(nonce)).exchange_signatures, 0);  // absent: not required
+
+  // /v1/info's signed answer served for /v1/enclave-info's exchange signature and back.
+  Evidence swapped = service.Visit(nonce);
+  sign_all(swapped);
+  AddExchangeSignature(swapped.info, key, "GET", "/v1/enclave-info", 200, "");
+  EXPECT_EQ(CodeOf(Judge(swapped)), ErrorCode::kAppSignatureInvalid);
+  EXPECT_EQ(Find(Judge(swapped), "response_signatures")->status, CheckStatus::kFail);
+
+  Evidence status = service.Visit(nonce);
+  sign_all(status);
+  AddExchangeSignature(status.enclave_info, key, "GET", "/v1/enclave-info", 500, "");
+  EXPECT_EQ(CodeOf(Judge(status)), ErrorCode::kAppSignatureInvalid);
+
+  Evidence replayed = service.Visit(nonce);
+  sign_all(replayed);
+  AddExchangeSignature(replayed.attestation, key, "GET", "/enclave/attestation", 200,
+                       core::HexEncode(Nonce(41)));
+  EXPECT_EQ(CodeOf(Judge(replayed)), ErrorCode::kAppSignatureInvalid);
+
+  Evidence method = service.Visit(nonce);
+  sign_all(method);
+  AddExchangeSignature(method.info, key, "POST", "/v1/info", 200, "");
+  EXPECT_EQ(CodeOf(Judge(method)), ErrorCode::kAppSignatureInvalid);
+
+  Evidence garbage = service.Visit(nonce);
+  sign_all(garbage);
+  SetHeader(garbage.info, std::string(kExchangeSignatureHeader), "zz");
+  EXPECT_EQ(CodeOf(Judge(garbage)), ErrorCode::kAppSignatureInvalid);
+}
+
+// Issue 12 item 7: untrusted JSON never throws. The exact 500 body that used to abort
+// `verify --url` with an uncaught nlohmann::json::type_error, then type confusion in every
+// member the verifier reads.
+TEST_F(LiveVerify, UntrustedJsonOfAnyShapeNeverThrows) {
+  Service service(kms_, Pcr0(0xa0));
+  const app::Secp256k1Key& key = service.service->AttestationKey();
+  Evidence error = service.Visit(Nonce(50));
+  error.info.status = 500;
+  error.info.body = Text(R"({"error":{"code":1,"message":["x"]}})");
+  const LiveReport failed = Judge(error);
+  EXPECT_EQ(CodeOf(failed), ErrorCode::kLiveHttpStatus);
+  EXPECT_NE(failed.error->detail.find("1: (array)"), std::string::npos) << failed.error->detail;
+  for (const char* body :
+       {R"({"error":"x"})", R"({"error":{"code":null,"message":{"a":1}}})", R"({"error":[1]})",
+        R"([1,2])", "null", R"({"error":{"code":"E","message":"m"}})", "ÿþ"}) {
+    error.info.body = Text(body);
+    EXPECT_EQ(CodeOf(Judge(error)), ErrorCode::kLiveHttpStatus) << body;
+  }
+
+  const std::string good_key = core::HexEncode(service.service->AttestationKey().Compressed());
+  for (const json& value : {json(1), json(nullptr), json::array({"02"}), json::object({{"k", "v"}}),
+                            json(true), json(1.5)}) {
+    for (const char* member :
+         {"public_key", "key_mode", "kms_key_arn", "blockhash", "key_policy"}) {
+      Evidence info = service.Visit(Nonce(51));
+      if (std::string(member) == "key_policy" && value.is_null()) {
+        continue;  // an explicit null is "absent" for optional members
+      }
+      if (value.is_null() && std::string(member) != "public_key") {
+        continue;
+      }
+      ExtendInfo(info, key, {{member, value}});
+      const LiveReport report = Judge(info);
+      EXPECT_EQ(CodeOf(report), ErrorCode::kLiveResponseMalformed) << member << "=" << value;
+    }
+    for (const char* member : {"attestation_pubkey", "version", "dev"}) {
+      if ((value.is_null() && std::string(member) != "attestation_pubkey") ||
+          (value.is_boolean() && std::string(member) == "dev")) {
+        continue;  // absent, or the right type
+      }
+      Evidence info = service.Visit(Nonce(52));
+      json body = json::parse(core::AsChars(info.enclave_info.body));
+      body[member] = value;
+      Resign(info.enclave_info, key, body.dump());
+      EXPECT_EQ(CodeOf(Judge(info)), ErrorCode::kLiveResponseMalformed) << member << "=" << value;
+    }
+  }
+  // key_policy members of the wrong type, and a well-formed one (informational).
+  for (const json& policy :
+       {json{{"checked", "yes"}, {"sha256", nullptr}, {"enclave_only", true}, {"locked", true}},
+        json{{"checked", true}, {"sha256", 5}, {"enclave_only", true}, {"locked", true}},
+        json{{"checked", true}, {"sha256", nullptr}, {"enclave_only", nullptr}, {"locked", true}},
+        json{{"checked", true}, {"sha256", nullptr}, {"enclave_only", true}}}) {
+    Evidence info = service.Visit(Nonce(53));
+    ExtendInfo(info, key, {{"key_policy", policy}});
+    EXPECT_EQ(CodeOf(Judge(info)), ErrorCode::kLiveResponseMalformed) << policy;
+  }
+  Evidence info = service.Visit(Nonce(54));
+  ExtendInfo(info, key,
+             {{"key_policy",
+               {{"checked", true},
+                {"sha256", std::string(64, 'a')},
+                {"enclave_only", true},
+                {"locked", false}}}});
+  const LiveReport claimed = Judge(info);
+  ASSERT_EQ(claimed.verdict, Verdict::kAccepted) << claimed.error->detail;
+  ASSERT_TRUE(claimed.claims.key_policy);
+  EXPECT_FALSE(claimed.claims.key_policy->locked);
+  EXPECT_EQ(LiveReportToJson(claimed, info)["claims"]["key_policy"]["enclave_only"], true);
+  // Nested deeper than the JSON limit, duplicate keys, a non-finite number.
+  for (const std::string& body : {std::string(100, '[') + std::string(100, ']'),
+                                  R"({"public_key":")" + good_key + R"(","public_key":"x"})",
+                                  std::string(R"({"n":1e999})")}) {
+    Evidence odd = service.Visit(Nonce(55));
+    Resign(odd.info, key, body);
+    EXPECT_EQ(CodeOf(Judge(odd)), ErrorCode::kLiveResponseMalformed) << body;
+  }
+}
+
 TEST(LiveExpectationsJson, RoundTripsAndRejectsMalformedRecords) {
   LiveExpectations expectations;
   expectations.allowed_pcr_sets = {{{0, Pcr0(1)}, {1, Pcr0(2)}}, {{0, Pcr0(3)}}};
   expectations.required_pcrs = {{8, Pcr0(4)}};
   expectations.allow_debug = true;
+  expectations.kms_key_arn = kKeyArn;
   auto back = ExpectationsFromJson(ExpectationsToJson(expectations));
   ASSERT_TRUE(back) << back.error().detail;
   EXPECT_EQ(back->allowed_pcr_sets, expectations.allowed_pcr_sets);
   EXPECT_EQ(back->required_pcrs, expectations.required_pcrs);
   EXPECT_FALSE(back->max_age_ms);
   EXPECT_TRUE(back->allow_debug);
+  EXPECT_EQ(back->kms_key_arn, expectations.kms_key_arn);
+  EXPECT_NE(DescribeExpectations(*back).find("PCR8="), std::string::npos);
   for (const char* text :
        {R"([])", R"({"allowed_pcr_sets": {}})", R"({"allowed_pcr_sets": [{"PCR0": "zz"}]})",
         R"({"required_pcrs": {"PCR0": "00"}})", R"({"max_age_ms": -5})", R"({"max_age_ms": "5m"})",
-        R"({"allow_debug": 1})"}) {
+        R"({"allow_debug": 1})", R"({"required_pcrs": [1]})", R"({"allowed_pcr_sets": [null]})",
+        R"({"kms_key_arn": 5})", R"({"any_image": "yes"})", R"({"max_age_ms": 1.5})"}) {
     auto parsed = ExpectationsFromJson(json::parse(text));
     ASSERT_FALSE(parsed) << text;
     EXPECT_EQ(parsed.error().code, ErrorCode::kBundleMalformed) << text;

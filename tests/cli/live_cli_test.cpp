@@ -61,6 +61,26 @@ class Stack {
 
   const std::string& Root() const { return root_; }
   bool Ready() const { return ready_; }
+  const std::string& KeyArn() const { return key_arn_; }
+  const std::vector<std::string>& Env() const { return env_; }
+
+  // A new key-agreement key in the local KMS (as the local administrator); its ARN.
+  std::string CreateKey() {
+    const CommandResult key =
+        testing::RunCommand({"aws", "kms", "create-key", "--key-spec", "ECC_NIST_P256",
+                             "--key-usage", "KEY_AGREEMENT", "--output", "json"},
+                            env_);
+    EXPECT_EQ(key.exit_code, 0) << key.err;
+    return json::parse(key.out, nullptr, false)
+        .value("KeyMetadata", json::object())
+        .value("Arn", "");
+  }
+
+  // Runs enclavectl as a process with the stack's credentials and KMS endpoint.
+  CommandResult Run(std::vector<std::string> args) {
+    args.insert(args.begin(), ENCLAVECTL_BINARY);
+    return testing::RunCommand(args, env_);
+  }
 
   // Starts an enclave-app --dev set up with the stack's key; returns its base URL.
   std::string StartApp(const std::string& pcr0_hex) {
@@ -253,8 +273,8 @@ TEST_F(LiveCli, AnHonestServicePassesAndItsBundleReverifiesOffline) {
   EXPECT_EQ(report["responses_signed"], 3);
   EXPECT_EQ(report["claims"]["dev"], true);
 
-  const CliResult again =
-      Enclavectl({"verify", "--bundle", bundle, "--root", Stack::Get().Root(), "--json"});
+  const CliResult again = Enclavectl({"verify", "--bundle", bundle, "--root", Stack::Get().Root(),
+                                      "--expect-pcr0", kPcr0A, "--json"});
   ASSERT_EQ(again.exit_code, 0) << again.out << again.err;
   const json replayed = json::parse(again.out);
   EXPECT_EQ(replayed["verdict"], "accepted");
@@ -263,7 +283,7 @@ TEST_F(LiveCli, AnHonestServicePassesAndItsBundleReverifiesOffline) {
   EXPECT_EQ(replayed["nonce"], report["nonce"]);
 
   // Offline with the AWS root: the development chain is refused, as it was not trusted.
-  const CliResult aws = Enclavectl({"verify", "--bundle", bundle});
+  const CliResult aws = Enclavectl({"verify", "--bundle", bundle, "--expect-pcr0", kPcr0A});
   EXPECT_EQ(aws.exit_code, 1) << aws.out;
   EXPECT_NE(aws.out.find("CHAIN_ROOT_MISMATCH"), std::string::npos) << aws.out;
 
@@ -277,14 +297,187 @@ TEST_F(LiveCli, AnHonestServicePassesAndItsBundleReverifiesOffline) {
   core::Bytes zip = testing::ReadBytes(bundle);
   zip[zip.size() / 2] ^= 0x01;
   const std::string tampered = dir_.Write("tampered.zip", zip);
-  const CliResult bad =
-      Enclavectl({"verify", "--bundle", tampered, "--root", Stack::Get().Root(), "--json"});
+  const CliResult bad = Enclavectl(
+      {"verify", "--bundle", tampered, "--root", Stack::Get().Root(), "--any-image", "--json"});
   EXPECT_NE(bad.exit_code, 0);
   EXPECT_EQ(ErrorCodeIn(bad.out).rfind("BUNDLE_", 0), 0U) << bad.out;
   const std::string garbage = dir_.Write("garbage.zip", core::Bytes(100, 'x'));
-  const CliResult junk = Enclavectl({"verify", "--bundle", garbage, "--json"});
+  const CliResult junk = Enclavectl({"verify", "--bundle", garbage, "--any-image", "--json"});
   EXPECT_EQ(junk.exit_code, 2);
   EXPECT_EQ(ErrorCodeIn(junk.out), "BUNDLE_MALFORMED");
+}
+
+// Issue 12 item 5: a bundle's manifest cannot flip a verdict. A REJECTED visit (the auditor
+// expected image B) whose recorded expectations are edited to image A stays unaccepted: with
+// no expectation on the command line the re-verification shows what the documents prove and
+// exits 64; recorded allow-debug / max-age are never used either.
+TEST_F(LiveCli, EditingABundlesRecordedExpectationsCannotMakeItAccepted) {
+  const std::string bundle = (dir_.Path() / "rejected.zip").string();
+  const CliResult live =
+      Enclavectl(Live(url_, {"--expect-pcr0", kPcr0B, "--bundle", bundle, "--json"}));
+  ASSERT_EQ(live.exit_code, 1) << live.out;
+  EXPECT_EQ(ErrorCodeIn(live.out), "PCR_MISMATCH");
+  // Rewrite manifest.json's recorded expectations (the manifest hashes the other members, not
+  // itself, so this is a consistent bundle).
+  const std::filesystem::path unpacked = dir_.Path() / "unpacked";
+  std::filesystem::create_directories(unpacked);
+  ASSERT_EQ(testing::RunCommand({"unzip", "-q", "-o", bundle, "-d", unpacked.string()},
+                                testing::Environment({}))
+                .exit_code,
+            0);
+  json manifest = json::parse(Slurp(unpacked / "manifest.json"));
+  manifest["options"]["expectations"]["required_pcrs"] = {{"PCR0", kPcr0A}};
+  manifest["options"]["expectations"]["allow_debug"] = true;
+  manifest["options"]["expectations"]["max_age_ms"] = 1;
+  {
+    std::ofstream out(unpacked / "manifest.json", std::ios::trunc);
+    out << manifest.dump(1) << "\n";
+  }
+  const std::string edited = (dir_.Path() / "edited.zip").string();
+  ASSERT_EQ(testing::RunCommand({"sh", "-c",
+                                 "cd '" + unpacked.string() + "' && zip -q -X '" + edited +
+                                     "' manifest.json document.cbor chain.pem report.json "
+                                     "attestation.json attestation.body info.json info.body "
+                                     "enclave-info.json enclave-info.body"},
+                                testing::Environment({}))
+                .exit_code,
+            0);
+  const CliResult unjudged =
+      Enclavectl({"verify", "--bundle", edited, "--root", Stack::Get().Root(), "--json"});
+  EXPECT_EQ(unjudged.exit_code, 64) << unjudged.out << unjudged.err;
+  const json report = json::parse(unjudged.out);
+  EXPECT_EQ(report["verdict"], "not_judged");
+  EXPECT_EQ(ErrorCodeIn(unjudged.out), "INVALID_ARGUMENT");
+  EXPECT_NE(report["bundle"]["recorded_expectations"].get<std::string>().find("PCR0=aaaa"),
+            std::string::npos)
+      << report["bundle"];
+  const CliResult text = Enclavectl({"verify", "--bundle", edited, "--root", Stack::Get().Root()});
+  EXPECT_EQ(text.exit_code, 64);
+  EXPECT_EQ(text.out.rfind("GENUINE, NOT JUDGED", 0), 0U) << text.out;
+  EXPECT_EQ(text.out.find("ACCEPTED"), std::string::npos) << text.out;
+  EXPECT_NE(text.out.find("recorded at capture"), std::string::npos) << text.out;
+  // The auditor's own expectation decides, whatever was recorded; the recorded max_age_ms of
+  // 1 ms is not applied (the document would be far too old for it).
+  const CliResult theirs = Enclavectl(
+      {"verify", "--bundle", edited, "--root", Stack::Get().Root(), "--expect-pcr0", kPcr0B});
+  EXPECT_EQ(theirs.exit_code, 1) << theirs.out;
+  const CliResult mine = Enclavectl(
+      {"verify", "--bundle", edited, "--root", Stack::Get().Root(), "--expect-pcr0", kPcr0A});
+  EXPECT_EQ(mine.exit_code, 0) << mine.out;
+  // --any-image: genuine, and the verdict line says that no image was checked.
+  const CliResult any =
+      Enclavectl({"verify", "--bundle", edited, "--root", Stack::Get().Root(), "--any-image"});
+  EXPECT_EQ(any.exit_code, 0) << any.out;
+  EXPECT_EQ(any.out.rfind("ACCEPTED (any image", 0), 0U) << any.out;
+}
+
+// Issue 12 item 7: a service answering 500 {"error":{"code":1,"message":["x"]}} used to abort
+// verify --url (exit 134, uncaught nlohmann::json::type_error). Now: exit 1 with a code.
+TEST_F(LiveCli, AHostileErrorBodyIsReportedNotThrown) {
+  net::HttpServerOptions options;
+  options.threads = 1;
+  auto server = net::HttpServer::Start(options, [](const net::HttpRequest&) {
+    net::HttpResponse response;
+    response.status = 500;
+    response.content_type = "application/json";
+    response.body = R"({"error":{"code":1,"message":["x"]}})";
+    return response;
+  });
+  ASSERT_TRUE(server);
+  const std::string url = "http://127.0.0.1:" + std::to_string((*server)->Port());
+  const CliResult result = Enclavectl({"verify", "--url", url, "--any-image", "--json"});
+  EXPECT_EQ(result.exit_code, 1) << result.out << result.err;
+  EXPECT_EQ(ErrorCodeIn(result.out), "LIVE_HTTP_STATUS");
+  const CliResult text = Enclavectl({"verify", "--url", url, "--any-image"});
+  EXPECT_EQ(text.exit_code, 1);
+  EXPECT_NE(text.out.find("500 (1: (array))"), std::string::npos) << text.out;
+  (*server)->Stop();
+}
+
+// --expect-kms-key: the key /v1/info names must be the expected one.
+TEST_F(LiveCli, TheServiceMustUseTheExpectedKmsKey) {
+  const CliResult other = Enclavectl(Live(
+      url_,
+      {"--expect-pcr0", kPcr0A, "--expect-kms-key",
+       "arn:aws:kms:us-east-1:111122223333:key/00000000-0000-0000-0000-000000000000", "--json"}));
+  EXPECT_EQ(other.exit_code, 1) << other.out;
+  EXPECT_EQ(ErrorCodeIn(other.out), "KMS_KEY_MISMATCH");
+  EXPECT_EQ(
+      Enclavectl(Live(url_, {"--expect-pcr0", kPcr0A, "--expect-kms-key", "not-an-arn"})).exit_code,
+      64);
+  EXPECT_EQ(
+      Enclavectl(Live(url_, {"--expect-pcr0", kPcr0A, "--expect-blockhash", "abc"})).exit_code, 64);
+  const CliResult same = Enclavectl(
+      Live(url_, {"--expect-pcr0", kPcr0A, "--expect-kms-key", Stack::Get().KeyArn(), "--json"}));
+  const json report = json::parse(same.out, nullptr, false);
+  if (!report.is_object() || !report["claims"]["kms_key_arn"].is_string()) {
+    GTEST_SKIP() << "enclave-app's /v1/info has no kms_key_arn yet (branch app): the positive "
+                    "--expect-kms-key case runs once it does";
+  }
+  EXPECT_EQ(same.exit_code, 0) << same.out;
+  EXPECT_EQ(report["claims"]["kms_key_arn"], Stack::Get().KeyArn());
+}
+
+// --check-key-policy against the local KMS: the policy of the key, fetched with the auditor's
+// credentials, must be enclave-only for the attested PCR0 and locked.
+TEST_F(LiveCli, CheckKeyPolicyRequiresEnclaveOnlyForTheAttestedImageAndLocked) {
+  Stack& stack = Stack::Get();
+  const std::string account = stack.KeyArn().substr(0, stack.KeyArn().find(":key/"));
+  const std::string account_id = account.substr(account.rfind(':') + 1);
+  const std::string role = "arn:aws:iam::" + account_id + ":role/enclave";
+  const std::string admin = "arn:aws:iam::" + account_id + ":user/local-admin";
+  const auto lock = [&](const std::string& pcr0) {
+    const std::string key = stack.CreateKey();
+    const CommandResult locked =
+        stack.Run({"lock-policy", "--key-id", key, "--enclave-role", role, "--pcr", "0=" + pcr0,
+                   "--auditor", admin, "--apply", "--yes"});
+    EXPECT_EQ(locked.exit_code, 0) << locked.out << locked.err;
+    return key;
+  };
+  const std::string locked_a = lock(kPcr0A);
+  const std::string locked_b = lock(kPcr0B);
+  // Enclave-only for image A, but the administrator can still rewrite it: not locked.
+  const std::string unlocked = stack.CreateKey();
+  const std::string policy = (dir_.Path() / "unlocked.json").string();
+  const CommandResult generated =
+      stack.Run({"policy", "generate", "--account", account_id, "--enclave-role", role, "--admin",
+                 admin, "--pcr", "0=" + std::string(kPcr0A), "--out", policy});
+  ASSERT_EQ(generated.exit_code, 0) << generated.err;
+  const CommandResult put =
+      testing::RunCommand({"aws", "kms", "put-key-policy", "--key-id", unlocked, "--policy-name",
+                           "default", "--policy", "file://" + policy},
+                          stack.Env());
+  ASSERT_EQ(put.exit_code, 0) << put.err;
+
+  // The key's policy verdict, whatever the kms_key check says (the service uses the stack's
+  // key, and names none until the app branch adds kms_key_arn).
+  const auto key_policy = [&](const std::string& key) {
+    const CommandResult run =
+        stack.Run({"verify", "--url", url_, "--root", stack.Root(), "--expect-pcr0", kPcr0A,
+                   "--expect-kms-key", key, "--check-key-policy", "--json"});
+    const json report = json::parse(run.out, nullptr, false);
+    EXPECT_TRUE(report.is_object()) << run.out << run.err;
+    for (const json& check : report.value("checks", json::array())) {
+      if (check["name"] == "key_policy") {
+        return check;
+      }
+    }
+    ADD_FAILURE() << "no key_policy check: " << run.out << run.err;
+    return json::object();
+  };
+  const json pass = key_policy(locked_a);
+  EXPECT_EQ(pass["status"], "pass") << pass;
+  const json other_image = key_policy(locked_b);
+  EXPECT_EQ(other_image["status"], "fail") << other_image;
+  EXPECT_EQ(other_image["error"]["code"], "POLICY_NOT_ENCLAVE_ONLY") << other_image;
+  const json not_locked = key_policy(unlocked);
+  EXPECT_EQ(not_locked["status"], "fail") << not_locked;
+  EXPECT_EQ(not_locked["error"]["code"], "POLICY_NOT_LOCKED") << not_locked;
+  // Usage: only with --url; --endpoint-url and friends only with it.
+  EXPECT_EQ(Enclavectl({"verify", "--url", url_, "--expect-pcr0", kPcr0A, "--endpoint-url",
+                        "http://127.0.0.1:1"})
+                .exit_code,
+            64);
 }
 
 TEST_F(LiveCli, AWrongExpectedImageIsPcrMismatch) {
@@ -301,17 +494,18 @@ TEST_F(LiveCli, AWrongExpectedImageIsPcrMismatch) {
 
 TEST_F(LiveCli, AProxyThatReplaysAltersOrSwapsIsCaught) {
   Proxy proxy(url_);
-  ASSERT_EQ(Enclavectl(Live(proxy.Url(), {})).exit_code, 0);  // through the honest proxy
+  // through the honest proxy
+  ASSERT_EQ(Enclavectl(Live(proxy.Url(), {"--expect-pcr0", kPcr0A})).exit_code, 0);
   proxy.SetMode(Proxy::Mode::kReplayAttestation);
-  const CliResult replayed = Enclavectl(Live(proxy.Url(), {"--json"}));
+  const CliResult replayed = Enclavectl(Live(proxy.Url(), {"--expect-pcr0", kPcr0A, "--json"}));
   EXPECT_EQ(replayed.exit_code, 1);
   EXPECT_EQ(ErrorCodeIn(replayed.out), "NONCE_MISMATCH");
   proxy.SetMode(Proxy::Mode::kAlterInfo);
-  const CliResult altered = Enclavectl(Live(proxy.Url(), {"--json"}));
+  const CliResult altered = Enclavectl(Live(proxy.Url(), {"--expect-pcr0", kPcr0A, "--json"}));
   EXPECT_EQ(altered.exit_code, 1);
   EXPECT_EQ(ErrorCodeIn(altered.out), "APP_SIGNATURE_INVALID");
   proxy.SetMode(Proxy::Mode::kSwapKey);
-  const CliResult swapped = Enclavectl(Live(proxy.Url(), {"--json"}));
+  const CliResult swapped = Enclavectl(Live(proxy.Url(), {"--expect-pcr0", kPcr0A, "--json"}));
   EXPECT_EQ(swapped.exit_code, 1);
   EXPECT_EQ(ErrorCodeIn(swapped.out), "KEY_BINDING_MISMATCH");
 }
@@ -323,7 +517,18 @@ TEST_F(LiveCli, UsageAndUnreachableServices) {
   EXPECT_EQ(Enclavectl({"verify", "--url", url_, "--expect-nonce", "00"}).exit_code, 64);
   EXPECT_EQ(Enclavectl({"verify", "--url", "ftp://x"}).exit_code, 64);
   EXPECT_EQ(Enclavectl({"verify", "--doc", "x", "--insecure-tls"}).exit_code, 64);
-  const CliResult closed = Enclavectl({"verify", "--url", "http://127.0.0.1:1", "--json"});
+  // Secure defaults: no expectation about the image is a usage error naming the flags.
+  const CliResult no_image = Enclavectl({"verify", "--url", url_, "--json"});
+  EXPECT_EQ(no_image.exit_code, 64);
+  EXPECT_EQ(ErrorCodeIn(no_image.out), "INVALID_ARGUMENT");
+  EXPECT_NE(no_image.out.find("--any-image"), std::string::npos) << no_image.out;
+  const std::string fleet = dir_.Write("one.txt", core::AsBytes(url_ + "\n"));
+  EXPECT_EQ(Enclavectl({"verify", "--targets", fleet}).exit_code, 64);
+  const CliResult any = Enclavectl(Live(url_, {"--any-image"}));
+  EXPECT_EQ(any.exit_code, 0) << any.out;
+  EXPECT_EQ(any.out.rfind("ACCEPTED (any image", 0), 0U) << any.out;
+  const CliResult closed =
+      Enclavectl({"verify", "--url", "http://127.0.0.1:1", "--any-image", "--json"});
   EXPECT_EQ(closed.exit_code, 74);
   EXPECT_EQ(ErrorCodeIn(closed.out), "NETWORK");
 }
@@ -352,7 +557,7 @@ TEST_F(LiveCli, AFleetOfEightWithOneMisconfigured) {
   // The warm cache: the shared development chain was verified once, then hit.
   EXPECT_GT(fleet["summary"]["chain_cache"]["hits"].get<int>(), 0);
   const std::string bad = dir_.Write("bad.txt", core::AsBytes("http://a\nnot a url\n"));
-  const CliResult invalid = Enclavectl({"verify", "--targets", bad, "--json"});
+  const CliResult invalid = Enclavectl({"verify", "--targets", bad, "--any-image", "--json"});
   EXPECT_EQ(invalid.exit_code, 2);
   EXPECT_EQ(ErrorCodeIn(invalid.out), "TARGETS_INVALID");
 }

@@ -44,7 +44,7 @@ TEST(NsmCli, AttestThenVerifyWithTheDevelopmentRoot) {
                    &out),
             0)
       << out;
-  EXPECT_EQ(RunCli({"verify", "--doc", doc}, &out), 1);
+  EXPECT_EQ(RunCli({"verify", "--doc", doc, "--expect-pcrs", pcrs}, &out), 1);
   EXPECT_NE(out.find("CHAIN_ROOT_MISMATCH"), std::string::npos);
   // A second boot from the same state: same root, another enclave.
   const std::string doc2 = (temp.Path() / "doc2.cbor").string();

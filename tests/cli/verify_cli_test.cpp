@@ -27,6 +27,10 @@ std::string Genuine(const std::string& name) {
   return (testing::TestdataDir() / "attestation" / (name + ".cbor")).string();
 }
 
+constexpr const char* kEvervaultPcr0 =
+    "f4d48b81a460c9916d1e685119074bf24660afd3e34fae9fca0a0d28d9d5599936332687e6f66fc890ac8cf15014"
+    "2d8b";
+
 class VerifyCli : public ::testing::Test {
  protected:
   std::string Write(const std::string& name, core::ByteView bytes) const {
@@ -38,8 +42,8 @@ class VerifyCli : public ::testing::Test {
 };
 
 TEST_F(VerifyCli, GenuineDocumentAtItsOwnTimeIsAccepted) {
-  const Outcome run =
-      RunCli({"verify", "--doc", Genuine("evervault_2022-10-13_valid"), "--at", "doc", "--json"});
+  const Outcome run = RunCli({"verify", "--doc", Genuine("evervault_2022-10-13_valid"), "--at",
+                              "doc", "--json", "--expect-pcr0", kEvervaultPcr0});
   EXPECT_EQ(run.exit_code, 0) << run.out << run.err;
   const nlohmann::json report = run.Json();
   EXPECT_EQ(report["mediaType"], "application/vnd.enclavectl.verify+json;version=1");
@@ -53,6 +57,8 @@ TEST_F(VerifyCli, GenuineDocumentAtItsOwnTimeIsAccepted) {
             "f4d48b81a460c9916d1e685119074bf24660afd3e34fae9fca0a0d28d9d5599936332687e6f66fc890ac8c"
             "f150142d8b");
   EXPECT_EQ(report["chain"].size(), 5U);
+  EXPECT_EQ(report["image_checked"], true);
+  EXPECT_EQ(report["any_image"], false);
   ASSERT_EQ(report["checks"].size(), 11U);
   for (const auto& check : report["checks"]) {
     EXPECT_NE(check["status"], "fail") << check.dump();
@@ -61,10 +67,12 @@ TEST_F(VerifyCli, GenuineDocumentAtItsOwnTimeIsAccepted) {
 }
 
 TEST_F(VerifyCli, TextReportListsEveryCheck) {
-  const Outcome run =
-      RunCli({"verify", "--doc", Genuine("turnkey_2025-09-16_indef"), "--at", "doc"});
+  const Outcome run = RunCli(
+      {"verify", "--doc", Genuine("turnkey_2025-09-16_indef"), "--at", "doc", "--any-image"});
   EXPECT_EQ(run.exit_code, 0);
-  EXPECT_EQ(run.out.rfind("ACCEPTED", 0), 0U) << run.out;
+  // --any-image: accepted as a genuine document, and the verdict line says no image was checked.
+  EXPECT_EQ(run.out.rfind("ACCEPTED (any image: no PCR was checked", 0), 0U) << run.out;
+  EXPECT_NE(run.out.find("ANY IMAGE"), std::string::npos) << run.out;
   for (const char* check : {"cose", "document", "root", "chain", "signature", "debug_mode", "pcrs",
                             "key_binding", "app_key_hash", "nonce", "freshness"}) {
     EXPECT_NE(run.out.find(std::string(" ") + check + " "), std::string::npos) << check;
@@ -73,7 +81,8 @@ TEST_F(VerifyCli, TextReportListsEveryCheck) {
 }
 
 TEST_F(VerifyCli, CurrentTimeIsTheDefaultAndGenuineDocumentsHaveExpired) {
-  const Outcome run = RunCli({"verify", "--doc", Genuine("marlin_2024-02-26"), "--json"});
+  const Outcome run =
+      RunCli({"verify", "--doc", Genuine("marlin_2024-02-26"), "--json", "--any-image"});
   EXPECT_EQ(run.exit_code, 1);
   EXPECT_EQ(run.Json()["verdict"], "rejected");
   EXPECT_EQ(run.Json()["error"]["code"], "CERT_EXPIRED");
@@ -83,11 +92,12 @@ TEST_F(VerifyCli, CurrentTimeIsTheDefaultAndGenuineDocumentsHaveExpired) {
 TEST_F(VerifyCli, TamperedDocumentIsRejected) {
   core::Bytes doc = testing::ReadBytes(Genuine("sparsity_2023-09-28"));
   doc.back() ^= 1;
-  const Outcome run =
-      RunCli({"verify", "--doc", Write("tampered.cbor", doc), "--at", "doc", "--json"});
+  const Outcome run = RunCli(
+      {"verify", "--doc", Write("tampered.cbor", doc), "--at", "doc", "--json", "--any-image"});
   EXPECT_EQ(run.exit_code, 1);
   EXPECT_EQ(run.Json()["error"]["code"], "SIGNATURE_INVALID");
-  const Outcome text = RunCli({"verify", "--doc", Write("tampered2.cbor", doc), "--at", "doc"});
+  const Outcome text =
+      RunCli({"verify", "--doc", Write("tampered2.cbor", doc), "--at", "doc", "--any-image"});
   EXPECT_EQ(text.exit_code, 1);
   EXPECT_EQ(text.out.rfind("REJECTED (SIGNATURE_INVALID)", 0), 0U) << text.out;
 }
@@ -95,12 +105,12 @@ TEST_F(VerifyCli, TamperedDocumentIsRejected) {
 TEST_F(VerifyCli, MalformedDocumentExitsTwo) {
   const core::Bytes doc = testing::ReadBytes(Genuine("eternis_2024-07-31"));
   const Outcome run = RunCli({"verify", "--doc", Write("cut.cbor", core::ByteView(doc).first(500)),
-                              "--at", "doc", "--json"});
+                              "--at", "doc", "--json", "--any-image"});
   EXPECT_EQ(run.exit_code, 2);
   EXPECT_EQ(run.Json()["verdict"], "malformed");
   EXPECT_EQ(run.Json()["error"]["code"], "TRUNCATED");
   const Outcome garbage =
-      RunCli({"verify", "--doc", Write("garbage.txt", core::AsBytes("hello!"))});
+      RunCli({"verify", "--doc", Write("garbage.txt", core::AsBytes("hello!")), "--any-image"});
   EXPECT_EQ(garbage.exit_code, 2);
   EXPECT_NE(garbage.err.find("INPUT_ENCODING"), std::string::npos);
 }
@@ -109,12 +119,12 @@ TEST_F(VerifyCli, Base64AndHexFilesAreDetected) {
   const core::Bytes doc = testing::ReadBytes(Genuine("sparsity_2023-09-28"));
   const Outcome b64 =
       RunCli({"verify", "--doc", Write("doc.b64", core::AsBytes(core::Base64Encode(doc) + "\n")),
-              "--at", "doc", "--json"});
+              "--at", "doc", "--json", "--any-image"});
   EXPECT_EQ(b64.exit_code, 0);
   EXPECT_EQ(b64.Json()["input"]["encoding"], "base64");
   const Outcome hex =
       RunCli({"verify", "--doc", Write("doc.hex", core::AsBytes(core::HexEncode(doc))), "--at",
-              "doc", "--json"});
+              "doc", "--json", "--any-image"});
   EXPECT_EQ(hex.exit_code, 0);
   EXPECT_EQ(hex.Json()["input"]["encoding"], "hex");
 }
@@ -156,18 +166,19 @@ TEST_F(VerifyCli, DevelopmentRootAndKeyBindingOptions) {
   spec.nonce = core::Bytes(20, 0xab);
   const std::string doc = Write("sim.cbor", nitro.Mint(spec));
   const core::UnixMillis at{testing::kVirtualNow.value + 2000};
-  const Outcome run = RunCli({"verify", "--doc", doc, "--root", root, "--json", "--expect-nonce",
-                              core::HexEncode(core::Bytes(20, 0xab)), "--max-age", "1m"},
-                             at);
+  const Outcome run =
+      RunCli({"verify", "--doc", doc, "--root", root, "--json", "--expect-nonce",
+              core::HexEncode(core::Bytes(20, 0xab)), "--max-age", "1m", "--any-image"},
+             at);
   EXPECT_EQ(run.exit_code, 0) << run.out;
   EXPECT_EQ(run.Json()["trust"]["root"], "custom");
   // Without --root the AWS root refuses the development document.
-  const Outcome aws = RunCli({"verify", "--doc", doc, "--json"}, at);
+  const Outcome aws = RunCli({"verify", "--doc", doc, "--json", "--any-image"}, at);
   EXPECT_EQ(aws.exit_code, 1);
   EXPECT_EQ(aws.Json()["error"]["code"], "CHAIN_ROOT_MISMATCH");
   // The default document does not bind the generator key into PCR16 (PCR16 absent).
   const Outcome bound =
-      RunCli({"verify", "--doc", doc, "--root", root, "--json", "--expect-key",
+      RunCli({"verify", "--doc", doc, "--root", root, "--json", "--any-image", "--expect-key",
               "0279be667ef9dcbbac55a06295ce870b07029bfcdb2dce28d959f2815b16f81798"},
              at);
   EXPECT_EQ(bound.exit_code, 1);
@@ -188,7 +199,8 @@ TEST_F(VerifyCli, UsageErrorsExit64) {
                                                {"--expect-app-key-hash", "abcd"},
                                                {"--expect-nonce", "zz"},
                                                {"--at", "doc", "--max-age", "5m"}}) {
-    std::vector<std::string> full = {"verify", "--doc", doc, "--json"};
+    std::vector<std::string> full = {"verify", "--doc",        doc,
+                                     "--json", "--expect-pcr", "1=" + std::string(96, 'a')};
     full.insert(full.end(), args.begin(), args.end());
     const Outcome run = RunCli(full);
     EXPECT_EQ(run.exit_code, 64) << args[0];
@@ -200,16 +212,49 @@ TEST_F(VerifyCli, UsageErrorsExit64) {
       64);
 }
 
+// Secure by default: without an expectation about the image, verify refuses (64) and names
+// the flags; --any-image says so on purpose, and contradicts an image expectation.
+TEST_F(VerifyCli, NoImageExpectationIsAUsageErrorUnlessAnyImage) {
+  const std::string doc = Genuine("evervault_2022-10-13_valid");
+  const Outcome refused = RunCli({"verify", "--doc", doc, "--at", "doc", "--json"});
+  EXPECT_EQ(refused.exit_code, 64);
+  EXPECT_EQ(refused.Json()["error"]["code"], "INVALID_ARGUMENT");
+  const std::string detail = refused.Json()["error"]["message"].get<std::string>();
+  for (const char* flag :
+       {"--expect-pcr0", "--expect-pcr", "--expect-pcrs", "--verify-build", "--any-image"}) {
+    EXPECT_NE(detail.find(flag), std::string::npos) << flag << ": " << detail;
+  }
+  // Other expectations are not about the image.
+  EXPECT_EQ(RunCli({"verify", "--doc", doc, "--at", "doc", "--expect-nonce", "00"}).exit_code, 64);
+  const Outcome text = RunCli({"verify", "--doc", doc, "--at", "doc"});
+  EXPECT_EQ(text.exit_code, 64);
+  EXPECT_NE(text.err.find("--any-image"), std::string::npos) << text.err;
+  const Outcome any = RunCli({"verify", "--doc", doc, "--at", "doc", "--json", "--any-image"});
+  EXPECT_EQ(any.exit_code, 0) << any.out;
+  EXPECT_EQ(any.Json()["any_image"], true);
+  EXPECT_EQ(any.Json()["image_checked"], false);
+  EXPECT_EQ(
+      RunCli({"verify", "--doc", doc, "--any-image", "--expect-pcr0", kEvervaultPcr0}).exit_code,
+      64);
+  // The service-side expectations need a service.
+  EXPECT_EQ(RunCli({"verify", "--doc", doc, "--any-image", "--expect-kms-key",
+                    "arn:aws:kms:us-east-1:111122223333:key/k"})
+                .exit_code,
+            64);
+  EXPECT_EQ(RunCli({"verify", "--doc", doc, "--any-image", "--check-key-policy"}).exit_code, 64);
+}
+
 TEST_F(VerifyCli, IoErrorsExit74) {
-  const Outcome missing = RunCli({"verify", "--doc", (dir_ / "missing.cbor").string(), "--json"});
+  const Outcome missing =
+      RunCli({"verify", "--doc", (dir_ / "missing.cbor").string(), "--json", "--any-image"});
   EXPECT_EQ(missing.exit_code, 74);
   EXPECT_EQ(missing.Json()["error"]["code"], "IO_READ");
-  EXPECT_EQ(RunCli({"verify", "--doc", Genuine("marlin_2024-02-26"), "--root",
+  EXPECT_EQ(RunCli({"verify", "--doc", Genuine("marlin_2024-02-26"), "--any-image", "--root",
                     (dir_ / "missing.pem").string()})
                 .exit_code,
             74);
-  const Outcome bad_root = RunCli({"verify", "--doc", Genuine("marlin_2024-02-26"), "--root",
-                                   Write("root.pem", core::AsBytes("not a pem"))});
+  const Outcome bad_root = RunCli({"verify", "--doc", Genuine("marlin_2024-02-26"), "--any-image",
+                                   "--root", Write("root.pem", core::AsBytes("not a pem"))});
   EXPECT_EQ(bad_root.exit_code, 2);
   EXPECT_NE(bad_root.err.find("CERT_PARSE"), std::string::npos);
 }
@@ -222,6 +267,10 @@ TEST(Cli, VersionHelpAndErrors) {
   EXPECT_EQ(help.exit_code, 0);
   EXPECT_NE(help.out.find("Examples"), std::string::npos);
   EXPECT_NE(help.out.find("Exit codes"), std::string::npos);
+  for (const char* flag : {"--any-image", "--expect-kms-key", "--expect-blockhash",
+                           "--check-key-policy", "--endpoint-url"}) {
+    EXPECT_NE(help.out.find(flag), std::string::npos) << flag;
+  }
   const Outcome errors = RunCli({"errors", "--json"});
   EXPECT_EQ(errors.exit_code, 0);
   EXPECT_GE(errors.Json().size(), 40U);

@@ -3,6 +3,10 @@
 #include <gtest/gtest.h>
 #include <zip.h>
 
+#include <functional>
+
+#include <nlohmann/json.hpp>
+
 #include "enclavectl/core/encoding.hpp"
 #include "enclavectl/core/sha.hpp"
 #include "enclavectl/verifier/evidence.hpp"
@@ -188,6 +192,83 @@ TEST(Bundle, TamperedMembersDisagreeWithTheManifest) {
     }
   }
   EXPECT_EQ(ReadError(Zip(bad_manifest)), ErrorCode::kBundleMalformed);
+}
+
+// Edits one JSON member of a valid bundle and rewrites the manifest's hashes, so the edit
+// reaches the record readers (a re-manifested bundle: anyone can make one).
+core::Bytes EditedBundle(const std::string& target,
+                         const std::function<void(nlohmann::json&)>& edit) {
+  auto members = ValidMembers();
+  for (auto& [name, data] : members) {
+    if (name == target) {
+      nlohmann::json value = nlohmann::json::parse(data);
+      edit(value);
+      data = value.dump();
+    }
+  }
+  for (auto& [name, data] : members) {
+    if (name != "manifest.json") {
+      continue;
+    }
+    nlohmann::json manifest = nlohmann::json::parse(data);
+    for (const auto& [other, other_data] : members) {
+      if (other != "manifest.json" && manifest["members"].contains(other)) {
+        manifest["members"][other] = core::HexEncode(core::Sha256(core::AsBytes(other_data)));
+      }
+    }
+    if (target == "manifest.json") {
+      edit(manifest);
+    }
+    data = manifest.dump();
+  }
+  return Zip(members);
+}
+
+// Issue 12 item 7: every JSON member of a bundle is read strictly; a value of the wrong type
+// is BUNDLE_MALFORMED, never an exception.
+TEST(Bundle, MembersOfTheWrongTypeAreMalformedNeverThrown) {
+  using nlohmann::json;
+  EXPECT_TRUE(ReadBundle(EditedBundle("info.json", [](json&) {})));
+  for (const auto& [field, value] :
+       std::vector<std::pair<std::string, json>>{{"mediaType", nullptr},
+                                                 {"url", 1},
+                                                 {"captured_at_ms", "1735689602000"},
+                                                 {"captured_at_ms", -1},
+                                                 {"captured_at_ms", 1.5},
+                                                 {"nonce", json::array()},
+                                                 {"nonce", "zz"},
+                                                 {"members", json::array()},
+                                                 {"options", "x"},
+                                                 {"options", json::array({1})}}) {
+    const ErrorCode code =
+        ReadError(EditedBundle("manifest.json", [&](json& m) { m[field] = value; }));
+    EXPECT_EQ(code, ErrorCode::kBundleMalformed) << field << "=" << value;
+  }
+  for (const auto& [field, value] : std::vector<std::pair<std::string, json>>{
+           {"path", 1},
+           {"path", nullptr},
+           {"status", "200"},
+           {"status", -1},
+           {"status", 1000},
+           {"status", 200.5},
+           {"headers", json::object()},
+           {"headers", json::array({json::array({1, 2})})},
+           {"headers", json::array({json::array({"a"})})},
+           {"headers", json::array({nullptr})},
+           {"headers", json::array({json::object({{"a", "b"}})})},
+           {"tls_certificate", 5},
+           {"tls_certificate", "!!"},
+           {"method", 5},
+           {"method", json::array()}}) {
+    const ErrorCode code = ReadError(EditedBundle("info.json", [&](json& r) { r[field] = value; }));
+    EXPECT_EQ(code, ErrorCode::kBundleMalformed) << field << "=" << value;
+  }
+  // A record from before the method was kept reads as GET.
+  auto old = ReadBundle(EditedBundle("info.json", [](json& r) { r.erase("method"); }));
+  ASSERT_TRUE(old) << old.error().detail;
+  EXPECT_EQ(old->first.info.method, "GET");
+  // report.json is kept for information: any JSON value reads, never throws.
+  EXPECT_TRUE(ReadBundle(EditedBundle("report.json", [](json& r) { r = json::array({1, "x"}); })));
 }
 
 }  // namespace

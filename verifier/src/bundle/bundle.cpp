@@ -6,6 +6,7 @@
 
 #include "enclavectl/core/encoding.hpp"
 #include "enclavectl/core/handles.hpp"
+#include "enclavectl/core/json.hpp"
 #include "enclavectl/core/limits.hpp"
 #include "enclavectl/core/sha.hpp"
 #include "enclavectl/verifier/evidence.hpp"
@@ -19,6 +20,9 @@ namespace limits = core::limits;
 
 constexpr const char* kManifest = "manifest.json";
 constexpr std::array<const char*, 3> kExchangeNames = {"attestation", "info", "enclave-info"};
+constexpr std::size_t kMaxRecordedHeaders = 256;
+// captured_at_ms: up to the year 9999 (RFC 3339's range).
+constexpr std::uint64_t kMaxCapturedAtMs = std::uint64_t{253402300799999};
 
 // Every member a bundle may and must hold, manifest first.
 std::vector<std::string> MemberNames() {
@@ -35,7 +39,8 @@ nlohmann::json ExchangeToJson(const HttpExchange& exchange) {
   for (const auto& [name, value] : exchange.headers) {
     headers.push_back({name, value});
   }
-  return {{"path", exchange.path},
+  return {{"method", exchange.method},
+          {"path", exchange.path},
           {"status", exchange.status},
           {"headers", std::move(headers)},
           {"tls_certificate", exchange.tls_certificate.empty()
@@ -43,32 +48,54 @@ nlohmann::json ExchangeToJson(const HttpExchange& exchange) {
                                   : nlohmann::json(core::Base64Encode(exchange.tls_certificate))}};
 }
 
+// An exchange record (untrusted: read through the strict views, fails with kBundleMalformed).
 core::Result<HttpExchange> ExchangeFromJson(const nlohmann::json& json, core::Bytes body,
                                             const std::string& member) {
   HttpExchange out;
-  if (!json.is_object() || !json.value("path", nlohmann::json()).is_string() ||
-      !json.value("status", nlohmann::json()).is_number_integer() ||
-      !json.value("headers", nlohmann::json()).is_array()) {
-    return Fail(ErrorCode::kBundleMalformed, member + " is not an HTTP exchange record");
+  auto view = core::JsonObjectView::Of(json, ErrorCode::kBundleMalformed, member);
+  if (!view) {
+    return Fail(view.error());
   }
-  out.path = json["path"].get<std::string>();
-  out.status = json["status"].get<long>();  // NOLINT(google-runtime-int)
-  for (const nlohmann::json& header : json["headers"]) {
-    if (!header.is_array() || header.size() != 2 || !header[0].is_string() ||
-        !header[1].is_string()) {
+  auto method = view->OptionalString("method");  // absent in bundles before it was recorded
+  if (!method) {
+    return Fail(method.error());
+  }
+  auto path = view->String("path");
+  if (!path) {
+    return Fail(path.error());
+  }
+  auto status = view->Uint("status", 999);
+  if (!status) {
+    return Fail(status.error());
+  }
+  auto headers = view->Array("headers", kMaxRecordedHeaders);
+  if (!headers) {
+    return Fail(headers.error());
+  }
+  out.method = method->value_or("GET");
+  out.path = std::move(*path);
+  out.status = static_cast<long>(*status);  // NOLINT(google-runtime-int)
+  for (const nlohmann::json& header : **headers) {
+    if (!header.is_array() || header.size() != 2) {
       return Fail(ErrorCode::kBundleMalformed, member + " has a malformed header");
     }
-    out.headers.emplace_back(header[0].get<std::string>(), header[1].get<std::string>());
+    auto name = core::JsonString(header.front(), ErrorCode::kBundleMalformed, member + " header");
+    auto value = core::JsonString(header.back(), ErrorCode::kBundleMalformed, member + " header");
+    if (!name || !value) {
+      return Fail(ErrorCode::kBundleMalformed, member + " has a malformed header");
+    }
+    out.headers.emplace_back(std::move(*name), std::move(*value));
   }
-  const nlohmann::json certificate = json.value("tls_certificate", nlohmann::json());
-  if (certificate.is_string()) {
-    auto der = core::Base64Decode(certificate.get<std::string>());
+  auto certificate = view->OptionalString("tls_certificate");
+  if (!certificate) {
+    return Fail(ErrorCode::kBundleMalformed, member + " has a malformed tls_certificate");
+  }
+  if (*certificate) {
+    auto der = core::Base64Decode(**certificate);
     if (!der || der->empty()) {
       return Fail(ErrorCode::kBundleMalformed, member + " has a malformed tls_certificate");
     }
     out.tls_certificate = std::move(*der);
-  } else if (!certificate.is_null()) {
-    return Fail(ErrorCode::kBundleMalformed, member + " has a malformed tls_certificate");
   }
   out.body = std::move(body);
   return out;
@@ -263,51 +290,68 @@ core::Result<std::pair<Evidence, EvidenceExtras>> ReadBundle(core::ByteView zip)
       return Fail(ErrorCode::kBundleMemberMissing, "the bundle has no " + name);
     }
   }
-  const nlohmann::json manifest = nlohmann::json::parse(core::AsChars(members.at(kManifest)),
-                                                        nullptr, /*allow_exceptions=*/false);
-  if (manifest.is_discarded() || !manifest.is_object() ||
-      manifest.value("mediaType", "") != kEvidenceMediaType ||
-      !manifest.value("url", nlohmann::json()).is_string() ||
-      !manifest.value("captured_at_ms", nlohmann::json()).is_number_integer() ||
-      !manifest.value("nonce", nlohmann::json()).is_string() ||
-      !manifest.value("members", nlohmann::json()).is_object()) {
+  // Every JSON member is untrusted: the one strict reader, then typed views.
+  auto manifest_json =
+      core::ParseStrictJson(core::AsChars(members.at(kManifest)), limits::kMaxBundleMemberBytes,
+                            ErrorCode::kBundleMalformed, kManifest);
+  if (!manifest_json) {
+    return Fail(ErrorCode::kBundleMalformed, manifest_json.error().detail);
+  }
+  auto manifest = core::JsonObjectView::Of(*manifest_json, ErrorCode::kBundleMalformed, kManifest);
+  if (!manifest) {
+    return Fail(manifest.error());
+  }
+  auto media_type = manifest->String("mediaType");
+  auto url = manifest->String("url");
+  auto captured_at_ms = manifest->Uint("captured_at_ms", kMaxCapturedAtMs);
+  auto nonce_hex = manifest->String("nonce");
+  auto hashes = manifest->Object("members");
+  auto options = manifest->OptionalObject("options");
+  if (!media_type || *media_type != kEvidenceMediaType || !url || !captured_at_ms || !nonce_hex ||
+      !hashes || !options) {
     return Fail(ErrorCode::kBundleMalformed,
                 "manifest.json is not an enclavectl evidence manifest");
   }
-  const nlohmann::json& hashes = manifest["members"];
-  if (hashes.size() != known.size() - 1) {
+  if (hashes->Value().size() != known.size() - 1) {
     return Fail(ErrorCode::kBundleInconsistent, "the manifest does not list exactly the members");
   }
   for (const std::string& name : known) {
     if (name == kManifest) {
       continue;
     }
-    const auto it = hashes.find(name);
-    if (it == hashes.end() || !it->is_string() ||
-        it->get<std::string>() != core::HexEncode(core::Sha256(members.at(name)))) {
+    auto hash = hashes->OptionalString(name);
+    if (!hash || !*hash || **hash != core::HexEncode(core::Sha256(members.at(name)))) {
       return Fail(ErrorCode::kBundleInconsistent, name + " differs from its manifest hash");
     }
   }
   Evidence evidence;
-  evidence.url = manifest["url"].get<std::string>();
-  evidence.captured_at = core::UnixMillis{manifest["captured_at_ms"].get<std::int64_t>()};
-  auto nonce = core::HexDecode(manifest["nonce"].get<std::string>());
+  evidence.url = std::move(*url);
+  evidence.captured_at = core::UnixMillis{static_cast<std::int64_t>(*captured_at_ms)};
+  auto nonce = core::HexDecode(*nonce_hex);
   if (!nonce) {
     return Fail(ErrorCode::kBundleMalformed, "the manifest's nonce is not hex");
   }
   evidence.nonce = std::move(*nonce);
-  evidence.options = manifest.value("options", nlohmann::json::object());
-  evidence.report = nlohmann::json::parse(core::AsChars(members.at("report.json")), nullptr, false);
-  if (evidence.report.is_discarded()) {
-    return Fail(ErrorCode::kBundleMalformed, "report.json is not JSON");
+  evidence.options = *options ? (*options)->Value() : nlohmann::json::object();
+  auto report =
+      core::ParseStrictJson(core::AsChars(members.at("report.json")), limits::kMaxBundleMemberBytes,
+                            ErrorCode::kBundleMalformed, "report.json");
+  if (!report) {
+    return Fail(ErrorCode::kBundleMalformed, report.error().detail);
   }
+  evidence.report = std::move(*report);
   const std::array<HttpExchange*, 3> exchanges = {&evidence.attestation, &evidence.info,
                                                   &evidence.enclave_info};
   for (std::size_t i = 0; i < exchanges.size(); ++i) {
     const std::string base = kExchangeNames[i];
-    const nlohmann::json record =
-        nlohmann::json::parse(core::AsChars(members.at(base + ".json")), nullptr, false);
-    auto exchange = ExchangeFromJson(record, std::move(members.at(base + ".body")), base + ".json");
+    auto record = core::ParseStrictJson(core::AsChars(members.at(base + ".json")),
+                                        limits::kMaxBundleMemberBytes, ErrorCode::kBundleMalformed,
+                                        base + ".json");
+    if (!record) {
+      return Fail(ErrorCode::kBundleMalformed, record.error().detail);
+    }
+    auto exchange =
+        ExchangeFromJson(*record, std::move(members.at(base + ".body")), base + ".json");
     if (!exchange) {
       return Fail(exchange.error());
     }

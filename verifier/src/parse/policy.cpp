@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "enclavectl/core/encoding.hpp"
+#include "enclavectl/core/json.hpp"
 #include "enclavectl/core/limits.hpp"
 
 namespace enclavectl::verifier {
@@ -13,6 +14,8 @@ namespace {
 
 using core::ErrorCode;
 using core::Fail;
+
+constexpr std::size_t kMaxPcrSets = 1024;
 
 bool ValidPcrLength(std::size_t len) noexcept { return len == 32 || len == 48 || len == 64; }
 
@@ -38,13 +41,18 @@ core::Result<PcrSet> ParseOneSet(const nlohmann::json& value, std::size_t set_in
     return Fail(ErrorCode::kPolicyInvalid, where + " is not a JSON object",
                 static_cast<int>(set_index));
   }
+  auto view = core::JsonObjectView::Of(value, ErrorCode::kPolicyInvalid, where);
+  if (!view) {
+    return Fail(ErrorCode::kPolicyInvalid, view.error().detail, static_cast<int>(set_index));
+  }
   const nlohmann::json* measurements = &value;
-  if (auto it = value.find("Measurements"); it != value.end()) {
-    if (!it->is_object()) {
+  if (view->Has("Measurements")) {
+    auto nested = view->Object("Measurements");
+    if (!nested) {
       return Fail(ErrorCode::kPolicyInvalid, where + ": Measurements is not an object",
                   static_cast<int>(set_index));
     }
-    measurements = &*it;
+    measurements = &nested->Value();
   }
   PcrSet out;
   for (const auto& [key, hex] : measurements->items()) {
@@ -57,11 +65,12 @@ core::Result<PcrSet> ParseOneSet(const nlohmann::json& value, std::size_t set_in
                   where + ": unexpected key (expected PCR0..PCR31 or HashAlgorithm)",
                   static_cast<int>(set_index));
     }
-    if (!hex.is_string()) {
+    auto text = core::JsonString(hex, ErrorCode::kPolicyInvalid, where + ": " + key);
+    if (!text) {
       return Fail(ErrorCode::kPolicyInvalid, where + ": " + key + " is not a string",
                   static_cast<int>(set_index));
     }
-    auto bytes = core::HexDecode(hex.get<std::string>());
+    auto bytes = core::HexDecode(*text);
     if (!bytes || !ValidPcrLength(bytes->size())) {
       return Fail(ErrorCode::kPolicyInvalid,
                   where + ": " + key + " is not 64, 96 or 128 hex digits",
@@ -111,18 +120,24 @@ core::Result<std::vector<PcrSet>> ParsePcrSets(std::string_view json_text) {
   if (json_text.size() > core::limits::kMaxPolicyFileBytes) {
     return Fail(ErrorCode::kPolicyInvalid, "PCR file is larger than 1 MiB");
   }
-  const nlohmann::json parsed =
-      nlohmann::json::parse(json_text, nullptr, /*allow_exceptions=*/false);
-  if (parsed.is_discarded()) {
-    return Fail(ErrorCode::kPolicyInvalid, "PCR file is not valid JSON");
+  auto strict = core::ParseStrictJson(json_text, core::limits::kMaxPolicyFileBytes,
+                                      ErrorCode::kPolicyInvalid, "PCR file");
+  if (!strict) {
+    return Fail(ErrorCode::kPolicyInvalid, strict.error().detail);
   }
+  const nlohmann::json& parsed = *strict;
   std::vector<PcrSet> out;
   if (parsed.is_array()) {
     if (parsed.empty()) {
       return Fail(ErrorCode::kPolicyInvalid, "PCR file lists no measurement set");
     }
-    for (std::size_t i = 0; i < parsed.size(); ++i) {
-      auto set = ParseOneSet(parsed[i], i);
+    if (parsed.size() > kMaxPcrSets) {
+      return Fail(ErrorCode::kPolicyInvalid,
+                  "PCR file lists more than " + std::to_string(kMaxPcrSets) + " sets");
+    }
+    std::size_t i = 0;
+    for (const nlohmann::json& element : parsed) {
+      auto set = ParseOneSet(element, i++);
       if (!set) {
         return Fail(set.error());
       }

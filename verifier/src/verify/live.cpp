@@ -8,6 +8,8 @@
 
 #include "enclavectl/core/encoding.hpp"
 #include "enclavectl/core/handles.hpp"
+#include "enclavectl/core/json.hpp"
+#include "enclavectl/core/limits.hpp"
 #include "enclavectl/core/sha.hpp"
 #include "enclavectl/verifier/key_binding.hpp"
 #include "enclavectl/verifier/report_json.hpp"
@@ -22,6 +24,7 @@ using core::ErrorCode;
 using nlohmann::json;
 
 constexpr std::size_t kQuotedBodyChars = 160;
+constexpr std::size_t kMaxRecordedPcrSets = 1024;
 constexpr const char* kSignatureHeader = "X-Attestation-Signature";
 constexpr const char* kPubkeyHeader = "X-Attestation-Pubkey";
 
@@ -40,44 +43,71 @@ Check FailWith(std::string name, Error error) {
 
 std::string Describe(const HttpExchange& exchange) { return "GET " + exchange.path; }
 
-// A service's error body, quoted for a report: its JSON message when there is one, otherwise
-// the first printable characters. Error bodies carry no secrets (enclave-http.md, the app's
-// errors are codes and messages).
-std::string QuoteBody(const Bytes& body) {
-  const json parsed = json::parse(core::AsChars(body), nullptr, false);
-  if (parsed.is_object() && parsed.contains("error") && parsed["error"].is_object()) {
-    const json& error = parsed["error"];
-    return error.value("code", "") + ": " + error.value("message", "");
+// Every JSON a service answers is untrusted: parsed by the one strict reader and read through
+// typed views (core/json.hpp); nothing here can throw on a value of an unexpected type.
+constexpr std::size_t kMaxLiveJsonBytes = core::limits::kMaxBundleMemberBytes;
+
+// One member of a service's error object for a report: a string (cut) or a number; anything
+// else named by its type.
+std::string QuoteMember(const json* value) {
+  if (value == nullptr) {
+    return "?";
   }
-  std::string out;
-  for (const std::uint8_t c : body) {
-    if (out.size() >= kQuotedBodyChars) {
-      out += "...";
-      break;
-    }
-    out += (c >= 0x20 && c < 0x7f) ? static_cast<char>(c) : '.';
+  if (value->is_string()) {
+    return core::SafeExcerpt(value->get_ref<const std::string&>(), kQuotedBodyChars);
   }
-  return out;
+  if (value->is_number()) {
+    return core::DumpJson(*value);
+  }
+  return std::string("(") + core::JsonTypeName(*value) + ")";
 }
 
-// A JSON object body, or an error naming the exchange.
+// A service's error body, quoted for a report: its JSON error code and message when there are
+// some, otherwise the first printable characters. Error bodies carry no secrets
+// (enclave-http.md, the app's errors are codes and messages).
+std::string QuoteBody(const Bytes& body) {
+  auto parsed = core::ParseStrictJson(core::AsChars(body), kMaxLiveJsonBytes,
+                                      ErrorCode::kLiveResponseMalformed, "error body");
+  if (parsed) {
+    auto object = core::JsonObjectView::Of(*parsed, ErrorCode::kLiveResponseMalformed, "body");
+    if (object) {
+      if (const json* error = object->Find("error"); error != nullptr && error->is_object()) {
+        auto view = core::JsonObjectView::Of(*error, ErrorCode::kLiveResponseMalformed, "error");
+        if (view) {
+          return QuoteMember(view->Find("code")) + ": " + QuoteMember(view->Find("message"));
+        }
+      }
+    }
+  }
+  return core::SafeExcerpt(core::AsChars(body), kQuotedBodyChars);
+}
+
+// A JSON object body, or an error (kLiveResponseMalformed) naming the exchange.
 core::Result<json> ObjectBody(const HttpExchange& exchange) {
-  json parsed = json::parse(core::AsChars(exchange.body), nullptr, false);
-  if (!parsed.is_object()) {
+  auto parsed = core::ParseStrictJson(core::AsChars(exchange.body), kMaxLiveJsonBytes,
+                                      ErrorCode::kLiveResponseMalformed, Describe(exchange));
+  if (!parsed || !parsed->is_object()) {
     return core::Fail(ErrorCode::kLiveResponseMalformed,
-                      Describe(exchange) + " did not answer a JSON object");
+                      Describe(exchange) + " did not answer a JSON object" +
+                          (parsed ? std::string() : " (" + parsed.error().detail + ")"));
   }
   return parsed;
 }
 
+// A view of an object body whose accessors fail with kLiveResponseMalformed.
+core::JsonObjectView View(const json& body, const HttpExchange& exchange) {
+  auto view = core::JsonObjectView::Of(body, ErrorCode::kLiveResponseMalformed, Describe(exchange));
+  return *view;  // ObjectBody checked that it is an object
+}
+
 // The secp256k1 key in string field `field` of `object` (hex, 33 or 65 bytes), compressed.
-core::Result<Bytes> KeyField(const json& object, const char* field, const HttpExchange& exchange) {
-  const auto it = object.find(field);
-  if (it == object.end() || !it->is_string()) {
-    return core::Fail(ErrorCode::kLiveResponseMalformed,
-                      Describe(exchange) + " has no \"" + field + "\" string");
+core::Result<Bytes> KeyField(const core::JsonObjectView& object, const char* field,
+                             const HttpExchange& exchange) {
+  auto text = object.String(field);
+  if (!text) {
+    return core::Fail(text.error());
   }
-  auto raw = core::HexDecode(it->get<std::string>());
+  auto raw = core::HexDecode(*text);
   if (!raw) {
     return core::Fail(ErrorCode::kLiveResponseMalformed,
                       Describe(exchange) + ": \"" + field + "\" is not hex");
@@ -90,12 +120,88 @@ core::Result<Bytes> KeyField(const json& object, const char* field, const HttpEx
   return key;
 }
 
-std::string StringField(const json& object, const char* field) {
-  const auto it = object.find(field);
-  return it != object.end() && it->is_string() ? it->get<std::string>() : std::string();
+bool IsLowerHex(std::string_view text) {
+  return std::all_of(text.begin(), text.end(),
+                     [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); });
+}
+
+// What /v1/info says beyond its signing key: key_mode, kms_key_arn, blockhash, key_policy.
+// A member of the wrong type is an error, never a silent default.
+core::Status ReadInfoClaims(const core::JsonObjectView& info, const HttpExchange& exchange,
+                            ServiceClaims& claims) {
+  auto key_mode = info.OptionalString("key_mode");
+  if (!key_mode) {
+    return core::Fail(key_mode.error());
+  }
+  auto arn = info.OptionalString("kms_key_arn");
+  if (!arn) {
+    return core::Fail(arn.error());
+  }
+  auto blockhash = info.OptionalString("blockhash");
+  if (!blockhash) {
+    return core::Fail(blockhash.error());
+  }
+  auto policy = info.OptionalObject("key_policy");
+  if (!policy) {
+    return core::Fail(policy.error());
+  }
+  ServiceClaims out = claims;
+  if (*blockhash) {
+    std::string lower = **blockhash;
+    std::transform(lower.begin(), lower.end(), lower.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    if (lower.size() != 64 || !IsLowerHex(lower)) {
+      return core::Fail(ErrorCode::kLiveResponseMalformed,
+                        Describe(exchange) + ": \"blockhash\" is not 64 hex digits");
+    }
+    out.blockhash_hex = std::move(lower);
+  }
+  if (*policy) {
+    const core::JsonObjectView& view = **policy;
+    ServiceClaims::KeyPolicy claimed;
+    auto checked = view.Bool("checked");
+    if (!checked) {
+      return core::Fail(checked.error());
+    }
+    auto sha256 = view.OptionalString("sha256");
+    if (!sha256) {
+      return core::Fail(sha256.error());
+    }
+    auto enclave_only = view.Bool("enclave_only");
+    if (!enclave_only) {
+      return core::Fail(enclave_only.error());
+    }
+    auto locked = view.Bool("locked");
+    if (!locked) {
+      return core::Fail(locked.error());
+    }
+    out.key_policy = ServiceClaims::KeyPolicy{*checked, std::move(*sha256), *enclave_only, *locked};
+  }
+  out.key_mode = key_mode->value_or("");
+  out.kms_key_arn = std::move(*arn);
+  claims = std::move(out);
+  return core::Ok();
 }
 
 std::string Abbrev(const Bytes& key) { return core::HexEncode(key).substr(0, 16) + "..."; }
+
+// The first failure in check order decides; its class says rejected or malformed.
+void FinishReport(LiveReport& report) {
+  report.error.reset();
+  for (const Check& check : report.checks) {
+    if (check.status == CheckStatus::kFail) {
+      report.error = check.error;
+      break;
+    }
+  }
+  if (!report.error) {
+    report.verdict = Verdict::kAccepted;
+  } else {
+    report.verdict = core::InfoFor(report.error->code).exit_class == core::ExitClass::kMalformed
+                         ? Verdict::kMalformed
+                         : Verdict::kRejected;
+  }
+}
 
 class LiveVerifier {
  public:
@@ -111,6 +217,9 @@ class LiveVerifier {
     CheckDocument();
     CheckTlsBinding();
     CheckResponseSignatures();
+    CheckKmsKey();
+    CheckBlockhash();
+    report_.image_checked = expectations_.HasImageExpectation();
     Finish();
     return std::move(report_);
   }
@@ -170,16 +279,21 @@ class LiveVerifier {
       Add(FailWith("info", body.error()));
       return;
     }
-    auto key = KeyField(*body, "public_key", exchange);
+    const core::JsonObjectView info = View(*body, exchange);
+    auto key = KeyField(info, "public_key", exchange);
     if (!key) {
       Add(FailWith("info", key.error()));
       return;
     }
+    if (auto claims = ReadInfoClaims(info, exchange, report_.claims); !claims) {
+      Add(FailWith("info", claims.error()));
+      return;
+    }
     report_.claims.signing_public_key = *key;
-    report_.claims.key_mode = StringField(*body, "key_mode");
     Add(Pass("info",
              "signing key " + core::HexEncode(*key) +
-                 (report_.claims.key_mode.empty() ? "" : " (" + report_.claims.key_mode + ")")));
+                 (report_.claims.key_mode.empty() ? "" : " (" + report_.claims.key_mode + ")") +
+                 (report_.claims.kms_key_arn ? ", KMS key " + *report_.claims.kms_key_arn : "")));
   }
 
   void CheckEnclaveInfo() {
@@ -193,15 +307,25 @@ class LiveVerifier {
       Add(FailWith("enclave_info", body.error()));
       return;
     }
-    auto key = KeyField(*body, "attestation_pubkey", exchange);
+    const core::JsonObjectView info = View(*body, exchange);
+    auto key = KeyField(info, "attestation_pubkey", exchange);
     if (!key) {
       Add(FailWith("enclave_info", key.error()));
       return;
     }
+    auto version = info.OptionalString("version");
+    if (!version) {
+      Add(FailWith("enclave_info", version.error()));
+      return;
+    }
+    auto dev = info.OptionalBool("dev");
+    if (!dev) {
+      Add(FailWith("enclave_info", dev.error()));
+      return;
+    }
     report_.claims.attestation_public_key = *key;
-    report_.claims.version = StringField(*body, "version");
-    const auto dev = body->find("dev");
-    report_.claims.dev = dev != body->end() && dev->is_boolean() && dev->get<bool>();
+    report_.claims.version = version->value_or("");
+    report_.claims.dev = dev->value_or(false);
     Add(Pass("enclave_info", "response-signing key " + core::HexEncode(*key) +
                                  (report_.claims.dev ? " (the service says --dev)" : "")));
   }
@@ -326,27 +450,87 @@ class LiveVerifier {
         return;
       }
       ++report_.responses_signed;
+      // The exchange signature, when the service sends one, binds the body to this exchange:
+      // our own method, path and nonce, and the status we received.
+      const std::string_view exchange_signature = exchange.Header(kExchangeSignatureHeader);
+      if (exchange_signature.empty()) {
+        continue;
+      }
+      const std::string_view path =
+          std::string_view(exchange.path)
+              .substr(0, std::min(exchange.path.find('?'), exchange.path.size()));
+      const std::string nonce = i == 0 ? core::HexEncode(evidence_.nonce) : std::string();
+      const unsigned status = exchange.status < 0 || exchange.status > 999
+                                  ? 0U
+                                  : static_cast<unsigned>(exchange.status);
+      if (auto verified =
+              VerifyExchangeSignature(exchange.method, path, status, nonce,
+                                      core::AsChars(exchange.body), exchange_signature, pubkey);
+          !verified) {
+        Add(FailWith("response_signatures",
+                     Err(ErrorCode::kAppSignatureInvalid,
+                         Describe(exchange) + ": its " + std::string(kExchangeSignatureHeader) +
+                             " is not for this exchange (method, path, status, nonce, body): " +
+                             verified.error().detail)));
+        return;
+      }
+      ++report_.exchange_signatures;
     }
     Add(Pass("response_signatures", "3 responses BIP-340-signed by the attestation key " +
-                                        Abbrev(*report_.claims.attestation_public_key)));
+                                        Abbrev(*report_.claims.attestation_public_key) + "; " +
+                                        std::to_string(report_.exchange_signatures) +
+                                        " exchange signature" +
+                                        (report_.exchange_signatures == 1 ? "" : "s") +
+                                        " (method, path, status, nonce) checked"));
   }
 
-  // The first failure in check order decides; its class says rejected or malformed.
-  void Finish() {
-    for (const Check& check : report_.checks) {
-      if (check.status == CheckStatus::kFail) {
-        report_.error = check.error;
-        break;
-      }
+  // /v1/info kms_key_arn against --expect-kms-key. The claim is covered by the response
+  // signature (checked before) under the key the document vouches for.
+  void CheckKmsKey() {
+    if (!expectations_.kms_key_arn) {
+      Add(Skip("kms_key", report_.claims.kms_key_arn ? "no KMS key expected; the service names " +
+                                                           *report_.claims.kms_key_arn
+                                                     : "no KMS key expected"));
+      return;
     }
-    if (!report_.error) {
-      report_.verdict = Verdict::kAccepted;
-    } else {
-      report_.verdict = core::InfoFor(report_.error->code).exit_class == core::ExitClass::kMalformed
-                            ? Verdict::kMalformed
-                            : Verdict::kRejected;
+    if (!report_.claims.kms_key_arn) {
+      Add(FailWith("kms_key",
+                   Err(ErrorCode::kKmsKeyMismatch, "GET /v1/info names no kms_key_arn; expected " +
+                                                       *expectations_.kms_key_arn)));
+      return;
     }
+    if (*report_.claims.kms_key_arn != *expectations_.kms_key_arn) {
+      Add(FailWith("kms_key", Err(ErrorCode::kKmsKeyMismatch,
+                                  "the service's key comes from " +
+                                      core::SafeExcerpt(*report_.claims.kms_key_arn, 200) +
+                                      ", not from " + *expectations_.kms_key_arn)));
+      return;
+    }
+    Add(Pass("kms_key", "the signing key comes from " + *expectations_.kms_key_arn));
   }
+
+  // /v1/info blockhash against --expect-blockhash.
+  void CheckBlockhash() {
+    if (!expectations_.blockhash_hex) {
+      Add(Skip("blockhash", "no blockhash expected"));
+      return;
+    }
+    if (!report_.claims.blockhash_hex) {
+      Add(FailWith("blockhash", Err(ErrorCode::kBlockhashMismatch,
+                                    "GET /v1/info carries no blockhash; expected " +
+                                        *expectations_.blockhash_hex)));
+      return;
+    }
+    if (*report_.claims.blockhash_hex != *expectations_.blockhash_hex) {
+      Add(FailWith("blockhash", Err(ErrorCode::kBlockhashMismatch,
+                                    "the service's blockhash is " + *report_.claims.blockhash_hex +
+                                        ", not " + *expectations_.blockhash_hex)));
+      return;
+    }
+    Add(Pass("blockhash", "blockhash " + *expectations_.blockhash_hex));
+  }
+
+  void Finish() { FinishReport(report_); }
 
   const Evidence& evidence_;
   const VerifierConfig& config_;
@@ -366,7 +550,7 @@ core::Result<PcrSet> PcrSetFromJson(const json& object) {
   if (!object.is_object()) {
     return core::Fail(ErrorCode::kBundleMalformed, "a PCR set is not an object");
   }
-  auto sets = ParsePcrSets(object.dump());
+  auto sets = ParsePcrSets(core::DumpJson(object));
   if (!sets || sets->size() != 1) {
     return core::Fail(
         ErrorCode::kBundleMalformed,
@@ -402,48 +586,104 @@ json ExpectationsToJson(const LiveExpectations& expectations) {
   for (const PcrSet& set : expectations.allowed_pcr_sets) {
     sets.push_back(PcrSetToJson(set));
   }
-  return {{"allowed_pcr_sets", std::move(sets)},
-          {"required_pcrs", PcrSetToJson(expectations.required_pcrs)},
-          {"max_age_ms", expectations.max_age_ms ? json(*expectations.max_age_ms) : json(nullptr)},
-          {"allow_debug", expectations.allow_debug}};
+  return {
+      {"allowed_pcr_sets", std::move(sets)},
+      {"required_pcrs", PcrSetToJson(expectations.required_pcrs)},
+      {"max_age_ms", expectations.max_age_ms ? json(*expectations.max_age_ms) : json(nullptr)},
+      {"allow_debug", expectations.allow_debug},
+      {"kms_key_arn", expectations.kms_key_arn ? json(*expectations.kms_key_arn) : json(nullptr)},
+      {"blockhash", expectations.blockhash_hex ? json(*expectations.blockhash_hex) : json(nullptr)},
+      {"any_image", expectations.any_image}};
 }
 
 core::Result<LiveExpectations> ExpectationsFromJson(const json& object) {
-  if (!object.is_object()) {
-    return core::Fail(ErrorCode::kBundleMalformed, "the recorded expectations are not an object");
+  auto view = core::JsonObjectView::Of(object, ErrorCode::kBundleMalformed, "expectations");
+  if (!view) {
+    return core::Fail(view.error());
   }
   LiveExpectations out;
-  const json sets = object.value("allowed_pcr_sets", json::array());
-  if (!sets.is_array()) {
-    return core::Fail(ErrorCode::kBundleMalformed, "allowed_pcr_sets is not an array");
-  }
-  for (const json& set : sets) {
-    auto parsed = PcrSetFromJson(set);
-    if (!parsed) {
-      return core::Fail(parsed.error());
+  if (const json* sets = view->Find("allowed_pcr_sets"); sets != nullptr && !sets->is_null()) {
+    auto array = view->Array("allowed_pcr_sets", kMaxRecordedPcrSets);
+    if (!array) {
+      return core::Fail(array.error());
     }
-    out.allowed_pcr_sets.push_back(std::move(*parsed));
+    for (const json& set : **array) {
+      auto parsed = PcrSetFromJson(set);
+      if (!parsed) {
+        return core::Fail(parsed.error());
+      }
+      out.allowed_pcr_sets.push_back(std::move(*parsed));
+    }
   }
-  const json required = object.value("required_pcrs", json::object());
-  if (!required.empty()) {
-    auto parsed = PcrSetFromJson(required);
+  auto required = view->OptionalObject("required_pcrs");
+  if (!required) {
+    return core::Fail(required.error());
+  }
+  if (*required && !(*required)->Value().empty()) {
+    auto parsed = PcrSetFromJson((*required)->Value());
     if (!parsed) {
       return core::Fail(parsed.error());
     }
     out.required_pcrs = std::move(*parsed);
   }
-  const json age = object.value("max_age_ms", json());
-  if (age.is_number_integer() && age.get<std::int64_t>() > 0) {
-    out.max_age_ms = age.get<std::int64_t>();
-  } else if (!age.is_null()) {
+  auto age = view->OptionalUint("max_age_ms", static_cast<std::uint64_t>(INT64_MAX));
+  if (!age || (*age && **age == 0)) {
     return core::Fail(ErrorCode::kBundleMalformed, "max_age_ms is not a positive integer");
   }
-  const json debug = object.value("allow_debug", json(false));
-  if (!debug.is_boolean()) {
-    return core::Fail(ErrorCode::kBundleMalformed, "allow_debug is not a boolean");
+  if (*age) {
+    out.max_age_ms = static_cast<std::int64_t>(**age);
   }
-  out.allow_debug = debug.get<bool>();
+  auto debug = view->OptionalBool("allow_debug");
+  auto any_image = view->OptionalBool("any_image");
+  auto arn = view->OptionalString("kms_key_arn");
+  auto blockhash = view->OptionalString("blockhash");
+  if (!debug || !any_image || !arn || !blockhash) {
+    return core::Fail(ErrorCode::kBundleMalformed,
+                      "allow_debug/any_image are not booleans, or kms_key_arn/blockhash not "
+                      "strings");
+  }
+  out.allow_debug = debug->value_or(false);
+  out.any_image = any_image->value_or(false);
+  out.kms_key_arn = *arn;
+  out.blockhash_hex = *blockhash;
   return out;
+}
+
+std::string DescribeExpectations(const LiveExpectations& expectations) {
+  std::vector<std::string> parts;
+  for (const auto& [index, value] : expectations.required_pcrs) {
+    parts.push_back("PCR" + std::to_string(index) + "=" + core::HexEncode(value).substr(0, 16) +
+                    "...");
+  }
+  if (!expectations.allowed_pcr_sets.empty()) {
+    parts.push_back("one of " + std::to_string(expectations.allowed_pcr_sets.size()) +
+                    " PCR set(s)");
+  }
+  if (!expectations.HasImageExpectation()) {
+    parts.emplace_back(expectations.any_image ? "any image (--any-image)" : "no image expectation");
+  }
+  if (expectations.kms_key_arn) {
+    parts.push_back("KMS key " + core::SafeExcerpt(*expectations.kms_key_arn, 200));
+  }
+  if (expectations.blockhash_hex) {
+    parts.push_back("blockhash " + core::SafeExcerpt(*expectations.blockhash_hex, 16) + "...");
+  }
+  if (expectations.max_age_ms) {
+    parts.push_back("max age " + std::to_string(*expectations.max_age_ms / 1000) + "s");
+  }
+  if (expectations.allow_debug) {
+    parts.emplace_back("debug allowed");
+  }
+  std::string out;
+  for (const std::string& part : parts) {
+    out += (out.empty() ? "" : ", ") + part;
+  }
+  return out;
+}
+
+void LiveReport::AddCheck(Check check) {
+  checks.push_back(std::move(check));
+  FinishReport(*this);
 }
 
 LiveReport VerifyEvidence(const Evidence& evidence, const VerifierConfig& config,
@@ -464,12 +704,27 @@ json LiveReportToJson(const LiveReport& report, const Evidence& evidence) {
                         {"rfc3339", core::FormatRfc3339(evidence.captured_at)}};
   out["nonce"] = core::HexEncode(evidence.nonce);
   out["checks"] = ChecksToJson(report.checks);
+  const auto text = [](const std::optional<std::string>& value) {
+    return value ? json(*value) : json(nullptr);
+  };
+  json key_policy = nullptr;
+  if (report.claims.key_policy) {
+    key_policy = {{"checked", report.claims.key_policy->checked},
+                  {"sha256", text(report.claims.key_policy->sha256_hex)},
+                  {"enclave_only", report.claims.key_policy->enclave_only},
+                  {"locked", report.claims.key_policy->locked}};
+  }
   out["claims"] = {{"signing_public_key", key(report.claims.signing_public_key)},
                    {"attestation_public_key", key(report.claims.attestation_public_key)},
                    {"key_mode", report.claims.key_mode},
                    {"version", report.claims.version},
-                   {"dev", report.claims.dev}};
+                   {"dev", report.claims.dev},
+                   {"kms_key_arn", text(report.claims.kms_key_arn)},
+                   {"blockhash", text(report.claims.blockhash_hex)},
+                   {"key_policy", std::move(key_policy)}};
   out["responses_signed"] = report.responses_signed;
+  out["exchange_signatures"] = report.exchange_signatures;
+  out["image_checked"] = report.image_checked;
   out["options"] = evidence.options;
   out["document"] = report.document.input_size > 0 ? ReportToJson(report.document) : json(nullptr);
   return out;

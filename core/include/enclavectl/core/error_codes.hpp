@@ -125,6 +125,10 @@ enum class ExitClass : std::uint8_t {
     "the targets file is empty, too long or has a line that is not an http(s) URL")              \
   X(kTlsBindingMismatch, 524, "TLS_BINDING_MISMATCH", kRejected,                                  \
     "the TLS certificate seen is not the one the enclave bound in tlsKeyHash")                    \
+  X(kKmsKeyMismatch, 525, "KMS_KEY_MISMATCH", kRejected,                                        \
+    "the service names no KMS key (/v1/info kms_key_arn), or not the expected one")               \
+  X(kBlockhashMismatch, 526, "BLOCKHASH_MISMATCH", kRejected,                                    \
+    "the service's blockhash (/v1/info) is missing or not the expected one")                      \
   X(kEifHeaderTruncated, 600, "EIF_HEADER_TRUNCATED", kMalformed,                                  \
     "the file is shorter than the 548-byte EIF header")                                            \
   X(kEifBadMagic, 601, "EIF_BAD_MAGIC", kMalformed,                                                \

@@ -26,6 +26,8 @@ struct HttpExchange {
   // HTTPS: the server's TLS leaf certificate (DER) on this exchange's connection; empty for
   // plain HTTP.
   core::Bytes tls_certificate;
+  // The request's method (bundles written before it was recorded: GET).
+  std::string method = "GET";
 
   // The first header called `name` (ASCII case-insensitive), or empty.
   std::string_view Header(std::string_view name) const noexcept;

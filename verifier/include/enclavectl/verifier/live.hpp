@@ -31,12 +31,32 @@ struct LiveExpectations {
   PcrSet required_pcrs;                  // each must match (--expect-pcr, --expect-pcr0)
   std::optional<std::int64_t> max_age_ms;
   bool allow_debug = false;
+  // The KMS key /v1/info must name in "kms_key_arn" (--expect-kms-key): byte equality; a
+  // missing or different value fails with kKmsKeyMismatch.
+  std::optional<std::string> kms_key_arn;
+  // The blockhash /v1/info must carry (--expect-blockhash): 64 lower-case hex digits; a
+  // missing, null or different value fails with kBlockhashMismatch.
+  std::optional<std::string> blockhash_hex;
+  // No image expectation on purpose (--any-image): reported, never implied. Callers refuse an
+  // empty image expectation unless this is set (HasImageExpectation).
+  bool any_image = false;
+
+  // True when a PCR is expected (allowed sets or required values).
+  bool HasImageExpectation() const noexcept {
+    return !allowed_pcr_sets.empty() || !required_pcrs.empty();
+  }
 };
 
-// The JSON form kept in a bundle's options ("expectations"), and its reader (untrusted input:
-// fails with kBundleMalformed).
+// The JSON form kept in a bundle's options ("expectations") for information: a re-verification
+// shows it as "recorded at capture" and never takes it as its own expectations (a bundle is
+// untrusted: whoever holds it can edit it). ExpectationsFromJson reads it back (untrusted input:
+// strict, fails with kBundleMalformed; never throws).
 nlohmann::json ExpectationsToJson(const LiveExpectations& expectations);
 [[nodiscard]] core::Result<LiveExpectations> ExpectationsFromJson(const nlohmann::json& object);
+
+// One line naming what `expectations` require ("PCR0=7a3b05..., kms key arn:...") for reports;
+// "no image expectation" when none.
+std::string DescribeExpectations(const LiveExpectations& expectations);
 
 // The keys the service claims.
 struct ServiceClaims {
@@ -45,6 +65,17 @@ struct ServiceClaims {
   std::string key_mode;                               // /v1/info key_mode, if any
   std::string version;                                // /v1/enclave-info version, if any
   bool dev = false;                                   // /v1/enclave-info dev
+  std::optional<std::string> kms_key_arn;             // /v1/info kms_key_arn, if any
+  std::optional<std::string> blockhash_hex;           // /v1/info blockhash (lower case), if any
+  // /v1/info key_policy: what the enclave says about its key's policy (informational: the
+  // auditor checks it with --check-key-policy).
+  struct KeyPolicy {
+    bool checked = false;
+    std::optional<std::string> sha256_hex;
+    bool enclave_only = false;
+    bool locked = false;
+  };
+  std::optional<KeyPolicy> key_policy;
 };
 
 struct LiveReport {
@@ -53,11 +84,19 @@ struct LiveReport {
   // Stable names, in order: http, info, enclave_info, then the document's checks (see
   // verify.hpp; key_binding is PCR16 against /v1/info, app_key_hash against
   // /v1/enclave-info, nonce against ours), then tls_binding (nitriding's tlsKeyHash against the
-  // certificate seen over HTTPS), then response_signatures.
+  // certificate seen over HTTPS), then response_signatures (the body signatures, and the
+  // exchange signatures where present), kms_key (kms_key_arn against --expect-kms-key) and
+  // blockhash (against --expect-blockhash); both skipped when nothing is expected. A caller
+  // may append checks of its own (key_policy) with AddCheck.
   std::vector<Check> checks;
   VerificationReport document;  // the offline verifier's report on the attestation
   ServiceClaims claims;
-  int responses_signed = 0;  // response signatures verified
+  int responses_signed = 0;     // response (body) signatures verified
+  int exchange_signatures = 0;  // X-Enclavectl-Exchange-Signature headers verified
+  bool image_checked = false;   // a PCR expectation was checked (false: --any-image)
+
+  // Appends `check` and recomputes verdict and error (the first failure in check order).
+  void AddCheck(Check check);
 };
 
 // Judges `evidence` at evidence.captured_at. `config` as for Verify. Never throws except
