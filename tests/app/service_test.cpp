@@ -245,7 +245,7 @@ TEST_F(Service, SealedKeySurvivesARestartAndOtherImagesCannotLoadIt) {
     ASSERT_TRUE(store.text);
     auto record = DecodeSealedRecord(*store.text);
     ASSERT_TRUE(record) << record.error().detail;
-    EXPECT_EQ(record->key_id, kSymmetricKey);
+    EXPECT_EQ(record->key_arn, kSymmetricKey);
     EXPECT_EQ(core::Base64Encode(Bytes(65)).size(), first_key.size());
   }
   const std::string record_text = *store.text;
@@ -301,25 +301,36 @@ TEST_F(Service, SealedRaceAdoptsTheOtherInstancesKeyAndRecordsAreChecked) {
 }
 
 TEST(SealedRecord, RoundTripAndRefusals) {
-  SealedRecord record{"arn:aws:kms:us-east-1:1:key/k", Bytes{1, 2, 3}, Bytes(33, 2),
-                      SealedKeyContext()};
+  const Bytes data_key(32, 7);
+  const Bytes secret(32, 9);
+  auto sealed = SealSecret(data_key, secret, "arn:aws:kms:us-east-1:1:key/k", Bytes{1, 2, 3},
+                           Bytes(33, 2));
+  ASSERT_TRUE(sealed);
+  const SealedRecord& record = *sealed;
   auto decoded = DecodeSealedRecord(EncodeSealedRecord(record));
   ASSERT_TRUE(decoded);
-  EXPECT_EQ(decoded->key_id, record.key_id);
-  EXPECT_EQ(decoded->ciphertext_blob, record.ciphertext_blob);
+  EXPECT_EQ(decoded->key_arn, record.key_arn);
+  EXPECT_EQ(decoded->data_key_blob, record.data_key_blob);
+  EXPECT_EQ(decoded->nonce, record.nonce);
+  EXPECT_EQ(decoded->ciphertext, record.ciphertext);
+  EXPECT_EQ(decoded->tag, record.tag);
   EXPECT_EQ(decoded->public_key, record.public_key);
-  EXPECT_EQ(decoded->encryption_context, record.encryption_context);
+  auto opened = OpenSealedSecret(*decoded, data_key);
+  ASSERT_TRUE(opened);
+  EXPECT_TRUE(core::Equal(opened->View(), secret));
   json good = json::parse(EncodeSealedRecord(record));
   for (const auto& mutate : std::vector<std::function<void(json&)>>{
-           [](json& j) { j["version"] = 2; },
+           [](json& j) { j["version"] = 3; },
+           [](json& j) { j["version"] = "2"; },
            [](json& j) { j["format"] = "other"; },
-           [](json& j) { j.erase("key_id"); },
-           [](json& j) { j["ciphertext_blob"] = "!!"; },
-           [](json& j) { j["ciphertext_blob"] = ""; },
+           [](json& j) { j.erase("key_arn"); },
+           [](json& j) { j["key_arn"] = "key/k"; },
+           [](json& j) { j["data_key_blob"] = "!!"; },
+           [](json& j) { j["data_key_blob"] = ""; },
            [](json& j) { j["public_key"] = "02"; },
-           [](json& j) {
-             j["encryption_context"] = json{{"a", 1}};
-           },
+           [](json& j) { j["nonce"] = "00"; },
+           [](json& j) { j["tag"] = 5; },
+           [](json& j) { j.erase("ciphertext"); },
            [](json& j) { j["extra"] = true; },
            [](json& j) { j = json::array(); },
        }) {
@@ -327,8 +338,42 @@ TEST(SealedRecord, RoundTripAndRefusals) {
     mutate(bad);
     auto result = DecodeSealedRecord(bad.dump());
     ASSERT_FALSE(result) << bad.dump();
-    EXPECT_EQ(result.error().code, ErrorCode::kSealedRecordInvalid);
+    EXPECT_EQ(result.error().code, ErrorCode::kSealedRecordInvalid) << bad.dump();
   }
+}
+
+// The GCM additional data binds the key ARN and the public key: a record re-labelled for
+// another KMS key (or key) does not open, nor does one under another data key.
+TEST(SealedRecord, AadBindsTheKeyArnAndPublicKey) {
+  const Bytes data_key(32, 7);
+  auto sealed = SealSecret(data_key, Bytes(32, 9), "arn:aws:kms:us-east-1:111122223333:key/a",
+                           Bytes{1}, Bytes(33, 2));
+  ASSERT_TRUE(sealed);
+  SealedRecord relabelled = *sealed;
+  relabelled.key_arn = "arn:aws:kms:us-east-1:111122223333:key/b";
+  auto opened = OpenSealedSecret(relabelled, data_key);
+  ASSERT_FALSE(opened);
+  EXPECT_EQ(opened.error().code, ErrorCode::kSealedRecordInvalid);
+  SealedRecord other_key = *sealed;
+  other_key.public_key[1] ^= 1;
+  EXPECT_FALSE(OpenSealedSecret(other_key, data_key));
+  EXPECT_FALSE(OpenSealedSecret(*sealed, Bytes(32, 8)));
+  SealedRecord flipped = *sealed;
+  flipped.ciphertext[0] ^= 1;
+  EXPECT_FALSE(OpenSealedSecret(flipped, data_key));
+  EXPECT_TRUE(OpenSealedSecret(*sealed, data_key));
+}
+
+// A record of the previous format (a bare KMS data key, which kms:Encrypt could have made)
+// is never adopted.
+TEST(SealedRecord, OldFormatIsRefusedWithItsOwnCode) {
+  const std::string v1 =
+      R"({"format":"enclavectl-sealed-key","version":1,"key_id":"arn:aws:kms:us-east-1:1:key/k",)"
+      R"("ciphertext_blob":"AQID","public_key":")" +
+      std::string(66, '2') + R"(","encryption_context":{}})";
+  auto decoded = DecodeSealedRecord(v1);
+  ASSERT_FALSE(decoded);
+  EXPECT_EQ(decoded.error().code, ErrorCode::kSealedRecordOutdated);
 }
 
 TEST_F(Service, AttestationCarriesPcr16AndAppKeyHash) {
