@@ -94,7 +94,8 @@ class LockPolicy {
       return Fail(policy.error());
     }
     const std::string policy_text = kp::EncodePolicy(*policy);
-    const kp::LintReport report = kp::LintPolicy(*policy);
+    const kp::LintReport report =
+        kp::LintPolicy(*policy, kp::LintTarget{flags_.key_id, std::nullopt});
     json_["mediaType"] = kLockPolicyMediaType;
     json_["keyArn"] = flags_.key_id;
     json_["policy"] = nlohmann::json::parse(kp::EncodePolicy(*policy, -1));
@@ -285,7 +286,8 @@ class LockPolicy {
       return Fail(held.error(),
                   "the lock was applied, but KMS returns a policy that does not parse: ");
     }
-    const kp::LintReport report = kp::LintPolicy(*held);
+    const kp::LintReport report =
+        kp::LintPolicy(*held, kp::LintTarget{flags_.key_id, std::nullopt});
     const bool same = *held == policy;
     json_["readBack"] = LintToJson(*held, report);
     json_["readBack"]["identical"] = same;

@@ -7,6 +7,7 @@
 
 #include "context.hpp"
 #include "enclavectl/core/encoding.hpp"
+#include "enclavectl/kmspolicy/arn.hpp"
 #include "enclavectl/kmspolicy/evaluate.hpp"
 #include "enclavectl/kmspolicy/generate.hpp"
 #include "enclavectl/kmspolicy/io/pcr_sources.hpp"
@@ -129,8 +130,9 @@ void RegisterGenerate(CLI::App* policy, Context& ctx) {
                   "Read-only principals (DescribeKey, GetKeyPolicy, GetPublicKey), repeatable");
   cmd->add_option("--actions", flags->actions,
                   "What the enclave may do: decrypt, derive, generate-data-key, "
-                  "generate-data-key-pair, generate-random, encrypt (default: "
-                  "decrypt,derive,generate-data-key)");
+                  "generate-data-key-pair, generate-random (default: "
+                  "decrypt,derive,generate-data-key). No encrypt: kms:Encrypt takes no "
+                  "attestation, so whoever may call it can inject a secret of its choice");
   cmd->add_flag("--locked", flags->locked,
                 "The lock variant: no admin statement; nobody can change the policy, create "
                 "grants or schedule deletion (apply it with lock-policy)");
@@ -160,6 +162,7 @@ void RegisterGenerate(CLI::App* policy, Context& ctx) {
 struct LintFlags {
   std::string path;
   std::string require = "enclave-only";
+  std::string key_arn;
   bool json = false;
 };
 
@@ -168,11 +171,21 @@ int RunLint(Context& ctx, const LintFlags& flags) {
   if (!required) {
     return ReportError(ctx, required.error(), flags.json, kPolicyLintMediaType);
   }
+  kp::LintTarget target;
+  if (!flags.key_arn.empty()) {
+    if (!kp::ParseKmsKeyArn(flags.key_arn)) {
+      return ReportError(ctx,
+                         {ErrorCode::kInvalidArgument,
+                          "--key-arn must be a key ARN (arn:aws:kms:REGION:ACCOUNT:key/ID)", -1},
+                         flags.json, kPolicyLintMediaType);
+    }
+    target.key_arn = flags.key_arn;
+  }
   auto policy = ReadPolicyFile(flags.path);
   if (!policy) {
     return ReportError(ctx, policy.error(), flags.json, kPolicyLintMediaType);
   }
-  const kp::LintReport report = kp::LintPolicy(*policy);
+  const kp::LintReport report = kp::LintPolicy(*policy, target);
   const core::Status verdict = kp::CheckRequirements(report, *required);
   std::vector<std::string> required_names;
   if (required->enclave_only) {
@@ -185,6 +198,7 @@ int RunLint(Context& ctx, const LintFlags& flags) {
     nlohmann::json out = LintToJson(*policy, report);
     out["mediaType"] = kPolicyLintMediaType;
     out["policy"] = flags.path;
+    out["keyArn"] = flags.key_arn.empty() ? nlohmann::json(nullptr) : nlohmann::json(flags.key_arn);
     out["required"] = required_names;
     out["result"] = verdict ? "pass" : "fail";
     if (!verdict) {
@@ -195,6 +209,11 @@ int RunLint(Context& ctx, const LintFlags& flags) {
     ctx.out << kp::DumpJson(out, 2) << "\n";
   } else {
     RenderLintText(ctx.out, flags.path, *policy, report);
+    ctx.out << "key: "
+            << (flags.key_arn.empty()
+                    ? "ARN unknown (a Deny counts only with Resource \"*\"; --key-arn ARN)"
+                    : flags.key_arn)
+            << "\n";
     std::string names;
     for (const std::string& name : required_names) {
       names += (names.empty() ? "" : ",") + name;
@@ -212,14 +231,20 @@ void RegisterLint(CLI::App* policy, Context& ctx) {
   CLI::App* cmd = policy->add_subcommand(
       "lint",
       "Judge a key policy: enclave-only? (no principal reaches Decrypt, DeriveSharedSecret, "
-      "GenerateDataKey*, ReEncrypt or CreateGrant without a condition on the measured image) "
-      "and locked? (nobody can change the policy, create grants or schedule deletion), with one "
-      "finding per rule and statement.");
+      "GenerateDataKey*, ReEncryptFrom or CreateGrant without a condition on the measured "
+      "image; nobody can Encrypt/ReEncryptTo without one (key injection) or replicate the key) "
+      "and locked? (nobody can change the policy, create grants, schedule deletion or "
+      "replicate the key), with one finding per rule and statement.");
   cmd->add_option("policy", flags->path, "The key policy JSON file (- for stdin)")->required();
   cmd->add_option("--require", flags->require,
                   "Verdicts that must hold for exit 0: enclave-only, locked, "
                   "enclave-only,locked or none")
       ->default_str("enclave-only");
+  cmd->add_option("--key-arn", flags->key_arn,
+                  "The ARN of the key the policy is for (arn:aws:kms:REGION:ACCOUNT:key/ID). A "
+                  "Deny counts only when its Resource certainly covers the key: \"*\", or a "
+                  "pattern matching this ARN; without --key-arn only \"*\". An Allow counts "
+                  "whenever it might cover the key");
   cmd->add_flag("--json", flags->json,
                 "Print one JSON object (application/vnd.enclavectl.policy-lint+json;version=1)");
   cmd->footer(
@@ -227,9 +252,13 @@ void RegisterLint(CLI::App* policy, Context& ctx) {
       "missing-attestation-condition, weak-condition-operator, attestation-value-format,\n"
       "attestation-key, debug-pcr, admin-can-rewrite-policy, create-grant, schedule-deletion,\n"
       "lockout-risk, condition-never-satisfied, unknown-action, resource-not-key,\n"
-      "statement-ineffective, unevaluable-condition (docs/kms-policy.md explains each).\n\n"
+      "statement-ineffective, unevaluable-condition, key-injection, replica-escape,\n"
+      "unexpected-image (docs/kms-policy.md explains each).\n\n"
       "Examples:\n"
       "  enclavectl policy lint policy.json\n"
+      "  enclavectl policy lint policy.json \\\n"
+      "      --key-arn "
+      "arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab\n"
       "  aws kms get-key-policy --key-id KEY --query Policy --output text | \\\n"
       "      enclavectl policy lint - --require enclave-only,locked --json\n\n" +
       ExitCodeFooter("a required verdict does not hold"));
@@ -377,8 +406,11 @@ void RegisterSimulate(CLI::App* policy, Context& ctx) {
                   "ARN, an account id, or a service principal")
       ->required();
   cmd->add_option("--action", flags->action, "The action, e.g. kms:Decrypt")->required();
-  cmd->add_option("--resource", flags->resource,
-                  "The key ARN (default: this key, whatever its ARN)");
+  cmd->add_option("--resource,--key-arn", flags->resource,
+                  "The key ARN (arn:aws:kms:REGION:ACCOUNT:key/ID). Default: unknown; then an "
+                  "Allow applies when its Resource might name the key, a Deny only when it "
+                  "certainly does (Resource \"*\"): the most permissive answer, as lint reads "
+                  "it");
   cmd->add_option("--context", flags->context,
                   "A request condition key KEY=VALUE (repeatable; repeat a key for several "
                   "values), e.g. kms:ViaService=ec2.us-east-1.amazonaws.com");

@@ -208,7 +208,7 @@ TEST(Generate, RollingUpgradeGetsOneStatementPerImage) {
 
 TEST(Generate, ActionsAdminsAndAuditors) {
   GenerateOptions options = Options(false);
-  options.actions = *ParseEnclaveActions("decrypt,encrypt,generate-random");
+  options.actions = *ParseEnclaveActions("decrypt,generate-random");
   options.admin_arns = {"arn:aws:iam::111122223333:role/key-admin"};
   options.auditor_arns = {"arn:aws:iam::111122223333:user/auditor"};
   auto policy = GeneratePolicy(options);
@@ -217,9 +217,9 @@ TEST(Generate, ActionsAdminsAndAuditors) {
   for (const Statement& s : policy->statements) {
     sids.push_back(*s.sid);
   }
-  EXPECT_EQ(sids, (std::vector<std::string>{"EnclaveAttestedUse", "EnclaveEncrypt",
-                                            "EnclaveKeyInfo", "KeyAdministration", "KeyAudit",
-                                            "DenyUnattestedSecretUse"}));
+  EXPECT_EQ(sids,
+            (std::vector<std::string>{"EnclaveAttestedUse", "EnclaveKeyInfo", "KeyAdministration",
+                                      "KeyAudit", "DenyUnattestedSecretUse"}));
   EXPECT_TRUE(LintPolicy(*policy).enclave_only.holds);
   EXPECT_EQ(Simulate(*policy, "arn:aws:iam::111122223333:user/auditor", "kms:GetKeyPolicy").decision,
             Decision::kAllow);
@@ -234,6 +234,34 @@ TEST(Generate, ParsesActionLists) {
   EXPECT_EQ(unknown.error().code, ErrorCode::kInvalidArgument);
   EXPECT_FALSE(ParseEnclaveActions("decrypt,decrypt"));
   EXPECT_FALSE(ParseEnclaveActions(""));
+}
+
+// kms:Encrypt takes no Recipient: nothing restricts it to the enclave, and whoever may call it
+// can inject a secret of its choice. The generator no longer offers it, and says why.
+TEST(Generate, RefusesEncryptAsKeyInjection) {
+  for (const char* text : {"encrypt", "decrypt,encrypt", "kms:Encrypt", "decrypt,kms:encrypt"}) {
+    auto actions = ParseEnclaveActions(text);
+    ASSERT_FALSE(actions) << text;
+    EXPECT_EQ(actions.error().code, ErrorCode::kInvalidArgument);
+    EXPECT_NE(actions.error().detail.find("key injection"), std::string::npos)
+        << actions.error().detail;
+  }
+  // Nothing the generator writes lets anyone encrypt under the key or replicate it.
+  for (bool locked : {false, true}) {
+    GenerateOptions options = Options(locked);
+    options.actions = *ParseEnclaveActions(
+        "decrypt,derive,generate-data-key,generate-data-key-pair,generate-random");
+    auto policy = GeneratePolicy(options);
+    ASSERT_TRUE(policy) << policy.error().detail;
+    for (const Statement& s : policy->statements) {
+      for (const char* action :
+           {"kms:Encrypt", "kms:ReEncryptTo", "kms:ReplicateKey", "kms:UpdatePrimaryRegion"}) {
+        EXPECT_TRUE(s.effect == Effect::kDeny || !StatementCoversAction(s, action))
+            << *s.sid << " " << action;
+      }
+    }
+    EXPECT_TRUE(LintPolicy(*policy).enclave_only.holds);
+  }
 }
 
 TEST(Generate, SelectsPcrs) {
@@ -276,7 +304,7 @@ TEST(Generate, RefusesWhatCannotProtectAKey) {
   o.auditor_arns = {"arn:aws:s3:::bucket"};
   expect(o, ErrorCode::kInvalidArgument);
   o = Options(false);
-  o.actions = {EnclaveAction::kEncrypt};
+  o.actions = {};  // no attested action
   expect(o, ErrorCode::kInvalidArgument);
   o = Options(false);
   o.measurements.sets.clear();

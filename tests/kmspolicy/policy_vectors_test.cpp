@@ -63,7 +63,14 @@ TEST_P(LintVector, VerdictsAndFindings) {
     return;
   }
   ASSERT_TRUE(policy) << policy.error().detail;
-  const LintReport report = LintPolicy(*policy);
+  LintTarget target;
+  if (vector.contains("target")) {
+    target.key_arn = vector["target"].value("key_arn", "");
+    if (vector["target"].contains("pcr0")) {
+      target.pcr0_hex = vector["target"]["pcr0"].get<std::string>();
+    }
+  }
+  const LintReport report = LintPolicy(*policy, target);
   EXPECT_EQ(report.enclave_only.holds, expect["enclave_only"].get<bool>())
       << report.enclave_only.reasons.front();
   EXPECT_EQ(report.locked.holds, expect["locked"].get<bool>()) << report.locked.reasons.front();

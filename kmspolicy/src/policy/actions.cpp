@@ -75,8 +75,19 @@ constexpr std::array<std::string_view, 6> kSecretActions = {
     "kms:Decrypt",         "kms:DeriveSharedSecret", "kms:GenerateDataKey",
     "kms:GenerateDataKeyPair", "kms:ReEncryptFrom",  "kms:CreateGrant"};
 
-constexpr std::array<std::string_view, 3> kLockBreakingActions = {
-    "kms:PutKeyPolicy", "kms:CreateGrant", "kms:ScheduleKeyDeletion"};
+constexpr std::array<std::string_view, 2> kInjectionActions = {"kms:Encrypt", "kms:ReEncryptTo"};
+
+constexpr std::array<std::string_view, 2> kReplicaActions = {"kms:ReplicateKey",
+                                                             "kms:UpdatePrimaryRegion"};
+
+constexpr std::array<std::string_view, 10> kEnclaveOnlyActions = {
+    "kms:Decrypt",       "kms:DeriveSharedSecret", "kms:GenerateDataKey", "kms:GenerateDataKeyPair",
+    "kms:ReEncryptFrom", "kms:CreateGrant",        "kms:Encrypt",         "kms:ReEncryptTo",
+    "kms:ReplicateKey",  "kms:UpdatePrimaryRegion"};
+
+constexpr std::array<std::string_view, 5> kLockBreakingActions = {
+    "kms:PutKeyPolicy", "kms:CreateGrant", "kms:ScheduleKeyDeletion", "kms:ReplicateKey",
+    "kms:UpdatePrimaryRegion"};
 
 char Fold(char c, bool ignore_case) noexcept { return ignore_case ? ascii::Lower(c) : c; }
 
@@ -133,6 +144,12 @@ bool IsRecipientAction(std::string_view action) noexcept {
 }
 
 std::span<const std::string_view> SecretActions() noexcept { return kSecretActions; }
+
+std::span<const std::string_view> InjectionActions() noexcept { return kInjectionActions; }
+
+std::span<const std::string_view> ReplicaActions() noexcept { return kReplicaActions; }
+
+std::span<const std::string_view> EnclaveOnlyActions() noexcept { return kEnclaveOnlyActions; }
 
 std::span<const std::string_view> LockBreakingActions() noexcept { return kLockBreakingActions; }
 

@@ -50,14 +50,13 @@ bool AwsPrincipalMatches(std::string_view entry, std::string_view caller) {
   const std::optional<std::string> role = RoleName(*entry_arn);
   const std::optional<std::string> session_role = AssumedRoleName(*caller_arn);
   return role && session_role && *role == *session_role &&
-         entry_arn->partition == caller_arn->partition &&
-         entry_arn->account == caller_arn->account;
+         entry_arn->partition == caller_arn->partition && entry_arn->account == caller_arn->account;
 }
 
 // ArnEquals / ArnLike: the six colon-separated parts compared one by one, each with
 // wildcards (IAM "Amazon Resource Name (ARN) condition operators").
 bool ArnPatternMatches(std::string_view pattern, std::string_view value) {
-  auto split = [](std::string_view text, std::string_view (&parts)[6]) {
+  auto split = [](std::string_view text, std::string_view(&parts)[6]) {
     for (int i = 0; i < 5; ++i) {
       const std::size_t colon = text.find(':');
       if (colon == std::string_view::npos) {
@@ -256,7 +255,8 @@ void AddCallerKeys(Request& request) {
   if (!request.context.Has("aws:PrincipalArn")) {
     std::string principal_arn = FormatArn(*caller);
     if (const std::optional<std::string> role = AssumedRoleName(*caller)) {
-      principal_arn = FormatArn(Arn{caller->partition, "iam", "", caller->account, "role/" + *role});
+      principal_arn =
+          FormatArn(Arn{caller->partition, "iam", "", caller->account, "role/" + *role});
     }
     request.context.Set("aws:PrincipalArn", {principal_arn});
   }
@@ -284,19 +284,45 @@ const char* DecisionName(Decision decision) noexcept {
   return "ImplicitDeny";
 }
 
-bool StatementCoversResource(const Statement& s, std::string_view resource) {
+ResourceCoverage StatementResourceCoverage(const Statement& s, std::string_view key_arn) {
   if (!s.has_resource) {
-    return false;
+    return ResourceCoverage::kNo;
   }
-  bool any = false;
-  for (const std::string& pattern : s.resources) {
-    if (resource.empty() ? (!s.not_resource || pattern == "*")
-                         : WildcardMatch(pattern, resource, /*ignore_case=*/false)) {
-      any = true;
-      break;
+  if (!key_arn.empty()) {
+    const bool any =
+        std::any_of(s.resources.begin(), s.resources.end(), [key_arn](const std::string& pattern) {
+          return WildcardMatch(pattern, key_arn, /*ignore_case=*/false);
+        });
+    return any != s.not_resource ? ResourceCoverage::kCertain : ResourceCoverage::kNo;
+  }
+  // The ARN is unknown: a pattern made of '*' only names every key; a literal that is no KMS
+  // key ARN names none; anything else might name it.
+  auto names_every_key = [](const std::string& pattern) {
+    return !pattern.empty() && pattern.find_first_not_of('*') == std::string::npos;
+  };
+  auto names_no_key = [](const std::string& pattern) {
+    return pattern.find_first_of("*?") == std::string::npos && !ParseKmsKeyArn(pattern);
+  };
+  if (!s.not_resource) {
+    if (std::any_of(s.resources.begin(), s.resources.end(), names_every_key)) {
+      return ResourceCoverage::kCertain;
     }
+    return s.resources.empty() ? ResourceCoverage::kNo : ResourceCoverage::kMaybe;
   }
-  return s.not_resource ? !any : any;
+  if (std::any_of(s.resources.begin(), s.resources.end(), names_every_key)) {
+    return ResourceCoverage::kNo;
+  }
+  return std::all_of(s.resources.begin(), s.resources.end(), names_no_key)
+             ? ResourceCoverage::kCertain
+             : ResourceCoverage::kMaybe;
+}
+
+bool StatementCoversResource(const Statement& s, std::string_view key_arn) {
+  return StatementResourceCoverage(s, key_arn) != ResourceCoverage::kNo;
+}
+
+bool StatementCertainlyCoversResource(const Statement& s, std::string_view key_arn) {
+  return StatementResourceCoverage(s, key_arn) == ResourceCoverage::kCertain;
 }
 
 bool StatementCoversAction(const Statement& s, std::string_view action) {
@@ -306,6 +332,12 @@ bool StatementCoversAction(const Statement& s, std::string_view action) {
   const bool any = std::any_of(s.actions.begin(), s.actions.end(),
                                [action](const std::string& p) { return ActionMatches(p, action); });
   return s.not_action ? !any : any;
+}
+
+bool PrincipalsCoverEveryone(const Principals& principals) noexcept {
+  return principals.wildcard ||
+         std::any_of(principals.entries.begin(), principals.entries.end(),
+                     [](const PrincipalEntry& e) { return e.type == "AWS" && e.value == "*"; });
 }
 
 bool PrincipalMatches(const Principals& principals, std::string_view caller) {
@@ -328,8 +360,17 @@ core::Result<Evaluation> Evaluate(const Policy& policy, const Request& request) 
     StatementTrace trace{i, s.effect, false, ""};
     if (!StatementCoversAction(s, request.action)) {
       trace.reason = s.has_action ? "action does not match" : "no Action: matches nothing";
-    } else if (!StatementCoversResource(s, request.resource)) {
-      trace.reason = s.has_resource ? "resource does not match" : "no Resource: matches nothing";
+    } else if (s.effect == Effect::kDeny ? !StatementCertainlyCoversResource(s, request.resource)
+                                         : !StatementCoversResource(s, request.resource)) {
+      if (!s.has_resource) {
+        trace.reason = "no Resource: matches nothing";
+      } else if (request.resource.empty() && StatementCoversResource(s, request.resource)) {
+        trace.reason =
+            "resource might not be this key (its ARN is unknown): a Deny counts only when it "
+            "covers every key";
+      } else {
+        trace.reason = "resource does not match";
+      }
     } else if (s.not_principal) {
       return Fail(ErrorCode::kPolicyUnsupported,
                   "statement " + std::to_string(i) +

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 
+#include "ascii.hpp"
 #include "enclavectl/core/bytes.hpp"
 #include "enclavectl/core/encoding.hpp"
 #include "enclavectl/core/limits.hpp"
@@ -22,13 +23,12 @@ struct ActionName {
   const char* kms_name;
 };
 
-constexpr std::array<ActionName, 6> kActionNames = {{
+constexpr std::array<ActionName, 5> kActionNames = {{
     {EnclaveAction::kDecrypt, "decrypt", "kms:Decrypt"},
     {EnclaveAction::kDeriveSharedSecret, "derive", "kms:DeriveSharedSecret"},
     {EnclaveAction::kGenerateDataKey, "generate-data-key", "kms:GenerateDataKey"},
     {EnclaveAction::kGenerateDataKeyPair, "generate-data-key-pair", "kms:GenerateDataKeyPair"},
     {EnclaveAction::kGenerateRandom, "generate-random", "kms:GenerateRandom"},
-    {EnclaveAction::kEncrypt, "encrypt", "kms:Encrypt"},
 }};
 
 // kms.md 8.5: the admin's explicit allow-list. Management only: nothing that returns or
@@ -101,6 +101,17 @@ core::Result<std::vector<EnclaveAction>> ParseEnclaveActions(std::string_view te
   while (true) {
     const std::size_t comma = text.find(',');
     const std::string_view item = text.substr(0, comma);
+    if (item == "encrypt" || ascii::EqualsIgnoreCase(item, "kms:Encrypt")) {
+      // Encrypt never carries a Recipient, so no attestation condition can gate it: whoever
+      // holds it can make a ciphertext of a secret they chose, which the enclave would unseal
+      // and adopt as its own (lint rule key-injection).
+      return Fail(ErrorCode::kInvalidArgument,
+                  "--actions: \"encrypt\" is not offered: kms:Encrypt accepts no Recipient, so "
+                  "no attestation condition can restrict it, and whoever may call it can make a "
+                  "ciphertext of a secret they chose that the enclave would unseal and adopt as "
+                  "its own (key injection). The enclave can seal its own data with a data key "
+                  "from GenerateDataKey (generate-data-key)");
+    }
     const auto it = std::find_if(kActionNames.begin(), kActionNames.end(), [item](const auto& a) {
       return item == a.short_name || item == a.kms_name;
     });
@@ -108,7 +119,7 @@ core::Result<std::vector<EnclaveAction>> ParseEnclaveActions(std::string_view te
       return Fail(ErrorCode::kInvalidArgument,
                   "--actions: unknown action \"" + SafeExcerpt(item) +
                       "\" (decrypt, derive, generate-data-key, generate-data-key-pair, "
-                      "generate-random, encrypt)");
+                      "generate-random)");
     }
     if (std::find(out.begin(), out.end(), it->action) != out.end()) {
       return Fail(ErrorCode::kInvalidArgument,
@@ -187,13 +198,8 @@ core::Result<Policy> GeneratePolicy(const GenerateOptions& options) {
     ENCLAVECTL_RETURN_IF_ERROR(CheckPrincipalArn("--auditor", auditor));
   }
   std::vector<std::string> attested;
-  bool encrypt = false;
   for (EnclaveAction action : options.actions) {
-    if (action == EnclaveAction::kEncrypt) {
-      encrypt = true;
-    } else {
-      attested.emplace_back(EnclaveActionKmsName(action));
-    }
+    attested.emplace_back(EnclaveActionKmsName(action));
   }
   if (attested.empty()) {
     return Fail(ErrorCode::kInvalidArgument,
@@ -245,9 +251,6 @@ core::Result<Policy> GeneratePolicy(const GenerateOptions& options) {
       s.conditions.push_back(std::move(c));
     }
     policy.statements.push_back(std::move(s));
-  }
-  if (encrypt) {
-    policy.statements.push_back(Allow("EnclaveEncrypt", enclave, {"kms:Encrypt"}));
   }
   policy.statements.push_back(Allow("EnclaveKeyInfo", enclave, Strings(kReadOnlyActions)));
   if (!options.locked) {

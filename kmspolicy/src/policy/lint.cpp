@@ -4,6 +4,8 @@
 #include <charconv>
 #include <map>
 #include <set>
+#include <span>
+#include <utility>
 
 #include "ascii.hpp"
 #include "enclavectl/kmspolicy/actions.hpp"
@@ -105,12 +107,23 @@ StatementFacts FactsOf(const Statement& s) {
   return facts;
 }
 
-// "Principal": "*" or {"AWS": "*"}.
+// "Principal": "*" or {"AWS": "*"} (the evaluator's notion: PrincipalsCoverEveryone).
 bool IsEveryone(const std::optional<Principals>& principals) {
-  return principals &&
-         (principals->wildcard ||
-          std::any_of(principals->entries.begin(), principals->entries.end(),
-                      [](const PrincipalEntry& e) { return e.type == "AWS" && e.value == "*"; }));
+  return principals && PrincipalsCoverEveryone(*principals);
+}
+
+// Every value of `c` names exactly the image `pcr0_hex` (lower-case hex): equal, or equal
+// ignoring case for an IgnoreCase operator.
+bool ValuesNameOnly(const Condition& c, const std::string& pcr0_hex) {
+  const bool ignore_case = !IsCaseSensitive(*c.op);
+  return !c.values.empty() &&
+         std::all_of(c.values.begin(), c.values.end(), [&](const std::string& v) {
+           return ignore_case ? EqualsIgnoreCase(v, pcr0_hex) : v == pcr0_hex;
+         });
+}
+
+bool Contains(std::span<const std::string_view> list, std::string_view action) {
+  return std::find(list.begin(), list.end(), action) != list.end();
 }
 
 bool HasWildcardPrincipal(const Statement& s) {
@@ -190,18 +203,24 @@ DenyEffect DenyOf(const Statement& s) {
   return DenyEffect::kNone;
 }
 
-// True when a Deny for every principal keeps `action` from anyone without the measured image:
-// an unconditional Deny, a Deny of other images, or (for actions that never carry a Recipient)
-// a Deny of requests without an attestation.
-bool BlockedForAll(const Policy& policy, std::string_view action) {
+// True when a Deny for every principal that certainly covers the key keeps `action` from
+// anyone without the measured image: an unconditional Deny, a Deny of other images (with
+// `target.pcr0_hex`: of every image but that one), or (for actions that never carry a
+// Recipient) a Deny of requests without an attestation. A Deny whose Resource might not be
+// this key protects nothing (evaluate.hpp StatementCertainlyCoversResource).
+bool BlockedForAll(const Policy& policy, std::string_view action, const LintTarget& target) {
   for (const Statement& s : policy.statements) {
-    if (!StatementCoversAction(s, action) || !StatementCoversResource(s, "")) {
+    if (!StatementCoversAction(s, action) || !StatementCertainlyCoversResource(s, target.key_arn)) {
       continue;
     }
     switch (DenyOf(s)) {
       case DenyEffect::kAlways:
-      case DenyEffect::kImageGate:
         return true;
+      case DenyEffect::kImageGate:
+        if (!target.pcr0_hex || ValuesNameOnly(s.conditions.front(), *target.pcr0_hex)) {
+          return true;
+        }
+        break;
       case DenyEffect::kUnattested:
         if (!IsRecipientAction(action)) {
           return true;
@@ -216,7 +235,7 @@ bool BlockedForAll(const Policy& policy, std::string_view action) {
 
 class Linter {
  public:
-  explicit Linter(const Policy& policy) : policy_(policy) {}
+  Linter(const Policy& policy, const LintTarget& target) : policy_(policy), target_(target) {}
 
   LintReport Run() {
     for (std::size_t i = 0; i < policy_.statements.size(); ++i) {
@@ -245,14 +264,33 @@ class Linter {
 
   std::string Name(std::size_t i) const { return DescribeStatement(policy_, i); }
 
-  // Allow statements that can apply to `action` on this key, split by whether a condition
-  // only a Recipient request satisfies makes them inapplicable.
+  // Adds a finding once per (rule, statement).
+  void AddOnce(const char* rule, Severity severity, std::size_t statement, std::string message) {
+    if (reported_.emplace(rule, statement).second) {
+      Add(rule, severity, statement, std::move(message));
+    }
+  }
+
+  // True when the Allow statement `i` admits only the measured image for a Recipient action:
+  // one of its conditions pins ImageSha384/PCR0 (to `target_.pcr0_hex` when set).
+  bool AdmitsOnlyTheImage(std::size_t i) const {
+    if (!target_.pcr0_hex) {
+      return facts_[i].image_gate;
+    }
+    const std::vector<Condition>& conditions = policy_.statements[i].conditions;
+    return std::any_of(conditions.begin(), conditions.end(), [this](const Condition& c) {
+      return IsImageGate(c) && ValuesNameOnly(c, *target_.pcr0_hex);
+    });
+  }
+
+  // Allow statements that can apply to `action` on this key (their Resource might name it),
+  // split by whether a condition only a Recipient request satisfies makes them inapplicable.
   std::vector<std::size_t> AllowsFor(std::string_view action) {
     std::vector<std::size_t> out;
     for (std::size_t i = 0; i < policy_.statements.size(); ++i) {
       const Statement& s = policy_.statements[i];
       if (s.effect != Effect::kAllow || !StatementCoversAction(s, action) ||
-          !StatementCoversResource(s, "")) {
+          !StatementCoversResource(s, target_.key_arn)) {
         continue;
       }
       if (!IsRecipientAction(action) && facts_[i].requires_attestation) {
@@ -266,12 +304,12 @@ class Linter {
 
   void CheckEnclaveOnly() {
     std::map<std::size_t, std::vector<std::string_view>> leaks;
-    for (std::string_view action : SecretActions()) {
-      if (BlockedForAll(policy_, action)) {
+    for (std::string_view action : EnclaveOnlyActions()) {
+      if (BlockedForAll(policy_, action, target_)) {
         continue;
       }
       for (std::size_t i : AllowsFor(action)) {
-        if (IsRecipientAction(action) && facts_[i].image_gate) {
+        if (IsRecipientAction(action) && AdmitsOnlyTheImage(i)) {
           continue;
         }
         leaks[i].push_back(action);
@@ -280,27 +318,54 @@ class Linter {
     report_.enclave_only.holds = leaks.empty();
     if (leaks.empty()) {
       report_.enclave_only.reasons.push_back(
-          "every statement that allows a decrypt-class action requires the measured image "
-          "(ImageSha384/PCR0), or a Deny for every principal blocks it");
+          std::string("every statement that allows a decrypt-class action requires the "
+                      "measured image (ImageSha384/PCR0") +
+          (target_.pcr0_hex ? " = the expected " + target_.pcr0_hex->substr(0, 16) + "..." : "") +
+          "), or a Deny for every principal that covers this key blocks it; nobody can "
+          "encrypt under the key or replicate it");
     }
     for (const auto& [i, actions] : leaks) {
       const Statement& s = policy_.statements[i];
-      report_.enclave_only.reasons.push_back(Name(i) + " lets " + Who(s) + " call " +
-                                             JoinActions(actions) +
-                                             " without a condition on the measured image");
+      const bool gated = facts_[i].image_gate;
+      report_.enclave_only.reasons.push_back(
+          Name(i) + " lets " + Who(s) + " call " + JoinActions(actions) +
+          (gated ? " with an image other than the expected one"
+                 : " without a condition on the measured image"));
       std::vector<std::string_view> direct;
+      std::vector<std::string_view> injection;
+      std::vector<std::string_view> replica;
       for (std::string_view a : actions) {
         if (a == "kms:CreateGrant") {
-          create_grant_reported_.insert(i);
-          Add(rules::kCreateGrant, Severity::kError, i,
-              Name(i) + " lets " + Who(s) +
-                  " create grants: a grantee can decrypt without any attestation, and grants "
-                  "outlive a policy lock");
+          AddOnce(rules::kCreateGrant, Severity::kError, i,
+                  Name(i) + " lets " + Who(s) +
+                      " create grants: a grantee can decrypt without any attestation, and grants "
+                      "outlive a policy lock");
+        } else if (Contains(InjectionActions(), a)) {
+          injection.push_back(a);
+        } else if (Contains(ReplicaActions(), a)) {
+          replica.push_back(a);
         } else {
           direct.push_back(a);
         }
       }
-      if (!direct.empty()) {
+      if (!injection.empty()) {
+        AddOnce(rules::kKeyInjection, Severity::kError, i,
+                Name(i) + " lets " + Who(s) + " call " + JoinActions(injection) +
+                    " (never with a Recipient): they can make a ciphertext of a secret they "
+                    "chose, which the enclave would unseal and adopt as its own");
+      }
+      if (!replica.empty()) {
+        AddOnce(rules::kReplicaEscape, Severity::kError, i,
+                Name(i) + " lets " + Who(s) + " call " + JoinActions(replica) +
+                    ": a replica of the key material gets a key policy its caller writes, so "
+                    "this policy no longer protects the key");
+      }
+      if (!direct.empty() && gated && target_.pcr0_hex) {
+        Add(rules::kUnexpectedImage, Severity::kError, i,
+            Name(i) + " allows " + JoinActions(direct) +
+                " to an image other than the expected one (ImageSha384/PCR0 " +
+                target_.pcr0_hex->substr(0, 16) + "...)");
+      } else if (!direct.empty()) {
         Add(rules::kMissingAttestationCondition, Severity::kError, i,
             Name(i) + " allows " + JoinActions(direct) +
                 " with no StringEqualsIgnoreCase condition on "
@@ -312,7 +377,7 @@ class Linter {
 
   void CheckLocked() {
     for (std::string_view action : LockBreakingActions()) {
-      if (BlockedForAll(policy_, action)) {
+      if (BlockedForAll(policy_, action, target_)) {
         continue;
       }
       const std::vector<std::size_t> allows = AllowsFor(action);
@@ -333,17 +398,24 @@ class Linter {
           Add(rules::kScheduleDeletion, Severity::kWarning, i,
               Name(i) + " lets " + Who(s) +
                   " schedule the key's deletion, destroying everything encrypted under it");
-        } else if (create_grant_reported_.insert(i).second) {
-          Add(rules::kCreateGrant, Severity::kError, i,
-              Name(i) + " lets " + Who(s) +
-                  " create grants: a grantee can use the key without this policy's conditions");
+        } else if (Contains(ReplicaActions(), action)) {
+          AddOnce(rules::kReplicaEscape, Severity::kError, i,
+                  Name(i) + " lets " + Who(s) + " call " + std::string(action) +
+                      ": a replica of the key material gets a key policy its caller writes, "
+                      "so this policy no longer protects the key");
+        } else {
+          AddOnce(rules::kCreateGrant, Severity::kError, i,
+                  Name(i) + " lets " + Who(s) +
+                      " create grants: a grantee can use the key without this policy's "
+                      "conditions");
         }
       }
     }
     report_.locked.holds = report_.locked.reasons.empty();
     if (report_.locked.holds) {
       report_.locked.reasons.push_back(
-          "no principal can call kms:PutKeyPolicy, kms:CreateGrant or kms:ScheduleKeyDeletion");
+          "no principal can call kms:PutKeyPolicy, kms:CreateGrant, kms:ScheduleKeyDeletion, "
+          "kms:ReplicateKey or kms:UpdatePrimaryRegion on this key");
     }
   }
 
@@ -477,11 +549,7 @@ class Linter {
       for (std::string_view known : KnownKmsActions()) {
         if (StatementCoversAction(s, known)) {
           ++count;
-          const bool secret = std::find(SecretActions().begin(), SecretActions().end(), known) !=
-                              SecretActions().end();
-          const bool lock = std::find(LockBreakingActions().begin(), LockBreakingActions().end(),
-                                      known) != LockBreakingActions().end();
-          if (secret || lock) {
+          if (Contains(EnclaveOnlyActions(), known) || Contains(LockBreakingActions(), known)) {
             sensitive.push_back(known);
           }
         }
@@ -533,7 +601,8 @@ class Linter {
       Add(rules::kResourceNotKey, Severity::kInfo, i,
           Name(i) +
               " names resources other than \"*\": in a key policy \"*\" means this key; a "
-              "statement naming another key has no effect");
+              "statement naming another key has no effect. Lint counts an Allow whenever it "
+              "might name this key, a Deny only when it certainly does (--key-arn tells which)");
     }
     CheckConditions(i);
     if (const auto it = never_satisfied_.find(i); it != never_satisfied_.end()) {
@@ -567,7 +636,7 @@ class Linter {
       for (std::size_t i = 0; i < policy_.statements.size(); ++i) {
         const Statement& s = policy_.statements[i];
         usable = usable || (s.effect == Effect::kAllow && StatementCoversAction(s, action) &&
-                            StatementCoversResource(s, ""));
+                            StatementCoversResource(s, target_.key_arn));
       }
     }
     if (report_.locked.holds && !usable) {
@@ -578,20 +647,21 @@ class Linter {
   }
 
   bool BlockedByUnconditionalDeny(std::string_view action) const {
-    return std::any_of(policy_.statements.begin(), policy_.statements.end(),
-                       [action](const Statement& s) {
-                         return DenyOf(s) == DenyEffect::kAlways &&
-                                StatementCoversAction(s, action) && StatementCoversResource(s, "");
-                       });
+    return std::any_of(
+        policy_.statements.begin(), policy_.statements.end(), [this, action](const Statement& s) {
+          return DenyOf(s) == DenyEffect::kAlways && StatementCoversAction(s, action) &&
+                 StatementCertainlyCoversResource(s, target_.key_arn);
+        });
   }
 
   const Policy& policy_;
+  const LintTarget& target_;
   LintReport report_;
   std::vector<StatementFacts> facts_;
   std::map<std::size_t, std::vector<std::string_view>> never_satisfied_;
   std::set<std::size_t> leaking_statements_;
   std::set<std::size_t> lock_breaking_statements_;
-  std::set<std::size_t> create_grant_reported_;
+  std::set<std::pair<std::string, std::size_t>> reported_;
   bool put_key_policy_reachable_ = false;
 };
 
@@ -629,7 +699,9 @@ bool IsValidPcrConditionValue(std::string_view value, bool lower_case_only) noex
   });
 }
 
-LintReport LintPolicy(const Policy& policy) { return Linter(policy).Run(); }
+LintReport LintPolicy(const Policy& policy, const LintTarget& target) {
+  return Linter(policy, target).Run();
+}
 
 core::Result<LintRequirements> ParseLintRequirements(std::string_view text) {
   LintRequirements out;

@@ -5,6 +5,7 @@ kmspolicy fuzz targets in tests/fuzz/{key_policy,kms_response,cms_recipient}_cor
 
 Each lint vector is one policy and what `enclavectl policy lint` must say about it:
   {"description", "policy" (a JSON object) or "policy_text" (raw text),
+   "target"?: {"key_arn"?: ARN, "pcr0"?: hex}   (LintTarget; absent: ARN unknown, any image)
    "expect": {"enclave_only": bool, "locked": bool,
               "findings": [[rule, statement|null], ...]   every error and warning, exactly
               "info": [[rule, statement|null], ...]}}      info findings that must appear
@@ -31,6 +32,7 @@ ADMIN = f"arn:aws:iam::{ACCOUNT}:role/key-admin"
 SESSION = f"arn:aws:sts::{ACCOUNT}:assumed-role/enclave/i-0123456789abcdef0"
 ADMIN_SESSION = f"arn:aws:sts::{ACCOUNT}:assumed-role/key-admin/alice"
 OTHER = "arn:aws:sts::444455556666:assumed-role/enclave/i-0fedcba9876543210"
+KEY_ARN = "arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab"
 
 
 def pcr(label):
@@ -62,8 +64,8 @@ def allow(sid, principal, actions, condition=None, resource="*"):
     return st
 
 
-def deny(sid, principal, actions, condition=None):
-    st = allow(sid, principal, actions, condition)
+def deny(sid, principal, actions, condition=None, resource="*"):
+    st = allow(sid, principal, actions, condition, resource)
     st["Effect"] = "Deny"
     return st
 
@@ -103,7 +105,7 @@ LINT = {
         policy(allow("Enable IAM User Permissions", {"AWS": ROOT}, "kms:*")), False, False,
         [["missing-attestation-condition", 0], ["create-grant", 0], ["wildcard-action", 0],
          ["admin-can-rewrite-policy", 0], ["schedule-deletion", 0],
-         ["account-root-principal", 0]], []),
+         ["account-root-principal", 0], ["key-injection", 0], ["replica-escape", 0]], []),
     "leaky-admin": (
         "an admin allow-list that includes kms:Decrypt",
         policy(enclave(), allow("KeyAdministration", {"AWS": ADMIN},
@@ -211,7 +213,8 @@ LINT = {
                            "NotAction": "kms:Decrypt", "Resource": "*"}),
         False, False,
         [["wildcard-action", 1], ["missing-attestation-condition", 1], ["create-grant", 1],
-         ["admin-can-rewrite-policy", 1], ["schedule-deletion", 1]], []),
+         ["admin-can-rewrite-policy", 1], ["schedule-deletion", 1], ["key-injection", 1],
+         ["replica-escape", 1]], []),
     "never-satisfied": (
         "an attestation condition on PutKeyPolicy can never hold: it carries no Recipient",
         policy(enclave(), allow("Rewrite", {"AWS": ADMIN}, ["kms:PutKeyPolicy"], gate())),
@@ -228,6 +231,62 @@ LINT = {
         policy(enclave(), allow("Other", {"AWS": ADMIN}, ["kms:DescribeKey"],
                                 resource="arn:aws:kms:us-east-1:111122223333:key/other")),
         True, True, [["lockout-risk", None]], [["resource-not-key", 1]]),
+    "encrypt-open": (
+        "the enclave role may Encrypt with no condition: whoever holds the role's credentials "
+        "(the parent instance) can inject a secret of its choice",
+        policy(enclave(), allow("EnclaveEncrypt", {"AWS": ROLE}, ["kms:Encrypt"])), False, True,
+        [["key-injection", 1], ["lockout-risk", None], ["lockout-risk", None]], []),
+    "encrypt-blocked-by-null-deny": (
+        "Encrypt allowed, but a Deny of unattested calls blocks it (Encrypt never carries a "
+        "Recipient)",
+        policy(enclave(), allow("EnclaveEncrypt", {"AWS": ROLE}, ["kms:Encrypt"]),
+               deny("DenyUnattested", "*", DENY_UNATTESTED + ["kms:Encrypt"],
+                    {"Null": {IMAGE: "true"}})),
+        True, True, [["lockout-risk", None]], []),
+    "re-encrypt-to": (
+        "ReEncrypt* includes ReEncryptTo: re-encrypting a ciphertext of another key under this "
+        "one injects its plaintext",
+        policy(enclave(), allow("Rotate", {"AWS": ADMIN}, ["kms:ReEncrypt*"],
+                                {"Bool": {"aws:SecureTransport": "true"}})),
+        False, True,
+        [["wildcard-action", 1], ["missing-attestation-condition", 1], ["key-injection", 1],
+         ["lockout-risk", None], ["lockout-risk", None]], []),
+    "replicate-key": (
+        "an admin may replicate the key: the replica's policy is whatever the caller writes",
+        policy(enclave(), allow("Replicate", {"AWS": ADMIN},
+                                ["kms:ReplicateKey", "kms:UpdatePrimaryRegion"])),
+        False, False,
+        [["replica-escape", 1], ["lockout-risk", None], ["lockout-risk", None]], []),
+    "deny-scoped-to-another-key": (
+        "Allow everything to everyone; the Denies that would stop unattested and other-image "
+        "calls name another key (another region), so they protect nothing here",
+        policy(allow("Open", "*", "*"),
+               deny("DenyUnattested", "*", "*", {"Null": {IMAGE: "true"}},
+                    resource="arn:aws:kms:eu-west-1:111122223333:key/other"),
+               deny("DenyOtherImages", "*", ["kms:Decrypt", "kms:DeriveSharedSecret",
+                                              "kms:GenerateDataKey*"],
+                    {"StringNotEqualsIgnoreCase": {IMAGE: PCR0}},
+                    resource="arn:aws:kms:eu-west-1:111122223333:key/other")),
+        False, False,
+        [["wildcard-principal", 0], ["wildcard-action", 0], ["missing-attestation-condition", 0],
+         ["create-grant", 0], ["key-injection", 0], ["replica-escape", 0],
+         ["admin-can-rewrite-policy", 0], ["schedule-deletion", 0]],
+        [["resource-not-key", 1], ["resource-not-key", 2]]),
+    "deny-scoped-to-this-key": (
+        "the same Denies naming this key's ARN: they count when lint knows the ARN (--key-arn)",
+        policy(allow("Open", "*", "*"),
+               deny("DenyUnattested", "*", "*", {"Null": {IMAGE: "true"}}, resource=KEY_ARN),
+               deny("DenyOtherImages", "*", ["kms:Decrypt", "kms:DeriveSharedSecret",
+                                              "kms:GenerateDataKey*"],
+                    {"StringNotEqualsIgnoreCase": {IMAGE: PCR0}}, resource=KEY_ARN)),
+        True, True, [["wildcard-principal", 0], ["wildcard-action", 0], ["lockout-risk", None]],
+        [["resource-not-key", 1], ["resource-not-key", 2]], {"key_arn": KEY_ARN}),
+    "two-images-expected-one": (
+        "two images may decrypt; with the expected image set to one of them, the other breaks "
+        "enclave-only",
+        policy(enclave(gate([PCR0, OTHER_PCR0]))), False, True,
+        [["unexpected-image", 0], ["lockout-risk", None], ["lockout-risk", None]], [],
+        {"pcr0": PCR0}),
     "unknown-attestation-key": (
         "PCR40 does not exist",
         policy(enclave({"StringEqualsIgnoreCase": {IMAGE: PCR0,
@@ -547,11 +606,13 @@ def main():
     for sub in ("lint", "simulate"):
         shutil.rmtree(os.path.join(HERE, sub), ignore_errors=True)
         os.makedirs(os.path.join(HERE, sub))
-    for name, (description, pol, enclave_only, locked, findings, info) in LINT.items():
-        write(os.path.join(HERE, "lint", name + ".json"),
-              {"description": description, "policy": pol,
-               "expect": {"enclave_only": enclave_only, "locked": locked,
-                          "findings": findings, "info": info}})
+    for name, (description, pol, enclave_only, locked, findings, info, *target) in LINT.items():
+        vector = {"description": description, "policy": pol}
+        if target:
+            vector["target"] = target[0]
+        vector["expect"] = {"enclave_only": enclave_only, "locked": locked,
+                            "findings": findings, "info": info}
+        write(os.path.join(HERE, "lint", name + ".json"), vector)
     for name, (description, text, code, index) in MALFORMED.items():
         write(os.path.join(HERE, "lint", "malformed-" + name + ".json"),
               {"description": description, "policy_text": text,

@@ -32,7 +32,23 @@ bool IsRecipientAction(std::string_view action) noexcept;
 // (CreateGrant). The admin of a standard policy gets none of them.
 std::span<const std::string_view> SecretActions() noexcept;
 
-// Actions that break a lock: change the policy, grant, or schedule deletion.
+// Key-injection actions: those that let the caller make a ciphertext under this key of a
+// plaintext it chose (Encrypt, and ReEncryptTo from a key the caller controls). The enclave
+// would unseal such a ciphertext and adopt the caller's secret as its own. Neither carries a
+// Recipient, so an Allow for them is safe only when nobody can reach it.
+std::span<const std::string_view> InjectionActions() noexcept;
+
+// Replica actions: ReplicateKey (makes a replica of this key material in another region,
+// under a key policy the caller writes) and UpdatePrimaryRegion (makes such a replica the
+// primary). Either is an escape from this policy, both for enclave-only and for a lock.
+std::span<const std::string_view> ReplicaActions() noexcept;
+
+// Every action that enclave-only is about: SecretActions, InjectionActions and
+// ReplicaActions, in that order.
+std::span<const std::string_view> EnclaveOnlyActions() noexcept;
+
+// Actions that break a lock: change the policy, grant, schedule deletion, or replicate the
+// key (ReplicaActions).
 std::span<const std::string_view> LockBreakingActions() noexcept;
 
 }  // namespace enclavectl::kmspolicy

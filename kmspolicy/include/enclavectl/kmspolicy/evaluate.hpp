@@ -54,8 +54,10 @@ struct Request {
   std::string principal;
   // "kms:Decrypt".
   std::string action;
-  // The key's ARN; empty means "this key, ARN unknown": every Resource entry is taken to
-  // name it and only a NotResource "*" excludes it.
+  // The key's ARN; empty means "this key, ARN unknown". Then an Allow applies when its
+  // Resource/NotResource might cover the key, a Deny only when it certainly does
+  // (StatementResourceCoverage): the most permissive answer any ARN could give, the same
+  // reading lint takes.
   std::string resource;
   ConditionContext context;
 };
@@ -89,6 +91,7 @@ struct Evaluation {
 
 // Evaluates `request` against `policy`: a matching Deny statement wins, else a matching Allow,
 // else an implicit deny. A statement matches when its principal, action and resource match
+// (for an unknown resource: an Allow that might cover the key, a Deny that certainly does)
 // and all its conditions hold (operators ANDed, keys ANDed, values ORed; ...IfExists holds
 // for an absent key; negated operators hold for an absent key; ForAllValues holds for an
 // absent key, ForAnyValue does not). Implemented operators: String*, Arn*, Bool, Null,
@@ -104,12 +107,34 @@ struct Evaluation {
 // ARN or service name matches itself.
 bool PrincipalMatches(const Principals& principals, std::string_view caller);
 
+// True when `principals` match every caller PrincipalMatches can be asked about: "*" or an
+// {"AWS": "*"} entry.
+bool PrincipalsCoverEveryone(const Principals& principals) noexcept;
+
 // Action / NotAction of `statement` covers `action` (a statement without either covers
 // nothing).
 bool StatementCoversAction(const Statement& statement, std::string_view action);
 
-// Resource / NotResource of `statement` covers the key `resource` (empty: this key, ARN
-// unknown, as Request::resource).
-bool StatementCoversResource(const Statement& statement, std::string_view resource);
+// How a statement's Resource / NotResource covers a key: one model for the evaluator, lint
+// and the local KMS.
+enum class ResourceCoverage : std::uint8_t {
+  kNo,       // it names other resources only (or has no Resource element)
+  kMaybe,    // it might name the key: the key's ARN is unknown
+  kCertain,  // it names the key whatever its ARN
+};
+
+// `key_arn` is the key's ARN ("arn:aws:kms:REGION:ACCOUNT:key/ID", untrusted text, compared
+// with IAM wildcards, case-sensitively), or empty when unknown. A known ARN gives kNo or
+// kCertain. An unknown ARN gives: Resource with a pattern made of '*' only ("*") kCertain,
+// any other Resource pattern kMaybe; NotResource with such a pattern kNo, NotResource whose
+// every entry is a literal that is no KMS key ARN (it excludes nothing) kCertain, any other
+// NotResource kMaybe. A statement without Resource/NotResource covers nothing (kNo).
+ResourceCoverage StatementResourceCoverage(const Statement& statement, std::string_view key_arn);
+
+// The statement might cover the key (coverage is not kNo): when an Allow counts.
+bool StatementCoversResource(const Statement& statement, std::string_view key_arn);
+
+// The statement certainly covers the key (coverage is kCertain): when a Deny counts.
+bool StatementCertainlyCoversResource(const Statement& statement, std::string_view key_arn);
 
 }  // namespace enclavectl::kmspolicy

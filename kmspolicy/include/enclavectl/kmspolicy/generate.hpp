@@ -38,14 +38,16 @@ enum class EnclaveAction : std::uint8_t {
   kGenerateDataKey,      // "generate-data-key"  kms:GenerateDataKey        (attested)
   kGenerateDataKeyPair,  // "generate-data-key-pair" kms:GenerateDataKeyPair (attested)
   kGenerateRandom,       // "generate-random"    kms:GenerateRandom         (attested)
-  kEncrypt,              // "encrypt"            kms:Encrypt (reveals nothing; no Recipient)
+  // No kms:Encrypt: it accepts no Recipient, so nothing can restrict it to the enclave, and
+  // whoever may call it can inject a secret of its choice (lint rule key-injection).
 };
 
 // The default: decrypt, derive, generate-data-key.
 std::vector<EnclaveAction> DefaultEnclaveActions();
 
 // Parses "decrypt,derive,..." (names above, or the kms: action names). Fails with
-// kInvalidArgument on an unknown or repeated name.
+// kInvalidArgument on an unknown or repeated name, and on "encrypt" / "kms:Encrypt" (with the
+// reason: key injection).
 [[nodiscard]] core::Result<std::vector<EnclaveAction>> ParseEnclaveActions(std::string_view text);
 
 // "kms:Decrypt" for kDecrypt, ...
@@ -81,7 +83,6 @@ std::string AttestationKeyForPcr(std::uint64_t index);
 // Builds the policy. Statements, in order:
 //   EnclaveAttestedUse[N]   Allow role -> attested actions, StringEqualsIgnoreCase on every
 //                           selected PCR of set N (lower-case hex; one block, so ANDed)
-//   EnclaveEncrypt          Allow role -> kms:Encrypt (only with EnclaveAction::kEncrypt)
 //   EnclaveKeyInfo          Allow role -> DescribeKey, GetPublicKey, GetKeyPolicy
 //   KeyAdministration       standard only: Allow admins -> an explicit management list (no
 //                           Decrypt, DeriveSharedSecret, GenerateDataKey*, ReEncrypt*,

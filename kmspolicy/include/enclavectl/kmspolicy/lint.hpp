@@ -4,13 +4,20 @@
 //   enclave-only?  no principal can reach a decrypt-class action (actions.hpp SecretActions)
 //                  without an attestation condition on the measured image
 //                  (StringEquals[IgnoreCase] on kms:RecipientAttestation:ImageSha384 or PCR0
-//                  with valid, non-zero 96-hex values), unless a Deny for every principal
-//                  blocks it;
-//   locked?        no principal can change the policy, create a grant or schedule deletion
-//                  (LockBreakingActions), unless a Deny for every principal blocks it.
+//                  with valid, non-zero 96-hex values; with LintTarget::pcr0_hex, exactly that
+//                  image), nobody can encrypt under the key without an attestation
+//                  (InjectionActions: key injection) and nobody can replicate it
+//                  (ReplicaActions), unless a Deny for every principal blocks it;
+//   locked?        no principal can change the policy, create a grant, schedule deletion or
+//                  replicate the key (LockBreakingActions), unless a Deny for every principal
+//                  blocks it.
 //
 // Both verdicts are conservative: a condition on anything but the attestation keys is taken to
-// be satisfiable by somebody, and only Deny statements for every principal ("*") count.
+// be satisfiable by somebody, an Allow counts whenever its Resource might name the key, and a
+// Deny counts only when it is for every principal ("*"), certainly covers the key
+// (evaluate.hpp StatementCertainlyCoversResource: Resource "*", or a pattern matching the
+// LintTarget::key_arn) and its condition certainly holds for the requests in question. The
+// evaluator (policy simulate, the local KMS) uses the same matching.
 // Spec: ../shared/spec/kms.md sections 7, 8.3 (lockout) and 8.5 (lock policies).
 #pragma once
 
@@ -47,6 +54,9 @@ inline constexpr const char* kUnknownAction = "unknown-action";
 inline constexpr const char* kResourceNotKey = "resource-not-key";
 inline constexpr const char* kStatementIneffective = "statement-ineffective";
 inline constexpr const char* kUnevaluableCondition = "unevaluable-condition";
+inline constexpr const char* kKeyInjection = "key-injection";
+inline constexpr const char* kReplicaEscape = "replica-escape";
+inline constexpr const char* kUnexpectedImage = "unexpected-image";
 }  // namespace rules
 
 struct Finding {
@@ -69,8 +79,23 @@ struct LintReport {
   std::size_t CountAtLeast(Severity severity) const noexcept;
 };
 
-// Lints `policy`. Never fails. Precondition: ValidatePolicy succeeded on `policy`.
-LintReport LintPolicy(const Policy& policy);
+// What the policy is linted for.
+struct LintTarget {
+  // The key's ARN when known ("arn:aws:kms:REGION:ACCOUNT:key/ID"); empty = unknown: then
+  // only Resource "*" (or a NotResource that certainly excludes nothing) makes a Deny count,
+  // while every Allow is taken to cover the key.
+  std::string key_arn;
+  // When set (96 lower-case hex), enclave-only additionally means: every way to a
+  // decrypt-class action requires an attestation whose image (ImageSha384 / PCR0) is exactly
+  // this value; an Allow that admits any other image value (or no image condition) breaks it.
+  // A value that is not 96 lower-case hex digits matches no condition value that is valid, so
+  // enclave-only then fails closed wherever a decrypt-class action is allowed.
+  std::optional<std::string> pcr0_hex;
+};
+
+// Lints `policy` for `target` (default: the key's ARN unknown, any image). Never fails.
+// Precondition: ValidatePolicy succeeded on `policy`. `target` is untrusted text.
+LintReport LintPolicy(const Policy& policy, const LintTarget& target = {});
 
 struct LintRequirements {
   bool enclave_only = false;
