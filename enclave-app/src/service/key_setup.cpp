@@ -227,7 +227,8 @@ core::Result<KeyPolicyReport> CheckKeyPolicy(EnclaveKms& kms, NsmClient& nsm,
     report.reasons.push_back("the key policy does not parse: " + policy.error().detail);
   } else {
     // kms.md 7: enclave-only and locked, judged for this enclave's own image.
-    const kmspolicy::LintReport lint = kmspolicy::LintPolicy(*policy);
+    const kmspolicy::LintReport lint =
+        kmspolicy::LintPolicy(*policy, kmspolicy::LintTarget{key_arn, report.pcr0_hex});
     report.enclave_only = lint.enclave_only.holds;
     report.locked = lint.locked.holds;
     for (const auto* verdict : {&lint.enclave_only, &lint.locked}) {
