@@ -270,7 +270,8 @@ core::Result<Bytes> FakeKms::Decrypt(const std::string& key_id, ByteView ciphert
 
 std::string MakeKeyPolicy(PolicyKind kind, const std::string& pcr0_hex) {
   const std::string role = kEnclaveRoleArn;
-  std::string attested_actions = R"(["kms:Decrypt","kms:GenerateDataKey","kms:DeriveSharedSecret"])";
+  std::string attested_actions =
+      R"(["kms:Decrypt","kms:GenerateDataKey","kms:DeriveSharedSecret"])";
   std::string statements =
       R"({"Sid":"EnclaveAttestedUse","Effect":"Allow","Principal":{"AWS":")" + role +
       R"("},"Action":)" + attested_actions +
@@ -356,8 +357,9 @@ core::Result<std::string> FakeKms::GetKeyPolicy(const std::string& key_id) {
     return Fail(ErrorCode::kKmsNotFound, "NotFoundException: no such key");
   }
   const auto pcr0 = required_pcr0_.find(key_id);
-  return MakeKeyPolicy(PolicyKind::kEnclaveOnly,
-                       core::HexEncode(pcr0 != required_pcr0_.end() ? pcr0->second : Bytes(48, 0xa0)));
+  return MakeKeyPolicy(
+      PolicyKind::kEnclaveOnly,
+      core::HexEncode(pcr0 != required_pcr0_.end() ? pcr0->second : Bytes(48, 0xa0)));
 }
 
 Bytes FakeKms::EncryptUnattested(const std::string& key_id, ByteView plaintext,

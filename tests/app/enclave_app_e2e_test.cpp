@@ -72,10 +72,9 @@ json Statement(const std::string& sid, const json& actions, const json& conditio
 std::string Policy(bool allow_encrypt) {
   json statements = json::array(
       {Statement("EnclaveKeyInfo", {"kms:DescribeKey", "kms:GetKeyPolicy"}),
-       Statement("EnclaveAttestedUse",
-                 {"kms:Decrypt", "kms:GenerateDataKey", "kms:DeriveSharedSecret"},
-                 {{"StringEqualsIgnoreCase",
-                   {{"kms:RecipientAttestation:ImageSha384", Pcr0Hex()}}}})});
+       Statement(
+           "EnclaveAttestedUse", {"kms:Decrypt", "kms:GenerateDataKey", "kms:DeriveSharedSecret"},
+           {{"StringEqualsIgnoreCase", {{"kms:RecipientAttestation:ImageSha384", Pcr0Hex()}}}})});
   if (allow_encrypt) {
     statements.push_back(Statement("ParentEncrypt", {"kms:Encrypt"}));
   }
@@ -168,10 +167,10 @@ class EnclaveAppE2e : public ::testing::Test {
   // (or exits). Returns the base URL ("" when it did not listen).
   std::string Start(const std::vector<std::string>& extra, const std::string& name) {
     log_ = (dir_.Path() / (name + ".log")).string();
-    std::vector<std::string> argv = {ENCLAVE_APP_BINARY, "--dev",          "--nsm-state",
-                                     nsm_state_,         "--pcr",          "0=" + Pcr0Hex(),
-                                     "--listen",         "127.0.0.1:0",    "--vsock-port",
-                                     "0",                "--threads",      "1"};
+    std::vector<std::string> argv = {
+        ENCLAVE_APP_BINARY, "--dev",    "--nsm-state", nsm_state_,     "--pcr",
+        "0=" + Pcr0Hex(),   "--listen", "127.0.0.1:0", "--vsock-port", "0",
+        "--threads",        "1"};
     argv.insert(argv.end(), extra.begin(), extra.end());
     apps_.emplace_back(argv, env_vars_, log_);
     for (int i = 0; i < 600; ++i) {
@@ -258,11 +257,10 @@ class EnclaveAppE2e : public ::testing::Test {
 TEST_F(EnclaveAppE2e, AfterAFailedBootSetupOnlyTheConfiguredKeyIsAccepted) {
   const std::string honest = CreateKey(Policy(false), true);
   // The attacker's key: its policy lets anybody derive the same secret outside an enclave.
-  const std::string attacker =
-      CreateKey(json{{"Version", "2012-10-17"},
-                     {"Statement", json::array({Statement("All", "kms:*")})}}
-                    .dump(),
-                true);
+  const std::string attacker = CreateKey(
+      json{{"Version", "2012-10-17"}, {"Statement", json::array({Statement("All", "kms:*")})}}
+          .dump(),
+      true);
   // KMS is unreachable while the enclave boots: the configured setup fails.
   kms_server_->Stop();
   kms_server_.reset();
@@ -319,8 +317,8 @@ TEST_F(EnclaveAppE2e, AParentChosenSealedKeyIsRefusedAndTheServiceExits74) {
   core::SecretBytes secret_copy(secret);
   auto chosen = MakeKeyPair(secret_copy, ctx.get());
   ASSERT_TRUE(chosen);
-  auto record = SealSecret(data_key, secret, key, blob->ciphertext_blob,
-                           chosen->signing.Compressed());
+  auto record =
+      SealSecret(data_key, secret, key, blob->ciphertext_blob, chosen->signing.Compressed());
   ASSERT_TRUE(record);
   const std::string store = (dir_.Path() / "sealed.json").string();
   {
@@ -345,9 +343,8 @@ TEST_F(EnclaveAppE2e, HonestSealedAndReproducibleFlows) {
   const std::string store = (dir_.Path() / "sealed.json").string();
   std::string first_public_key;
   for (int boot = 0; boot < 2; ++boot) {
-    const std::string url = Start({"--key-mode", "sealed", "--key-id", sealed_key,
-                                   "--sealed-store", "file:" + store, "--require-key-policy",
-                                   "enclave-only,locked"},
+    const std::string url = Start({"--key-mode", "sealed", "--key-id", sealed_key, "--sealed-store",
+                                   "file:" + store, "--require-key-policy", "enclave-only,locked"},
                                   "sealed-" + std::to_string(boot));
     ASSERT_FALSE(url.empty()) << Slurp(log_);
     ASSERT_TRUE(WaitForLog("setup done")) << Slurp(log_);
@@ -369,8 +366,7 @@ TEST_F(EnclaveAppE2e, HonestSealedAndReproducibleFlows) {
   // Reproducible, set up over HTTP (no configured key): the chosen key is reported.
   const std::string url = Start({}, "reproducible");
   ASSERT_FALSE(url.empty()) << Slurp(log_);
-  ASSERT_EQ(Post(url, "/generate-secret", {{"key_id", agreement_key}}).status, 200U)
-      << Slurp(log_);
+  ASSERT_EQ(Post(url, "/generate-secret", {{"key_id", agreement_key}}).status, 200U) << Slurp(log_);
   const json info = Get(url, "/v1/info").Json();
   EXPECT_EQ(info["kms_key_arn"], agreement_key);
   EXPECT_EQ(info["key_policy"]["checked"], true);

@@ -79,21 +79,21 @@ std::string LockedPolicy(const Bytes& pcr0) {
   const json policy = {
       {"Version", "2012-10-17"},
       {"Statement",
-       json::array({{{"Sid", "Admin"},
-                     {"Effect", "Allow"},
-                     {"Principal", {{"AWS", root}}},
-                     {"Action",
-                      {"kms:DescribeKey", "kms:GetKeyPolicy", "kms:PutKeyPolicy",
-                       "kms:GetPublicKey"}},
-                     {"Resource", "*"}},
-                    {{"Sid", "EnclaveOnly"},
-                     {"Effect", "Allow"},
-                     {"Principal", {{"AWS", root}}},
-                     {"Action", {"kms:DeriveSharedSecret", "kms:Decrypt", "kms:GenerateDataKey"}},
-                     {"Resource", "*"},
-                     {"Condition",
-                      {{"StringEqualsIgnoreCase",
-                        {{"kms:RecipientAttestation:ImageSha384", core::HexEncode(pcr0)}}}}}}})}};
+       json::array(
+           {{{"Sid", "Admin"},
+             {"Effect", "Allow"},
+             {"Principal", {{"AWS", root}}},
+             {"Action",
+              {"kms:DescribeKey", "kms:GetKeyPolicy", "kms:PutKeyPolicy", "kms:GetPublicKey"}},
+             {"Resource", "*"}},
+            {{"Sid", "EnclaveOnly"},
+             {"Effect", "Allow"},
+             {"Principal", {{"AWS", root}}},
+             {"Action", {"kms:DeriveSharedSecret", "kms:Decrypt", "kms:GenerateDataKey"}},
+             {"Resource", "*"},
+             {"Condition",
+              {{"StringEqualsIgnoreCase",
+                {{"kms:RecipientAttestation:ImageSha384", core::HexEncode(pcr0)}}}}}}})}};
   return policy.dump();
 }
 

@@ -304,8 +304,8 @@ TEST_F(Service, SealedRaceAdoptsTheOtherInstancesKeyAndRecordsAreChecked) {
 TEST(SealedRecord, RoundTripAndRefusals) {
   const Bytes data_key(32, 7);
   const Bytes secret(32, 9);
-  auto sealed = SealSecret(data_key, secret, "arn:aws:kms:us-east-1:1:key/k", Bytes{1, 2, 3},
-                           Bytes(33, 2));
+  auto sealed =
+      SealSecret(data_key, secret, "arn:aws:kms:us-east-1:1:key/k", Bytes{1, 2, 3}, Bytes(33, 2));
   ASSERT_TRUE(sealed);
   const SealedRecord& record = *sealed;
   auto decoded = DecodeSealedRecord(EncodeSealedRecord(record));
@@ -757,8 +757,7 @@ TEST_F(Service, AliasIsResolvedAndReportedAsTheKeyArn) {
             "APP_KEY_NOT_ALLOWED");
   ASSERT_EQ(c.Call(Request("POST", "/generate-secret", SetupBody("alias/signing"))).status, 200U);
   EXPECT_EQ(Body(c.Call(Request("GET", "/v1/info")))["kms_key_arn"], kAgreementKey);
-  EXPECT_EQ(Body(c.Call(Request("GET", "/v1/enclave-info")))["configured_key_id"],
-            "alias/signing");
+  EXPECT_EQ(Body(c.Call(Request("GET", "/v1/enclave-info")))["configured_key_id"], "alias/signing");
 }
 
 TEST_F(Service, InfoReportsKeyArnModeBlockhashAndPolicyVerdict) {
@@ -819,14 +818,16 @@ TEST_F(Service, SealedModeRefusesAKeyThePolicyLetsTheParentEncryptUnder) {
   kms_.SetKeyPolicy(kSymmetricKey, MakeKeyPolicy(PolicyKind::kAllowsEncrypt, Pcr0Hex(0xa0)));
   // The parent: a data key of its choice through kms:Encrypt, a secret of its choice under it.
   const Bytes chosen_data_key(32, 0x42);
-  const Bytes chosen_secret = Hex("0101010101010101010101010101010101010101010101010101010101010101");
+  const Bytes chosen_secret =
+      Hex("0101010101010101010101010101010101010101010101010101010101010101");
   auto ctx = core::MakeSecp256k1Context();
   core::SecretBytes secret_copy(chosen_secret);
   auto chosen_keys = MakeKeyPair(secret_copy, ctx.get());
   ASSERT_TRUE(chosen_keys);
-  auto record = SealSecret(chosen_data_key, chosen_secret, kSymmetricKey,
-                           kms_.EncryptUnattested(kSymmetricKey, chosen_data_key, SealedKeyContext()),
-                           chosen_keys->signing.Compressed());
+  auto record =
+      SealSecret(chosen_data_key, chosen_secret, kSymmetricKey,
+                 kms_.EncryptUnattested(kSymmetricKey, chosen_data_key, SealedKeyContext()),
+                 chosen_keys->signing.Compressed());
   ASSERT_TRUE(record);
   testing::MemoryStore store;
   store.text = EncodeSealedRecord(*record);
@@ -848,10 +849,9 @@ TEST_F(Service, SealedModeRefusesAKeyThePolicyLetsTheParentEncryptUnder) {
   ASSERT_EQ(unchecked.Call(Request("POST", "/v1/setup", body)).status, 200U);
   const json info = Body(unchecked.Call(Request("GET", "/v1/info")));
   EXPECT_EQ(info["public_key"], core::HexEncode(chosen_keys->signing.Compressed()));
-  EXPECT_EQ(info["key_policy"], (json{{"checked", false},
-                                      {"sha256", nullptr},
-                                      {"enclave_only", false},
-                                      {"locked", false}}));
+  EXPECT_EQ(
+      info["key_policy"],
+      (json{{"checked", false}, {"sha256", nullptr}, {"enclave_only", false}, {"locked", false}}));
   EXPECT_EQ(Body(unchecked.Call(Request("GET", "/v1/enclave-info")))["insecure_skip_policy_check"],
             true);
 }
@@ -875,13 +875,12 @@ TEST_F(Service, SealedModeRefusesAnUnattestedPolicyAndAcceptsAnEnclaveOnlyOne) {
 
 TEST_F(Service, SealedModeRefusesAnOldFormatRecord) {
   testing::MemoryStore store;
-  store.text =
-      R"({"format":"enclavectl-sealed-key","version":1,"key_id":")" + std::string(kSymmetricKey) +
-      R"(","ciphertext_blob":"AQID","public_key":")" + std::string(66, '2') +
-      R"(","encryption_context":{}})";
+  store.text = R"({"format":"enclavectl-sealed-key","version":1,"key_id":")" +
+               std::string(kSymmetricKey) + R"(","ciphertext_blob":"AQID","public_key":")" +
+               std::string(66, '2') + R"(","encryption_context":{}})";
   Instance a(kms_, Pcr0(0xa0), &store);
-  const net::HttpResponse response =
-      a.Call(Request("POST", "/v1/setup", json{{"mode", "sealed"}, {"key_id", kSymmetricKey}}.dump()));
+  const net::HttpResponse response = a.Call(
+      Request("POST", "/v1/setup", json{{"mode", "sealed"}, {"key_id", kSymmetricKey}}.dump()));
   EXPECT_EQ(ErrorCodeOf(response), "SEALED_RECORD_OUTDATED");
   EXPECT_EQ(a.service->State(), KeyState::kUnset);
 }
@@ -907,11 +906,13 @@ TEST_F(Service, KmsErrorsReachClientsAsCodeAndShortReason) {
   }
   EXPECT_TRUE(logged);
   // Messages this service writes itself are stripped of ARNs and account ids as well.
-  const core::Error own = ClientError(core::Error{
-      ErrorCode::kSealedRecordInvalid, "sealed under another KMS key than arn:aws:kms:x:111122223333:key/k", -1});
+  const core::Error own = ClientError(
+      core::Error{ErrorCode::kSealedRecordInvalid,
+                  "sealed under another KMS key than arn:aws:kms:x:111122223333:key/k", -1});
   EXPECT_EQ(own.detail, "sealed under another KMS key than <arn>");
-  EXPECT_EQ(ClientError(core::Error{ErrorCode::kAppKeyNotAllowed, "account 111122223333", -1}).detail,
-            "account <account>");
+  EXPECT_EQ(
+      ClientError(core::Error{ErrorCode::kAppKeyNotAllowed, "account 111122223333", -1}).detail,
+      "account <account>");
 }
 
 std::string HeaderOf(const net::HttpResponse& response, std::string_view name) {
@@ -943,22 +944,21 @@ TEST_F(Service, ExchangeSignatureOnEveryResponse) {
     const net::HttpResponse response = a.Call(c.request);
     const std::string header = HeaderOf(response, verifier::kExchangeSignatureHeader);
     ASSERT_EQ(header.size(), 128U) << c.request.path;
-    EXPECT_TRUE(verifier::VerifyExchangeSignature(c.request.method, c.request.path,
-                                                  response.status, c.nonce, response.body, header,
-                                                  pubkey))
+    EXPECT_TRUE(verifier::VerifyExchangeSignature(c.request.method, c.request.path, response.status,
+                                                  c.nonce, response.body, header, pubkey))
         << c.request.path;
     // Not for another request, status or nonce.
-    EXPECT_FALSE(verifier::VerifyExchangeSignature("POST", c.request.path, response.status,
-                                                   c.nonce, response.body, header, pubkey));
-    EXPECT_FALSE(verifier::VerifyExchangeSignature(c.request.method, c.request.path, 299,
-                                                   c.nonce, response.body, header, pubkey));
-    EXPECT_FALSE(verifier::VerifyExchangeSignature(c.request.method, c.request.path,
-                                                   response.status, "00", response.body, header,
-                                                   pubkey));
+    EXPECT_FALSE(verifier::VerifyExchangeSignature("POST", c.request.path, response.status, c.nonce,
+                                                   response.body, header, pubkey));
+    EXPECT_FALSE(verifier::VerifyExchangeSignature(c.request.method, c.request.path, 299, c.nonce,
+                                                   response.body, header, pubkey));
+    EXPECT_FALSE(verifier::VerifyExchangeSignature(
+        c.request.method, c.request.path, response.status, "00", response.body, header, pubkey));
   }
   const net::HttpResponse refused = a.service->Refuse(408, "request timeout");
   EXPECT_TRUE(verifier::VerifyExchangeSignature(
-      "", "", 408, "", refused.body, HeaderOf(refused, verifier::kExchangeSignatureHeader), pubkey));
+      "", "", 408, "", refused.body, HeaderOf(refused, verifier::kExchangeSignatureHeader),
+      pubkey));
 }
 
 TEST_F(Service, UnknownPathsAre404AndNeverSign) {

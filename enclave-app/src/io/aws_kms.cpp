@@ -94,14 +94,14 @@ core::Result<kmspolicy::KeyMetadata> AwsEnclaveKms::DescribeKey(const std::strin
 
 core::Result<std::string> AwsEnclaveKms::GetKeyPolicy(const std::string& key_id) {
   std::lock_guard lock(mutex_);
-  return WithAwsClient<kn::KmsClient>(
-      access_, endpoint_, [&](kn::KmsClient& client) -> core::Result<std::string> {
-        auto result = client.GetKeyPolicy(key_id);
-        if (!result) {
-          return Fail(result.error());
-        }
-        return std::move(result->policy);
-      });
+  return WithAwsClient<kn::KmsClient>(access_, endpoint_,
+                                      [&](kn::KmsClient& client) -> core::Result<std::string> {
+                                        auto result = client.GetKeyPolicy(key_id);
+                                        if (!result) {
+                                          return Fail(result.error());
+                                        }
+                                        return std::move(result->policy);
+                                      });
 }
 
 SsmSealedKeyStore::ClientCall MakeSsmClientCall(AwsAccess access, kn::AwsEndpoint endpoint) {

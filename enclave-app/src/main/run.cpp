@@ -219,10 +219,10 @@ int Serve(const Flags& flags, std::ostream& out, LogSink& log) {
       return ExitFor(required.error(), log, "usage");
     }
     if (policy_check.skip && (required->enclave_only || required->locked)) {
-      return ExitFor({ErrorCode::kInvalidArgument,
-                      "--require-key-policy and --insecure-skip-policy-check contradict each other",
-                      -1},
-                     log, "usage");
+      return ExitFor(
+          {ErrorCode::kInvalidArgument,
+           "--require-key-policy and --insecure-skip-policy-check contradict each other", -1},
+          log, "usage");
     }
     policy_check.require = *required;
   }

@@ -1,14 +1,14 @@
 #include "enclavectl/app/key_setup.hpp"
 
+#include <openssl/rand.h>
+
 #include <string>
 #include <utility>
 
-#include <openssl/rand.h>
-
 #include "enclavectl/core/encoding.hpp"
 #include "enclavectl/core/limits.hpp"
-#include "enclavectl/kmspolicy/policy.hpp"
 #include "enclavectl/core/sha.hpp"
+#include "enclavectl/kmspolicy/policy.hpp"
 #include "enclavectl/kmspolicy/recipient.hpp"
 #include "enclavectl/verifier/key_binding.hpp"
 
@@ -86,8 +86,8 @@ core::Result<KeyPair> Reproducible(const SetupRequest& request, const std::strin
 
 // Unseals `text` (a stored record) with KMS: Decrypt(data key blob) with a Recipient, then the
 // AES-256-GCM secret under the data key, bound to the key ARN.
-core::Result<KeyPair> Unseal(std::string_view text, const std::string& key_arn,
-                             SetupContext& setup, const Recipient& recipient) {
+core::Result<KeyPair> Unseal(std::string_view text, const std::string& key_arn, SetupContext& setup,
+                             const Recipient& recipient) {
   auto record = DecodeSealedRecord(text);
   if (!record) {
     return Fail(record.error());
@@ -96,8 +96,8 @@ core::Result<KeyPair> Unseal(std::string_view text, const std::string& key_arn,
     return Fail(ErrorCode::kSealedRecordInvalid,
                 "the sealed-key record is sealed under another KMS key than " + key_arn);
   }
-  auto for_recipient = setup.kms.Decrypt(key_arn, record->data_key_blob, SealedKeyContext(),
-                                         recipient.document);
+  auto for_recipient =
+      setup.kms.Decrypt(key_arn, record->data_key_blob, SealedKeyContext(), recipient.document);
   if (!for_recipient) {
     return Fail(for_recipient.error());
   }

@@ -34,8 +34,7 @@ core::Result<core::Bytes> HexMember(const core::JsonObjectView& object, const ch
   }
   auto bytes = core::HexDecode(*text);
   if (!bytes || bytes->size() != len) {
-    return Fail(Invalid(std::string(name) + " is not " + std::to_string(2 * len) +
-                        " hex digits"));
+    return Fail(Invalid(std::string(name) + " is not " + std::to_string(2 * len) + " hex digits"));
   }
   return bytes;
 }
@@ -77,8 +76,8 @@ core::Result<SealedRecord> SealSecret(core::ByteView data_key, core::ByteView se
   if (!ctx ||
       EVP_EncryptInit_ex(ctx.get(), EVP_aes_256_gcm(), nullptr, data_key.data(),
                          record.nonce.data()) != 1 ||
-      EVP_EncryptUpdate(ctx.get(), nullptr, &len, reinterpret_cast<const unsigned char*>(aad.data()),
-                        Len(aad.size())) != 1 ||
+      EVP_EncryptUpdate(ctx.get(), nullptr, &len,
+                        reinterpret_cast<const unsigned char*>(aad.data()), Len(aad.size())) != 1 ||
       EVP_EncryptUpdate(ctx.get(), record.ciphertext.data(), &len, secret.data(),
                         Len(secret.size())) != 1 ||
       EVP_EncryptFinal_ex(ctx.get(), record.ciphertext.data() + len, &final_len) != 1 ||
@@ -104,15 +103,16 @@ core::Result<core::SecretBytes> OpenSealedSecret(const SealedRecord& record,
   if (!ctx ||
       EVP_DecryptInit_ex(ctx.get(), EVP_aes_256_gcm(), nullptr, data_key.data(),
                          record.nonce.data()) != 1 ||
-      EVP_DecryptUpdate(ctx.get(), nullptr, &len, reinterpret_cast<const unsigned char*>(aad.data()),
-                        Len(aad.size())) != 1 ||
+      EVP_DecryptUpdate(ctx.get(), nullptr, &len,
+                        reinterpret_cast<const unsigned char*>(aad.data()), Len(aad.size())) != 1 ||
       EVP_DecryptUpdate(ctx.get(), secret.MutableData(), &len, record.ciphertext.data(),
                         Len(record.ciphertext.size())) != 1 ||
       EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_SET_TAG, Len(kTagBytes), tag.data()) != 1 ||
       EVP_DecryptFinal_ex(ctx.get(), secret.MutableData() + len, &final_len) != 1) {
     static_cast<void>(core::DrainOpensslErrors("AES-256-GCM open"));
-    return Fail(Invalid("the sealed secret does not open: the record was altered, is for "
-                        "another KMS key or public key, or the data key is another one"));
+    return Fail(
+        Invalid("the sealed secret does not open: the record was altered, is for "
+                "another KMS key or public key, or the data key is another one"));
   }
   return secret;
 }
@@ -135,8 +135,8 @@ core::Result<SealedRecord> DecodeSealedRecord(std::string_view text) {
   if (!json) {
     return Fail(json.error());
   }
-  auto object = core::JsonObjectView::Of(*json, ErrorCode::kSealedRecordInvalid,
-                                         "sealed-key record");
+  auto object =
+      core::JsonObjectView::Of(*json, ErrorCode::kSealedRecordInvalid, "sealed-key record");
   if (!object) {
     return Fail(object.error());
   }

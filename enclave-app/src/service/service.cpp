@@ -178,8 +178,8 @@ class KeyService::SetupWorker {
 std::string ErrorBody(const core::Error& error) { return kmspolicy::DumpJson(ErrorJson(error)); }
 
 core::Error ClientError(const core::Error& error) {
-  std::string message = OwnDetail(error.code) ? error.detail
-                                              : std::string(core::InfoFor(error.code).meaning);
+  std::string message =
+      OwnDetail(error.code) ? error.detail : std::string(core::InfoFor(error.code).meaning);
   return core::Error{error.code, Redact(message), error.index};
 }
 
@@ -315,8 +315,8 @@ core::Status KeyService::Setup(const SetupRequest& request) {
       {"kms_key_arn", obtained->key_arn},
       {"key_policy",
        {{"checked", obtained->policy.checked},
-        {"sha256", obtained->policy.sha256 ? json(core::HexEncode(*obtained->policy.sha256))
-                                           : json(nullptr)},
+        {"sha256",
+         obtained->policy.sha256 ? json(core::HexEncode(*obtained->policy.sha256)) : json(nullptr)},
         {"enclave_only", obtained->policy.enclave_only},
         {"locked", obtained->policy.locked}}},
       {"blockhash", request.blockhash ? json(core::HexEncode(*request.blockhash)) : json(nullptr)},
@@ -328,17 +328,16 @@ core::Status KeyService::Setup(const SetupRequest& request) {
                  kmspolicy::DumpJson(info), kmspolicy::DumpJson(public_key)});
   active_.store(keys_.get(), std::memory_order_release);
   state_.store(KeyState::kReady, std::memory_order_release);
-  log_.Log(LogLevel::kInfo, std::string("setup done: key policy ") +
-                                (obtained->policy.checked
-                                     ? std::string(obtained->policy.enclave_only
-                                                       ? "enclave-only"
-                                                       : "NOT enclave-only") +
-                                           (obtained->policy.locked ? ", locked" : ", not locked") +
-                                           " (PCR0 " + obtained->policy.pcr0_hex + ")"
-                                     : "NOT CHECKED (--insecure-skip-policy-check)") +
-                                "; key " + obtained->detail + "; public key " +
-                                core::HexEncode(keys_->keys.signing.Compressed()) +
-                                " bound to PCR16 (locked)");
+  log_.Log(
+      LogLevel::kInfo,
+      std::string("setup done: key policy ") +
+          (obtained->policy.checked
+               ? std::string(obtained->policy.enclave_only ? "enclave-only" : "NOT enclave-only") +
+                     (obtained->policy.locked ? ", locked" : ", not locked") + " (PCR0 " +
+                     obtained->policy.pcr0_hex + ")"
+               : "NOT CHECKED (--insecure-skip-policy-check)") +
+          "; key " + obtained->detail + "; public key " +
+          core::HexEncode(keys_->keys.signing.Compressed()) + " bound to PCR16 (locked)");
   return core::Ok();
 }
 
@@ -361,15 +360,16 @@ net::HttpResponse KeyService::Handle(const net::HttpRequest& request) {
 
 void KeyService::HandleAsync(net::HttpRequest request,
                              std::function<void(net::HttpResponse)> respond) {
-  const bool setup = request.method == "POST" &&
-                     (request.path == "/generate-secret" || request.path == "/setup" ||
-                      request.path == "/v1/setup");
+  const bool setup =
+      request.method == "POST" && (request.path == "/generate-secret" || request.path == "/setup" ||
+                                   request.path == "/v1/setup");
   if (!setup) {
     respond(Handle(request));
     return;
   }
-  auto shared = std::make_shared<std::pair<net::HttpRequest, std::function<void(net::HttpResponse)>>>(
-      std::move(request), std::move(respond));
+  auto shared =
+      std::make_shared<std::pair<net::HttpRequest, std::function<void(net::HttpResponse)>>>(
+          std::move(request), std::move(respond));
   const bool submitted = worker_->TrySubmit([this, shared] {
     net::HttpResponse response;
     try {
@@ -380,8 +380,8 @@ void KeyService::HandleAsync(net::HttpRequest request,
     shared->second(std::move(response));
   });
   if (!submitted) {
-    net::HttpResponse response = ErrorResponse(
-        RequestError(ErrorCode::kAppAlreadySetUp, "another setup is running"));
+    net::HttpResponse response =
+        ErrorResponse(RequestError(ErrorCode::kAppAlreadySetUp, "another setup is running"));
     SignResponse(response, shared->first.method, shared->first.path,
                  shared->first.QueryParam("nonce").value_or(std::string_view()));
     shared->second(std::move(response));
@@ -543,23 +543,23 @@ net::HttpResponse KeyService::Info() const {
 }
 
 net::HttpResponse KeyService::EnclaveInfo() const {
-  return JsonResponse(200, json{{"version", options_.version},
-                                {"build", options_.build},
-                                {"previous_pcr0", options_.previous_pcr0},
-                                {"attestation_pubkey", attestation_pubkey_hex_},
-                                {"app_key_hash", core::HexEncode(app_key_hash_)},
-                                {"key_state", KeyStateName(State())},
-                                {"dev", options_.dev},
-                                {"configured_key_id", options_.configured
-                                                          ? json(options_.configured->key_id)
-                                                          : json(nullptr)},
-                                {"configured_key_mode",
-                                 options_.configured ? json(KeyModeName(options_.configured->mode))
-                                                     : json(nullptr)},
-                                {"insecure_skip_policy_check", options_.policy.skip},
-                                {"require_key_policy",
-                                 {{"enclave_only", options_.policy.require.enclave_only},
-                                  {"locked", options_.policy.require.locked}}}});
+  return JsonResponse(
+      200,
+      json{{"version", options_.version},
+           {"build", options_.build},
+           {"previous_pcr0", options_.previous_pcr0},
+           {"attestation_pubkey", attestation_pubkey_hex_},
+           {"app_key_hash", core::HexEncode(app_key_hash_)},
+           {"key_state", KeyStateName(State())},
+           {"dev", options_.dev},
+           {"configured_key_id",
+            options_.configured ? json(options_.configured->key_id) : json(nullptr)},
+           {"configured_key_mode",
+            options_.configured ? json(KeyModeName(options_.configured->mode)) : json(nullptr)},
+           {"insecure_skip_policy_check", options_.policy.skip},
+           {"require_key_policy",
+            {{"enclave_only", options_.policy.require.enclave_only},
+             {"locked", options_.policy.require.locked}}}});
 }
 
 net::HttpResponse KeyService::Sign(const net::HttpRequest& request) const {

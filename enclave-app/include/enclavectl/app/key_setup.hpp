@@ -43,7 +43,7 @@ struct KeyPolicyReport {
   std::optional<core::Sha256Digest> sha256;  // of the exact policy text KMS returned
   bool enclave_only = false;
   bool locked = false;
-  std::string pcr0_hex;               // the PCR0 the policy was judged for
+  std::string pcr0_hex;              // the PCR0 the policy was judged for
   std::vector<std::string> reasons;  // the lint's reasons: for the log, never for clients
 };
 
@@ -62,8 +62,8 @@ struct SetupContext {
 // The outcome of obtaining a key, before it is bound.
 struct ObtainedKey {
   KeyPair keys;
-  std::string detail;  // for the log: "derived from KMS key X (NUMS counter 0)", "unsealed from
-                       // file /x", "sealed into SSM parameter /y" (never secret)
+  std::string detail;      // for the log: "derived from KMS key X (NUMS counter 0)", "unsealed from
+                           // file /x", "sealed into SSM parameter /y" (never secret)
   std::string key_arn;     // the key ARN DescribeKey resolved the request's key id to
   KeyPolicyReport policy;  // the policy check of that key
 };
