@@ -145,6 +145,11 @@ curl -sSf -D "$work/setup.h" -o "$work/setup.json" -X POST "$url/v1/setup" -d "{
 python3 -m json.tool "$work/setup.json"
 field() { python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))[sys.argv[2]])' "$@"; }
 public_key=$(field "$work/setup.json" public_key)
+# The enclave resolved the key to its ARN, fetched the key policy itself and linted it for its
+# own PCR0: both verdicts must hold for the policy lock-policy applied.
+[ "$(field "$work/setup.json" kms_key_arn)" = "$key_arn" ] || fail "/v1/info names another KMS key"
+python3 -c 'import json,sys; p=json.load(open(sys.argv[1]))["key_policy"]; print("key policy as the enclave judged it:", p); sys.exit(0 if p["checked"] and p["enclave_only"] and p["locked"] else 1)' \
+  "$work/setup.json" || fail "the enclave does not judge its key policy enclave-only and locked"
 curl -sSf -D "$work/enclave-info.h" -o "$work/enclave-info.json" "$url/v1/enclave-info"
 attestation_key=$(field "$work/enclave-info.json" attestation_pubkey)
 echo "attestation key of this boot: $attestation_key"

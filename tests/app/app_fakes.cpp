@@ -130,7 +130,7 @@ core::Result<core::EvpPkeyPtr> FakeKms::Admit(const std::string& key_id, ByteVie
   if (fail_next_) {
     const ErrorCode code = *fail_next_;
     fail_next_.reset();
-    return Fail(code, "injected failure");
+    return Fail(code, fail_message_);
   }
   verifier::VerificationPolicy policy;
   policy.time = TestClock().Now();
@@ -266,6 +266,121 @@ core::Result<Bytes> FakeKms::Decrypt(const std::string& key_id, ByteView ciphert
     data[i] = static_cast<std::uint8_t>((*masked)[i] ^ pad[i]);
   }
   return Wrap(data, recipient->get());
+}
+
+std::string MakeKeyPolicy(PolicyKind kind, const std::string& pcr0_hex) {
+  const std::string role = kEnclaveRoleArn;
+  std::string attested_actions =
+      R"(["kms:Decrypt","kms:GenerateDataKey","kms:DeriveSharedSecret"])";
+  std::string statements =
+      R"({"Sid":"EnclaveAttestedUse","Effect":"Allow","Principal":{"AWS":")" + role +
+      R"("},"Action":)" + attested_actions +
+      R"(,"Resource":"*","Condition":{"StringEqualsIgnoreCase":{"kms:RecipientAttestation:ImageSha384":")" +
+      pcr0_hex + R"("}}},)" + R"({"Sid":"EnclaveRead","Effect":"Allow","Principal":{"AWS":")" +
+      role + R"("},"Action":["kms:DescribeKey","kms:GetKeyPolicy"],"Resource":"*"})";
+  if (kind == PolicyKind::kAllowsEncrypt) {
+    statements += R"(,{"Sid":"ParentEncrypt","Effect":"Allow","Principal":{"AWS":")" + role +
+                  R"("},"Action":"kms:Encrypt","Resource":"*"})";
+  } else if (kind == PolicyKind::kUnattested) {
+    statements += R"(,{"Sid":"Unattested","Effect":"Allow","Principal":{"AWS":")" + role +
+                  R"("},"Action":["kms:Decrypt","kms:DeriveSharedSecret"],"Resource":"*"})";
+  } else if (kind == PolicyKind::kAdminCanChange) {
+    statements +=
+        R"(,{"Sid":"Admin","Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111122223333:root"},"Action":["kms:PutKeyPolicy","kms:DescribeKey"],"Resource":"*"})";
+  }
+  return R"({"Version":"2012-10-17","Statement":[)" + statements + "]}";
+}
+
+void FakeKms::AddAlias(const std::string& alias, const std::string& arn) {
+  std::lock_guard lock(mutex_);
+  aliases_[alias] = arn;
+}
+
+void FakeKms::SetKeyPolicy(const std::string& key_arn, std::string text) {
+  std::lock_guard lock(mutex_);
+  policies_[key_arn] = std::move(text);
+}
+
+void FakeKms::Block() {
+  std::lock_guard lock(mutex_);
+  blocked_ = true;
+}
+
+void FakeKms::Unblock() {
+  {
+    std::lock_guard lock(mutex_);
+    blocked_ = false;
+  }
+  blocked_cv_.notify_all();
+}
+
+int FakeKms::Waiting() {
+  std::lock_guard lock(mutex_);
+  return waiting_;
+}
+
+core::Result<kmspolicy::KeyMetadata> FakeKms::DescribeKey(const std::string& key_id) {
+  std::unique_lock lock(mutex_);
+  ++waiting_;
+  blocked_cv_.wait(lock, [this] { return !blocked_; });
+  --waiting_;
+  if (fail_next_) {
+    const ErrorCode code = *fail_next_;
+    fail_next_.reset();
+    return Fail(code, fail_message_);
+  }
+  std::string arn = key_id;
+  if (const auto alias = aliases_.find(key_id); alias != aliases_.end()) {
+    arn = alias->second;
+  }
+  if (agreement_keys_.count(arn) == 0 && symmetric_keys_.count(arn) == 0) {
+    return Fail(ErrorCode::kKmsNotFound, "NotFoundException: no such key");
+  }
+  kmspolicy::KeyMetadata metadata;
+  metadata.arn = arn;
+  metadata.key_id = arn.substr(arn.rfind('/') + 1);
+  metadata.enabled = true;
+  return metadata;
+}
+
+core::Result<std::string> FakeKms::GetKeyPolicy(const std::string& key_id) {
+  std::lock_guard lock(mutex_);
+  if (fail_next_) {
+    const ErrorCode code = *fail_next_;
+    fail_next_.reset();
+    return Fail(code, fail_message_);
+  }
+  if (const auto it = policies_.find(key_id); it != policies_.end()) {
+    return it->second;
+  }
+  if (agreement_keys_.count(key_id) == 0 && symmetric_keys_.count(key_id) == 0) {
+    return Fail(ErrorCode::kKmsNotFound, "NotFoundException: no such key");
+  }
+  const auto pcr0 = required_pcr0_.find(key_id);
+  return MakeKeyPolicy(
+      PolicyKind::kEnclaveOnly,
+      core::HexEncode(pcr0 != required_pcr0_.end() ? pcr0->second : Bytes(48, 0xa0)));
+}
+
+Bytes FakeKms::EncryptUnattested(const std::string& key_id, ByteView plaintext,
+                                 const app::EncryptionContext& context) {
+  std::lock_guard lock(mutex_);
+  const auto it = symmetric_keys_.find(key_id);
+  EXPECT_TRUE(it != symmetric_keys_.end());
+  EXPECT_EQ(plaintext.size(), 32U);
+  if (it == symmetric_keys_.end() || plaintext.size() != 32) {
+    return {};
+  }
+  Bytes iv(16);
+  RAND_bytes(iv.data(), 16);
+  const Bytes pad = Pad(it->second, iv);
+  std::string blob = key_id + "|" + ContextText(context) + "|" + core::HexEncode(iv) + "|";
+  Bytes masked(32);
+  for (std::size_t i = 0; i < 32; ++i) {
+    masked[i] = static_cast<std::uint8_t>(plaintext[i] ^ pad[i]);
+  }
+  blob += core::HexEncode(masked);
+  return Bytes(blob.begin(), blob.end());
 }
 
 core::Result<std::optional<std::string>> MemoryStore::Load() { return text; }

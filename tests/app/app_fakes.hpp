@@ -4,6 +4,7 @@
 // store, a log that keeps its lines, and simulated enclaves booted from one development CA.
 #pragma once
 
+#include <condition_variable>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -49,6 +50,19 @@ struct SimulatedEnclave {
   std::unique_ptr<app::NsmClient> client;
 };
 
+// Key policy texts for the fakes (kms.md 7), for the enclave role
+// arn:aws:iam::111122223333:role/enclave:
+//   kEnclaveOnly:    attested Decrypt/GenerateDataKey/DeriveSharedSecret pinned to `pcr0_hex`
+//                    (96 hex), DescribeKey/GetKeyPolicy unattested, nobody can change it
+//                    (enclave-only and locked);
+//   kAllowsEncrypt:  the same plus kms:Encrypt for the role without attestation (the parent,
+//                    holding the role's credentials, can seal a secret of its choice);
+//   kUnattested:     Decrypt and DeriveSharedSecret for the role without attestation;
+//   kAdminCanChange: enclave-only, but the account root may PutKeyPolicy (not locked).
+enum class PolicyKind : std::uint8_t { kEnclaveOnly, kAllowsEncrypt, kUnattested, kAdminCanChange };
+std::string MakeKeyPolicy(PolicyKind kind, const std::string& pcr0_hex);
+inline constexpr const char* kEnclaveRoleArn = "arn:aws:iam::111122223333:role/enclave";
+
 class FakeKms final : public app::EnclaveKms {
  public:
   FakeKms();
@@ -58,9 +72,22 @@ class FakeKms final : public app::EnclaveKms {
   void AddSymmetricKey(const std::string& key_id);
   // Like a locked key policy: requests whose verified document has another PCR0 are denied.
   void RequirePcr0(const std::string& key_id, const core::Bytes& pcr0);
-  // The next call fails with `code`.
-  void FailNext(core::ErrorCode code) { fail_next_ = code; }
+  // The next call fails with `code` (and `message`, as KMS's error text would read).
+  void FailNext(core::ErrorCode code, std::string message = "injected failure") {
+    fail_next_ = code;
+    fail_message_ = std::move(message);
+  }
   int Calls() const { return calls_; }
+  // An alias (alias/name) DescribeKey resolves to `arn`.
+  void AddAlias(const std::string& alias, const std::string& arn);
+  // The policy GetKeyPolicy returns for `key_arn`; without one, MakeKeyPolicy(kEnclaveOnly)
+  // for the key's required PCR0 (or 48 bytes of 0xa0).
+  void SetKeyPolicy(const std::string& key_arn, std::string text);
+  // While blocked, DescribeKey waits until Unblock (a KMS that takes its time).
+  void Block();
+  void Unblock();
+  // Number of DescribeKey calls that are waiting in Block.
+  int Waiting();
 
   core::Result<core::Bytes> DeriveSharedSecret(const std::string& key_id, core::ByteView peer_spki,
                                                core::ByteView attestation_document) override;
@@ -71,6 +98,12 @@ class FakeKms final : public app::EnclaveKms {
   core::Result<core::Bytes> Decrypt(const std::string& key_id, core::ByteView ciphertext_blob,
                                     const app::EncryptionContext& context,
                                     core::ByteView attestation_document) override;
+  core::Result<kmspolicy::KeyMetadata> DescribeKey(const std::string& key_id) override;
+  core::Result<std::string> GetKeyPolicy(const std::string& key_id) override;
+  // What the parent can do with kms:Encrypt (no attestation): a blob of `plaintext` (32
+  // bytes) that Decrypt accepts, under `key_id` with `context`.
+  core::Bytes EncryptUnattested(const std::string& key_id, core::ByteView plaintext,
+                                const app::EncryptionContext& context);
 
  private:
   // Verifies the document and checks the key's PCR0 condition; returns the recipient's
@@ -83,6 +116,12 @@ class FakeKms final : public app::EnclaveKms {
   std::map<std::string, core::Bytes> symmetric_keys_;
   std::map<std::string, core::Bytes> required_pcr0_;
   std::optional<core::ErrorCode> fail_next_;
+  std::string fail_message_;
+  std::map<std::string, std::string> aliases_;
+  std::map<std::string, std::string> policies_;
+  std::condition_variable blocked_cv_;
+  bool blocked_ = false;
+  int waiting_ = 0;
   int calls_ = 0;
 };
 

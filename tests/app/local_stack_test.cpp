@@ -302,10 +302,12 @@ TEST_F(LocalStack, SealedKeySurvivesARestartOnlyForTheLockedImage) {
     ASSERT_EQ(Call(*boot2->service, "POST", "/v1/setup", body).status, 200U);
     EXPECT_EQ(PublicKey(*boot2->service), sealed_key);
   }
+  // Another image: the policy is not enclave-only for its PCR0, so it refuses the key before
+  // asking KMS to decrypt (which would deny it too).
   auto other = Boot(0xee, store);
   const net::HttpResponse refused = Call(*other->service, "POST", "/v1/setup", body);
-  EXPECT_EQ(refused.status, 500U);
-  EXPECT_EQ(ErrorCodeOf(refused), "KMS_ACCESS_DENIED") << refused.body;
+  EXPECT_EQ(refused.status, 403U);
+  EXPECT_EQ(ErrorCodeOf(refused), "APP_KEY_POLICY_UNSAFE") << refused.body;
   EXPECT_EQ(*core::io::ReadFile(store, 8192), *record);  // unchanged
 }
 

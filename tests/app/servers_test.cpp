@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <future>
 #include <mutex>
 #include <thread>
 #include <vector>
@@ -367,6 +368,66 @@ TEST(Hardening, NoDumpsAndSecretsInLockedMemory) {
   EXPECT_TRUE(secret.IsLocked());
   // Idempotent.
   EXPECT_TRUE(HardenProcess(std::size_t{100} * 1024).secure_heap);
+}
+
+// Issue 12 item 9: a setup waits for KMS on the service's setup thread, not on an I/O
+// thread: with a single I/O thread, /v1/health and /enclave/attestation answer while KMS is
+// blocked, and the setup completes once KMS answers.
+TEST_F(Servers, SetupRunsOffTheIoThreads) {
+  net::HttpServerOptions options;
+  options.threads = 1;
+  options.request_timeout = 5s;
+  auto started = StartHttpApi(options, *service_);
+  ASSERT_TRUE(started) << started.error().detail;
+  std::unique_ptr<net::HttpServer> single = std::move(*started);
+  kms_.Block();
+  auto setup = std::async(std::launch::async, [&] {
+    SocketClient client(single->Port());
+    client.Send(Post("/generate-secret", json{{"key_id", kKey}}.dump()));
+    return Parse(client.ReadResponse());
+  });
+  for (int i = 0; i < 500 && kms_.Waiting() == 0; ++i) {
+    std::this_thread::sleep_for(10ms);
+  }
+  ASSERT_EQ(kms_.Waiting(), 1);
+  auto health = std::async(std::launch::async, [&] {
+    SocketClient client(single->Port());
+    client.Send(Get("/v1/health"));
+    ParsedResponse first = Parse(client.ReadResponse());
+    client.Send(Get("/enclave/attestation?nonce=" + std::string(40, 'a')));
+    ParsedResponse second = Parse(client.ReadResponse());
+    return std::make_pair(first, second);
+  });
+  const bool answered = health.wait_for(3s) == std::future_status::ready;
+  EXPECT_TRUE(answered) << "/v1/health waited for the blocked setup";
+  // A second setup while the first waits: answered at once.
+  auto second_setup = std::async(std::launch::async, [&] {
+    SocketClient client(single->Port());
+    client.Send(Post("/generate-secret", json{{"key_id", kKey}}.dump()));
+    return Parse(client.ReadResponse());
+  });
+  const bool second_answered = second_setup.wait_for(3s) == std::future_status::ready;
+  EXPECT_TRUE(second_answered);
+  kms_.Unblock();
+  if (answered) {
+    const auto [first, second] = health.get();
+    EXPECT_EQ(first.status, 200U);
+    EXPECT_EQ(first.body, "OK");
+    ExpectSigned(first);
+    EXPECT_EQ(second.status, 200U);
+  }
+  const ParsedResponse other = second_setup.get();
+  EXPECT_EQ(other.status, 409U);
+  EXPECT_EQ(other.Code(), "APP_ALREADY_SET_UP");
+  const ParsedResponse done = setup.get();
+  EXPECT_EQ(done.status, 200U) << done.body;
+  ExpectSigned(done);
+  // The exchange signature covers the request that was made.
+  EXPECT_TRUE(verifier::VerifyExchangeSignature(
+      "POST", "/generate-secret", done.status, "", done.body,
+      done.Header(std::string(verifier::kExchangeSignatureHeader)),
+      done.Header("X-Attestation-Pubkey")));
+  single->Stop();
 }
 
 }  // namespace

@@ -84,9 +84,8 @@ void ExpectSigned(const KeyService& service, const net::HttpResponse& response) 
 // One simulated enclave running the service.
 struct Instance {
   explicit Instance(testing::FakeKms& kms, const Bytes& pcr0 = Pcr0(0xa0),
-                    testing::MemoryStore* shared_store = nullptr)
+                    testing::MemoryStore* shared_store = nullptr, ServiceOptions options = {})
       : enclave(pcr0), store(shared_store != nullptr ? shared_store : &own_store) {
-    ServiceOptions options;
     options.version = "test";
     auto created = KeyService::Create(options, *enclave.client, kms, *store, log);
     EXPECT_TRUE(created);
@@ -245,7 +244,7 @@ TEST_F(Service, SealedKeySurvivesARestartAndOtherImagesCannotLoadIt) {
     ASSERT_TRUE(store.text);
     auto record = DecodeSealedRecord(*store.text);
     ASSERT_TRUE(record) << record.error().detail;
-    EXPECT_EQ(record->key_id, kSymmetricKey);
+    EXPECT_EQ(record->key_arn, kSymmetricKey);
     EXPECT_EQ(core::Base64Encode(Bytes(65)).size(), first_key.size());
   }
   const std::string record_text = *store.text;
@@ -257,9 +256,11 @@ TEST_F(Service, SealedKeySurvivesARestartAndOtherImagesCannotLoadIt) {
   }
   {
     Instance other_image(kms_, Pcr0(0xee), &store);
+    // The key policy pins PCR0 0xa0: the other image refuses it before asking KMS (which would
+    // deny it too).
     const net::HttpResponse denied = other_image.Call(Request("POST", "/v1/setup", body));
-    EXPECT_EQ(denied.status, 500U);
-    EXPECT_EQ(ErrorCodeOf(denied), "KMS_ACCESS_DENIED");
+    EXPECT_EQ(denied.status, 403U);
+    EXPECT_EQ(ErrorCodeOf(denied), "APP_KEY_POLICY_UNSAFE");
     EXPECT_EQ(other_image.service->State(), KeyState::kUnset);
     EXPECT_EQ(other_image.Call(Request("GET", "/v1/info")).status, 503U);
     EXPECT_EQ(*store.text, record_text);
@@ -301,25 +302,36 @@ TEST_F(Service, SealedRaceAdoptsTheOtherInstancesKeyAndRecordsAreChecked) {
 }
 
 TEST(SealedRecord, RoundTripAndRefusals) {
-  SealedRecord record{"arn:aws:kms:us-east-1:1:key/k", Bytes{1, 2, 3}, Bytes(33, 2),
-                      SealedKeyContext()};
+  const Bytes data_key(32, 7);
+  const Bytes secret(32, 9);
+  auto sealed =
+      SealSecret(data_key, secret, "arn:aws:kms:us-east-1:1:key/k", Bytes{1, 2, 3}, Bytes(33, 2));
+  ASSERT_TRUE(sealed);
+  const SealedRecord& record = *sealed;
   auto decoded = DecodeSealedRecord(EncodeSealedRecord(record));
   ASSERT_TRUE(decoded);
-  EXPECT_EQ(decoded->key_id, record.key_id);
-  EXPECT_EQ(decoded->ciphertext_blob, record.ciphertext_blob);
+  EXPECT_EQ(decoded->key_arn, record.key_arn);
+  EXPECT_EQ(decoded->data_key_blob, record.data_key_blob);
+  EXPECT_EQ(decoded->nonce, record.nonce);
+  EXPECT_EQ(decoded->ciphertext, record.ciphertext);
+  EXPECT_EQ(decoded->tag, record.tag);
   EXPECT_EQ(decoded->public_key, record.public_key);
-  EXPECT_EQ(decoded->encryption_context, record.encryption_context);
+  auto opened = OpenSealedSecret(*decoded, data_key);
+  ASSERT_TRUE(opened);
+  EXPECT_TRUE(core::Equal(opened->View(), secret));
   json good = json::parse(EncodeSealedRecord(record));
   for (const auto& mutate : std::vector<std::function<void(json&)>>{
-           [](json& j) { j["version"] = 2; },
+           [](json& j) { j["version"] = 3; },
+           [](json& j) { j["version"] = "2"; },
            [](json& j) { j["format"] = "other"; },
-           [](json& j) { j.erase("key_id"); },
-           [](json& j) { j["ciphertext_blob"] = "!!"; },
-           [](json& j) { j["ciphertext_blob"] = ""; },
+           [](json& j) { j.erase("key_arn"); },
+           [](json& j) { j["key_arn"] = "key/k"; },
+           [](json& j) { j["data_key_blob"] = "!!"; },
+           [](json& j) { j["data_key_blob"] = ""; },
            [](json& j) { j["public_key"] = "02"; },
-           [](json& j) {
-             j["encryption_context"] = json{{"a", 1}};
-           },
+           [](json& j) { j["nonce"] = "00"; },
+           [](json& j) { j["tag"] = 5; },
+           [](json& j) { j.erase("ciphertext"); },
            [](json& j) { j["extra"] = true; },
            [](json& j) { j = json::array(); },
        }) {
@@ -327,8 +339,42 @@ TEST(SealedRecord, RoundTripAndRefusals) {
     mutate(bad);
     auto result = DecodeSealedRecord(bad.dump());
     ASSERT_FALSE(result) << bad.dump();
-    EXPECT_EQ(result.error().code, ErrorCode::kSealedRecordInvalid);
+    EXPECT_EQ(result.error().code, ErrorCode::kSealedRecordInvalid) << bad.dump();
   }
+}
+
+// The GCM additional data binds the key ARN and the public key: a record re-labelled for
+// another KMS key (or key) does not open, nor does one under another data key.
+TEST(SealedRecord, AadBindsTheKeyArnAndPublicKey) {
+  const Bytes data_key(32, 7);
+  auto sealed = SealSecret(data_key, Bytes(32, 9), "arn:aws:kms:us-east-1:111122223333:key/a",
+                           Bytes{1}, Bytes(33, 2));
+  ASSERT_TRUE(sealed);
+  SealedRecord relabelled = *sealed;
+  relabelled.key_arn = "arn:aws:kms:us-east-1:111122223333:key/b";
+  auto opened = OpenSealedSecret(relabelled, data_key);
+  ASSERT_FALSE(opened);
+  EXPECT_EQ(opened.error().code, ErrorCode::kSealedRecordInvalid);
+  SealedRecord other_key = *sealed;
+  other_key.public_key[1] ^= 1;
+  EXPECT_FALSE(OpenSealedSecret(other_key, data_key));
+  EXPECT_FALSE(OpenSealedSecret(*sealed, Bytes(32, 8)));
+  SealedRecord flipped = *sealed;
+  flipped.ciphertext[0] ^= 1;
+  EXPECT_FALSE(OpenSealedSecret(flipped, data_key));
+  EXPECT_TRUE(OpenSealedSecret(*sealed, data_key));
+}
+
+// A record of the previous format (a bare KMS data key, which kms:Encrypt could have made)
+// is never adopted.
+TEST(SealedRecord, OldFormatIsRefusedWithItsOwnCode) {
+  const std::string v1 =
+      R"({"format":"enclavectl-sealed-key","version":1,"key_id":"arn:aws:kms:us-east-1:1:key/k",)"
+      R"("ciphertext_blob":"AQID","public_key":")" +
+      std::string(66, '2') + R"(","encryption_context":{}})";
+  auto decoded = DecodeSealedRecord(v1);
+  ASSERT_FALSE(decoded);
+  EXPECT_EQ(decoded.error().code, ErrorCode::kSealedRecordOutdated);
 }
 
 TEST_F(Service, AttestationCarriesPcr16AndAppKeyHash) {
@@ -645,6 +691,289 @@ TEST_F(Service, SetupAfterAForeignPcr16FailsForTheBoot) {
   EXPECT_EQ(ErrorCodeOf(response), "APP_KEY_BINDING");
   EXPECT_EQ(a.service->State(), KeyState::kUnset);  // PCR16 was not touched by us
 }
+
+namespace issue12 {
+
+using enclavectl::testing::MakeKeyPolicy;
+using enclavectl::testing::PolicyKind;
+
+std::string Pcr0Hex(std::uint8_t fill) { return core::HexEncode(Pcr0(fill)); }
+
+ServiceOptions Configured(KeyMode mode, std::string key_id) {
+  ServiceOptions options;
+  options.configured.emplace();
+  options.configured->mode = mode;
+  options.configured->key_id = std::move(key_id);
+  return options;
+}
+
+std::string Sha256Hex(const std::string& text) {
+  return core::HexEncode(core::Sha256(core::AsBytes(text)));
+}
+
+// Item 3: with a configured key a failed setup can be retried with that key only.
+TEST_F(Service, ConfiguredKeyIsTheOnlyKeyAndMayBeRetried) {
+  Instance a(kms_, Pcr0(0xa0), nullptr, Configured(KeyMode::kReproducible, kAgreementKey));
+  kms_.FailNext(ErrorCode::kNetwork, "connection refused");
+  const net::HttpResponse failed =
+      a.Call(Request("POST", "/generate-secret", SetupBody(kAgreementKey)));
+  EXPECT_EQ(failed.status, 500U);
+  EXPECT_EQ(a.service->State(), KeyState::kUnset);
+  // The attacker's key: refused, whatever the endpoint or mode.
+  for (const auto& [path, body] : std::vector<std::pair<std::string, std::string>>{
+           {"/generate-secret", SetupBody(kOtherAgreementKey)},
+           {"/setup", SetupBody(kOtherAgreementKey, std::string(64, 'b'))},
+           {"/setup", SetupBody(kAgreementKey, std::string(64, 'b'))},
+           {"/v1/setup", json{{"mode", "sealed"}, {"key_id", kAgreementKey}}.dump()},
+           {"/v1/setup", json{{"mode", "reproducible"}, {"key_id", kSymmetricKey}}.dump()}}) {
+    const net::HttpResponse refused = a.Call(Request("POST", path, body));
+    EXPECT_EQ(refused.status, 403U) << path << " " << body;
+    EXPECT_EQ(ErrorCodeOf(refused), "APP_KEY_NOT_ALLOWED");
+  }
+  EXPECT_EQ(a.service->State(), KeyState::kUnset);
+  const json enclave_info = Body(a.Call(Request("GET", "/v1/enclave-info")));
+  EXPECT_EQ(enclave_info["configured_key_id"], kAgreementKey);
+  EXPECT_EQ(enclave_info["insecure_skip_policy_check"], false);
+  // The configured key: the retry succeeds.
+  const net::HttpResponse retry =
+      a.Call(Request("POST", "/generate-secret", SetupBody(kAgreementKey)));
+  ASSERT_EQ(retry.status, 200U) << retry.body;
+  EXPECT_EQ(Body(a.Call(Request("GET", "/v1/info")))["kms_key_arn"], kAgreementKey);
+}
+
+TEST_F(Service, AliasIsResolvedAndReportedAsTheKeyArn) {
+  kms_.AddAlias("alias/signing", kAgreementKey);
+  Instance a(kms_);
+  Instance b(kms_);
+  ASSERT_EQ(a.Call(Request("POST", "/generate-secret", SetupBody("alias/signing"))).status, 200U);
+  ASSERT_EQ(b.Call(Request("POST", "/generate-secret", SetupBody(kAgreementKey))).status, 200U);
+  const json info = Body(a.Call(Request("GET", "/v1/info")));
+  EXPECT_EQ(info["kms_key_arn"], kAgreementKey);
+  EXPECT_EQ(info["key_id"], kAgreementKey);
+  EXPECT_EQ(a.PublicKeyB64(), b.PublicKeyB64());
+  // A configured alias is also resolved; the retry names it as configured.
+  Instance c(kms_, Pcr0(0xa0), nullptr, Configured(KeyMode::kReproducible, "alias/signing"));
+  EXPECT_EQ(ErrorCodeOf(c.Call(Request("POST", "/generate-secret", SetupBody(kAgreementKey)))),
+            "APP_KEY_NOT_ALLOWED");
+  ASSERT_EQ(c.Call(Request("POST", "/generate-secret", SetupBody("alias/signing"))).status, 200U);
+  EXPECT_EQ(Body(c.Call(Request("GET", "/v1/info")))["kms_key_arn"], kAgreementKey);
+  EXPECT_EQ(Body(c.Call(Request("GET", "/v1/enclave-info")))["configured_key_id"], "alias/signing");
+}
+
+TEST_F(Service, InfoReportsKeyArnModeBlockhashAndPolicyVerdict) {
+  const std::string policy = MakeKeyPolicy(PolicyKind::kEnclaveOnly, Pcr0Hex(0xa0));
+  kms_.SetKeyPolicy(kAgreementKey, policy);
+  Instance a(kms_);
+  const std::string blockhash(64, 'c');
+  ASSERT_EQ(a.Call(Request("POST", "/setup", SetupBody(kAgreementKey, blockhash))).status, 200U);
+  const net::HttpResponse response = a.Call(Request("GET", "/v1/info"));
+  const json info = Body(response);
+  EXPECT_EQ(info["kms_key_arn"], kAgreementKey);
+  EXPECT_EQ(info["key_mode"], "reproducible");
+  EXPECT_EQ(info["blockhash"], blockhash);
+  const json expected = {
+      {"checked", true}, {"sha256", Sha256Hex(policy)}, {"enclave_only", true}, {"locked", true}};
+  EXPECT_EQ(info["key_policy"], expected);
+  const json enclave_info = Body(a.Call(Request("GET", "/v1/enclave-info")));
+  EXPECT_TRUE(enclave_info["configured_key_id"].is_null());
+}
+
+// Reproducible mode reports an unsafe verdict; --require-key-policy makes it refuse.
+TEST_F(Service, ReproducibleReportsTheVerdictAndRefusesOnlyWhenRequired) {
+  const std::string policy = MakeKeyPolicy(PolicyKind::kAdminCanChange, Pcr0Hex(0xa0));
+  kms_.SetKeyPolicy(kAgreementKey, policy);
+  kms_.SetKeyPolicy(kOtherAgreementKey, MakeKeyPolicy(PolicyKind::kUnattested, Pcr0Hex(0xa0)));
+  Instance a(kms_);
+  ASSERT_EQ(a.Call(Request("POST", "/generate-secret", SetupBody(kAgreementKey))).status, 200U);
+  const json info = Body(a.Call(Request("GET", "/v1/info")));
+  EXPECT_EQ(info["key_policy"]["enclave_only"], true);
+  EXPECT_EQ(info["key_policy"]["locked"], false);
+  Instance b(kms_);
+  ASSERT_EQ(b.Call(Request("POST", "/generate-secret", SetupBody(kOtherAgreementKey))).status,
+            200U);
+  EXPECT_EQ(Body(b.Call(Request("GET", "/v1/info")))["key_policy"]["enclave_only"], false);
+
+  ServiceOptions locked;
+  locked.policy.require = {true, true};
+  Instance c(kms_, Pcr0(0xa0), nullptr, locked);
+  const net::HttpResponse refused =
+      c.Call(Request("POST", "/generate-secret", SetupBody(kAgreementKey)));
+  EXPECT_EQ(refused.status, 403U);
+  EXPECT_EQ(ErrorCodeOf(refused), "APP_KEY_POLICY_UNSAFE");
+  EXPECT_EQ(c.service->State(), KeyState::kUnset);
+  const json required = Body(c.Call(Request("GET", "/v1/enclave-info")))["require_key_policy"];
+  EXPECT_EQ(required, (json{{"enclave_only", true}, {"locked", true}}));
+  ServiceOptions enclave_only;
+  enclave_only.policy.require.enclave_only = true;
+  Instance d(kms_, Pcr0(0xa0), nullptr, enclave_only);
+  EXPECT_EQ(ErrorCodeOf(d.Call(Request("POST", "/generate-secret", SetupBody(kOtherAgreementKey)))),
+            "APP_KEY_POLICY_UNSAFE");
+  ASSERT_EQ(d.Call(Request("POST", "/generate-secret", SetupBody(kAgreementKey))).status, 200U);
+}
+
+// Item 4: with kms:Encrypt allowed to the role, the parent seals a secret of its choice; the
+// enclave refuses the key before adopting any record.
+TEST_F(Service, SealedModeRefusesAKeyThePolicyLetsTheParentEncryptUnder) {
+  kms_.RequirePcr0(kSymmetricKey, Pcr0(0xa0));
+  kms_.SetKeyPolicy(kSymmetricKey, MakeKeyPolicy(PolicyKind::kAllowsEncrypt, Pcr0Hex(0xa0)));
+  // The parent: a data key of its choice through kms:Encrypt, a secret of its choice under it.
+  const Bytes chosen_data_key(32, 0x42);
+  const Bytes chosen_secret =
+      Hex("0101010101010101010101010101010101010101010101010101010101010101");
+  auto ctx = core::MakeSecp256k1Context();
+  core::SecretBytes secret_copy(chosen_secret);
+  auto chosen_keys = MakeKeyPair(secret_copy, ctx.get());
+  ASSERT_TRUE(chosen_keys);
+  auto record =
+      SealSecret(chosen_data_key, chosen_secret, kSymmetricKey,
+                 kms_.EncryptUnattested(kSymmetricKey, chosen_data_key, SealedKeyContext()),
+                 chosen_keys->signing.Compressed());
+  ASSERT_TRUE(record);
+  testing::MemoryStore store;
+  store.text = EncodeSealedRecord(*record);
+  const std::string body = json{{"mode", "sealed"}, {"key_id", kSymmetricKey}}.dump();
+  Instance victim(kms_, Pcr0(0xa0), &store);
+  const net::HttpResponse refused = victim.Call(Request("POST", "/v1/setup", body));
+  EXPECT_EQ(refused.status, 403U) << refused.body;
+  EXPECT_EQ(ErrorCodeOf(refused), "APP_KEY_POLICY_UNSAFE");
+  EXPECT_EQ(victim.Call(Request("GET", "/v1/info")).status, 503U);
+  // Without a record too: no data key is generated under such a key.
+  testing::MemoryStore empty;
+  Instance fresh(kms_, Pcr0(0xa0), &empty);
+  EXPECT_EQ(ErrorCodeOf(fresh.Call(Request("POST", "/v1/setup", body))), "APP_KEY_POLICY_UNSAFE");
+  EXPECT_FALSE(empty.text);
+  // What the check prevents: skipping it adopts the parent's key (development only).
+  ServiceOptions skip;
+  skip.policy.skip = true;
+  Instance unchecked(kms_, Pcr0(0xa0), &store, skip);
+  ASSERT_EQ(unchecked.Call(Request("POST", "/v1/setup", body)).status, 200U);
+  const json info = Body(unchecked.Call(Request("GET", "/v1/info")));
+  EXPECT_EQ(info["public_key"], core::HexEncode(chosen_keys->signing.Compressed()));
+  EXPECT_EQ(
+      info["key_policy"],
+      (json{{"checked", false}, {"sha256", nullptr}, {"enclave_only", false}, {"locked", false}}));
+  EXPECT_EQ(Body(unchecked.Call(Request("GET", "/v1/enclave-info")))["insecure_skip_policy_check"],
+            true);
+}
+
+TEST_F(Service, SealedModeRefusesAnUnattestedPolicyAndAcceptsAnEnclaveOnlyOne) {
+  kms_.SetKeyPolicy(kSymmetricKey, MakeKeyPolicy(PolicyKind::kUnattested, Pcr0Hex(0xa0)));
+  const std::string body = json{{"mode", "sealed"}, {"key_id", kSymmetricKey}}.dump();
+  Instance a(kms_);
+  EXPECT_EQ(ErrorCodeOf(a.Call(Request("POST", "/v1/setup", body))), "APP_KEY_POLICY_UNSAFE");
+  // Enclave-only for another image is not enclave-only for this one.
+  kms_.SetKeyPolicy(kSymmetricKey, MakeKeyPolicy(PolicyKind::kEnclaveOnly, Pcr0Hex(0xee)));
+  EXPECT_EQ(ErrorCodeOf(a.Call(Request("POST", "/v1/setup", body))), "APP_KEY_POLICY_UNSAFE");
+  const std::string good = MakeKeyPolicy(PolicyKind::kEnclaveOnly, Pcr0Hex(0xa0));
+  kms_.SetKeyPolicy(kSymmetricKey, good);
+  ASSERT_EQ(a.Call(Request("POST", "/v1/setup", body)).status, 200U);
+  const json info = Body(a.Call(Request("GET", "/v1/info")));
+  EXPECT_EQ(info["key_policy"]["sha256"], Sha256Hex(good));
+  EXPECT_EQ(info["key_policy"]["enclave_only"], true);
+  EXPECT_EQ(info["kms_key_arn"], kSymmetricKey);
+}
+
+TEST_F(Service, SealedModeRefusesAnOldFormatRecord) {
+  testing::MemoryStore store;
+  store.text = R"({"format":"enclavectl-sealed-key","version":1,"key_id":")" +
+               std::string(kSymmetricKey) + R"(","ciphertext_blob":"AQID","public_key":")" +
+               std::string(66, '2') + R"(","encryption_context":{}})";
+  Instance a(kms_, Pcr0(0xa0), &store);
+  const net::HttpResponse response = a.Call(
+      Request("POST", "/v1/setup", json{{"mode", "sealed"}, {"key_id", kSymmetricKey}}.dump()));
+  EXPECT_EQ(ErrorCodeOf(response), "SEALED_RECORD_OUTDATED");
+  EXPECT_EQ(a.service->State(), KeyState::kUnset);
+}
+
+// Item 9: KMS's error text (role ARNs, account ids) goes to the log, not to clients.
+TEST_F(Service, KmsErrorsReachClientsAsCodeAndShortReason) {
+  Instance a(kms_);
+  const std::string kms_text =
+      "AccessDeniedException: User: arn:aws:iam::111122223333:role/x is not authorized to "
+      "perform: kms:DescribeKey on resource: arn:aws:kms:us-east-1:111122223333:key/agree-1";
+  kms_.FailNext(ErrorCode::kKmsAccessDenied, kms_text);
+  const net::HttpResponse response =
+      a.Call(Request("POST", "/generate-secret", SetupBody(kAgreementKey)));
+  EXPECT_EQ(ErrorCodeOf(response), "KMS_ACCESS_DENIED");
+  const std::string message = Body(response)["error"]["message"].get<std::string>();
+  EXPECT_FALSE(message.empty());
+  EXPECT_EQ(response.body.find("arn:"), std::string::npos) << response.body;
+  EXPECT_EQ(response.body.find("111122223333"), std::string::npos) << response.body;
+  EXPECT_EQ(response.body.find("role/x"), std::string::npos) << response.body;
+  bool logged = false;
+  for (const std::string& line : a.log.Lines()) {
+    logged = logged || line.find("role/x") != std::string::npos;
+  }
+  EXPECT_TRUE(logged);
+  // Messages this service writes itself are stripped of ARNs and account ids as well.
+  const core::Error own = ClientError(
+      core::Error{ErrorCode::kSealedRecordInvalid,
+                  "sealed under another KMS key than arn:aws:kms:x:111122223333:key/k", -1});
+  EXPECT_EQ(own.detail, "sealed under another KMS key than <arn>");
+  EXPECT_EQ(
+      ClientError(core::Error{ErrorCode::kAppKeyNotAllowed, "account 111122223333", -1}).detail,
+      "account <account>");
+}
+
+std::string HeaderOf(const net::HttpResponse& response, std::string_view name) {
+  for (const auto& [key, value] : response.headers) {
+    if (key == name) {
+      return value;
+    }
+  }
+  return "";
+}
+
+// Item 9: the exchange signature covers method, path, status, nonce and body.
+TEST_F(Service, ExchangeSignatureOnEveryResponse) {
+  Instance a(kms_);
+  const std::string pubkey = core::HexEncode(a.service->AttestationKey().Compressed());
+  const std::string nonce(40, 'b');
+  struct Case {
+    net::HttpRequest request;
+    std::string nonce;
+  };
+  const std::vector<Case> cases = {
+      {Request("GET", "/enclave/attestation", "", "nonce=" + nonce), nonce},
+      {Request("GET", "/v1/health"), ""},
+      {Request("GET", "/v1/info", "", "nonce=" + nonce), nonce},  // 503, with the nonce
+      {Request("GET", "/nope"), ""},
+      {Request("DELETE", "/v1/sign"), ""},
+  };
+  for (const Case& c : cases) {
+    const net::HttpResponse response = a.Call(c.request);
+    const std::string header = HeaderOf(response, verifier::kExchangeSignatureHeader);
+    ASSERT_EQ(header.size(), 128U) << c.request.path;
+    EXPECT_TRUE(verifier::VerifyExchangeSignature(c.request.method, c.request.path, response.status,
+                                                  c.nonce, response.body, header, pubkey))
+        << c.request.path;
+    // Not for another request, status or nonce.
+    EXPECT_FALSE(verifier::VerifyExchangeSignature("POST", c.request.path, response.status, c.nonce,
+                                                   response.body, header, pubkey));
+    EXPECT_FALSE(verifier::VerifyExchangeSignature(c.request.method, c.request.path, 299, c.nonce,
+                                                   response.body, header, pubkey));
+    EXPECT_FALSE(verifier::VerifyExchangeSignature(
+        c.request.method, c.request.path, response.status, "00", response.body, header, pubkey));
+  }
+  const net::HttpResponse refused = a.service->Refuse(408, "request timeout");
+  EXPECT_TRUE(verifier::VerifyExchangeSignature(
+      "", "", 408, "", refused.body, HeaderOf(refused, verifier::kExchangeSignatureHeader),
+      pubkey));
+}
+
+TEST_F(Service, UnknownPathsAre404AndNeverSign) {
+  Instance a(kms_);
+  ASSERT_EQ(a.Call(Request("POST", "/generate-secret", SetupBody(kAgreementKey))).status, 200U);
+  const json sign = {{"scheme", "bip340"}, {"message", "00"}};
+  for (const char* path : {"/v1/sign/", "/v1/signx", "/sign", "/", "", "/v1/SIGN", "/v1/sign?"}) {
+    const net::HttpResponse response = a.Call(Request("POST", path, sign.dump()));
+    EXPECT_EQ(response.status, 404U) << path;
+    EXPECT_EQ(ErrorCodeOf(response), "APP_NOT_FOUND") << path;
+  }
+  EXPECT_EQ(a.Call(Request("POST", "/v1/sign", sign.dump())).status, 200U);
+}
+
+}  // namespace issue12
 
 }  // namespace
 }  // namespace enclavectl::app

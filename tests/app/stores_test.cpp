@@ -251,7 +251,8 @@ TEST_F(Moto, SealedModeOnSsmSurvivesARestart) {
       EXPECT_EQ(public_key, first);
     }
   }
-  // Another image cannot unseal it.
+  // Another image cannot unseal it: it refuses the key (the policy pins PCR0 0xa0) before
+  // asking KMS; with the check skipped, KMS denies it.
   testing::SimulatedEnclave other(Bytes(48, 0xee));
   SsmSealedKeyStore store(MakeSsmClientCall(Access(), endpoint_), name);
   testing::CaptureLog log;
@@ -259,7 +260,14 @@ TEST_F(Moto, SealedModeOnSsmSurvivesARestart) {
   ASSERT_TRUE(service);
   auto denied = (*service)->Setup(SetupRequest{KeyMode::kSealed, key, std::nullopt});
   ASSERT_FALSE(denied);
-  EXPECT_EQ(denied.error().code, ErrorCode::kKmsAccessDenied);
+  EXPECT_EQ(denied.error().code, ErrorCode::kAppKeyPolicyUnsafe);
+  ServiceOptions unchecked;
+  unchecked.policy.skip = true;
+  auto skipping = KeyService::Create(unchecked, *other.client, kms, store, log);
+  ASSERT_TRUE(skipping);
+  auto kms_denied = (*skipping)->Setup(SetupRequest{KeyMode::kSealed, key, std::nullopt});
+  ASSERT_FALSE(kms_denied);
+  EXPECT_EQ(kms_denied.error().code, ErrorCode::kKmsAccessDenied);
 }
 
 // --- the AWS KMS adapter: what it sends ---
@@ -335,7 +343,7 @@ TEST(AwsEnclaveKms, EveryCallCarriesTheRecipient) {
   }
   EXPECT_EQ(json::parse(transport.bodies[1])["NumberOfBytes"], 32);
   EXPECT_EQ(json::parse(transport.bodies[1])["EncryptionContext"]["enclavectl:purpose"],
-            "enclave-app sealed signing key v1");
+            "enclave-app sealed signing key v2");
 
   // A server that ignores the Recipient and answers in clear is refused.
   transport.answer =

@@ -74,9 +74,16 @@ class Session : public std::enable_shared_from_this<Session> {
   bool first_request_ = true;
 };
 
+// Whether late (asynchronous) responses may still be delivered: closed by Server::Stop, shared
+// with the completions that outlive the server.
+struct Gate {
+  std::mutex mutex;
+  bool open = true;
+};
+
 class Server final : public HttpServer {
  public:
-  Server(const HttpServerOptions& options, HttpHandler handler, HttpErrorResponder responder)
+  Server(const HttpServerOptions& options, HttpAsyncHandler handler, HttpErrorResponder responder)
       : options_(options),
         handler_(std::move(handler)),
         responder_(responder ? std::move(responder) : HttpErrorResponder(PlainError)),
@@ -128,6 +135,10 @@ class Server final : public HttpServer {
       }
       stopped_ = true;
     }
+    {
+      std::lock_guard lock(gate_->mutex);
+      gate_->open = false;
+    }
     ioc_.stop();
     for (std::thread& thread : threads_) {
       if (thread.joinable()) {
@@ -147,7 +158,10 @@ class Server final : public HttpServer {
   }
 
   const HttpServerOptions& Options() const { return options_; }
-  HttpResponse Handle(const HttpRequest& request) const { return handler_(request); }
+  void Handle(HttpRequest request, HttpRespond respond) const {
+    handler_(std::move(request), std::move(respond));
+  }
+  const std::shared_ptr<Gate>& GateOf() const { return gate_; }
   HttpResponse Refuse(unsigned status, std::string_view reason) const {
     return responder_(status, reason);
   }
@@ -173,7 +187,8 @@ class Server final : public HttpServer {
   }
 
   HttpServerOptions options_;
-  HttpHandler handler_;
+  HttpAsyncHandler handler_;
+  std::shared_ptr<Gate> gate_ = std::make_shared<Gate>();
   HttpErrorResponder responder_;
   asio::io_context ioc_;
   tcp::acceptor acceptor_;
@@ -272,17 +287,33 @@ void Session::OnRead(beast::error_code ec, std::size_t /*bytes*/) {
   request.body = message.body();
   request.remote = remote_;
   const bool keep_alive = message.keep_alive();
-  HttpResponse response;
-  try {
-    response = server_.Handle(request);
-  } catch (const std::exception&) {
-    response = server_.Refuse(500, "internal error");
-    response.close = true;
-  }
-  // Bodies may carry secrets (a KMS Encrypt request's plaintext): wipe the copies.
-  OPENSSL_cleanse(request.body.data(), request.body.size());
+  // Bodies may carry secrets (a KMS Encrypt request's plaintext): wipe the parser's copy; the
+  // handler owns (and wipes) the request's.
   OPENSSL_cleanse(parser_->get().body().data(), parser_->get().body().size());
-  Send(std::move(response), keep_alive);
+  // Exactly one response per request, delivered on this session's strand (inline when the
+  // handler answers at once, posted when it answers from another thread).
+  auto responded = std::make_shared<std::atomic<bool>>(false);
+  HttpRespond respond = [self = shared_from_this(), gate = server_.GateOf(), responded,
+                         keep_alive](HttpResponse response) {
+    if (responded->exchange(true)) {
+      return;
+    }
+    std::lock_guard lock(gate->mutex);
+    if (!gate->open) {
+      return;
+    }
+    asio::dispatch(self->stream_.get_executor(),
+                   [self, keep_alive, response = std::move(response)]() mutable {
+                     self->Send(std::move(response), keep_alive);
+                   });
+  };
+  try {
+    server_.Handle(std::move(request), respond);
+  } catch (const std::exception&) {
+    HttpResponse response = server_.Refuse(500, "internal error");
+    response.close = true;
+    respond(std::move(response));
+  }
 }
 
 void Session::Send(HttpResponse response, bool keep_alive) {
@@ -352,6 +383,19 @@ std::optional<std::string_view> HttpRequest::QueryParam(std::string_view name) c
 core::Result<std::unique_ptr<HttpServer>> HttpServer::Start(const HttpServerOptions& options,
                                                             HttpHandler handler,
                                                             HttpErrorResponder error_responder) {
+  return StartAsync(
+      options,
+      [handler = std::move(handler)](HttpRequest request, const HttpRespond& respond) {
+        HttpResponse response = handler(request);
+        OPENSSL_cleanse(request.body.data(), request.body.size());
+        respond(std::move(response));
+      },
+      std::move(error_responder));
+}
+
+core::Result<std::unique_ptr<HttpServer>> HttpServer::StartAsync(
+    const HttpServerOptions& options, HttpAsyncHandler handler,
+    HttpErrorResponder error_responder) {
   auto server = std::make_unique<Server>(options, std::move(handler), std::move(error_responder));
   ENCLAVECTL_RETURN_IF_ERROR(server->Listen());
   return std::unique_ptr<HttpServer>(std::move(server));

@@ -86,6 +86,24 @@ core::Result<core::Bytes> AwsEnclaveKms::Decrypt(const std::string& key_id,
       });
 }
 
+core::Result<kmspolicy::KeyMetadata> AwsEnclaveKms::DescribeKey(const std::string& key_id) {
+  std::lock_guard lock(mutex_);
+  return WithAwsClient<kn::KmsClient>(
+      access_, endpoint_, [&](kn::KmsClient& client) { return client.DescribeKey(key_id); });
+}
+
+core::Result<std::string> AwsEnclaveKms::GetKeyPolicy(const std::string& key_id) {
+  std::lock_guard lock(mutex_);
+  return WithAwsClient<kn::KmsClient>(access_, endpoint_,
+                                      [&](kn::KmsClient& client) -> core::Result<std::string> {
+                                        auto result = client.GetKeyPolicy(key_id);
+                                        if (!result) {
+                                          return Fail(result.error());
+                                        }
+                                        return std::move(result->policy);
+                                      });
+}
+
 SsmSealedKeyStore::ClientCall MakeSsmClientCall(AwsAccess access, kn::AwsEndpoint endpoint) {
   return [access = std::move(access), endpoint = std::move(endpoint)](
              const std::function<core::Status(kn::SsmClient&)>& use) -> core::Status {

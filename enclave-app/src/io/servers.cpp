@@ -258,8 +258,11 @@ core::Result<std::unique_ptr<LineServer>> Listen(const Protocol::endpoint& endpo
 
 core::Result<std::unique_ptr<net::HttpServer>> StartHttpApi(net::HttpServerOptions options,
                                                             KeyService& service) {
-  return net::HttpServer::Start(
-      options, [&service](const net::HttpRequest& request) { return service.Handle(request); },
+  return net::HttpServer::StartAsync(
+      options,
+      [&service](net::HttpRequest request, net::HttpRespond respond) {
+        service.HandleAsync(std::move(request), std::move(respond));
+      },
       [&service](unsigned status, std::string_view reason) {
         return service.Refuse(status, reason);
       });

@@ -2,8 +2,10 @@
 
 #include <pthread.h>
 #include <signal.h>
+#include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <ctime>
 #include <iomanip>
@@ -25,6 +27,7 @@
 #include "enclavectl/app/simulator_config.hpp"
 #include "enclavectl/app/stores.hpp"
 #include "enclavectl/core/encoding.hpp"
+#include "enclavectl/kmspolicy/lint.hpp"
 #include "enclavectl/kmspolicy/net/credentials.hpp"
 #include "enclavectl/kmspolicy/net/curl_transport.hpp"
 #include "enclavectl/kmspolicy/net/ssm_client.hpp"
@@ -65,6 +68,8 @@ struct Flags {
   std::string key_id;
   std::string blockhash;
   std::string previous_pcr0 = "genesis";
+  bool insecure_skip_policy_check = false;
+  std::string require_key_policy;
   std::size_t threads = 0;
   std::size_t max_connections = 4096;
   std::int64_t request_timeout_ms = 10000;
@@ -241,6 +246,33 @@ int Serve(const Flags& flags, std::ostream& out, LogSink& log) {
   if (!flags.key_mode.empty() && flags.key_id.empty()) {
     return ExitFor({ErrorCode::kInvalidArgument, "--key-mode needs --key-id", -1}, log, "usage");
   }
+  PolicyCheckOptions policy_check;
+  policy_check.skip = flags.insecure_skip_policy_check;
+  if (!flags.require_key_policy.empty()) {
+    auto required = kmspolicy::ParseLintRequirements(flags.require_key_policy);
+    if (!required) {
+      return ExitFor(required.error(), log, "usage");
+    }
+    if (policy_check.skip && (required->enclave_only || required->locked)) {
+      return ExitFor(
+          {ErrorCode::kInvalidArgument,
+           "--require-key-policy and --insecure-skip-policy-check contradict each other", -1},
+          log, "usage");
+    }
+    policy_check.require = *required;
+  }
+  if (policy_check.skip) {
+    log.Log(LogLevel::kWarning,
+            "*** --insecure-skip-policy-check: the KMS key policy is NOT checked; a parent "
+            "allowed to encrypt under the key can choose the sealed key. Development only. ***");
+  }
+  std::optional<SetupRequest> configured;
+  if (!flags.key_id.empty()) {
+    configured.emplace();
+    configured->mode = flags.key_mode == "sealed" ? KeyMode::kSealed : KeyMode::kReproducible;
+    configured->key_id = flags.key_id;
+    configured->blockhash = blockhash;
+  }
 
   const kn::ProcessEnvironment env;
   if (flags.dev && flags.kms_endpoint.empty() && !env.Get("AWS_ENDPOINT_URL_KMS") &&
@@ -309,6 +341,8 @@ int Serve(const Flags& flags, std::ostream& out, LogSink& log) {
   service_options.build = std::string("g++ ") + __VERSION__ + ", " + ENCLAVECTL_BUILD_TYPE;
   service_options.previous_pcr0 = flags.previous_pcr0;
   service_options.dev = flags.dev;
+  service_options.configured = configured;
+  service_options.policy = policy_check;
   auto service = KeyService::Create(service_options, nsm, kms, *store, log);
   if (!service) {
     return ExitFor(service.error(), log, "key service");
@@ -365,14 +399,19 @@ int Serve(const Flags& flags, std::ostream& out, LogSink& log) {
 
   // A setup requested on the command line runs once the listeners are up, so that /health
   // and /enclave/attestation answer meanwhile.
+  // A configured key whose policy is unsafe (or a record that can never be adopted) stops the
+  // service with exit 74; other failures (KMS unreachable) leave it serving, and the same
+  // setup may be retried over HTTP.
   std::thread boot_setup;
-  if (!flags.key_id.empty()) {
-    SetupRequest request;
-    request.mode = flags.key_mode == "sealed" ? KeyMode::kSealed : KeyMode::kReproducible;
-    request.key_id = flags.key_id;
-    request.blockhash = blockhash;
-    boot_setup = std::thread([&service, request] {
-      static_cast<void>((*service)->Setup(request));  // logged by the service
+  std::atomic<int> boot_exit{0};
+  if (configured) {
+    boot_setup = std::thread([&service, &boot_exit, request = *configured] {
+      auto done = (*service)->Setup(request);  // logged by the service
+      if (!done && (done.error().code == ErrorCode::kAppKeyPolicyUnsafe ||
+                    done.error().code == ErrorCode::kSealedRecordOutdated)) {
+        boot_exit.store(kExitIo);
+        kill(getpid(), SIGTERM);
+      }
     });
   }
   WaitForStopSignal();
@@ -384,7 +423,10 @@ int Serve(const Flags& flags, std::ostream& out, LogSink& log) {
     vsock->Stop();
   }
   (*http_server)->Stop();
-  return 0;
+  if (boot_exit.load() != 0) {
+    log.Log(LogLevel::kError, "stopped: the configured key cannot be used safely");
+  }
+  return boot_exit.load();
 }
 
 }  // namespace
@@ -444,6 +486,15 @@ int RunEnclaveApp(int argc, const char* const* argv, std::ostream& out, std::ost
                  "PCR0 of the image this one upgrades (GET /v1/enclave-info)")
       ->default_str("genesis")
       ->envname("ENCLAVE_PREVIOUS_PCR0");
+  app.add_flag("--insecure-skip-policy-check", flags.insecure_skip_policy_check,
+               "DEVELOPMENT ONLY: do not fetch and lint the KMS key policy at setup (reported "
+               "in /v1/enclave-info; sealed mode then adopts whatever record KMS decrypts)")
+      ->envname("ENCLAVE_APP_INSECURE_SKIP_POLICY_CHECK");
+  app.add_option("--require-key-policy", flags.require_key_policy,
+                 "Refuse setup (both modes) unless the key policy is enclave-only and/or locked "
+                 "for this enclave's PCR0: enclave-only, locked, enclave-only,locked (sealed "
+                 "mode always requires enclave-only)")
+      ->envname("ENCLAVE_APP_REQUIRE_KEY_POLICY");
   app.add_option("--threads", flags.threads, "HTTP I/O threads (0: one per core)")
       ->default_str("0");
   app.add_option("--max-connections", flags.max_connections,
@@ -461,7 +512,8 @@ int RunEnclaveApp(int argc, const char* const* argv, std::ostream& out, std::ost
       "  enclave-app --listen 127.0.0.1:7074 --vsock-port 5000\n"
       "  enclave-app --dev --eif image.eif --kms-endpoint http://127.0.0.1:4000\n"
       "  enclave-app --sealed-store ssm:/enclave/sealed-key --key-mode sealed --key-id ARN\n\n"
-      "Exit codes: 0 stopped by SIGINT/SIGTERM, 64 usage, 74 NSM/listener/store failure, 70 "
+      "Exit codes: 0 stopped by SIGINT/SIGTERM, 64 usage, 74 NSM/listener/store failure or a "
+      "configured key refused at start (APP_KEY_POLICY_UNSAFE, SEALED_RECORD_OUTDATED), 70 "
       "internal error.");
   try {
     app.parse(argc, argv);

@@ -9,9 +9,9 @@
 #include <nlohmann/json.hpp>
 
 #include "enclavectl/core/encoding.hpp"
+#include "enclavectl/core/json.hpp"
 #include "enclavectl/core/limits.hpp"
 #include "enclavectl/core/sha.hpp"
-#include "enclavectl/kmspolicy/json.hpp"
 
 namespace enclavectl::app {
 namespace {
@@ -20,9 +20,11 @@ using core::ErrorCode;
 using core::Fail;
 using nlohmann::json;
 
+// The body as a JSON object (untrusted): core::ParseStrictJson (depth, size, duplicate keys,
+// non-finite numbers), then read only through core::JsonObjectView (no throwing accessor).
 core::Result<json> ParseObject(std::string_view body) {
-  auto parsed = kmspolicy::ParseStrictJson(body, core::limits::kMaxAppRequestBodyBytes,
-                                           ErrorCode::kAppRequestMalformed, "request body");
+  auto parsed = core::ParseStrictJson(body, core::limits::kMaxAppRequestBodyBytes,
+                                      ErrorCode::kAppRequestMalformed, "request body");
   if (!parsed) {
     return Fail(parsed.error());
   }
@@ -32,27 +34,19 @@ core::Result<json> ParseObject(std::string_view body) {
   return parsed;
 }
 
+core::JsonObjectView View(const json& object) {
+  // ParseObject checked that it is an object.
+  return *core::JsonObjectView::Of(object, ErrorCode::kAppRequestMalformed, "request body");
+}
+
 // Members other than `allowed` are refused: a misspelt member must not be silently ignored.
 core::Status OnlyMembers(const json& object, std::initializer_list<std::string_view> allowed) {
-  for (const auto& item : object.items()) {
-    if (std::find(allowed.begin(), allowed.end(), item.key()) == allowed.end()) {
-      return Fail(ErrorCode::kAppRequestMalformed,
-                  "unknown member \"" + kmspolicy::SafeExcerpt(item.key(), 32) + "\"");
-    }
-  }
-  return core::Ok();
+  return View(object).OnlyKeys(allowed);
 }
 
 // A string member: nullopt when absent (or null); kAppRequestMalformed when of another type.
 core::Result<std::optional<std::string>> StringMember(const json& object, const char* name) {
-  const auto it = object.find(name);
-  if (it == object.end() || it->is_null()) {
-    return std::optional<std::string>();
-  }
-  if (!it->is_string()) {
-    return Fail(ErrorCode::kAppRequestMalformed, std::string(name) + " must be a string");
-  }
-  return std::optional<std::string>(it->get<std::string>());
+  return View(object).OptionalString(name);
 }
 
 core::Result<std::string> KeyIdMember(const json& object) {
@@ -164,7 +158,7 @@ std::string EncodeSetupRequest(const SetupRequest& request, SetupEndpoint endpoi
   if (request.blockhash && endpoint != SetupEndpoint::kGenerateSecret) {
     body["blockhash"] = core::HexEncode(*request.blockhash);
   }
-  return kmspolicy::DumpJson(body);
+  return core::DumpJson(body);
 }
 
 const char* SignSchemeName(SignScheme scheme) noexcept {
@@ -233,7 +227,7 @@ core::Result<SignRequest> DecodeSignRequest(std::string_view body) {
 std::string EncodeSignRequest(const SignRequest& request) {
   nlohmann::ordered_json body = {{"scheme", SignSchemeName(request.scheme)},
                                  {"digest", core::HexEncode(request.digest)}};
-  return kmspolicy::DumpJson(body);
+  return core::DumpJson(body);
 }
 
 core::Result<WalletRequest> DecodeWalletRequest(std::string_view line) {
@@ -278,7 +272,7 @@ std::string EncodeWalletRequest(const WalletRequest& request) {
     return R"({"action":"get_public_key"})";
   }
   nlohmann::ordered_json body = {{"action", "sign"}, {"message", core::HexEncode(request.message)}};
-  return kmspolicy::DumpJson(body);
+  return core::DumpJson(body);
 }
 
 }  // namespace enclavectl::app

@@ -1,10 +1,14 @@
 #include "enclavectl/app/key_setup.hpp"
 
+#include <openssl/rand.h>
+
 #include <string>
 #include <utility>
 
 #include "enclavectl/core/encoding.hpp"
+#include "enclavectl/core/limits.hpp"
 #include "enclavectl/core/sha.hpp"
+#include "enclavectl/kmspolicy/policy.hpp"
 #include "enclavectl/kmspolicy/recipient.hpp"
 #include "enclavectl/verifier/key_binding.hpp"
 
@@ -57,7 +61,8 @@ core::Result<core::SecretBytes> OpenSecret(ByteView ciphertext_for_recipient,
   return secret;
 }
 
-core::Result<ObtainedKey> Reproducible(const SetupRequest& request, SetupContext& setup) {
+core::Result<KeyPair> Reproducible(const SetupRequest& request, const std::string& key_arn,
+                                   SetupContext& setup, std::string& detail) {
   auto nums = MakeNumsKey(request.blockhash);
   if (!nums) {
     return Fail(nums.error());
@@ -66,8 +71,7 @@ core::Result<ObtainedKey> Reproducible(const SetupRequest& request, SetupContext
   if (!recipient) {
     return Fail(recipient.error());
   }
-  auto for_recipient =
-      setup.kms.DeriveSharedSecret(request.key_id, nums->spki_der, recipient->document);
+  auto for_recipient = setup.kms.DeriveSharedSecret(key_arn, nums->spki_der, recipient->document);
   if (!for_recipient) {
     return Fail(for_recipient.error());
   }
@@ -75,28 +79,33 @@ core::Result<ObtainedKey> Reproducible(const SetupRequest& request, SetupContext
   if (!secret) {
     return Fail(secret.error());
   }
-  auto keys = MakeKeyPair(*secret, setup.ctx);
-  if (!keys) {
-    return Fail(keys.error());
-  }
-  return ObtainedKey{std::move(*keys), "derived from KMS key " + request.key_id +
-                                           (request.blockhash ? " with a blockhash" : "") +
-                                           " (NUMS counter " + std::to_string(nums->counter) + ")"};
+  detail = "derived from KMS key " + key_arn + (request.blockhash ? " with a blockhash" : "") +
+           " (NUMS counter " + std::to_string(nums->counter) + ")";
+  return MakeKeyPair(*secret, setup.ctx);
 }
 
-// Unseals `text` (a stored record) with KMS.
-core::Result<KeyPair> Unseal(std::string_view text, const SetupRequest& request,
-                             SetupContext& setup, const Recipient& recipient) {
+// Unseals `text` (a stored record) with KMS: Decrypt(data key blob) with a Recipient, then the
+// AES-256-GCM secret under the data key, bound to the key ARN.
+core::Result<KeyPair> Unseal(std::string_view text, const std::string& key_arn, SetupContext& setup,
+                             const Recipient& recipient) {
   auto record = DecodeSealedRecord(text);
   if (!record) {
     return Fail(record.error());
   }
-  auto for_recipient = setup.kms.Decrypt(request.key_id, record->ciphertext_blob,
-                                         record->encryption_context, recipient.document);
+  if (record->key_arn != key_arn) {
+    return Fail(ErrorCode::kSealedRecordInvalid,
+                "the sealed-key record is sealed under another KMS key than " + key_arn);
+  }
+  auto for_recipient =
+      setup.kms.Decrypt(key_arn, record->data_key_blob, SealedKeyContext(), recipient.document);
   if (!for_recipient) {
     return Fail(for_recipient.error());
   }
-  auto secret = OpenSecret(*for_recipient, recipient, "Decrypt");
+  auto data_key = OpenSecret(*for_recipient, recipient, "Decrypt");
+  if (!data_key) {
+    return Fail(data_key.error());
+  }
+  auto secret = OpenSealedSecret(*record, data_key->View());
   if (!secret) {
     return Fail(secret.error());
   }
@@ -111,7 +120,8 @@ core::Result<KeyPair> Unseal(std::string_view text, const SetupRequest& request,
   return keys;
 }
 
-core::Result<ObtainedKey> Sealed(const SetupRequest& request, SetupContext& setup) {
+core::Result<KeyPair> Sealed(const SetupRequest& request, const std::string& key_arn,
+                             SetupContext& setup, std::string& detail) {
   if (request.blockhash) {
     return Fail(ErrorCode::kInvalidArgument, "a blockhash applies to reproducible mode only");
   }
@@ -124,28 +134,33 @@ core::Result<ObtainedKey> Sealed(const SetupRequest& request, SetupContext& setu
     return Fail(recipient.error());
   }
   if (*stored) {
-    auto keys = Unseal(**stored, request, setup, *recipient);
-    if (!keys) {
-      return Fail(keys.error());
-    }
-    return ObtainedKey{std::move(*keys), "unsealed from " + setup.store.Describe()};
+    detail = "unsealed from " + setup.store.Describe();
+    return Unseal(**stored, key_arn, setup, *recipient);
   }
-  const EncryptionContext context = SealedKeyContext();
-  auto data_key = setup.kms.GenerateDataKey(request.key_id, 32, context, recipient->document);
+  // Only operations that need an attestation: GenerateDataKey with a Recipient.
+  auto data_key = setup.kms.GenerateDataKey(key_arn, 32, SealedKeyContext(), recipient->document);
   if (!data_key) {
     return Fail(data_key.error());
   }
-  auto secret = OpenSecret(data_key->ciphertext_for_recipient, *recipient, "GenerateDataKey");
-  if (!secret) {
-    return Fail(secret.error());
+  auto plain_data_key =
+      OpenSecret(data_key->ciphertext_for_recipient, *recipient, "GenerateDataKey");
+  if (!plain_data_key) {
+    return Fail(plain_data_key.error());
   }
-  auto keys = MakeKeyPair(*secret, setup.ctx);
+  core::SecretBytes secret(32);
+  if (RAND_bytes(secret.MutableData(), 32) != 1) {
+    return Fail(ErrorCode::kInternal, "no random secret");
+  }
+  auto keys = MakeKeyPair(secret, setup.ctx);
   if (!keys) {
     return Fail(keys.error());
   }
-  const SealedRecord record{request.key_id, std::move(data_key->ciphertext_blob),
-                            keys->signing.Compressed(), context};
-  if (auto created = setup.store.Create(EncodeSealedRecord(record)); !created) {
+  auto record = SealSecret(plain_data_key->View(), secret.View(), key_arn,
+                           std::move(data_key->ciphertext_blob), keys->signing.Compressed());
+  if (!record) {
+    return Fail(record.error());
+  }
+  if (auto created = setup.store.Create(EncodeSealedRecord(*record)); !created) {
     if (created.error().code != ErrorCode::kSealedKeyExists) {
       return Fail(created.error());
     }
@@ -158,14 +173,11 @@ core::Result<ObtainedKey> Sealed(const SetupRequest& request, SetupContext& setu
       return Fail(ErrorCode::kSealedRecordInvalid,
                   setup.store.Describe() + " reported a record that is not there");
     }
-    auto theirs = Unseal(**winner, request, setup, *recipient);
-    if (!theirs) {
-      return Fail(theirs.error());
-    }
-    return ObtainedKey{std::move(*theirs),
-                       "unsealed from " + setup.store.Describe() + " (another instance sealed it)"};
+    detail = "unsealed from " + setup.store.Describe() + " (another instance sealed it)";
+    return Unseal(**winner, key_arn, setup, *recipient);
   }
-  return ObtainedKey{std::move(*keys), "sealed into " + setup.store.Describe()};
+  detail = "sealed into " + setup.store.Describe();
+  return keys;
 }
 
 }  // namespace
@@ -175,14 +187,89 @@ const char* KeyModeName(KeyMode mode) noexcept {
 }
 
 EncryptionContext SealedKeyContext() {
-  return {{"enclavectl:purpose", "enclave-app sealed signing key v1"}};
+  return {{"enclavectl:purpose", "enclave-app sealed signing key v2"}};
+}
+
+core::Result<std::string> ResolveKeyArn(EnclaveKms& kms, const std::string& key_id) {
+  auto metadata = kms.DescribeKey(key_id);
+  if (!metadata) {
+    return Fail(metadata.error());
+  }
+  // arn:<partition>:kms:<region>:<account>:key/<id>
+  const std::string& arn = metadata->arn;
+  if (arn.rfind("arn:", 0) != 0 || arn.find(":kms:") == std::string::npos ||
+      arn.find(":key/") == std::string::npos || arn.size() > core::limits::kMaxKmsKeyIdBytes) {
+    return Fail(ErrorCode::kKmsResponseMalformed, "DescribeKey answered without a key ARN");
+  }
+  return arn;
+}
+
+core::Result<KeyPolicyReport> CheckKeyPolicy(EnclaveKms& kms, NsmClient& nsm,
+                                             const std::string& key_arn, KeyMode mode,
+                                             const PolicyCheckOptions& options) {
+  KeyPolicyReport report;
+  if (options.skip) {
+    return report;
+  }
+  auto pcr0 = nsm.DescribePcr(0);
+  if (!pcr0) {
+    return Fail(pcr0.error());
+  }
+  report.pcr0_hex = core::HexEncode(pcr0->data);
+  auto text = kms.GetKeyPolicy(key_arn);
+  if (!text) {
+    return Fail(text.error());
+  }
+  report.checked = true;
+  report.sha256 = core::Sha256(core::AsBytes(*text));
+  auto policy = kmspolicy::ParsePolicy(*text);
+  if (!policy) {
+    report.reasons.push_back("the key policy does not parse: " + policy.error().detail);
+  } else {
+    // kms.md 7: enclave-only and locked, judged for this enclave's own image.
+    const kmspolicy::LintReport lint =
+        kmspolicy::LintPolicy(*policy, kmspolicy::LintTarget{key_arn, report.pcr0_hex});
+    report.enclave_only = lint.enclave_only.holds;
+    report.locked = lint.locked.holds;
+    for (const auto* verdict : {&lint.enclave_only, &lint.locked}) {
+      if (!verdict->holds) {
+        report.reasons.insert(report.reasons.end(), verdict->reasons.begin(),
+                              verdict->reasons.end());
+      }
+    }
+  }
+  const bool need_enclave_only = mode == KeyMode::kSealed || options.require.enclave_only;
+  if (need_enclave_only && !report.enclave_only) {
+    return Fail(ErrorCode::kAppKeyPolicyUnsafe,
+                std::string("the key policy is not enclave-only for this enclave's PCR0") +
+                    (mode == KeyMode::kSealed ? " (sealed mode requires it)" : ""));
+  }
+  if (options.require.locked && !report.locked) {
+    return Fail(ErrorCode::kAppKeyPolicyUnsafe, "the key policy is not locked");
+  }
+  return report;
 }
 
 core::Result<ObtainedKey> ObtainKey(const SetupRequest& request, SetupContext& setup) {
   if (request.key_id.empty()) {
     return Fail(ErrorCode::kInvalidArgument, "no KMS key id");
   }
-  return request.mode == KeyMode::kSealed ? Sealed(request, setup) : Reproducible(request, setup);
+  auto key_arn = ResolveKeyArn(setup.kms, request.key_id);
+  if (!key_arn) {
+    return Fail(key_arn.error());
+  }
+  // Before any key is derived or any record adopted.
+  auto policy = CheckKeyPolicy(setup.kms, setup.nsm, *key_arn, request.mode, setup.policy);
+  if (!policy) {
+    return Fail(policy.error());
+  }
+  std::string detail;
+  auto keys = request.mode == KeyMode::kSealed ? Sealed(request, *key_arn, setup, detail)
+                                               : Reproducible(request, *key_arn, setup, detail);
+  if (!keys) {
+    return Fail(keys.error());
+  }
+  return ObtainedKey{std::move(*keys), std::move(detail), std::move(*key_arn), std::move(*policy)};
 }
 
 core::Status BindKeyToPcr16(NsmClient& nsm, ByteView compressed_key, bool& touched) {

@@ -1,8 +1,11 @@
 #include "enclavectl/app/service.hpp"
 
 #include <array>
+#include <condition_variable>
+#include <mutex>
 #include <optional>
 #include <string>
+#include <thread>
 #include <utility>
 
 #include <nlohmann/json.hpp>
@@ -12,6 +15,7 @@
 #include "enclavectl/core/sha.hpp"
 #include "enclavectl/kmspolicy/json.hpp"
 #include "enclavectl/verifier/key_binding.hpp"
+#include "enclavectl/verifier/signatures.hpp"
 
 namespace enclavectl::app {
 namespace {
@@ -25,6 +29,65 @@ constexpr const char* kText = "text/plain; charset=utf-8";
 
 core::Error RequestError(ErrorCode code, std::string detail) {
   return core::Error{code, std::move(detail), -1};
+}
+
+bool IsDigit(char c) { return c >= '0' && c <= '9'; }
+
+// Strips ARNs and 12-digit account ids from a message for clients.
+std::string Redact(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  std::size_t i = 0;
+  while (i < text.size()) {
+    if (text.substr(i, 4) == "arn:") {
+      while (i < text.size() && text[i] != ' ' && text[i] != '"' && text[i] != ',' &&
+             text[i] != ')' && text[i] != '\'' && text[i] != ';') {
+        ++i;
+      }
+      out += "<arn>";
+      continue;
+    }
+    if (IsDigit(text[i])) {
+      std::size_t end = i;
+      while (end < text.size() && IsDigit(text[end])) {
+        ++end;
+      }
+      if (end - i >= 12) {
+        out += "<account>";
+      } else {
+        out.append(text.substr(i, end - i));
+      }
+      i = end;
+      continue;
+    }
+    out.push_back(text[i]);
+    ++i;
+  }
+  return out;
+}
+
+// Codes whose detail this service wrote itself about the request (no remote text in it).
+bool OwnDetail(ErrorCode code) {
+  switch (code) {
+    case ErrorCode::kAppRequestMalformed:
+    case ErrorCode::kAppRequestInvalid:
+    case ErrorCode::kAppNotFound:
+    case ErrorCode::kAppMethodNotAllowed:
+    case ErrorCode::kAppNotSetUp:
+    case ErrorCode::kAppAlreadySetUp:
+    case ErrorCode::kAppRequestTimeout:
+    case ErrorCode::kAppOverloaded:
+    case ErrorCode::kAppKeyNotAllowed:
+    case ErrorCode::kAppKeyPolicyUnsafe:
+    case ErrorCode::kAppKeyBinding:
+    case ErrorCode::kSealedRecordInvalid:
+    case ErrorCode::kSealedRecordOutdated:
+    case ErrorCode::kInputTooLarge:
+    case ErrorCode::kInvalidArgument:
+      return true;
+    default:
+      return false;
+  }
 }
 
 json ErrorJson(const core::Error& error) {
@@ -53,14 +116,72 @@ net::HttpResponse TextResponse(std::string body) {
 // The keys of this boot, immutable once published.
 struct KeyService::ActiveKeys {
   KeyMode mode;
-  std::string key_id;
+  std::string key_arn;
   std::optional<core::Sha256Digest> blockhash;
   KeyPair keys;
   std::string info_body;        // GET /v1/info
   std::string public_key_body;  // GET /public-key
 };
 
+// One thread that runs setups (which wait for KMS) off the HTTP I/O threads; at most one job.
+class KeyService::SetupWorker {
+ public:
+  SetupWorker() : thread_([this] { Run(); }) {}
+  ~SetupWorker() {
+    {
+      std::lock_guard lock(mutex_);
+      stop_ = true;
+    }
+    cv_.notify_all();
+    thread_.join();
+  }
+  SetupWorker(const SetupWorker&) = delete;
+  SetupWorker& operator=(const SetupWorker&) = delete;
+
+  // False when a job is queued or running (the caller answers at once).
+  bool TrySubmit(std::function<void()> job) {
+    std::lock_guard lock(mutex_);
+    if (busy_ || stop_) {
+      return false;
+    }
+    busy_ = true;
+    job_ = std::move(job);
+    cv_.notify_all();
+    return true;
+  }
+
+ private:
+  void Run() {
+    std::unique_lock lock(mutex_);
+    while (true) {
+      cv_.wait(lock, [this] { return stop_ || job_; });
+      if (!job_) {
+        return;  // stopping with nothing to do
+      }
+      std::function<void()> job = std::move(job_);
+      job_ = nullptr;
+      lock.unlock();
+      job();
+      lock.lock();
+      busy_ = false;
+    }
+  }
+
+  std::mutex mutex_;
+  std::condition_variable cv_;
+  std::function<void()> job_;
+  bool busy_ = false;
+  bool stop_ = false;
+  std::thread thread_;  // last: starts once the members above exist
+};
+
 std::string ErrorBody(const core::Error& error) { return kmspolicy::DumpJson(ErrorJson(error)); }
+
+core::Error ClientError(const core::Error& error) {
+  std::string message =
+      OwnDetail(error.code) ? error.detail : std::string(core::InfoFor(error.code).meaning);
+  return core::Error{error.code, Redact(message), error.index};
+}
 
 const char* KeyStateName(KeyState state) noexcept {
   switch (state) {
@@ -82,6 +203,9 @@ unsigned HttpStatusFor(core::ErrorCode code) noexcept {
     case ErrorCode::kAppRequestInvalid:
     case ErrorCode::kInvalidArgument:
       return 400;
+    case ErrorCode::kAppKeyNotAllowed:
+    case ErrorCode::kAppKeyPolicyUnsafe:
+      return 403;
     case ErrorCode::kAppNotFound:
       return 404;
     case ErrorCode::kAppMethodNotAllowed:
@@ -111,7 +235,8 @@ KeyService::KeyService(ServiceOptions options, NsmClient& nsm, EnclaveKms& kms,
       ctx_(std::move(ctx)),
       attestation_key_(std::move(attestation_key)),
       attestation_pubkey_hex_(core::HexEncode(attestation_key_.Compressed())),
-      app_key_hash_(core::Sha256(attestation_key_.Compressed())) {}
+      app_key_hash_(core::Sha256(attestation_key_.Compressed())),
+      worker_(std::make_unique<SetupWorker>()) {}
 
 KeyService::~KeyService() = default;
 
@@ -135,6 +260,18 @@ core::Result<std::unique_ptr<KeyService>> KeyService::Create(ServiceOptions opti
 }
 
 core::Status KeyService::Setup(const SetupRequest& request) {
+  if (const std::optional<SetupRequest>& configured = options_.configured; configured) {
+    // Item 3 of issue 12: with --key-id, setup only ever uses that key (mode, blockhash).
+    if (request.key_id != configured->key_id || request.mode != configured->mode ||
+        request.blockhash != configured->blockhash) {
+      log_.Log(LogLevel::kWarning, "setup refused: it names KMS key " +
+                                       kmspolicy::SafeExcerpt(request.key_id, 256) +
+                                       " or a mode or blockhash other than the configured setup");
+      return Fail(ErrorCode::kAppKeyNotAllowed,
+                  "this service sets up only its configured KMS key (GET /v1/enclave-info "
+                  "configured_key_id), in its configured mode and blockhash");
+    }
+  }
   KeyState expected = KeyState::kUnset;
   if (!state_.compare_exchange_strong(expected, KeyState::kSettingUp, std::memory_order_acq_rel)) {
     const char* why = expected == KeyState::kReady       ? "the key is already set up"
@@ -145,7 +282,7 @@ core::Status KeyService::Setup(const SetupRequest& request) {
   }
   log_.Log(LogLevel::kInfo, std::string("setup: ") + KeyModeName(request.mode) +
                                 " key from KMS key " + request.key_id);
-  SetupContext context{nsm_, kms_, store_, ctx_.get()};
+  SetupContext context{nsm_, kms_, store_, ctx_.get(), options_.policy};
   auto obtained = ObtainKey(request, context);
   if (!obtained) {
     state_.store(KeyState::kUnset, std::memory_order_release);
@@ -153,6 +290,9 @@ core::Status KeyService::Setup(const SetupRequest& request) {
              "setup failed: " + std::string(ErrorCodeName(obtained.error().code)) + ": " +
                  obtained.error().detail);
     return Fail(obtained.error());
+  }
+  for (const std::string& reason : obtained->policy.reasons) {
+    log_.Log(LogLevel::kWarning, "key policy of " + obtained->key_arn + ": " + reason);
   }
   bool touched = false;
   auto bound = BindKeyToPcr16(nsm_, obtained->keys.signing.Compressed(), touched);
@@ -171,19 +311,33 @@ core::Status KeyService::Setup(const SetupRequest& request) {
       {"x_only_public_key", core::HexEncode(pair.signing.XOnly())},
       {"wallet_public_key", core::HexEncode(pair.wallet.Uncompressed())},
       {"key_mode", KeyModeName(request.mode)},
-      {"key_id", request.key_id},
+      {"key_id", obtained->key_arn},
+      {"kms_key_arn", obtained->key_arn},
+      {"key_policy",
+       {{"checked", obtained->policy.checked},
+        {"sha256",
+         obtained->policy.sha256 ? json(core::HexEncode(*obtained->policy.sha256)) : json(nullptr)},
+        {"enclave_only", obtained->policy.enclave_only},
+        {"locked", obtained->policy.locked}}},
       {"blockhash", request.blockhash ? json(core::HexEncode(*request.blockhash)) : json(nullptr)},
       {"pcr16", core::HexEncode(pcr16)},
       {"version", options_.version}};
   json public_key = {{"public-key-base64", core::Base64Encode(pair.signing.Uncompressed())}};
   keys_ = std::make_unique<const ActiveKeys>(
-      ActiveKeys{request.mode, request.key_id, request.blockhash, std::move(obtained->keys),
+      ActiveKeys{request.mode, obtained->key_arn, request.blockhash, std::move(obtained->keys),
                  kmspolicy::DumpJson(info), kmspolicy::DumpJson(public_key)});
   active_.store(keys_.get(), std::memory_order_release);
   state_.store(KeyState::kReady, std::memory_order_release);
-  log_.Log(LogLevel::kInfo, "setup done: key " + obtained->detail + "; public key " +
-                                core::HexEncode(keys_->keys.signing.Compressed()) +
-                                " bound to PCR16 (locked)");
+  log_.Log(
+      LogLevel::kInfo,
+      std::string("setup done: key policy ") +
+          (obtained->policy.checked
+               ? std::string(obtained->policy.enclave_only ? "enclave-only" : "NOT enclave-only") +
+                     (obtained->policy.locked ? ", locked" : ", not locked") + " (PCR0 " +
+                     obtained->policy.pcr0_hex + ")"
+               : "NOT CHECKED (--insecure-skip-policy-check)") +
+          "; key " + obtained->detail + "; public key " +
+          core::HexEncode(keys_->keys.signing.Compressed()) + " bound to PCR16 (locked)");
   return core::Ok();
 }
 
@@ -199,8 +353,39 @@ net::HttpResponse KeyService::Handle(const net::HttpRequest& request) {
                                      kmspolicy::SafeExcerpt(request.path) + " -> " +
                                      std::to_string(response.status));
   }
-  SignResponse(response);
+  SignResponse(response, request.method, request.path,
+               request.QueryParam("nonce").value_or(std::string_view()));
   return response;
+}
+
+void KeyService::HandleAsync(net::HttpRequest request,
+                             std::function<void(net::HttpResponse)> respond) {
+  const bool setup =
+      request.method == "POST" && (request.path == "/generate-secret" || request.path == "/setup" ||
+                                   request.path == "/v1/setup");
+  if (!setup) {
+    respond(Handle(request));
+    return;
+  }
+  auto shared =
+      std::make_shared<std::pair<net::HttpRequest, std::function<void(net::HttpResponse)>>>(
+          std::move(request), std::move(respond));
+  const bool submitted = worker_->TrySubmit([this, shared] {
+    net::HttpResponse response;
+    try {
+      response = Handle(shared->first);
+    } catch (const std::exception&) {
+      response = Refuse(500, "internal error");
+    }
+    shared->second(std::move(response));
+  });
+  if (!submitted) {
+    net::HttpResponse response =
+        ErrorResponse(RequestError(ErrorCode::kAppAlreadySetUp, "another setup is running"));
+    SignResponse(response, shared->first.method, shared->first.path,
+                 shared->first.QueryParam("nonce").value_or(std::string_view()));
+    shared->second(std::move(response));
+  }
 }
 
 net::HttpResponse KeyService::Refuse(unsigned status, std::string_view reason) {
@@ -219,7 +404,7 @@ net::HttpResponse KeyService::Refuse(unsigned status, std::string_view reason) {
   response.close = true;
   log_.Log(LogLevel::kDebug,
            "refused a request: " + std::to_string(status) + " " + std::string(reason));
-  SignResponse(response);
+  SignResponse(response, "", "", "");
   return response;
 }
 
@@ -279,7 +464,11 @@ net::HttpResponse KeyService::Route(const net::HttpRequest& request) {
   if (path == "/v1/setup") {
     return SetupV1(request);
   }
-  return Sign(request);
+  if (path == "/v1/sign") {
+    return Sign(request);
+  }
+  // A path in the table without a handler above: never fall through to signing.
+  return ErrorResponse(RequestError(ErrorCode::kAppNotFound, "no such endpoint"));
 }
 
 net::HttpResponse KeyService::Compatibility(const net::HttpRequest& request, bool with_blockhash) {
@@ -354,13 +543,23 @@ net::HttpResponse KeyService::Info() const {
 }
 
 net::HttpResponse KeyService::EnclaveInfo() const {
-  return JsonResponse(200, json{{"version", options_.version},
-                                {"build", options_.build},
-                                {"previous_pcr0", options_.previous_pcr0},
-                                {"attestation_pubkey", attestation_pubkey_hex_},
-                                {"app_key_hash", core::HexEncode(app_key_hash_)},
-                                {"key_state", KeyStateName(State())},
-                                {"dev", options_.dev}});
+  return JsonResponse(
+      200,
+      json{{"version", options_.version},
+           {"build", options_.build},
+           {"previous_pcr0", options_.previous_pcr0},
+           {"attestation_pubkey", attestation_pubkey_hex_},
+           {"app_key_hash", core::HexEncode(app_key_hash_)},
+           {"key_state", KeyStateName(State())},
+           {"dev", options_.dev},
+           {"configured_key_id",
+            options_.configured ? json(options_.configured->key_id) : json(nullptr)},
+           {"configured_key_mode",
+            options_.configured ? json(KeyModeName(options_.configured->mode)) : json(nullptr)},
+           {"insecure_skip_policy_check", options_.policy.skip},
+           {"require_key_policy",
+            {{"enclave_only", options_.policy.require.enclave_only},
+             {"locked", options_.policy.require.locked}}}});
 }
 
 net::HttpResponse KeyService::Sign(const net::HttpRequest& request) const {
@@ -397,26 +596,33 @@ net::HttpResponse KeyService::Sign(const net::HttpRequest& request) const {
 }
 
 net::HttpResponse KeyService::ErrorResponse(const core::Error& error) const {
-  return JsonResponse(HttpStatusFor(error.code), ErrorJson(error));
+  return JsonResponse(HttpStatusFor(error.code), ErrorJson(ClientError(error)));
 }
 
-void KeyService::SignResponse(net::HttpResponse& response) const {
+void KeyService::SignResponse(net::HttpResponse& response, std::string_view method,
+                              std::string_view path, std::string_view nonce) const {
   // enclave-http.md 4: BIP-340 over SHA-256(body), lower-case hex headers.
   const core::Sha256Digest digest = core::Sha256(core::AsBytes(response.body));
   auto signature = attestation_key_.SignBip340(digest);
-  if (!signature) {
+  // The exchange signature: the same key over method, path, status, nonce and body, so that
+  // a signed answer cannot be replayed for another request or status.
+  auto exchange = attestation_key_.SignBip340(
+      verifier::ExchangeSignatureDigest(method, path, response.status, nonce, response.body));
+  if (!signature || !exchange) {
     response.headers.emplace_back("X-Attestation-Error", "signing-failed");
     return;
   }
   response.headers.emplace_back("X-Attestation-Signature", core::HexEncode(*signature));
   response.headers.emplace_back("X-Attestation-Pubkey", attestation_pubkey_hex_);
+  response.headers.emplace_back(std::string(verifier::kExchangeSignatureHeader),
+                                core::HexEncode(*exchange));
 }
 
 std::string KeyService::HandleWalletLine(std::string_view line) {
   try {
     auto request = DecodeWalletRequest(line);
     if (!request) {
-      return ErrorBody(request.error());
+      return ErrorBody(ClientError(request.error()));
     }
     const ActiveKeys* keys = Active();
     if (keys == nullptr) {

@@ -253,6 +253,12 @@ enum class ExitClass : std::uint8_t {
     "an SSM response is not the JSON shape of its operation")                                     \
   X(kAppSignatureInvalid, 764, "APP_SIGNATURE_INVALID", kRejected,                              \
     "a key-service signature (a response header or a /v1/sign result) does not verify")          \
+  X(kAppKeyNotAllowed, 765, "APP_KEY_NOT_ALLOWED", kRejected,                                  \
+    "a setup named another KMS key, mode or blockhash than the configured --key-id setup (403)") \
+  X(kAppKeyPolicyUnsafe, 766, "APP_KEY_POLICY_UNSAFE", kRejected,                              \
+    "the KMS key's policy is not enclave-only (or locked) for this enclave's PCR0: no setup")    \
+  X(kSealedRecordOutdated, 767, "SEALED_RECORD_OUTDATED", kRejected,                           \
+    "a sealed-key record of format version 1 (no AEAD binding): never adopted, seal anew")       \
   X(kIoRead, 800, "IO_READ", kIo, "a file could not be read")                                     \
   X(kIoWrite, 801, "IO_WRITE", kIo, "a file could not be written")                                \
   X(kNetwork, 802, "NETWORK", kIo,                                                                 \

@@ -39,6 +39,9 @@ class AwsEnclaveKms final : public EnclaveKms {
                                                   core::ByteView ciphertext_blob,
                                                   const EncryptionContext& context,
                                                   core::ByteView attestation_document) override;
+  [[nodiscard]] core::Result<kmspolicy::KeyMetadata> DescribeKey(
+      const std::string& key_id) override;
+  [[nodiscard]] core::Result<std::string> GetKeyPolicy(const std::string& key_id) override;
 
  private:
   std::mutex mutex_;  // one KMS call at a time (setups are serialised anyway)

@@ -41,6 +41,15 @@ class EnclaveKms {
                                                           core::ByteView ciphertext_blob,
                                                           const EncryptionContext& context,
                                                           core::ByteView attestation_document) = 0;
+
+  // The two calls without a Recipient: they reveal no secret, only what the enclave needs to
+  // decide whether it may trust the key (kms.md section 7).
+  // DescribeKey{KeyId}: the key's metadata; KMS resolves an alias (alias/x or its ARN) to the
+  // key, so `arn` is the key ARN setup then uses. Fails with the KMS client's codes.
+  [[nodiscard]] virtual core::Result<kmspolicy::KeyMetadata> DescribeKey(
+      const std::string& key_id) = 0;
+  // GetKeyPolicy{KeyId, PolicyName "default"}: the policy text exactly as KMS returned it.
+  [[nodiscard]] virtual core::Result<std::string> GetKeyPolicy(const std::string& key_id) = 0;
 };
 
 }  // namespace enclavectl::app

@@ -6,12 +6,15 @@
 
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "enclavectl/app/enclave_kms.hpp"
 #include "enclavectl/app/keys.hpp"
 #include "enclavectl/app/nsm.hpp"
 #include "enclavectl/app/sealed_store.hpp"
 #include "enclavectl/core/result.hpp"
+#include "enclavectl/core/sha.hpp"
+#include "enclavectl/kmspolicy/lint.hpp"
 
 namespace enclavectl::app {
 
@@ -24,6 +27,26 @@ struct SetupRequest {
   std::optional<core::Sha256Digest> blockhash;  // reproducible mode only
 };
 
+// How setup judges the KMS key's policy (enclave-app.md "Key policy check").
+struct PolicyCheckOptions {
+  // --insecure-skip-policy-check: no GetKeyPolicy, no lint, nothing refused for the policy
+  // (development only; reported by /v1/enclave-info and as checked=false in /v1/info).
+  bool skip = false;
+  // --require-key-policy: refuse setup (both modes) unless the verdicts hold. Sealed mode
+  // always requires enclave-only.
+  kmspolicy::LintRequirements require;
+};
+
+// What the policy check found (GET /v1/info "key_policy").
+struct KeyPolicyReport {
+  bool checked = false;
+  std::optional<core::Sha256Digest> sha256;  // of the exact policy text KMS returned
+  bool enclave_only = false;
+  bool locked = false;
+  std::string pcr0_hex;              // the PCR0 the policy was judged for
+  std::vector<std::string> reasons;  // the lint's reasons: for the log, never for clients
+};
+
 // The encryption context of sealed data keys (KMS binds it as AAD).
 EncryptionContext SealedKeyContext();
 
@@ -33,24 +56,45 @@ struct SetupContext {
   EnclaveKms& kms;
   SealedKeyStore& store;
   const secp256k1_context* ctx;
+  PolicyCheckOptions policy{};
 };
 
 // The outcome of obtaining a key, before it is bound.
 struct ObtainedKey {
   KeyPair keys;
-  std::string detail;  // for the log: "derived from KMS key X (NUMS counter 0)", "unsealed from
-                       // file /x", "sealed into SSM parameter /y" (never secret)
+  std::string detail;      // for the log: "derived from KMS key X (NUMS counter 0)", "unsealed from
+                           // file /x", "sealed into SSM parameter /y" (never secret)
+  std::string key_arn;     // the key ARN DescribeKey resolved the request's key id to
+  KeyPolicyReport policy;  // the policy check of that key
 };
 
-// Reproducible mode: a fresh RSA-2048 recipient key, an attestation document carrying its
-// public key, DeriveSharedSecret with the NUMS key (with the blockhash when given) and the
-// Recipient, the CiphertextForRecipient decrypted, and the 32-byte secret converted as
-// specified. Sealed mode: if the store has a record, Decrypt its blob with a Recipient and
-// check that the key matches the record; else GenerateDataKey (32 bytes) with a Recipient and
-// store the new record create-once (if another instance stored one first, unseal that one).
-// No PCR changes. Fails with the NSM, KMS, CMS and store codes, kKmsResponseMalformed when a
-// secret is not 32 bytes, kSealedRecordInvalid for a record that is malformed or does not
-// match its key, kInvalidArgument for a blockhash in sealed mode.
+// Resolves `key_id` (an id, ARN, alias name or alias ARN) to the key ARN with DescribeKey.
+// Fails with the KMS codes, kKmsResponseMalformed when KMS answers without a key ARN.
+[[nodiscard]] core::Result<std::string> ResolveKeyArn(EnclaveKms& kms, const std::string& key_id);
+
+// The key policy check: GetKeyPolicy(key_arn, "default") over the enclave's own KMS client,
+// kmspolicy::ParsePolicy, then LintPolicy for the enclave's own PCR0 (read from the NSM). A
+// policy that does not parse counts as neither enclave-only nor locked. Fails with
+// kAppKeyPolicyUnsafe when `mode` is sealed and the policy is not enclave-only, or when
+// `options.require` is not met; with the KMS and NSM codes when the policy or PCR0 cannot be
+// read. With options.skip returns an unchecked report without calling KMS.
+[[nodiscard]] core::Result<KeyPolicyReport> CheckKeyPolicy(EnclaveKms& kms, NsmClient& nsm,
+                                                           const std::string& key_arn, KeyMode mode,
+                                                           const PolicyCheckOptions& options);
+
+// Resolves the key (ResolveKeyArn), checks its policy (CheckKeyPolicy) and only then obtains
+// the key under the ARN. Reproducible mode: a fresh RSA-2048 recipient key, an attestation
+// document carrying its public key, DeriveSharedSecret with the NUMS key (with the blockhash
+// when given) and the Recipient, the CiphertextForRecipient decrypted, and the 32-byte secret
+// converted as specified. Sealed mode: if the store has a record (format version 2, for this
+// key ARN), Decrypt its data key blob with a Recipient, open the AES-256-GCM secret and check
+// that the key matches the record; else GenerateDataKey (32 bytes) with a Recipient, draw a
+// random 32-byte secret, seal it under the data key and store the record create-once (if
+// another instance stored one first, unseal that one). No PCR changes. Fails with the NSM,
+// KMS, CMS and store codes, kAppKeyPolicyUnsafe, kKmsResponseMalformed when a secret is not
+// 32 bytes, kSealedRecordOutdated for a version 1 record, kSealedRecordInvalid for a record
+// that is malformed, for another key ARN or does not match its key, kInvalidArgument for a
+// blockhash in sealed mode.
 [[nodiscard]] core::Result<ObtainedKey> ObtainKey(const SetupRequest& request, SetupContext& setup);
 
 // Binds `compressed_key` to PCR16: ExtendPCR(16, SHA-256(key)) then LockPCR(16), checking the

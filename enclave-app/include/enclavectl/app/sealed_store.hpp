@@ -1,6 +1,12 @@
-// Sealed mode's record and where it is kept. The record holds no secret: the signing secret is
-// a KMS data key, stored only as KMS's CiphertextBlob, which KMS decrypts for an attested
-// enclave (with a Recipient) when the key policy allows it.
+// Sealed mode's record and where it is kept. The record holds no secret in the clear: the
+// signing secret (32 random bytes the enclave drew) is AES-256-GCM-encrypted under a KMS data
+// key that the enclave obtained with GenerateDataKey and a Recipient, and the data key is
+// stored only as KMS's CiphertextBlob, which KMS decrypts for an attested enclave (with a
+// Recipient) when the key policy allows it. The GCM additional data binds the format, its
+// version, the key ARN and the public key, so a record re-labelled for another KMS key or
+// another public key does not open. Only KMS operations that need an attestation are used:
+// a record whose data key somebody produced with kms:Encrypt (no attestation) is refused by
+// the key policy check before any record is adopted (enclave-app.md "Sealed mode").
 #pragma once
 
 #include <optional>
@@ -9,27 +15,50 @@
 
 #include "enclavectl/core/bytes.hpp"
 #include "enclavectl/core/result.hpp"
+#include "enclavectl/core/secret.hpp"
 #include "enclavectl/kmspolicy/kms_api.hpp"
 
 namespace enclavectl::app {
 
 inline constexpr std::string_view kSealedRecordFormat = "enclavectl-sealed-key";
+inline constexpr int kSealedRecordVersion = 2;
 
 struct SealedRecord {
-  std::string key_id;           // the KMS key (ARN) the data key is encrypted under
-  core::Bytes ciphertext_blob;  // GenerateDataKey's CiphertextBlob
-  core::Bytes public_key;       // 33-byte compressed secp256k1 key of the sealed secret
-  kmspolicy::EncryptionContext encryption_context;  // bound as AAD by KMS
+  std::string key_arn;        // the KMS key (ARN) the data key is encrypted under
+  core::Bytes data_key_blob;  // GenerateDataKey's CiphertextBlob (1..6144 bytes)
+  core::Bytes nonce;          // 12-byte GCM nonce
+  core::Bytes ciphertext;     // the 32-byte signing secret under the data key
+  core::Bytes tag;            // 16-byte GCM tag
+  core::Bytes public_key;     // 33-byte compressed secp256k1 key of the sealed secret
 };
 
+// The GCM additional data of a record: "enclavectl-sealed-key\0" "2\0" key_arn "\0"
+// hex(public_key).
+std::string SealedRecordAad(std::string_view key_arn, core::ByteView public_key);
+
+// Encrypts `secret` (32 bytes) under `data_key` (32 bytes, GenerateDataKey's plaintext) with a
+// fresh random nonce, binding `key_arn` and `public_key`. Fails with kInternal (RNG or OpenSSL
+// failure) or kInvalidArgument (wrong lengths).
+[[nodiscard]] core::Result<SealedRecord> SealSecret(core::ByteView data_key, core::ByteView secret,
+                                                    std::string key_arn, core::Bytes data_key_blob,
+                                                    core::Bytes public_key);
+
+// Decrypts the record's secret with `data_key` (untrusted record). Fails with
+// kSealedRecordInvalid when the tag does not verify (a tampered record, a record re-labelled
+// for another key ARN or public key, or another data key).
+[[nodiscard]] core::Result<core::SecretBytes> OpenSealedSecret(const SealedRecord& record,
+                                                               core::ByteView data_key);
+
 // The JSON text of a record:
-//   {"format": "enclavectl-sealed-key", "version": 1, "key_id": "...",
-//    "ciphertext_blob": "<base64>", "public_key": "<66 hex>", "encryption_context": {...}}
+//   {"format": "enclavectl-sealed-key", "version": 2, "key_arn": "arn:...",
+//    "data_key_blob": "<base64>", "nonce": "<24 hex>", "ciphertext": "<64 hex>",
+//    "tag": "<32 hex>", "public_key": "<66 hex>"}
 std::string EncodeSealedRecord(const SealedRecord& record);
 
-// Parses a record (untrusted: it comes from a file or SSM). Fails with kSealedRecordInvalid
-// (not JSON, wrong format or version, a missing or mistyped member, a blob over 6144 bytes, a
-// public key that is not 33 bytes) or kInputTooLarge.
+// Parses a record (untrusted: it comes from a file or SSM). Fails with kSealedRecordOutdated
+// for a version 1 record (never adopted: its data key may have come from kms:Encrypt), with
+// kSealedRecordInvalid (not JSON, another format or version, a missing, unknown or mistyped
+// member, a blob over 6144 bytes, wrong lengths) or kInputTooLarge.
 [[nodiscard]] core::Result<SealedRecord> DecodeSealedRecord(std::string_view text);
 
 // Where the record lives. One real implementation per backend (app_io: a local file, AWS SSM

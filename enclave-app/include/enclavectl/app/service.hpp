@@ -5,7 +5,9 @@
 #pragma once
 
 #include <atomic>
+#include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -34,18 +36,31 @@ struct ServiceOptions {
   std::string build;                      // "g++ 12.2.0, Release"
   std::string previous_pcr0 = "genesis";  // ENCLAVE_PREVIOUS_PCR0 (upgrade chain)
   bool dev = false;                       // simulator + local KMS: reported in /v1/enclave-info
+  // --key-id (with --key-mode, --blockhash): when set, this is the only setup the service
+  // performs; an HTTP setup naming anything else fails with kAppKeyNotAllowed (403), the same
+  // setup may be retried. Reported in /v1/enclave-info as configured_key_id.
+  std::optional<SetupRequest> configured;
+  // The key policy check (--insecure-skip-policy-check, --require-key-policy).
+  PolicyCheckOptions policy;
 };
 
 enum class KeyState : std::uint8_t { kUnset, kSettingUp, kReady, kFailed };
 const char* KeyStateName(KeyState state) noexcept;  // "unset", "setting-up", "ready", "failed"
 
-// The HTTP status a service error is answered with: 400 malformed/invalid, 404, 405, 409,
-// 413, 408, 503 (not set up, overloaded), 500 anything else (KMS, NSM, store failures).
+// The HTTP status a service error is answered with: 400 malformed/invalid, 403 (a key other
+// than the configured one, an unsafe key policy), 404, 405, 409, 413, 408, 503 (not set up,
+// overloaded), 500 anything else (KMS, NSM, store failures).
 unsigned HttpStatusFor(core::ErrorCode code) noexcept;
 
 // The JSON error every endpoint and the vsock protocol answer with:
 // {"error": {"code": "<NAME>", "message": "<detail>"}}.
 std::string ErrorBody(const core::Error& error);
+
+// What a client may read of `error`: the code with a short reason. Errors of the KMS, SSM,
+// NSM, I/O and internal blocks carry the code's fixed meaning instead of their detail (which
+// may name role ARNs, account ids or endpoints: it goes to the log); every message is then
+// stripped of ARNs ("arn:..." -> "<arn>") and 12-digit account ids ("<account>").
+core::Error ClientError(const core::Error& error);
 
 class KeyService {
  public:
@@ -59,12 +74,21 @@ class KeyService {
   KeyService& operator=(const KeyService&) = delete;
 
   // Answers one HTTP request (untrusted). Thread-safe; every response carries the
-  // X-Attestation-Signature / X-Attestation-Pubkey headers. Setup requests block the calling
-  // thread while KMS answers.
+  // X-Attestation-Signature / X-Attestation-Pubkey headers (over the body) and the
+  // X-Enclavectl-Exchange-Signature header (verifier::ExchangeSignatureDigest over the
+  // request's method, path, `nonce` query parameter, the status and the body). Setup
+  // requests block the calling thread while KMS answers.
   net::HttpResponse Handle(const net::HttpRequest& request);
 
+  // The same, for the HTTP server's I/O threads: setup requests (which wait for KMS) run on
+  // the service's own setup thread and `respond` is called from there; every other request
+  // is answered before this returns. A setup arriving while the setup thread is busy is
+  // answered at once (409 APP_ALREADY_SETUP).
+  void HandleAsync(net::HttpRequest request, std::function<void(net::HttpResponse)> respond);
+
   // The signed JSON error for a request the HTTP server refused itself (400 malformed, 408,
-  // 413, 431, 503 too many connections): the server's error responder.
+  // 413, 431, 503 too many connections): the server's error responder. The exchange
+  // signature covers empty method, path and nonce (the request was not read).
   net::HttpResponse Refuse(unsigned status, std::string_view reason);
 
   // Answers one line of the vsock JSON protocol (untrusted, without its newline) with one
@@ -74,7 +98,8 @@ class KeyService {
   // The once-per-boot setup: exactly one call can win; while it runs and after it succeeded
   // every other call fails with kAppAlreadySetUp. A failure before PCR16 changed leaves the
   // service unset (setup may be retried); a failure after it leaves it failed for this boot.
-  // Fails with kAppAlreadySetUp, ObtainKey's and BindKeyToPcr16's codes.
+  // With a configured setup, any other request fails with kAppKeyNotAllowed first. Fails with
+  // kAppKeyNotAllowed, kAppAlreadySetUp, ObtainKey's and BindKeyToPcr16's codes.
   [[nodiscard]] core::Status Setup(const SetupRequest& request);
 
   KeyState State() const noexcept { return state_.load(std::memory_order_acquire); }
@@ -84,6 +109,7 @@ class KeyService {
 
  private:
   struct ActiveKeys;
+  class SetupWorker;
   KeyService(ServiceOptions options, NsmClient& nsm, EnclaveKms& kms, SealedKeyStore& store,
              LogSink& log, Secp256k1Key attestation_key, core::Secp256k1ContextPtr ctx);
 
@@ -96,7 +122,8 @@ class KeyService {
   net::HttpResponse EnclaveInfo() const;
   net::HttpResponse Sign(const net::HttpRequest& request) const;
   net::HttpResponse ErrorResponse(const core::Error& error) const;
-  void SignResponse(net::HttpResponse& response) const;
+  void SignResponse(net::HttpResponse& response, std::string_view method, std::string_view path,
+                    std::string_view nonce) const;
   const ActiveKeys* Active() const noexcept { return active_.load(std::memory_order_acquire); }
 
   ServiceOptions options_;
@@ -112,6 +139,7 @@ class KeyService {
   // Written once by the winning setup before `active_` is published; read through `active_`.
   std::unique_ptr<const ActiveKeys> keys_;
   std::atomic<const ActiveKeys*> active_{nullptr};
+  std::unique_ptr<SetupWorker> worker_;  // last: stopped (joined) first
 };
 
 }  // namespace enclavectl::app

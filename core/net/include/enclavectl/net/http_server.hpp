@@ -2,7 +2,9 @@
 // on Asio, asynchronous, one I/O thread per core, keep-alive, hard limits on header and
 // body sizes, per-request deadlines (slow clients are cut off), a connection cap.
 //
-// The handler runs on an I/O thread and must not block for long. Requests the server
+// The handler runs on an I/O thread and must not block for long; a handler that has slow work
+// (a KMS call) takes the asynchronous form, hands the work to its own thread and answers
+// through the completion, while the I/O threads serve other connections. Requests the server
 // refuses itself (malformed, too large, too slow) never reach the handler; their responses
 // come from the error responder, so the service controls their body and headers.
 #pragma once
@@ -46,6 +48,12 @@ struct HttpResponse {
 };
 
 using HttpHandler = std::function<HttpResponse(const HttpRequest&)>;
+// Called exactly once with the response, from any thread. After HttpServer::Stop a late call
+// is dropped (the connection is closed without an answer).
+using HttpRespond = std::function<void(HttpResponse)>;
+// The asynchronous form: the request is the handler's (wipe secrets in its body when done);
+// `respond` may be called before the handler returns or later from another thread.
+using HttpAsyncHandler = std::function<void(HttpRequest request, HttpRespond respond)>;
 // Builds the response for a request the server refused: 400 malformed, 408 too slow,
 // 413 body too large, 431 headers too large, 503 too many connections.
 using HttpErrorResponder = std::function<HttpResponse(unsigned status, std::string_view reason)>;
@@ -76,6 +84,9 @@ class HttpServer {
   // cannot be bound. `error_responder` may be empty (plain-text errors).
   [[nodiscard]] static core::Result<std::unique_ptr<HttpServer>> Start(
       const HttpServerOptions& options, HttpHandler handler,
+      HttpErrorResponder error_responder = {});
+  [[nodiscard]] static core::Result<std::unique_ptr<HttpServer>> StartAsync(
+      const HttpServerOptions& options, HttpAsyncHandler handler,
       HttpErrorResponder error_responder = {});
 
   virtual ~HttpServer() = default;

@@ -1,0 +1,378 @@
+// Issue 12 end to end: real `enclave-app --dev` processes (the NSM simulator) against the real
+// local KMS (started here on loopback), with the attacks the issue describes:
+//   item 3: the configured key fails at boot; an HTTP client then offers its own key -> 403
+//           APP_KEY_NOT_ALLOWED; the configured key, once usable, is set up and reported
+//           (ARN, policy verdict) in the signed /v1/info;
+//   item 4: under a policy that lets the enclave role kms:Encrypt, the parent (holding the
+//           role's credentials) encrypts a data key of its choice and writes a sealed record
+//           of a secret of its choice; the enclave refuses it (APP_KEY_POLICY_UNSAFE, exit 74);
+// and the honest sealed (across a restart) and reproducible flows.
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/wait.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+#include <nlohmann/json.hpp>
+
+#include "app_fakes.hpp"
+#include "enclavectl/app/key_setup.hpp"
+#include "enclavectl/app/keys.hpp"
+#include "enclavectl/app/nsm_simulator.hpp"
+#include "enclavectl/app/sealed_store.hpp"
+#include "enclavectl/core/encoding.hpp"
+#include "enclavectl/core/sha.hpp"
+#include "enclavectl/kmspolicy/localkms/server.hpp"
+#include "enclavectl/kmspolicy/net/curl_transport.hpp"
+#include "enclavectl/kmspolicy/net/kms_client.hpp"
+#include "enclavectl/verifier/signatures.hpp"
+#include "socket_client.hpp"
+#include "subprocess.hpp"
+#include "test_paths.hpp"
+
+namespace enclavectl::app {
+namespace {
+
+using core::Bytes;
+using nlohmann::json;
+namespace kn = kmspolicy::net;
+namespace lk = kmspolicy::localkms;
+using namespace std::chrono_literals;
+
+constexpr const char* kAccount = "111122223333";
+constexpr std::uint8_t kPcr0Fill = 0xa0;
+
+std::string Slurp(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+std::string Pcr0Hex() { return core::HexEncode(Bytes(48, kPcr0Fill)); }
+
+// Policies for the account's credentials (the local KMS's root access key plays the enclave
+// role and the parent, which holds the same credentials).
+json Statement(const std::string& sid, const json& actions, const json& condition = nullptr) {
+  json statement = {{"Sid", sid},
+                    {"Effect", "Allow"},
+                    {"Principal", {{"AWS", std::string("arn:aws:iam::") + kAccount + ":root"}}},
+                    {"Action", actions},
+                    {"Resource", "*"}};
+  if (!condition.is_null()) {
+    statement["Condition"] = condition;
+  }
+  return statement;
+}
+
+std::string Policy(bool allow_encrypt) {
+  json statements = json::array(
+      {Statement("EnclaveKeyInfo", {"kms:DescribeKey", "kms:GetKeyPolicy"}),
+       Statement(
+           "EnclaveAttestedUse", {"kms:Decrypt", "kms:GenerateDataKey", "kms:DeriveSharedSecret"},
+           {{"StringEqualsIgnoreCase", {{"kms:RecipientAttestation:ImageSha384", Pcr0Hex()}}}})});
+  if (allow_encrypt) {
+    statements.push_back(Statement("ParentEncrypt", {"kms:Encrypt"}));
+  }
+  return json{{"Version", "2012-10-17"}, {"Statement", statements}}.dump();
+}
+
+struct Response {
+  unsigned status = 0;
+  std::string headers;
+  std::string body;
+  std::string Header(const std::string& name) const {
+    const std::size_t at = headers.find(name + ": ");
+    if (at == std::string::npos) {
+      return "";
+    }
+    const std::size_t start = at + name.size() + 2;
+    return headers.substr(start, headers.find("\r\n", start) - start);
+  }
+  json Json() const { return json::parse(body, nullptr, false); }
+  std::string Code() const {
+    const json parsed = Json();
+    return parsed.is_object() && parsed.contains("error")
+               ? parsed["error"]["code"].get<std::string>()
+               : "";
+  }
+};
+
+class EnclaveAppE2e : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    nsm_state_ = (dir_.Path() / "nsm").string();
+    // The simulator's development CA, created before the KMS starts so that it trusts it.
+    auto ca = LoadOrCreateDevCa(nsm_state_, clock_);
+    ASSERT_TRUE(ca) << ca.error().detail;
+    const std::string state = (dir_.Path() / "kms").string();
+    auto config = lk::LoadOrCreateConfig(state, kAccount, "us-east-1");
+    ASSERT_TRUE(config) << config.error().detail;
+    kms_options_.state_dir = state;
+    kms_options_.attestation_root_paths = {nsm_state_ + "/root.pem"};
+    kms_options_.account_id = kAccount;
+    kms_options_.region = "us-east-1";
+    kms_options_.threads = 1;
+    auto server = lk::LocalKmsServer::Start(kms_options_, clock_);
+    ASSERT_TRUE(server) << server.error().detail;
+    kms_server_ = std::move(*server);
+    kms_options_.port = kms_server_->Port();  // a restart listens on the same port
+    auto access_key = lk::AccessKeyFor(state, "");
+    ASSERT_TRUE(access_key) << access_key.error().detail;
+    access_key_id_ = access_key->access_key_id;
+    secret_ = std::string(core::AsChars(access_key->secret_access_key.View()));
+    endpoint_ = *kn::ResolveKmsEndpoint(kms_server_->Endpoint(), "us-east-1", env_);
+    env_vars_ = testing::Environment({{"AWS_ACCESS_KEY_ID", access_key_id_},
+                                      {"AWS_SECRET_ACCESS_KEY", secret_},
+                                      {"AWS_REGION", "us-east-1"},
+                                      {"AWS_DEFAULT_REGION", "us-east-1"},
+                                      {"AWS_ENDPOINT_URL_KMS", kms_server_->Endpoint()},
+                                      {"AWS_PROFILE", ""},
+                                      {"AWS_SESSION_TOKEN", ""}});
+  }
+  void TearDown() override {
+    apps_.clear();
+    if (kms_server_) {
+      kms_server_->Stop();
+    }
+  }
+
+  kn::KmsClient Client() {
+    credentials_.access_key_id = access_key_id_;
+    credentials_.secret_access_key = core::SecretBytes(core::AsBytes(secret_));
+    kn::KmsClientOptions options;
+    options.endpoint = endpoint_;
+    return kn::KmsClient(options, transport_, credentials_, clock_, sleeper_);
+  }
+
+  std::string CreateKey(const std::string& policy, bool agreement) {
+    kmspolicy::CreateKeyRequest create;
+    create.policy = policy;
+    create.bypass_policy_lockout_safety_check = true;  // the policies lock the key
+    if (agreement) {
+      create.key_spec = "ECC_NIST_P256";
+      create.key_usage = "KEY_AGREEMENT";
+    }
+    kn::KmsClient client = Client();
+    auto key = client.CreateKey(create);
+    EXPECT_TRUE(key) << key.error().detail;
+    return key ? key->arn : "";
+  }
+
+  // Starts enclave-app --dev measured as PCR0 0xa0 with `extra` flags; waits until it listens
+  // (or exits). Returns the base URL ("" when it did not listen).
+  std::string Start(const std::vector<std::string>& extra, const std::string& name) {
+    log_ = (dir_.Path() / (name + ".log")).string();
+    std::vector<std::string> argv = {
+        ENCLAVE_APP_BINARY, "--dev",    "--nsm-state", nsm_state_,     "--pcr",
+        "0=" + Pcr0Hex(),   "--listen", "127.0.0.1:0", "--vsock-port", "0",
+        "--threads",        "1"};
+    argv.insert(argv.end(), extra.begin(), extra.end());
+    apps_.emplace_back(argv, env_vars_, log_);
+    for (int i = 0; i < 600; ++i) {
+      const std::string text = Slurp(log_);
+      const std::size_t at = text.find("listening on http://");
+      if (at != std::string::npos) {
+        const std::size_t start = at + std::string("listening on ").size();
+        return text.substr(start, text.find(' ', start) - start);
+      }
+      std::this_thread::sleep_for(50ms);
+    }
+    return "";
+  }
+
+  // Waits for `needle` in the current log.
+  bool WaitForLog(const std::string& needle) {
+    for (int i = 0; i < 600; ++i) {
+      if (Slurp(log_).find(needle) != std::string::npos) {
+        return true;
+      }
+      std::this_thread::sleep_for(50ms);
+    }
+    return false;
+  }
+
+  static std::uint16_t PortOf(const std::string& url) {
+    return static_cast<std::uint16_t>(std::stoul(url.substr(url.rfind(':') + 1)));
+  }
+
+  static Response Exchange(const std::string& url, const std::string& request) {
+    testing::SocketClient client(PortOf(url));
+    client.Send(request);
+    const std::string raw = client.ReadResponse();
+    Response out;
+    const std::size_t end = raw.find("\r\n\r\n");
+    if (raw.size() >= 12 && end != std::string::npos) {
+      out.status = static_cast<unsigned>(std::stoul(raw.substr(9, 3)));
+      out.headers = raw.substr(0, end + 2);
+      out.body = raw.substr(end + 4);
+    }
+    // Every answer is signed, and the exchange signature covers this request.
+    EXPECT_TRUE(verifier::VerifyResponseSignature(out.body, out.Header("X-Attestation-Signature"),
+                                                  out.Header("X-Attestation-Pubkey")));
+    return out;
+  }
+  static Response Get(const std::string& url, const std::string& path) {
+    Response response = Exchange(url, "GET " + path + " HTTP/1.1\r\nHost: x\r\n\r\n");
+    EXPECT_TRUE(verifier::VerifyExchangeSignature(
+        "GET", path, response.status, "", response.body,
+        response.Header(std::string(verifier::kExchangeSignatureHeader)),
+        response.Header("X-Attestation-Pubkey")))
+        << path;
+    return response;
+  }
+  static Response Post(const std::string& url, const std::string& path, const json& body) {
+    const std::string text = body.dump();
+    return Exchange(url, "POST " + path + " HTTP/1.1\r\nHost: x\r\nContent-Length: " +
+                             std::to_string(text.size()) + "\r\n\r\n" + text);
+  }
+
+  int ExitStatus() {
+    const int status = apps_.back().Stop(0, 30s);  // signal 0: just wait for the exit
+    return status >= 0 && WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  }
+
+  core::io::SystemClock clock_;
+  testing::ScopedTempDir dir_;
+  lk::ServerOptions kms_options_;
+  std::string nsm_state_;
+  std::unique_ptr<lk::LocalKmsServer> kms_server_;
+  std::string access_key_id_;
+  std::string secret_;
+  kmspolicy::AwsCredentials credentials_;
+  kn::MapEnvironment env_;
+  kn::AwsEndpoint endpoint_;
+  kn::CurlTransport transport_;
+  testing::NoSleep sleeper_;
+  std::vector<std::string> env_vars_;
+  std::vector<testing::ChildProcess> apps_;
+  std::string log_;
+};
+
+// Item 3.
+TEST_F(EnclaveAppE2e, AfterAFailedBootSetupOnlyTheConfiguredKeyIsAccepted) {
+  const std::string honest = CreateKey(Policy(false), true);
+  // The attacker's key: its policy lets anybody derive the same secret outside an enclave.
+  const std::string attacker = CreateKey(
+      json{{"Version", "2012-10-17"}, {"Statement", json::array({Statement("All", "kms:*")})}}
+          .dump(),
+      true);
+  // KMS is unreachable while the enclave boots: the configured setup fails.
+  kms_server_->Stop();
+  kms_server_.reset();
+  const std::string url = Start({"--key-mode", "reproducible", "--key-id", honest}, "item3");
+  ASSERT_FALSE(url.empty()) << Slurp(log_);
+  ASSERT_TRUE(WaitForLog("setup failed")) << Slurp(log_);
+  auto restarted = lk::LocalKmsServer::Start(kms_options_, clock_);
+  ASSERT_TRUE(restarted) << restarted.error().detail;
+  kms_server_ = std::move(*restarted);
+  const Response refused = Post(url, "/generate-secret", {{"key_id", attacker}});
+  EXPECT_EQ(refused.status, 403U) << refused.body;
+  EXPECT_EQ(refused.Code(), "APP_KEY_NOT_ALLOWED");
+  EXPECT_EQ(Post(url, "/v1/setup", {{"mode", "reproducible"}, {"key_id", attacker}}).Code(),
+            "APP_KEY_NOT_ALLOWED");
+  EXPECT_EQ(Get(url, "/v1/info").status, 503U);
+  const json enclave_info = Get(url, "/v1/enclave-info").Json();
+  EXPECT_EQ(enclave_info["configured_key_id"], honest);
+  EXPECT_EQ(enclave_info["insecure_skip_policy_check"], false);
+  // KMS is back: the configured setup is retried and succeeds.
+  kn::KmsClient client = Client();
+  const Response retry = Post(url, "/generate-secret", {{"key_id", honest}});
+  ASSERT_EQ(retry.status, 200U) << retry.body << Slurp(log_);
+  const Response info = Get(url, "/v1/info");
+  ASSERT_EQ(info.status, 200U);
+  const json body = info.Json();
+  EXPECT_EQ(body["kms_key_arn"], honest);
+  EXPECT_EQ(body["key_mode"], "reproducible");
+  EXPECT_TRUE(body["blockhash"].is_null());
+  auto policy = client.GetKeyPolicy(honest);
+  ASSERT_TRUE(policy);
+  EXPECT_EQ(body["key_policy"],
+            (json{{"checked", true},
+                  {"sha256", core::HexEncode(core::Sha256(core::AsBytes(policy->policy)))},
+                  {"enclave_only", true},
+                  {"locked", true}}));
+  EXPECT_EQ(Slurp(log_).find(secret_), std::string::npos);
+}
+
+// Item 4.
+TEST_F(EnclaveAppE2e, AParentChosenSealedKeyIsRefusedAndTheServiceExits74) {
+  const std::string key = CreateKey(Policy(true), false);
+  // The parent: kms:Encrypt (no attestation) of a data key it chose, and a v2 record of a
+  // secret it chose under that data key.
+  const Bytes data_key(32, 0x42);
+  const Bytes secret(32, 0x07);
+  kn::KmsClient client = Client();
+  kmspolicy::EncryptRequest encrypt;
+  encrypt.key_id = key;
+  encrypt.plaintext = data_key;
+  encrypt.encryption_context = SealedKeyContext();
+  auto blob = client.Encrypt(encrypt);
+  ASSERT_TRUE(blob) << blob.error().detail;
+  auto ctx = core::MakeSecp256k1Context();
+  core::SecretBytes secret_copy(secret);
+  auto chosen = MakeKeyPair(secret_copy, ctx.get());
+  ASSERT_TRUE(chosen);
+  auto record =
+      SealSecret(data_key, secret, key, blob->ciphertext_blob, chosen->signing.Compressed());
+  ASSERT_TRUE(record);
+  const std::string store = (dir_.Path() / "sealed.json").string();
+  {
+    std::ofstream out(store);
+    out << EncodeSealedRecord(*record);
+  }
+  Start({"--key-mode", "sealed", "--key-id", key, "--sealed-store", "file:" + store}, "item4");
+  EXPECT_EQ(ExitStatus(), 74) << Slurp(log_);
+  EXPECT_NE(Slurp(log_).find("APP_KEY_POLICY_UNSAFE"), std::string::npos) << Slurp(log_);
+  // Setup over HTTP (no configured key) is refused as well, and the service keeps no key.
+  const std::string url = Start({"--sealed-store", "file:" + store}, "item4-http");
+  ASSERT_FALSE(url.empty()) << Slurp(log_);
+  const Response refused = Post(url, "/v1/setup", {{"mode", "sealed"}, {"key_id", key}});
+  EXPECT_EQ(refused.status, 403U) << refused.body;
+  EXPECT_EQ(refused.Code(), "APP_KEY_POLICY_UNSAFE");
+  EXPECT_EQ(Get(url, "/public-key").status, 404U);
+}
+
+TEST_F(EnclaveAppE2e, HonestSealedAndReproducibleFlows) {
+  const std::string sealed_key = CreateKey(Policy(false), false);
+  const std::string agreement_key = CreateKey(Policy(false), true);
+  const std::string store = (dir_.Path() / "sealed.json").string();
+  std::string first_public_key;
+  for (int boot = 0; boot < 2; ++boot) {
+    const std::string url = Start({"--key-mode", "sealed", "--key-id", sealed_key, "--sealed-store",
+                                   "file:" + store, "--require-key-policy", "enclave-only,locked"},
+                                  "sealed-" + std::to_string(boot));
+    ASSERT_FALSE(url.empty()) << Slurp(log_);
+    ASSERT_TRUE(WaitForLog("setup done")) << Slurp(log_);
+    const json info = Get(url, "/v1/info").Json();
+    EXPECT_EQ(info["kms_key_arn"], sealed_key);
+    EXPECT_EQ(info["key_mode"], "sealed");
+    EXPECT_EQ(info["key_policy"]["enclave_only"], true);
+    if (boot == 0) {
+      first_public_key = info["public_key"].get<std::string>();
+    } else {
+      EXPECT_EQ(info["public_key"], first_public_key);  // unsealed, not sealed anew
+    }
+    apps_.back().Stop(SIGTERM);
+  }
+  auto record = DecodeSealedRecord(Slurp(store));
+  ASSERT_TRUE(record) << record.error().detail;
+  EXPECT_EQ(record->key_arn, sealed_key);
+
+  // Reproducible, set up over HTTP (no configured key): the chosen key is reported.
+  const std::string url = Start({}, "reproducible");
+  ASSERT_FALSE(url.empty()) << Slurp(log_);
+  ASSERT_EQ(Post(url, "/generate-secret", {{"key_id", agreement_key}}).status, 200U) << Slurp(log_);
+  const json info = Get(url, "/v1/info").Json();
+  EXPECT_EQ(info["kms_key_arn"], agreement_key);
+  EXPECT_EQ(info["key_policy"]["checked"], true);
+  EXPECT_EQ(info["key_policy"]["enclave_only"], true);
+  EXPECT_TRUE(Get(url, "/v1/enclave-info").Json()["configured_key_id"].is_null());
+}
+
+}  // namespace
+}  // namespace enclavectl::app
