@@ -198,13 +198,14 @@ curl -sSf -o "$work/attestation.b64" "$url/enclave/attestation?nonce=$nonce"
   --expect-pcrs "$work/pcr.json" --expect-key "$public_key" --expect-app-key "$attestation_key" \
   --expect-nonce "$nonce" --max-age 5m
 
-step "audit the live enclave in one command (enclavectl verify --url): the image measured from the EIF, the signing key against PCR16, the response key against appKeyHash, every response signed, our nonce; the evidence kept in a bundle"
+step "audit the live enclave in one command (enclavectl verify --url): the image measured from the EIF, the signing key against PCR16, the response key against appKeyHash, every response signed, our nonce, the KMS key it was derived from, and that key's policy fetched with our own credentials (enclave-only for the attested PCR0, locked); the evidence kept in a bundle"
 "$enclavectl" verify --url "$url" --root "$stack/nsm/root.pem" \
-  --verify-build "$work/enclave-app.eif" --bundle "$work/evidence.zip"
+  --verify-build "$work/enclave-app.eif" --expect-kms-key "$key_arn" --check-key-policy \
+  --bundle "$work/evidence.zip"
 
-step "re-verify the evidence bundle offline, at the time it was captured, against the image we expect (enclavectl verify --bundle: a bundle never sets its own expectations)"
+step "re-verify the evidence bundle offline, at the time it was captured, against the image and KMS key we expect (enclavectl verify --bundle: a bundle never sets its own expectations)"
 "$enclavectl" verify --bundle "$work/evidence.zip" --root "$stack/nsm/root.pem" \
-  --verify-build "$work/enclave-app.eif"
+  --verify-build "$work/enclave-app.eif" --expect-kms-key "$key_arn"
 
 step "a fleet audit (enclavectl verify --targets): a second enclave of the same image, set up, then both checked concurrently"
 start_app second --eif "$work/enclave-app.eif"
