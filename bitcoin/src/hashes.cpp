@@ -19,8 +19,7 @@ const EVP_MD* Ripemd160Md() {
 Hash160Digest Digest160(const EVP_MD* md, ByteView data) {
   Hash160Digest out{};
   unsigned int len = 0;
-  if (md == nullptr ||
-      EVP_Digest(data.data(), data.size(), out.data(), &len, md, nullptr) != 1 ||
+  if (md == nullptr || EVP_Digest(data.data(), data.size(), out.data(), &len, md, nullptr) != 1 ||
       len != out.size()) {
     throw std::bad_alloc();  // only on allocation failure or a provider without the digest
   }

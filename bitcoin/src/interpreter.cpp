@@ -214,8 +214,7 @@ ScriptError EvalChecksigTapscript(ByteView sig, ByteView pubkey, ExecutionData& 
   }
   if (pubkey.size() == 32) {
     if (success) {
-      ScriptError e =
-          checker.CheckSchnorrSignature(sig, pubkey, SigVersion::kTapscript, execdata);
+      ScriptError e = checker.CheckSchnorrSignature(sig, pubkey, SigVersion::kTapscript, execdata);
       if (e != ScriptError::kOk) {
         return e;
       }
@@ -295,9 +294,9 @@ bool VerifyTaprootCommitment(ByteView control, ByteView program, const Hash256& 
   return CheckTapTweak(internal, program, (control[0] & 1U) != 0, TapTweakHash(internal, h));
 }
 
-ScriptError VerifyWitnessProgram(const std::vector<Bytes>& witness, int version,
-                                 ByteView program, std::uint32_t flags,
-                                 const SignatureChecker& checker, bool is_p2sh) {
+ScriptError VerifyWitnessProgram(const std::vector<Bytes>& witness, int version, ByteView program,
+                                 std::uint32_t flags, const SignatureChecker& checker,
+                                 bool is_p2sh) {
   Stack stack = witness;
   ExecutionData execdata;
   if (version == 0) {
@@ -312,8 +311,8 @@ ScriptError VerifyWitnessProgram(const std::vector<Bytes>& witness, int version,
       if (!std::equal(hash.begin(), hash.end(), program.begin(), program.end())) {
         return ScriptError::kWitnessProgramMismatch;
       }
-      return ExecuteWitnessScript(std::move(stack), script, flags, SigVersion::kWitnessV0,
-                                  checker, execdata);
+      return ExecuteWitnessScript(std::move(stack), script, flags, SigVersion::kWitnessV0, checker,
+                                  execdata);
     }
     if (program.size() == 20) {
       // P2WPKH: exactly a signature and a key, run through the P2PKH template.
@@ -324,8 +323,8 @@ ScriptError VerifyWitnessProgram(const std::vector<Bytes>& witness, int version,
       script.insert(script.end(), program.begin(), program.end());
       script.push_back(kOpEqualVerify);
       script.push_back(kOpCheckSig);
-      return ExecuteWitnessScript(std::move(stack), script, flags, SigVersion::kWitnessV0,
-                                  checker, execdata);
+      return ExecuteWitnessScript(std::move(stack), script, flags, SigVersion::kWitnessV0, checker,
+                                  execdata);
     }
     return ScriptError::kWitnessProgramWrongLength;
   }
@@ -347,8 +346,7 @@ ScriptError VerifyWitnessProgram(const std::vector<Bytes>& witness, int version,
     execdata.annex_init = true;
     if (stack.size() == 1) {
       // Key path: one signature for the output key.
-      return checker.CheckSchnorrSignature(stack.front(), program, SigVersion::kTaproot,
-                                           execdata);
+      return checker.CheckSchnorrSignature(stack.front(), program, SigVersion::kTaproot, execdata);
     }
     // Script path: the control block and the leaf script on top of the arguments.
     const Bytes& control = stack.back();
@@ -1114,8 +1112,7 @@ ScriptError EvalScript(Stack& stack, ByteView script, std::uint32_t flags,
           if (stack.size() < i) {
             return ScriptError::kInvalidStackOperation;
           }
-          Bytes script_code(script.begin() + static_cast<std::ptrdiff_t>(code_begin),
-                            script.end());
+          Bytes script_code(script.begin() + static_cast<std::ptrdiff_t>(code_begin), script.end());
           for (int k = 0; k < sigs_count; ++k) {
             const Bytes& sig = top(isig + static_cast<std::size_t>(k));
             if (sigversion == SigVersion::kBase) {
@@ -1208,8 +1205,7 @@ ScriptError VerifyScript(ByteView script_sig, ByteView script_pubkey,
   if ((flags & kVerifyP2sh) != 0) {
     stack_copy = stack;
   }
-  if (ScriptError e =
-          EvalScript(stack, script_pubkey, flags, checker, SigVersion::kBase, execdata);
+  if (ScriptError e = EvalScript(stack, script_pubkey, flags, checker, SigVersion::kBase, execdata);
       e != ScriptError::kOk) {
     return e;
   }
@@ -1225,8 +1221,8 @@ ScriptError VerifyScript(ByteView script_sig, ByteView script_pubkey,
         // The scriptSig must be exactly empty, or the spend would be malleable.
         return ScriptError::kWitnessMalleated;
       }
-      if (ScriptError e = VerifyWitnessProgram(witness, program->version, program->program,
-                                               flags, checker, /*is_p2sh=*/false);
+      if (ScriptError e = VerifyWitnessProgram(witness, program->version, program->program, flags,
+                                               checker, /*is_p2sh=*/false);
           e != ScriptError::kOk) {
         return e;
       }
@@ -1258,8 +1254,8 @@ ScriptError VerifyScript(ByteView script_sig, ByteView script_pubkey,
         if (!core::Equal(script_sig, PushData(redeem))) {
           return ScriptError::kWitnessMalleatedP2sh;
         }
-        if (ScriptError e = VerifyWitnessProgram(witness, program->version, program->program,
-                                                 flags, checker, /*is_p2sh=*/true);
+        if (ScriptError e = VerifyWitnessProgram(witness, program->version, program->program, flags,
+                                                 checker, /*is_p2sh=*/true);
             e != ScriptError::kOk) {
           return e;
         }

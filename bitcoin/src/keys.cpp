@@ -275,7 +275,7 @@ bool VerifyEcdsaLax(ByteView der_sig, ByteView pubkey, const Hash256& msg) {
     return false;
   }
   const std::uint8_t header = pubkey[0];
-  const std::size_t want = (header == 2 || header == 3)                 ? 33
+  const std::size_t want = (header == 2 || header == 3)                  ? 33
                            : (header == 4 || header == 6 || header == 7) ? 65
                                                                          : 0;
   if (want == 0 || pubkey.size() != want) {

@@ -27,7 +27,8 @@ bool GetScriptOp(ByteView script, std::size_t& pos, std::uint8_t& opcode, ByteVi
     if (end - pos < 2) {
       return false;
     }
-    size = static_cast<std::size_t>(script[pos]) | (static_cast<std::size_t>(script[pos + 1]) << 8U);
+    size =
+        static_cast<std::size_t>(script[pos]) | (static_cast<std::size_t>(script[pos + 1]) << 8U);
     pos += 2;
   } else {
     if (end - pos < 4) {

@@ -109,8 +109,8 @@ Result<Entry> ReadEntry(const core::JsonObjectView& view) {
   }
   entry.index = static_cast<std::size_t>(*index);
   if (entry.index >= entry.tx.inputs.size()) {
-    return Fail(ErrorCode::kBtcSpentOutputs, "index " + std::to_string(entry.index) +
-                                                 " is not an input of the transaction");
+    return Fail(ErrorCode::kBtcSpentOutputs,
+                "index " + std::to_string(entry.index) + " is not an input of the transaction");
   }
   auto success = ReadSpend(view, "success");
   if (!success) {
@@ -168,8 +168,7 @@ core::Result<ScriptTestReport> RunScriptTests(std::string_view json_text, std::u
         result.success_result = *success;
         result.failure_result = *failure;
         if (*success != ScriptError::kOk) {
-          result.problem =
-              "success witness rejected: " + std::string(ScriptErrorName(*success));
+          result.problem = "success witness rejected: " + std::string(ScriptErrorName(*success));
         } else if (*failure == ScriptError::kOk) {
           result.problem = "failure witness verified";
         } else {

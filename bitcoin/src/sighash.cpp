@@ -149,8 +149,7 @@ std::optional<Bytes> TaprootSigMsg(const Transaction& tx, std::size_t input_inde
 }
 
 std::optional<Hash256> TaprootSighash(const Transaction& tx, std::size_t input_index,
-                                      std::uint8_t hash_type,
-                                      const PrecomputedTxData& precomputed,
+                                      std::uint8_t hash_type, const PrecomputedTxData& precomputed,
                                       const std::optional<Hash256>& annex_hash,
                                       const TapscriptSighashContext* tapscript) {
   auto msg = TaprootSigMsg(tx, input_index, hash_type, precomputed, annex_hash, tapscript);

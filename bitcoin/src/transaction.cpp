@@ -89,9 +89,8 @@ Result<std::uint64_t> ReadCompactSize(Reader& reader) {
     }
   }
   if (value > kMaxCompactSize) {
-    return Fail(ErrorCode::kBtcTxTooLarge,
-                "transaction: CompactSize " + std::to_string(value) + " exceeds 2^25 at offset " +
-                    std::to_string(offset));
+    return Fail(ErrorCode::kBtcTxTooLarge, "transaction: CompactSize " + std::to_string(value) +
+                                               " exceeds 2^25 at offset " + std::to_string(offset));
   }
   return value;
 }

@@ -41,8 +41,9 @@ int RunScriptTests(Context& ctx, const ScriptTestsFlags& flags) {
     }
     const nlohmann::json out = {{"mediaType", kScriptTestsMediaType},
                                 {"verdict", all_passed ? "pass" : "fail"},
-                                {"flags", "P2SH,CHECKLOCKTIMEVERIFY,CHECKSEQUENCEVERIFY,WITNESS,"
-                                          "NULLFAIL,TAPROOT"},
+                                {"flags",
+                                 "P2SH,CHECKLOCKTIMEVERIFY,CHECKSEQUENCEVERIFY,WITNESS,"
+                                 "NULLFAIL,TAPROOT"},
                                 {"passed", report->num_passed},
                                 {"failed", report->num_failed},
                                 {"entries", entries}};
@@ -74,8 +75,7 @@ void RegisterBitcoin(CLI::App& app, Context& ctx) {
       "Run a file in the format of Bitcoin Core's script_taproot_tests.json: every entry's "
       "success witness must verify and its failure witness must not (flags P2SH, CLTV, CSV, "
       "WITNESS, NULLFAIL, TAPROOT). One line per entry, then 'N passed, M failed'.");
-  tests->add_option("file", flags->path, "The JSON test file ('-' for standard input)")
-      ->required();
+  tests->add_option("file", flags->path, "The JSON test file ('-' for standard input)")->required();
   tests->add_flag("--json", flags->json, "Print one JSON object");
   tests->footer(
       "Exit codes: 0 every entry passed, 1 an entry failed, 2 the file is malformed, 74 I/O "

@@ -39,7 +39,8 @@ TEST(BitcoinCli, ScriptTestsPassesTheConformanceFile) {
 }
 
 TEST(BitcoinCli, ScriptTestsJson) {
-  const testing::CliResult result = RunBitcoin({"bitcoin", "script-tests", ConformancePath(), "--json"});
+  const testing::CliResult result =
+      RunBitcoin({"bitcoin", "script-tests", ConformancePath(), "--json"});
   EXPECT_EQ(result.exit_code, 0) << result.err;
   const nlohmann::json out = result.Json();
   EXPECT_EQ(out["mediaType"], "application/vnd.enclavectl.bitcoin-script-tests+json;version=1");

@@ -105,8 +105,10 @@ Bytes SignTapscript(const Spend& spend, std::uint8_t fill) {
 TEST(Tapscript, CheckSigAddTwoOfTwo) {
   const XOnlyKey a = KeyOf(0x0a);
   const XOnlyKey b = KeyOf(0x0b);
-  const Bytes script = Concat({Push(Bytes(a.begin(), a.end())), {kOpCheckSig},
-                               Push(Bytes(b.begin(), b.end())), {kOpCheckSigAdd, 0x52, kOpNumEqual}});
+  const Bytes script = Concat({Push(Bytes(a.begin(), a.end())),
+                               {kOpCheckSig},
+                               Push(Bytes(b.begin(), b.end())),
+                               {kOpCheckSigAdd, 0x52, kOpNumEqual}});
   // Witness items do not enter the sighash, so sign once with placeholders in place.
   Spend spend = TapscriptSpend(script, {Bytes{}, Bytes{}});
   const Bytes sig_a = SignTapscript(spend, 0x0a);
@@ -144,8 +146,9 @@ TEST(Tapscript, UnknownKeyTypesSucceedUnlessDiscouraged) {
 TEST(Tapscript, TheSigopsBudgetFollowsTheWitnessSize) {
   // Each non-empty signature costs 50 of (witness size + 50): many CHECKSIGs under an unknown
   // key type with one small signature run out.
-  const Bytes script = Concat({Repeat(Concat({{kOpDup}, Push(Bytes(33, 0x02)), {kOpCheckSigVerify}}), 10),
-                               {kOpDrop, kOp1}});
+  const Bytes script =
+      Concat({Repeat(Concat({{kOpDup}, Push(Bytes(33, 0x02)), {kOpCheckSigVerify}}), 10),
+              {kOpDrop, kOp1}});
   EXPECT_EQ(Check(TapscriptSpend(script, {Bytes{0x01}})), ScriptError::kTapscriptValidationWeight);
   // The same with a witness padded by 500 bytes has budget enough.
   EXPECT_EQ(Check(TapscriptSpend(Concat({{kOpToAltStack}, script, {kOpFromAltStack, kOpDrop}}),
@@ -205,8 +208,10 @@ TEST(Hostile, DeepIfNestingRunsInLinearTime) {
   const Bytes script =
       Concat({Repeat(Bytes{kOp1, kOpIf}, kDepth), Repeat(Bytes{kOpEndIf}, kDepth), {kOp1}});
   EXPECT_EQ(Check(TapscriptSpend(script, {})), ScriptError::kOk);
-  const Bytes unexecuted = Concat({{kOp0, kOpIf}, Repeat(Bytes{kOp1, kOpIf}, kDepth),
-                                   Repeat(Bytes{kOpEndIf}, kDepth + 1), {kOp1}});
+  const Bytes unexecuted = Concat({{kOp0, kOpIf},
+                                   Repeat(Bytes{kOp1, kOpIf}, kDepth),
+                                   Repeat(Bytes{kOpEndIf}, kDepth + 1),
+                                   {kOp1}});
   EXPECT_EQ(Check(TapscriptSpend(unexecuted, {})), ScriptError::kOk);
   EXPECT_EQ(Check(TapscriptSpend(Repeat(Bytes{kOp1, kOpIf}, kDepth), {})),
             ScriptError::kUnbalancedConditional);
@@ -238,8 +243,7 @@ TEST(Hostile, ThousandElementStacks) {
 TEST(Hostile, StackUnderflowsAndNumbers) {
   for (std::uint8_t op : {kOpDrop, kOpDup, kOpSwap, kOpRot, kOp2Swap, kOpPick, kOpRoll, kOpAdd,
                           kOpWithin, kOpCheckSig, kOpCheckSigAdd, kOpSize, kOpVerify}) {
-    EXPECT_EQ(Check(TapscriptSpend(Bytes{op}, {})), ScriptError::kInvalidStackOperation)
-        << int{op};
+    EXPECT_EQ(Check(TapscriptSpend(Bytes{op}, {})), ScriptError::kInvalidStackOperation) << int{op};
   }
   EXPECT_EQ(Check(TapscriptSpend(Bytes{kOpFromAltStack}, {})),
             ScriptError::kInvalidAltstackOperation);

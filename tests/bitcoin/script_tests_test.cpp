@@ -21,8 +21,7 @@ TEST(ScriptTests, EveryEntryOfTheConformanceFilePasses) {
   ASSERT_TRUE(report) << report.error().detail;
   EXPECT_EQ(report->results.size(), 79U);
   for (const ScriptTestResult& result : report->results) {
-    EXPECT_TRUE(result.passed) << result.number << " " << result.comment << ": "
-                               << result.problem;
+    EXPECT_TRUE(result.passed) << result.number << " " << result.comment << ": " << result.problem;
   }
   EXPECT_EQ(report->num_passed, 79U);
   EXPECT_EQ(report->num_failed, 0U);
@@ -37,11 +36,16 @@ TEST(ScriptTests, FailureWitnessesFailForCoreReasons) {
   for (const ScriptTestResult& result : report->results) {
     ++counts[std::string(ScriptErrorName(result.failure_result))];
   }
-  const std::map<std::string, int> allowed = {
-      {"SCHNORR_SIG", 0},         {"SCHNORR_SIG_SIZE", 0},        {"SCHNORR_SIG_HASHTYPE", 0},
-      {"TAPSCRIPT_VALIDATION_WEIGHT", 0}, {"PUSH_SIZE", 0},       {"CLEANSTACK", 0},
-      {"STACK_SIZE", 0},          {"BAD_OPCODE", 0},              {"OP_RETURN", 0},
-      {"TAPSCRIPT_CHECKMULTISIG", 0}};
+  const std::map<std::string, int> allowed = {{"SCHNORR_SIG", 0},
+                                              {"SCHNORR_SIG_SIZE", 0},
+                                              {"SCHNORR_SIG_HASHTYPE", 0},
+                                              {"TAPSCRIPT_VALIDATION_WEIGHT", 0},
+                                              {"PUSH_SIZE", 0},
+                                              {"CLEANSTACK", 0},
+                                              {"STACK_SIZE", 0},
+                                              {"BAD_OPCODE", 0},
+                                              {"OP_RETURN", 0},
+                                              {"TAPSCRIPT_CHECKMULTISIG", 0}};
   for (const auto& [name, count] : counts) {
     EXPECT_TRUE(allowed.contains(name)) << name << " x" << count;
   }

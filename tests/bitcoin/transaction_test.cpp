@@ -32,8 +32,7 @@ TEST(Transaction, RoundTripsWithAndWithoutWitness) {
     ASSERT_TRUE(decoded) << decoded.error().detail;
     EXPECT_EQ(*decoded, tx);
     EXPECT_EQ(EncodeTransaction(*decoded), bytes);
-    EXPECT_EQ(TransactionWeight(tx),
-              (3 * EncodeTransaction(tx, false).size()) + bytes.size());
+    EXPECT_EQ(TransactionWeight(tx), (3 * EncodeTransaction(tx, false).size()) + bytes.size());
   }
 }
 
@@ -71,8 +70,7 @@ TEST(Transaction, ConsensusFramingRules) {
   Bytes bytes = EncodeTransaction(empty_witness);
   // Replace the witness section (count 2, 64-byte item, empty item) by a count of zero.
   const std::size_t witness_at = bytes.size() - 4 - (1 + 1 + 64 + 1);
-  bytes.erase(bytes.begin() + static_cast<std::ptrdiff_t>(witness_at),
-              bytes.end() - 4);
+  bytes.erase(bytes.begin() + static_cast<std::ptrdiff_t>(witness_at), bytes.end() - 4);
   bytes.insert(bytes.end() - 4, 0x00);
   decoded = DecodeTransaction(bytes);
   ASSERT_FALSE(decoded);

@@ -87,8 +87,7 @@ TEST(Bip340, EveryVectorSignsAndVerifiesAsTheBipSays) {
 
 TEST(Bip340, BadSecretsAndSizesAreRefused) {
   const Bytes zero(32, 0);
-  const Bytes order =
-      Hex("fffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141");
+  const Bytes order = Hex("fffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141");
   for (const Bytes& secret : {zero, order, Bytes(31, 1)}) {
     auto sig = SignSchnorr(secret, Bytes(32, 0), Bytes(32, 0));
     ASSERT_FALSE(sig);
@@ -131,8 +130,7 @@ TreeResult WalkTree(const nlohmann::json& node, std::map<int, Hash256>& leaf_has
 }
 
 nlohmann::json Bip341Vectors() {
-  return testing::ReadJson(testing::TestdataDir() / "bitcoin" /
-                           "bip341_wallet_test_vectors.json");
+  return testing::ReadJson(testing::TestdataDir() / "bitcoin" / "bip341_wallet_test_vectors.json");
 }
 
 TEST(Bip341, ScriptPubKeyVectors) {
@@ -211,13 +209,13 @@ TEST(Bip341, ControlBlockSizes) {
 }
 
 TEST(Bip341, TweakFailuresAreKeyErrors) {
-  const XOnlyKey not_on_curve = HexArray<32>(
-      "eefdea4cdb677750a420fee807eacf21eb9898ae79b9768766e4faa04a2d4a34");
+  const XOnlyKey not_on_curve =
+      HexArray<32>("eefdea4cdb677750a420fee807eacf21eb9898ae79b9768766e4faa04a2d4a34");
   auto output = TaprootOutputKey(not_on_curve, std::nullopt);
   ASSERT_FALSE(output);
   EXPECT_EQ(output.error().code, core::ErrorCode::kBtcKeyInvalid);
-  const Hash256 overflow = HexArray<32>(
-      "fffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141");
+  const Hash256 overflow =
+      HexArray<32>("fffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141");
   auto tweaked = TweakXOnly(
       HexArray<32>("d6889cb081036e0faefa3a35157ad71086b123b2b144b649798b494c300a961d"), overflow);
   ASSERT_FALSE(tweaked);
@@ -247,8 +245,7 @@ TEST(Bip341, KeyPathSpendingVectors) {
     EXPECT_EQ(core::HexEncode(precomputed.sha_prevouts), mid["hashPrevouts"].get<std::string>());
     EXPECT_EQ(core::HexEncode(precomputed.sha_scriptpubkeys),
               mid["hashScriptPubkeys"].get<std::string>());
-    EXPECT_EQ(core::HexEncode(precomputed.sha_sequences),
-              mid["hashSequences"].get<std::string>());
+    EXPECT_EQ(core::HexEncode(precomputed.sha_sequences), mid["hashSequences"].get<std::string>());
 
     auto signed_tx = DecodeTransaction(Hex(v["auxiliary"]["fullySignedTx"].get<std::string>()));
     ASSERT_TRUE(signed_tx) << signed_tx.error().detail;
@@ -289,8 +286,7 @@ TEST(Bip341, KeyPathSpendingVectors) {
       auto ours = SignSchnorr(*tweaked_secret, *sighash, Bytes(32, 0x42));
       ASSERT_TRUE(ours);
       EXPECT_TRUE(VerifySchnorr(*ours, *sighash, output_key));
-      EXPECT_EQ(signed_tx->inputs[index].witness,
-                std::vector<Bytes>{expected_sig});
+      EXPECT_EQ(signed_tx->inputs[index].witness, std::vector<Bytes>{expected_sig});
       // The whole interpreter accepts the fully signed input.
       EXPECT_TRUE(VerifyInput(*signed_tx, index, spent, kScriptTestFlags));
     }

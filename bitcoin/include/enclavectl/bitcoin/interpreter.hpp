@@ -41,9 +41,9 @@ inline constexpr std::uint32_t kVerifyDiscourageOpSuccess = 1U << 19U;
 inline constexpr std::uint32_t kVerifyDiscourageUpgradablePubkeyType = 1U << 20U;
 
 // The flag set of Bitcoin Core's script_taproot_tests.json (testdata README 1.3).
-inline constexpr std::uint32_t kScriptTestFlags =
-    kVerifyP2sh | kVerifyCheckLockTimeVerify | kVerifyCheckSequenceVerify | kVerifyWitness |
-    kVerifyNullFail | kVerifyTaproot;
+inline constexpr std::uint32_t kScriptTestFlags = kVerifyP2sh | kVerifyCheckLockTimeVerify |
+                                                  kVerifyCheckSequenceVerify | kVerifyWitness |
+                                                  kVerifyNullFail | kVerifyTaproot;
 // libbitcoinkernel's VERIFY_ALL (the confidential-script verifier's flags, spec 1.4).
 inline constexpr std::uint32_t kKernelVerifyAll =
     kVerifyP2sh | kVerifyDerSig | kVerifyNullDummy | kVerifyCheckLockTimeVerify |

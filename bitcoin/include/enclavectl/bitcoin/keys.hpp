@@ -25,7 +25,7 @@ bool VerifySchnorr(ByteView sig, ByteView msg, ByteView xonly_key);
 // returned. Fails with kBtcKeyInvalid when the secret is zero or not below the group order,
 // or a size is wrong.
 [[nodiscard]] core::Result<SchnorrSignature> SignSchnorr(ByteView secret, ByteView msg,
-                                                        ByteView aux_rand);
+                                                         ByteView aux_rand);
 
 // The x-only public key of a 32-byte secret (kBtcKeyInvalid as SignSchnorr).
 [[nodiscard]] core::Result<XOnlyKey> XOnlyFromSecret(ByteView secret);

@@ -58,8 +58,7 @@ std::optional<Bytes> TaprootSigMsg(const Transaction& tx, std::size_t input_inde
 
 // TapSighash(0x00 || SigMsg), nullopt as TaprootSigMsg.
 std::optional<Hash256> TaprootSighash(const Transaction& tx, std::size_t input_index,
-                                      std::uint8_t hash_type,
-                                      const PrecomputedTxData& precomputed,
+                                      std::uint8_t hash_type, const PrecomputedTxData& precomputed,
                                       const std::optional<Hash256>& annex_hash,
                                       const TapscriptSighashContext* tapscript);
 

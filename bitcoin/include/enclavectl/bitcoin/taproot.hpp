@@ -50,7 +50,7 @@ Hash256 ComputeMerkleRoot(const Hash256& leaf_hash, const std::vector<Hash256>& 
 // The BIP-341 output key for an internal key and an optional merkle root (kBtcKeyInvalid
 // from TweakXOnly).
 [[nodiscard]] core::Result<TweakedKey> TaprootOutputKey(const XOnlyKey& internal_key,
-                                                       const std::optional<Hash256>& merkle_root);
+                                                        const std::optional<Hash256>& merkle_root);
 
 // OP_1 PUSH32 <output key>.
 Bytes P2trScriptPubKey(const XOnlyKey& output_key);

@@ -12,8 +12,8 @@
 
 namespace enclavectl::bitcoin {
 
-using core::ByteView;
 using core::Bytes;
+using core::ByteView;
 
 // A transaction id or other 32-byte hash in internal (serialised) byte order.
 using Hash256 = std::array<std::uint8_t, 32>;
