@@ -151,7 +151,7 @@ bool CheckTapTweak(ByteView internal_key, ByteView output_key, bool odd_y, const
                                                 tweak.data()) == 1;
 }
 
-core::Result<std::array<std::uint8_t, 32>> TweakSecret(ByteView secret, const Hash256& tweak) {
+core::Result<core::SecretBytes> TweakSecret(ByteView secret, const Hash256& tweak) {
   if (secret.size() != 32) {
     return Fail(ErrorCode::kBtcKeyInvalid, "a secret key has 32 bytes");
   }
@@ -168,8 +168,8 @@ core::Result<std::array<std::uint8_t, 32>> TweakSecret(ByteView secret, const Ha
   if (secp256k1_keypair_xonly_tweak_add(ctx->get(), &keypair, tweak.data()) != 1) {
     return Fail(ErrorCode::kBtcKeyInvalid, "tweaked secret key is zero or the tweak overflows");
   }
-  std::array<std::uint8_t, 32> out{};
-  if (secp256k1_keypair_sec(ctx->get(), out.data(), &keypair) != 1) {
+  core::SecretBytes out(32);
+  if (secp256k1_keypair_sec(ctx->get(), out.MutableData(), &keypair) != 1) {
     return Fail(ErrorCode::kInternal, "secp256k1: cannot read a tweaked secret");
   }
   return out;

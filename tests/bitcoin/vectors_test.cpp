@@ -270,7 +270,7 @@ TEST(Bip341, KeyPathSpendingVectors) {
       EXPECT_EQ(core::HexEncode(tweak), imid["tweak"].get<std::string>());
       auto tweaked_secret = TweakSecret(secret, tweak);
       ASSERT_TRUE(tweaked_secret);
-      EXPECT_EQ(core::HexEncode(*tweaked_secret), imid["tweakedPrivkey"].get<std::string>());
+      EXPECT_EQ(core::HexEncode(tweaked_secret->View()), imid["tweakedPrivkey"].get<std::string>());
 
       auto msg = TaprootSigMsg(*tx, index, hash_type, precomputed, std::nullopt, nullptr);
       ASSERT_TRUE(msg);
@@ -283,7 +283,7 @@ TEST(Bip341, KeyPathSpendingVectors) {
       const Bytes expected_sig = Hex(input["expected"]["witness"][0].get<std::string>());
       const ByteView output_key = ByteView(spent[index].script_pubkey).subspan(2);
       EXPECT_TRUE(VerifySchnorr(ByteView(expected_sig).first(64), *sighash, output_key));
-      auto ours = SignSchnorr(*tweaked_secret, *sighash, Bytes(32, 0x42));
+      auto ours = SignSchnorr(tweaked_secret->View(), *sighash, Bytes(32, 0x42));
       ASSERT_TRUE(ours);
       EXPECT_TRUE(VerifySchnorr(*ours, *sighash, output_key));
       EXPECT_EQ(signed_tx->inputs[index].witness, std::vector<Bytes>{expected_sig});

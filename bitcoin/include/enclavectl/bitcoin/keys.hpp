@@ -9,6 +9,7 @@
 #include "enclavectl/bitcoin/transaction.hpp"
 #include "enclavectl/core/bytes.hpp"
 #include "enclavectl/core/result.hpp"
+#include "enclavectl/core/secret.hpp"
 
 namespace enclavectl::bitcoin {
 
@@ -49,8 +50,7 @@ bool CheckTapTweak(ByteView internal_key, ByteView output_key, bool odd_y, const
 // The secret key that signs for TweakXOnly(x(secret*G), tweak): negates the secret first when
 // its point has odd y, then adds the tweak (BIP-341 taproot_tweak_seckey). kBtcKeyInvalid when
 // the secret is invalid or the result is zero.
-[[nodiscard]] core::Result<std::array<std::uint8_t, 32>> TweakSecret(ByteView secret,
-                                                                     const Hash256& tweak);
+[[nodiscard]] core::Result<core::SecretBytes> TweakSecret(ByteView secret, const Hash256& tweak);
 
 // ECDSA verification as Bitcoin Core's CPubKey::Verify: the public key must be 33 bytes
 // (0x02/0x03) or 65 bytes (0x04/0x06/0x07) and on the curve; the signature is parsed with the

@@ -280,7 +280,11 @@ enum class ExitClass : std::uint8_t {
   X(kBtcKeyInvalid, 1004, "BTC_KEY_INVALID", kMalformed,                                         \
     "a secp256k1 key, x-only key or tweak is not valid")                                         \
   X(kBtcTestFileMalformed, 1005, "BTC_TEST_FILE_MALFORMED", kMalformed,                          \
-    "a script test file is not in the format of Bitcoin Core's script_taproot_tests.json")
+    "a script test file is not in the format of Bitcoin Core's script_taproot_tests.json")      \
+  X(kBtcInvalidControlBlock, 1006, "BTC_INVALID_CONTROL_BLOCK", kMalformed,                      \
+    "verify-and-sign: an emulated input's Taproot control block does not decode")                \
+  X(kBtcUnexpectedInput, 1007, "BTC_UNEXPECTED_INPUT", kRejected,                                \
+    "verify-and-sign: an emulated input does not spend the output derived for its script tree")
 
 enum class ErrorCode : std::uint16_t {
 #define ENCLAVECTL_X_ENUM(name, value, text, exit_class, meaning) name = value,
