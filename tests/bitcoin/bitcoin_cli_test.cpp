@@ -83,5 +83,43 @@ TEST(BitcoinCli, MalformedAndMissingFiles) {
   EXPECT_EQ(result.exit_code, 64);
 }
 
+// Spec 3.2 B and C (parent secret 32x01, emulated tree = one OP_TRUE leaf).
+constexpr const char* kParentPub =
+    "031b84c5567b126440995d3ed5aaba0565d71e1834604819ff9c17f5e9d5dd078f";
+constexpr const char* kOpTrueRoot =
+    "a85b2107f791b26a84e7586c28cec7cb61202ed3d01944d832500f363782d675";
+
+TEST(BitcoinCli, AddressVectors) {
+  testing::CliResult result = RunBitcoin({"bitcoin", "address", "--parent-key", kParentPub,
+                                          "--emulated-root", kOpTrueRoot, "--network", "bitcoin"});
+  EXPECT_EQ(result.exit_code, 0) << result.err;
+  EXPECT_EQ(result.out, "bc1plgeaej7ssa7v0ceage2mtklz3n62mqw37ygwgjfvwc607scvug0ssqr088\n");
+  result = RunBitcoin({"bitcoin", "address", "--parent-key", kParentPub, "--emulated-root",
+                       kOpTrueRoot, "--backup-root", kOpTrueRoot, "--json"});
+  EXPECT_EQ(result.exit_code, 0) << result.err;
+  EXPECT_EQ(result.Json()["address"],
+            "bc1plflkv3uwwhmxm0vd0f62af34c637hulnzgu3e0qnlgn5g2wgk5dsz382tj");
+  EXPECT_EQ(result.Json()["scriptPubKey"],
+            "5120fa7f66478e75f66dbd8d7a74aea635c6a3ebf3f312391cbc13fa274429c8b51b");
+}
+
+TEST(BitcoinCli, AddressUsageErrors) {
+  testing::CliResult result = RunBitcoin(
+      {"bitcoin", "address", "--parent-key", "02ff", "--emulated-root", kOpTrueRoot, "--json"});
+  EXPECT_EQ(result.exit_code, 64);
+  EXPECT_EQ(result.Json()["error"]["code"], "INVALID_ARGUMENT");
+  result =
+      RunBitcoin({"bitcoin", "address", "--parent-key", kParentPub, "--emulated-root", "abcd"});
+  EXPECT_EQ(result.exit_code, 64);
+  result = RunBitcoin({"bitcoin", "address", "--parent-key", kParentPub, "--emulated-root",
+                       kOpTrueRoot, "--network", "moon"});
+  EXPECT_EQ(result.exit_code, 64);
+  const std::string off_curve = "02" + std::string(64, 'f');
+  result = RunBitcoin(
+      {"bitcoin", "address", "--parent-key", off_curve, "--emulated-root", kOpTrueRoot, "--json"});
+  EXPECT_EQ(result.exit_code, 2);
+  EXPECT_EQ(result.Json()["error"]["code"], "BTC_KEY_INVALID");
+}
+
 }  // namespace
 }  // namespace enclavectl
