@@ -389,6 +389,10 @@ bool SignatureChecker::CheckEcdsaSignature(ByteView sig, ByteView pubkey, ByteVi
   if (sig.empty()) {
     return false;
   }
+  // Core treats a negative amount as missing data for witness v0 signature hashes.
+  if (sigversion == SigVersion::kWitnessV0 && amount_ < 0) {
+    return false;
+  }
   const auto hash_type = static_cast<std::int32_t>(sig.back());
   const ByteView der = sig.first(sig.size() - 1);
   const Hash256 sighash =

@@ -4,6 +4,7 @@
 #include "enclavectl/bitcoin/interpreter.hpp"
 
 #include <gtest/gtest.h>
+#include <secp256k1.h>
 
 #include "enclavectl/bitcoin/hashes.hpp"
 #include "enclavectl/bitcoin/keys.hpp"
@@ -305,6 +306,57 @@ TEST(Legacy, WitnessProgramsNeedAnEmptyScriptSig) {
   Spend spend = TapscriptSpend(Bytes{kOp1}, {});
   spend.tx.inputs[0].script_sig = Bytes{kOp1};
   EXPECT_EQ(Check(spend), ScriptError::kWitnessMalleated);
+}
+
+// --- Witness v0 ECDSA --------------------------------------------------------------------
+
+// A P2WPKH spend of `amount` signed (SIGHASH_ALL) over BIP-143 with the secret 32 x `fill`.
+Spend P2wpkhSpend(std::int64_t amount, std::uint8_t fill) {
+  const Bytes secret(32, fill);
+  secp256k1_context* ctx = secp256k1_context_create(SECP256K1_CONTEXT_NONE);
+  secp256k1_pubkey pubkey;
+  EXPECT_EQ(secp256k1_ec_pubkey_create(ctx, &pubkey, secret.data()), 1);
+  Bytes compressed(33);
+  std::size_t len = compressed.size();
+  secp256k1_ec_pubkey_serialize(ctx, compressed.data(), &len, &pubkey, SECP256K1_EC_COMPRESSED);
+  const Hash160Digest hash = Hash160(compressed);
+  Spend spend;
+  spend.tx = BaseTx();
+  Bytes spk{0x00, 0x14};
+  spk.insert(spk.end(), hash.begin(), hash.end());
+  spend.spent.push_back(TxOut{amount, spk});
+  Bytes script_code{kOpDup, kOpHash160, 0x14};
+  script_code.insert(script_code.end(), hash.begin(), hash.end());
+  script_code.push_back(kOpEqualVerify);
+  script_code.push_back(kOpCheckSig);
+  const Hash256 sighash = WitnessV0Sighash(spend.tx, 0, script_code, amount, kSighashAll,
+                                           PrecomputeTxData(spend.tx, spend.spent));
+  secp256k1_ecdsa_signature sig;
+  EXPECT_EQ(secp256k1_ecdsa_sign(ctx, &sig, sighash.data(), secret.data(), nullptr, nullptr), 1);
+  Bytes der(72);
+  len = der.size();
+  secp256k1_ecdsa_signature_serialize_der(ctx, der.data(), &len, &sig);
+  der.resize(len);
+  der.push_back(kSighashAll);
+  secp256k1_context_destroy(ctx);
+  spend.tx.inputs[0].witness = {der, compressed};
+  return spend;
+}
+
+TEST(WitnessV0, P2wpkhEcdsa) {
+  Spend spend = P2wpkhSpend(100000, 0x07);
+  EXPECT_EQ(Check(spend), ScriptError::kOk);
+  EXPECT_EQ(Check(spend, kKernelVerifyAll | kVerifyStrictEnc | kVerifyLowS), ScriptError::kOk);
+  // The amount is committed.
+  spend.spent[0].value += 1;
+  EXPECT_EQ(Check(spend), ScriptError::kSigNullFail);
+  EXPECT_EQ(Check(spend, kScriptTestFlags & ~kVerifyNullFail), ScriptError::kEvalFalse);
+  // A negative amount is missing data for witness v0 (Bitcoin Core), even when signed over.
+  EXPECT_EQ(Check(P2wpkhSpend(-1, 0x07)), ScriptError::kSigNullFail);
+  // Three witness items for P2WPKH.
+  spend = P2wpkhSpend(100000, 0x07);
+  spend.tx.inputs[0].witness.push_back(Bytes{});
+  EXPECT_EQ(Check(spend), ScriptError::kWitnessProgramMismatch);
 }
 
 // --- The error model -----------------------------------------------------------------------
