@@ -56,6 +56,7 @@ int Run(int argc, const char* const* argv, std::istream& in, std::ostream& out, 
   RegisterSignature(app, ctx);
   RegisterErrors(app, ctx);
   RegisterEif(app, ctx);
+  RegisterBitcoin(app, ctx);
   // After the subcommands: CLI11 copies a parent's footer into subcommands created later.
   app.footer(
       "Examples:\n"

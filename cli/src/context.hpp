@@ -37,5 +37,6 @@ void RegisterLockPolicy(CLI::App& app, Context& ctx);
 void RegisterKms(CLI::App& app, Context& ctx);
 void RegisterDev(CLI::App& app, Context& ctx);
 void RegisterSignature(CLI::App& app, Context& ctx);
+void RegisterBitcoin(CLI::App& app, Context& ctx);
 
 }  // namespace enclavectl::cli

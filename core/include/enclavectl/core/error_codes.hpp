@@ -4,7 +4,8 @@
 // used in JSON output, test vectors and docs/errors.md, and an exit class that the CLI maps
 // to its process exit code. Blocks (STYLE.md section 3):
 //   0xx usage, 1xx framing/CBOR/COSE, 2xx document fields, 3xx certificate chain,
-//   4xx signature, 5xx policy, 6xx EIF, 7xx KMS policy and KMS, 8xx I/O, 9xx internal.
+//   4xx signature, 5xx policy, 6xx EIF, 7xx KMS policy and KMS, 8xx I/O, 9xx internal,
+//   10xx Bitcoin transactions and script.
 #pragma once
 
 #include <cstdint>
@@ -277,7 +278,23 @@ enum class ExitClass : std::uint8_t {
   X(kAppOverloaded, 841, "APP_OVERLOADED", kIo,                                                  \
     "the key service refused a connection: too many open connections (HTTP 503)")               \
   X(kInternal, 900, "INTERNAL", kInternal,                                                       \
-    "an internal error: memory exhausted or a library call failed unexpectedly")
+    "an internal error: memory exhausted or a library call failed unexpectedly")                 \
+  X(kBtcTxMalformed, 1000, "BTC_TX_MALFORMED", kMalformed,                                       \
+    "a Bitcoin transaction or output is not a valid consensus serialisation")                    \
+  X(kBtcTxTooLarge, 1001, "BTC_TX_TOO_LARGE", kMalformed,                                        \
+    "a Bitcoin transaction exceeds a size, weight or count limit")                               \
+  X(kBtcScriptFailed, 1002, "BTC_SCRIPT_FAILED", kRejected,                                      \
+    "a Bitcoin script did not verify (the detail names Bitcoin Core's script error)")            \
+  X(kBtcSpentOutputs, 1003, "BTC_SPENT_OUTPUTS", kMalformed,                                     \
+    "the spent outputs do not match the transaction's inputs (count or input index)")            \
+  X(kBtcKeyInvalid, 1004, "BTC_KEY_INVALID", kMalformed,                                         \
+    "a secp256k1 key, x-only key or tweak is not valid")                                         \
+  X(kBtcTestFileMalformed, 1005, "BTC_TEST_FILE_MALFORMED", kMalformed,                          \
+    "a script test file is not in the format of Bitcoin Core's script_taproot_tests.json")      \
+  X(kBtcInvalidControlBlock, 1006, "BTC_INVALID_CONTROL_BLOCK", kMalformed,                      \
+    "verify-and-sign: an emulated input's Taproot control block does not decode")                \
+  X(kBtcUnexpectedInput, 1007, "BTC_UNEXPECTED_INPUT", kRejected,                                \
+    "verify-and-sign: an emulated input does not spend the output derived for its script tree")
 
 enum class ErrorCode : std::uint16_t {
 #define ENCLAVECTL_X_ENUM(name, value, text, exit_class, meaning) name = value,
