@@ -103,14 +103,23 @@ void DropHeader(HttpExchange& exchange, const std::string& name) {
   std::erase_if(exchange.headers, [&](const auto& header) { return header.first == name; });
 }
 
-// Replaces `exchange`'s body and signs it as the service would (X-Attestation-Signature
-// over SHA-256(body) under `key`).
+// Replaces `exchange`'s body and signs it as the service would: X-Attestation-Signature over
+// SHA-256(body) under `key`, and, when the service sent one, the exchange signature for the
+// recorded method and path (the info endpoints carry no nonce).
 void Resign(HttpExchange& exchange, const app::Secp256k1Key& key, std::string_view body) {
   exchange.body.assign(body.begin(), body.end());
   const core::Sha256Digest digest = core::Sha256(exchange.body);
   auto signature = key.SignBip340(digest);
   ASSERT_TRUE(signature);
   SetHeader(exchange, "X-Attestation-Signature", core::HexEncode(*signature));
+  if (!exchange.Header(kExchangeSignatureHeader).empty()) {
+    auto exchange_signature = key.SignBip340(ExchangeSignatureDigest(
+        exchange.method, exchange.path, static_cast<unsigned>(exchange.status), "",
+        core::AsChars(exchange.body)));
+    ASSERT_TRUE(exchange_signature);
+    SetHeader(exchange, std::string(kExchangeSignatureHeader),
+              core::HexEncode(*exchange_signature));
+  }
 }
 
 // Adds an X-Enclavectl-Exchange-Signature for (method, path, status, nonce, body) under `key`.
@@ -395,7 +404,12 @@ TEST_F(LiveVerify, TheKmsKeyMustBeTheExpectedOne) {
   expectations.required_pcrs[0] = Pcr0(0xa0);
   expectations.kms_key_arn = kKeyArn;
 
-  const Evidence without = service.Visit(Nonce(30));
+  // The service names the key it was set up with; an answer without the member fails.
+  Evidence without = service.Visit(Nonce(30));
+  EXPECT_EQ(Judge(without, expectations).verdict, Verdict::kAccepted);
+  json info = json::parse(core::AsChars(without.info.body));
+  info.erase("kms_key_arn");
+  Resign(without.info, key, info.dump());
   const LiveReport missing = Judge(without, expectations);
   EXPECT_EQ(CodeOf(missing), ErrorCode::kKmsKeyMismatch);
   EXPECT_EQ(Find(missing, "kms_key")->status, CheckStatus::kFail);
@@ -459,7 +473,16 @@ TEST_F(LiveVerify, ExchangeSignaturesAreCheckedWhenPresent) {
   ASSERT_EQ(good.verdict, Verdict::kAccepted) << good.error->detail;
   EXPECT_EQ(good.exchange_signatures, 3);
   EXPECT_EQ(LiveReportToJson(good, valid)["exchange_signatures"], 3);
-  EXPECT_EQ(Judge(service.Visit(nonce)).exchange_signatures, 0);  // absent: not required
+  // Absent: not required (the seed's services send only the body signature).
+  Evidence unsigned_exchanges = service.Visit(nonce);
+  for (HttpExchange* exchange :
+       {&unsigned_exchanges.attestation, &unsigned_exchanges.info, &unsigned_exchanges.enclave_info}) {
+    DropHeader(*exchange, std::string(kExchangeSignatureHeader));
+  }
+  EXPECT_EQ(Judge(unsigned_exchanges).exchange_signatures, 0);
+  EXPECT_EQ(Judge(unsigned_exchanges).verdict, Verdict::kAccepted);
+  // enclave-app signs every exchange itself.
+  EXPECT_EQ(Judge(service.Visit(nonce)).exchange_signatures, 3);
 
   // /v1/info's signed answer served for /v1/enclave-info's exchange signature and back.
   Evidence swapped = service.Visit(nonce);
