@@ -267,6 +267,14 @@ class LockPolicy {
       return Fail({ErrorCode::kKmsInvalidState,
                    "the key is " + described->key_state + ", not Enabled; nothing was sent", -1});
     }
+    // A policy cannot lock key material that exists outside this key (an importer's copy, an
+    // external key store, another Region's replica): refuse before anything irreversible.
+    if (const auto escapes = kp::KeyMaterialEscapes(*described); !escapes.empty()) {
+      return Fail({ErrorCode::kPolicyNotEnclaveOnly,
+                   "no key policy can make this key enclave-only: " + escapes.front() +
+                       "; nothing was sent",
+                   -1});
+    }
     auto put =
         client_->PutKeyPolicy(kp::PutKeyPolicyRequest{flags_.key_id, policy_text, /*bypass=*/true});
     if (!put) {

@@ -101,7 +101,9 @@ bool RecordedInsecureTls(const json& options) {
 }
 
 // --check-key-policy: the policy of the key the service uses, fetched with the auditor's own
-// credentials (GetKeyPolicy), linted, required enclave-only and locked. The key is
+// credentials (GetKeyPolicy), linted, required enclave-only and locked; and the key's
+// metadata (DescribeKey): its material must be this key's alone (Origin AWS_KMS, single-Region).
+// The key is
 // --expect-kms-key when given, else the kms_key_arn /v1/info reports (the fetch is by ARN, so
 // the policy read is that key's). Returns the check to add to the report.
 v::Check CheckKeyPolicy(const VerifyOptions& options, const v::LiveReport& report,
@@ -170,7 +172,19 @@ v::Check CheckKeyPolicy(const VerifyOptions& options, const v::LiveReport& repor
   kmspolicy::LintTarget target;
   target.key_arn = key_arn;
   target.pcr0_hex = pcr0_hex;
-  const kmspolicy::LintReport lint = kmspolicy::LintPolicy(*policy, target);
+  kmspolicy::LintReport lint = kmspolicy::LintPolicy(*policy, target);
+  // The key's material must be this key's alone: no policy governs an importer's copy, an
+  // external key store or another Region's replica (DescribeKey, with the same credentials).
+  auto metadata = client.DescribeKey(key_arn);
+  if (!metadata) {
+    core::Error error = metadata.error();
+    error.detail = "DescribeKey " + key_arn + ": " + error.detail;
+    return fail(std::move(error));
+  }
+  for (std::string& escape : kmspolicy::KeyMaterialEscapes(*metadata)) {
+    lint.enclave_only.holds = false;
+    lint.enclave_only.reasons.insert(lint.enclave_only.reasons.begin(), std::move(escape));
+  }
   if (auto met = kmspolicy::CheckRequirements(lint, {true, true}); !met) {
     core::Error error = met.error();
     error.detail = "the policy of " + key_arn + ": " + error.detail;

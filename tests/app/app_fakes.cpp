@@ -296,6 +296,11 @@ void FakeKms::AddAlias(const std::string& alias, const std::string& arn) {
   aliases_[alias] = arn;
 }
 
+void FakeKms::SetKeyMaterial(const std::string& key_arn, std::string origin, bool multi_region) {
+  std::lock_guard lock(mutex_);
+  key_material_[key_arn] = {std::move(origin), multi_region};
+}
+
 void FakeKms::SetKeyPolicy(const std::string& key_arn, std::string text) {
   std::lock_guard lock(mutex_);
   policies_[key_arn] = std::move(text);
@@ -340,6 +345,11 @@ core::Result<kmspolicy::KeyMetadata> FakeKms::DescribeKey(const std::string& key
   metadata.arn = arn;
   metadata.key_id = arn.substr(arn.rfind('/') + 1);
   metadata.enabled = true;
+  metadata.origin = "AWS_KMS";
+  if (const auto material = key_material_.find(arn); material != key_material_.end()) {
+    metadata.origin = material->second.first;
+    metadata.multi_region = material->second.second;
+  }
   return metadata;
 }
 

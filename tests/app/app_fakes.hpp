@@ -83,6 +83,8 @@ class FakeKms final : public app::EnclaveKms {
   // The policy GetKeyPolicy returns for `key_arn`; without one, MakeKeyPolicy(kEnclaveOnly)
   // for the key's required PCR0 (or 48 bytes of 0xa0).
   void SetKeyPolicy(const std::string& key_arn, std::string text);
+  // What DescribeKey reports as the key's Origin (default AWS_KMS) and MultiRegion.
+  void SetKeyMaterial(const std::string& key_arn, std::string origin, bool multi_region);
   // While blocked, DescribeKey waits until Unblock (a KMS that takes its time).
   void Block();
   void Unblock();
@@ -119,6 +121,7 @@ class FakeKms final : public app::EnclaveKms {
   std::string fail_message_;
   std::map<std::string, std::string> aliases_;
   std::map<std::string, std::string> policies_;
+  std::map<std::string, std::pair<std::string, bool>> key_material_;
   std::condition_variable blocked_cv_;
   bool blocked_ = false;
   int waiting_ = 0;

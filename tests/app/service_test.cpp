@@ -873,6 +873,36 @@ TEST_F(Service, SealedModeRefusesAnUnattestedPolicyAndAcceptsAnEnclaveOnlyOne) {
   EXPECT_EQ(info["kms_key_arn"], kSymmetricKey);
 }
 
+// Key material a policy cannot govern: imported (the importer keeps a copy), in an external
+// key store, or in other Regions' replicas. An enclave-only policy does not make such a key
+// enclave-only: sealed mode refuses it, reproducible mode reports it.
+TEST_F(Service, KeyMaterialOutsideThisKeyIsNeverEnclaveOnly) {
+  const std::string good = MakeKeyPolicy(PolicyKind::kEnclaveOnly, Pcr0Hex(0xa0));
+  kms_.SetKeyPolicy(kSymmetricKey, good);
+  const std::string body = json{{"mode", "sealed"}, {"key_id", kSymmetricKey}}.dump();
+  for (const auto& [origin, multi_region] :
+       std::vector<std::pair<std::string, bool>>{{"EXTERNAL", false},
+                                                 {"EXTERNAL_KEY_STORE", false},
+                                                 {"AWS_CLOUDHSM", false},
+                                                 {"", false},
+                                                 {"AWS_KMS", true}}) {
+    kms_.SetKeyMaterial(kSymmetricKey, origin, multi_region);
+    Instance a(kms_);
+    EXPECT_EQ(ErrorCodeOf(a.Call(Request("POST", "/v1/setup", body))), "APP_KEY_POLICY_UNSAFE")
+        << origin << (multi_region ? " multi-Region" : "");
+    EXPECT_EQ(a.service->State(), KeyState::kUnset);
+  }
+  kms_.SetKeyMaterial(kAgreementKey, "EXTERNAL", false);
+  kms_.SetKeyPolicy(kAgreementKey, MakeKeyPolicy(PolicyKind::kEnclaveOnly, Pcr0Hex(0xa0)));
+  Instance b(kms_);
+  ASSERT_EQ(b.Call(Request("POST", "/generate-secret", SetupBody(kAgreementKey))).status, 200U);
+  const json info = Body(b.Call(Request("GET", "/v1/info")));
+  EXPECT_EQ(info["key_policy"]["enclave_only"], false);
+  kms_.SetKeyMaterial(kSymmetricKey, "AWS_KMS", false);
+  Instance c(kms_);
+  EXPECT_EQ(c.Call(Request("POST", "/v1/setup", body)).status, 200U);
+}
+
 TEST_F(Service, SealedModeRefusesAnOldFormatRecord) {
   testing::MemoryStore store;
   store.text = R"({"format":"enclavectl-sealed-key","version":1,"key_id":")" +

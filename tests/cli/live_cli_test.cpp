@@ -65,11 +65,14 @@ class Stack {
   const std::vector<std::string>& Env() const { return env_; }
 
   // A new key-agreement key in the local KMS (as the local administrator); its ARN.
-  std::string CreateKey() {
-    const CommandResult key =
-        testing::RunCommand({"aws", "kms", "create-key", "--key-spec", "ECC_NIST_P256",
-                             "--key-usage", "KEY_AGREEMENT", "--output", "json"},
-                            env_);
+  std::string CreateKey(bool multi_region = false) {
+    std::vector<std::string> args = {"aws",           "kms",           "create-key",
+                                     "--key-spec",    "ECC_NIST_P256", "--key-usage",
+                                     "KEY_AGREEMENT", "--output",      "json"};
+    if (multi_region) {
+      args.emplace_back("--multi-region");
+    }
+    const CommandResult key = testing::RunCommand(args, env_);
     EXPECT_EQ(key.exit_code, 0) << key.err;
     return json::parse(key.out, nullptr, false)
         .value("KeyMetadata", json::object())
@@ -423,8 +426,8 @@ TEST_F(LiveCli, CheckKeyPolicyRequiresEnclaveOnlyForTheAttestedImageAndLocked) {
   const std::string account_id = account.substr(account.rfind(':') + 1);
   const std::string role = "arn:aws:iam::" + account_id + ":role/enclave";
   const std::string admin = "arn:aws:iam::" + account_id + ":user/local-admin";
-  const auto lock = [&](const std::string& pcr0) {
-    const std::string key = stack.CreateKey();
+  const auto lock = [&](const std::string& pcr0, bool multi_region = false) {
+    const std::string key = stack.CreateKey(multi_region);
     const CommandResult locked =
         stack.Run({"lock-policy", "--key-id", key, "--enclave-role", role, "--pcr", "0=" + pcr0,
                    "--auditor", admin, "--apply", "--yes"});
@@ -433,6 +436,8 @@ TEST_F(LiveCli, CheckKeyPolicyRequiresEnclaveOnlyForTheAttestedImageAndLocked) {
   };
   const std::string locked_a = lock(kPcr0A);
   const std::string locked_b = lock(kPcr0B);
+  // The same locked policy on a multi-Region key: its replicas have policies of their own.
+  const std::string locked_multi_region = lock(kPcr0A, true);
   // Enclave-only for image A, but the administrator can still rewrite it: not locked.
   const std::string unlocked = stack.CreateKey();
   const std::string policy = (dir_.Path() / "unlocked.json").string();
@@ -467,6 +472,9 @@ TEST_F(LiveCli, CheckKeyPolicyRequiresEnclaveOnlyForTheAttestedImageAndLocked) {
   const json other_image = key_policy(locked_b);
   EXPECT_EQ(other_image["status"], "fail") << other_image;
   EXPECT_EQ(other_image["error"]["code"], "POLICY_NOT_ENCLAVE_ONLY") << other_image;
+  const json multi_region = key_policy(locked_multi_region);
+  EXPECT_EQ(multi_region["status"], "fail") << multi_region;
+  EXPECT_EQ(multi_region["error"]["code"], "POLICY_NOT_ENCLAVE_ONLY") << multi_region;
   const json not_locked = key_policy(unlocked);
   EXPECT_EQ(not_locked["status"], "fail") << not_locked;
   EXPECT_EQ(not_locked["error"]["code"], "POLICY_NOT_LOCKED") << not_locked;

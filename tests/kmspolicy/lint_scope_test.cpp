@@ -644,3 +644,26 @@ TEST(LintProperty, EnclaveOnlyMeansNoUnattestedDecrypt) {
 
 }  // namespace
 }  // namespace enclavectl::kmspolicy
+
+namespace enclavectl::kmspolicy {
+namespace {
+
+// Key material outside this key's policy: imported, external key stores, CloudHSM, replicas.
+TEST(KeyMaterial, OnlySingleRegionAwsKmsKeysCanBeEnclaveOnly) {
+  KeyMetadata metadata;
+  metadata.origin = "AWS_KMS";
+  metadata.enabled = true;
+  EXPECT_TRUE(KeyMaterialEscapes(metadata).empty());
+  for (const char* origin : {"EXTERNAL", "EXTERNAL_KEY_STORE", "AWS_CLOUDHSM", "", "aws_kms"}) {
+    metadata.origin = origin;
+    EXPECT_EQ(KeyMaterialEscapes(metadata).size(), 1U) << origin;
+  }
+  metadata.origin = "AWS_KMS";
+  metadata.multi_region = true;
+  EXPECT_EQ(KeyMaterialEscapes(metadata).size(), 1U);
+  metadata.origin = "EXTERNAL";
+  EXPECT_EQ(KeyMaterialEscapes(metadata).size(), 2U);
+}
+
+}  // namespace
+}  // namespace enclavectl::kmspolicy

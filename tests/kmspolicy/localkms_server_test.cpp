@@ -396,6 +396,19 @@ TEST(LocalKmsServer, AKeyLockedToPcr0ServesOnlyThatImage) {
                         clock);
     ASSERT_EQ(locked.exit_code, 0) << locked.out << locked.err;
   }
+  // A multi-Region key: its replicas carry policies of their own, so no policy on this one can
+  // make it enclave-only. lock-policy refuses before sending anything.
+  const Json multi_region = AwsOk({"create-key", "--multi-region"}, admin);
+  const std::string multi_region_arn = multi_region["KeyMetadata"]["Arn"].get<std::string>();
+  const testing::CliResult refused =
+      testing::RunCli({"lock-policy", "--key-id", multi_region_arn, "--enclave-role", kEnclaveRole,
+                       "--pcr", "0=" + pcr0, "--auditor", kAdminPrincipal, "--apply", "--yes",
+                       "--endpoint-url", Stack::Get()->Endpoint()},
+                      clock);
+  EXPECT_EQ(refused.exit_code, 1) << refused.out << refused.err;
+  EXPECT_NE((refused.out + refused.err).find("POLICY_NOT_ENCLAVE_ONLY"), std::string::npos)
+      << refused.out << refused.err;
+  EXPECT_NE((refused.out + refused.err).find("multi-Region"), std::string::npos);
 
   const RecipientFiles recipient = MakeRecipient();
   const std::string doc_x = Attest(pcr0, recipient.spki_path, "doc-x.cbor");

@@ -190,7 +190,7 @@ EncryptionContext SealedKeyContext() {
   return {{"enclavectl:purpose", "enclave-app sealed signing key v2"}};
 }
 
-core::Result<std::string> ResolveKeyArn(EnclaveKms& kms, const std::string& key_id) {
+core::Result<kmspolicy::KeyMetadata> DescribeSetupKey(EnclaveKms& kms, const std::string& key_id) {
   auto metadata = kms.DescribeKey(key_id);
   if (!metadata) {
     return Fail(metadata.error());
@@ -201,12 +201,21 @@ core::Result<std::string> ResolveKeyArn(EnclaveKms& kms, const std::string& key_
       arn.find(":key/") == std::string::npos || arn.size() > core::limits::kMaxKmsKeyIdBytes) {
     return Fail(ErrorCode::kKmsResponseMalformed, "DescribeKey answered without a key ARN");
   }
-  return arn;
+  return metadata;
+}
+
+core::Result<std::string> ResolveKeyArn(EnclaveKms& kms, const std::string& key_id) {
+  auto metadata = DescribeSetupKey(kms, key_id);
+  if (!metadata) {
+    return Fail(metadata.error());
+  }
+  return std::move(metadata->arn);
 }
 
 core::Result<KeyPolicyReport> CheckKeyPolicy(EnclaveKms& kms, NsmClient& nsm,
-                                             const std::string& key_arn, KeyMode mode,
+                                             const kmspolicy::KeyMetadata& key, KeyMode mode,
                                              const PolicyCheckOptions& options) {
+  const std::string& key_arn = key.arn;
   KeyPolicyReport report;
   if (options.skip) {
     return report;
@@ -238,6 +247,12 @@ core::Result<KeyPolicyReport> CheckKeyPolicy(EnclaveKms& kms, NsmClient& nsm,
       }
     }
   }
+  // No policy governs key material that exists outside this key (imported, external, replicas).
+  const std::vector<std::string> escapes = kmspolicy::KeyMaterialEscapes(key);
+  if (!escapes.empty()) {
+    report.enclave_only = false;
+    report.reasons.insert(report.reasons.end(), escapes.begin(), escapes.end());
+  }
   const bool need_enclave_only = mode == KeyMode::kSealed || options.require.enclave_only;
   if (need_enclave_only && !report.enclave_only) {
     return Fail(ErrorCode::kAppKeyPolicyUnsafe,
@@ -254,22 +269,23 @@ core::Result<ObtainedKey> ObtainKey(const SetupRequest& request, SetupContext& s
   if (request.key_id.empty()) {
     return Fail(ErrorCode::kInvalidArgument, "no KMS key id");
   }
-  auto key_arn = ResolveKeyArn(setup.kms, request.key_id);
-  if (!key_arn) {
-    return Fail(key_arn.error());
+  auto key = DescribeSetupKey(setup.kms, request.key_id);
+  if (!key) {
+    return Fail(key.error());
   }
+  std::string key_arn = key->arn;
   // Before any key is derived or any record adopted.
-  auto policy = CheckKeyPolicy(setup.kms, setup.nsm, *key_arn, request.mode, setup.policy);
+  auto policy = CheckKeyPolicy(setup.kms, setup.nsm, *key, request.mode, setup.policy);
   if (!policy) {
     return Fail(policy.error());
   }
   std::string detail;
-  auto keys = request.mode == KeyMode::kSealed ? Sealed(request, *key_arn, setup, detail)
-                                               : Reproducible(request, *key_arn, setup, detail);
+  auto keys = request.mode == KeyMode::kSealed ? Sealed(request, key_arn, setup, detail)
+                                               : Reproducible(request, key_arn, setup, detail);
   if (!keys) {
     return Fail(keys.error());
   }
-  return ObtainedKey{std::move(*keys), std::move(detail), std::move(*key_arn), std::move(*policy)};
+  return ObtainedKey{std::move(*keys), std::move(detail), std::move(key_arn), std::move(*policy)};
 }
 
 core::Status BindKeyToPcr16(NsmClient& nsm, ByteView compressed_key, bool& touched) {

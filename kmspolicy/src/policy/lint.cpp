@@ -157,7 +157,8 @@ std::string Who(const Statement& s) {
   std::string out;
   for (const PrincipalEntry& e : s.principal->entries) {
     out += out.empty() ? "" : ", ";
-    if (std::optional<std::string> account = AccountPrincipal(e.value); account && e.type == "AWS") {
+    if (std::optional<std::string> account = AccountPrincipal(e.value);
+        account && e.type == "AWS") {
       out += "account " + *account + " (any IAM principal an IAM policy allows)";
     } else {
       out += SafeExcerpt(e.value, 128);
@@ -464,7 +465,8 @@ class Linter {
                 Name(i) + " " + what +
                     " has a value with a 0x prefix: KMS compares bare lower-case hex, so it "
                     "never matches");
-          } else if (!IsValidPcrConditionValue(v, false) && *c.op != ConditionOperator::kStringLike &&
+          } else if (!IsValidPcrConditionValue(v, false) &&
+                     *c.op != ConditionOperator::kStringLike &&
                      *c.op != ConditionOperator::kStringNotLike) {
             Add(rules::kAttestationValueFormat, Severity::kError, i,
                 Name(i) + " " + what + " has a value of " + std::to_string(v.size()) +
@@ -482,8 +484,8 @@ class Linter {
         continue;
       }
       const bool pins_image = IsImageKey(c.key);
-      const Severity weak = pins_image && leaking_statements_.count(i) ? Severity::kError
-                                                                       : Severity::kWarning;
+      const Severity weak =
+          pins_image && leaking_statements_.count(i) ? Severity::kError : Severity::kWarning;
       if (*c.op == ConditionOperator::kStringLike) {
         Add(rules::kWeakConditionOperator, weak, i,
             Name(i) + " uses StringLike on " + c.key +
@@ -554,14 +556,16 @@ class Linter {
           }
         }
       }
-      std::string message = Name(i) + (s.not_action ? " uses NotAction" : " uses an action wildcard") +
+      std::string message = Name(i) +
+                            (s.not_action ? " uses NotAction" : " uses an action wildcard") +
                             ", which grants " + std::to_string(count) + " KMS actions";
       if (!sensitive.empty()) {
         message += ", including " + JoinActions(sensitive);
       }
       message += "; list the actions explicitly";
-      Add(rules::kWildcardAction, broad || !sensitive.empty() ? Severity::kError : Severity::kWarning,
-          i, std::move(message));
+      Add(rules::kWildcardAction,
+          broad || !sensitive.empty() ? Severity::kError : Severity::kWarning, i,
+          std::move(message));
     }
   }
 
@@ -595,9 +599,8 @@ class Linter {
       Add(rules::kStatementIneffective, Severity::kInfo, i,
           Name(i) + " has no " + (s.has_action ? "Resource" : "Action") +
               " element: it matches nothing");
-    } else if (s.not_resource ||
-               std::any_of(s.resources.begin(), s.resources.end(),
-                           [](const std::string& r) { return r != "*"; })) {
+    } else if (s.not_resource || std::any_of(s.resources.begin(), s.resources.end(),
+                                             [](const std::string& r) { return r != "*"; })) {
       Add(rules::kResourceNotKey, Severity::kInfo, i,
           Name(i) +
               " names resources other than \"*\": in a key policy \"*\" means this key; a "
@@ -680,8 +683,9 @@ const char* SeverityName(Severity severity) noexcept {
 }
 
 std::size_t LintReport::CountAtLeast(Severity severity) const noexcept {
-  return static_cast<std::size_t>(std::count_if(
-      findings.begin(), findings.end(), [severity](const Finding& f) { return f.severity <= severity; }));
+  return static_cast<std::size_t>(
+      std::count_if(findings.begin(), findings.end(),
+                    [severity](const Finding& f) { return f.severity <= severity; }));
 }
 
 bool IsImageKey(std::string_view key) noexcept {
@@ -731,6 +735,23 @@ core::Status CheckRequirements(const LintReport& report, const LintRequirements&
                 "the policy is not locked: " + report.locked.reasons.front());
   }
   return core::Ok();
+}
+
+std::vector<std::string> KeyMaterialEscapes(const KeyMetadata& metadata) {
+  std::vector<std::string> reasons;
+  if (metadata.origin != "AWS_KMS") {
+    reasons.push_back(
+        metadata.origin.empty()
+            ? std::string("DescribeKey does not say where the key material comes from (Origin)")
+            : "the key material's Origin is " + SafeExcerpt(metadata.origin, 32) +
+                  ", not AWS_KMS: whoever holds it outside KMS can use it without any enclave");
+  }
+  if (metadata.multi_region) {
+    reasons.push_back(
+        "a multi-Region key: its replicas in other Regions share the key material under policies "
+        "of their own, which this policy does not govern");
+  }
+  return reasons;
 }
 
 }  // namespace enclavectl::kmspolicy

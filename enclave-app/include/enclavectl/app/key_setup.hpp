@@ -68,18 +68,26 @@ struct ObtainedKey {
   KeyPolicyReport policy;  // the policy check of that key
 };
 
-// Resolves `key_id` (an id, ARN, alias name or alias ARN) to the key ARN with DescribeKey.
-// Fails with the KMS codes, kKmsResponseMalformed when KMS answers without a key ARN.
+// Resolves `key_id` (an id, ARN, alias name or alias ARN) with DescribeKey: the metadata, whose
+// `arn` is checked to be a key ARN. Fails with the KMS codes, kKmsResponseMalformed when KMS
+// answers without a key ARN.
+[[nodiscard]] core::Result<kmspolicy::KeyMetadata> DescribeSetupKey(EnclaveKms& kms,
+                                                                    const std::string& key_id);
+
+// DescribeSetupKey's ARN.
 [[nodiscard]] core::Result<std::string> ResolveKeyArn(EnclaveKms& kms, const std::string& key_id);
 
-// The key policy check: GetKeyPolicy(key_arn, "default") over the enclave's own KMS client,
+// The key policy check: GetKeyPolicy(key.arn, "default") over the enclave's own KMS client,
 // kmspolicy::ParsePolicy, then LintPolicy for the enclave's own PCR0 (read from the NSM). A
-// policy that does not parse counts as neither enclave-only nor locked. Fails with
+// policy that does not parse counts as neither enclave-only nor locked; a key whose material
+// escapes any policy (kmspolicy::KeyMaterialEscapes: imported, external, multi-Region) is
+// never enclave-only. Fails with
 // kAppKeyPolicyUnsafe when `mode` is sealed and the policy is not enclave-only, or when
 // `options.require` is not met; with the KMS and NSM codes when the policy or PCR0 cannot be
 // read. With options.skip returns an unchecked report without calling KMS.
 [[nodiscard]] core::Result<KeyPolicyReport> CheckKeyPolicy(EnclaveKms& kms, NsmClient& nsm,
-                                                           const std::string& key_arn, KeyMode mode,
+                                                           const kmspolicy::KeyMetadata& key,
+                                                           KeyMode mode,
                                                            const PolicyCheckOptions& options);
 
 // Resolves the key (ResolveKeyArn), checks its policy (CheckKeyPolicy) and only then obtains

@@ -27,6 +27,7 @@
 #include <vector>
 
 #include "enclavectl/core/result.hpp"
+#include "enclavectl/kmspolicy/kms_api.hpp"
 #include "enclavectl/kmspolicy/policy.hpp"
 
 namespace enclavectl::kmspolicy {
@@ -109,6 +110,14 @@ struct LintRequirements {
 // kPolicyNotLocked (enclave-only is checked first) with the first reason as detail.
 [[nodiscard]] core::Status CheckRequirements(const LintReport& report,
                                              const LintRequirements& required);
+
+// What a key's metadata (DescribeKey, untrusted only as far as its sender is) says about
+// enclave-only that no policy can: key material imported from outside (Origin EXTERNAL: the
+// importer holds a copy), kept outside AWS (EXTERNAL_KEY_STORE) or in a customer-managed
+// CloudHSM cluster (AWS_CLOUDHSM), or a multi-Region key (each replica in another Region has
+// a policy of its own, which this policy does not govern). Only a single-Region key with
+// Origin AWS_KMS can be enclave-only. Returns one reason per escape (empty: none).
+std::vector<std::string> KeyMaterialEscapes(const KeyMetadata& metadata);
 
 // True for "kms:RecipientAttestation:ImageSha384" and "kms:RecipientAttestation:PCR0"
 // (case-insensitive): the keys that pin the whole image.
