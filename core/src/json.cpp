@@ -9,11 +9,8 @@
 #include "enclavectl/core/limits.hpp"
 
 namespace enclavectl::core {
-namespace {
 
-// The deepest nesting of arrays and objects in `text`, counted outside strings. Runs before
-// the parser so that a hostile input cannot make it build (and later destroy) a deep tree.
-std::size_t MaxNesting(std::string_view text) noexcept {
+std::size_t JsonNestingDepth(std::string_view text) noexcept {
   std::size_t depth = 0;
   std::size_t max_depth = 0;
   bool in_string = false;
@@ -41,6 +38,8 @@ std::size_t MaxNesting(std::string_view text) noexcept {
   return max_depth;
 }
 
+namespace {
+
 std::string Member(std::string_view what, std::string_view key) {
   return std::string(what) + ": \"" + SafeExcerpt(key, 40) + "\"";
 }
@@ -48,16 +47,19 @@ std::string Member(std::string_view what, std::string_view key) {
 }  // namespace
 
 Result<nlohmann::json> ParseStrictJson(std::string_view text, std::size_t max_bytes,
-                                       ErrorCode code, std::string_view what) {
+                                       ErrorCode code, std::string_view what,
+                                       std::size_t max_depth) {
   if (text.size() > max_bytes) {
     return Fail(ErrorCode::kInputTooLarge, std::string(what) + " is " +
                                                std::to_string(text.size()) +
                                                " bytes, more than the limit of " +
                                                std::to_string(max_bytes));
   }
-  if (MaxNesting(text) > limits::kMaxJsonDepth) {
+  // Before the parser, so that a hostile input cannot make it build (and later destroy) a
+  // deep tree.
+  if (JsonNestingDepth(text) > max_depth) {
     return Fail(code, std::string(what) + " nests arrays/objects deeper than " +
-                          std::to_string(limits::kMaxJsonDepth));
+                          std::to_string(max_depth));
   }
   // One set of keys per open object; a repeated key is remembered and reported after parsing.
   std::vector<std::set<std::string>> open_objects;

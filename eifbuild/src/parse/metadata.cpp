@@ -4,6 +4,8 @@
 #include <string>
 #include <utility>
 
+#include "enclavectl/core/json.hpp"
+
 namespace enclavectl::eif {
 namespace {
 
@@ -31,29 +33,8 @@ core::Result<std::string> RequiredString(const nlohmann::json& object, const cha
 }  // namespace
 
 core::Status CheckJsonDepth(std::string_view text, std::size_t max_depth, ErrorCode code) {
-  std::size_t depth = 0;
-  bool in_string = false;
-  bool escaped = false;
-  for (const char c : text) {
-    if (in_string) {
-      if (escaped) {
-        escaped = false;
-      } else if (c == '\\') {
-        escaped = true;
-      } else if (c == '"') {
-        in_string = false;
-      }
-      continue;
-    }
-    if (c == '"') {
-      in_string = true;
-    } else if (c == '[' || c == '{') {
-      if (++depth > max_depth) {
-        return Fail(code, "JSON nests deeper than " + std::to_string(max_depth) + " levels");
-      }
-    } else if ((c == ']' || c == '}') && depth > 0) {
-      --depth;
-    }
+  if (core::JsonNestingDepth(text) > max_depth) {
+    return Fail(code, "JSON nests deeper than " + std::to_string(max_depth) + " levels");
   }
   return core::Ok();
 }
@@ -64,12 +45,8 @@ core::Result<nlohmann::json> ParseBoundedJson(std::string_view text, std::size_t
     return Fail(code, "JSON text of " + std::to_string(text.size()) +
                           " bytes exceeds the limit of " + std::to_string(max_bytes));
   }
-  ENCLAVECTL_RETURN_IF_ERROR(CheckJsonDepth(text, core::limits::kMaxEifJsonDepth, code));
-  nlohmann::json parsed = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
-  if (parsed.is_discarded()) {
-    return Fail(code, "not valid JSON (or not valid UTF-8)");
-  }
-  return parsed;
+  // The one strict reader (core/json.hpp), with the EIF metadata's deeper nesting limit.
+  return core::ParseStrictJson(text, max_bytes, code, "JSON text", core::limits::kMaxEifJsonDepth);
 }
 
 core::Result<std::optional<Metadata>> DecodeMetadata(core::ByteView bytes) {

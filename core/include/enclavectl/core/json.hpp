@@ -17,18 +17,24 @@
 
 #include <nlohmann/json.hpp>
 
+#include "enclavectl/core/limits.hpp"
 #include "enclavectl/core/result.hpp"
 
 namespace enclavectl::core {
 
+// The deepest nesting of arrays and objects in `text`, counted outside strings (a linear scan
+// that any bytes survive; run before a parser builds a tree).
+std::size_t JsonNestingDepth(std::string_view text) noexcept;
+
 // Parses `text` (untrusted) as one JSON value. Fails with `code` when the text nests deeper
-// than limits::kMaxJsonDepth, is not valid JSON (including invalid UTF-8), holds a number
+// than `max_depth`, is not valid JSON (including invalid UTF-8), holds a number
 // that is not finite (1e999), or repeats a key within one object (IAM would read a policy
 // with a repeated "Condition" differently from what a reviewer sees); with kInputTooLarge
 // when it is larger than `max_bytes`. `what` names the input in the error detail ("key
 // policy"); the detail never quotes the input beyond a short SafeExcerpt of a key.
-[[nodiscard]] Result<nlohmann::json> ParseStrictJson(std::string_view text, std::size_t max_bytes,
-                                                     ErrorCode code, std::string_view what);
+[[nodiscard]] Result<nlohmann::json> ParseStrictJson(
+    std::string_view text, std::size_t max_bytes, ErrorCode code, std::string_view what,
+    std::size_t max_depth = limits::kMaxJsonDepth);
 
 // Serialises `value` with `indent` (-1: compact). Invalid UTF-8 in strings (which only values
 // built from command-line text can hold) is replaced by U+FFFD instead of throwing.
