@@ -426,8 +426,8 @@ TEST_F(LiveCli, CheckKeyPolicyRequiresEnclaveOnlyForTheAttestedImageAndLocked) {
   const std::string account_id = account.substr(account.rfind(':') + 1);
   const std::string role = "arn:aws:iam::" + account_id + ":role/enclave";
   const std::string admin = "arn:aws:iam::" + account_id + ":user/local-admin";
-  const auto lock = [&](const std::string& pcr0, bool multi_region = false) {
-    const std::string key = stack.CreateKey(multi_region);
+  const auto lock = [&](const std::string& pcr0) {
+    const std::string key = stack.CreateKey();
     const CommandResult locked =
         stack.Run({"lock-policy", "--key-id", key, "--enclave-role", role, "--pcr", "0=" + pcr0,
                    "--auditor", admin, "--apply", "--yes"});
@@ -437,7 +437,27 @@ TEST_F(LiveCli, CheckKeyPolicyRequiresEnclaveOnlyForTheAttestedImageAndLocked) {
   const std::string locked_a = lock(kPcr0A);
   const std::string locked_b = lock(kPcr0B);
   // The same locked policy on a multi-Region key: its replicas have policies of their own.
-  const std::string locked_multi_region = lock(kPcr0A, true);
+  // lock-policy refuses such a key, so the policy is copied over with the AWS CLI.
+  const std::string locked_multi_region = stack.CreateKey(/*multi_region=*/true);
+  const CommandResult refused_lock =
+      stack.Run({"lock-policy", "--key-id", locked_multi_region, "--enclave-role", role, "--pcr",
+                 "0=" + std::string(kPcr0A), "--auditor", admin, "--apply", "--yes"});
+  EXPECT_EQ(refused_lock.exit_code, 1) << refused_lock.out << refused_lock.err;
+  const CommandResult held =
+      testing::RunCommand({"aws", "kms", "get-key-policy", "--key-id", locked_a, "--policy-name",
+                           "default", "--output", "text", "--query", "Policy"},
+                          stack.Env());
+  ASSERT_EQ(held.exit_code, 0) << held.err;
+  const std::string copied = (dir_.Path() / "locked-a.json").string();
+  {
+    std::ofstream out(copied);
+    out << held.out;
+  }
+  const CommandResult copy = testing::RunCommand(
+      {"aws", "kms", "put-key-policy", "--key-id", locked_multi_region, "--policy-name", "default",
+       "--bypass-policy-lockout-safety-check", "--policy", "file://" + copied},
+      stack.Env());
+  ASSERT_EQ(copy.exit_code, 0) << copy.err;
   // Enclave-only for image A, but the administrator can still rewrite it: not locked.
   const std::string unlocked = stack.CreateKey();
   const std::string policy = (dir_.Path() / "unlocked.json").string();
