@@ -7,6 +7,9 @@
 #include "enclavectl/app/confidential_script.hpp"
 
 #include <gtest/gtest.h>
+#include <openssl/ec.h>
+#include <openssl/evp.h>
+#include <openssl/kdf.h>
 
 #include <functional>
 #include <string>
@@ -15,6 +18,7 @@
 #include <nlohmann/json.hpp>
 
 #include "app_fakes.hpp"
+#include "enclavectl/app/keys.hpp"
 #include "enclavectl/app/service.hpp"
 #include "enclavectl/bitcoin/confidential_script.hpp"
 #include "enclavectl/bitcoin/hashes.hpp"
@@ -24,6 +28,7 @@
 #include "enclavectl/bitcoin/sighash.hpp"
 #include "enclavectl/bitcoin/taproot.hpp"
 #include "enclavectl/core/encoding.hpp"
+#include "enclavectl/core/handles.hpp"
 #include "enclavectl/verifier/signatures.hpp"
 
 namespace enclavectl::app {
@@ -355,6 +360,105 @@ TEST_F(ConfidentialScript, MaxWeight) {
   response = Call(Post("/verify-and-sign", RequestBody(small)));
   EXPECT_EQ(response.status, 400U);
   EXPECT_EQ(response.body, "Transaction exceeds max weight.");
+}
+
+// The KMS shared secret Z of the fake KMS for the zero blockhash, by OpenSSL (P-256 ECDH).
+Bytes IndependentSharedSecret() {
+  auto nums = MakeNumsKey(core::Sha256Digest{});
+  EXPECT_TRUE(nums);
+  core::EcGroupPtr p256(EC_GROUP_new_by_curve_name(NID_X9_62_prime256v1));
+  core::EcPointPtr peer(EC_POINT_new(p256.get()));
+  EXPECT_EQ(EC_POINT_oct2point(p256.get(), peer.get(), nums->compressed.data(),
+                               nums->compressed.size(), nullptr),
+            1);
+  const Bytes scalar = Hex(kKmsScalarHex);
+  core::BignumPtr d(BN_bin2bn(scalar.data(), static_cast<int>(scalar.size()), nullptr));
+  core::EcPointPtr shared(EC_POINT_new(p256.get()));
+  EXPECT_EQ(EC_POINT_mul(p256.get(), shared.get(), nullptr, peer.get(), d.get(), nullptr), 1);
+  core::BignumPtr x(BN_new());
+  EXPECT_EQ(EC_POINT_get_affine_coordinates(p256.get(), shared.get(), x.get(), nullptr, nullptr),
+            1);
+  Bytes out(32);
+  EXPECT_EQ(BN_bn2binpad(x.get(), out.data(), 32), 32);
+  return out;
+}
+
+// HKDF-SHA256 through OpenSSL's EVP_PKEY interface (the service uses EVP_KDF), then the
+// secp256k1 public key of the result (compressed).
+Bytes IndependentHkdfKey(const Bytes& z) {
+  const std::string salt = "confidential-script-salt";
+  const std::string info = "confidential-script-setup";
+  EVP_PKEY_CTX* ctx = EVP_PKEY_CTX_new_id(EVP_PKEY_HKDF, nullptr);
+  Bytes seed(32);
+  std::size_t len = seed.size();
+  EXPECT_EQ(EVP_PKEY_derive_init(ctx), 1);
+  EXPECT_EQ(EVP_PKEY_CTX_set_hkdf_md(ctx, EVP_sha256()), 1);
+  EXPECT_EQ(EVP_PKEY_CTX_set1_hkdf_salt(ctx, reinterpret_cast<const unsigned char*>(salt.data()),
+                                        static_cast<int>(salt.size())),
+            1);
+  EXPECT_EQ(EVP_PKEY_CTX_set1_hkdf_key(ctx, z.data(), static_cast<int>(z.size())), 1);
+  EXPECT_EQ(EVP_PKEY_CTX_add1_hkdf_info(ctx, reinterpret_cast<const unsigned char*>(info.data()),
+                                        static_cast<int>(info.size())),
+            1);
+  EXPECT_EQ(EVP_PKEY_derive(ctx, seed.data(), &len), 1);
+  EVP_PKEY_CTX_free(ctx);
+  core::EcGroupPtr k1(EC_GROUP_new_by_curve_name(NID_secp256k1));
+  core::BignumPtr s(BN_bin2bn(seed.data(), 32, nullptr));
+  EXPECT_TRUE(!BN_is_zero(s.get()) && BN_cmp(s.get(), EC_GROUP_get0_order(k1.get())) < 0);
+  core::EcPointPtr pub(EC_POINT_new(k1.get()));
+  EXPECT_EQ(EC_POINT_mul(k1.get(), pub.get(), s.get(), nullptr, nullptr, nullptr), 1);
+  Bytes out(33);
+  EC_POINT_point2oct(k1.get(), pub.get(), POINT_CONVERSION_COMPRESSED, out.data(), out.size(),
+                     nullptr);
+  return out;
+}
+
+// The master key from the blockhash-timestamped setup: the seed document's derivation by
+// default, the upstream's HKDF step with "derivation": "hkdf" (spec 2.3 steps 1-5, vector E).
+TEST_F(ConfidentialScript, SetupDerivationSeedAndHkdf) {
+  auto nums = MakeNumsKey(core::Sha256Digest{});
+  ASSERT_TRUE(nums);
+  EXPECT_EQ(core::HexEncode(nums->compressed),
+            "0289090b5f48cad70205fd01609e9d0a42bf5a1a2a2e158a39ab2b4be2a4ce32c7");
+  EXPECT_EQ(core::HexEncode(nums->spki_der),
+            "3059301306072a8648ce3d020106082a8648ce3d03010703420004"
+            "89090b5f48cad70205fd01609e9d0a42bf5a1a2a2e158a39ab2b4be2a4ce32c7"
+            "6cf6596499fddf3d25cdd9de21b25cee86679ee93930921cb65771ce5f26ac16");
+  SetUpKey();  // "derivation" absent: the seed document's
+  const Bytes seed_uncompressed =
+      testing::IndependentReproducibleKey(kKmsScalarHex, core::Sha256Digest{});
+  EXPECT_EQ(core::HexEncode(ByteView(master_public_).subspan(1)),
+            core::HexEncode(ByteView(seed_uncompressed).subspan(1, 32)));
+
+  Start({});
+  const json hkdf = {
+      {"key_id", kAgreementKey}, {"blockhash", std::string(64, '0')}, {"derivation", "hkdf"}};
+  ASSERT_EQ(Call(Post("/setup", hkdf.dump())).status, 200U);
+  const Bytes hkdf_public =
+      Hex(json::parse(Call(Get("/public-key")).body)["public_key"].get<std::string>());
+  EXPECT_EQ(hkdf_public, IndependentHkdfKey(IndependentSharedSecret()));
+  EXPECT_NE(hkdf_public, master_public_);
+  // verify-and-sign uses whichever key the setup made.
+  const Spend s = BuildSpend(hkdf_public, kUserSecret, kPreimage);
+  const net::HttpResponse response = Call(Post("/verify-and-sign", RequestBody(s)));
+  ASSERT_EQ(response.status, 200U) << response.body;
+  auto signed_tx = TransactionFromJson(json::parse(response.body)["signed_tx"]);
+  ASSERT_TRUE(signed_tx);
+  EXPECT_TRUE(bitcoin::VerifyInput(*signed_tx, 0, s.spent, bitcoin::kKernelVerifyAll));
+
+  // "seed" is the default spelled out; anything else, or hkdf for a sealed key, is refused.
+  Start({});
+  json bad = hkdf;
+  bad["derivation"] = "sha3";
+  EXPECT_EQ(Call(Post("/setup", bad.dump())).status, 400U);
+  bad["derivation"] = 1;
+  EXPECT_EQ(Call(Post("/setup", bad.dump())).status, 400U);
+  const json sealed = {{"mode", "sealed"}, {"key_id", kAgreementKey}, {"derivation", "hkdf"}};
+  EXPECT_EQ(Call(Post("/v1/setup", sealed.dump())).status, 400U);
+  bad["derivation"] = "seed";
+  ASSERT_EQ(Call(Post("/setup", bad.dump())).status, 200U);
+  EXPECT_EQ(Hex(json::parse(Call(Get("/public-key")).body)["public_key"].get<std::string>()),
+            master_public_);
 }
 
 // Spec 3.2 D: the /secure/ key schedule.

@@ -264,7 +264,8 @@ core::Status KeyService::Setup(const SetupRequest& request) {
   if (const std::optional<SetupRequest>& configured = options_.configured; configured) {
     // Item 3 of issue 12: with --key-id, setup only ever uses that key (mode, blockhash).
     if (request.key_id != configured->key_id || request.mode != configured->mode ||
-        request.blockhash != configured->blockhash) {
+        request.blockhash != configured->blockhash ||
+        request.derivation != configured->derivation) {
       log_.Log(LogLevel::kWarning, "setup refused: it names KMS key " +
                                        kmspolicy::SafeExcerpt(request.key_id, 256) +
                                        " or a mode or blockhash other than the configured setup");
