@@ -1,6 +1,7 @@
 #include "enclavectl/app/confidential_script.hpp"
 
 #include <openssl/core_names.h>
+#include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/kdf.h>
 #include <openssl/rand.h>
@@ -499,14 +500,21 @@ net::HttpResponse SecureVerifyAndSignHttp(const net::HttpRequest& request,
   if (!plain) {
     return MiddlewareError(400, "Decryption failed: " + plain.error().detail);
   }
-  net::HttpRequest inner = request;
+  net::HttpRequest inner;
+  inner.method = request.method;
+  inner.path = request.path;
+  inner.headers = request.headers;
   inner.body.assign(plain->begin(), plain->end());
+  OPENSSL_cleanse(plain->data(), plain->size());
   net::HttpResponse response = VerifyAndSignHttp(inner, master_secret, max_weight);
+  // The client encrypted its transaction: no plaintext copy outlives this call.
+  OPENSSL_cleanse(inner.body.data(), inner.body.size());
   std::array<std::uint8_t, kNonceBytes> nonce{};
   if (RAND_bytes(nonce.data(), static_cast<int>(nonce.size())) != 1) {
     return MiddlewareError(500, "Encryption failed: no randomness");
   }
   auto sealed = SealMessage(key->View(), nonce, core::AsBytes(response.body));
+  OPENSSL_cleanse(response.body.data(), response.body.size());
   if (!sealed) {
     return MiddlewareError(500, "Encryption failed: " + sealed.error().detail);
   }
