@@ -27,7 +27,8 @@ void CheckFailure(const core::Result<T>& result, bool not_found_allowed = false)
 }
 
 bool SameSetup(const app::SetupRequest& a, const app::SetupRequest& b) {
-  return a.mode == b.mode && a.key_id == b.key_id && a.blockhash == b.blockhash;
+  return a.mode == b.mode && a.key_id == b.key_id && a.blockhash == b.blockhash &&
+         a.derivation == b.derivation;
 }
 
 }  // namespace

@@ -19,6 +19,7 @@
 #include <CLI/CLI.hpp>
 
 #include "enclavectl/app/aws_kms.hpp"
+#include "enclavectl/app/confidential_script.hpp"
 #include "enclavectl/app/hardening.hpp"
 #include "enclavectl/app/nsm_device.hpp"
 #include "enclavectl/app/nsm_simulator.hpp"
@@ -353,7 +354,9 @@ int Serve(const Flags& flags, std::ostream& out, LogSink& log) {
   http.port = listen->second;
   http.threads = flags.threads;
   http.max_header_bytes = core::limits::kMaxAppRequestHeaderBytes;
-  http.max_body_bytes = core::limits::kMaxAppRequestBodyBytes;
+  // Confidential Script's verify-and-sign takes up to 4 MiB (+ nonce and tag when encrypted);
+  // every other endpoint refuses more than kMaxAppRequestBodyBytes when it parses the body.
+  http.max_body_bytes = kMaxVerifyAndSignBodyBytes + 28;
   http.request_timeout = std::chrono::milliseconds(flags.request_timeout_ms);
   http.idle_timeout = std::chrono::milliseconds(flags.idle_timeout_ms);
   http.max_connections = connection_limits.http;

@@ -120,7 +120,7 @@ core::Result<SetupRequest> DecodeSetupRequest(std::string_view body, SetupEndpoi
   }
   SetupRequest out;
   if (endpoint == SetupEndpoint::kV1Setup) {
-    ENCLAVECTL_RETURN_IF_ERROR(OnlyMembers(*object, {"mode", "key_id", "blockhash"}));
+    ENCLAVECTL_RETURN_IF_ERROR(OnlyMembers(*object, {"mode", "key_id", "blockhash", "derivation"}));
     auto mode = StringMember(*object, "mode");
     if (!mode) {
       return Fail(mode.error());
@@ -145,6 +145,18 @@ core::Result<SetupRequest> DecodeSetupRequest(std::string_view body, SetupEndpoi
       return Fail(ErrorCode::kAppRequestInvalid, "blockhash applies to reproducible mode only");
     }
     out.blockhash = *blockhash;
+    auto derivation = StringMember(*object, "derivation");
+    if (!derivation) {
+      return Fail(derivation.error());
+    }
+    if (*derivation && **derivation == "hkdf") {
+      out.derivation = KeyDerivation::kHkdf;
+    } else if (*derivation && **derivation != "seed") {
+      return Fail(ErrorCode::kAppRequestInvalid, "derivation must be seed or hkdf");
+    }
+    if (out.derivation == KeyDerivation::kHkdf && out.mode == KeyMode::kSealed) {
+      return Fail(ErrorCode::kAppRequestInvalid, "derivation applies to reproducible mode only");
+    }
   }
   return out;
 }
@@ -157,6 +169,9 @@ std::string EncodeSetupRequest(const SetupRequest& request, SetupEndpoint endpoi
   body["key_id"] = request.key_id;
   if (request.blockhash && endpoint != SetupEndpoint::kGenerateSecret) {
     body["blockhash"] = core::HexEncode(*request.blockhash);
+  }
+  if (request.derivation == KeyDerivation::kHkdf && endpoint != SetupEndpoint::kGenerateSecret) {
+    body["derivation"] = "hkdf";
   }
   return core::DumpJson(body);
 }

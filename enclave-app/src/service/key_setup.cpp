@@ -5,6 +5,7 @@
 #include <string>
 #include <utility>
 
+#include "enclavectl/app/confidential_script.hpp"
 #include "enclavectl/core/encoding.hpp"
 #include "enclavectl/core/limits.hpp"
 #include "enclavectl/core/sha.hpp"
@@ -81,6 +82,14 @@ core::Result<KeyPair> Reproducible(const SetupRequest& request, const std::strin
   }
   detail = "derived from KMS key " + key_arn + (request.blockhash ? " with a blockhash" : "") +
            " (NUMS counter " + std::to_string(nums->counter) + ")";
+  if (request.derivation == KeyDerivation::kHkdf) {
+    auto seed = ConfidentialScriptHkdf(secret->View(), "confidential-script-setup");
+    if (!seed) {
+      return Fail(seed.error());
+    }
+    detail += " with the HKDF step";
+    return MakeKeyPair(*seed, setup.ctx);
+  }
   return MakeKeyPair(*secret, setup.ctx);
 }
 

@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include "enclavectl/app/api.hpp"
+#include "enclavectl/app/confidential_script.hpp"
 #include "enclavectl/core/encoding.hpp"
 #include "enclavectl/core/sha.hpp"
 #include "enclavectl/kmspolicy/json.hpp"
@@ -263,7 +264,8 @@ core::Status KeyService::Setup(const SetupRequest& request) {
   if (const std::optional<SetupRequest>& configured = options_.configured; configured) {
     // Item 3 of issue 12: with --key-id, setup only ever uses that key (mode, blockhash).
     if (request.key_id != configured->key_id || request.mode != configured->mode ||
-        request.blockhash != configured->blockhash) {
+        request.blockhash != configured->blockhash ||
+        request.derivation != configured->derivation) {
       log_.Log(LogLevel::kWarning, "setup refused: it names KMS key " +
                                        kmspolicy::SafeExcerpt(request.key_id, 256) +
                                        " or a mode or blockhash other than the configured setup");
@@ -322,7 +324,9 @@ core::Status KeyService::Setup(const SetupRequest& request) {
       {"blockhash", request.blockhash ? json(core::HexEncode(*request.blockhash)) : json(nullptr)},
       {"pcr16", core::HexEncode(pcr16)},
       {"version", options_.version}};
-  json public_key = {{"public-key-base64", core::Base64Encode(pair.signing.Uncompressed())}};
+  // Seed 000's field and Confidential Script's (compressed hex), so both clients work.
+  json public_key = {{"public-key-base64", core::Base64Encode(pair.signing.Uncompressed())},
+                     {"public_key", core::HexEncode(pair.signing.Compressed())}};
   keys_ = std::make_unique<const ActiveKeys>(
       ActiveKeys{request.mode, obtained->key_arn, request.blockhash, std::move(obtained->keys),
                  kmspolicy::DumpJson(info), kmspolicy::DumpJson(public_key)});
@@ -413,7 +417,7 @@ net::HttpResponse KeyService::Route(const net::HttpRequest& request) {
     std::string_view path;
     std::string_view method;
   };
-  static constexpr std::array<Endpoint, 11> kEndpoints = {{
+  static constexpr std::array<Endpoint, 13> kEndpoints = {{
       {"/health", "GET"},
       {"/generate-secret", "POST"},
       {"/setup", "POST"},
@@ -425,6 +429,8 @@ net::HttpResponse KeyService::Route(const net::HttpRequest& request) {
       {"/v1/setup", "POST"},
       {"/v1/sign", "POST"},
       {"/v1/health", "GET"},
+      {"/verify-and-sign", "POST"},
+      {"/secure/verify-and-sign", "POST"},
   }};
   const Endpoint* found = nullptr;
   for (const Endpoint& endpoint : kEndpoints) {
@@ -466,6 +472,14 @@ net::HttpResponse KeyService::Route(const net::HttpRequest& request) {
   }
   if (path == "/v1/sign") {
     return Sign(request);
+  }
+  if (path == "/verify-and-sign" || path == "/secure/verify-and-sign") {
+    // Confidential Script (docs/confidential-script.md): the master key is the signing key.
+    const ActiveKeys* keys = Active();
+    const core::SecretBytes* master = keys != nullptr ? &keys->keys.signing.Secret() : nullptr;
+    return path == "/verify-and-sign"
+               ? VerifyAndSignHttp(request, master, options_.max_weight)
+               : SecureVerifyAndSignHttp(request, master, options_.max_weight);
   }
   // A path in the table without a handler above: never fall through to signing.
   return ErrorResponse(RequestError(ErrorCode::kAppNotFound, "no such endpoint"));

@@ -21,10 +21,18 @@ namespace enclavectl::app {
 enum class KeyMode : std::uint8_t { kReproducible, kSealed };
 const char* KeyModeName(KeyMode mode) noexcept;  // "reproducible", "sealed"
 
+// How a reproducible key comes from the KMS shared secret Z: kSeed is reproducible-key.md
+// section 3 (Z itself, incremented until valid); kHkdf is the Confidential Script TEE's later
+// step (confidential-script.md 2.3 step 4): HKDF-SHA256(salt "confidential-script-salt", Z,
+// info "confidential-script-setup"), then the same increment. Setup body: "derivation":
+// "hkdf" (or "seed", the default) on /setup and /v1/setup.
+enum class KeyDerivation : std::uint8_t { kSeed, kHkdf };
+
 struct SetupRequest {
   KeyMode mode = KeyMode::kReproducible;
-  std::string key_id;                           // KMS key id, ARN or alias
-  std::optional<core::Sha256Digest> blockhash;  // reproducible mode only
+  std::string key_id;                               // KMS key id, ARN or alias
+  std::optional<core::Sha256Digest> blockhash;      // reproducible mode only
+  KeyDerivation derivation = KeyDerivation::kSeed;  // reproducible mode only
 };
 
 // How setup judges the KMS key's policy (enclave-app.md "Key policy check").

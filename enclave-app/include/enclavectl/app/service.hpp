@@ -42,6 +42,8 @@ struct ServiceOptions {
   std::optional<SetupRequest> configured;
   // The key policy check (--insecure-skip-policy-check, --require-key-policy).
   PolicyCheckOptions policy;
+  // Confidential Script's max_weight: heavier emulated transactions are refused (spec 2.3).
+  std::uint64_t max_weight = 4'000'000;
 };
 
 enum class KeyState : std::uint8_t { kUnset, kSettingUp, kReady, kFailed };
