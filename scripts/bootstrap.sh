@@ -19,6 +19,11 @@ for pkg in "${packages[@]}"; do
     missing+=("$pkg")
   fi
 done
+# Node.js and npm (the independent Bitcoin check installs @scure/btc-signer from npm): any
+# installation on PATH will do; Debian's packages only when there is none.
+if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
+  missing+=(nodejs npm)
+fi
 if [ ${#missing[@]} -eq 0 ]; then
   exit 0
 fi
