@@ -362,14 +362,15 @@ TEST_F(ConfidentialScript, MaxWeight) {
   EXPECT_EQ(response.body, "Transaction exceeds max weight.");
 }
 
-// The KMS shared secret Z of the fake KMS for the zero blockhash, by OpenSSL (P-256 ECDH).
-Bytes IndependentSharedSecret() {
-  auto nums = MakeNumsKey(core::Sha256Digest{});
-  EXPECT_TRUE(nums);
+// The KMS shared secret Z of the fake KMS for the NUMS point `nums_compressed` (default: the
+// zero blockhash's), by OpenSSL (P-256 ECDH).
+Bytes IndependentSharedSecret(
+    const Bytes& nums_compressed =
+        Hex("0289090b5f48cad70205fd01609e9d0a42bf5a1a2a2e158a39ab2b4be2a4ce32c7")) {
   core::EcGroupPtr p256(EC_GROUP_new_by_curve_name(NID_X9_62_prime256v1));
   core::EcPointPtr peer(EC_POINT_new(p256.get()));
-  EXPECT_EQ(EC_POINT_oct2point(p256.get(), peer.get(), nums->compressed.data(),
-                               nums->compressed.size(), nullptr),
+  EXPECT_EQ(EC_POINT_oct2point(p256.get(), peer.get(), nums_compressed.data(),
+                               nums_compressed.size(), nullptr),
             1);
   const Bytes scalar = Hex(kKmsScalarHex);
   core::BignumPtr d(BN_bin2bn(scalar.data(), static_cast<int>(scalar.size()), nullptr));
@@ -438,6 +439,24 @@ TEST_F(ConfidentialScript, SetupDerivationSeedAndHkdf) {
       Hex(json::parse(Call(Get("/public-key")).body)["public_key"].get<std::string>());
   EXPECT_EQ(hkdf_public, IndependentHkdfKey(IndependentSharedSecret()));
   EXPECT_NE(hkdf_public, master_public_);
+  {
+    // A real (not palindromic) block hash: the TEE's NUMS key hashes it in internal byte
+    // order. The point was computed independently (Python: SHA-256 of the 32-byte prefix, the
+    // reversed hash and BE32(0); the first x on P-256 with prefix 02).
+    Start({});
+    const json real_block = {
+        {"key_id", kAgreementKey},
+        {"blockhash", "000000000000000000024bead8df69990852c202db0e0097c1a12ea637d7e96d"},
+        {"derivation", "hkdf"}};
+    ASSERT_EQ(Call(Post("/setup", real_block.dump())).status, 200U);
+    const Bytes real_block_public =
+        Hex(json::parse(Call(Get("/public-key")).body)["public_key"].get<std::string>());
+    EXPECT_EQ(real_block_public,
+              IndependentHkdfKey(IndependentSharedSecret(
+                  Hex("02782621555093f0c69f2401421d65b1a2ec8770fcec0a33ba8e9d139157309f91"))));
+    Start({});
+    ASSERT_EQ(Call(Post("/setup", hkdf.dump())).status, 200U);
+  }
   // verify-and-sign uses whichever key the setup made.
   const Spend s = BuildSpend(hkdf_public, kUserSecret, kPreimage);
   const net::HttpResponse response = Call(Post("/verify-and-sign", RequestBody(s)));

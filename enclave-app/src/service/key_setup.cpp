@@ -2,6 +2,8 @@
 
 #include <openssl/rand.h>
 
+#include <algorithm>
+#include <optional>
 #include <string>
 #include <utility>
 
@@ -64,7 +66,13 @@ core::Result<core::SecretBytes> OpenSecret(ByteView ciphertext_for_recipient,
 
 core::Result<KeyPair> Reproducible(const SetupRequest& request, const std::string& key_arn,
                                    SetupContext& setup, std::string& detail) {
-  auto nums = MakeNumsKey(request.blockhash);
+  std::optional<core::Sha256Digest> nums_blockhash = request.blockhash;
+  if (request.derivation == KeyDerivation::kHkdf && nums_blockhash) {
+    // confidential-script.md 2.3 step 1: the Confidential Script TEE hashes the blockhash in
+    // Bitcoin's internal byte order, the reverse of the hex it is written in.
+    std::reverse(nums_blockhash->begin(), nums_blockhash->end());
+  }
+  auto nums = MakeNumsKey(nums_blockhash);
   if (!nums) {
     return Fail(nums.error());
   }

@@ -24,7 +24,9 @@ const char* KeyModeName(KeyMode mode) noexcept;  // "reproducible", "sealed"
 // How a reproducible key comes from the KMS shared secret Z: kSeed is reproducible-key.md
 // section 3 (Z itself, incremented until valid); kHkdf is the Confidential Script TEE's later
 // step (confidential-script.md 2.3 step 4): HKDF-SHA256(salt "confidential-script-salt", Z,
-// info "confidential-script-setup"), then the same increment. Setup body: "derivation":
+// info "confidential-script-setup"), then the same increment; its NUMS key hashes the
+// blockhash in Bitcoin's internal byte order (the reverse of the hex), as the TEE does (2.3
+// step 1), while kSeed hashes the bytes as written. Setup body: "derivation":
 // "hkdf" (or "seed", the default) on /setup and /v1/setup.
 enum class KeyDerivation : std::uint8_t { kSeed, kHkdf };
 
