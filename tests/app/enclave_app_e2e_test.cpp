@@ -374,5 +374,67 @@ TEST_F(EnclaveAppE2e, HonestSealedAndReproducibleFlows) {
   EXPECT_TRUE(Get(url, "/v1/enclave-info").Json()["configured_key_id"].is_null());
 }
 
+// --derivation hkdf at start gives the key an HTTP setup with "derivation": "hkdf" gives (the
+// Confidential Script TEE's master key), not the default one; misuse is a usage error.
+TEST_F(EnclaveAppE2e, ConfiguredDerivationAndMaxWeightFlags) {
+  const std::string key = CreateKey(Policy(false), true);
+  const std::string blockhash = "000000000000000000024bead8df69990852c202db0e0097c1a12ea637d7e96d";
+  const std::string configured = Start(
+      {"--key-id", key, "--blockhash", blockhash, "--derivation", "hkdf", "--max-weight", "1000"},
+      "derivation-configured");
+  ASSERT_FALSE(configured.empty()) << Slurp(log_);
+  ASSERT_TRUE(WaitForLog("setup done")) << Slurp(log_);
+  const std::string configured_key = Get(configured, "/v1/info").Json()["public_key"];
+  // --max-weight 1000 reaches /verify-and-sign: a transaction of 1,000+ weight is refused.
+  const json heavy_tx = {
+      {"version", 2},
+      {"lock_time", 0},
+      {"input", json::array({{{"previous_output", std::string(64, '0') + ":0"},
+                              {"script_sig", ""},
+                              {"sequence", 0},
+                              {"witness", json::array()}}})},
+      {"output",
+       json::array({{{"value", 1000}, {"script_pubkey", "6a" + std::string(600, 'a')}}})}};
+  const std::string heavy = json{
+      {"emulated_tx_to", heavy_tx},
+      {"actual_spent_outputs", json::array({{{"value", 2000}, {"script_pubkey", "51"}}})},
+      {"backup_merkle_roots",
+       json::object()}}.dump();
+  const Response too_heavy = Exchange(configured,
+                                      "POST /verify-and-sign HTTP/1.1\r\nHost: x\r\nContent-Type: "
+                                      "application/json\r\nContent-Length: " +
+                                          std::to_string(heavy.size()) + "\r\n\r\n" + heavy);
+  EXPECT_EQ(too_heavy.status, 400U) << too_heavy.body;
+  EXPECT_EQ(too_heavy.body, "Transaction exceeds max weight.");
+
+  const std::string by_http = Start({}, "derivation-http");
+  ASSERT_FALSE(by_http.empty()) << Slurp(log_);
+  ASSERT_EQ(
+      Post(by_http, "/setup", {{"key_id", key}, {"blockhash", blockhash}, {"derivation", "hkdf"}})
+          .status,
+      200U)
+      << Slurp(log_);
+  EXPECT_EQ(Get(by_http, "/v1/info").Json()["public_key"], configured_key);
+
+  const std::string seed = Start({}, "derivation-seed");
+  ASSERT_FALSE(seed.empty()) << Slurp(log_);
+  ASSERT_EQ(Post(seed, "/setup", {{"key_id", key}, {"blockhash", blockhash}}).status, 200U);
+  EXPECT_NE(Get(seed, "/v1/info").Json()["public_key"], configured_key);
+
+  for (const std::vector<std::string>& usage :
+       {std::vector<std::string>{"--derivation", "hkdf"},
+        std::vector<std::string>{"--key-id", key, "--key-mode", "sealed", "--derivation", "hkdf"},
+        std::vector<std::string>{"--derivation", "other"},
+        std::vector<std::string>{"--max-weight", "0"}}) {
+    // A usage error exits before listening: started without waiting for it to listen.
+    log_ = (dir_.Path() / "usage.log").string();
+    std::vector<std::string> argv = {ENCLAVE_APP_BINARY, "--dev",       "--nsm-state",  nsm_state_,
+                                     "--listen",         "127.0.0.1:0", "--vsock-port", "0"};
+    argv.insert(argv.end(), usage.begin(), usage.end());
+    apps_.emplace_back(argv, env_vars_, log_);
+    EXPECT_EQ(ExitStatus(), 64) << Slurp(log_);
+  }
+}
+
 }  // namespace
 }  // namespace enclavectl::app

@@ -68,6 +68,8 @@ struct Flags {
   std::string key_mode;
   std::string key_id;
   std::string blockhash;
+  std::string derivation;
+  std::uint64_t max_weight = 4000000;
   std::string previous_pcr0 = "genesis";
   bool insecure_skip_policy_check = false;
   std::string require_key_policy;
@@ -247,6 +249,11 @@ int Serve(const Flags& flags, std::ostream& out, LogSink& log) {
   if (!flags.key_mode.empty() && flags.key_id.empty()) {
     return ExitFor({ErrorCode::kInvalidArgument, "--key-mode needs --key-id", -1}, log, "usage");
   }
+  if (!flags.derivation.empty() && (flags.key_id.empty() || flags.key_mode == "sealed")) {
+    return ExitFor(
+        {ErrorCode::kInvalidArgument, "--derivation needs --key-id in reproducible mode", -1}, log,
+        "usage");
+  }
   PolicyCheckOptions policy_check;
   policy_check.skip = flags.insecure_skip_policy_check;
   if (!flags.require_key_policy.empty()) {
@@ -273,6 +280,8 @@ int Serve(const Flags& flags, std::ostream& out, LogSink& log) {
     configured->mode = flags.key_mode == "sealed" ? KeyMode::kSealed : KeyMode::kReproducible;
     configured->key_id = flags.key_id;
     configured->blockhash = blockhash;
+    configured->derivation =
+        flags.derivation == "hkdf" ? KeyDerivation::kHkdf : KeyDerivation::kSeed;
   }
 
   const kn::ProcessEnvironment env;
@@ -343,6 +352,7 @@ int Serve(const Flags& flags, std::ostream& out, LogSink& log) {
   service_options.previous_pcr0 = flags.previous_pcr0;
   service_options.dev = flags.dev;
   service_options.configured = configured;
+  service_options.max_weight = flags.max_weight;
   service_options.policy = policy_check;
   auto service = KeyService::Create(service_options, nsm, kms, *store, log);
   if (!service) {
@@ -485,6 +495,16 @@ int RunEnclaveApp(int argc, const char* const* argv, std::ostream& out, std::ost
   app.add_option("--blockhash", flags.blockhash,
                  "Reproducible mode at start: the blockhash (64 hex digits)")
       ->envname("ENCLAVE_APP_BLOCKHASH");
+  app.add_option("--derivation", flags.derivation,
+                 "Reproducible mode at start: seed (the default: the seed document's key) or hkdf "
+                 "(the Confidential Script TEE's master key)")
+      ->check(CLI::IsMember({"seed", "hkdf"}))
+      ->envname("ENCLAVE_APP_DERIVATION");
+  app.add_option("--max-weight", flags.max_weight,
+                 "POST /verify-and-sign: the largest transaction weight accepted")
+      ->default_str("4000000")
+      ->check(CLI::Range(std::uint64_t{1}, std::uint64_t{4000000}))
+      ->envname("ENCLAVE_APP_MAX_WEIGHT");
   app.add_option("--previous-pcr0", flags.previous_pcr0,
                  "PCR0 of the image this one upgrades (GET /v1/enclave-info)")
       ->default_str("genesis")
