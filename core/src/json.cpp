@@ -90,9 +90,8 @@ class StrictChecker final : public nlohmann::json_sax<nlohmann::json> {
 
 }  // namespace
 
-Result<nlohmann::json> ParseStrictJson(std::string_view text, std::size_t max_bytes,
-                                       ErrorCode code, std::string_view what,
-                                       std::size_t max_depth) {
+Result<nlohmann::json> ParseStrictJson(std::string_view text, std::size_t max_bytes, ErrorCode code,
+                                       std::string_view what, std::size_t max_depth) {
   if (text.size() > max_bytes) {
     return Fail(ErrorCode::kInputTooLarge,
                 std::string(what) + " is " + std::to_string(text.size()) +
@@ -101,8 +100,8 @@ Result<nlohmann::json> ParseStrictJson(std::string_view text, std::size_t max_by
   // Before the parser, so that a hostile input cannot make it build (and later destroy) a
   // deep tree.
   if (JsonNestingDepth(text) > max_depth) {
-    return Fail(code, std::string(what) + " nests arrays/objects deeper than " +
-                          std::to_string(max_depth));
+    return Fail(
+        code, std::string(what) + " nests arrays/objects deeper than " + std::to_string(max_depth));
   }
   // A SAX pass first (repeated keys, non-finite numbers), then a plain parse: nlohmann's
   // callback parser rescans the enclosing container after every object (quadratic in the

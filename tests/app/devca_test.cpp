@@ -46,9 +46,8 @@ TEST(DevCa, DamagedStateIsRefused) {
   // Members of the wrong type are errors, never exceptions (issue 12 item 7: "format": 1 made
   // nlohmann's value() throw type_error).
   for (const char* member : {"format", "region", "instance_id", "levels"}) {
-    for (const nlohmann::json& wrong :
-         {nlohmann::json(1), nlohmann::json::array({"x"}), nlohmann::json::object(),
-          nlohmann::json(nullptr)}) {
+    for (const nlohmann::json& wrong : {nlohmann::json(1), nlohmann::json::array({"x"}),
+                                        nlohmann::json::object(), nlohmann::json(nullptr)}) {
       nlohmann::json confused = state;
       confused[member] = wrong;
       EXPECT_EQ(DevCa::Deserialize(confused.dump()).error().code, ErrorCode::kPolicyInvalid)

@@ -356,10 +356,10 @@ TEST(ResponseSignature, VerifiesTheHeadersAndRefusesATamperedBody) {
 TEST(ExchangeSignature, DigestMatchesTheDocumentedLayout) {
   // Computed independently (Python: hashlib + struct.pack(">I", len)) from the layout in
   // signatures.hpp: domain, then method, path, status, nonce, SHA-256(body) length-prefixed.
-  EXPECT_EQ(core::HexEncode(verifier::ExchangeSignatureDigest(
-                "GET", "/enclave/attestation", 200, "00112233445566778899aabbccddeeff00112233",
-                "hello")),
-            "b647261181b9cd8646c0262302b304950a97417634134676224918fa5a143ea7");
+  EXPECT_EQ(
+      core::HexEncode(verifier::ExchangeSignatureDigest(
+          "GET", "/enclave/attestation", 200, "00112233445566778899aabbccddeeff00112233", "hello")),
+      "b647261181b9cd8646c0262302b304950a97417634134676224918fa5a143ea7");
   EXPECT_EQ(core::HexEncode(verifier::ExchangeSignatureDigest("GET", "/v1/info", 200, "", "{}")),
             "dff26d655a8eb3fe509a36918f42da6db91b83f7900b2bdefc2173a99c1d1413");
 }
@@ -369,22 +369,23 @@ TEST(ExchangeSignature, BindsMethodPathStatusNonceAndBody) {
   ASSERT_TRUE(key);
   const std::string body = R"({"status":"ok"})";
   const std::string nonce = "00112233445566778899aabbccddeeff00112233";
-  auto sig = key->SignBip340(verifier::ExchangeSignatureDigest("GET", "/v1/info", 200, nonce, body));
+  auto sig =
+      key->SignBip340(verifier::ExchangeSignatureDigest("GET", "/v1/info", 200, nonce, body));
   ASSERT_TRUE(sig);
   const std::string sig_hex = core::HexEncode(*sig);
   const std::string key_hex = core::HexEncode(key->Compressed());
-  EXPECT_TRUE(verifier::VerifyExchangeSignature("GET", "/v1/info", 200, nonce, body, sig_hex,
-                                                key_hex));
-  EXPECT_FALSE(verifier::VerifyExchangeSignature("POST", "/v1/info", 200, nonce, body, sig_hex,
-                                                 key_hex));
+  EXPECT_TRUE(
+      verifier::VerifyExchangeSignature("GET", "/v1/info", 200, nonce, body, sig_hex, key_hex));
+  EXPECT_FALSE(
+      verifier::VerifyExchangeSignature("POST", "/v1/info", 200, nonce, body, sig_hex, key_hex));
   EXPECT_FALSE(verifier::VerifyExchangeSignature("GET", "/v1/enclave-info", 200, nonce, body,
                                                  sig_hex, key_hex));
-  EXPECT_FALSE(verifier::VerifyExchangeSignature("GET", "/v1/info", 500, nonce, body, sig_hex,
+  EXPECT_FALSE(
+      verifier::VerifyExchangeSignature("GET", "/v1/info", 500, nonce, body, sig_hex, key_hex));
+  EXPECT_FALSE(
+      verifier::VerifyExchangeSignature("GET", "/v1/info", 200, "", body, sig_hex, key_hex));
+  EXPECT_FALSE(verifier::VerifyExchangeSignature("GET", "/v1/info", 200, nonce, body + " ", sig_hex,
                                                  key_hex));
-  EXPECT_FALSE(verifier::VerifyExchangeSignature("GET", "/v1/info", 200, "", body, sig_hex,
-                                                 key_hex));
-  EXPECT_FALSE(verifier::VerifyExchangeSignature("GET", "/v1/info", 200, nonce, body + " ",
-                                                 sig_hex, key_hex));
   // Field boundaries are length-prefixed: moving bytes between method and path changes it.
   EXPECT_NE(verifier::ExchangeSignatureDigest("GE", "T/v1/info", 200, nonce, body),
             verifier::ExchangeSignatureDigest("GET", "/v1/info", 200, nonce, body));

@@ -475,8 +475,8 @@ TEST_F(LiveVerify, ExchangeSignaturesAreCheckedWhenPresent) {
   EXPECT_EQ(LiveReportToJson(good, valid)["exchange_signatures"], 3);
   // Absent: not required (the seed's services send only the body signature).
   Evidence unsigned_exchanges = service.Visit(nonce);
-  for (HttpExchange* exchange :
-       {&unsigned_exchanges.attestation, &unsigned_exchanges.info, &unsigned_exchanges.enclave_info}) {
+  for (HttpExchange* exchange : {&unsigned_exchanges.attestation, &unsigned_exchanges.info,
+                                 &unsigned_exchanges.enclave_info}) {
     DropHeader(*exchange, std::string(kExchangeSignatureHeader));
   }
   EXPECT_EQ(Judge(unsigned_exchanges).exchange_signatures, 0);

@@ -1,6 +1,7 @@
 // `enclavectl policy generate | lint | simulate` and the offline parts of `lock-policy`, run
 // in-process: exit codes, text and JSON output, the operator's path generate -> lint ->
 // simulate with a verified document (the virtual Nitro's, trusting its root explicitly).
+#include <gtest/gtest.h>
 #include <unistd.h>
 
 #include <cstdlib>
@@ -10,13 +11,11 @@
 #include <string>
 #include <vector>
 
-#include <gtest/gtest.h>
-
+#include "cli_runner.hpp"
 #include "enclavectl/core/encoding.hpp"
 #include "enclavectl/kmspolicy/lint.hpp"
 #include "enclavectl/kmspolicy/policy.hpp"
 #include "enclavectl/verifier/devca.hpp"
-#include "cli_runner.hpp"
 #include "test_paths.hpp"
 #include "virtual_nitro.hpp"
 
@@ -44,10 +43,10 @@ class PolicyCli : public ::testing::Test {
             ::testing::UnitTest::GetInstance()->current_test_info()->name());
     std::filesystem::create_directories(dir_);
     const verifier::AttestationDocument fields = VirtualNitro::Get().Fields();
-    std::ofstream(Path("pcr.json")) << "{\"PCR0\": \"" << core::HexEncode(fields.pcrs.at(0))
-                                    << "\", \"PCR1\": \"" << core::HexEncode(fields.pcrs.at(1))
-                                    << "\", \"PCR2\": \"" << core::HexEncode(fields.pcrs.at(2))
-                                    << "\"}";
+    std::ofstream(Path("pcr.json"))
+        << "{\"PCR0\": \"" << core::HexEncode(fields.pcrs.at(0)) << "\", \"PCR1\": \""
+        << core::HexEncode(fields.pcrs.at(1)) << "\", \"PCR2\": \""
+        << core::HexEncode(fields.pcrs.at(2)) << "\"}";
     std::ofstream(Path("doc.b64")) << core::Base64Encode(VirtualNitro::Get().Mint());
     std::ofstream(Path("root.pem")) << VirtualNitro::Get().Ca().RootPem();
   }
@@ -58,8 +57,8 @@ class PolicyCli : public ::testing::Test {
     return Path(name);
   }
   std::vector<std::string> Generate(std::vector<std::string> extra) const {
-    std::vector<std::string> args = {"policy", "generate", "--account", "111122223333",
-                                     "--enclave-role", kRole};
+    std::vector<std::string> args = {"policy",       "generate",       "--account",
+                                     "111122223333", "--enclave-role", kRole};
     args.insert(args.end(), extra.begin(), extra.end());
     return args;
   }
@@ -68,7 +67,8 @@ class PolicyCli : public ::testing::Test {
 };
 
 TEST_F(PolicyCli, GenerateLintSimulate) {
-  const CliResult generated = RunCli(Generate({"--pcrs", Path("pcr.json"), "--out", Path("p.json")}));
+  const CliResult generated =
+      RunCli(Generate({"--pcrs", Path("pcr.json"), "--out", Path("p.json")}));
   ASSERT_EQ(generated.exit_code, 0) << generated.err;
   EXPECT_TRUE(generated.out.empty());
   EXPECT_NE(generated.err.find("standard policy"), std::string::npos);
@@ -81,42 +81,42 @@ TEST_F(PolicyCli, GenerateLintSimulate) {
   EXPECT_NE(lint.out.find("locked        no"), std::string::npos);
   EXPECT_NE(lint.out.find("admin-can-rewrite-policy"), std::string::npos);
   EXPECT_NE(lint.out.find("required: enclave-only -> PASS"), std::string::npos);
-  const CliResult strict = RunCli({"policy", "lint", Path("p.json"), "--require", "enclave-only,locked"});
+  const CliResult strict =
+      RunCli({"policy", "lint", Path("p.json"), "--require", "enclave-only,locked"});
   EXPECT_EQ(strict.exit_code, 1);
   EXPECT_NE(strict.out.find("FAIL (POLICY_NOT_LOCKED)"), std::string::npos);
 
   // The enclave, presenting a document the verifier accepts against the development root.
   const CliResult allowed =
       RunCli({"policy", "simulate", Path("p.json"), "--principal", kSession, "--action",
-           "kms:Decrypt", "--attestation", Path("doc.b64"), "--root", Path("root.pem")});
+              "kms:Decrypt", "--attestation", Path("doc.b64"), "--root", Path("root.pem")});
   EXPECT_EQ(allowed.exit_code, 0) << allowed.out << allowed.err;
   EXPECT_NE(allowed.out.find("ALLOW  kms:Decrypt"), std::string::npos);
   EXPECT_NE(allowed.out.find("statement 0 (EnclaveAttestedUse)"), std::string::npos);
   EXPECT_NE(allowed.out.find("verified at"), std::string::npos);
   // Without the document: the Deny of unattested calls decides.
-  const CliResult denied = RunCli({"policy", "simulate", Path("p.json"), "--principal", kSession,
-                                "--action", "kms:Decrypt"});
+  const CliResult denied = RunCli(
+      {"policy", "simulate", Path("p.json"), "--principal", kSession, "--action", "kms:Decrypt"});
   EXPECT_EQ(denied.exit_code, 1);
   EXPECT_NE(denied.out.find("DENY"), std::string::npos);
   EXPECT_NE(denied.out.find("DenyUnattestedSecretUse"), std::string::npos);
   // The document against the pinned AWS root: refused, not used (exit 1, chain error).
   const CliResult untrusted = RunCli({"policy", "simulate", Path("p.json"), "--principal", kSession,
-                                   "--action", "kms:Decrypt", "--attestation", Path("doc.b64")});
+                                      "--action", "kms:Decrypt", "--attestation", Path("doc.b64")});
   EXPECT_EQ(untrusted.exit_code, 1);
   EXPECT_NE(untrusted.err.find("CHAIN_ROOT_MISMATCH"), std::string::npos);
   // At a time when the enclave's leaf certificate has expired.
-  const CliResult expired =
-      RunCli({"policy", "simulate", Path("p.json"), "--principal", kSession, "--action",
-           "kms:Decrypt", "--attestation", Path("doc.b64"), "--root", Path("root.pem"), "--at",
-           "2030-01-01T00:00:00Z"});
+  const CliResult expired = RunCli({"policy", "simulate", Path("p.json"), "--principal", kSession,
+                                    "--action", "kms:Decrypt", "--attestation", Path("doc.b64"),
+                                    "--root", Path("root.pem"), "--at", "2030-01-01T00:00:00Z"});
   EXPECT_EQ(expired.exit_code, 1);
   EXPECT_NE(expired.err.find("CERT_EXPIRED"), std::string::npos);
 }
 
 TEST_F(PolicyCli, JsonOutputs) {
-  const CliResult generated = RunCli(Generate({"--attestation", Path("doc.b64"), "--root",
-                                            Path("root.pem"), "--at", "doc", "--locked",
-                                            "--json"}));
+  const CliResult generated =
+      RunCli(Generate({"--attestation", Path("doc.b64"), "--root", Path("root.pem"), "--at", "doc",
+                       "--locked", "--json"}));
   ASSERT_EQ(generated.exit_code, 0) << generated.out << generated.err;
   const nlohmann::json g = nlohmann::json::parse(generated.out);
   EXPECT_EQ(g["mediaType"], "application/vnd.enclavectl.policy-generate+json;version=1");
@@ -125,7 +125,8 @@ TEST_F(PolicyCli, JsonOutputs) {
   EXPECT_EQ(g["lint"]["verdicts"]["locked"]["holds"], true);
   const std::string policy_path = Write("locked.json", g["policy"].dump(2));
 
-  const CliResult lint = RunCli({"policy", "lint", policy_path, "--require", "enclave-only,locked", "--json"});
+  const CliResult lint =
+      RunCli({"policy", "lint", policy_path, "--require", "enclave-only,locked", "--json"});
   EXPECT_EQ(lint.exit_code, 0);
   const nlohmann::json l = nlohmann::json::parse(lint.out);
   EXPECT_EQ(l["mediaType"], "application/vnd.enclavectl.policy-lint+json;version=1");
@@ -135,7 +136,7 @@ TEST_F(PolicyCli, JsonOutputs) {
   EXPECT_EQ(l["findings"][0]["rule"], "lockout-risk");
 
   const CliResult sim = RunCli({"policy", "simulate", policy_path, "--principal", "111122223333",
-                             "--action", "kms:PutKeyPolicy", "--json"});
+                                "--action", "kms:PutKeyPolicy", "--json"});
   EXPECT_EQ(sim.exit_code, 1);
   const nlohmann::json s = nlohmann::json::parse(sim.out);
   EXPECT_EQ(s["mediaType"], "application/vnd.enclavectl.policy-simulate+json;version=1");
@@ -160,7 +161,12 @@ TEST_F(PolicyCli, LintFailuresAndMalformedInput) {
   const CliResult malformed = RunCli({"policy", "lint", Write("bad.json", "{\"Statement\": [")});
   EXPECT_EQ(malformed.exit_code, 2);
   EXPECT_NE(malformed.err.find("POLICY_JSON"), std::string::npos);
-  const CliResult typo = RunCli({"policy", "lint", Write("typo.json", R"({"Statement": [{"Effect": "Allow", "Principal": "*", "Action": "kms:Decrypt", "Resource": "*", "Condtion": {}}]})"), "--json"});
+  const CliResult typo = RunCli(
+      {"policy", "lint",
+       Write(
+           "typo.json",
+           R"({"Statement": [{"Effect": "Allow", "Principal": "*", "Action": "kms:Decrypt", "Resource": "*", "Condtion": {}}]})"),
+       "--json"});
   EXPECT_EQ(typo.exit_code, 2);
   const nlohmann::json t = nlohmann::json::parse(typo.out);
   EXPECT_EQ(t["error"]["code"], "POLICY_STRUCTURE");
@@ -172,7 +178,8 @@ TEST_F(PolicyCli, LintFailuresAndMalformedInput) {
   EXPECT_EQ(nlohmann::json::parse(not_utf8.out)["error"]["code"], "IO_READ");
   EXPECT_EQ(RunCli({"policy", "lint", open, "--require", "secure"}).exit_code, 64);
   // Unsupported constructs are not guessed: exit 2.
-  const std::string dated = Write("dated.json", R"({"Statement": [{"Effect": "Allow", "Principal": "*",
+  const std::string dated =
+      Write("dated.json", R"({"Statement": [{"Effect": "Allow", "Principal": "*",
       "Action": "kms:DescribeKey", "Resource": "*",
       "Condition": {"DateLessThan": {"aws:CurrentTime": "2030-01-01T00:00:00Z"}}}]})");
   const CliResult unsupported =
@@ -301,7 +308,8 @@ TEST_F(PolicyCli, GenerateRefusesEncrypt) {
 }
 
 TEST_F(PolicyCli, GenerateFromAnEifImage) {
-  const std::filesystem::path fixture = testing::TestdataDir() / "eif" / "oracle_aarch64_signed-p384";
+  const std::filesystem::path fixture =
+      testing::TestdataDir() / "eif" / "oracle_aarch64_signed-p384";
   const nlohmann::json expected = testing::ReadJson(fixture.string() + ".json")["expected"];
   const CliResult generated =
       RunCli(Generate({"--eif", fixture.string() + ".eif", "--out", Path("eif.json")}));
@@ -316,7 +324,8 @@ TEST_F(PolicyCli, GenerateFromAnEifImage) {
   core::Bytes damaged = testing::ReadBytes(fixture.string() + ".eif");
   damaged[600] ^= 1;  // inside the kernel section: the CRC no longer matches
   std::ofstream(Path("damaged.eif"), std::ios::binary)
-      .write(reinterpret_cast<const char*>(damaged.data()), static_cast<std::streamsize>(damaged.size()));  // NOLINT
+      .write(reinterpret_cast<const char*>(damaged.data()),
+             static_cast<std::streamsize>(damaged.size()));  // NOLINT
   const CliResult refused = RunCli(Generate({"--eif", Path("damaged.eif")}));
   EXPECT_EQ(refused.exit_code, 2);
   EXPECT_NE(refused.err.find("EIF_CRC_MISMATCH"), std::string::npos) << refused.err;
@@ -325,7 +334,8 @@ TEST_F(PolicyCli, GenerateFromAnEifImage) {
 TEST_F(PolicyCli, UsageErrors) {
   EXPECT_EQ(RunCli(Generate({})).exit_code, 64);  // no PCR source
   EXPECT_EQ(RunCli(Generate({"--pcrs", Path("pcr.json"), "--pcr", "0=00"})).exit_code, 64);
-  EXPECT_EQ(RunCli(Generate({"--pcrs", Path("pcr.json"), "--locked", "--admin", kRole})).exit_code, 64);
+  EXPECT_EQ(RunCli(Generate({"--pcrs", Path("pcr.json"), "--locked", "--admin", kRole})).exit_code,
+            64);
   EXPECT_EQ(RunCli(Generate({"--pcrs", Path("pcr.json"), "--actions", "sign"})).exit_code, 64);
   EXPECT_EQ(RunCli(Generate({"--pcrs", Path("pcr.json"), "--use-pcrs", "0,40"})).exit_code, 64);
   EXPECT_EQ(RunCli(Generate({"--pcrs", Path("missing.json")})).exit_code, 74);
@@ -335,12 +345,12 @@ TEST_F(PolicyCli, UsageErrors) {
   EXPECT_EQ(zero.exit_code, 1);
   EXPECT_NE(zero.err.find("POLICY_PCR_VALUE"), std::string::npos);
   EXPECT_EQ(RunCli({"policy", "simulate", Path("pcr.json"), "--principal", kSession, "--action",
-                 "Decrypt"})
+                    "Decrypt"})
                 .exit_code,
             64);
-  const CliResult forged = RunCli({"policy", "simulate", Path("pcr.json"), "--principal", kSession,
-                                "--action", "kms:Decrypt", "--context",
-                                "kms:RecipientAttestation:ImageSha384=00"});
+  const CliResult forged =
+      RunCli({"policy", "simulate", Path("pcr.json"), "--principal", kSession, "--action",
+              "kms:Decrypt", "--context", "kms:RecipientAttestation:ImageSha384=00"});
   EXPECT_EQ(forged.exit_code, 64);
   EXPECT_NE(forged.err.find("verified document"), std::string::npos);
   EXPECT_EQ(RunCli({"policy"}).exit_code, 64);
@@ -361,9 +371,10 @@ TEST_F(PolicyCli, HelpTeachesWithExamples) {
 
 // lock-policy's offline paths: the preview, and everything it refuses before any network.
 TEST_F(PolicyCli, LockPolicyPreviewAndRefusals) {
-  const std::string key = "arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab";
-  const CliResult preview = RunCli({"lock-policy", "--key-id", key, "--enclave-role", kRole, "--pcrs",
-                                 Path("pcr.json")});
+  const std::string key =
+      "arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab";
+  const CliResult preview =
+      RunCli({"lock-policy", "--key-id", key, "--enclave-role", kRole, "--pcrs", Path("pcr.json")});
   EXPECT_EQ(preview.exit_code, 0) << preview.err;
   EXPECT_NE(preview.out.find("\"Id\": \"enclavectl-locked\""), std::string::npos);
   EXPECT_NE(preview.out.find("enclave-only  yes"), std::string::npos);
@@ -373,34 +384,36 @@ TEST_F(PolicyCli, LockPolicyPreviewAndRefusals) {
   EXPECT_NE(preview.out.find("arn:aws:iam::111122223333:role/enclave"), std::string::npos);
 
   EXPECT_EQ(RunCli({"lock-policy", "--key-id", "alias/x", "--enclave-role", kRole, "--pcrs",
-                 Path("pcr.json")})
+                    Path("pcr.json")})
                 .exit_code,
             64);
   EXPECT_EQ(RunCli({"lock-policy", "--key-id", key, "--enclave-role", kRole, "--pcrs",
-                 Path("pcr.json"), "--apply", "--dry-run"})
+                    Path("pcr.json"), "--apply", "--dry-run"})
                 .exit_code,
             64);
   EXPECT_EQ(RunCli({"lock-policy", "--key-id", key, "--enclave-role", kRole, "--pcrs",
-                 Path("pcr.json"), "--region", "eu-west-1"})
+                    Path("pcr.json"), "--region", "eu-west-1"})
                 .exit_code,
             64);
   EXPECT_EQ(RunCli({"lock-policy", "--key-id", key, "--pcrs", Path("pcr.json")}).exit_code, 64);
-  EXPECT_EQ(RunCli({"lock-policy", "--key-id", key, "--policy", Path("pcr.json"), "--auditor",
-                    kRole})
-                .exit_code,
-            64);
+  EXPECT_EQ(
+      RunCli({"lock-policy", "--key-id", key, "--policy", Path("pcr.json"), "--auditor", kRole})
+          .exit_code,
+      64);
   // A locked policy nobody can use is refused: locking it would brick the key.
   const std::string unusable = Write("unusable.json", R"({"Version": "2012-10-17", "Statement": [
       {"Sid": "ReadOnly", "Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::111122223333:role/ops"},
        "Action": ["kms:DescribeKey", "kms:GetKeyPolicy"], "Resource": "*"}]})");
-  const CliResult bricked = RunCli({"lock-policy", "--key-id", key, "--policy", unusable, "--apply", "--yes"});
+  const CliResult bricked =
+      RunCli({"lock-policy", "--key-id", key, "--policy", unusable, "--apply", "--yes"});
   EXPECT_EQ(bricked.exit_code, 1);
   EXPECT_NE(bricked.err.find("POLICY_LINT_ERRORS"), std::string::npos);
   // A leaky policy is refused before any credential or network use.
   const std::string leaky = Write("leaky.json", R"({"Version": "2012-10-17", "Statement": [
       {"Sid": "Open", "Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::111122223333:root"},
        "Action": "kms:Decrypt", "Resource": "*"}]})");
-  const CliResult refused = RunCli({"lock-policy", "--key-id", key, "--policy", leaky, "--apply", "--yes"});
+  const CliResult refused =
+      RunCli({"lock-policy", "--key-id", key, "--policy", leaky, "--apply", "--yes"});
   EXPECT_EQ(refused.exit_code, 1);
   EXPECT_NE(refused.err.find("POLICY_NOT_ENCLAVE_ONLY"), std::string::npos);
 }
@@ -414,9 +427,10 @@ TEST_F(PolicyCli, LockPolicyWithoutCredentials) {
     ::unsetenv(name);
   }
   ::setenv("AWS_EC2_METADATA_DISABLED", "true", 1);
-  const std::string key = "arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab";
-  const CliResult result = RunCli({"lock-policy", "--key-id", key, "--enclave-role", kRole, "--pcrs",
-                                Path("pcr.json"), "--dry-run"});
+  const std::string key =
+      "arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab";
+  const CliResult result = RunCli({"lock-policy", "--key-id", key, "--enclave-role", kRole,
+                                   "--pcrs", Path("pcr.json"), "--dry-run"});
   EXPECT_EQ(result.exit_code, 64) << result.out << result.err;
   EXPECT_NE(result.err.find("CREDENTIALS_NOT_FOUND"), std::string::npos);
   ::setenv("HOME", saved_home.c_str(), 1);

@@ -1,11 +1,13 @@
 // Generator -> lint -> simulate round trips (with attestation-derived keys from documents the
 // virtual Nitro mints and the verifier accepts), the generator's refusals, the PCR sources,
 // and parser limits that vectors cannot express (sizes, invalid UTF-8, deep nesting).
+#include "enclavectl/kmspolicy/policy.hpp"
+
+#include <gtest/gtest.h>
+
 #include <filesystem>
 #include <fstream>
 #include <string>
-
-#include <gtest/gtest.h>
 
 #include "enclavectl/core/encoding.hpp"
 #include "enclavectl/core/limits.hpp"
@@ -17,7 +19,6 @@
 #include "enclavectl/kmspolicy/io/pcr_sources.hpp"
 #include "enclavectl/kmspolicy/json.hpp"
 #include "enclavectl/kmspolicy/lint.hpp"
-#include "enclavectl/kmspolicy/policy.hpp"
 #include "test_paths.hpp"
 #include "virtual_nitro.hpp"
 
@@ -55,8 +56,9 @@ verifier::devca::DocumentSpec WithPcrs(verifier::PcrMap pcrs) {
 
 verifier::VerifiedDocument Verified(const verifier::devca::DocumentSpec& spec = {}) {
   const core::Bytes doc = VirtualNitro::Get().Mint(spec);
-  auto verified = verifier::VerifyDocument(
-      doc, verifier::VerifierConfig{&VirtualNitro::Get().Root(), nullptr}, VirtualNitro::PolicyNow());
+  auto verified =
+      verifier::VerifyDocument(doc, verifier::VerifierConfig{&VirtualNitro::Get().Root(), nullptr},
+                               VirtualNitro::PolicyNow());
   EXPECT_TRUE(verified) << verified.error().detail;
   return std::move(*verified);
 }
@@ -123,7 +125,7 @@ TEST(Generate, ConditionsAreLowerCaseStringEqualsIgnoreCaseOnTheSelectedPcrs) {
   const Statement& attested = policy->statements.front();
   EXPECT_EQ(attested.sid, "EnclaveAttestedUse");
   EXPECT_EQ(attested.actions, (std::vector<std::string>{"kms:Decrypt", "kms:DeriveSharedSecret",
-                                                         "kms:GenerateDataKey"}));
+                                                        "kms:GenerateDataKey"}));
   const verifier::PcrSet pcrs = DefaultPcrs();
   // Documents carry PCR0..15; the default pins PCR0 (as ImageSha384), PCR1 and PCR2; PCR8 is
   // all zero in these documents (an unsigned image) and so left out.
@@ -171,13 +173,12 @@ TEST(Generate, SimulateWithVerifiedDocuments) {
   EXPECT_EQ(Simulate(*policy, kAdminSession, "kms:Decrypt").decision, Decision::kExplicitDeny);
   EXPECT_EQ(Simulate(*policy, kAdminSession, "kms:Decrypt", &same).decision,
             Decision::kImplicitDeny);
-  EXPECT_EQ(Simulate(*policy, kAdminSession, "kms:CreateGrant").decision,
-            Decision::kExplicitDeny);
+  EXPECT_EQ(Simulate(*policy, kAdminSession, "kms:CreateGrant").decision, Decision::kExplicitDeny);
   // A session of the role in another account gets nothing.
-  EXPECT_EQ(Simulate(*policy, "arn:aws:sts::444455556666:assumed-role/enclave/x", "kms:Decrypt",
-                     &same)
-                .decision,
-            Decision::kImplicitDeny);
+  EXPECT_EQ(
+      Simulate(*policy, "arn:aws:sts::444455556666:assumed-role/enclave/x", "kms:Decrypt", &same)
+          .decision,
+      Decision::kImplicitDeny);
 }
 
 TEST(Generate, LockedPolicyRefusesEveryManagementCall) {
@@ -221,10 +222,12 @@ TEST(Generate, ActionsAdminsAndAuditors) {
             (std::vector<std::string>{"EnclaveAttestedUse", "EnclaveKeyInfo", "KeyAdministration",
                                       "KeyAudit", "DenyUnattestedSecretUse"}));
   EXPECT_TRUE(LintPolicy(*policy).enclave_only.holds);
-  EXPECT_EQ(Simulate(*policy, "arn:aws:iam::111122223333:user/auditor", "kms:GetKeyPolicy").decision,
-            Decision::kAllow);
-  EXPECT_EQ(Simulate(*policy, "arn:aws:iam::111122223333:user/auditor", "kms:PutKeyPolicy").decision,
-            Decision::kImplicitDeny);
+  EXPECT_EQ(
+      Simulate(*policy, "arn:aws:iam::111122223333:user/auditor", "kms:GetKeyPolicy").decision,
+      Decision::kAllow);
+  EXPECT_EQ(
+      Simulate(*policy, "arn:aws:iam::111122223333:user/auditor", "kms:PutKeyPolicy").decision,
+      Decision::kImplicitDeny);
 }
 
 TEST(Generate, ParsesActionLists) {
@@ -273,7 +276,8 @@ TEST(Generate, SelectsPcrs) {
   EXPECT_EQ(SelectPolicyPcrs(set, false, std::nullopt)->count(8), 1U);
   EXPECT_EQ(SelectPolicyPcrs(set, true, std::nullopt)->size(), set.size());
   EXPECT_EQ(SelectPolicyPcrs(set, false, std::vector<std::uint64_t>{0, 3})->size(), 2U);
-  auto absent = SelectPolicyPcrs({{0, core::Bytes(48, 1)}}, false, std::vector<std::uint64_t>{0, 4});
+  auto absent =
+      SelectPolicyPcrs({{0, core::Bytes(48, 1)}}, false, std::vector<std::uint64_t>{0, 4});
   ASSERT_FALSE(absent);
   EXPECT_EQ(absent.error().code, ErrorCode::kPolicyPcrValue);
   EXPECT_EQ(absent.error().index, 4);
@@ -387,8 +391,8 @@ TEST(PcrSources, VerifiedAttestationDocument) {
   for (std::uint64_t i = 0; i < 3; ++i) {
     zero[i] = core::Bytes(48, 0);
   }
-  const auto debug_path = TempFile("debug.cbor", std::string(core::AsChars(
-                                                     VirtualNitro::Get().Mint(WithPcrs(zero)))));
+  const auto debug_path =
+      TempFile("debug.cbor", std::string(core::AsChars(VirtualNitro::Get().Mint(WithPcrs(zero)))));
   auto debug = io::MakeAttestationSource(debug_path.string(), VirtualNitro::Get().Root(),
                                          VirtualNitro::PolicyNow())
                    ->Load();
@@ -419,8 +423,8 @@ TEST(PcrSources, EifImageGivesItsMeasurements) {
 // --- parser limits ---
 
 TEST(PolicyParse, RefusesOversizedDeepAndInvalidText) {
-  std::string big = "{\"Statement\": [], \"Id\": \"" +
-                    std::string(core::limits::kMaxKeyPolicyBytes, 'x') + "\"}";
+  std::string big =
+      "{\"Statement\": [], \"Id\": \"" + std::string(core::limits::kMaxKeyPolicyBytes, 'x') + "\"}";
   EXPECT_EQ(DecodePolicy(big).error().code, ErrorCode::kInputTooLarge);
   EXPECT_EQ(DecodePolicy("{\"Id\": \"\xff\xfe\", \"Statement\": []}").error().code,
             ErrorCode::kPolicyJson);

@@ -1,9 +1,9 @@
 #include "enclavectl/kmspolicy/actions.hpp"
 
-#include "ascii.hpp"
-
 #include <algorithm>
 #include <array>
+
+#include "ascii.hpp"
 
 namespace enclavectl::kmspolicy {
 namespace {
@@ -72,8 +72,8 @@ constexpr std::array<std::string_view, 5> kRecipientActions = {
     "kms:GenerateRandom"};
 
 constexpr std::array<std::string_view, 6> kSecretActions = {
-    "kms:Decrypt",         "kms:DeriveSharedSecret", "kms:GenerateDataKey",
-    "kms:GenerateDataKeyPair", "kms:ReEncryptFrom",  "kms:CreateGrant"};
+    "kms:Decrypt",       "kms:DeriveSharedSecret", "kms:GenerateDataKey", "kms:GenerateDataKeyPair",
+    "kms:ReEncryptFrom", "kms:CreateGrant"};
 
 constexpr std::array<std::string_view, 2> kInjectionActions = {"kms:Encrypt", "kms:ReEncryptTo"};
 
@@ -92,8 +92,9 @@ constexpr std::array<std::string_view, 5> kLockBreakingActions = {
 char Fold(char c, bool ignore_case) noexcept { return ignore_case ? ascii::Lower(c) : c; }
 
 bool Contains(std::span<const std::string_view> list, std::string_view action) noexcept {
-  return std::any_of(list.begin(), list.end(),
-                     [action](std::string_view known) { return ascii::EqualsIgnoreCase(known, action); });
+  return std::any_of(list.begin(), list.end(), [action](std::string_view known) {
+    return ascii::EqualsIgnoreCase(known, action);
+  });
 }
 
 }  // namespace

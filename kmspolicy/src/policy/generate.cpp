@@ -34,12 +34,12 @@ constexpr std::array<ActionName, 5> kActionNames = {{
 // kms.md 8.5: the admin's explicit allow-list. Management only: nothing that returns or
 // re-encrypts key-protected data, no CreateGrant, no wildcard.
 constexpr std::array<const char*, 20> kAdminActions = {
-    "kms:DescribeKey",         "kms:GetKeyPolicy",       "kms:PutKeyPolicy",
-    "kms:ListKeyPolicies",     "kms:GetPublicKey",       "kms:GetKeyRotationStatus",
-    "kms:EnableKeyRotation",   "kms:DisableKeyRotation", "kms:ListResourceTags",
-    "kms:TagResource",         "kms:UntagResource",      "kms:ListGrants",
+    "kms:DescribeKey",         "kms:GetKeyPolicy",         "kms:PutKeyPolicy",
+    "kms:ListKeyPolicies",     "kms:GetPublicKey",         "kms:GetKeyRotationStatus",
+    "kms:EnableKeyRotation",   "kms:DisableKeyRotation",   "kms:ListResourceTags",
+    "kms:TagResource",         "kms:UntagResource",        "kms:ListGrants",
     "kms:RevokeGrant",         "kms:UpdateKeyDescription", "kms:EnableKey",
-    "kms:DisableKey",          "kms:CreateAlias",        "kms:UpdateAlias",
+    "kms:DisableKey",          "kms:CreateAlias",          "kms:UpdateAlias",
     "kms:ScheduleKeyDeletion", "kms:CancelKeyDeletion",
 };
 
@@ -47,8 +47,8 @@ constexpr std::array<const char*, 3> kReadOnlyActions = {"kms:DescribeKey", "kms
                                                          "kms:GetPublicKey"};
 
 constexpr std::array<const char*, 6> kDenyUnattestedActions = {
-    "kms:Decrypt",         "kms:DeriveSharedSecret", "kms:GenerateDataKey",
-    "kms:GenerateDataKeyPair", "kms:ReEncrypt*",    "kms:CreateGrant"};
+    "kms:Decrypt",    "kms:DeriveSharedSecret", "kms:GenerateDataKey", "kms:GenerateDataKeyPair",
+    "kms:ReEncrypt*", "kms:CreateGrant"};
 
 template <std::size_t N>
 std::vector<std::string> Strings(const std::array<const char*, N>& list) {
@@ -226,8 +226,9 @@ core::Result<Policy> GeneratePolicy(const GenerateOptions& options) {
                       " has no PCR0: the policy must pin the whole image (ImageSha384)",
                   0);
     }
-    Statement s = Allow(n == 0 ? "EnclaveAttestedUse" : "EnclaveAttestedUse" + std::to_string(n + 1),
-                        enclave, attested);
+    Statement s =
+        Allow(n == 0 ? "EnclaveAttestedUse" : "EnclaveAttestedUse" + std::to_string(n + 1), enclave,
+              attested);
     for (const auto& [index, value] : *selected) {
       if (index > core::limits::kMaxPcrIndex || value.size() != 48) {
         return Fail(ErrorCode::kPolicyPcrValue,
@@ -265,8 +266,8 @@ core::Result<Policy> GeneratePolicy(const GenerateOptions& options) {
     policy.statements.push_back(
         Allow("KeyAudit", AwsPrincipals(options.auditor_arns), Strings(kReadOnlyActions)));
   }
-  Statement deny = Allow("DenyUnattestedSecretUse", Principals{true, {}},
-                         Strings(kDenyUnattestedActions));
+  Statement deny =
+      Allow("DenyUnattestedSecretUse", Principals{true, {}}, Strings(kDenyUnattestedActions));
   deny.effect = Effect::kDeny;
   Condition null_check;
   null_check.operator_text = "Null";

@@ -32,9 +32,9 @@ std::size_t JsonNestingDepth(std::string_view text) noexcept;
 // with a repeated "Condition" differently from what a reviewer sees); with kInputTooLarge
 // when it is larger than `max_bytes`. `what` names the input in the error detail ("key
 // policy"); the detail never quotes the input beyond a short SafeExcerpt of a key.
-[[nodiscard]] Result<nlohmann::json> ParseStrictJson(
-    std::string_view text, std::size_t max_bytes, ErrorCode code, std::string_view what,
-    std::size_t max_depth = limits::kMaxJsonDepth);
+[[nodiscard]] Result<nlohmann::json> ParseStrictJson(std::string_view text, std::size_t max_bytes,
+                                                     ErrorCode code, std::string_view what,
+                                                     std::size_t max_depth = limits::kMaxJsonDepth);
 
 // Serialises `value` with `indent` (-1: compact). Invalid UTF-8 in strings (which only values
 // built from command-line text can hold) is replaced by U+FFFD instead of throwing.
