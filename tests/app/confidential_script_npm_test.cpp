@@ -17,6 +17,7 @@
 #include <nlohmann/json.hpp>
 
 #include "app_fakes.hpp"
+#include "emulated_spend.hpp"
 #include "enclavectl/app/confidential_script.hpp"
 #include "enclavectl/app/service.hpp"
 #include "enclavectl/bitcoin/confidential_script.hpp"
@@ -57,24 +58,8 @@ net::HttpRequest Request(std::string method, std::string path, std::string body 
   return request;
 }
 
-Bytes UserLeaf(const bitcoin::XOnlyKey& user, ByteView preimage) {
-  Bytes script{0x20};
-  script.insert(script.end(), user.begin(), user.end());
-  script.push_back(bitcoin::kOpCheckSigVerify);
-  script.push_back(bitcoin::kOpSha256);
-  script.push_back(0x20);
-  const Hash256 lock = bitcoin::Sha256(preimage);
-  script.insert(script.end(), lock.begin(), lock.end());
-  script.push_back(bitcoin::kOpEqual);
-  return script;
-}
-
-Bytes KeyLeaf(const bitcoin::XOnlyKey& key) {
-  Bytes script{0x20};
-  script.insert(script.end(), key.begin(), key.end());
-  script.push_back(bitcoin::kOpCheckSig);
-  return script;
-}
+using testing::KeyLeaf;
+using testing::UserLeaf;
 
 const Bytes kUserSecret(32, 0x15);
 const Bytes kOtherUserSecret(32, 0x16);

@@ -18,6 +18,7 @@
 #include <nlohmann/json.hpp>
 
 #include "app_fakes.hpp"
+#include "emulated_spend.hpp"
 #include "enclavectl/app/keys.hpp"
 #include "enclavectl/app/service.hpp"
 #include "enclavectl/bitcoin/confidential_script.hpp"
@@ -72,26 +73,8 @@ void ExpectSigned(const KeyService& service, const net::HttpResponse& response) 
   EXPECT_TRUE(verifier::VerifyResponseSignature(response.body, signature, pubkey));
 }
 
-// The user's leaf: <user key> OP_CHECKSIGVERIFY OP_SHA256 <SHA-256(preimage)> OP_EQUAL.
-Bytes UserLeaf(const bitcoin::XOnlyKey& user, ByteView preimage) {
-  Bytes script{0x20};
-  script.insert(script.end(), user.begin(), user.end());
-  script.push_back(bitcoin::kOpCheckSigVerify);
-  script.push_back(bitcoin::kOpSha256);
-  script.push_back(0x20);
-  const Hash256 lock = bitcoin::Sha256(preimage);
-  script.insert(script.end(), lock.begin(), lock.end());
-  script.push_back(bitcoin::kOpEqual);
-  return script;
-}
-
-// <backup key> OP_CHECKSIG: the other leaf of the emulated tree and the real output's backup.
-Bytes KeyLeaf(const bitcoin::XOnlyKey& key) {
-  Bytes script{0x20};
-  script.insert(script.end(), key.begin(), key.end());
-  script.push_back(bitcoin::kOpCheckSig);
-  return script;
-}
+using testing::KeyLeaf;
+using testing::UserLeaf;
 
 const Bytes kUserSecret(32, 0x05);
 const Bytes kOtherUserSecret(32, 0x06);
