@@ -181,10 +181,7 @@ v::Check CheckKeyPolicy(const VerifyOptions& options, const v::LiveReport& repor
     error.detail = "DescribeKey " + key_arn + ": " + error.detail;
     return fail(std::move(error));
   }
-  for (std::string& escape : kmspolicy::KeyMaterialEscapes(*metadata)) {
-    lint.enclave_only.holds = false;
-    lint.enclave_only.reasons.insert(lint.enclave_only.reasons.begin(), std::move(escape));
-  }
+  kmspolicy::AddKeyMaterialVerdict(lint, *metadata);
   if (auto met = kmspolicy::CheckRequirements(lint, {true, true}); !met) {
     core::Error error = met.error();
     error.detail = "the policy of " + key_arn + ": " + error.detail;

@@ -663,6 +663,22 @@ TEST(KeyMaterial, OnlySingleRegionAwsKmsKeysCanBeEnclaveOnly) {
   EXPECT_EQ(KeyMaterialEscapes(metadata).size(), 1U);
   metadata.origin = "EXTERNAL";
   EXPECT_EQ(KeyMaterialEscapes(metadata).size(), 2U);
+
+  // Folded into a report: enclave-only fails with the escapes first; locked is untouched.
+  LintReport report;
+  report.enclave_only = {true, {"held"}};
+  report.locked = {true, {}};
+  AddKeyMaterialVerdict(report, metadata);
+  EXPECT_FALSE(report.enclave_only.holds);
+  ASSERT_EQ(report.enclave_only.reasons.size(), 3U);
+  EXPECT_EQ(report.enclave_only.reasons.back(), "held");
+  EXPECT_TRUE(report.locked.holds);
+  metadata.origin = "AWS_KMS";
+  metadata.multi_region = false;
+  LintReport clean;
+  clean.enclave_only = {true, {}};
+  AddKeyMaterialVerdict(clean, metadata);
+  EXPECT_TRUE(clean.enclave_only.holds);
 }
 
 }  // namespace

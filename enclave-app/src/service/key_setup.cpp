@@ -253,8 +253,10 @@ core::Result<KeyPolicyReport> CheckKeyPolicy(EnclaveKms& kms, NsmClient& nsm,
     report.reasons.push_back("the key policy does not parse: " + policy.error().detail);
   } else {
     // kms.md 7: enclave-only and locked, judged for this enclave's own image.
-    const kmspolicy::LintReport lint =
+    kmspolicy::LintReport lint =
         kmspolicy::LintPolicy(*policy, kmspolicy::LintTarget{key_arn, report.pcr0_hex});
+    // No policy governs key material that exists outside this key (imported, external, replicas).
+    kmspolicy::AddKeyMaterialVerdict(lint, key);
     report.enclave_only = lint.enclave_only.holds;
     report.locked = lint.locked.holds;
     for (const auto* verdict : {&lint.enclave_only, &lint.locked}) {
@@ -263,12 +265,6 @@ core::Result<KeyPolicyReport> CheckKeyPolicy(EnclaveKms& kms, NsmClient& nsm,
                               verdict->reasons.end());
       }
     }
-  }
-  // No policy governs key material that exists outside this key (imported, external, replicas).
-  const std::vector<std::string> escapes = kmspolicy::KeyMaterialEscapes(key);
-  if (!escapes.empty()) {
-    report.enclave_only = false;
-    report.reasons.insert(report.reasons.end(), escapes.begin(), escapes.end());
   }
   const bool need_enclave_only = mode == KeyMode::kSealed || options.require.enclave_only;
   if (need_enclave_only && !report.enclave_only) {

@@ -754,4 +754,15 @@ std::vector<std::string> KeyMaterialEscapes(const KeyMetadata& metadata) {
   return reasons;
 }
 
+void AddKeyMaterialVerdict(LintReport& report, const KeyMetadata& metadata) {
+  std::vector<std::string> escapes = KeyMaterialEscapes(metadata);
+  if (escapes.empty()) {
+    return;
+  }
+  report.enclave_only.holds = false;
+  report.enclave_only.reasons.insert(report.enclave_only.reasons.begin(),
+                                     std::make_move_iterator(escapes.begin()),
+                                     std::make_move_iterator(escapes.end()));
+}
+
 }  // namespace enclavectl::kmspolicy

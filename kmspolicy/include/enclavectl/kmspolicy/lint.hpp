@@ -119,6 +119,10 @@ struct LintRequirements {
 // Origin AWS_KMS can be enclave-only. Returns one reason per escape (empty: none).
 std::vector<std::string> KeyMaterialEscapes(const KeyMetadata& metadata);
 
+// Folds KeyMaterialEscapes(metadata) into `report`: any escape makes enclave-only fail, with the
+// escapes first among its reasons. For lints of a key whose DescribeKey answer is at hand.
+void AddKeyMaterialVerdict(LintReport& report, const KeyMetadata& metadata);
+
 // True for "kms:RecipientAttestation:ImageSha384" and "kms:RecipientAttestation:PCR0"
 // (case-insensitive): the keys that pin the whole image.
 bool IsImageKey(std::string_view key) noexcept;
