@@ -419,7 +419,9 @@ core::Result<core::SecretBytes> MiddlewareKey(ByteView master_secret, ByteView c
   std::size_t len = full.size();
   secp256k1_ec_pubkey_serialize(Secp(), full.data(), &len, &point, SECP256K1_EC_UNCOMPRESSED);
   core::SecretBytes shared(ByteView(full).subspan(1, 64));
-  std::fill(full.begin(), full.end(), 0);
+  // The shared point is secret: wiped where a plain fill could be optimised away.
+  OPENSSL_cleanse(full.data(), full.size());
+  OPENSSL_cleanse(&point, sizeof(point));
   return ConfidentialScriptHkdf(shared.View(), "Middleware encryption key");
 }
 
