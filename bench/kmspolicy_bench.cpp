@@ -5,10 +5,10 @@
 #include "enclavectl/core/encoding.hpp"
 #include "enclavectl/kmspolicy/evaluate.hpp"
 #include "enclavectl/kmspolicy/generate.hpp"
-#include "enclavectl/kmspolicy/kms_api.hpp"
+#include "enclavectl/aws/kms_api.hpp"
 #include "enclavectl/kmspolicy/lint.hpp"
 #include "enclavectl/kmspolicy/policy.hpp"
-#include "enclavectl/kmspolicy/sigv4.hpp"
+#include "enclavectl/aws/sigv4.hpp"
 
 namespace {
 
@@ -78,24 +78,24 @@ void BM_LintPolicy(benchmark::State& state) {
 BENCHMARK(BM_LintPolicy);
 
 void BM_SignKmsRequest(benchmark::State& state) {
-  kmspolicy::AwsCredentials credentials;
+  aws::AwsCredentials credentials;
   credentials.access_key_id = "AKIDEXAMPLE";
   credentials.secret_access_key =
       core::SecretBytes(core::AsBytes(std::string("wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY")));
-  const core::SecretBytes body = kmspolicy::EncodeGenerateRandomRequest({32, {}});
-  const kmspolicy::SigningRequest request{"POST",
+  const core::SecretBytes body = aws::EncodeGenerateRandomRequest({32, {}});
+  const aws::SigningRequest request{"POST",
                                           "/",
                                           "",
                                           {{"Host", "kms.us-east-1.amazonaws.com"},
                                            {"Content-Type", "application/x-amz-json-1.1"},
                                            {"X-Amz-Target", "TrentService.GenerateRandom"}},
                                           body.View()};
-  kmspolicy::SigningParams params;
+  aws::SigningParams params;
   params.region = "us-east-1";
   params.service = "kms";
   params.time = core::UnixMillis{1440938160000};
   for (auto _ : state) {
-    auto parts = kmspolicy::SignHeaders(request, credentials, params);
+    auto parts = aws::SignHeaders(request, credentials, params);
     benchmark::DoNotOptimize(parts);
   }
   state.SetItemsProcessed(state.iterations());

@@ -15,57 +15,56 @@
 
 #include "enclavectl/core/encoding.hpp"
 #include "enclavectl/core/file_io.hpp"
-#include "enclavectl/kmspolicy/localkms/crypto.hpp"
-#include "enclavectl/kmspolicy/localkms/service.hpp"
-#include "enclavectl/kmspolicy/recipient.hpp"
-#include "enclavectl/kmspolicy/sigv4.hpp"
+#include "enclavectl/localkms/crypto.hpp"
+#include "enclavectl/localkms/service.hpp"
+#include "enclavectl/aws/recipient.hpp"
+#include "enclavectl/aws/sigv4.hpp"
 #include "enclavectl/verifier/devca.hpp"
 
 namespace {
 
 using namespace enclavectl;  // NOLINT(google-build-using-namespace)
-namespace lk = kmspolicy::localkms;
 using Json = nlohmann::json;
 
 constexpr core::UnixMillis kNow{1735689602000};
 constexpr const char* kAdmin = "arn:aws:iam::111122223333:user/local-admin";
 
-lk::AccessKey AdminKey() {
-  lk::AccessKey key;
+localkms::AccessKey AdminKey() {
+  localkms::AccessKey key;
   key.access_key_id = "AKIAADMINADMINADMIN0";
   key.secret_access_key = core::SecretBytes(core::AsBytes(std::string("admin-secret-0123456789")));
   key.principal = kAdmin;
   return key;
 }
 
-std::string Field(const lk::OutgoingResponse& response, const char* name) {
+std::string Field(const localkms::OutgoingResponse& response, const char* name) {
   return Json::parse(response.body)[name].get<std::string>();
 }
 
 void BM_SignedGenerateRandom(benchmark::State& state) {
   const core::io::FixedClock clock(kNow);
-  lk::MemoryPersister persister;
-  lk::ServiceOptions options;
+  localkms::MemoryPersister persister;
+  localkms::ServiceOptions options;
   options.config.access_keys.push_back(AdminKey());
-  lk::LocalKms kms(std::move(options), {}, persister, clock);
-  kmspolicy::AwsCredentials credentials;
+  localkms::LocalKms kms(std::move(options), {}, persister, clock);
+  aws::AwsCredentials credentials;
   credentials.access_key_id = "AKIAADMINADMINADMIN0";
   credentials.secret_access_key =
       core::SecretBytes(core::AsBytes(std::string("admin-secret-0123456789")));
   const std::string body = R"({"NumberOfBytes": 32})";
-  kmspolicy::SigningRequest signing{"POST",
+  aws::SigningRequest signing{"POST",
                                     "/",
                                     "",
                                     {{"Host", "127.0.0.1:4599"},
                                      {"Content-Type", "application/x-amz-json-1.1"},
                                      {"X-Amz-Target", "TrentService.GenerateRandom"}},
                                     core::AsBytes(body)};
-  kmspolicy::SigningParams params;
+  aws::SigningParams params;
   params.region = "us-east-1";
   params.service = "kms";
   params.time = kNow;
-  auto parts = kmspolicy::SignHeaders(signing, credentials, params);
-  lk::IncomingRequest request{"POST", "/", "", {}, body};
+  auto parts = aws::SignHeaders(signing, credentials, params);
+  localkms::IncomingRequest request{"POST", "/", "", {}, body};
   for (const auto& header : signing.headers) {
     std::string name = header.name;
     for (char& c : name) {
@@ -83,8 +82,8 @@ BENCHMARK(BM_SignedGenerateRandom);
 
 void BM_EncryptDecrypt(benchmark::State& state) {
   const core::io::FixedClock clock(kNow);
-  lk::MemoryPersister persister;
-  lk::LocalKms kms({}, {}, persister, clock);
+  localkms::MemoryPersister persister;
+  localkms::LocalKms kms({}, {}, persister, clock);
   const std::string key =
       Json::parse(kms.Dispatch("TrentService.CreateKey", "{}", kAdmin).body)["KeyMetadata"]["KeyId"]
           .get<std::string>();
@@ -107,15 +106,15 @@ void BM_AttestedDecrypt(benchmark::State& state) {
   ca_options.now = core::UnixMillis{kNow.value - 2000};
   auto ca = verifier::devca::DevCa::Create(ca_options);
   auto enclave = ca->StartEnclave(ca_options.now, 42);
-  core::EvpPkeyPtr rsa = *kmspolicy::MakeRecipientKey();
+  core::EvpPkeyPtr rsa = *aws::MakeRecipientKey();
   verifier::devca::DocumentSpec spec;
   spec.pcrs = verifier::PcrMap{{0, core::Bytes(48, 0xaa)}};
-  spec.public_key = *kmspolicy::PublicKeyDer(rsa.get());
+  spec.public_key = *aws::PublicKeyDer(rsa.get());
   const core::Bytes document = *ca->Attest(*enclave, spec);
-  lk::ServiceOptions options;
+  localkms::ServiceOptions options;
   options.attestation.roots.push_back(*verifier::TrustAnchor::FromDer(ca->Root().der));
-  lk::MemoryPersister persister;
-  lk::LocalKms kms(std::move(options), {}, persister, clock);
+  localkms::MemoryPersister persister;
+  localkms::LocalKms kms(std::move(options), {}, persister, clock);
   const std::string key =
       Json::parse(kms.Dispatch("TrentService.CreateKey", "{}", kAdmin).body)["KeyMetadata"]["KeyId"]
           .get<std::string>();
@@ -135,8 +134,8 @@ BENCHMARK(BM_AttestedDecrypt)->Unit(benchmark::kMicrosecond);
 
 void BM_DeriveSharedSecret(benchmark::State& state) {
   const core::io::FixedClock clock(kNow);
-  lk::MemoryPersister persister;
-  lk::LocalKms kms({}, {}, persister, clock);
+  localkms::MemoryPersister persister;
+  localkms::LocalKms kms({}, {}, persister, clock);
   const std::string key =
       Json::parse(kms.Dispatch("TrentService.CreateKey",
                                R"({"KeySpec":"ECC_NIST_P256","KeyUsage":"KEY_AGREEMENT"})", kAdmin)
@@ -154,11 +153,11 @@ void BM_DeriveSharedSecret(benchmark::State& state) {
 BENCHMARK(BM_DeriveSharedSecret)->Unit(benchmark::kMicrosecond);
 
 // What the file persister does: the whole store, written atomically and fsynced.
-class FilePersister final : public lk::StatePersister {
+class FilePersister final : public localkms::StatePersister {
  public:
   explicit FilePersister(std::string path) : path_(std::move(path)) {}
-  core::Status Save(const lk::KeyStore& store) override {
-    const core::SecretBytes text = lk::EncodeKeyStore(store);
+  core::Status Save(const localkms::KeyStore& store) override {
+    const core::SecretBytes text = localkms::EncodeKeyStore(store);
     return core::io::WriteFileAtomic(path_, text.View());
   }
 
@@ -173,17 +172,17 @@ void BM_CreateKeyPersisted(benchmark::State& state) {
   std::filesystem::create_directories(dir);
   FilePersister persister((dir / "state.json").string());
   // A store of N symmetric keys with the default policy, as CreateKey makes them.
-  lk::KeyStore store;
+  localkms::KeyStore store;
   for (std::int64_t i = 0; i < state.range(0); ++i) {
-    lk::KeyRecord key;
-    key.key_id = lk::RandomUuid();
+    localkms::KeyRecord key;
+    key.key_id = localkms::RandomUuid();
     key.creation_ms = kNow.value;
-    key.policy = lk::DefaultKeyPolicy("111122223333");
-    key.material = std::move(lk::GenerateKeyMaterial(lk::KeySpec::kSymmetricDefault)->material);
+    key.policy = localkms::DefaultKeyPolicy("111122223333");
+    key.material = std::move(localkms::GenerateKeyMaterial(localkms::KeySpec::kSymmetricDefault)->material);
     const std::string id = key.key_id;
     store.keys.emplace(id, std::move(key));
   }
-  lk::LocalKms kms({}, std::move(store), persister, clock);
+  localkms::LocalKms kms({}, std::move(store), persister, clock);
   for (auto _ : state) {
     benchmark::DoNotOptimize(kms.Dispatch("TrentService.CreateKey", "{}", kAdmin));
   }

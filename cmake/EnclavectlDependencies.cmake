@@ -11,7 +11,7 @@ find_package(Boost 1.74 REQUIRED COMPONENTS system)
 find_package(ZLIB REQUIRED)
 # libzip through pkg-config: its CMake config also imports zipcmp/zipmerge, absent without libzip-tools.
 pkg_check_modules(LIBZIP REQUIRED IMPORTED_TARGET libzip>=1.7)
-# The KMS client's HTTP transport (kmspolicy/net).
+# The AWS clients. HTTP transport (aws/net).
 find_package(CURL 7.85 REQUIRED)
 if(ENCLAVECTL_BUILD_TESTS AND NOT ENCLAVECTL_FUZZ)
   find_package(GTest REQUIRED)

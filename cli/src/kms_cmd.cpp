@@ -7,13 +7,12 @@
 #include "context.hpp"
 #include "enclavectl/core/limits.hpp"
 #include "enclavectl/core/time.hpp"
-#include "enclavectl/kmspolicy/localkms/server.hpp"
+#include "enclavectl/localkms/server.hpp"
 #include "local_stack.hpp"
 
 namespace enclavectl::cli {
 namespace {
 
-namespace lk = kmspolicy::localkms;
 
 constexpr const char* kImportMediaType = "application/vnd.enclavectl.kms-import-key+json;version=1";
 constexpr const char* kAccessKeyMediaType =
@@ -48,10 +47,10 @@ struct ImportFlags {
 };
 
 int RunImport(Context& ctx, const ImportFlags& flags) {
-  lk::ImportOptions options;
+  localkms::ImportOptions options;
   options.state_dir = flags.state_dir;
-  const std::optional<lk::KeyUsage> usage = lk::KeyUsageFromName(flags.usage);
-  if (!usage || *usage == lk::KeyUsage::kEncryptDecrypt) {
+  const std::optional<localkms::KeyUsage> usage = localkms::KeyUsageFromName(flags.usage);
+  if (!usage || *usage == localkms::KeyUsage::kEncryptDecrypt) {
     return ReportError(
         ctx,
         {core::ErrorCode::kInvalidArgument, "--key-usage must be KEY_AGREEMENT or SIGN_VERIFY", -1},
@@ -73,7 +72,7 @@ int RunImport(Context& ctx, const ImportFlags& flags) {
     }
     options.policy = std::string(core::AsChars(*policy));
   }
-  auto metadata = lk::ImportKey(options, ctx.clock);
+  auto metadata = localkms::ImportKey(options, ctx.clock);
   OPENSSL_cleanse(options.private_key_pem.data(), options.private_key_pem.size());
   if (!metadata) {
     return ReportError(ctx, metadata.error(), flags.json, kImportMediaType);
@@ -105,7 +104,7 @@ struct AccessKeyFlags {
 };
 
 int RunAccessKey(Context& ctx, const AccessKeyFlags& flags) {
-  auto key = lk::AccessKeyFor(flags.state_dir, flags.principal);
+  auto key = localkms::AccessKeyFor(flags.state_dir, flags.principal);
   if (!key) {
     return ReportError(ctx, key.error(), flags.json, kAccessKeyMediaType);
   }

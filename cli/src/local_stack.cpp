@@ -19,9 +19,8 @@
 namespace enclavectl::cli {
 namespace {
 
-namespace lk = kmspolicy::localkms;
 
-nlohmann::json Environment(const lk::LocalKmsServer& server, const lk::AccessKey& key,
+nlohmann::json Environment(const localkms::LocalKmsServer& server, const localkms::AccessKey& key,
                            const ServeOptions& options) {
   nlohmann::json roots = nlohmann::json::array();
   for (const std::string& root : server.Roots()) {
@@ -96,7 +95,7 @@ void FitConnectionsToFdLimit(Context& ctx, ServeOptions& run) {
 }
 
 // Starts the server and prints the environment to `out`; returns the server or the exit code.
-std::unique_ptr<lk::LocalKmsServer> Start(Context& ctx, const ServeOptions& options,
+std::unique_ptr<localkms::LocalKmsServer> Start(Context& ctx, const ServeOptions& options,
                                           std::string& environment, int& exit_code) {
   ServeOptions run = options;
   FitConnectionsToFdLimit(ctx, run);
@@ -112,12 +111,12 @@ std::unique_ptr<lk::LocalKmsServer> Start(Context& ctx, const ServeOptions& opti
       *err << line << "\n" << std::flush;
     };
   }
-  auto server = lk::LocalKmsServer::Start(run.server, ctx.clock);
+  auto server = localkms::LocalKmsServer::Start(run.server, ctx.clock);
   if (!server) {
     exit_code = ReportError(ctx, server.error(), options.json, kLocalKmsMediaType);
     return nullptr;
   }
-  auto key = lk::AccessKeyFor(options.server.state_dir, "");
+  auto key = localkms::AccessKeyFor(options.server.state_dir, "");
   if (!key) {
     exit_code = ReportError(ctx, key.error(), options.json, kLocalKmsMediaType);
     return nullptr;

@@ -5,7 +5,7 @@
 #include <string>
 
 #include "context.hpp"
-#include "enclavectl/kmspolicy/localkms/server.hpp"
+#include "enclavectl/localkms/server.hpp"
 
 namespace enclavectl::cli {
 
@@ -14,7 +14,7 @@ inline constexpr const char* kLocalKmsMediaType =
 inline constexpr const char* kDefaultListen = "127.0.0.1:4599";
 
 struct ServeOptions {
-  kmspolicy::localkms::ServerOptions server;
+  localkms::ServerOptions server;
   std::string listen = kDefaultListen;
   bool json = false;       // the environment as one JSON object instead of shell exports
   bool quiet = false;      // no request log

@@ -7,12 +7,12 @@
 
 #include "context.hpp"
 #include "enclavectl/core/encoding.hpp"
-#include "enclavectl/kmspolicy/arn.hpp"
-#include "enclavectl/kmspolicy/json.hpp"
-#include "enclavectl/kmspolicy/kms_api.hpp"
-#include "enclavectl/kmspolicy/net/credentials.hpp"
-#include "enclavectl/kmspolicy/net/curl_transport.hpp"
-#include "enclavectl/kmspolicy/net/kms_client.hpp"
+#include "enclavectl/aws/arn.hpp"
+#include "enclavectl/core/json.hpp"
+#include "enclavectl/aws/kms_api.hpp"
+#include "enclavectl/aws/credentials.hpp"
+#include "enclavectl/aws/curl_transport.hpp"
+#include "enclavectl/aws/kms_client.hpp"
 #include "policy_common.hpp"
 
 #ifndef ENCLAVECTL_VERSION
@@ -54,9 +54,9 @@ std::string Redact(std::string text, std::string_view secret) {
 
 // The headers of a signed request as they may be shown: the session token and the signature
 // (which would let anyone replay this exact request for five minutes) are redacted.
-std::vector<kp::HttpHeader> ShowableHeaders(const kp::net::PreparedRequest& prepared) {
-  std::vector<kp::HttpHeader> out;
-  for (const kp::HttpHeader& header : prepared.http.headers) {
+std::vector<aws::HttpHeader> ShowableHeaders(const aws::PreparedRequest& prepared) {
+  std::vector<aws::HttpHeader> out;
+  for (const aws::HttpHeader& header : prepared.http.headers) {
     if (header.name == "X-Amz-Security-Token") {
       out.push_back({header.name, "<redacted>"});
     } else if (header.name == "Authorization") {
@@ -73,7 +73,7 @@ class LockPolicy {
   LockPolicy(Context& ctx, const LockFlags& flags) : ctx_(ctx), flags_(flags) {}
 
   int Run() {
-    const std::optional<kp::Arn> key = kp::ParseKmsKeyArn(flags_.key_id);
+    const std::optional<aws::Arn> key = aws::ParseKmsKeyArn(flags_.key_id);
     if (!key) {
       return Fail({ErrorCode::kInvalidArgument,
                    "--key-id must be a key ARN (arn:aws:kms:REGION:ACCOUNT:key/ID): a lock is "
@@ -118,8 +118,8 @@ class LockPolicy {
       json_["mode"] = "refused";
       return Fail(clean.error(), "refusing to lock: ");
     }
-    const core::SecretBytes body = kp::EncodePutKeyPolicyRequest(
-        kp::PutKeyPolicyRequest{flags_.key_id, policy_text, /*bypass=*/true});
+    const core::SecretBytes body = aws::EncodePutKeyPolicyRequest(
+        aws::PutKeyPolicyRequest{flags_.key_id, policy_text, /*bypass=*/true});
     if (!flags_.apply && !flags_.dry_run) {
       json_["mode"] = "preview";
       return Done(
@@ -138,7 +138,7 @@ class LockPolicy {
   }
 
  private:
-  core::Result<kp::Policy> BuildPolicy(const kp::Arn& key) {
+  core::Result<kp::Policy> BuildPolicy(const aws::Arn& key) {
     const bool any_source = !flags_.source.eif.empty() || !flags_.source.pcrs.empty() ||
                             !flags_.source.attestation.empty() || !flags_.source.pcr.empty();
     if (!flags_.policy_path.empty()) {
@@ -185,34 +185,34 @@ class LockPolicy {
     return policy;
   }
 
-  core::Result<std::unique_ptr<kp::net::KmsClient>> MakeClient(const kp::Arn& key) {
-    kp::net::CredentialOptions options;
+  core::Result<std::unique_ptr<aws::KmsClient>> MakeClient(const aws::Arn& key) {
+    aws::CredentialOptions options;
     options.profile = flags_.profile;
-    auto credentials = kp::net::ResolveCredentials(env_, transport_, options);
+    auto credentials = aws::ResolveCredentials(env_, transport_, options);
     if (!credentials) {
       return core::Fail(credentials.error());
     }
     credentials_ = std::move(*credentials);
-    auto endpoint = kp::net::ResolveKmsEndpoint(flags_.endpoint_url, key.region, env_);
+    auto endpoint = aws::ResolveKmsEndpoint(flags_.endpoint_url, key.region, env_);
     if (!endpoint) {
       return core::Fail(endpoint.error());
     }
-    kp::net::KmsClientOptions client_options;
+    aws::KmsClientOptions client_options;
     client_options.endpoint = std::move(*endpoint);
-    return std::make_unique<kp::net::KmsClient>(client_options, transport_,
+    return std::make_unique<aws::KmsClient>(client_options, transport_,
                                                 credentials_.credentials, ctx_.clock, sleeper_);
   }
 
   int DryRun(const core::SecretBytes& body) {
-    auto prepared = client_->Prepare(kp::KmsOperation::kPutKeyPolicy, body);
+    auto prepared = client_->Prepare(aws::KmsOperation::kPutKeyPolicy, body);
     if (!prepared) {
       return Fail(prepared.error());
     }
     const std::string_view token = core::AsChars(credentials_.credentials.session_token.View());
-    const std::vector<kp::HttpHeader> headers = ShowableHeaders(*prepared);
+    const std::vector<aws::HttpHeader> headers = ShowableHeaders(*prepared);
     json_["mode"] = "dry-run";
     nlohmann::json shown_headers = nlohmann::json::array();
-    for (const kp::HttpHeader& h : headers) {
+    for (const aws::HttpHeader& h : headers) {
       shown_headers.push_back({{"name", h.name}, {"value", h.value}});
     }
     json_["request"] = {{"method", prepared->http.method},
@@ -226,7 +226,7 @@ class LockPolicy {
       ctx_.out << "signed request (dry run: not sent; credentials from " << credentials_.source
                << "; the signature and any session token are redacted)\n";
       ctx_.out << prepared->http.method << " " << prepared->http.url << "\n";
-      for (const kp::HttpHeader& h : headers) {
+      for (const aws::HttpHeader& h : headers) {
         ctx_.out << h.name << ": " << h.value << "\n";
       }
       ctx_.out << "\n"
@@ -276,7 +276,7 @@ class LockPolicy {
                    -1});
     }
     auto put =
-        client_->PutKeyPolicy(kp::PutKeyPolicyRequest{flags_.key_id, policy_text, /*bypass=*/true});
+        client_->PutKeyPolicy(aws::PutKeyPolicyRequest{flags_.key_id, policy_text, /*bypass=*/true});
     if (!put) {
       return Fail(put.error(), "PutKeyPolicy failed, the key is unchanged: ");
     }
@@ -318,7 +318,7 @@ class LockPolicy {
   int Done(const std::string& message) {
     json_["result"] = message;
     if (flags_.json) {
-      ctx_.out << kp::DumpJson(json_, 2) << "\n";
+      ctx_.out << core::DumpJson(json_, 2) << "\n";
     } else {
       ctx_.out << message << "\n";
     }
@@ -332,7 +332,7 @@ class LockPolicy {
       json_["error"] = {{"code", info.name},
                         {"value", static_cast<unsigned>(error.code)},
                         {"message", error.detail}};
-      ctx_.out << kp::DumpJson(json_, 2) << "\n";
+      ctx_.out << core::DumpJson(json_, 2) << "\n";
       return core::ExitCodeFor(info.exit_class);
     }
     return ReportError(ctx_, error, flags_.json, kLockPolicyMediaType);
@@ -343,11 +343,11 @@ class LockPolicy {
   std::string key_uuid_;
   std::string origin_;
   nlohmann::json json_ = nlohmann::json::object();
-  kp::net::ProcessEnvironment env_;
-  kp::net::CurlTransport transport_{"enclavectl/" ENCLAVECTL_VERSION};
-  kp::net::RealSleeper sleeper_;
-  kp::net::ResolvedCredentials credentials_;
-  std::unique_ptr<kp::net::KmsClient> client_;
+  aws::ProcessEnvironment env_;
+  aws::CurlTransport transport_{"enclavectl/" ENCLAVECTL_VERSION};
+  aws::RealSleeper sleeper_;
+  aws::ResolvedCredentials credentials_;
+  std::unique_ptr<aws::KmsClient> client_;
 };
 
 }  // namespace

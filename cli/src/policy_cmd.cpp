@@ -7,11 +7,11 @@
 
 #include "context.hpp"
 #include "enclavectl/core/encoding.hpp"
-#include "enclavectl/kmspolicy/arn.hpp"
+#include "enclavectl/aws/arn.hpp"
 #include "enclavectl/kmspolicy/evaluate.hpp"
 #include "enclavectl/kmspolicy/generate.hpp"
 #include "enclavectl/kmspolicy/io/pcr_sources.hpp"
-#include "enclavectl/kmspolicy/json.hpp"
+#include "enclavectl/core/json.hpp"
 #include "enclavectl/kmspolicy/lint.hpp"
 #include "policy_common.hpp"
 
@@ -99,7 +99,7 @@ int RunGenerate(Context& ctx, const GenerateFlags& flags) {
     if (!flags.out_path.empty()) {
       out["written"] = flags.out_path;
     }
-    ctx.out << kp::DumpJson(out, 2) << "\n";
+    ctx.out << core::DumpJson(out, 2) << "\n";
   } else {
     if (flags.out_path.empty()) {
       ctx.out << text;
@@ -173,7 +173,7 @@ int RunLint(Context& ctx, const LintFlags& flags) {
   }
   kp::LintTarget target;
   if (!flags.key_arn.empty()) {
-    if (!kp::ParseKmsKeyArn(flags.key_arn)) {
+    if (!aws::ParseKmsKeyArn(flags.key_arn)) {
       return ReportError(ctx,
                          {ErrorCode::kInvalidArgument,
                           "--key-arn must be a key ARN (arn:aws:kms:REGION:ACCOUNT:key/ID)", -1},
@@ -206,7 +206,7 @@ int RunLint(Context& ctx, const LintFlags& flags) {
                       {"value", static_cast<unsigned>(verdict.error().code)},
                       {"message", verdict.error().detail}};
     }
-    ctx.out << kp::DumpJson(out, 2) << "\n";
+    ctx.out << core::DumpJson(out, 2) << "\n";
   } else {
     RenderLintText(ctx.out, flags.path, *policy, report);
     ctx.out << "key: "
@@ -366,7 +366,7 @@ int RunSimulate(Context& ctx, const SimulateFlags& flags) {
     if (!attestation_note.empty()) {
       out["attestation"] = attestation_note;
     }
-    ctx.out << kp::DumpJson(out, 2) << "\n";
+    ctx.out << core::DumpJson(out, 2) << "\n";
   } else {
     ctx.out << (allowed ? "ALLOW" : "DENY") << "  " << request.action << " by " << request.principal
             << "\n";

@@ -11,7 +11,7 @@
 #include "enclavectl/core/encoding.hpp"
 #include "enclavectl/core/limits.hpp"
 #include "enclavectl/core/sha.hpp"
-#include "enclavectl/kmspolicy/arn.hpp"
+#include "enclavectl/aws/arn.hpp"
 #include "enclavectl/kmspolicy/io/pcr_sources.hpp"
 #include "enclavectl/verifier/key_binding.hpp"
 #include "enclavectl/verifier/report_json.hpp"
@@ -301,7 +301,7 @@ core::Result<v::LiveExpectations> BuildExpectations(const VerifyOptions& options
   out.allow_debug = options.insecure_allow_debug;
   out.any_image = options.any_image;
   if (!options.expect_kms_key.empty()) {
-    if (!kmspolicy::ParseKmsKeyArn(options.expect_kms_key)) {
+    if (!aws::ParseKmsKeyArn(options.expect_kms_key)) {
       return core::Fail(ErrorCode::kInvalidArgument,
                         "--expect-kms-key must be a key ARN (arn:aws:kms:REGION:ACCOUNT:key/ID), "
                         "as /v1/info reports it");

@@ -7,11 +7,11 @@
 #include "enclavectl/core/json.hpp"
 #include "enclavectl/core/limits.hpp"
 #include "enclavectl/core/sha.hpp"
-#include "enclavectl/kmspolicy/arn.hpp"
+#include "enclavectl/aws/arn.hpp"
 #include "enclavectl/kmspolicy/lint.hpp"
-#include "enclavectl/kmspolicy/net/credentials.hpp"
-#include "enclavectl/kmspolicy/net/curl_transport.hpp"
-#include "enclavectl/kmspolicy/net/kms_client.hpp"
+#include "enclavectl/aws/credentials.hpp"
+#include "enclavectl/aws/curl_transport.hpp"
+#include "enclavectl/aws/kms_client.hpp"
 #include "enclavectl/kmspolicy/policy.hpp"
 #include "enclavectl/verifier/collect.hpp"
 #include "enclavectl/verifier/report_json.hpp"
@@ -128,7 +128,7 @@ v::Check CheckKeyPolicy(const VerifyOptions& options, const v::LiveReport& repor
     }
     key_arn = *report.claims.kms_key_arn;
   }
-  const std::optional<kmspolicy::Arn> arn = kmspolicy::ParseKmsKeyArn(key_arn);
+  const std::optional<aws::Arn> arn = aws::ParseKmsKeyArn(key_arn);
   if (!arn) {
     return fail({core::ErrorCode::kKmsKeyMismatch,
                  "the service's kms_key_arn is not a key ARN: " + core::SafeExcerpt(key_arn, 200),
@@ -139,22 +139,22 @@ v::Check CheckKeyPolicy(const VerifyOptions& options, const v::LiveReport& repor
                  "--region " + options.region + " differs from the key's region " + arn->region,
                  -1});
   }
-  kmspolicy::net::ProcessEnvironment env;
-  kmspolicy::net::CurlTransport transport{"enclavectl-verify"};
-  kmspolicy::net::RealSleeper sleeper;
-  kmspolicy::net::CredentialOptions credential_options;
+  aws::ProcessEnvironment env;
+  aws::CurlTransport transport{"enclavectl-verify"};
+  aws::RealSleeper sleeper;
+  aws::CredentialOptions credential_options;
   credential_options.profile = options.profile;
-  auto credentials = kmspolicy::net::ResolveCredentials(env, transport, credential_options);
+  auto credentials = aws::ResolveCredentials(env, transport, credential_options);
   if (!credentials) {
     return fail(credentials.error());
   }
-  auto endpoint = kmspolicy::net::ResolveKmsEndpoint(options.endpoint_url, arn->region, env);
+  auto endpoint = aws::ResolveKmsEndpoint(options.endpoint_url, arn->region, env);
   if (!endpoint) {
     return fail(endpoint.error());
   }
-  kmspolicy::net::KmsClientOptions client_options;
+  aws::KmsClientOptions client_options;
   client_options.endpoint = std::move(*endpoint);
-  kmspolicy::net::KmsClient client(client_options, transport, credentials->credentials, clock,
+  aws::KmsClient client(client_options, transport, credentials->credentials, clock,
                                    sleeper);
   auto fetched = client.GetKeyPolicy(key_arn);
   if (!fetched) {

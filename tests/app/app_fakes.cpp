@@ -8,7 +8,7 @@
 #include "enclavectl/core/ecdsa.hpp"
 #include "enclavectl/core/encoding.hpp"
 #include "enclavectl/core/sha.hpp"
-#include "enclavectl/kmspolicy/recipient.hpp"
+#include "enclavectl/aws/recipient.hpp"
 #include "enclavectl/verifier/verify.hpp"
 #include "virtual_nitro.hpp"
 
@@ -157,12 +157,12 @@ core::Result<core::EvpPkeyPtr> FakeKms::Admit(const std::string& key_id, ByteVie
 }
 
 core::Result<Bytes> FakeKms::Wrap(ByteView plaintext, EVP_PKEY* recipient) {
-  auto spki = kmspolicy::PublicKeyDer(recipient);
+  auto spki = aws::PublicKeyDer(recipient);
   if (!spki) {
     return Fail(spki.error());
   }
   // KMS's CiphertextForRecipient layout, as the local KMS writes it.
-  return kmspolicy::EncryptForRecipient(plaintext, recipient, *spki);
+  return aws::EncryptForRecipient(plaintext, recipient, *spki);
 }
 
 core::Result<Bytes> FakeKms::DeriveSharedSecret(const std::string& key_id, ByteView peer_spki,
@@ -324,7 +324,7 @@ int FakeKms::Waiting() {
   return waiting_;
 }
 
-core::Result<kmspolicy::KeyMetadata> FakeKms::DescribeKey(const std::string& key_id) {
+core::Result<aws::KeyMetadata> FakeKms::DescribeKey(const std::string& key_id) {
   std::unique_lock lock(mutex_);
   ++waiting_;
   blocked_cv_.wait(lock, [this] { return !blocked_; });
@@ -341,7 +341,7 @@ core::Result<kmspolicy::KeyMetadata> FakeKms::DescribeKey(const std::string& key
   if (agreement_keys_.count(arn) == 0 && symmetric_keys_.count(arn) == 0) {
     return Fail(ErrorCode::kKmsNotFound, "NotFoundException: no such key");
   }
-  kmspolicy::KeyMetadata metadata;
+  aws::KeyMetadata metadata;
   metadata.arn = arn;
   metadata.key_id = arn.substr(arn.rfind('/') + 1);
   metadata.enabled = true;

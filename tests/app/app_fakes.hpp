@@ -17,7 +17,7 @@
 #include "enclavectl/app/sealed_store.hpp"
 #include "enclavectl/app/service.hpp"
 #include "enclavectl/core/handles.hpp"
-#include "enclavectl/kmspolicy/net/retry.hpp"
+#include "enclavectl/aws/retry.hpp"
 #include "enclavectl/verifier/trust.hpp"
 
 namespace enclavectl::testing {
@@ -38,7 +38,7 @@ core::Bytes IndependentReproducibleKey(std::string_view kms_scalar_hex,
                                        const std::optional<core::Sha256Digest>& blockhash);
 
 // A retry sleeper that does not sleep.
-class NoSleep final : public kmspolicy::net::Sleeper {
+class NoSleep final : public aws::Sleeper {
  public:
   void SleepMs(std::int64_t /*ms*/) override {}
 };
@@ -100,7 +100,7 @@ class FakeKms final : public app::EnclaveKms {
   core::Result<core::Bytes> Decrypt(const std::string& key_id, core::ByteView ciphertext_blob,
                                     const app::EncryptionContext& context,
                                     core::ByteView attestation_document) override;
-  core::Result<kmspolicy::KeyMetadata> DescribeKey(const std::string& key_id) override;
+  core::Result<aws::KeyMetadata> DescribeKey(const std::string& key_id) override;
   core::Result<std::string> GetKeyPolicy(const std::string& key_id) override;
   // What the parent can do with kms:Encrypt (no attestation): a blob of `plaintext` (32
   // bytes) that Decrypt accepts, under `key_id` with `context`.

@@ -26,9 +26,9 @@
 #include "enclavectl/app/sealed_store.hpp"
 #include "enclavectl/core/encoding.hpp"
 #include "enclavectl/core/sha.hpp"
-#include "enclavectl/kmspolicy/localkms/server.hpp"
-#include "enclavectl/kmspolicy/net/curl_transport.hpp"
-#include "enclavectl/kmspolicy/net/kms_client.hpp"
+#include "enclavectl/localkms/server.hpp"
+#include "enclavectl/aws/curl_transport.hpp"
+#include "enclavectl/aws/kms_client.hpp"
 #include "enclavectl/verifier/signatures.hpp"
 #include "socket_client.hpp"
 #include "subprocess.hpp"
@@ -39,8 +39,6 @@ namespace {
 
 using core::Bytes;
 using nlohmann::json;
-namespace kn = kmspolicy::net;
-namespace lk = kmspolicy::localkms;
 using namespace std::chrono_literals;
 
 constexpr const char* kAccount = "111122223333";
@@ -110,22 +108,22 @@ class EnclaveAppE2e : public ::testing::Test {
     auto ca = LoadOrCreateDevCa(nsm_state_, clock_);
     ASSERT_TRUE(ca) << ca.error().detail;
     const std::string state = (dir_.Path() / "kms").string();
-    auto config = lk::LoadOrCreateConfig(state, kAccount, "us-east-1");
+    auto config = localkms::LoadOrCreateConfig(state, kAccount, "us-east-1");
     ASSERT_TRUE(config) << config.error().detail;
     kms_options_.state_dir = state;
     kms_options_.attestation_root_paths = {nsm_state_ + "/root.pem"};
     kms_options_.account_id = kAccount;
     kms_options_.region = "us-east-1";
     kms_options_.threads = 1;
-    auto server = lk::LocalKmsServer::Start(kms_options_, clock_);
+    auto server = localkms::LocalKmsServer::Start(kms_options_, clock_);
     ASSERT_TRUE(server) << server.error().detail;
     kms_server_ = std::move(*server);
     kms_options_.port = kms_server_->Port();  // a restart listens on the same port
-    auto access_key = lk::AccessKeyFor(state, "");
+    auto access_key = localkms::AccessKeyFor(state, "");
     ASSERT_TRUE(access_key) << access_key.error().detail;
     access_key_id_ = access_key->access_key_id;
     secret_ = std::string(core::AsChars(access_key->secret_access_key.View()));
-    endpoint_ = *kn::ResolveKmsEndpoint(kms_server_->Endpoint(), "us-east-1", env_);
+    endpoint_ = *aws::ResolveKmsEndpoint(kms_server_->Endpoint(), "us-east-1", env_);
     env_vars_ = testing::Environment({{"AWS_ACCESS_KEY_ID", access_key_id_},
                                       {"AWS_SECRET_ACCESS_KEY", secret_},
                                       {"AWS_REGION", "us-east-1"},
@@ -141,23 +139,23 @@ class EnclaveAppE2e : public ::testing::Test {
     }
   }
 
-  kn::KmsClient Client() {
+  aws::KmsClient Client() {
     credentials_.access_key_id = access_key_id_;
     credentials_.secret_access_key = core::SecretBytes(core::AsBytes(secret_));
-    kn::KmsClientOptions options;
+    aws::KmsClientOptions options;
     options.endpoint = endpoint_;
-    return kn::KmsClient(options, transport_, credentials_, clock_, sleeper_);
+    return aws::KmsClient(options, transport_, credentials_, clock_, sleeper_);
   }
 
   std::string CreateKey(const std::string& policy, bool agreement) {
-    kmspolicy::CreateKeyRequest create;
+    aws::CreateKeyRequest create;
     create.policy = policy;
     create.bypass_policy_lockout_safety_check = true;  // the policies lock the key
     if (agreement) {
       create.key_spec = "ECC_NIST_P256";
       create.key_usage = "KEY_AGREEMENT";
     }
-    kn::KmsClient client = Client();
+    aws::KmsClient client = Client();
     auto key = client.CreateKey(create);
     EXPECT_TRUE(key) << key.error().detail;
     return key ? key->arn : "";
@@ -238,15 +236,15 @@ class EnclaveAppE2e : public ::testing::Test {
 
   core::io::SystemClock clock_;
   testing::ScopedTempDir dir_;
-  lk::ServerOptions kms_options_;
+  localkms::ServerOptions kms_options_;
   std::string nsm_state_;
-  std::unique_ptr<lk::LocalKmsServer> kms_server_;
+  std::unique_ptr<localkms::LocalKmsServer> kms_server_;
   std::string access_key_id_;
   std::string secret_;
-  kmspolicy::AwsCredentials credentials_;
-  kn::MapEnvironment env_;
-  kn::AwsEndpoint endpoint_;
-  kn::CurlTransport transport_;
+  aws::AwsCredentials credentials_;
+  aws::MapEnvironment env_;
+  aws::AwsEndpoint endpoint_;
+  aws::CurlTransport transport_;
   testing::NoSleep sleeper_;
   std::vector<std::string> env_vars_;
   std::vector<testing::ChildProcess> apps_;
@@ -267,7 +265,7 @@ TEST_F(EnclaveAppE2e, AfterAFailedBootSetupOnlyTheConfiguredKeyIsAccepted) {
   const std::string url = Start({"--key-mode", "reproducible", "--key-id", honest}, "item3");
   ASSERT_FALSE(url.empty()) << Slurp(log_);
   ASSERT_TRUE(WaitForLog("setup failed")) << Slurp(log_);
-  auto restarted = lk::LocalKmsServer::Start(kms_options_, clock_);
+  auto restarted = localkms::LocalKmsServer::Start(kms_options_, clock_);
   ASSERT_TRUE(restarted) << restarted.error().detail;
   kms_server_ = std::move(*restarted);
   const Response refused = Post(url, "/generate-secret", {{"key_id", attacker}});
@@ -280,7 +278,7 @@ TEST_F(EnclaveAppE2e, AfterAFailedBootSetupOnlyTheConfiguredKeyIsAccepted) {
   EXPECT_EQ(enclave_info["configured_key_id"], honest);
   EXPECT_EQ(enclave_info["insecure_skip_policy_check"], false);
   // KMS is back: the configured setup is retried and succeeds.
-  kn::KmsClient client = Client();
+  aws::KmsClient client = Client();
   const Response retry = Post(url, "/generate-secret", {{"key_id", honest}});
   ASSERT_EQ(retry.status, 200U) << retry.body << Slurp(log_);
   const Response info = Get(url, "/v1/info");
@@ -306,8 +304,8 @@ TEST_F(EnclaveAppE2e, AParentChosenSealedKeyIsRefusedAndTheServiceExits74) {
   // secret it chose under that data key.
   const Bytes data_key(32, 0x42);
   const Bytes secret(32, 0x07);
-  kn::KmsClient client = Client();
-  kmspolicy::EncryptRequest encrypt;
+  aws::KmsClient client = Client();
+  aws::EncryptRequest encrypt;
   encrypt.key_id = key;
   encrypt.plaintext = data_key;
   encrypt.encryption_context = SealedKeyContext();

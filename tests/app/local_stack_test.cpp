@@ -22,9 +22,9 @@
 #include "enclavectl/core/encoding.hpp"
 #include "enclavectl/core/file_io.hpp"
 #include "enclavectl/core/sha.hpp"
-#include "enclavectl/kmspolicy/localkms/server.hpp"
-#include "enclavectl/kmspolicy/net/curl_transport.hpp"
-#include "enclavectl/kmspolicy/net/kms_client.hpp"
+#include "enclavectl/localkms/server.hpp"
+#include "enclavectl/aws/curl_transport.hpp"
+#include "enclavectl/aws/kms_client.hpp"
 #include "enclavectl/verifier/key_binding.hpp"
 #include "enclavectl/verifier/signatures.hpp"
 #include "enclavectl/verifier/verify.hpp"
@@ -37,8 +37,6 @@ namespace {
 using core::Bytes;
 using core::ErrorCode;
 using nlohmann::json;
-namespace kn = kmspolicy::net;
-namespace lk = kmspolicy::localkms;
 
 constexpr const char* kAccount = "111122223333";
 constexpr std::string_view kScalarHex =
@@ -111,42 +109,42 @@ class LocalStack : public ::testing::Test {
     ca_text_ = ca->Serialize();
     root_pem_ = dir_.Write("root.pem", core::AsBytes(ca->RootPem()));
     state_ = (dir_.Path() / "kms").string();
-    auto config = lk::LoadOrCreateConfig(state_, kAccount, "us-east-1");
+    auto config = localkms::LoadOrCreateConfig(state_, kAccount, "us-east-1");
     ASSERT_TRUE(config) << config.error().detail;
     const std::string policy = LockedPolicy(Bytes(48, kPcr0A));
     for (const auto& [id, scalar] :
          {std::pair{"agree-a", kScalarHex}, {"agree-b", kOtherScalarHex}}) {
-      lk::ImportOptions import;
+      localkms::ImportOptions import;
       import.state_dir = state_;
       import.private_key_pem = P256Pem(scalar);
-      import.usage = lk::KeyUsage::kKeyAgreement;
+      import.usage = localkms::KeyUsage::kKeyAgreement;
       import.key_id =
           std::string("00000000-0000-4000-8000-00000000000") + (id[6] == 'a' ? "a" : "b");
       import.policy = policy;
-      auto key = lk::ImportKey(import, clock_);
+      auto key = localkms::ImportKey(import, clock_);
       ASSERT_TRUE(key) << key.error().detail;
       arns_[id] = key->arn;
     }
-    lk::ServerOptions options;
+    localkms::ServerOptions options;
     options.state_dir = state_;
     options.attestation_root_paths = {root_pem_};
     options.account_id = kAccount;
     options.region = "us-east-1";
     options.threads = 1;
-    auto server = lk::LocalKmsServer::Start(options, clock_);
+    auto server = localkms::LocalKmsServer::Start(options, clock_);
     ASSERT_TRUE(server) << server.error().detail;
     kms_server_ = std::move(*server);
-    auto access_key = lk::AccessKeyFor(state_, "");
+    auto access_key = localkms::AccessKeyFor(state_, "");
     ASSERT_TRUE(access_key) << access_key.error().detail;
     access_key_id_ = access_key->access_key_id;
     secret_ = std::string(core::AsChars(access_key->secret_access_key.View()));
-    endpoint_ = *kn::ResolveKmsEndpoint(kms_server_->Endpoint(), "us-east-1", env_);
+    endpoint_ = *aws::ResolveKmsEndpoint(kms_server_->Endpoint(), "us-east-1", env_);
     // A symmetric key for sealed mode, created over the wire with the locked policy.
-    kmspolicy::AwsCredentials credentials = Credentials();
-    kn::KmsClientOptions client_options;
+    aws::AwsCredentials credentials = Credentials();
+    aws::KmsClientOptions client_options;
     client_options.endpoint = endpoint_;
-    kn::KmsClient client(client_options, transport_, credentials, clock_, sleeper_);
-    kmspolicy::CreateKeyRequest create;
+    aws::KmsClient client(client_options, transport_, credentials, clock_, sleeper_);
+    aws::CreateKeyRequest create;
     create.policy = policy;
     auto symmetric = client.CreateKey(create);
     ASSERT_TRUE(symmetric) << symmetric.error().detail;
@@ -158,8 +156,8 @@ class LocalStack : public ::testing::Test {
     }
   }
 
-  kmspolicy::AwsCredentials Credentials() const {
-    kmspolicy::AwsCredentials credentials;
+  aws::AwsCredentials Credentials() const {
+    aws::AwsCredentials credentials;
     credentials.access_key_id = access_key_id_;
     credentials.secret_access_key = core::SecretBytes(core::AsBytes(secret_));
     return credentials;
@@ -187,8 +185,8 @@ class LocalStack : public ::testing::Test {
     enclave->nsm = std::move(*sim);
     enclave->client = std::make_unique<NsmClient>(*enclave->nsm);
     AwsAccess access{transport_,
-                     [this] { return core::Result<kmspolicy::AwsCredentials>(Credentials()); },
-                     clock_, sleeper_, kn::RetryPolicy{2, 1, 1}};
+                     [this] { return core::Result<aws::AwsCredentials>(Credentials()); },
+                     clock_, sleeper_, aws::RetryPolicy{2, 1, 1}};
     enclave->kms = std::make_unique<AwsEnclaveKms>(access, endpoint_);
     enclave->store = std::make_unique<FileSealedKeyStore>(
         store_path.empty() ? (dir_.Path() / "unused.json").string() : store_path);
@@ -235,12 +233,12 @@ class LocalStack : public ::testing::Test {
   std::string root_pem_;
   std::string state_;
   std::map<std::string, std::string> arns_;
-  std::unique_ptr<lk::LocalKmsServer> kms_server_;
+  std::unique_ptr<localkms::LocalKmsServer> kms_server_;
   std::string access_key_id_;
   std::string secret_;
-  kn::MapEnvironment env_;
-  kn::AwsEndpoint endpoint_;
-  kn::CurlTransport transport_;
+  aws::MapEnvironment env_;
+  aws::AwsEndpoint endpoint_;
+  aws::CurlTransport transport_;
   testing::NoSleep sleeper_;
 };
 

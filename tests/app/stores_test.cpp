@@ -18,8 +18,8 @@
 #include "enclavectl/app/aws_kms.hpp"
 #include "enclavectl/core/encoding.hpp"
 #include "enclavectl/core/file_io.hpp"
-#include "enclavectl/kmspolicy/net/curl_transport.hpp"
-#include "enclavectl/kmspolicy/net/ssm_client.hpp"
+#include "enclavectl/aws/curl_transport.hpp"
+#include "enclavectl/aws/ssm_client.hpp"
 #include "moto_server.hpp"
 #include "test_paths.hpp"
 
@@ -29,10 +29,9 @@ namespace {
 using core::Bytes;
 using core::ErrorCode;
 using nlohmann::json;
-namespace kn = kmspolicy::net;
 
-kmspolicy::AwsCredentials TestCredentials() {
-  kmspolicy::AwsCredentials credentials;
+aws::AwsCredentials TestCredentials() {
+  aws::AwsCredentials credentials;
   credentials.access_key_id = "AKIDSSMTEST";
   credentials.secret_access_key = core::SecretBytes(core::AsBytes(std::string("ssm-test-secret")));
   return credentials;
@@ -92,7 +91,7 @@ TEST(StoreLocation, Parses) {
 
 TEST(SsmApi, ErrorsAndMalformedAnswers) {
   const auto decode = [](long status, const std::string& body, const std::string& header = "") {
-    return kmspolicy::DecodeSsmError(status, core::AsBytes(body), header);
+    return aws::DecodeSsmError(status, core::AsBytes(body), header);
   };
   EXPECT_EQ(decode(400, R"({"__type":"ParameterNotFound","message":"x"})").error.code,
             ErrorCode::kSsmParameterNotFound);
@@ -100,10 +99,10 @@ TEST(SsmApi, ErrorsAndMalformedAnswers) {
             ErrorCode::kSsmParameterExists);
   EXPECT_EQ(decode(400, R"({"__type":"AccessDeniedException","Message":"no"})").error.code,
             ErrorCode::kSsmAccessDenied);
-  const kmspolicy::KmsError throttled = decode(400, R"({"__type":"ThrottlingException"})");
+  const aws::KmsError throttled = decode(400, R"({"__type":"ThrottlingException"})");
   EXPECT_EQ(throttled.error.code, ErrorCode::kServiceUnavailable);
   EXPECT_TRUE(throttled.retryable);
-  const kmspolicy::KmsError html = decode(500, "<html>oops</html>");
+  const aws::KmsError html = decode(500, "<html>oops</html>");
   EXPECT_EQ(html.error.code, ErrorCode::kServiceUnavailable);
   EXPECT_TRUE(html.retryable);
   EXPECT_EQ(decode(400, "{}", "ValidationException:http://x").error.code, ErrorCode::kSsmError);
@@ -112,21 +111,21 @@ TEST(SsmApi, ErrorsAndMalformedAnswers) {
   for (const char* body :
        {"", "[]", "{}", R"({"Parameter": 1})", R"({"Parameter": {"Name": "a", "Type": "String"}})",
         R"({"Parameter": {"Name": "a", "Type": "String", "Value": "v", "Version": "1"}})"}) {
-    auto decoded = kmspolicy::DecodeGetParameterResponse(core::AsBytes(std::string(body)));
+    auto decoded = aws::DecodeGetParameterResponse(core::AsBytes(std::string(body)));
     ASSERT_FALSE(decoded) << body;
     EXPECT_EQ(decoded.error().code, ErrorCode::kSsmResponseMalformed);
   }
   for (const char* body : {"{}", R"({"Version": "2"})", "null"}) {
-    auto decoded = kmspolicy::DecodePutParameterResponse(core::AsBytes(std::string(body)));
+    auto decoded = aws::DecodePutParameterResponse(core::AsBytes(std::string(body)));
     ASSERT_FALSE(decoded) << body;
     EXPECT_EQ(decoded.error().code, ErrorCode::kSsmResponseMalformed);
   }
-  auto ok = kmspolicy::DecodeGetParameterResponse(core::AsBytes(std::string(
+  auto ok = aws::DecodeGetParameterResponse(core::AsBytes(std::string(
       R"({"Parameter": {"Name": "/a", "Type": "String", "Value": "v", "Version": 3}})")));
   ASSERT_TRUE(ok);
   EXPECT_EQ(ok->value, "v");
   EXPECT_EQ(ok->version, 3);
-  EXPECT_FALSE(kmspolicy::ValidateSsmParameterName(std::string(2049, 'a')));
+  EXPECT_FALSE(aws::ValidateSsmParameterName(std::string(2049, 'a')));
 }
 
 // --- against moto_server ---
@@ -134,20 +133,20 @@ TEST(SsmApi, ErrorsAndMalformedAnswers) {
 class Moto : public ::testing::Test {
  protected:
   void SetUp() override {
-    const kn::MapEnvironment env;
-    auto endpoint = kn::ResolveSsmEndpoint(testing::MotoServer::Url(), "us-east-1", env);
+    const aws::MapEnvironment env;
+    auto endpoint = aws::ResolveSsmEndpoint(testing::MotoServer::Url(), "us-east-1", env);
     ASSERT_TRUE(endpoint);
     endpoint_ = *endpoint;
     options_.endpoint = *endpoint;
-    options_.retry = kn::RetryPolicy{2, 1, 1};
+    options_.retry = aws::RetryPolicy{2, 1, 1};
   }
-  kn::SsmClient Client() {
-    return kn::SsmClient(options_, transport_, credentials_, clock_, sleeper_);
+  aws::SsmClient Client() {
+    return aws::SsmClient(options_, transport_, credentials_, clock_, sleeper_);
   }
   AwsAccess Access() {
     return AwsAccess{transport_,
-                     [] { return core::Result<kmspolicy::AwsCredentials>(TestCredentials()); },
-                     clock_, sleeper_, kn::RetryPolicy{2, 1, 1}};
+                     [] { return core::Result<aws::AwsCredentials>(TestCredentials()); },
+                     clock_, sleeper_, aws::RetryPolicy{2, 1, 1}};
   }
   static std::string UniqueName(const std::string& stem) {
     static std::atomic<int> counter{0};
@@ -155,21 +154,21 @@ class Moto : public ::testing::Test {
            std::to_string(++counter);
   }
 
-  kn::CurlTransport transport_;
-  kmspolicy::AwsCredentials credentials_ = TestCredentials();
+  aws::CurlTransport transport_;
+  aws::AwsCredentials credentials_ = TestCredentials();
   core::io::SystemClock clock_;
   testing::NoSleep sleeper_;
-  kn::AwsEndpoint endpoint_;
-  kn::AwsJsonClientOptions options_;
+  aws::AwsEndpoint endpoint_;
+  aws::AwsJsonClientOptions options_;
 };
 
 TEST_F(Moto, SsmClientGetPutAndErrors) {
-  kn::SsmClient client = Client();
+  aws::SsmClient client = Client();
   const std::string name = UniqueName("client");
   auto missing = client.GetParameter(name);
   ASSERT_FALSE(missing);
   EXPECT_EQ(missing.error().code, ErrorCode::kSsmParameterNotFound);
-  kmspolicy::PutParameterRequest put{name, "value-1", "String", false, "a test"};
+  aws::PutParameterRequest put{name, "value-1", "String", false, "a test"};
   auto version = client.PutParameter(put);
   ASSERT_TRUE(version) << version.error().detail;
   EXPECT_EQ(*version, 1);
@@ -197,11 +196,11 @@ TEST_F(Moto, SsmStoreIsCreateOnceUnderConcurrency) {
   std::vector<std::thread> threads;
   for (int i = 0; i < 6; ++i) {
     threads.emplace_back([&, i] {
-      kn::CurlTransport transport;
+      aws::CurlTransport transport;
       testing::NoSleep sleeper;
       AwsAccess access{transport,
-                       [] { return core::Result<kmspolicy::AwsCredentials>(TestCredentials()); },
-                       clock_, sleeper, kn::RetryPolicy{2, 1, 1}};
+                       [] { return core::Result<aws::AwsCredentials>(TestCredentials()); },
+                       clock_, sleeper, aws::RetryPolicy{2, 1, 1}};
       SsmSealedKeyStore store(MakeSsmClientCall(access, endpoint_), name);
       auto status = store.Create("{\"writer\":" + std::to_string(i) + "}");
       if (status) {
@@ -272,17 +271,17 @@ TEST_F(Moto, SealedModeOnSsmSurvivesARestart) {
 
 // --- the AWS KMS adapter: what it sends ---
 
-class RecordingTransport final : public kn::HttpTransport {
+class RecordingTransport final : public aws::HttpTransport {
  public:
-  core::Result<kn::HttpResponse> Send(const kn::HttpRequest& request,
-                                      const kn::HttpOptions& /*options*/) override {
+  core::Result<aws::HttpResponse> Send(const aws::HttpRequest& request,
+                                      const aws::HttpOptions& /*options*/) override {
     bodies.emplace_back(core::AsChars(request.body.View()));
     for (const auto& header : request.headers) {
       if (header.name == "X-Amz-Target") {
         targets.push_back(header.value);
       }
     }
-    kn::HttpResponse response;
+    aws::HttpResponse response;
     response.status = 200;
     response.body = core::SecretBytes(core::AsBytes(answer));
     return response;
@@ -297,10 +296,10 @@ TEST(AwsEnclaveKms, EveryCallCarriesTheRecipient) {
   core::io::SystemClock clock;
   testing::NoSleep sleeper;
   AwsAccess access{transport,
-                   [] { return core::Result<kmspolicy::AwsCredentials>(TestCredentials()); }, clock,
-                   sleeper, kn::RetryPolicy{1, 1, 1}};
-  const kn::MapEnvironment env;
-  AwsEnclaveKms kms(access, *kn::ResolveKmsEndpoint("http://127.0.0.1:9", "us-east-1", env));
+                   [] { return core::Result<aws::AwsCredentials>(TestCredentials()); }, clock,
+                   sleeper, aws::RetryPolicy{1, 1, 1}};
+  const aws::MapEnvironment env;
+  AwsEnclaveKms kms(access, *aws::ResolveKmsEndpoint("http://127.0.0.1:9", "us-east-1", env));
   const Bytes document{0x84, 0x44, 0x01, 0x02};
   const std::string for_recipient = core::Base64Encode(Bytes{0x30, 0x80, 0x01});
   const std::string arn = "arn:aws:kms:us-east-1:1:key/k";
@@ -354,12 +353,12 @@ TEST(AwsEnclaveKms, EveryCallCarriesTheRecipient) {
 
   // No credentials: the chain's error.
   AwsAccess no_credentials{transport,
-                           []() -> core::Result<kmspolicy::AwsCredentials> {
+                           []() -> core::Result<aws::AwsCredentials> {
                              return core::Fail(ErrorCode::kCredentialsNotFound, "none");
                            },
-                           clock, sleeper, kn::RetryPolicy{1, 1, 1}};
+                           clock, sleeper, aws::RetryPolicy{1, 1, 1}};
   AwsEnclaveKms without(no_credentials,
-                        *kn::ResolveKmsEndpoint("http://127.0.0.1:9", "us-east-1", env));
+                        *aws::ResolveKmsEndpoint("http://127.0.0.1:9", "us-east-1", env));
   auto refused = without.Decrypt(arn, Bytes{1}, {}, document);
   ASSERT_FALSE(refused);
   EXPECT_EQ(refused.error().code, ErrorCode::kCredentialsNotFound);

@@ -16,10 +16,10 @@
 #include <nlohmann/json.hpp>
 
 #include "enclavectl/core/file_io.hpp"
-#include "enclavectl/kmspolicy/net/curl_transport.hpp"
-#include "enclavectl/kmspolicy/net/environment.hpp"
-#include "enclavectl/kmspolicy/net/kms_client.hpp"
-#include "enclavectl/kmspolicy/net/retry.hpp"
+#include "enclavectl/aws/curl_transport.hpp"
+#include "enclavectl/aws/environment.hpp"
+#include "enclavectl/aws/kms_client.hpp"
+#include "enclavectl/aws/retry.hpp"
 #include "fd_exhaustion.hpp"
 #include "subprocess.hpp"
 
@@ -157,21 +157,21 @@ TEST(ServersUnderFdLimit, KmsServeStaysIdleAndServesAgain) {
   EXPECT_LT(cpu, 0.5) << "kms serve spins with 300 idle connections (CPU seconds in 2 s)";
 
   // A signed request (SigV4) is served again.
-  kmspolicy::net::MapEnvironment no_env;
-  kmspolicy::AwsCredentials credentials;
+  aws::MapEnvironment no_env;
+  aws::AwsCredentials credentials;
   credentials.access_key_id = env["accessKeyId"].get<std::string>();
   credentials.secret_access_key =
       core::SecretBytes(core::AsBytes(env["secretAccessKey"].get<std::string>()));
-  kmspolicy::net::KmsClientOptions options;
-  auto resolved = kmspolicy::net::ResolveKmsEndpoint(endpoint, "us-east-1", no_env);
+  aws::KmsClientOptions options;
+  auto resolved = aws::ResolveKmsEndpoint(endpoint, "us-east-1", no_env);
   ASSERT_TRUE(resolved);
   options.endpoint = *resolved;
-  options.retry = kmspolicy::net::RetryPolicy{5, 200, 1000};
-  kmspolicy::net::CurlTransport transport("enclavectl-test");
+  options.retry = aws::RetryPolicy{5, 200, 1000};
+  aws::CurlTransport transport("enclavectl-test");
   const core::io::SystemClock clock;
-  kmspolicy::net::RealSleeper sleeper;
-  kmspolicy::net::KmsClient client(options, transport, credentials, clock, sleeper);
-  kmspolicy::GenerateRandomRequest request;
+  aws::RealSleeper sleeper;
+  aws::KmsClient client(options, transport, credentials, clock, sleeper);
+  aws::GenerateRandomRequest request;
   request.number_of_bytes = 16;
   auto random = client.GenerateRandom(request);
   ASSERT_TRUE(random) << random.error().detail << "\n" << Slurp(log);

@@ -11,7 +11,7 @@
 #include <openssl/pem.h>
 
 #include "enclavectl/core/handles.hpp"
-#include "enclavectl/kmspolicy/recipient.hpp"
+#include "enclavectl/aws/recipient.hpp"
 #include "fuzz_check.hpp"
 
 namespace {
@@ -34,8 +34,8 @@ EVP_PKEY* RecipientKey() {
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   const core::ByteView input(data, size);
-  auto envelope = kmspolicy::DecodeCiphertextForRecipient(input);
-  auto plaintext = kmspolicy::DecryptCiphertextForRecipient(input, RecipientKey());
+  auto envelope = aws::DecodeCiphertextForRecipient(input);
+  auto plaintext = aws::DecryptCiphertextForRecipient(input, RecipientKey());
   if (!envelope) {
     const core::ErrorCode code = envelope.error().code;
     FUZZ_CHECK(code == core::ErrorCode::kCmsMalformed || code == core::ErrorCode::kCmsUnsupported ||

@@ -7,9 +7,9 @@
 #include <initializer_list>
 #include <string_view>
 
-#include "enclavectl/kmspolicy/aws_config.hpp"
-#include "enclavectl/kmspolicy/localkms/state.hpp"
-#include "enclavectl/kmspolicy/ssm_api.hpp"
+#include "enclavectl/aws/aws_config.hpp"
+#include "enclavectl/localkms/state.hpp"
+#include "enclavectl/aws/ssm_api.hpp"
 #include "enclavectl/verifier/devca.hpp"
 #include "fuzz_check.hpp"
 
@@ -35,11 +35,11 @@ void CheckFailure(const core::Result<T>& result, std::initializer_list<ErrorCode
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   const core::ByteView bytes(data, size);
   const std::string_view text(reinterpret_cast<const char*>(data), size);  // NOLINT
-  CheckFailure(kmspolicy::DecodeGetParameterResponse(bytes), {ErrorCode::kSsmResponseMalformed});
-  CheckFailure(kmspolicy::DecodePutParameterResponse(bytes), {ErrorCode::kSsmResponseMalformed});
-  CheckFailure(kmspolicy::ParseAwsIni(text), {ErrorCode::kCredentialsMalformed});
-  CheckFailure(kmspolicy::localkms::DecodeKeyStore(bytes), {ErrorCode::kLocalKmsState});
-  CheckFailure(kmspolicy::localkms::DecodeServiceConfig(bytes), {ErrorCode::kLocalKmsState});
+  CheckFailure(aws::DecodeGetParameterResponse(bytes), {ErrorCode::kSsmResponseMalformed});
+  CheckFailure(aws::DecodePutParameterResponse(bytes), {ErrorCode::kSsmResponseMalformed});
+  CheckFailure(aws::ParseAwsIni(text), {ErrorCode::kCredentialsMalformed});
+  CheckFailure(localkms::DecodeKeyStore(bytes), {ErrorCode::kLocalKmsState});
+  CheckFailure(localkms::DecodeServiceConfig(bytes), {ErrorCode::kLocalKmsState});
   CheckFailure(verifier::devca::DevCa::Deserialize(text),
                {ErrorCode::kPolicyInvalid, ErrorCode::kCertParse, ErrorCode::kCertSignature,
                 ErrorCode::kCertKeyType, ErrorCode::kInvalidArgument});

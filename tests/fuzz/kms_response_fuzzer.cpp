@@ -5,8 +5,8 @@
 #include <cstddef>
 #include <cstdint>
 
-#include "enclavectl/kmspolicy/aws_config.hpp"
-#include "enclavectl/kmspolicy/kms_api.hpp"
+#include "enclavectl/aws/aws_config.hpp"
+#include "enclavectl/aws/kms_api.hpp"
 #include "fuzz_check.hpp"
 
 namespace {
@@ -26,31 +26,31 @@ void CheckFailure(const core::Result<T>& result) {
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   const core::ByteView body(data, size);
-  CheckFailure(kmspolicy::DecodeKeyMetadataResponse(body));
-  CheckFailure(kmspolicy::DecodeGetKeyPolicyResponse(body));
-  CheckFailure(kmspolicy::DecodeEmptyResponse(body));
-  CheckFailure(kmspolicy::DecodeEncryptResponse(body));
-  CheckFailure(kmspolicy::DecodeGetPublicKeyResponse(body));
+  CheckFailure(aws::DecodeKeyMetadataResponse(body));
+  CheckFailure(aws::DecodeGetKeyPolicyResponse(body));
+  CheckFailure(aws::DecodeEmptyResponse(body));
+  CheckFailure(aws::DecodeEncryptResponse(body));
+  CheckFailure(aws::DecodeGetPublicKeyResponse(body));
   for (const bool recipient : {false, true}) {
-    auto decrypt = kmspolicy::DecodeDecryptResponse(body, recipient);
+    auto decrypt = aws::DecodeDecryptResponse(body, recipient);
     CheckFailure(decrypt);
     if (decrypt) {
       FUZZ_CHECK(decrypt->plaintext.empty() == recipient);
       FUZZ_CHECK(decrypt->ciphertext_for_recipient.empty() == !recipient);
     }
-    auto data_key = kmspolicy::DecodeGenerateDataKeyResponse(body, recipient);
+    auto data_key = aws::DecodeGenerateDataKeyResponse(body, recipient);
     CheckFailure(data_key);
     if (data_key) {
       FUZZ_CHECK(data_key->plaintext.empty() == recipient);
       FUZZ_CHECK(!data_key->ciphertext_blob.empty());
     }
-    auto random = kmspolicy::DecodeGenerateRandomResponse(body, recipient);
+    auto random = aws::DecodeGenerateRandomResponse(body, recipient);
     CheckFailure(random);
     if (random) {
       FUZZ_CHECK(random->plaintext.empty() == recipient);
       FUZZ_CHECK(random->plaintext.size() <= 1024);
     }
-    auto derived = kmspolicy::DecodeDeriveSharedSecretResponse(body, recipient);
+    auto derived = aws::DecodeDeriveSharedSecretResponse(body, recipient);
     CheckFailure(derived);
     if (derived) {
       FUZZ_CHECK(derived->shared_secret.empty() == recipient);
@@ -58,14 +58,14 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     }
   }
   for (const long status : {400L, 500L}) {
-    const kmspolicy::KmsError error = kmspolicy::DecodeKmsError(status, body, "");
+    const aws::KmsError error = aws::DecodeKmsError(status, body, "");
     FUZZ_CHECK(!error.type.empty() && !error.error.detail.empty());
     for (const char c : error.error.detail) {
       FUZZ_CHECK(static_cast<unsigned char>(c) >= 0x20 && c != 0x7f);
     }
     FUZZ_CHECK(status < 500 || error.retryable);
   }
-  auto imds = kmspolicy::DecodeImdsCredentials(body);
+  auto imds = aws::DecodeImdsCredentials(body);
   if (imds) {
     FUZZ_CHECK(!imds->credentials.access_key_id.empty());
     FUZZ_CHECK(!imds->credentials.secret_access_key.empty());
@@ -73,7 +73,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     FUZZ_CHECK(imds.error().code == core::ErrorCode::kCredentialsMalformed ||
                imds.error().code == core::ErrorCode::kInputTooLarge);
   }
-  auto ini = kmspolicy::ParseAwsIni(core::AsChars(body));
+  auto ini = aws::ParseAwsIni(core::AsChars(body));
   if (!ini) {
     FUZZ_CHECK(ini.error().code == core::ErrorCode::kCredentialsMalformed ||
                ini.error().code == core::ErrorCode::kInputTooLarge);

@@ -21,7 +21,7 @@
 #include "enclavectl/core/sha.hpp"
 #include "enclavectl/kmspolicy/actions.hpp"
 #include "enclavectl/kmspolicy/evaluate.hpp"
-#include "enclavectl/kmspolicy/json.hpp"
+#include "enclavectl/core/json.hpp"
 #include "enclavectl/kmspolicy/lint.hpp"
 #include "enclavectl/kmspolicy/policy.hpp"
 
@@ -59,8 +59,8 @@ const std::string& ImageB() {
 }
 
 Policy Parse(const Json& json) {
-  auto policy = ParsePolicy(DumpJson(json, 2));
-  EXPECT_TRUE(policy) << policy.error().detail << "\n" << DumpJson(json, 2);
+  auto policy = ParsePolicy(core::DumpJson(json, 2));
+  EXPECT_TRUE(policy) << policy.error().detail << "\n" << core::DumpJson(json, 2);
   return policy ? *policy : Policy{};
 }
 
@@ -607,7 +607,7 @@ TEST(LintProperty, EnclaveOnlyMeansNoUnattestedDecrypt) {
   int locked_known = 0;
   for (int n = 0; n < kPolicies; ++n) {
     const Json json = generator.Next();
-    auto policy = ParsePolicy(DumpJson(json, -1));
+    auto policy = ParsePolicy(core::DumpJson(json, -1));
     ASSERT_TRUE(policy) << policy.error().detail;
     const LintReport with_key = LintPolicy(*policy, {kPropertyKey, std::nullopt});
     if (with_key.enclave_only.holds) {
@@ -632,7 +632,7 @@ TEST(LintProperty, EnclaveOnlyMeansNoUnattestedDecrypt) {
       EXPECT_EQ(FirstAllowed(*policy, RecipientActions(), known, other_image), "");
     }
     if (HasFailure()) {
-      ADD_FAILURE() << "counter-example (policy " << n << "):\n" << DumpJson(json, 2);
+      ADD_FAILURE() << "counter-example (policy " << n << "):\n" << core::DumpJson(json, 2);
       break;  // one is enough to read
     }
   }
@@ -650,7 +650,7 @@ namespace {
 
 // Key material outside this key's policy: imported, external key stores, CloudHSM, replicas.
 TEST(KeyMaterial, OnlySingleRegionAwsKmsKeysCanBeEnclaveOnly) {
-  KeyMetadata metadata;
+  aws::KeyMetadata metadata;
   metadata.origin = "AWS_KMS";
   metadata.enabled = true;
   EXPECT_TRUE(KeyMaterialEscapes(metadata).empty());

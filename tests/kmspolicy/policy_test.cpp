@@ -13,11 +13,11 @@
 #include "enclavectl/core/limits.hpp"
 #include "enclavectl/core/sha.hpp"
 #include "enclavectl/kmspolicy/actions.hpp"
-#include "enclavectl/kmspolicy/arn.hpp"
+#include "enclavectl/aws/arn.hpp"
 #include "enclavectl/kmspolicy/evaluate.hpp"
 #include "enclavectl/kmspolicy/generate.hpp"
 #include "enclavectl/kmspolicy/io/pcr_sources.hpp"
-#include "enclavectl/kmspolicy/json.hpp"
+#include "enclavectl/core/json.hpp"
 #include "enclavectl/kmspolicy/lint.hpp"
 #include "test_paths.hpp"
 #include "virtual_nitro.hpp"
@@ -450,18 +450,18 @@ TEST(PolicyParse, ErrorDetailsNeverEchoControlCharacters) {
 }
 
 TEST(Arn, ParsesTheFormsPoliciesUse) {
-  auto role = ParseArn("arn:aws:iam::111122223333:role/path/name");
+  auto role = aws::ParseArn("arn:aws:iam::111122223333:role/path/name");
   ASSERT_TRUE(role);
-  EXPECT_EQ(RoleName(*role), "name");
-  EXPECT_EQ(FormatArn(*role), "arn:aws:iam::111122223333:role/path/name");
-  EXPECT_EQ(AssumedRoleName(*ParseArn(kSession)), "enclave");
-  EXPECT_EQ(AccountPrincipal("arn:aws:iam::111122223333:root"), "111122223333");
-  EXPECT_EQ(AccountPrincipal("111122223333"), "111122223333");
-  EXPECT_FALSE(AccountPrincipal("arn:aws:iam::111122223333:user/root"));
-  EXPECT_TRUE(ParseKmsKeyArn("arn:aws:kms:us-east-1:111122223333:key/1234"));
-  EXPECT_FALSE(ParseKmsKeyArn("arn:aws:kms:us-east-1:111122223333:alias/x"));
-  EXPECT_FALSE(ParseArn("arn:aws:iam"));
-  EXPECT_FALSE(ParseArn("arn:aws:iam::1 1:root"));
+  EXPECT_EQ(aws::RoleName(*role), "name");
+  EXPECT_EQ(aws::FormatArn(*role), "arn:aws:iam::111122223333:role/path/name");
+  EXPECT_EQ(aws::AssumedRoleName(*aws::ParseArn(kSession)), "enclave");
+  EXPECT_EQ(aws::AccountPrincipal("arn:aws:iam::111122223333:root"), "111122223333");
+  EXPECT_EQ(aws::AccountPrincipal("111122223333"), "111122223333");
+  EXPECT_FALSE(aws::AccountPrincipal("arn:aws:iam::111122223333:user/root"));
+  EXPECT_TRUE(aws::ParseKmsKeyArn("arn:aws:kms:us-east-1:111122223333:key/1234"));
+  EXPECT_FALSE(aws::ParseKmsKeyArn("arn:aws:kms:us-east-1:111122223333:alias/x"));
+  EXPECT_FALSE(aws::ParseArn("arn:aws:iam"));
+  EXPECT_FALSE(aws::ParseArn("arn:aws:iam::1 1:root"));
 }
 
 TEST(Wildcards, MatchLikeIam) {

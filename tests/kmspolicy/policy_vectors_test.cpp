@@ -10,7 +10,7 @@
 
 #include "enclavectl/core/error_codes.hpp"
 #include "enclavectl/kmspolicy/evaluate.hpp"
-#include "enclavectl/kmspolicy/json.hpp"
+#include "enclavectl/core/json.hpp"
 #include "enclavectl/kmspolicy/lint.hpp"
 #include "enclavectl/kmspolicy/policy.hpp"
 #include "test_paths.hpp"
@@ -26,7 +26,7 @@ std::vector<fs::path> Vectors(const char* sub) { return testing::FilesWithSuffix
 
 std::string PolicyText(const nlohmann::json& vector) {
   return vector.contains("policy_text") ? vector["policy_text"].get<std::string>()
-                                        : DumpJson(vector["policy"], 2);
+                                        : core::DumpJson(vector["policy"], 2);
 }
 
 using RuleAt = std::pair<std::string, std::optional<std::size_t>>;

@@ -5,20 +5,19 @@
 namespace enclavectl::app {
 
 using core::Fail;
-namespace kn = kmspolicy::net;
 
 namespace {
 
 // Runs `call` with a `Client` (KmsClient, SsmClient) built for this call with credentials
 // resolved now.
 template <typename Client, typename Call>
-auto WithAwsClient(const AwsAccess& access, const kn::AwsEndpoint& endpoint, const Call& call)
+auto WithAwsClient(const AwsAccess& access, const aws::AwsEndpoint& endpoint, const Call& call)
     -> decltype(call(std::declval<Client&>())) {
   auto credentials = access.credentials();
   if (!credentials) {
     return Fail(credentials.error());
   }
-  kn::AwsJsonClientOptions options;
+  aws::AwsJsonClientOptions options;
   options.endpoint = endpoint;
   options.retry = access.retry;
   Client client(options, access.transport, *credentials, access.clock, access.sleeper);
@@ -31,12 +30,12 @@ core::Result<core::Bytes> AwsEnclaveKms::DeriveSharedSecret(const std::string& k
                                                             core::ByteView peer_spki,
                                                             core::ByteView attestation_document) {
   std::lock_guard lock(mutex_);
-  return WithAwsClient<kn::KmsClient>(
-      access_, endpoint_, [&](kn::KmsClient& client) -> core::Result<core::Bytes> {
-        kmspolicy::DeriveSharedSecretRequest request;
+  return WithAwsClient<aws::KmsClient>(
+      access_, endpoint_, [&](aws::KmsClient& client) -> core::Result<core::Bytes> {
+        aws::DeriveSharedSecretRequest request;
         request.key_id = key_id;
         request.public_key = core::ToBytes(peer_spki);
-        request.recipient = kmspolicy::RecipientInfo{core::ToBytes(attestation_document)};
+        request.recipient = aws::RecipientInfo{core::ToBytes(attestation_document)};
         auto result = client.DeriveSharedSecret(request);
         if (!result) {
           return Fail(result.error());
@@ -50,13 +49,13 @@ core::Result<SealedDataKey> AwsEnclaveKms::GenerateDataKey(const std::string& ke
                                                            const EncryptionContext& context,
                                                            core::ByteView attestation_document) {
   std::lock_guard lock(mutex_);
-  return WithAwsClient<kn::KmsClient>(
-      access_, endpoint_, [&](kn::KmsClient& client) -> core::Result<SealedDataKey> {
-        kmspolicy::GenerateDataKeyRequest request;
+  return WithAwsClient<aws::KmsClient>(
+      access_, endpoint_, [&](aws::KmsClient& client) -> core::Result<SealedDataKey> {
+        aws::GenerateDataKeyRequest request;
         request.key_id = key_id;
         request.number_of_bytes = number_of_bytes;
         request.encryption_context = context;
-        request.recipient = kmspolicy::RecipientInfo{core::ToBytes(attestation_document)};
+        request.recipient = aws::RecipientInfo{core::ToBytes(attestation_document)};
         auto result = client.GenerateDataKey(request);
         if (!result) {
           return Fail(result.error());
@@ -71,13 +70,13 @@ core::Result<core::Bytes> AwsEnclaveKms::Decrypt(const std::string& key_id,
                                                  const EncryptionContext& context,
                                                  core::ByteView attestation_document) {
   std::lock_guard lock(mutex_);
-  return WithAwsClient<kn::KmsClient>(
-      access_, endpoint_, [&](kn::KmsClient& client) -> core::Result<core::Bytes> {
-        kmspolicy::DecryptRequest request;
+  return WithAwsClient<aws::KmsClient>(
+      access_, endpoint_, [&](aws::KmsClient& client) -> core::Result<core::Bytes> {
+        aws::DecryptRequest request;
         request.ciphertext_blob = ciphertext_blob;
         request.key_id = key_id;
         request.encryption_context = context;
-        request.recipient = kmspolicy::RecipientInfo{core::ToBytes(attestation_document)};
+        request.recipient = aws::RecipientInfo{core::ToBytes(attestation_document)};
         auto result = client.Decrypt(request);
         if (!result) {
           return Fail(result.error());
@@ -86,16 +85,16 @@ core::Result<core::Bytes> AwsEnclaveKms::Decrypt(const std::string& key_id,
       });
 }
 
-core::Result<kmspolicy::KeyMetadata> AwsEnclaveKms::DescribeKey(const std::string& key_id) {
+core::Result<aws::KeyMetadata> AwsEnclaveKms::DescribeKey(const std::string& key_id) {
   std::lock_guard lock(mutex_);
-  return WithAwsClient<kn::KmsClient>(
-      access_, endpoint_, [&](kn::KmsClient& client) { return client.DescribeKey(key_id); });
+  return WithAwsClient<aws::KmsClient>(
+      access_, endpoint_, [&](aws::KmsClient& client) { return client.DescribeKey(key_id); });
 }
 
 core::Result<std::string> AwsEnclaveKms::GetKeyPolicy(const std::string& key_id) {
   std::lock_guard lock(mutex_);
-  return WithAwsClient<kn::KmsClient>(access_, endpoint_,
-                                      [&](kn::KmsClient& client) -> core::Result<std::string> {
+  return WithAwsClient<aws::KmsClient>(access_, endpoint_,
+                                      [&](aws::KmsClient& client) -> core::Result<std::string> {
                                         auto result = client.GetKeyPolicy(key_id);
                                         if (!result) {
                                           return Fail(result.error());
@@ -104,10 +103,10 @@ core::Result<std::string> AwsEnclaveKms::GetKeyPolicy(const std::string& key_id)
                                       });
 }
 
-SsmSealedKeyStore::ClientCall MakeSsmClientCall(AwsAccess access, kn::AwsEndpoint endpoint) {
+SsmSealedKeyStore::ClientCall MakeSsmClientCall(AwsAccess access, aws::AwsEndpoint endpoint) {
   return [access = std::move(access), endpoint = std::move(endpoint)](
-             const std::function<core::Status(kn::SsmClient&)>& use) -> core::Status {
-    return WithAwsClient<kn::SsmClient>(access, endpoint, use);
+             const std::function<core::Status(aws::SsmClient&)>& use) -> core::Status {
+    return WithAwsClient<aws::SsmClient>(access, endpoint, use);
   };
 }
 

@@ -36,7 +36,7 @@ core::Status FileSealedKeyStore::Create(std::string_view text) {
 
 core::Result<std::optional<std::string>> SsmSealedKeyStore::Load() {
   std::optional<std::string> value;
-  auto status = with_client_([&](kmspolicy::net::SsmClient& client) -> core::Status {
+  auto status = with_client_([&](aws::SsmClient& client) -> core::Status {
     auto parameter = client.GetParameter(name_);
     if (!parameter) {
       if (parameter.error().code == ErrorCode::kSsmParameterNotFound) {
@@ -58,8 +58,8 @@ core::Result<std::optional<std::string>> SsmSealedKeyStore::Load() {
 }
 
 core::Status SsmSealedKeyStore::Create(std::string_view text) {
-  return with_client_([&](kmspolicy::net::SsmClient& client) -> core::Status {
-    kmspolicy::PutParameterRequest request;
+  return with_client_([&](aws::SsmClient& client) -> core::Status {
+    aws::PutParameterRequest request;
     request.name = name_;
     request.value = std::string(text);
     request.type = "String";
@@ -81,7 +81,7 @@ core::Result<StoreLocation> ParseStoreLocation(std::string_view text) {
   if (text.substr(0, 4) == "ssm:") {
     out.kind = StoreLocation::Kind::kSsm;
     out.location = std::string(text.substr(4));
-    ENCLAVECTL_RETURN_IF_ERROR(kmspolicy::ValidateSsmParameterName(out.location));
+    ENCLAVECTL_RETURN_IF_ERROR(aws::ValidateSsmParameterName(out.location));
     return out;
   }
   out.location = std::string(text.substr(0, 5) == "file:" ? text.substr(5) : text);

@@ -29,9 +29,9 @@
 #include "enclavectl/app/stores.hpp"
 #include "enclavectl/core/encoding.hpp"
 #include "enclavectl/kmspolicy/lint.hpp"
-#include "enclavectl/kmspolicy/net/credentials.hpp"
-#include "enclavectl/kmspolicy/net/curl_transport.hpp"
-#include "enclavectl/kmspolicy/net/ssm_client.hpp"
+#include "enclavectl/aws/credentials.hpp"
+#include "enclavectl/aws/curl_transport.hpp"
+#include "enclavectl/aws/ssm_client.hpp"
 #include "enclavectl/net/fd_limit.hpp"
 
 #ifndef ENCLAVECTL_VERSION
@@ -45,7 +45,6 @@ namespace enclavectl::app {
 namespace {
 
 using core::ErrorCode;
-namespace kn = kmspolicy::net;
 
 constexpr int kExitUsage = 64;
 constexpr int kExitIo = 74;
@@ -284,7 +283,7 @@ int Serve(const Flags& flags, std::ostream& out, LogSink& log) {
         flags.derivation == "hkdf" ? KeyDerivation::kHkdf : KeyDerivation::kSeed;
   }
 
-  const kn::ProcessEnvironment env;
+  const aws::ProcessEnvironment env;
   if (flags.dev && flags.kms_endpoint.empty() && !env.Get("AWS_ENDPOINT_URL_KMS") &&
       !env.Get("AWS_ENDPOINT_URL")) {
     return ExitFor({ErrorCode::kInvalidArgument,
@@ -305,27 +304,27 @@ int Serve(const Flags& flags, std::ostream& out, LogSink& log) {
   // AWS: region, endpoints and the credential chain (resolved again before every call).
   std::string region = flags.region;
   if (region.empty()) {
-    auto resolved = kn::ResolveRegion(env, {});
+    auto resolved = aws::ResolveRegion(env, {});
     region = resolved ? *resolved : "";
   }
   if (region.empty() && flags.dev) {
     region = "us-east-1";
   }
-  auto kms_endpoint = kn::ResolveKmsEndpoint(flags.kms_endpoint, region, env);
+  auto kms_endpoint = aws::ResolveKmsEndpoint(flags.kms_endpoint, region, env);
   if (!kms_endpoint) {
     return ExitFor(kms_endpoint.error(), log, "usage");
   }
-  kn::CurlTransport transport("enclavectl-enclave-app/" ENCLAVECTL_VERSION);
-  kn::RealSleeper sleeper;
+  aws::CurlTransport transport("enclavectl-enclave-app/" ENCLAVECTL_VERSION);
+  aws::RealSleeper sleeper;
   AwsAccess access{transport,
-                   [&env, &transport]() -> core::Result<kmspolicy::AwsCredentials> {
-                     auto resolved = kn::ResolveCredentials(env, transport, {});
+                   [&env, &transport]() -> core::Result<aws::AwsCredentials> {
+                     auto resolved = aws::ResolveCredentials(env, transport, {});
                      if (!resolved) {
                        return core::Fail(resolved.error());
                      }
                      return std::move(resolved->credentials);
                    },
-                   clock, sleeper, kn::RetryPolicy{}};
+                   clock, sleeper, aws::RetryPolicy{}};
   AwsEnclaveKms kms(access, *kms_endpoint);
   log.Log(LogLevel::kInfo, "KMS endpoint " + kms_endpoint->url + " (region " + region + ")");
 
@@ -335,7 +334,7 @@ int Serve(const Flags& flags, std::ostream& out, LogSink& log) {
   }
   std::unique_ptr<SealedKeyStore> store;
   if (location->kind == StoreLocation::Kind::kSsm) {
-    auto ssm_endpoint = kn::ResolveSsmEndpoint(flags.ssm_endpoint, region, env);
+    auto ssm_endpoint = aws::ResolveSsmEndpoint(flags.ssm_endpoint, region, env);
     if (!ssm_endpoint) {
       return ExitFor(ssm_endpoint.error(), log, "usage");
     }

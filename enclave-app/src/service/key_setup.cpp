@@ -12,7 +12,7 @@
 #include "enclavectl/core/limits.hpp"
 #include "enclavectl/core/sha.hpp"
 #include "enclavectl/kmspolicy/policy.hpp"
-#include "enclavectl/kmspolicy/recipient.hpp"
+#include "enclavectl/aws/recipient.hpp"
 #include "enclavectl/verifier/key_binding.hpp"
 
 namespace enclavectl::app {
@@ -31,11 +31,11 @@ struct Recipient {
 };
 
 core::Result<Recipient> MakeRecipient(NsmClient& nsm) {
-  auto key = kmspolicy::MakeRecipientKey();
+  auto key = aws::MakeRecipientKey();
   if (!key) {
     return Fail(key.error());
   }
-  auto spki = kmspolicy::PublicKeyDer(key->get());
+  auto spki = aws::PublicKeyDer(key->get());
   if (!spki) {
     return Fail(spki.error());
   }
@@ -52,7 +52,7 @@ core::Result<Recipient> MakeRecipient(NsmClient& nsm) {
 core::Result<core::SecretBytes> OpenSecret(ByteView ciphertext_for_recipient,
                                            const Recipient& recipient, const char* what) {
   auto secret =
-      kmspolicy::DecryptCiphertextForRecipient(ciphertext_for_recipient, recipient.key.get());
+      aws::DecryptCiphertextForRecipient(ciphertext_for_recipient, recipient.key.get());
   if (!secret) {
     return Fail(secret.error());
   }
@@ -207,7 +207,7 @@ EncryptionContext SealedKeyContext() {
   return {{"enclavectl:purpose", "enclave-app sealed signing key v2"}};
 }
 
-core::Result<kmspolicy::KeyMetadata> DescribeSetupKey(EnclaveKms& kms, const std::string& key_id) {
+core::Result<aws::KeyMetadata> DescribeSetupKey(EnclaveKms& kms, const std::string& key_id) {
   auto metadata = kms.DescribeKey(key_id);
   if (!metadata) {
     return Fail(metadata.error());
@@ -230,7 +230,7 @@ core::Result<std::string> ResolveKeyArn(EnclaveKms& kms, const std::string& key_
 }
 
 core::Result<KeyPolicyReport> CheckKeyPolicy(EnclaveKms& kms, NsmClient& nsm,
-                                             const kmspolicy::KeyMetadata& key, KeyMode mode,
+                                             const aws::KeyMetadata& key, KeyMode mode,
                                              const PolicyCheckOptions& options) {
   const std::string& key_arn = key.arn;
   KeyPolicyReport report;

@@ -14,7 +14,7 @@
 #include "enclavectl/app/confidential_script.hpp"
 #include "enclavectl/core/encoding.hpp"
 #include "enclavectl/core/sha.hpp"
-#include "enclavectl/kmspolicy/json.hpp"
+#include "enclavectl/core/json.hpp"
 #include "enclavectl/verifier/key_binding.hpp"
 #include "enclavectl/verifier/signatures.hpp"
 
@@ -101,7 +101,7 @@ net::HttpResponse JsonResponse(unsigned status, const json& body) {
   net::HttpResponse response;
   response.status = status;
   response.content_type = kJson;
-  response.body = kmspolicy::DumpJson(body);
+  response.body = core::DumpJson(body);
   return response;
 }
 
@@ -176,7 +176,7 @@ class KeyService::SetupWorker {
   std::thread thread_;  // last: starts once the members above exist
 };
 
-std::string ErrorBody(const core::Error& error) { return kmspolicy::DumpJson(ErrorJson(error)); }
+std::string ErrorBody(const core::Error& error) { return core::DumpJson(ErrorJson(error)); }
 
 core::Error ClientError(const core::Error& error) {
   std::string message =
@@ -267,7 +267,7 @@ core::Status KeyService::Setup(const SetupRequest& request) {
         request.blockhash != configured->blockhash ||
         request.derivation != configured->derivation) {
       log_.Log(LogLevel::kWarning, "setup refused: it names KMS key " +
-                                       kmspolicy::SafeExcerpt(request.key_id, 256) +
+                                       core::SafeExcerpt(request.key_id, 256) +
                                        " or a mode or blockhash other than the configured setup");
       return Fail(ErrorCode::kAppKeyNotAllowed,
                   "this service sets up only its configured KMS key (GET /v1/enclave-info "
@@ -329,7 +329,7 @@ core::Status KeyService::Setup(const SetupRequest& request) {
                      {"public_key", core::HexEncode(pair.signing.Compressed())}};
   keys_ = std::make_unique<const ActiveKeys>(
       ActiveKeys{request.mode, obtained->key_arn, request.blockhash, std::move(obtained->keys),
-                 kmspolicy::DumpJson(info), kmspolicy::DumpJson(public_key)});
+                 core::DumpJson(info), core::DumpJson(public_key)});
   active_.store(keys_.get(), std::memory_order_release);
   state_.store(KeyState::kReady, std::memory_order_release);
   log_.Log(
@@ -353,8 +353,8 @@ net::HttpResponse KeyService::Handle(const net::HttpRequest& request) {
     response = ErrorResponse(RequestError(ErrorCode::kInternal, "memory exhausted"));
   }
   if (response.status >= 500) {
-    log_.Log(LogLevel::kWarning, kmspolicy::SafeExcerpt(request.method, 16) + " " +
-                                     kmspolicy::SafeExcerpt(request.path) + " -> " +
+    log_.Log(LogLevel::kWarning, core::SafeExcerpt(request.method, 16) + " " +
+                                     core::SafeExcerpt(request.path) + " -> " +
                                      std::to_string(response.status));
   }
   SignResponse(response, request.method, request.path,
@@ -644,14 +644,14 @@ std::string KeyService::HandleWalletLine(std::string_view line) {
     }
     const P256Key& wallet = keys->keys.wallet;
     if (request->action == WalletRequest::Action::kGetPublicKey) {
-      return kmspolicy::DumpJson(json{{"public_key", core::HexEncode(wallet.Uncompressed())}});
+      return core::DumpJson(json{{"public_key", core::HexEncode(wallet.Uncompressed())}});
     }
     auto sig = wallet.SignDigest(core::Sha256(request->message));
     if (!sig) {
       return ErrorBody(sig.error());
     }
     const ByteView compact(sig->compact);
-    return kmspolicy::DumpJson(json{{"r", core::HexEncode(compact.first(32))},
+    return core::DumpJson(json{{"r", core::HexEncode(compact.first(32))},
                                     {"s", core::HexEncode(compact.subspan(32))}});
   } catch (const std::bad_alloc&) {
     return ErrorBody(RequestError(ErrorCode::kInternal, "memory exhausted"));

@@ -6,10 +6,10 @@
 #include <set>
 #include <utility>
 
-#include "ascii.hpp"
+#include "enclavectl/core/ascii.hpp"
 #include "enclavectl/core/limits.hpp"
-#include "enclavectl/kmspolicy/arn.hpp"
-#include "enclavectl/kmspolicy/json.hpp"
+#include "enclavectl/aws/arn.hpp"
+#include "enclavectl/core/json.hpp"
 
 namespace enclavectl::kmspolicy {
 namespace {
@@ -104,7 +104,7 @@ core::Result<Principals> DecodePrincipals(const Json& value, const std::string& 
   for (const auto& [type, values] : value.items()) {
     if (std::find(kPrincipalTypes.begin(), kPrincipalTypes.end(), type) == kPrincipalTypes.end()) {
       return Fail(ErrorCode::kPolicyStructure,
-                  where + " has an unknown principal type \"" + SafeExcerpt(type) +
+                  where + " has an unknown principal type \"" + core::SafeExcerpt(type) +
                       "\" (expected AWS, Service, Federated or CanonicalUser)",
                   Index(index));
     }
@@ -128,7 +128,7 @@ core::Result<std::string> ConditionValueText(const Json& value, const std::strin
     return std::string(value.get<bool>() ? "true" : "false");
   }
   if (value.is_number()) {
-    return DumpJson(value);
+    return core::DumpJson(value);
   }
   return Fail(ErrorCode::kPolicyStructure, where + " values must be strings, booleans or numbers",
               Index(index));
@@ -143,7 +143,7 @@ core::Result<std::vector<Condition>> DecodeConditions(const Json& value, std::si
   for (const auto& [op_text, block] : value.items()) {
     if (!block.is_object() || block.empty()) {
       return Fail(ErrorCode::kPolicyStructure,
-                  where + "." + SafeExcerpt(op_text) + " must be a non-empty object of keys",
+                  where + "." + core::SafeExcerpt(op_text) + " must be a non-empty object of keys",
                   Index(index));
     }
     for (const auto& [key, values] : block.items()) {
@@ -151,7 +151,7 @@ core::Result<std::vector<Condition>> DecodeConditions(const Json& value, std::si
       condition.operator_text = op_text;
       ParseConditionOperator(op_text, condition);
       condition.key = key;
-      const std::string key_where = where + "." + SafeExcerpt(op_text) + "." + SafeExcerpt(key);
+      const std::string key_where = where + "." + core::SafeExcerpt(op_text) + "." + core::SafeExcerpt(key);
       if (values.is_array()) {
         if (values.empty() || values.size() > core::limits::kMaxPolicyListEntries) {
           return Fail(ErrorCode::kPolicyStructure,
@@ -238,7 +238,7 @@ core::Result<Statement> DecodeStatement(const Json& value, std::size_t index) {
       out.conditions = std::move(*conditions);
     } else {
       return Fail(ErrorCode::kPolicyStructure,
-                  where + " has an unknown element \"" + SafeExcerpt(name) + "\"", Index(index));
+                  where + " has an unknown element \"" + core::SafeExcerpt(name) + "\"", Index(index));
     }
   }
   if (!has_effect) {
@@ -274,10 +274,10 @@ core::Status ValidatePrincipals(const Principals& principals, std::size_t index)
       return Fail(ErrorCode::kPolicyStructure, Where(index) + " has an empty principal",
                   Index(index));
     }
-    if (entry.type == "AWS" && entry.value != "*" && !IsAccountId(entry.value) &&
-        !ParseArn(entry.value)) {
+    if (entry.type == "AWS" && entry.value != "*" && !aws::IsAccountId(entry.value) &&
+        !aws::ParseArn(entry.value)) {
       return Fail(ErrorCode::kPolicyStructure,
-                  Where(index) + " has an invalid AWS principal \"" + SafeExcerpt(entry.value) +
+                  Where(index) + " has an invalid AWS principal \"" + core::SafeExcerpt(entry.value) +
                       "\" (expected \"*\", an account id or an ARN)",
                   Index(index));
     }
@@ -347,13 +347,13 @@ std::string DescribeStatement(const Policy& policy, std::size_t index) {
   std::string out = Where(index);
   if (index < policy.statements.size() && policy.statements[index].sid &&
       !policy.statements[index].sid->empty()) {
-    out += " (" + SafeExcerpt(*policy.statements[index].sid) + ")";
+    out += " (" + core::SafeExcerpt(*policy.statements[index].sid) + ")";
   }
   return out;
 }
 
 core::Result<Policy> DecodePolicy(std::string_view json_text) {
-  auto parsed = ParseStrictJson(json_text, core::limits::kMaxKeyPolicyBytes,
+  auto parsed = core::ParseStrictJson(json_text, core::limits::kMaxKeyPolicyBytes,
                                 ErrorCode::kPolicyJson, "key policy");
   if (!parsed) {
     return Fail(parsed.error());
@@ -397,7 +397,7 @@ core::Result<Policy> DecodePolicy(std::string_view json_text) {
       }
     } else {
       return Fail(ErrorCode::kPolicyStructure,
-                  "the policy has an unknown top-level element \"" + SafeExcerpt(name) + "\"");
+                  "the policy has an unknown top-level element \"" + core::SafeExcerpt(name) + "\"");
     }
   }
   if (!has_statement) {
@@ -429,7 +429,7 @@ core::Status ValidatePolicy(const Policy& policy) {
     for (const std::string& action : s.actions) {
       if (!ValidActionPattern(action)) {
         return Fail(ErrorCode::kPolicyStructure,
-                    Where(i) + " has an invalid action \"" + SafeExcerpt(action) +
+                    Where(i) + " has an invalid action \"" + core::SafeExcerpt(action) +
                         "\" (expected \"*\" or service:Name, e.g. kms:Decrypt)",
                     Index(i));
       }
@@ -443,7 +443,7 @@ core::Status ValidatePolicy(const Policy& policy) {
       if (!c.op) {
         return Fail(ErrorCode::kPolicyStructure,
                     Where(i) + " uses an unknown condition operator \"" +
-                        SafeExcerpt(c.operator_text) + "\"",
+                        core::SafeExcerpt(c.operator_text) + "\"",
                     Index(i));
       }
       if (c.key.empty()) {
@@ -452,7 +452,7 @@ core::Status ValidatePolicy(const Policy& policy) {
       }
       if (*c.op == ConditionOperator::kBool || *c.op == ConditionOperator::kNull) {
         for (const std::string& value : c.values) {
-          if (!ascii::EqualsIgnoreCase(value, "true") && !ascii::EqualsIgnoreCase(value, "false")) {
+          if (!core::ascii::EqualsIgnoreCase(value, "true") && !core::ascii::EqualsIgnoreCase(value, "false")) {
             return Fail(ErrorCode::kPolicyStructure,
                         Where(i) + " " + c.operator_text + " values must be true or false",
                         Index(i));
@@ -551,7 +551,7 @@ nlohmann::ordered_json PolicyToJson(const Policy& policy) {
 }
 
 std::string EncodePolicy(const Policy& policy, int indent) {
-  return DumpJson(PolicyToJson(policy), indent);
+  return core::DumpJson(PolicyToJson(policy), indent);
 }
 
 }  // namespace enclavectl::kmspolicy

@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <array>
 
-#include "ascii.hpp"
+#include "enclavectl/core/ascii.hpp"
 
 namespace enclavectl::kmspolicy {
 namespace {
@@ -89,11 +89,11 @@ constexpr std::array<std::string_view, 5> kLockBreakingActions = {
     "kms:PutKeyPolicy", "kms:CreateGrant", "kms:ScheduleKeyDeletion", "kms:ReplicateKey",
     "kms:UpdatePrimaryRegion"};
 
-char Fold(char c, bool ignore_case) noexcept { return ignore_case ? ascii::Lower(c) : c; }
+char Fold(char c, bool ignore_case) noexcept { return ignore_case ? core::ascii::Lower(c) : c; }
 
 bool Contains(std::span<const std::string_view> list, std::string_view action) noexcept {
   return std::any_of(list.begin(), list.end(), [action](std::string_view known) {
-    return ascii::EqualsIgnoreCase(known, action);
+    return core::ascii::EqualsIgnoreCase(known, action);
   });
 }
 

@@ -3,10 +3,10 @@
 #include <algorithm>
 #include <charconv>
 
-#include "ascii.hpp"
+#include "enclavectl/core/ascii.hpp"
 #include "enclavectl/core/encoding.hpp"
 #include "enclavectl/kmspolicy/actions.hpp"
-#include "enclavectl/kmspolicy/arn.hpp"
+#include "enclavectl/aws/arn.hpp"
 
 namespace enclavectl::kmspolicy {
 namespace {
@@ -14,41 +14,41 @@ namespace {
 using core::ErrorCode;
 using core::Fail;
 
-using ascii::EqualsIgnoreCase;
-using ascii::Lower;
+using core::ascii::EqualsIgnoreCase;
+using core::ascii::Lower;
 
 // The caller as an ARN: a bare account id means that account's root.
-std::optional<Arn> CallerArn(std::string_view caller) {
-  if (IsAccountId(caller)) {
-    return Arn{"aws", "iam", "", std::string(caller), "root"};
+std::optional<aws::Arn> CallerArn(std::string_view caller) {
+  if (aws::IsAccountId(caller)) {
+    return aws::Arn{"aws", "iam", "", std::string(caller), "root"};
   }
-  return ParseArn(caller);
+  return aws::ParseArn(caller);
 }
 
 bool AwsPrincipalMatches(std::string_view entry, std::string_view caller) {
   if (entry == "*") {
     return true;
   }
-  const std::optional<Arn> caller_arn = CallerArn(caller);
+  const std::optional<aws::Arn> caller_arn = CallerArn(caller);
   if (!caller_arn) {
     return false;  // a service principal is never an AWS principal
   }
   // An account (id or root ARN) stands for every principal of the account.
-  if (const std::optional<std::string> account = AccountPrincipal(entry)) {
-    const std::optional<Arn> entry_arn = ParseArn(entry);
+  if (const std::optional<std::string> account = aws::AccountPrincipal(entry)) {
+    const std::optional<aws::Arn> entry_arn = aws::ParseArn(entry);
     const bool same_partition = !entry_arn || entry_arn->partition == caller_arn->partition;
     return same_partition && *account == caller_arn->account;
   }
   if (entry == caller) {
     return true;
   }
-  const std::optional<Arn> entry_arn = ParseArn(entry);
+  const std::optional<aws::Arn> entry_arn = aws::ParseArn(entry);
   if (!entry_arn) {
     return false;
   }
   // A role matches its sessions: arn:aws:iam::A:role/path/R ~ arn:aws:sts::A:assumed-role/R/s.
-  const std::optional<std::string> role = RoleName(*entry_arn);
-  const std::optional<std::string> session_role = AssumedRoleName(*caller_arn);
+  const std::optional<std::string> role = aws::RoleName(*entry_arn);
+  const std::optional<std::string> session_role = aws::AssumedRoleName(*caller_arn);
   return role && session_role && *role == *session_role &&
          entry_arn->partition == caller_arn->partition && entry_arn->account == caller_arn->account;
 }
@@ -225,7 +225,7 @@ core::Result<bool> ConditionHolds(const Condition& c, const ConditionContext& co
 }  // namespace
 
 bool IsAttestationKey(std::string_view key) noexcept {
-  return ascii::StartsWithIgnoreCase(key, kRecipientAttestationKeyPrefix);
+  return core::ascii::StartsWithIgnoreCase(key, kRecipientAttestationKeyPrefix);
 }
 
 void ConditionContext::Set(std::string_view key, std::vector<std::string> values) {
@@ -242,7 +242,7 @@ const std::vector<std::string>* ConditionContext::Find(std::string_view key) con
 }
 
 void AddCallerKeys(Request& request) {
-  const std::optional<Arn> caller = CallerArn(request.principal);
+  const std::optional<aws::Arn> caller = CallerArn(request.principal);
   if (!caller) {
     return;
   }
@@ -253,10 +253,10 @@ void AddCallerKeys(Request& request) {
     request.context.Set("kms:CallerAccount", {caller->account});
   }
   if (!request.context.Has("aws:PrincipalArn")) {
-    std::string principal_arn = FormatArn(*caller);
-    if (const std::optional<std::string> role = AssumedRoleName(*caller)) {
+    std::string principal_arn = aws::FormatArn(*caller);
+    if (const std::optional<std::string> role = aws::AssumedRoleName(*caller)) {
       principal_arn =
-          FormatArn(Arn{caller->partition, "iam", "", caller->account, "role/" + *role});
+          aws::FormatArn(aws::Arn{caller->partition, "iam", "", caller->account, "role/" + *role});
     }
     request.context.Set("aws:PrincipalArn", {principal_arn});
   }
@@ -301,7 +301,7 @@ ResourceCoverage StatementResourceCoverage(const Statement& s, std::string_view 
     return !pattern.empty() && pattern.find_first_not_of('*') == std::string::npos;
   };
   auto names_no_key = [](const std::string& pattern) {
-    return pattern.find_first_of("*?") == std::string::npos && !ParseKmsKeyArn(pattern);
+    return pattern.find_first_of("*?") == std::string::npos && !aws::ParseKmsKeyArn(pattern);
   };
   if (!s.not_resource) {
     if (std::any_of(s.resources.begin(), s.resources.end(), names_every_key)) {

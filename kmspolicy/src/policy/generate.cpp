@@ -3,13 +3,13 @@
 #include <algorithm>
 #include <array>
 
-#include "ascii.hpp"
+#include "enclavectl/core/ascii.hpp"
 #include "enclavectl/core/bytes.hpp"
 #include "enclavectl/core/encoding.hpp"
 #include "enclavectl/core/limits.hpp"
-#include "enclavectl/kmspolicy/arn.hpp"
+#include "enclavectl/aws/arn.hpp"
 #include "enclavectl/kmspolicy/evaluate.hpp"
-#include "enclavectl/kmspolicy/json.hpp"
+#include "enclavectl/core/json.hpp"
 
 namespace enclavectl::kmspolicy {
 namespace {
@@ -76,13 +76,13 @@ Statement Allow(std::string sid, Principals principals, std::vector<std::string>
 }
 
 core::Status CheckPrincipalArn(const std::string& flag, const std::string& text) {
-  if (AccountPrincipal(text)) {
+  if (aws::AccountPrincipal(text)) {
     return core::Ok();
   }
-  const std::optional<Arn> arn = ParseArn(text);
-  if (!arn || (arn->service != "iam" && arn->service != "sts") || !IsAccountId(arn->account)) {
+  const std::optional<aws::Arn> arn = aws::ParseArn(text);
+  if (!arn || (arn->service != "iam" && arn->service != "sts") || !aws::IsAccountId(arn->account)) {
     return Fail(ErrorCode::kInvalidArgument,
-                flag + " \"" + SafeExcerpt(text) +
+                flag + " \"" + core::SafeExcerpt(text) +
                     "\" is not an IAM principal ARN (arn:aws:iam::<account>:role/<name>, "
                     ":user/<name> or :root) or an account id");
   }
@@ -101,7 +101,7 @@ core::Result<std::vector<EnclaveAction>> ParseEnclaveActions(std::string_view te
   while (true) {
     const std::size_t comma = text.find(',');
     const std::string_view item = text.substr(0, comma);
-    if (item == "encrypt" || ascii::EqualsIgnoreCase(item, "kms:Encrypt")) {
+    if (item == "encrypt" || core::ascii::EqualsIgnoreCase(item, "kms:Encrypt")) {
       // Encrypt never carries a Recipient, so no attestation condition can gate it: whoever
       // holds it can make a ciphertext of a secret they chose, which the enclave would unseal
       // and adopt as its own (lint rule key-injection).
@@ -117,7 +117,7 @@ core::Result<std::vector<EnclaveAction>> ParseEnclaveActions(std::string_view te
     });
     if (it == kActionNames.end()) {
       return Fail(ErrorCode::kInvalidArgument,
-                  "--actions: unknown action \"" + SafeExcerpt(item) +
+                  "--actions: unknown action \"" + core::SafeExcerpt(item) +
                       "\" (decrypt, derive, generate-data-key, generate-data-key-pair, "
                       "generate-random)");
     }
@@ -179,11 +179,11 @@ std::string AttestationKeyForPcr(std::uint64_t index) {
 }
 
 core::Result<Policy> GeneratePolicy(const GenerateOptions& options) {
-  if (!IsAccountId(options.account_id)) {
+  if (!aws::IsAccountId(options.account_id)) {
     return Fail(ErrorCode::kInvalidArgument, "--account must be a 12-digit AWS account id");
   }
-  const std::optional<Arn> role = ParseArn(options.enclave_role_arn);
-  if (!role || !RoleName(*role) || !IsAccountId(role->account)) {
+  const std::optional<aws::Arn> role = aws::ParseArn(options.enclave_role_arn);
+  if (!role || !aws::RoleName(*role) || !aws::IsAccountId(role->account)) {
     return Fail(ErrorCode::kInvalidArgument,
                 "--enclave-role must be an IAM role ARN: arn:aws:iam::<account>:role/<name>");
   }

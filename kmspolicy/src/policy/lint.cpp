@@ -7,11 +7,11 @@
 #include <span>
 #include <utility>
 
-#include "ascii.hpp"
+#include "enclavectl/core/ascii.hpp"
 #include "enclavectl/kmspolicy/actions.hpp"
-#include "enclavectl/kmspolicy/arn.hpp"
+#include "enclavectl/aws/arn.hpp"
 #include "enclavectl/kmspolicy/evaluate.hpp"
-#include "enclavectl/kmspolicy/json.hpp"
+#include "enclavectl/core/json.hpp"
 
 namespace enclavectl::kmspolicy {
 namespace {
@@ -19,8 +19,8 @@ namespace {
 using core::ErrorCode;
 using core::Fail;
 
-using ascii::EqualsIgnoreCase;
-using ascii::StartsWithIgnoreCase;
+using core::ascii::EqualsIgnoreCase;
+using core::ascii::StartsWithIgnoreCase;
 
 // kms:RecipientAttestation:ImageSha384 or :PCR0..PCR31 (kms.md section 7).
 bool IsKnownAttestationKey(std::string_view key) noexcept {
@@ -135,7 +135,7 @@ std::vector<std::string> AccountPrincipals(const Statement& s) {
   if (s.principal) {
     for (const PrincipalEntry& e : s.principal->entries) {
       if (e.type == "AWS") {
-        if (std::optional<std::string> account = AccountPrincipal(e.value)) {
+        if (std::optional<std::string> account = aws::AccountPrincipal(e.value)) {
           out.push_back(*account);
         }
       }
@@ -157,11 +157,11 @@ std::string Who(const Statement& s) {
   std::string out;
   for (const PrincipalEntry& e : s.principal->entries) {
     out += out.empty() ? "" : ", ";
-    if (std::optional<std::string> account = AccountPrincipal(e.value);
+    if (std::optional<std::string> account = aws::AccountPrincipal(e.value);
         account && e.type == "AWS") {
       out += "account " + *account + " (any IAM principal an IAM policy allows)";
     } else {
-      out += SafeExcerpt(e.value, 128);
+      out += core::SafeExcerpt(e.value, 128);
     }
   }
   return out;
@@ -449,7 +449,7 @@ class Linter {
       const std::string what = c.operator_text + " on " + c.key;
       if (!IsKnownAttestationKey(c.key)) {
         Add(rules::kAttestationKey, Severity::kWarning, i,
-            Name(i) + " conditions on " + SafeExcerpt(c.key) +
+            Name(i) + " conditions on " + core::SafeExcerpt(c.key) +
                 ", which is not a Nitro Enclaves attestation key (ImageSha384, PCR0..PCR31): "
                 "it is never present");
       }
@@ -536,12 +536,12 @@ class Linter {
       } else if (StartsWithIgnoreCase(a, "kms:")) {
         if (!IsKnownKmsAction(a)) {
           Add(rules::kUnknownAction, Severity::kWarning, i,
-              Name(i) + " names " + SafeExcerpt(a) +
+              Name(i) + " names " + core::SafeExcerpt(a) +
                   ", which is not a KMS action: this entry grants nothing (a typo?)");
         }
       } else {
         Add(rules::kUnknownAction, Severity::kInfo, i,
-            Name(i) + " names " + SafeExcerpt(a) +
+            Name(i) + " names " + core::SafeExcerpt(a) +
                 ", an action of another service: it has no effect in a key policy");
       }
     }
@@ -737,13 +737,13 @@ core::Status CheckRequirements(const LintReport& report, const LintRequirements&
   return core::Ok();
 }
 
-std::vector<std::string> KeyMaterialEscapes(const KeyMetadata& metadata) {
+std::vector<std::string> KeyMaterialEscapes(const aws::KeyMetadata& metadata) {
   std::vector<std::string> reasons;
   if (metadata.origin != "AWS_KMS") {
     reasons.push_back(
         metadata.origin.empty()
             ? std::string("DescribeKey does not say where the key material comes from (Origin)")
-            : "the key material's Origin is " + SafeExcerpt(metadata.origin, 32) +
+            : "the key material's Origin is " + core::SafeExcerpt(metadata.origin, 32) +
                   ", not AWS_KMS: whoever holds it outside KMS can use it without any enclave");
   }
   if (metadata.multi_region) {
@@ -754,7 +754,7 @@ std::vector<std::string> KeyMaterialEscapes(const KeyMetadata& metadata) {
   return reasons;
 }
 
-void AddKeyMaterialVerdict(LintReport& report, const KeyMetadata& metadata) {
+void AddKeyMaterialVerdict(LintReport& report, const aws::KeyMetadata& metadata) {
   std::vector<std::string> escapes = KeyMaterialEscapes(metadata);
   if (escapes.empty()) {
     return;

@@ -9,24 +9,24 @@
 #include "enclavectl/app/enclave_kms.hpp"
 #include "enclavectl/app/stores.hpp"
 #include "enclavectl/core/file_io.hpp"
-#include "enclavectl/kmspolicy/net/kms_client.hpp"
-#include "enclavectl/kmspolicy/net/retry.hpp"
+#include "enclavectl/aws/kms_client.hpp"
+#include "enclavectl/aws/retry.hpp"
 
 namespace enclavectl::app {
 
 // What the AWS clients share; everything borrowed.
 struct AwsAccess {
-  kmspolicy::net::HttpTransport& transport;
+  aws::HttpTransport& transport;
   // The credential chain (environment, shared files, IMDSv2); fails with its codes.
-  std::function<core::Result<kmspolicy::AwsCredentials>()> credentials;
+  std::function<core::Result<aws::AwsCredentials>()> credentials;
   const core::io::Clock& clock;
-  kmspolicy::net::Sleeper& sleeper;
-  kmspolicy::net::RetryPolicy retry;
+  aws::Sleeper& sleeper;
+  aws::RetryPolicy retry;
 };
 
 class AwsEnclaveKms final : public EnclaveKms {
  public:
-  AwsEnclaveKms(AwsAccess access, kmspolicy::net::AwsEndpoint endpoint)
+  AwsEnclaveKms(AwsAccess access, aws::AwsEndpoint endpoint)
       : access_(std::move(access)), endpoint_(std::move(endpoint)) {}
 
   [[nodiscard]] core::Result<core::Bytes> DeriveSharedSecret(
@@ -39,18 +39,18 @@ class AwsEnclaveKms final : public EnclaveKms {
                                                   core::ByteView ciphertext_blob,
                                                   const EncryptionContext& context,
                                                   core::ByteView attestation_document) override;
-  [[nodiscard]] core::Result<kmspolicy::KeyMetadata> DescribeKey(
+  [[nodiscard]] core::Result<aws::KeyMetadata> DescribeKey(
       const std::string& key_id) override;
   [[nodiscard]] core::Result<std::string> GetKeyPolicy(const std::string& key_id) override;
 
  private:
   std::mutex mutex_;  // one KMS call at a time (setups are serialised anyway)
   AwsAccess access_;
-  kmspolicy::net::AwsEndpoint endpoint_;
+  aws::AwsEndpoint endpoint_;
 };
 
 // The SSM store's client factory for `endpoint`.
 SsmSealedKeyStore::ClientCall MakeSsmClientCall(AwsAccess access,
-                                                kmspolicy::net::AwsEndpoint endpoint);
+                                                aws::AwsEndpoint endpoint);
 
 }  // namespace enclavectl::app

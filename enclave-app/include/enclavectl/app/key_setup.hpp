@@ -81,7 +81,7 @@ struct ObtainedKey {
 // Resolves `key_id` (an id, ARN, alias name or alias ARN) with DescribeKey: the metadata, whose
 // `arn` is checked to be a key ARN. Fails with the KMS codes, kKmsResponseMalformed when KMS
 // answers without a key ARN.
-[[nodiscard]] core::Result<kmspolicy::KeyMetadata> DescribeSetupKey(EnclaveKms& kms,
+[[nodiscard]] core::Result<aws::KeyMetadata> DescribeSetupKey(EnclaveKms& kms,
                                                                     const std::string& key_id);
 
 // DescribeSetupKey's ARN.
@@ -96,7 +96,7 @@ struct ObtainedKey {
 // `options.require` is not met; with the KMS and NSM codes when the policy or PCR0 cannot be
 // read. With options.skip returns an unchecked report without calling KMS.
 [[nodiscard]] core::Result<KeyPolicyReport> CheckKeyPolicy(EnclaveKms& kms, NsmClient& nsm,
-                                                           const kmspolicy::KeyMetadata& key,
+                                                           const aws::KeyMetadata& key,
                                                            KeyMode mode,
                                                            const PolicyCheckOptions& options);
 

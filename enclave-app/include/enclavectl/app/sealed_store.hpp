@@ -16,7 +16,7 @@
 #include "enclavectl/core/bytes.hpp"
 #include "enclavectl/core/result.hpp"
 #include "enclavectl/core/secret.hpp"
-#include "enclavectl/kmspolicy/kms_api.hpp"
+#include "enclavectl/aws/kms_api.hpp"
 
 namespace enclavectl::app {
 

@@ -9,7 +9,7 @@
 #include <string_view>
 
 #include "enclavectl/app/sealed_store.hpp"
-#include "enclavectl/kmspolicy/net/ssm_client.hpp"
+#include "enclavectl/aws/ssm_client.hpp"
 
 namespace enclavectl::app {
 
@@ -30,7 +30,7 @@ class SsmSealedKeyStore final : public SealedKeyStore {
  public:
   // Runs `call` with an SsmClient (built per call, so that instance credentials are fresh).
   using ClientCall = std::function<core::Status(
-      const std::function<core::Status(kmspolicy::net::SsmClient&)>& use)>;
+      const std::function<core::Status(aws::SsmClient&)>& use)>;
   SsmSealedKeyStore(ClientCall with_client, std::string parameter_name)
       : with_client_(std::move(with_client)), name_(std::move(parameter_name)) {}
   // GetParameter: nullopt on ParameterNotFound; other SSM errors as SsmClient's.

@@ -27,7 +27,7 @@
 #include <vector>
 
 #include "enclavectl/core/result.hpp"
-#include "enclavectl/kmspolicy/kms_api.hpp"
+#include "enclavectl/aws/kms_api.hpp"
 #include "enclavectl/kmspolicy/policy.hpp"
 
 namespace enclavectl::kmspolicy {
@@ -117,11 +117,11 @@ struct LintRequirements {
 // CloudHSM cluster (AWS_CLOUDHSM), or a multi-Region key (each replica in another Region has
 // a policy of its own, which this policy does not govern). Only a single-Region key with
 // Origin AWS_KMS can be enclave-only. Returns one reason per escape (empty: none).
-std::vector<std::string> KeyMaterialEscapes(const KeyMetadata& metadata);
+std::vector<std::string> KeyMaterialEscapes(const aws::KeyMetadata& metadata);
 
 // Folds KeyMaterialEscapes(metadata) into `report`: any escape makes enclave-only fail, with the
 // escapes first among its reasons. For lints of a key whose DescribeKey answer is at hand.
-void AddKeyMaterialVerdict(LintReport& report, const KeyMetadata& metadata);
+void AddKeyMaterialVerdict(LintReport& report, const aws::KeyMetadata& metadata);
 
 // True for "kms:RecipientAttestation:ImageSha384" and "kms:RecipientAttestation:PCR0"
 // (case-insensitive): the keys that pin the whole image.
