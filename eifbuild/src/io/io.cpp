@@ -94,63 +94,27 @@ core::Result<ArchiveEntry> FileEntry(const std::string& host_path) {
 }
 
 core::Result<std::unique_ptr<FileSink>> FileSink::Create(const std::string& path) {
-  const std::filesystem::path target(path);
-  const std::filesystem::path dir =
-      target.has_parent_path() ? target.parent_path() : std::filesystem::path(".");
-  std::string tmp = (dir / ("." + target.filename().string() + ".tmpXXXXXX")).string();
-  core::UniqueFd fd(::mkstemp(tmp.data()));
-  if (!fd.valid()) {
-    return Fail(ErrorCode::kIoWrite,
-                "cannot create a file in " + dir.string() + ": " + Reason(errno));
-  }
   // A fixed mode: the image's bytes never depend on the umask, and neither does its mode.
-  ::fchmod(fd.get(), 0644);
-  return std::make_unique<FileSink>(std::move(fd), std::move(tmp), path);
-}
-
-FileSink::~FileSink() {
-  if (!committed_) {
-    fd_.Reset();
-    ::unlink(tmp_path_.c_str());
+  auto out = core::io::OutputFile::Open(path, {.fixed_mode = 0644});
+  if (!out) {
+    return Fail(out.error());
   }
+  return std::make_unique<FileSink>(std::move(*out));
 }
 
-core::Status FileSink::Append(core::ByteView data) {
-  ENCLAVECTL_RETURN_IF_ERROR(WriteAt(size_, data));
-  size_ += data.size();
-  return core::Ok();
-}
+FileSink::FileSink(std::unique_ptr<core::io::OutputFile> out) noexcept : out_(std::move(out)) {}
+
+FileSink::~FileSink() = default;
+
+core::Status FileSink::Append(core::ByteView data) { return out_->Append(data); }
 
 core::Status FileSink::WriteAt(std::uint64_t offset, core::ByteView data) {
-  std::size_t done = 0;
-  while (done < data.size()) {
-    const ssize_t n = ::pwrite(fd_.get(), data.data() + done, data.size() - done,  // NOLINT
-                               static_cast<off_t>(offset + done));
-    if (n < 0 && errno == EINTR) {
-      continue;
-    }
-    if (n <= 0) {
-      return Fail(ErrorCode::kIoWrite, "cannot write " + path_ + ": " + Reason(errno));
-    }
-    done += static_cast<std::size_t>(n);
-  }
-  return core::Ok();
+  return out_->WriteAt(offset, data);
 }
 
-core::Status FileSink::Commit() {
-  if (::fsync(fd_.get()) != 0 || fd_.Reset() != 0 ||
-      ::rename(tmp_path_.c_str(), path_.c_str()) != 0) {
-    return Fail(ErrorCode::kIoWrite, "cannot write " + path_ + ": " + Reason(errno));
-  }
-  committed_ = true;
-  const std::filesystem::path target(path_);
-  const std::string dir = target.has_parent_path() ? target.parent_path().string() : ".";
-  const core::UniqueFd dir_fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));  // NOLINT
-  if (dir_fd.valid()) {
-    ::fsync(dir_fd.get());
-  }
-  return core::Ok();
-}
+std::uint64_t FileSink::Size() const noexcept { return out_->size(); }
+
+core::Status FileSink::Commit() { return out_->Commit(); }
 
 bool IsDirectory(const std::string& path) {
   std::error_code ec;

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "enclavectl/core/handles.hpp"
+#include "enclavectl/core/output.hpp"
 #include "enclavectl/core/result.hpp"
 #include "enclavectl/core/secret.hpp"
 #include "enclavectl/eif/cpio.hpp"
@@ -52,8 +53,11 @@ SourceOpener FileOpener(std::string path);
 // whose data is read from `host_path` when written. Fails with kIoRead.
 [[nodiscard]] core::Result<ArchiveEntry> FileEntry(const std::string& host_path);
 
-// Writes an image to a temporary file beside `path`; Commit() fsyncs it and renames it
-// over `path`. Destroyed without Commit, it removes the temporary file.
+// Writes an image to `path` by the output rules of core/output.hpp: a regular file (or a new
+// one) is replaced atomically with mode 0644 (never umask-dependent), "-" is standard output,
+// a FIFO or device is written directly, a symlink is written through, a directory is refused.
+// Nothing is visible before Commit(); destroyed without Commit, or on SIGINT/SIGTERM once
+// core::io::InstallOutputCleanup() has run, it leaves no temporary file.
 class FileSink final : public ByteSink {
  public:
   // Fails with kIoWrite.
@@ -64,20 +68,15 @@ class FileSink final : public ByteSink {
 
   [[nodiscard]] core::Status Append(core::ByteView data) override;
   [[nodiscard]] core::Status WriteAt(std::uint64_t offset, core::ByteView data) override;
-  std::uint64_t Size() const noexcept override { return size_; }
+  std::uint64_t Size() const noexcept override;
   // Fails with kIoWrite.
   [[nodiscard]] core::Status Commit();
 
-  // Takes an open temporary file; use Create().
-  FileSink(core::UniqueFd fd, std::string tmp_path, std::string path) noexcept
-      : fd_(std::move(fd)), tmp_path_(std::move(tmp_path)), path_(std::move(path)) {}
+  // Takes an opened output; use Create().
+  explicit FileSink(std::unique_ptr<core::io::OutputFile> out) noexcept;
 
  private:
-  core::UniqueFd fd_;
-  std::string tmp_path_;
-  std::string path_;
-  std::uint64_t size_ = 0;
-  bool committed_ = false;
+  std::unique_ptr<core::io::OutputFile> out_;
 };
 
 // True when `path` names a directory (following symlinks).
