@@ -82,7 +82,18 @@ int Run(int argc, const char* const* argv, std::istream& in, std::ostream& out, 
     err << "enclavectl: INTERNAL: memory exhausted\n";
     return 70;
   }
-  return ctx.exit_code;
+  return CheckOutputWritten(out, err, ctx.exit_code);
+}
+
+int CheckOutputWritten(std::ostream& out, std::ostream& err, int exit_code) {
+  out.flush();
+  if (!out.fail()) {
+    return exit_code;
+  }
+  // A result nobody received is not a result: a full disk or a closed pipe is an I/O error.
+  err << "enclavectl: IO_WRITE: cannot write standard output (disk full, or the reader went "
+         "away?)\n";
+  return core::ExitCodeFor(core::ExitClass::kIo);
 }
 
 }  // namespace enclavectl::cli

@@ -19,4 +19,8 @@ int Run(int argc, const char* const* argv, std::ostream& out, std::ostream& err,
 int Run(int argc, const char* const* argv, std::istream& in, std::ostream& out, std::ostream& err,
         const core::io::Clock& clock);
 
+// Flushes `out`; when that (or any earlier write) failed, says so on `err` and returns 74,
+// else `exit_code`. Run() ends with it; main() checks the process's own stdout the same way.
+int CheckOutputWritten(std::ostream& out, std::ostream& err, int exit_code);
+
 }  // namespace enclavectl::cli
