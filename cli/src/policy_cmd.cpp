@@ -6,12 +6,12 @@
 #include <vector>
 
 #include "context.hpp"
-#include "enclavectl/core/encoding.hpp"
 #include "enclavectl/aws/arn.hpp"
+#include "enclavectl/core/encoding.hpp"
+#include "enclavectl/core/json.hpp"
 #include "enclavectl/kmspolicy/evaluate.hpp"
 #include "enclavectl/kmspolicy/generate.hpp"
 #include "enclavectl/kmspolicy/io/pcr_sources.hpp"
-#include "enclavectl/core/json.hpp"
 #include "enclavectl/kmspolicy/lint.hpp"
 #include "policy_common.hpp"
 
@@ -38,7 +38,7 @@ struct GenerateFlags {
   bool locked = false;
   std::string out_path;
   bool json = false;
-  PcrSourceFlags source;
+  kp::io::PcrSourceSpec source;
 };
 
 int RunGenerate(Context& ctx, const GenerateFlags& flags) {
@@ -51,51 +51,35 @@ int RunGenerate(Context& ctx, const GenerateFlags& flags) {
   options.admin_arns = flags.admins;
   options.auditor_arns = flags.auditors;
   options.locked = flags.locked;
-  if (!flags.actions.empty()) {
-    auto actions = kp::ParseEnclaveActions(flags.actions);
-    if (!actions) {
-      return fail(actions.error());
-    }
-    options.actions = std::move(*actions);
+  auto generated = kp::io::GenerateFromSource(options, flags.actions, flags.source, ctx.clock);
+  if (!generated) {
+    return fail(generated.error());
   }
-  auto indexes = flags.source.Indexes();
-  if (!indexes) {
-    return fail(indexes.error());
-  }
-  options.pcr_indexes = std::move(*indexes);
-  auto measurements = flags.source.Load(ctx.clock);
-  if (!measurements) {
-    return fail(measurements.error());
-  }
-  options.measurements = std::move(*measurements);
-  auto policy = kp::GeneratePolicy(options);
-  if (!policy) {
-    return fail(policy.error());
-  }
+  const kp::Policy& policy = generated->policy;
   // The generator's own output must pass its own lint; anything else is a bug.
-  const kp::LintReport report = kp::LintPolicy(*policy);
+  const kp::LintReport report = kp::LintPolicy(policy);
   if (auto ok = kp::CheckRequirements(report, {true, flags.locked}); !ok) {
     return fail(core::Error{ErrorCode::kInternal,
                             "the generated policy fails its own lint: " + ok.error().detail, -1});
   }
-  const std::string text = kp::EncodePolicy(*policy) + "\n";
+  const std::string text = kp::EncodePolicy(policy) + "\n";
   if (!flags.out_path.empty()) {
     if (auto written = core::io::WriteFileAtomic(flags.out_path, core::AsBytes(text)); !written) {
       return fail(written.error());
     }
   }
   const std::string summary = std::string(flags.locked ? "locked" : "standard") + " policy for " +
-                              flags.enclave_role + ": pins " + PinnedPcrs(*policy) + " from " +
-                              options.measurements.origin + "; enclave-only " +
+                              flags.enclave_role + ": pins " + PinnedPcrs(policy) + " from " +
+                              generated->origin + "; enclave-only " +
                               (report.enclave_only.holds ? "yes" : "no") + ", locked " +
                               (report.locked.holds ? "yes" : "no");
   if (flags.json) {
     nlohmann::json out = {{"mediaType", kPolicyGenerateMediaType},
                           {"variant", flags.locked ? "locked" : "standard"},
-                          {"source", options.measurements.origin},
-                          {"pinnedPcrs", PinnedPcrs(*policy)},
-                          {"policy", nlohmann::json::parse(kp::EncodePolicy(*policy, -1))},
-                          {"lint", LintToJson(*policy, report)}};
+                          {"source", generated->origin},
+                          {"pinnedPcrs", PinnedPcrs(policy)},
+                          {"policy", nlohmann::json::parse(kp::EncodePolicy(policy, -1))},
+                          {"lint", LintToJson(policy, report)}};
     if (!flags.out_path.empty()) {
       out["written"] = flags.out_path;
     }
@@ -140,7 +124,7 @@ void RegisterGenerate(CLI::App* policy, Context& ctx) {
   cmd->add_flag("--json", flags->json,
                 "Print one JSON object (application/vnd.enclavectl.policy-generate+json;"
                 "version=1) with the policy and its lint report");
-  flags->source.Add(cmd);
+  AddPcrSourceFlags(cmd, flags->source);
   cmd->footer(
       "Examples:\n"
       "  # from nitro-cli build-enclave / describe-eif output\n"
@@ -181,7 +165,7 @@ int RunLint(Context& ctx, const LintFlags& flags) {
     }
     target.key_arn = flags.key_arn;
   }
-  auto policy = ReadPolicyFile(flags.path);
+  auto policy = kp::io::ReadPolicyFile(flags.path);
   if (!policy) {
     return ReportError(ctx, policy.error(), flags.json, kPolicyLintMediaType);
   }
@@ -274,7 +258,7 @@ struct SimulateFlags {
   std::string resource;
   std::vector<std::string> context;
   std::string attestation;
-  DocumentTrustFlags trust;
+  kp::io::DocumentTrust trust;
   bool json = false;
 };
 
@@ -300,17 +284,17 @@ int RunSimulate(Context& ctx, const SimulateFlags& flags) {
     }
     request.context.Add(key, item.substr(eq + 1));
   }
-  auto policy = ReadPolicyFile(flags.path);
+  auto policy = kp::io::ReadPolicyFile(flags.path);
   if (!policy) {
     return fail(policy.error());
   }
   std::string attestation_note;
   if (!flags.attestation.empty()) {
-    auto root = flags.trust.LoadRoot();
+    auto root = kp::io::LoadTrustAnchor(flags.trust);
     if (!root) {
       return fail(root.error());
     }
-    auto verification = flags.trust.Policy(ctx.clock);
+    auto verification = kp::io::VerificationPolicyOf(flags.trust, ctx.clock);
     if (!verification) {
       return fail(verification.error());
     }
@@ -417,7 +401,7 @@ void RegisterSimulate(CLI::App* policy, Context& ctx) {
   cmd->add_option("--attestation", flags->attestation,
                   "The enclave's attestation document (as sent in Recipient): verified, then "
                   "its PCRs become kms:RecipientAttestation:ImageSha384 and :PCRn");
-  flags->trust.Add(cmd);
+  AddDocumentTrustFlags(cmd, flags->trust);
   cmd->add_flag("--json", flags->json,
                 "Print one JSON object (application/vnd.enclavectl.policy-simulate+json;"
                 "version=1)");
