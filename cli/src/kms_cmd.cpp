@@ -176,7 +176,7 @@ void RegisterKms(CLI::App& app, Context& ctx) {
       "server must be stopped (it owns the state). Re-importing the same key is a no-op.");
   import_cmd->add_option("--state", import_flags->state_dir, "State directory of the local KMS")
       ->default_str(".enclavectl/kms");
-  import
+  import_cmd
       ->add_option("--private-key", import_flags->private_key,
                    "PEM private key (PKCS#8 or SEC1 'EC PRIVATE KEY', unencrypted)")
       ->required();
