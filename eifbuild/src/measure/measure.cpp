@@ -618,4 +618,45 @@ core::Result<ComparisonResult> CompareMeasurements(const Measurements& measureme
   return *best;
 }
 
+const core::Error* MeasureOutcome::Verdict() const noexcept {
+  if (const core::Error* failure = report.FirstFailure()) {
+    return failure;
+  }
+  return mismatch ? &*mismatch : nullptr;
+}
+
+std::string_view MeasureOutcome::VerdictName() const noexcept {
+  if (const core::Error* failure = report.FirstFailure()) {
+    return core::ExitCodeFor(core::InfoFor(failure->code).exit_class) == 2 ? "malformed"
+                                                                           : "invalid";
+  }
+  return mismatch ? "mismatch" : comparison ? "match" : "measured";
+}
+
+core::Result<MeasureOutcome> JudgeMeasurements(ImageReport report, const PcrSet& required,
+                                               const std::vector<PcrSet>& allowed) {
+  MeasureOutcome outcome;
+  outcome.against_sets = !allowed.empty();
+  if (!required.empty() || !allowed.empty()) {
+    auto compared = CompareMeasurements(report.measurements, required, allowed);
+    if (!compared) {
+      return Fail(compared.error());
+    }
+    outcome.comparison = std::move(*compared);
+  }
+  if (outcome.comparison && !outcome.comparison->matched) {
+    core::Error mismatch{allowed.empty() ? ErrorCode::kPcrMismatch : ErrorCode::kPcrSetNoMatch,
+                         "the image's PCRs differ from the expected values", -1};
+    for (const PcrComparison& pcr : outcome.comparison->pcrs) {
+      if (!pcr.match) {
+        mismatch.index = static_cast<int>(pcr.index);
+        break;
+      }
+    }
+    outcome.mismatch = std::move(mismatch);
+  }
+  outcome.report = std::move(report);
+  return outcome;
+}
+
 }  // namespace enclavectl::eif
