@@ -27,6 +27,7 @@ namespace {
 using core::Error;
 using core::ErrorCode;
 
+constexpr const char* kPcrMediaType = "application/vnd.enclavectl.eif-pcr+json;version=1";
 constexpr std::uint64_t kProgressThreshold = 64ULL << 20;  // 64 MiB
 
 int ExitFor(const Error& error) { return core::ExitCodeFor(core::InfoFor(error.code).exit_class); }
@@ -285,31 +286,13 @@ struct PcrOptions {
 };
 
 int RunPcr(Context& ctx, const PcrOptions& options) {
-  const char* media = "application/vnd.enclavectl.eif-pcr+json;version=1";
-  nlohmann::ordered_json out;
-  if (!options.input.empty()) {
-    auto file = eif::io::FileSource::Open(options.input);
-    if (!file) {
-      return ReportError(ctx, file.error(), false, media);
-    }
-    auto pcr = eif::PcrOfSource(**file);
-    if (!pcr) {
-      return ReportError(ctx, pcr.error(), false, media);
-    }
-    out["PCR"] = core::HexEncode(*pcr);
-  } else {
-    auto pem = core::io::ReadFile(options.certificate, core::limits::kMaxPemFileBytes);
-    if (!pem) {
-      return ReportError(ctx, pem.error(), false, media);
-    }
-    auto cert = eif::ParseCertificatePem(*pem);
-    if (!cert) {
-      return ReportError(ctx, WithPath(cert.error(), options.certificate), false, media);
-    }
-    eif::PcrHasher hasher;
-    hasher.Update(cert->der);
-    out["PCR8"] = core::HexEncode(hasher.Finish());
+  const bool of_file = !options.input.empty();
+  auto pcr = of_file ? eif::io::PcrOfFile(options.input)
+                     : eif::io::Pcr8OfCertificateFile(options.certificate);
+  if (!pcr) {
+    return ReportError(ctx, pcr.error(), false, kPcrMediaType);
   }
+  const nlohmann::ordered_json out = {{of_file ? "PCR" : "PCR8", core::HexEncode(*pcr)}};
   ctx.out << out.dump(2) << "\n";
   return 0;
 }
@@ -467,7 +450,7 @@ void RegisterEif(CLI::App& app, Context& ctx) {
     if (pcr->input.empty() == pcr->certificate.empty()) {
       ctx.exit_code = ReportError(
           ctx, Error{ErrorCode::kInvalidArgument, "give --input or --signing-certificate", -1},
-          false, "application/vnd.enclavectl.eif-pcr+json;version=1");
+          false, kPcrMediaType);
       return;
     }
     ctx.exit_code = RunPcr(ctx, *pcr);

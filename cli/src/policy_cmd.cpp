@@ -252,75 +252,24 @@ void RegisterLint(CLI::App* policy, Context& ctx) {
 // --- simulate ---
 
 struct SimulateFlags {
-  std::string path;
-  std::string principal;
-  std::string action;
-  std::string resource;
-  std::vector<std::string> context;
-  std::string attestation;
-  kp::io::DocumentTrust trust;
+  kp::io::SimulationRequest input;
   bool json = false;
 };
 
 int RunSimulate(Context& ctx, const SimulateFlags& flags) {
-  auto fail = [&ctx, &flags](const core::Error& error) {
-    return ReportError(ctx, error, flags.json, kPolicySimulateMediaType);
-  };
-  if (flags.action.find(':') == std::string::npos) {
-    return fail(
-        {ErrorCode::kInvalidArgument, "--action must name a service action: kms:Decrypt", -1});
+  auto simulation = kp::io::Simulate(flags.input, ctx.clock);
+  if (!simulation) {
+    return ReportError(ctx, simulation.error(), flags.json, kPolicySimulateMediaType);
   }
-  kp::Request request{flags.principal, flags.action, flags.resource, {}};
-  for (const std::string& item : flags.context) {
-    const std::size_t eq = item.find('=');
-    if (eq == std::string::npos || eq == 0) {
-      return fail({ErrorCode::kInvalidArgument, "--context takes KEY=VALUE", -1});
-    }
-    const std::string key = item.substr(0, eq);
-    if (kp::IsAttestationKey(key)) {
-      return fail({ErrorCode::kInvalidArgument,
-                   "attestation keys come only from a verified document: use --attestation DOC",
-                   -1});
-    }
-    request.context.Add(key, item.substr(eq + 1));
-  }
-  auto policy = kp::io::ReadPolicyFile(flags.path);
-  if (!policy) {
-    return fail(policy.error());
-  }
-  std::string attestation_note;
-  if (!flags.attestation.empty()) {
-    auto root = kp::io::LoadTrustAnchor(flags.trust);
-    if (!root) {
-      return fail(root.error());
-    }
-    auto verification = kp::io::VerificationPolicyOf(flags.trust, ctx.clock);
-    if (!verification) {
-      return fail(verification.error());
-    }
-    auto document = kp::io::LoadVerifiedDocument(flags.attestation, *root, *verification);
-    if (!document) {
-      return fail(document.error());
-    }
-    kp::AddAttestationKeys(*document, request.context);
-    attestation_note =
-        flags.attestation + ": " + document->Document().module_id + ", verified at " +
-        core::FormatRfc3339(document->VerifiedAt()) + " against " + root->Describe() + "; PCR0 " +
-        core::HexEncode(document->Document().pcrs.count(0) ? document->Document().pcrs.at(0)
-                                                           : core::Bytes{})
-            .substr(0, 16) +
-        "...";
-  }
-  kp::AddCallerKeys(request);
-  auto evaluation = kp::Evaluate(*policy, request);
-  if (!evaluation) {
-    return fail(evaluation.error());
-  }
-  const bool allowed = evaluation->decision == kp::Decision::kAllow;
+  const kp::Policy& policy = simulation->policy;
+  const kp::Request& request = simulation->request;
+  const kp::Evaluation& evaluation = simulation->evaluation;
+  const std::string& attestation_note = simulation->attestation_note;
+  const bool allowed = evaluation.decision == kp::Decision::kAllow;
   if (flags.json) {
     nlohmann::json statements = nlohmann::json::array();
-    for (const kp::StatementTrace& t : evaluation->trace) {
-      const auto& sid = policy->statements[t.index].sid;
+    for (const kp::StatementTrace& t : evaluation.trace) {
+      const auto& sid = policy.statements[t.index].sid;
       statements.push_back({{"index", t.index},
                             {"sid", sid ? nlohmann::json(*sid) : nlohmann::json(nullptr)},
                             {"effect", kp::EffectName(t.effect)},
@@ -333,19 +282,19 @@ int RunSimulate(Context& ctx, const SimulateFlags& flags) {
     }
     nlohmann::json out = {
         {"mediaType", kPolicySimulateMediaType},
-        {"policy", flags.path},
+        {"policy", flags.input.policy_path},
         {"request",
          {{"principal", request.principal},
           {"action", request.action},
           {"resource",
            request.resource.empty() ? nlohmann::json(nullptr) : nlohmann::json(request.resource)},
           {"context", context}}},
-        {"decision", kp::DecisionName(evaluation->decision)},
+        {"decision", kp::DecisionName(evaluation.decision)},
         {"allowed", allowed},
         {"decidingStatement", nullptr},
         {"statements", statements}};
-    if (evaluation->deciding_statement) {
-      out["decidingStatement"] = *evaluation->deciding_statement;
+    if (evaluation.deciding_statement) {
+      out["decidingStatement"] = *evaluation.deciding_statement;
     }
     if (!attestation_note.empty()) {
       out["attestation"] = attestation_note;
@@ -354,10 +303,10 @@ int RunSimulate(Context& ctx, const SimulateFlags& flags) {
   } else {
     ctx.out << (allowed ? "ALLOW" : "DENY") << "  " << request.action << " by " << request.principal
             << "\n";
-    if (evaluation->deciding_statement) {
-      ctx.out << "  decided by   "
-              << kp::DescribeStatement(*policy, *evaluation->deciding_statement) << ": "
-              << (evaluation->decision == kp::Decision::kAllow ? "an Allow" : "an explicit Deny")
+    if (evaluation.deciding_statement) {
+      ctx.out << "  decided by   " << kp::DescribeStatement(policy, *evaluation.deciding_statement)
+              << ": "
+              << (evaluation.decision == kp::Decision::kAllow ? "an Allow" : "an explicit Deny")
               << "\n";
     } else {
       ctx.out << "  decided by   no statement applies: implicit deny\n";
@@ -368,7 +317,7 @@ int RunSimulate(Context& ctx, const SimulateFlags& flags) {
       ctx.out << "  attestation  none (no kms:RecipientAttestation:* keys)\n";
     }
     ctx.out << "statements\n";
-    for (const kp::StatementTrace& t : evaluation->trace) {
+    for (const kp::StatementTrace& t : evaluation.trace) {
       ctx.out << "  " << std::setw(2) << t.index << "  " << std::left << std::setw(6)
               << kp::EffectName(t.effect) << std::setw(9) << (t.applies ? "applies" : "-")
               << std::right << t.reason << "\n";
@@ -384,24 +333,25 @@ void RegisterSimulate(CLI::App* policy, Context& ctx) {
       "Evaluate one request against a key policy as KMS does (an explicit Deny wins, then an "
       "Allow, else an implicit Deny) and show the deciding statement. Attestation condition "
       "keys come from a verified document (--attestation).");
-  cmd->add_option("policy", flags->path, "The key policy JSON file (- for stdin)")->required();
-  cmd->add_option("--principal", flags->principal,
+  cmd->add_option("policy", flags->input.policy_path, "The key policy JSON file (- for stdin)")
+      ->required();
+  cmd->add_option("--principal", flags->input.principal,
                   "The caller: arn:aws:sts::ACCOUNT:assumed-role/ROLE/SESSION, a user or role "
                   "ARN, an account id, or a service principal")
       ->required();
-  cmd->add_option("--action", flags->action, "The action, e.g. kms:Decrypt")->required();
-  cmd->add_option("--resource,--key-arn", flags->resource,
+  cmd->add_option("--action", flags->input.action, "The action, e.g. kms:Decrypt")->required();
+  cmd->add_option("--resource,--key-arn", flags->input.resource,
                   "The key ARN (arn:aws:kms:REGION:ACCOUNT:key/ID). Default: unknown; then an "
                   "Allow applies when its Resource might name the key, a Deny only when it "
                   "certainly does (Resource \"*\"): the most permissive answer, as lint reads "
                   "it");
-  cmd->add_option("--context", flags->context,
+  cmd->add_option("--context", flags->input.context,
                   "A request condition key KEY=VALUE (repeatable; repeat a key for several "
                   "values), e.g. kms:ViaService=ec2.us-east-1.amazonaws.com");
-  cmd->add_option("--attestation", flags->attestation,
+  cmd->add_option("--attestation", flags->input.attestation,
                   "The enclave's attestation document (as sent in Recipient): verified, then "
                   "its PCRs become kms:RecipientAttestation:ImageSha384 and :PCRn");
-  AddDocumentTrustFlags(cmd, flags->trust);
+  AddDocumentTrustFlags(cmd, flags->input.trust);
   cmd->add_flag("--json", flags->json,
                 "Print one JSON object (application/vnd.enclavectl.policy-simulate+json;"
                 "version=1)");

@@ -172,6 +172,28 @@ core::Result<ImageReport> InspectImageFile(const std::string& path, const Inspec
   return report;
 }
 
+core::Result<core::Sha384Digest> PcrOfFile(const std::string& path) {
+  auto file = FileSource::Open(path);
+  if (!file) {
+    return core::Fail(file.error());
+  }
+  return PcrOfSource(**file);
+}
+
+core::Result<core::Sha384Digest> Pcr8OfCertificateFile(const std::string& path) {
+  auto pem = core::io::ReadFile(path, core::limits::kMaxPemFileBytes);
+  if (!pem) {
+    return core::Fail(pem.error());
+  }
+  auto cert = ParseCertificatePem(*pem);
+  if (!cert) {
+    return core::Fail(WithPath(cert.error(), path));
+  }
+  PcrHasher hasher;
+  hasher.Update(cert->der);
+  return hasher.Finish();
+}
+
 core::Result<Signer> LoadSignerFiles(const std::string& certificate_path,
                                      const std::string& key_path) {
   auto cert = core::io::ReadFile(certificate_path, core::limits::kMaxPemFileBytes);

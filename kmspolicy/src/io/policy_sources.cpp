@@ -7,6 +7,7 @@
 #include "enclavectl/core/limits.hpp"
 #include "enclavectl/core/time.hpp"
 #include "enclavectl/kmspolicy/io/pcr_sources.hpp"
+#include "enclavectl/verifier/document.hpp"
 
 namespace enclavectl::kmspolicy::io {
 namespace {
@@ -149,6 +150,77 @@ core::Result<Policy> ReadPolicyFile(const std::string& path) {
     return Fail(WithPath(policy.error(), path));
   }
   return policy;
+}
+
+namespace {
+
+// The request's context from KEY=VALUE entries; attestation keys come only from a document.
+core::Status AddContext(const std::vector<std::string>& entries, ConditionContext& context) {
+  for (const std::string& item : entries) {
+    const std::size_t eq = item.find('=');
+    if (eq == std::string::npos || eq == 0) {
+      return Fail(ErrorCode::kInvalidArgument, "--context takes KEY=VALUE");
+    }
+    const std::string key = item.substr(0, eq);
+    if (IsAttestationKey(key)) {
+      return Fail(ErrorCode::kInvalidArgument,
+                  "attestation keys come only from a verified document: use --attestation DOC");
+    }
+    context.Add(key, item.substr(eq + 1));
+  }
+  return core::Ok();
+}
+
+// Verifies `path` and adds its PCRs as attestation keys; returns the note on it.
+core::Result<std::string> AddDocumentKeys(const std::string& path, const DocumentTrust& trust,
+                                          const core::io::Clock& clock, Request& request) {
+  auto root = LoadTrustAnchor(trust);
+  if (!root) {
+    return Fail(root.error());
+  }
+  auto verification = VerificationPolicyOf(trust, clock);
+  if (!verification) {
+    return Fail(verification.error());
+  }
+  auto document = LoadVerifiedDocument(path, *root, *verification);
+  if (!document) {
+    return Fail(document.error());
+  }
+  AddAttestationKeys(*document, request.context);
+  const verifier::AttestationDocument& doc = document->Document();
+  return path + ": " + doc.module_id + ", verified at " +
+         core::FormatRfc3339(document->VerifiedAt()) + " against " + root->Describe() + "; PCR0 " +
+         core::HexEncode(doc.pcrs.count(0) ? doc.pcrs.at(0) : core::Bytes{}).substr(0, 16) + "...";
+}
+
+}  // namespace
+
+core::Result<Simulation> Simulate(const SimulationRequest& input, const core::io::Clock& clock) {
+  if (input.action.find(':') == std::string::npos) {
+    return Fail(ErrorCode::kInvalidArgument, "--action must name a service action: kms:Decrypt");
+  }
+  Simulation out;
+  out.request = Request{input.principal, input.action, input.resource, {}};
+  ENCLAVECTL_RETURN_IF_ERROR(AddContext(input.context, out.request.context));
+  auto policy = ReadPolicyFile(input.policy_path);
+  if (!policy) {
+    return Fail(policy.error());
+  }
+  out.policy = std::move(*policy);
+  if (!input.attestation.empty()) {
+    auto note = AddDocumentKeys(input.attestation, input.trust, clock, out.request);
+    if (!note) {
+      return Fail(note.error());
+    }
+    out.attestation_note = std::move(*note);
+  }
+  AddCallerKeys(out.request);
+  auto evaluation = Evaluate(out.policy, out.request);
+  if (!evaluation) {
+    return Fail(evaluation.error());
+  }
+  out.evaluation = std::move(*evaluation);
+  return out;
 }
 
 }  // namespace enclavectl::kmspolicy::io

@@ -21,6 +21,15 @@ namespace enclavectl::eif::io {
 [[nodiscard]] core::Result<ImageReport> InspectImageFile(const std::string& path,
                                                          const InspectOptions& options = {});
 
+// The PCR of a file's bytes, SHA-384(0^48 || SHA-384(file)), read in one streaming pass
+// (nitro-cli pcr --input). Fails with kIoRead.
+[[nodiscard]] core::Result<core::Sha384Digest> PcrOfFile(const std::string& path);
+
+// PCR8 of a PEM signing certificate: the PCR of its DER bytes (nitro-cli pcr
+// --signing-certificate). Fails with kIoRead, kInputTooLarge or kCertParse (detail prefixed
+// with the path).
+[[nodiscard]] core::Result<core::Sha384Digest> Pcr8OfCertificateFile(const std::string& path);
+
 // Reads a PEM certificate and its PEM private key (into wiped memory) and makes a signer.
 // Fails with kIoRead, kInputTooLarge, kCertParse (detail names the certificate's path) or
 // kEifSigningKey (the key's path; never its content).

@@ -12,6 +12,7 @@
 
 #include "enclavectl/core/file_io.hpp"
 #include "enclavectl/core/result.hpp"
+#include "enclavectl/kmspolicy/evaluate.hpp"
 #include "enclavectl/kmspolicy/generate.hpp"
 #include "enclavectl/kmspolicy/policy.hpp"
 #include "enclavectl/verifier/trust.hpp"
@@ -74,5 +75,32 @@ struct SourcedPolicy {
 // Reads and parses a key-policy file ("-" = stdin). Fails with kIoRead, kInputTooLarge,
 // kPolicyJson, kPolicyStructure (detail prefixed with the path).
 [[nodiscard]] core::Result<Policy> ReadPolicyFile(const std::string& path);
+
+// A request to evaluate against a policy file, as `policy simulate` is given it.
+struct SimulationRequest {
+  std::string policy_path;  // "-" = stdin
+  std::string principal;
+  std::string action;                // "service:Action"
+  std::string resource;              // the key ARN; empty: unknown
+  std::vector<std::string> context;  // KEY=VALUE condition keys (never attestation keys)
+  std::string attestation;           // a document whose verified PCRs become attestation keys
+  DocumentTrust trust;
+};
+
+// A simulated request and KMS's decision.
+struct Simulation {
+  Policy policy;
+  Request request;  // with the context keys, attestation keys and caller keys
+  Evaluation evaluation;
+  // "DOC: MODULE, verified at TIME against ROOT; PCR0 0123...", empty without a document.
+  std::string attestation_note;
+};
+
+// Checks the request (kInvalidArgument: an action without a service, a context entry that is
+// not KEY=VALUE or names an attestation key), reads the policy file (ReadPolicyFile's codes),
+// verifies the document (LoadTrustAnchor's, VerificationPolicyOf's and the verifier's codes),
+// then evaluates (Evaluate's codes), in that order.
+[[nodiscard]] core::Result<Simulation> Simulate(const SimulationRequest& input,
+                                                const core::io::Clock& clock);
 
 }  // namespace enclavectl::kmspolicy::io
