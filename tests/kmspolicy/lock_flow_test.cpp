@@ -97,6 +97,43 @@ TEST(PolicySources, PolicyFiles) {
   EXPECT_EQ(ReadPolicyFile(broken).error().code, ErrorCode::kPolicyJson);
 }
 
+TEST(PolicySources, SimulateChecksInOrder) {
+  const core::io::FixedClock clock(core::UnixMillis{1'700'000'000'000});
+  testing::ScopedTempDir dir;
+  GenerateOptions options;
+  options.account_id = kAccount;
+  options.enclave_role_arn = kEnclaveRole;
+  PcrSourceSpec source;
+  source.pcr = {Pcr0Assignment()};
+  auto generated = GenerateFromSource(options, "", source, clock);
+  ASSERT_TRUE(generated);
+  SimulationRequest input;
+  input.policy_path = dir.Write("policy.json", core::AsBytes(EncodePolicy(generated->policy)));
+  input.principal = "arn:aws:sts::111122223333:assumed-role/enclave/i-1";
+  input.action = "kms:Decrypt";
+  // The enclave role without attestation is denied (explicitly, by the generated policy).
+  auto simulated = Simulate(input, clock);
+  ASSERT_TRUE(simulated) << simulated.error().detail;
+  EXPECT_EQ(simulated->evaluation.decision, Decision::kExplicitDeny);
+  EXPECT_TRUE(simulated->attestation_note.empty());
+  EXPECT_FALSE(simulated->request.context.Entries().empty());  // the caller's keys
+  // Attestation keys never come from --context, and the request is checked before the file.
+  SimulationRequest bad = input;
+  bad.context = {"kms:RecipientAttestation:ImageSha384=" + std::string(96, 'a')};
+  bad.policy_path = (dir.Path() / "absent.json").string();
+  EXPECT_EQ(Simulate(bad, clock).error().code, ErrorCode::kInvalidArgument);
+  bad.context = {"no-equals-sign"};
+  EXPECT_EQ(Simulate(bad, clock).error().code, ErrorCode::kInvalidArgument);
+  bad.context.clear();
+  EXPECT_EQ(Simulate(bad, clock).error().code, ErrorCode::kIoRead);
+  bad = input;
+  bad.action = "Decrypt";
+  EXPECT_EQ(Simulate(bad, clock).error().code, ErrorCode::kInvalidArgument);
+  bad = input;
+  bad.attestation = (dir.Path() / "absent.cbor").string();
+  EXPECT_EQ(Simulate(bad, clock).error().code, ErrorCode::kIoRead);
+}
+
 // ---- the lock, against an in-process local KMS ----
 
 class LockFlow : public ::testing::Test {
