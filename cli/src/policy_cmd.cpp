@@ -11,7 +11,6 @@
 #include "enclavectl/core/json.hpp"
 #include "enclavectl/kmspolicy/evaluate.hpp"
 #include "enclavectl/kmspolicy/generate.hpp"
-#include "enclavectl/kmspolicy/io/pcr_sources.hpp"
 #include "enclavectl/kmspolicy/lint.hpp"
 #include "policy_common.hpp"
 
