@@ -363,24 +363,7 @@ constexpr const char* kExitCodes =
     "invalid signature), 2 malformed image or input, 64 usage error, 74 I/O error,\n"
     "70 internal error. Error codes: enclavectl errors.";
 
-}  // namespace
-
-void RegisterEif(CLI::App& app, Context& ctx) {
-  CLI::App* eif = app.add_subcommand(
-      "eif",
-      "Enclave Image Format files: describe and measure them (PCR0/1/2/8, CRC, signature), "
-      "build them reproducibly, sign them.");
-  eif->require_subcommand(1);
-  eif->footer(
-      "Examples:\n"
-      "  enclavectl eif describe image.eif --json\n"
-      "  enclavectl eif measure image.eif --expect-pcr0 7a3b05...\n"
-      "  enclavectl eif build --kernel bzImage --cmdline-file cmdline --init init \\\n"
-      "      --nsm-ko nsm.ko --rootfs rootfs.tar --cmd /bin/app --output image.eif\n"
-      "  enclavectl eif sign image.eif --cert signer.pem --key signer.key\n\n" +
-      std::string(kExitCodes));
-
-  // describe
+void RegisterDescribe(CLI::App* eif, Context& ctx) {
   auto describe = std::make_shared<DescribeOptions>();
   CLI::App* cmd = eif->add_subcommand(
       "describe",
@@ -400,10 +383,11 @@ void RegisterEif(CLI::App& app, Context& ctx) {
       "chain and validity are NOT checked). Metadata is unmeasured: anyone can change it.\n\n" +
       std::string(kExitCodes));
   cmd->callback([&ctx, describe] { ctx.exit_code = RunDescribe(ctx, *describe); });
+}
 
-  // measure
+void RegisterMeasure(CLI::App* eif, Context& ctx) {
   auto measure = std::make_shared<MeasureOptions>();
-  cmd = eif->add_subcommand(
+  CLI::App* cmd = eif->add_subcommand(
       "measure",
       "Recompute an image's PCR0, PCR1, PCR2 (and PCR8 when signed) in one streaming pass and "
       "compare them with the values you expect: the CI gate for reproducible images.");
@@ -430,10 +414,11 @@ void RegisterEif(CLI::App& app, Context& ctx) {
       "and actual are printed), 2 the image is malformed (bad header, truncated, CRC\n"
       "mismatch, ...), 64 usage error, 74 I/O error.");
   cmd->callback([&ctx, measure] { ctx.exit_code = RunMeasure(ctx, *measure); });
+}
 
-  // pcr
+void RegisterPcr(CLI::App* eif, Context& ctx) {
   auto pcr = std::make_shared<PcrOptions>();
-  cmd = eif->add_subcommand(
+  CLI::App* cmd = eif->add_subcommand(
       "pcr",
       "Like nitro-cli pcr: the PCR of a file's bytes, SHA-384(0^48 || SHA-384(file)), or the "
       "PCR8 of a signing certificate.");
@@ -455,11 +440,12 @@ void RegisterEif(CLI::App& app, Context& ctx) {
     }
     ctx.exit_code = RunPcr(ctx, *pcr);
   });
+}
 
-  // build
+void RegisterBuild(CLI::App* eif, Context& ctx) {
   auto build = std::make_shared<BuildOptions>();
   build->request.build_tool_version = ENCLAVECTL_VERSION;
-  cmd = eif->add_subcommand(
+  CLI::App* cmd = eif->add_subcommand(
       "build",
       "Build an EIF reproducibly: kernel, command line, ramdisks (given, or a bootstrap ramdisk "
       "from init/nsm.ko and an application ramdisk from a root filesystem directory or tar, "
@@ -527,10 +513,11 @@ void RegisterEif(CLI::App& app, Context& ctx) {
       "Signed images differ in their signature bytes (ECDSA), never in PCR0/1/2/8.\n\n" +
       std::string(kExitCodes));
   cmd->callback([&ctx, build] { ctx.exit_code = RunBuild(ctx, *build); });
+}
 
-  // sign
+void RegisterSign(CLI::App* eif, Context& ctx) {
   auto sign = std::make_shared<SignOptions>();
-  cmd = eif->add_subcommand(
+  CLI::App* cmd = eif->add_subcommand(
       "sign",
       "Sign an image (replacing any signature) like nitro-cli sign-eif: a COSE_Sign1 "
       "ES256/ES384 over {register_index: 0, register_value: PCR0}; adds PCR8.");
@@ -547,6 +534,29 @@ void RegisterEif(CLI::App& app, Context& ctx) {
       "signed.\n\n" +
       std::string(kExitCodes));
   cmd->callback([&ctx, sign] { ctx.exit_code = RunSign(ctx, *sign); });
+}
+
+}  // namespace
+
+void RegisterEif(CLI::App& app, Context& ctx) {
+  CLI::App* eif = app.add_subcommand(
+      "eif",
+      "Enclave Image Format files: describe and measure them (PCR0/1/2/8, CRC, signature), "
+      "build them reproducibly, sign them.");
+  eif->require_subcommand(1);
+  eif->footer(
+      "Examples:\n"
+      "  enclavectl eif describe image.eif --json\n"
+      "  enclavectl eif measure image.eif --expect-pcr0 7a3b05...\n"
+      "  enclavectl eif build --kernel bzImage --cmdline-file cmdline --init init \\\n"
+      "      --nsm-ko nsm.ko --rootfs rootfs.tar --cmd /bin/app --output image.eif\n"
+      "  enclavectl eif sign image.eif --cert signer.pem --key signer.key\n\n" +
+      std::string(kExitCodes));
+  RegisterDescribe(eif, ctx);
+  RegisterMeasure(eif, ctx);
+  RegisterPcr(eif, ctx);
+  RegisterBuild(eif, ctx);
+  RegisterSign(eif, ctx);
 }
 
 }  // namespace enclavectl::cli
