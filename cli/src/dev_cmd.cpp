@@ -1,20 +1,11 @@
 // `enclavectl dev`: the local stack in one command. `dev up` creates the NSM simulator's
 // development CA (DIR/nsm) and runs the local KMS (DIR/kms) trusting its root, printing the
 // environment a client needs; `dev down` stops a background one.
-#include <signal.h>
-#include <unistd.h>
-
-#include <charconv>
-#include <chrono>
-#include <filesystem>
 #include <memory>
 #include <string>
-#include <thread>
 
 #include "context.hpp"
 #include "enclavectl/app/nsm_simulator.hpp"
-#include "enclavectl/core/encoding.hpp"
-#include "enclavectl/core/file_io.hpp"
 #include "local_stack.hpp"
 
 namespace enclavectl::cli {
@@ -30,15 +21,16 @@ int RunUp(Context& ctx, UpFlags& flags) {
   // The simulator's development CA: created on first use, so its root exists for the KMS.
   auto ca = app::LoadOrCreateDevCa(nsm_dir, ctx.clock);
   if (!ca) {
-    return ReportError(ctx, ca.error(), flags.options.json, kLocalKmsMediaType);
+    return ReportError(ctx, ca.error(), flags.options.stack.json, kLocalKmsMediaType);
   }
   ServeOptions options = flags.options;
-  options.nsm_state = nsm_dir;
-  options.server.state_dir = flags.state_dir + "/kms";
-  options.server.attestation_root_paths.insert(options.server.attestation_root_paths.begin(),
-                                               nsm_dir + "/root.pem");
-  options.pid_file = flags.state_dir + "/kms.pid";
-  options.log_file = flags.state_dir + "/kms.log";
+  localkms::LocalStackOptions& stack = options.stack;
+  stack.nsm_state = nsm_dir;
+  stack.server.state_dir = flags.state_dir + "/kms";
+  stack.server.attestation_root_paths.insert(stack.server.attestation_root_paths.begin(),
+                                             nsm_dir + "/root.pem");
+  stack.pid_file = flags.state_dir + "/kms.pid";
+  stack.log_file = flags.state_dir + "/kms.log";
   return RunLocalKms(ctx, std::move(options));
 }
 
@@ -48,29 +40,22 @@ struct DownFlags {
 
 int RunDown(Context& ctx, const DownFlags& flags) {
   const std::string pid_file = flags.state_dir + "/kms.pid";
-  auto text = core::io::ReadFile(pid_file, 64);
-  if (!text) {
-    ctx.err << "enclavectl: no background local KMS for " << flags.state_dir << " (" << pid_file
-            << " is missing)\n";
-    return 0;
+  auto stopped = localkms::StopBackground(pid_file);
+  if (!stopped) {
+    return ReportError(ctx, stopped.error(), false, kLocalKmsMediaType);
   }
-  const std::string_view digits = core::TrimWhitespace(core::AsChars(*text));
-  pid_t pid = 0;
-  const auto [ptr, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), pid);
-  if (ec != std::errc() || ptr != digits.data() + digits.size() || pid <= 1) {
-    return ReportError(ctx, {core::ErrorCode::kInvalidArgument, pid_file + " holds no pid", -1},
-                       false, kLocalKmsMediaType);
+  switch (stopped->outcome) {
+    case localkms::StopOutcome::kNoPidFile:
+      ctx.err << "enclavectl: no background local KMS for " << flags.state_dir << " (" << pid_file
+              << " is missing)\n";
+      break;
+    case localkms::StopOutcome::kNotRunning:
+      ctx.out << "local KMS (pid " << stopped->pid << ") was not running\n";
+      break;
+    case localkms::StopOutcome::kStopped:
+      ctx.out << "local KMS (pid " << stopped->pid << ") stopped\n";
+      break;
   }
-  if (::kill(pid, SIGTERM) != 0) {
-    std::filesystem::remove(pid_file);
-    ctx.out << "local KMS (pid " << pid << ") was not running\n";
-    return 0;
-  }
-  // The server removes its pid file when it has stopped.
-  for (int i = 0; i < 100 && ::kill(pid, 0) == 0 && std::filesystem::exists(pid_file); ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  }
-  ctx.out << "local KMS (pid " << pid << ") stopped\n";
   return 0;
 }
 

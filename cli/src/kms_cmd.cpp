@@ -13,7 +13,6 @@
 namespace enclavectl::cli {
 namespace {
 
-
 constexpr const char* kImportMediaType = "application/vnd.enclavectl.kms-import-key+json;version=1";
 constexpr const char* kAccessKeyMediaType =
     "application/vnd.enclavectl.kms-access-key+json;version=1";
@@ -29,9 +28,9 @@ int RunServe(Context& ctx, ServeFlags& flags) {
     return ReportError(ctx,
                        {core::ErrorCode::kInvalidArgument,
                         "--attestation-max-age must be a duration such as 5m", -1},
-                       flags.options.json, kLocalKmsMediaType);
+                       flags.options.stack.json, kLocalKmsMediaType);
   }
-  flags.options.server.attestation_max_age_ms = *max_age;
+  flags.options.stack.server.attestation_max_age_ms = *max_age;
   return RunLocalKms(ctx, flags.options);
 }
 
@@ -133,13 +132,13 @@ void RegisterKms(CLI::App& app, Context& ctx) {
   kms->require_subcommand(1);
 
   auto serve_flags = std::make_shared<ServeFlags>();
-  serve_flags->options.server.state_dir = ".enclavectl/kms";
+  serve_flags->options.stack.server.state_dir = ".enclavectl/kms";
   CLI::App* serve = kms->add_subcommand(
       "serve",
       "Run the local KMS in the foreground until SIGINT/SIGTERM. Prints the environment a "
       "client needs (endpoint, region, credentials) and logs one line per request to stderr.");
   serve
-      ->add_option("--state", serve_flags->options.server.state_dir,
+      ->add_option("--state", serve_flags->options.stack.server.state_dir,
                    "State directory: config.json (access keys), state.json (keys), 0600 files; "
                    "created on first start")
       ->default_str(".enclavectl/kms");
@@ -150,9 +149,9 @@ void RegisterKms(CLI::App& app, Context& ctx) {
       ->add_option("--attestation-max-age", serve_flags->max_age,
                    "Oldest Recipient attestation document accepted")
       ->default_str("5m");
-  serve->add_option("--account", serve_flags->options.server.account_id,
+  serve->add_option("--account", serve_flags->options.stack.server.account_id,
                     "Account id of the keys (first start only; default 111122223333)");
-  serve->add_option("--region", serve_flags->options.server.region,
+  serve->add_option("--region", serve_flags->options.stack.server.region,
                     "Region of the endpoint and the key ARNs (first start only; default "
                     "us-east-1)");
   serve->footer(
@@ -170,51 +169,50 @@ void RegisterKms(CLI::App& app, Context& ctx) {
   serve->callback([&ctx, serve_flags] { ctx.exit_code = RunServe(ctx, *serve_flags); });
 
   auto import_flags = std::make_shared<ImportFlags>();
-  CLI::App* import = kms->add_subcommand(
+  CLI::App* import_cmd = kms->add_subcommand(
       "import-key",
       "Add a key made of given private key material (PEM, P-256/P-384/secp256k1) to a local "
       "KMS state directory, e.g. a fixed P-256 key-agreement key for tests and demos. The "
       "server must be stopped (it owns the state). Re-importing the same key is a no-op.");
-  import->add_option("--state", import_flags->state_dir, "State directory of the local KMS")
+  import_cmd->add_option("--state", import_flags->state_dir, "State directory of the local KMS")
       ->default_str(".enclavectl/kms");
-  import
+  import_cmd
       ->add_option("--private-key", import_flags->private_key,
                    "PEM private key (PKCS#8 or SEC1 'EC PRIVATE KEY', unencrypted)")
       ->required();
-  import->add_option("--key-usage", import_flags->usage, "KEY_AGREEMENT or SIGN_VERIFY")
+  import_cmd->add_option("--key-usage", import_flags->usage, "KEY_AGREEMENT or SIGN_VERIFY")
       ->default_str("KEY_AGREEMENT");
-  import->add_option("--key-id", import_flags->key_id,
-                     "Fixed key id (lower-case UUID); default: a random one");
-  import->add_option("--alias", import_flags->alias, "Also create this alias (alias/NAME)");
-  import->add_option("--description", import_flags->description, "Key description");
-  import->add_option("--policy", import_flags->policy_path,
-                     "Key policy file (default: the KMS default policy)");
-  import->add_flag("--json", import_flags->json, "Print the key as JSON");
-  import->footer(
+  import_cmd->add_option("--key-id", import_flags->key_id,
+                         "Fixed key id (lower-case UUID); default: a random one");
+  import_cmd->add_option("--alias", import_flags->alias, "Also create this alias (alias/NAME)");
+  import_cmd->add_option("--description", import_flags->description, "Key description");
+  import_cmd->add_option("--policy", import_flags->policy_path,
+                         "Key policy file (default: the KMS default policy)");
+  import_cmd->add_flag("--json", import_flags->json, "Print the key as JSON");
+  import_cmd->footer(
       "Examples:\n"
       "  openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out demo.pem\n"
       "  enclavectl kms import-key --state .enclavectl/kms --private-key demo.pem \\\n"
       "      --key-id 6f1c0a52-6b1e-4e55-9a40-3c1d2b7e9f10 --alias alias/demo\n");
-  import->callback([&ctx, import_flags] { ctx.exit_code = RunImport(ctx, *import_flags);
-});
+  import_cmd->callback([&ctx, import_flags] { ctx.exit_code = RunImport(ctx, *import_flags); });
 
-auto access_flags = std::make_shared<AccessKeyFlags>();
-CLI::App* access = kms->add_subcommand(
-    "access-key",
-    "Print the access key of a principal as shell exports (or JSON), creating it when the "
-    "principal has none. Without --principal: the first key (user/local-admin). A running "
-    "server picks new keys up on their first use.");
-access->add_option("--state", access_flags->state_dir, "State directory of the local KMS")
-    ->default_str(".enclavectl/kms");
-access->add_option("--principal", access_flags->principal,
-                   "IAM/STS ARN the key stands for, e.g. "
-                   "arn:aws:sts::111122223333:assumed-role/enclave/i-local");
-access->add_flag("--json", access_flags->json, "Print JSON");
-access->footer(
-    "Examples:\n"
-    "  eval \"$(enclavectl kms access-key --state .enclavectl/kms)\"\n"
-    "  enclavectl kms access-key --principal arn:aws:iam::111122223333:role/enclave --json\n");
-access->callback([&ctx, access_flags] { ctx.exit_code = RunAccessKey(ctx, *access_flags); });
-}  // namespace enclavectl::cli
+  auto access_flags = std::make_shared<AccessKeyFlags>();
+  CLI::App* access = kms->add_subcommand(
+      "access-key",
+      "Print the access key of a principal as shell exports (or JSON), creating it when the "
+      "principal has none. Without --principal: the first key (user/local-admin). A running "
+      "server picks new keys up on their first use.");
+  access->add_option("--state", access_flags->state_dir, "State directory of the local KMS")
+      ->default_str(".enclavectl/kms");
+  access->add_option("--principal", access_flags->principal,
+                     "IAM/STS ARN the key stands for, e.g. "
+                     "arn:aws:sts::111122223333:assumed-role/enclave/i-local");
+  access->add_flag("--json", access_flags->json, "Print JSON");
+  access->footer(
+      "Examples:\n"
+      "  eval \"$(enclavectl kms access-key --state .enclavectl/kms)\"\n"
+      "  enclavectl kms access-key --principal arn:aws:iam::111122223333:role/enclave --json\n");
+  access->callback([&ctx, access_flags] { ctx.exit_code = RunAccessKey(ctx, *access_flags); });
+}
 
 }  // namespace enclavectl::cli

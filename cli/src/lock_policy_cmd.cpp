@@ -1,18 +1,19 @@
 // `enclavectl lock-policy`: the irreversible lock. Generates (or reads) a locked policy, lints
 // it, and only with --apply and an explicit confirmation sends PutKeyPolicy with
-// BypassPolicyLockoutSafetyCheck, then reads back and lints what KMS holds.
+// BypassPolicyLockoutSafetyCheck, then reads back and lints what KMS holds. The flow is
+// kmspolicy/io/lock.hpp; this file holds the flags, the prompt and the rendering.
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "context.hpp"
-#include "enclavectl/core/encoding.hpp"
 #include "enclavectl/aws/arn.hpp"
-#include "enclavectl/core/json.hpp"
-#include "enclavectl/aws/kms_api.hpp"
 #include "enclavectl/aws/credentials.hpp"
 #include "enclavectl/aws/curl_transport.hpp"
 #include "enclavectl/aws/kms_client.hpp"
+#include "enclavectl/core/encoding.hpp"
+#include "enclavectl/core/json.hpp"
+#include "enclavectl/kmspolicy/io/lock.hpp"
 #include "policy_common.hpp"
 
 #ifndef ENCLAVECTL_VERSION
@@ -31,7 +32,7 @@ struct LockFlags {
   std::string policy_path;
   std::vector<std::string> auditors;
   std::string actions;
-  PcrSourceFlags source;
+  kp::io::PcrSourceSpec source;
   bool apply = false;
   bool yes = false;
   bool dry_run = false;
@@ -40,33 +41,6 @@ struct LockFlags {
   std::string endpoint_url;
   std::string profile;
 };
-
-// Replaces every occurrence of `secret` in `text`.
-std::string Redact(std::string text, std::string_view secret) {
-  if (secret.empty()) {
-    return text;
-  }
-  for (std::size_t at = text.find(secret); at != std::string::npos; at = text.find(secret, at)) {
-    text.replace(at, secret.size(), "<redacted>");
-  }
-  return text;
-}
-
-// The headers of a signed request as they may be shown: the session token and the signature
-// (which would let anyone replay this exact request for five minutes) are redacted.
-std::vector<aws::HttpHeader> ShowableHeaders(const aws::PreparedRequest& prepared) {
-  std::vector<aws::HttpHeader> out;
-  for (const aws::HttpHeader& header : prepared.http.headers) {
-    if (header.name == "X-Amz-Security-Token") {
-      out.push_back({header.name, "<redacted>"});
-    } else if (header.name == "Authorization") {
-      out.push_back({header.name, Redact(header.value, prepared.signature.signature)});
-    } else {
-      out.push_back(header);
-    }
-  }
-  return out;
-}
 
 class LockPolicy {
  public:
@@ -93,33 +67,20 @@ class LockPolicy {
     if (!policy) {
       return Fail(policy.error());
     }
-    const std::string policy_text = kp::EncodePolicy(*policy);
-    const kp::LintReport report =
-        kp::LintPolicy(*policy, kp::LintTarget{flags_.key_id, std::nullopt});
+    const kp::io::LockPlan plan = kp::io::PlanLock(flags_.key_id, std::move(*policy));
     json_["mediaType"] = kLockPolicyMediaType;
     json_["keyArn"] = flags_.key_id;
-    json_["policy"] = nlohmann::json::parse(kp::EncodePolicy(*policy, -1));
-    json_["lint"] = LintToJson(*policy, report);
+    json_["policy"] = nlohmann::json::parse(kp::EncodePolicy(plan.policy, -1));
+    json_["lint"] = LintToJson(plan.policy, plan.report);
     if (!flags_.json) {
       ctx_.out << "lock-policy  " << flags_.key_id << "\n  policy       " << origin_ << "\n";
-      ctx_.out << policy_text << "\n";
-      RenderLintText(ctx_.out, "lint", *policy, report);
+      ctx_.out << plan.policy_text << "\n";
+      RenderLintText(ctx_.out, "lint", plan.policy, plan.report);
     }
-    // Refuse anything that is not enclave-only, not locked, or has lint errors: after the lock
-    // nobody can fix it.
-    core::Status clean = kp::CheckRequirements(report, {true, true});
-    if (clean && report.CountAtLeast(kp::Severity::kError) > 0) {
-      clean =
-          core::Fail(ErrorCode::kPolicyLintErrors,
-                     "lint reports " + std::to_string(report.CountAtLeast(kp::Severity::kError)) +
-                         " error(s); a lock would make them permanent");
-    }
-    if (!clean) {
+    if (auto lockable = kp::io::CheckLockable(plan); !lockable) {
       json_["mode"] = "refused";
-      return Fail(clean.error(), "refusing to lock: ");
+      return Fail(lockable.error());
     }
-    const core::SecretBytes body = aws::EncodePutKeyPolicyRequest(
-        aws::PutKeyPolicyRequest{flags_.key_id, policy_text, /*bypass=*/true});
     if (!flags_.apply && !flags_.dry_run) {
       json_["mode"] = "preview";
       return Done(
@@ -132,24 +93,22 @@ class LockPolicy {
     }
     client_ = std::move(*client);
     if (flags_.dry_run) {
-      return DryRun(body);
+      return DryRun(kp::io::LockRequestBody(plan));
     }
-    return Apply(policy_text, *policy);
+    return Apply(plan);
   }
 
  private:
   core::Result<kp::Policy> BuildPolicy(const aws::Arn& key) {
-    const bool any_source = !flags_.source.eif.empty() || !flags_.source.pcrs.empty() ||
-                            !flags_.source.attestation.empty() || !flags_.source.pcr.empty();
     if (!flags_.policy_path.empty()) {
-      if (any_source || !flags_.enclave_role.empty() || !flags_.auditors.empty() ||
+      if (flags_.source.AnyGiven() || !flags_.enclave_role.empty() || !flags_.auditors.empty() ||
           !flags_.actions.empty() || !flags_.source.use_pcrs.empty()) {
         return core::Fail(ErrorCode::kInvalidArgument,
                           "--policy FILE replaces --enclave-role, --auditor, --actions and the "
                           "PCR source");
       }
       origin_ = "from " + flags_.policy_path;
-      return ReadPolicyFile(flags_.policy_path);
+      return kp::io::ReadPolicyFile(flags_.policy_path);
     }
     if (flags_.enclave_role.empty()) {
       return core::Fail(ErrorCode::kInvalidArgument,
@@ -160,29 +119,13 @@ class LockPolicy {
     options.enclave_role_arn = flags_.enclave_role;
     options.auditor_arns = flags_.auditors;
     options.locked = true;
-    if (!flags_.actions.empty()) {
-      auto actions = kp::ParseEnclaveActions(flags_.actions);
-      if (!actions) {
-        return core::Fail(actions.error());
-      }
-      options.actions = std::move(*actions);
+    auto generated = kp::io::GenerateFromSource(options, flags_.actions, flags_.source, ctx_.clock);
+    if (!generated) {
+      return core::Fail(generated.error());
     }
-    auto indexes = flags_.source.Indexes();
-    if (!indexes) {
-      return core::Fail(indexes.error());
-    }
-    options.pcr_indexes = std::move(*indexes);
-    auto measurements = flags_.source.Load(ctx_.clock);
-    if (!measurements) {
-      return core::Fail(measurements.error());
-    }
-    options.measurements = std::move(*measurements);
-    auto policy = kp::GeneratePolicy(options);
-    if (policy) {
-      origin_ = "locked, generated for " + flags_.enclave_role + ", pins " + PinnedPcrs(*policy) +
-                " from " + options.measurements.origin;
-    }
-    return policy;
+    origin_ = "locked, generated for " + flags_.enclave_role + ", pins " +
+              PinnedPcrs(generated->policy) + " from " + generated->origin;
+    return std::move(generated->policy);
   }
 
   core::Result<std::unique_ptr<aws::KmsClient>> MakeClient(const aws::Arn& key) {
@@ -199,8 +142,8 @@ class LockPolicy {
     }
     aws::KmsClientOptions client_options;
     client_options.endpoint = std::move(*endpoint);
-    return std::make_unique<aws::KmsClient>(client_options, transport_,
-                                                credentials_.credentials, ctx_.clock, sleeper_);
+    return std::make_unique<aws::KmsClient>(client_options, transport_, credentials_.credentials,
+                                            ctx_.clock, sleeper_);
   }
 
   int DryRun(const core::SecretBytes& body) {
@@ -208,37 +151,37 @@ class LockPolicy {
     if (!prepared) {
       return Fail(prepared.error());
     }
-    const std::string_view token = core::AsChars(credentials_.credentials.session_token.View());
-    const std::vector<aws::HttpHeader> headers = ShowableHeaders(*prepared);
+    const kp::io::ShownRequest shown = kp::io::ShowSignedRequest(
+        *prepared, body, core::AsChars(credentials_.credentials.session_token.View()));
     json_["mode"] = "dry-run";
     nlohmann::json shown_headers = nlohmann::json::array();
-    for (const aws::HttpHeader& h : headers) {
+    for (const aws::HttpHeader& h : shown.headers) {
       shown_headers.push_back({{"name", h.name}, {"value", h.value}});
     }
-    json_["request"] = {{"method", prepared->http.method},
-                        {"url", prepared->http.url},
+    json_["request"] = {{"method", shown.method},
+                        {"url", shown.url},
                         {"headers", shown_headers},
-                        {"body", std::string(core::AsChars(body.View()))},
-                        {"canonicalRequest", Redact(prepared->signature.canonical_request, token)},
-                        {"stringToSign", prepared->signature.string_to_sign},
+                        {"body", shown.body},
+                        {"canonicalRequest", shown.canonical_request},
+                        {"stringToSign", shown.string_to_sign},
                         {"credentialsFrom", credentials_.source}};
     if (!flags_.json) {
       ctx_.out << "signed request (dry run: not sent; credentials from " << credentials_.source
                << "; the signature and any session token are redacted)\n";
-      ctx_.out << prepared->http.method << " " << prepared->http.url << "\n";
-      for (const aws::HttpHeader& h : headers) {
+      ctx_.out << shown.method << " " << shown.url << "\n";
+      for (const aws::HttpHeader& h : shown.headers) {
         ctx_.out << h.name << ": " << h.value << "\n";
       }
       ctx_.out << "\n"
-               << core::AsChars(body.View()) << "\n\ncanonical request\n"
-               << Redact(prepared->signature.canonical_request, token) << "\n\nstring to sign\n"
-               << prepared->signature.string_to_sign << "\n";
+               << shown.body << "\n\ncanonical request\n"
+               << shown.canonical_request << "\n\nstring to sign\n"
+               << shown.string_to_sign << "\n";
     }
     return Done("dry run: nothing was sent");
   }
 
-  int Apply(const std::string& policy_text, const kp::Policy& policy) {
-    json_["mode"] = "apply";
+  // Warns, then asks for the key id (unless --yes).
+  bool Confirm() {
     ctx_.out << std::flush;
     ctx_.err << "\nThis is IRREVERSIBLE. After PutKeyPolicy with BypassPolicyLockoutSafetyCheck:\n"
                 "  - nobody, not even the account root, can change this key policy again;\n"
@@ -249,68 +192,42 @@ class LockPolicy {
       ctx_.err << "No --auditor: after the lock only the enclave role can read this policy, so "
                   "the read-back\nbelow works only when you run as that role.\n";
     }
-    if (!flags_.yes) {
-      ctx_.err << "Type the key id (" << key_uuid_ << ") to lock it: " << std::flush;
-      std::string typed;
-      std::getline(ctx_.in, typed);
-      const std::string_view answer = core::TrimWhitespace(typed);
-      if (answer != key_uuid_ && answer != flags_.key_id) {
-        return Fail({ErrorCode::kLockNotConfirmed,
-                     "not confirmed: the key id was not typed; nothing was sent", -1});
+    if (flags_.yes) {
+      return true;
+    }
+    ctx_.err << "Type the key id (" << key_uuid_ << ") to lock it: " << std::flush;
+    std::string typed;
+    std::getline(ctx_.in, typed);
+    const std::string_view answer = core::TrimWhitespace(typed);
+    return answer == key_uuid_ || answer == flags_.key_id;
+  }
+
+  int Apply(const kp::io::LockPlan& plan) {
+    json_["mode"] = "apply";
+    kp::io::LockHooks hooks;
+    hooks.confirm = [this] { return Confirm(); };
+    hooks.applied = [this] {
+      json_["applied"] = true;
+      if (!flags_.json) {
+        ctx_.out << "applied: PutKeyPolicy with BypassPolicyLockoutSafetyCheck to " << flags_.key_id
+                 << "\n";
       }
+    };
+    auto read_back = kp::io::ApplyLock(*client_, plan, hooks);
+    if (!read_back) {
+      return Fail(read_back.error());
     }
-    auto described = client_->DescribeKey(flags_.key_id);
-    if (!described) {
-      return Fail(described.error(), "before locking, DescribeKey: ");
-    }
-    if (!described->key_state.empty() && described->key_state != "Enabled") {
-      return Fail({ErrorCode::kKmsInvalidState,
-                   "the key is " + described->key_state + ", not Enabled; nothing was sent", -1});
-    }
-    // A policy cannot lock key material that exists outside this key (an importer's copy, an
-    // external key store, another Region's replica): refuse before anything irreversible.
-    if (const auto escapes = kp::KeyMaterialEscapes(*described); !escapes.empty()) {
-      return Fail({ErrorCode::kPolicyNotEnclaveOnly,
-                   "no key policy can make this key enclave-only: " + escapes.front() +
-                       "; nothing was sent",
-                   -1});
-    }
-    auto put =
-        client_->PutKeyPolicy(aws::PutKeyPolicyRequest{flags_.key_id, policy_text, /*bypass=*/true});
-    if (!put) {
-      return Fail(put.error(), "PutKeyPolicy failed, the key is unchanged: ");
-    }
-    json_["applied"] = true;
+    json_["readBack"] = LintToJson(read_back->held, read_back->report);
+    json_["readBack"]["identical"] = read_back->identical;
     if (!flags_.json) {
-      ctx_.out << "applied: PutKeyPolicy with BypassPolicyLockoutSafetyCheck to " << flags_.key_id
+      RenderLintText(ctx_.out, "KMS now holds", read_back->held, read_back->report);
+      ctx_.out << "read back: "
+               << (read_back->identical ? "identical to the policy sent"
+                                        : "DIFFERS from the policy sent")
                << "\n";
     }
-    auto fetched = client_->GetKeyPolicy(flags_.key_id);
-    if (!fetched) {
-      return Fail(fetched.error(), "the lock was applied, but reading it back failed: ");
-    }
-    auto held = kp::ParsePolicy(fetched->policy);
-    if (!held) {
-      return Fail(held.error(),
-                  "the lock was applied, but KMS returns a policy that does not parse: ");
-    }
-    const kp::LintReport report =
-        kp::LintPolicy(*held, kp::LintTarget{flags_.key_id, std::nullopt});
-    const bool same = *held == policy;
-    json_["readBack"] = LintToJson(*held, report);
-    json_["readBack"]["identical"] = same;
-    if (!flags_.json) {
-      RenderLintText(ctx_.out, "KMS now holds", *held, report);
-      ctx_.out << "read back: "
-               << (same ? "identical to the policy sent" : "DIFFERS from the policy sent") << "\n";
-    }
-    core::Status held_ok = kp::CheckRequirements(report, {true, true});
-    if (held_ok && !same) {
-      held_ok = core::Fail(ErrorCode::kPolicyLintErrors,
-                           "KMS holds a policy that differs from the one sent");
-    }
-    if (!held_ok) {
-      return Fail(held_ok.error(), "the lock was applied, but what KMS holds is not right: ");
+    if (auto held_ok = kp::io::CheckReadBack(*read_back); !held_ok) {
+      return Fail(held_ok.error());
     }
     return Done("locked: " + flags_.key_id + " is enclave-only and locked");
   }
@@ -325,8 +242,7 @@ class LockPolicy {
     return 0;
   }
 
-  int Fail(core::Error error, const std::string& prefix = "") {
-    error.detail = prefix + error.detail;
+  int Fail(const core::Error& error) {
     if (flags_.json && json_.contains("mediaType")) {
       const core::ErrorCodeInfo& info = core::InfoFor(error.code);
       json_["error"] = {{"code", info.name},
@@ -370,7 +286,7 @@ void RegisterLockPolicy(CLI::App& app, Context& ctx) {
   cmd->add_option("--auditor", flags->auditors,
                   "Read-only principals (repeatable); include yourself to read the lock back");
   cmd->add_option("--actions", flags->actions, "What the enclave may do (as for policy generate)");
-  flags->source.Add(cmd);
+  AddPcrSourceFlags(cmd, flags->source);
   cmd->add_flag("--apply", flags->apply, "Send PutKeyPolicy (irreversible; asks for the key id)");
   cmd->add_flag("--yes", flags->yes, "Confirm --apply without the prompt (automation)");
   cmd->add_flag("--dry-run", flags->dry_run,

@@ -6,12 +6,11 @@
 #include <vector>
 
 #include "context.hpp"
-#include "enclavectl/core/encoding.hpp"
 #include "enclavectl/aws/arn.hpp"
+#include "enclavectl/core/encoding.hpp"
+#include "enclavectl/core/json.hpp"
 #include "enclavectl/kmspolicy/evaluate.hpp"
 #include "enclavectl/kmspolicy/generate.hpp"
-#include "enclavectl/kmspolicy/io/pcr_sources.hpp"
-#include "enclavectl/core/json.hpp"
 #include "enclavectl/kmspolicy/lint.hpp"
 #include "policy_common.hpp"
 
@@ -38,7 +37,7 @@ struct GenerateFlags {
   bool locked = false;
   std::string out_path;
   bool json = false;
-  PcrSourceFlags source;
+  kp::io::PcrSourceSpec source;
 };
 
 int RunGenerate(Context& ctx, const GenerateFlags& flags) {
@@ -51,51 +50,35 @@ int RunGenerate(Context& ctx, const GenerateFlags& flags) {
   options.admin_arns = flags.admins;
   options.auditor_arns = flags.auditors;
   options.locked = flags.locked;
-  if (!flags.actions.empty()) {
-    auto actions = kp::ParseEnclaveActions(flags.actions);
-    if (!actions) {
-      return fail(actions.error());
-    }
-    options.actions = std::move(*actions);
+  auto generated = kp::io::GenerateFromSource(options, flags.actions, flags.source, ctx.clock);
+  if (!generated) {
+    return fail(generated.error());
   }
-  auto indexes = flags.source.Indexes();
-  if (!indexes) {
-    return fail(indexes.error());
-  }
-  options.pcr_indexes = std::move(*indexes);
-  auto measurements = flags.source.Load(ctx.clock);
-  if (!measurements) {
-    return fail(measurements.error());
-  }
-  options.measurements = std::move(*measurements);
-  auto policy = kp::GeneratePolicy(options);
-  if (!policy) {
-    return fail(policy.error());
-  }
+  const kp::Policy& policy = generated->policy;
   // The generator's own output must pass its own lint; anything else is a bug.
-  const kp::LintReport report = kp::LintPolicy(*policy);
+  const kp::LintReport report = kp::LintPolicy(policy);
   if (auto ok = kp::CheckRequirements(report, {true, flags.locked}); !ok) {
     return fail(core::Error{ErrorCode::kInternal,
                             "the generated policy fails its own lint: " + ok.error().detail, -1});
   }
-  const std::string text = kp::EncodePolicy(*policy) + "\n";
+  const std::string text = kp::EncodePolicy(policy) + "\n";
   if (!flags.out_path.empty()) {
     if (auto written = core::io::WriteFileAtomic(flags.out_path, core::AsBytes(text)); !written) {
       return fail(written.error());
     }
   }
   const std::string summary = std::string(flags.locked ? "locked" : "standard") + " policy for " +
-                              flags.enclave_role + ": pins " + PinnedPcrs(*policy) + " from " +
-                              options.measurements.origin + "; enclave-only " +
+                              flags.enclave_role + ": pins " + PinnedPcrs(policy) + " from " +
+                              generated->origin + "; enclave-only " +
                               (report.enclave_only.holds ? "yes" : "no") + ", locked " +
                               (report.locked.holds ? "yes" : "no");
   if (flags.json) {
     nlohmann::json out = {{"mediaType", kPolicyGenerateMediaType},
                           {"variant", flags.locked ? "locked" : "standard"},
-                          {"source", options.measurements.origin},
-                          {"pinnedPcrs", PinnedPcrs(*policy)},
-                          {"policy", nlohmann::json::parse(kp::EncodePolicy(*policy, -1))},
-                          {"lint", LintToJson(*policy, report)}};
+                          {"source", generated->origin},
+                          {"pinnedPcrs", PinnedPcrs(policy)},
+                          {"policy", nlohmann::json::parse(kp::EncodePolicy(policy, -1))},
+                          {"lint", LintToJson(policy, report)}};
     if (!flags.out_path.empty()) {
       out["written"] = flags.out_path;
     }
@@ -140,7 +123,7 @@ void RegisterGenerate(CLI::App* policy, Context& ctx) {
   cmd->add_flag("--json", flags->json,
                 "Print one JSON object (application/vnd.enclavectl.policy-generate+json;"
                 "version=1) with the policy and its lint report");
-  flags->source.Add(cmd);
+  AddPcrSourceFlags(cmd, flags->source);
   cmd->footer(
       "Examples:\n"
       "  # from nitro-cli build-enclave / describe-eif output\n"
@@ -181,7 +164,7 @@ int RunLint(Context& ctx, const LintFlags& flags) {
     }
     target.key_arn = flags.key_arn;
   }
-  auto policy = ReadPolicyFile(flags.path);
+  auto policy = kp::io::ReadPolicyFile(flags.path);
   if (!policy) {
     return ReportError(ctx, policy.error(), flags.json, kPolicyLintMediaType);
   }
@@ -268,75 +251,24 @@ void RegisterLint(CLI::App* policy, Context& ctx) {
 // --- simulate ---
 
 struct SimulateFlags {
-  std::string path;
-  std::string principal;
-  std::string action;
-  std::string resource;
-  std::vector<std::string> context;
-  std::string attestation;
-  DocumentTrustFlags trust;
+  kp::io::SimulationRequest input;
   bool json = false;
 };
 
 int RunSimulate(Context& ctx, const SimulateFlags& flags) {
-  auto fail = [&ctx, &flags](const core::Error& error) {
-    return ReportError(ctx, error, flags.json, kPolicySimulateMediaType);
-  };
-  if (flags.action.find(':') == std::string::npos) {
-    return fail(
-        {ErrorCode::kInvalidArgument, "--action must name a service action: kms:Decrypt", -1});
+  auto simulation = kp::io::Simulate(flags.input, ctx.clock);
+  if (!simulation) {
+    return ReportError(ctx, simulation.error(), flags.json, kPolicySimulateMediaType);
   }
-  kp::Request request{flags.principal, flags.action, flags.resource, {}};
-  for (const std::string& item : flags.context) {
-    const std::size_t eq = item.find('=');
-    if (eq == std::string::npos || eq == 0) {
-      return fail({ErrorCode::kInvalidArgument, "--context takes KEY=VALUE", -1});
-    }
-    const std::string key = item.substr(0, eq);
-    if (kp::IsAttestationKey(key)) {
-      return fail({ErrorCode::kInvalidArgument,
-                   "attestation keys come only from a verified document: use --attestation DOC",
-                   -1});
-    }
-    request.context.Add(key, item.substr(eq + 1));
-  }
-  auto policy = ReadPolicyFile(flags.path);
-  if (!policy) {
-    return fail(policy.error());
-  }
-  std::string attestation_note;
-  if (!flags.attestation.empty()) {
-    auto root = flags.trust.LoadRoot();
-    if (!root) {
-      return fail(root.error());
-    }
-    auto verification = flags.trust.Policy(ctx.clock);
-    if (!verification) {
-      return fail(verification.error());
-    }
-    auto document = kp::io::LoadVerifiedDocument(flags.attestation, *root, *verification);
-    if (!document) {
-      return fail(document.error());
-    }
-    kp::AddAttestationKeys(*document, request.context);
-    attestation_note =
-        flags.attestation + ": " + document->Document().module_id + ", verified at " +
-        core::FormatRfc3339(document->VerifiedAt()) + " against " + root->Describe() + "; PCR0 " +
-        core::HexEncode(document->Document().pcrs.count(0) ? document->Document().pcrs.at(0)
-                                                           : core::Bytes{})
-            .substr(0, 16) +
-        "...";
-  }
-  kp::AddCallerKeys(request);
-  auto evaluation = kp::Evaluate(*policy, request);
-  if (!evaluation) {
-    return fail(evaluation.error());
-  }
-  const bool allowed = evaluation->decision == kp::Decision::kAllow;
+  const kp::Policy& policy = simulation->policy;
+  const kp::Request& request = simulation->request;
+  const kp::Evaluation& evaluation = simulation->evaluation;
+  const std::string& attestation_note = simulation->attestation_note;
+  const bool allowed = evaluation.decision == kp::Decision::kAllow;
   if (flags.json) {
     nlohmann::json statements = nlohmann::json::array();
-    for (const kp::StatementTrace& t : evaluation->trace) {
-      const auto& sid = policy->statements[t.index].sid;
+    for (const kp::StatementTrace& t : evaluation.trace) {
+      const auto& sid = policy.statements[t.index].sid;
       statements.push_back({{"index", t.index},
                             {"sid", sid ? nlohmann::json(*sid) : nlohmann::json(nullptr)},
                             {"effect", kp::EffectName(t.effect)},
@@ -349,19 +281,19 @@ int RunSimulate(Context& ctx, const SimulateFlags& flags) {
     }
     nlohmann::json out = {
         {"mediaType", kPolicySimulateMediaType},
-        {"policy", flags.path},
+        {"policy", flags.input.policy_path},
         {"request",
          {{"principal", request.principal},
           {"action", request.action},
           {"resource",
            request.resource.empty() ? nlohmann::json(nullptr) : nlohmann::json(request.resource)},
           {"context", context}}},
-        {"decision", kp::DecisionName(evaluation->decision)},
+        {"decision", kp::DecisionName(evaluation.decision)},
         {"allowed", allowed},
         {"decidingStatement", nullptr},
         {"statements", statements}};
-    if (evaluation->deciding_statement) {
-      out["decidingStatement"] = *evaluation->deciding_statement;
+    if (evaluation.deciding_statement) {
+      out["decidingStatement"] = *evaluation.deciding_statement;
     }
     if (!attestation_note.empty()) {
       out["attestation"] = attestation_note;
@@ -370,10 +302,10 @@ int RunSimulate(Context& ctx, const SimulateFlags& flags) {
   } else {
     ctx.out << (allowed ? "ALLOW" : "DENY") << "  " << request.action << " by " << request.principal
             << "\n";
-    if (evaluation->deciding_statement) {
-      ctx.out << "  decided by   "
-              << kp::DescribeStatement(*policy, *evaluation->deciding_statement) << ": "
-              << (evaluation->decision == kp::Decision::kAllow ? "an Allow" : "an explicit Deny")
+    if (evaluation.deciding_statement) {
+      ctx.out << "  decided by   " << kp::DescribeStatement(policy, *evaluation.deciding_statement)
+              << ": "
+              << (evaluation.decision == kp::Decision::kAllow ? "an Allow" : "an explicit Deny")
               << "\n";
     } else {
       ctx.out << "  decided by   no statement applies: implicit deny\n";
@@ -384,7 +316,7 @@ int RunSimulate(Context& ctx, const SimulateFlags& flags) {
       ctx.out << "  attestation  none (no kms:RecipientAttestation:* keys)\n";
     }
     ctx.out << "statements\n";
-    for (const kp::StatementTrace& t : evaluation->trace) {
+    for (const kp::StatementTrace& t : evaluation.trace) {
       ctx.out << "  " << std::setw(2) << t.index << "  " << std::left << std::setw(6)
               << kp::EffectName(t.effect) << std::setw(9) << (t.applies ? "applies" : "-")
               << std::right << t.reason << "\n";
@@ -400,24 +332,25 @@ void RegisterSimulate(CLI::App* policy, Context& ctx) {
       "Evaluate one request against a key policy as KMS does (an explicit Deny wins, then an "
       "Allow, else an implicit Deny) and show the deciding statement. Attestation condition "
       "keys come from a verified document (--attestation).");
-  cmd->add_option("policy", flags->path, "The key policy JSON file (- for stdin)")->required();
-  cmd->add_option("--principal", flags->principal,
+  cmd->add_option("policy", flags->input.policy_path, "The key policy JSON file (- for stdin)")
+      ->required();
+  cmd->add_option("--principal", flags->input.principal,
                   "The caller: arn:aws:sts::ACCOUNT:assumed-role/ROLE/SESSION, a user or role "
                   "ARN, an account id, or a service principal")
       ->required();
-  cmd->add_option("--action", flags->action, "The action, e.g. kms:Decrypt")->required();
-  cmd->add_option("--resource,--key-arn", flags->resource,
+  cmd->add_option("--action", flags->input.action, "The action, e.g. kms:Decrypt")->required();
+  cmd->add_option("--resource,--key-arn", flags->input.resource,
                   "The key ARN (arn:aws:kms:REGION:ACCOUNT:key/ID). Default: unknown; then an "
                   "Allow applies when its Resource might name the key, a Deny only when it "
                   "certainly does (Resource \"*\"): the most permissive answer, as lint reads "
                   "it");
-  cmd->add_option("--context", flags->context,
+  cmd->add_option("--context", flags->input.context,
                   "A request condition key KEY=VALUE (repeatable; repeat a key for several "
                   "values), e.g. kms:ViaService=ec2.us-east-1.amazonaws.com");
-  cmd->add_option("--attestation", flags->attestation,
+  cmd->add_option("--attestation", flags->input.attestation,
                   "The enclave's attestation document (as sent in Recipient): verified, then "
                   "its PCRs become kms:RecipientAttestation:ImageSha384 and :PCRn");
-  flags->trust.Add(cmd);
+  AddDocumentTrustFlags(cmd, flags->input.trust);
   cmd->add_flag("--json", flags->json,
                 "Print one JSON object (application/vnd.enclavectl.policy-simulate+json;"
                 "version=1)");

@@ -1,23 +1,16 @@
-// What `policy` and `lock-policy` share: the PCR-source flags, reading a policy file, and
-// rendering a lint report (text and JSON).
+// What `policy` and `lock-policy` share: the PCR-source flags and rendering a lint report
+// (text and JSON). Reading the sources is kmspolicy/io/policy_sources.hpp.
 #pragma once
 
-#include <memory>
-#include <optional>
 #include <ostream>
 #include <string>
-#include <vector>
 
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
-#include "enclavectl/core/file_io.hpp"
-#include "enclavectl/core/result.hpp"
-#include "enclavectl/kmspolicy/generate.hpp"
+#include "enclavectl/kmspolicy/io/policy_sources.hpp"
 #include "enclavectl/kmspolicy/lint.hpp"
 #include "enclavectl/kmspolicy/policy.hpp"
-#include "enclavectl/verifier/trust.hpp"
-#include "enclavectl/verifier/verify.hpp"
 
 namespace enclavectl::cli {
 
@@ -31,37 +24,10 @@ inline constexpr const char* kLockPolicyMediaType =
     "application/vnd.enclavectl.lock-policy+json;version=1";
 
 // --root and --at, as `verify` reads them, for the documents policy commands verify.
-struct DocumentTrustFlags {
-  std::string root_path;
-  std::string at = "now";
+void AddDocumentTrustFlags(CLI::App* cmd, kmspolicy::io::DocumentTrust& trust);
 
-  void Add(CLI::App* cmd);
-  // The trust anchor (the pinned AWS root unless --root) and the verification policy.
-  [[nodiscard]] core::Result<verifier::TrustAnchor> LoadRoot() const;
-  [[nodiscard]] core::Result<verifier::VerificationPolicy> Policy(
-      const core::io::Clock& clock) const;
-};
-
-// --eif | --pcrs | --attestation | --pcr (exactly one kind), and --use-pcrs.
-struct PcrSourceFlags {
-  std::string eif;
-  std::string pcrs;
-  std::string attestation;
-  std::vector<std::string> pcr;
-  std::string use_pcrs;
-  DocumentTrustFlags trust;
-
-  void Add(CLI::App* cmd);
-  // Loads the measurements from the chosen source. Fails with kInvalidArgument when none or
-  // several sources are given, and with the source's codes.
-  [[nodiscard]] core::Result<kmspolicy::Measurements> Load(const core::io::Clock& clock) const;
-  // --use-pcrs as indexes; nullopt when not given.
-  [[nodiscard]] core::Result<std::optional<std::vector<std::uint64_t>>> Indexes() const;
-};
-
-// Reads and parses a key-policy file ("-" = stdin). Fails with kIoRead, kInputTooLarge,
-// kPolicyJson, kPolicyStructure (detail prefixed with the path).
-[[nodiscard]] core::Result<kmspolicy::Policy> ReadPolicyFile(const std::string& path);
+// --eif | --pcrs | --attestation | --pcr (exactly one kind), --use-pcrs, --root and --at.
+void AddPcrSourceFlags(CLI::App* cmd, kmspolicy::io::PcrSourceSpec& source);
 
 // The lint report for people.
 void RenderLintText(std::ostream& out, const std::string& title, const kmspolicy::Policy& policy,

@@ -342,10 +342,22 @@ const core::Error* ImageReport::FirstFailure() const noexcept {
   return nullptr;
 }
 
-core::Result<ImageReport> InspectImage(const ByteSource& image, const InspectOptions& options) {
-  ImageReport report;
-  report.file_size = image.Size();
-  // eif.md 10.1: the header.
+namespace {
+
+// The state of one walk over an image's sections.
+struct SectionWalk {
+  explicit SectionWalk(const InspectOptions& options)
+      : pipeline(options.parallel, options.chunk_bytes) {}
+
+  Crc32 crc;
+  PcrPipeline pipeline;
+  std::optional<SmallSection> metadata;
+  std::vector<SmallSection> signatures;
+  bool seen_ramdisk = false;
+};
+
+// eif.md 10.1: the header; its bytes before the CRC field start the CRC.
+core::Status ReadHeader(const ByteSource& image, ImageReport& report, Crc32& crc) {
   std::array<std::uint8_t, kHeaderSize> header_bytes{};
   if (report.file_size < kHeaderSize) {
     return Fail(ErrorCode::kEifHeaderTruncated, "the file has " + std::to_string(report.file_size) +
@@ -357,100 +369,122 @@ core::Result<ImageReport> InspectImage(const ByteSource& image, const InspectOpt
     return Fail(header.error());
   }
   report.header = *header;
-  Crc32 crc;
   crc.Update(core::ByteView(header_bytes).first(kCrcOffset));
+  return core::Ok();
+}
 
-  PcrPipeline pipeline(options.parallel, options.chunk_bytes);
-  PcrHasher pcr8;
-  std::optional<SmallSection> metadata;
-  std::vector<SmallSection> signatures;
-  bool seen_ramdisk = false;
+// The header of section `number` at `offset`, whose data must fit in the file.
+core::Result<SectionHeader> ReadSectionHeader(const ByteSource& image, std::uint64_t offset,
+                                              std::size_t number, std::uint64_t size, Crc32& crc) {
+  const int index = static_cast<int>(number);
+  if (number >= core::limits::kMaxEifSections) {
+    return Fail(ErrorCode::kEifTooManySections, "the file contains more than 32 sections", index);
+  }
+  std::array<std::uint8_t, kSectionHeaderSize> section_bytes{};
+  ENCLAVECTL_RETURN_IF_ERROR(image.ReadAt(offset, section_bytes));
+  auto section = DecodeSectionHeader(section_bytes, index);
+  if (!section) {
+    return Fail(section.error());
+  }
+  crc.Update(section_bytes);
+  const std::uint64_t data_offset = offset + kSectionHeaderSize;
+  if (section->size > std::numeric_limits<std::uint64_t>::max() - data_offset) {
+    return Fail(ErrorCode::kEifOffsetOverflow,
+                "section " + std::to_string(number) + " at offset " + std::to_string(offset) +
+                    " declares size " + std::to_string(section->size) + ", which overflows 64 bits",
+                index);
+  }
+  if (section->size > size - data_offset) {
+    return Fail(ErrorCode::kEifSectionTruncated,
+                "section " + std::to_string(number) + " (" +
+                    std::string(SectionTypeName(section->type)) + ") declares " +
+                    std::to_string(section->size) + " bytes but only " +
+                    std::to_string(size - data_offset) + " remain in the file",
+                index);
+  }
+  return section;
+}
+
+// eif.md 9.2: kernel, cmdline and the first ramdisk go to PCR1, later ramdisks to PCR2; the
+// bytes also feed the CRC.
+core::Status StreamMeasured(const ByteSource& image, const SectionHeader& section,
+                            std::uint64_t data_offset, const InspectOptions& options,
+                            SectionWalk& walk) {
+  const Route route = section.type == SectionType::kRamdisk && walk.seen_ramdisk
+                          ? Route::kApplication
+                          : Route::kBoot;
+  walk.seen_ramdisk = walk.seen_ramdisk || section.type == SectionType::kRamdisk;
+  std::uint64_t done = 0;
+  while (done < section.size) {
+    std::span<std::uint8_t> buffer = walk.pipeline.Acquire();
+    const std::size_t n =
+        static_cast<std::size_t>(std::min<std::uint64_t>(section.size - done, buffer.size()));
+    ENCLAVECTL_RETURN_IF_ERROR(image.ReadAt(data_offset + done, buffer.first(n)));
+    walk.crc.Update(buffer.first(n));
+    walk.pipeline.Submit(n, route);
+    done += n;
+    if (options.progress) {
+      options.progress(data_offset + done, image.Size());
+    }
+  }
+  return core::Ok();
+}
+
+// A metadata or signature section: kept when within its limit, covered by the CRC either way
+// (a section too large to keep is reported by its check).
+core::Status ReadSmallSection(const ByteSource& image, const SectionHeader& section,
+                              std::uint64_t data_offset, int index, SectionWalk& walk) {
+  const std::size_t limit = section.type == SectionType::kMetadata
+                                ? core::limits::kMaxEifMetadataBytes
+                                : core::limits::kMaxEifSignatureBytes;
+  SmallSection small{index, std::nullopt, section.size};
+  if (section.size <= limit) {
+    auto bytes = ReadRange(image, data_offset, section.size);
+    if (!bytes) {
+      return Fail(bytes.error());
+    }
+    walk.crc.Update(*bytes);
+    small.bytes = std::move(*bytes);
+  } else {
+    core::Bytes buffer(PcrPipeline::kDefaultChunkBytes);
+    ENCLAVECTL_RETURN_IF_ERROR(
+        ForEachChunk(image, data_offset, section.size, buffer, [&walk](core::ByteView chunk) {
+          walk.crc.Update(chunk);
+          return core::Ok();
+        }));
+  }
+  if (section.type == SectionType::kMetadata) {
+    walk.metadata = std::move(small);
+  } else {
+    walk.signatures.push_back(std::move(small));
+  }
+  return core::Ok();
+}
+
+// eif.md 10.2: walks the sections until fewer than 12 bytes remain, filling report.sections,
+// notes on reserved flags and trailing_bytes.
+core::Status WalkSections(const ByteSource& image, const InspectOptions& options,
+                          ImageReport& report, SectionWalk& walk) {
   const std::uint64_t size = report.file_size;
   std::uint64_t offset = kHeaderSize;
-  // eif.md 10.2: walk sections until fewer than 12 bytes remain.
   while (size - offset >= kSectionHeaderSize) {
     const std::size_t number = report.sections.size();
-    const int index = static_cast<int>(number);
-    if (number >= core::limits::kMaxEifSections) {
-      return Fail(ErrorCode::kEifTooManySections, "the file contains more than 32 sections", index);
-    }
-    std::array<std::uint8_t, kSectionHeaderSize> section_bytes{};
-    ENCLAVECTL_RETURN_IF_ERROR(image.ReadAt(offset, section_bytes));
-    auto section = DecodeSectionHeader(section_bytes, index);
+    auto section = ReadSectionHeader(image, offset, number, size, walk.crc);
     if (!section) {
       return Fail(section.error());
-    }
-    crc.Update(section_bytes);
-    const std::uint64_t data_offset = offset + kSectionHeaderSize;
-    if (section->size > std::numeric_limits<std::uint64_t>::max() - data_offset) {
-      return Fail(ErrorCode::kEifOffsetOverflow,
-                  "section " + std::to_string(number) + " at offset " + std::to_string(offset) +
-                      " declares size " + std::to_string(section->size) +
-                      ", which overflows 64 bits",
-                  index);
-    }
-    if (section->size > size - data_offset) {
-      return Fail(ErrorCode::kEifSectionTruncated,
-                  "section " + std::to_string(number) + " (" +
-                      std::string(SectionTypeName(section->type)) + ") declares " +
-                      std::to_string(section->size) + " bytes but only " +
-                      std::to_string(size - data_offset) + " remain in the file",
-                  index);
     }
     if (section->flags != 0) {
       report.notes.push_back("section " + std::to_string(number) + " has reserved flags " +
                              Hex16(section->flags));
     }
     report.sections.push_back(SectionInfo{section->type, section->flags, offset, section->size});
-
-    const bool measured = section->type == SectionType::kKernel ||
-                          section->type == SectionType::kCmdline ||
-                          section->type == SectionType::kRamdisk;
-    if (measured) {
-      // eif.md 9.2: kernel, cmdline and the first ramdisk go to PCR1, later ramdisks to PCR2.
-      const Route route = section->type == SectionType::kRamdisk && seen_ramdisk
-                              ? Route::kApplication
-                              : Route::kBoot;
-      seen_ramdisk = seen_ramdisk || section->type == SectionType::kRamdisk;
-      std::uint64_t done = 0;
-      while (done < section->size) {
-        std::span<std::uint8_t> buffer = pipeline.Acquire();
-        const std::size_t n =
-            static_cast<std::size_t>(std::min<std::uint64_t>(section->size - done, buffer.size()));
-        ENCLAVECTL_RETURN_IF_ERROR(image.ReadAt(data_offset + done, buffer.first(n)));
-        crc.Update(buffer.first(n));
-        pipeline.Submit(n, route);
-        done += n;
-        if (options.progress) {
-          options.progress(data_offset + done, size);
-        }
-      }
+    const std::uint64_t data_offset = offset + kSectionHeaderSize;
+    if (section->type == SectionType::kKernel || section->type == SectionType::kCmdline ||
+        section->type == SectionType::kRamdisk) {
+      ENCLAVECTL_RETURN_IF_ERROR(StreamMeasured(image, *section, data_offset, options, walk));
     } else {
-      const std::size_t limit = section->type == SectionType::kMetadata
-                                    ? core::limits::kMaxEifMetadataBytes
-                                    : core::limits::kMaxEifSignatureBytes;
-      SmallSection small{index, std::nullopt, section->size};
-      if (section->size <= limit) {
-        auto bytes = ReadRange(image, data_offset, section->size);
-        if (!bytes) {
-          return Fail(bytes.error());
-        }
-        crc.Update(*bytes);
-        small.bytes = std::move(*bytes);
-      } else {
-        // Too large to keep: still covered by the CRC, reported by its check below.
-        core::Bytes buffer(PcrPipeline::kDefaultChunkBytes);
-        ENCLAVECTL_RETURN_IF_ERROR(
-            ForEachChunk(image, data_offset, section->size, buffer, [&crc](core::ByteView chunk) {
-              crc.Update(chunk);
-              return core::Ok();
-            }));
-      }
-      if (section->type == SectionType::kMetadata) {
-        metadata = std::move(small);
-      } else {
-        signatures.push_back(std::move(small));
-      }
+      ENCLAVECTL_RETURN_IF_ERROR(
+          ReadSmallSection(image, *section, data_offset, static_cast<int>(number), walk));
       if (options.progress) {
         options.progress(data_offset + section->size, size);
       }
@@ -458,66 +492,37 @@ core::Result<ImageReport> InspectImage(const ByteSource& image, const InspectOpt
     offset = data_offset + section->size;
   }
   report.trailing_bytes = size - offset;
-  auto measurements = pipeline.Finish();
-  if (!measurements) {
-    return Fail(measurements.error());
-  }
-  report.measurements = *measurements;
-  report.computed_crc = crc.Value();
+  return core::Ok();
+}
 
-  if (report.header.unknown_flags() != 0) {
-    report.notes.push_back(
-        "header flags " + Hex16(report.header.flags) +
-        " have bits EifBuilder never sets: " + Hex16(report.header.unknown_flags()));
-  }
-  if (report.header.unused != 0) {
-    report.notes.push_back("the header's unused field is " + Hex16(report.header.unused));
-  }
-
-  // Checks, in report order.
-  if (report.CrcOk()) {
-    report.checks.push_back(Pass(
-        "crc", "stored CRC-32 " + Hex16(report.header.crc32) + " matches the header and sections"));
-  } else {
-    report.checks.push_back(
-        Failed("crc", core::Error{ErrorCode::kEifCrcMismatch,
-                                  "stored CRC-32 " + Hex16(report.header.crc32) + " but computed " +
-                                      Hex16(report.computed_crc),
-                                  -1}));
-  }
-  report.checks.push_back(CheckSectionTable(report));
-  report.checks.push_back(CheckLayout(report));
-
+// eif.md 7: the metadata section decodes (sets report.metadata).
+Check MetadataCheck(const std::optional<SmallSection>& metadata, ImageReport& report) {
   if (!metadata) {
-    report.checks.push_back(Skipped("metadata", "no metadata section (EIF v2/v3 layout)"));
-  } else if (!metadata->bytes) {
-    report.checks.push_back(
-        Failed("metadata", core::Error{ErrorCode::kEifSectionTooLarge,
-                                       "metadata section of " + std::to_string(metadata->size) +
-                                           " bytes exceeds the limit of " +
-                                           std::to_string(core::limits::kMaxEifMetadataBytes),
-                                       metadata->index}));
-  } else {
-    auto decoded = DecodeMetadata(*metadata->bytes);
-    if (!decoded) {
-      core::Error error = decoded.error();
-      error.index = metadata->index;
-      report.checks.push_back(Failed("metadata", std::move(error)));
-    } else {
-      report.metadata = std::move(*decoded);
-      report.checks.push_back(
-          Pass("metadata", report.metadata ? "metadata JSON is well formed" : "metadata is null"));
-    }
+    return Skipped("metadata", "no metadata section (EIF v2/v3 layout)");
   }
+  if (!metadata->bytes) {
+    return Failed("metadata", core::Error{ErrorCode::kEifSectionTooLarge,
+                                          "metadata section of " + std::to_string(metadata->size) +
+                                              " bytes exceeds the limit of " +
+                                              std::to_string(core::limits::kMaxEifMetadataBytes),
+                                          metadata->index});
+  }
+  auto decoded = DecodeMetadata(*metadata->bytes);
+  if (!decoded) {
+    core::Error error = decoded.error();
+    error.index = metadata->index;
+    return Failed("metadata", std::move(error));
+  }
+  report.metadata = std::move(*decoded);
+  return Pass("metadata", report.metadata ? "metadata JSON is well formed" : "metadata is null");
+}
 
-  report.is_signed = !signatures.empty();
-  if (!report.is_signed) {
-    report.checks.push_back(Skipped("signature", "the image is not signed"));
-    return report;
-  }
-  // eif.md 9.2 quirk: every signature section's certificate extends PCR8; the last one is
-  // checked. CheckLayout already fails images with more than one.
+// eif.md 9.2 quirk: every signature section's certificate extends PCR8; the last one is
+// checked (CheckLayout already fails images with more than one). Sets report.signature,
+// report.certificate and measurements.pcr8.
+Check SignatureCheck(const std::vector<SmallSection>& signatures, ImageReport& report) {
   std::optional<core::Error> signature_error;
+  PcrHasher pcr8;
   bool pcr8_fed = false;
   for (const SmallSection& section : signatures) {
     signature_error.reset();
@@ -557,12 +562,54 @@ core::Result<ImageReport> InspectImage(const ByteSource& image, const InspectOpt
     report.measurements.pcr8 = pcr8.Finish();
   }
   if (signature_error) {
-    report.checks.push_back(Failed("signature", std::move(*signature_error)));
-  } else {
-    report.checks.push_back(Pass("signature",
-                                 "the COSE_Sign1 verifies with the embedded certificate and signs "
-                                 "{register_index: 0, register_value: PCR0}"));
+    return Failed("signature", std::move(*signature_error));
   }
+  return Pass("signature",
+              "the COSE_Sign1 verifies with the embedded certificate and signs "
+              "{register_index: 0, register_value: PCR0}");
+}
+
+}  // namespace
+
+core::Result<ImageReport> InspectImage(const ByteSource& image, const InspectOptions& options) {
+  ImageReport report;
+  report.file_size = image.Size();
+  SectionWalk walk(options);
+  ENCLAVECTL_RETURN_IF_ERROR(ReadHeader(image, report, walk.crc));
+  ENCLAVECTL_RETURN_IF_ERROR(WalkSections(image, options, report, walk));
+  auto measurements = walk.pipeline.Finish();
+  if (!measurements) {
+    return Fail(measurements.error());
+  }
+  report.measurements = *measurements;
+  report.computed_crc = walk.crc.Value();
+
+  if (report.header.unknown_flags() != 0) {
+    report.notes.push_back(
+        "header flags " + Hex16(report.header.flags) +
+        " have bits EifBuilder never sets: " + Hex16(report.header.unknown_flags()));
+  }
+  if (report.header.unused != 0) {
+    report.notes.push_back("the header's unused field is " + Hex16(report.header.unused));
+  }
+
+  // Checks, in report order.
+  if (report.CrcOk()) {
+    report.checks.push_back(Pass(
+        "crc", "stored CRC-32 " + Hex16(report.header.crc32) + " matches the header and sections"));
+  } else {
+    report.checks.push_back(
+        Failed("crc", core::Error{ErrorCode::kEifCrcMismatch,
+                                  "stored CRC-32 " + Hex16(report.header.crc32) + " but computed " +
+                                      Hex16(report.computed_crc),
+                                  -1}));
+  }
+  report.checks.push_back(CheckSectionTable(report));
+  report.checks.push_back(CheckLayout(report));
+  report.checks.push_back(MetadataCheck(walk.metadata, report));
+  report.is_signed = !walk.signatures.empty();
+  report.checks.push_back(report.is_signed ? SignatureCheck(walk.signatures, report)
+                                           : Skipped("signature", "the image is not signed"));
   return report;
 }
 
@@ -616,6 +663,47 @@ core::Result<ComparisonResult> CompareMeasurements(const Measurements& measureme
     }
   }
   return *best;
+}
+
+const core::Error* MeasureOutcome::Verdict() const noexcept {
+  if (const core::Error* failure = report.FirstFailure()) {
+    return failure;
+  }
+  return mismatch ? &*mismatch : nullptr;
+}
+
+std::string_view MeasureOutcome::VerdictName() const noexcept {
+  if (const core::Error* failure = report.FirstFailure()) {
+    return core::ExitCodeFor(core::InfoFor(failure->code).exit_class) == 2 ? "malformed"
+                                                                           : "invalid";
+  }
+  return mismatch ? "mismatch" : comparison ? "match" : "measured";
+}
+
+core::Result<MeasureOutcome> JudgeMeasurements(ImageReport report, const PcrSet& required,
+                                               const std::vector<PcrSet>& allowed) {
+  MeasureOutcome outcome;
+  outcome.against_sets = !allowed.empty();
+  if (!required.empty() || !allowed.empty()) {
+    auto compared = CompareMeasurements(report.measurements, required, allowed);
+    if (!compared) {
+      return Fail(compared.error());
+    }
+    outcome.comparison = std::move(*compared);
+  }
+  if (outcome.comparison && !outcome.comparison->matched) {
+    core::Error mismatch{allowed.empty() ? ErrorCode::kPcrMismatch : ErrorCode::kPcrSetNoMatch,
+                         "the image's PCRs differ from the expected values", -1};
+    for (const PcrComparison& pcr : outcome.comparison->pcrs) {
+      if (!pcr.match) {
+        mismatch.index = static_cast<int>(pcr.index);
+        break;
+      }
+    }
+    outcome.mismatch = std::move(mismatch);
+  }
+  outcome.report = std::move(report);
+  return outcome;
 }
 
 }  // namespace enclavectl::eif

@@ -115,4 +115,30 @@ nlohmann::ordered_json DescribeJson(const ImageReport& report) {
   return out;
 }
 
+nlohmann::ordered_json MeasureJson(const std::string& image, const MeasureOutcome& outcome) {
+  nlohmann::ordered_json out;
+  out["mediaType"] = kMeasureMediaType;
+  out["image"] = image;
+  out["verdict"] = outcome.VerdictName();
+  out["Measurements"] = MeasurementsJson(outcome.report.measurements);
+  nlohmann::ordered_json expected = nlohmann::ordered_json::array();
+  if (outcome.comparison) {
+    for (const PcrComparison& pcr : outcome.comparison->pcrs) {
+      expected.push_back(
+          {{"pcr", pcr.index},
+           {"expected", core::HexEncode(pcr.expected)},
+           {"actual", pcr.actual ? nlohmann::ordered_json(core::HexEncode(*pcr.actual))
+                                 : nlohmann::ordered_json(nullptr)},
+           {"match", pcr.match}});
+    }
+    out["allowedSet"] = outcome.against_sets ? nlohmann::ordered_json(outcome.comparison->set_index)
+                                             : nlohmann::ordered_json(nullptr);
+  }
+  out["expected"] = std::move(expected);
+  out["checks"] = ChecksJson(outcome.report);
+  const core::Error* verdict = outcome.Verdict();
+  out["error"] = verdict != nullptr ? ErrorJson(*verdict) : nlohmann::ordered_json(nullptr);
+  return out;
+}
+
 }  // namespace enclavectl::eif

@@ -195,4 +195,27 @@ PcrSet MeasurementsAsSet(const Measurements& measurements);
 [[nodiscard]] core::Result<ComparisonResult> CompareMeasurements(
     const Measurements& measurements, const PcrSet& required, const std::vector<PcrSet>& allowed);
 
+// `eif measure`'s judgement: an inspected image against the PCRs the caller expects.
+struct MeasureOutcome {
+  ImageReport report;
+  std::optional<ComparisonResult> comparison;  // set when any PCR was expected
+  bool against_sets = false;                   // allowed sets were given
+  // The PCRs differ: kPcrMismatch (required PCRs only) or kPcrSetNoMatch (allowed sets), with
+  // the index of the first differing PCR.
+  std::optional<core::Error> mismatch;
+
+  // The error that decides: the image's first failed check (a malformed image's PCRs mean
+  // nothing, so it outranks a mismatch), else the mismatch; null when accepted.
+  const core::Error* Verdict() const noexcept;
+  // "malformed" or "invalid" (a failed check, by its exit class), "mismatch", "match" or
+  // "measured" (nothing was expected).
+  std::string_view VerdictName() const noexcept;
+};
+
+// Compares `report`'s measurements with `required` and `allowed` (CompareMeasurements) when
+// either is given. Fails only with CompareMeasurements's errors.
+[[nodiscard]] core::Result<MeasureOutcome> JudgeMeasurements(ImageReport report,
+                                                             const PcrSet& required,
+                                                             const std::vector<PcrSet>& allowed);
+
 }  // namespace enclavectl::eif

@@ -2,6 +2,8 @@
 // enclavectl's checks under lower-case keys.
 #pragma once
 
+#include <string>
+
 #include <nlohmann/json.hpp>
 
 #include "enclavectl/eif/measure.hpp"
@@ -28,5 +30,10 @@ nlohmann::ordered_json DescribeJson(const ImageReport& report);
 
 // The check list: [{"name", "status", "reason", "code"?}].
 nlohmann::ordered_json ChecksJson(const ImageReport& report);
+
+// `eif measure --json` (kMeasureMediaType): mediaType, image, verdict (VerdictName),
+// Measurements, allowedSet (when PCRs were expected: the matched or closest set, null without
+// sets), expected ([{pcr, expected, actual, match}]), checks, error (the verdict, or null).
+nlohmann::ordered_json MeasureJson(const std::string& image, const MeasureOutcome& outcome);
 
 }  // namespace enclavectl::eif
