@@ -96,6 +96,8 @@ class StreamListener {
   ~StreamListener();
   StreamListener(const StreamListener&) = delete;
   StreamListener& operator=(const StreamListener&) = delete;
+  StreamListener(StreamListener&&) = delete;
+  StreamListener& operator=(StreamListener&&) = delete;
 
   // Binds (SO_REUSEADDR on TCP), listens, starts accepting and the I/O threads. Fails with
   // kListenFailed ("cannot listen on <address.text>: <reason>"). Call once.
