@@ -16,6 +16,7 @@
 #include <fstream>
 #include <sstream>
 #include <thread>
+#include <tuple>
 
 #include <nlohmann/json.hpp>
 
@@ -24,11 +25,11 @@
 #include "enclavectl/app/keys.hpp"
 #include "enclavectl/app/nsm_simulator.hpp"
 #include "enclavectl/app/sealed_store.hpp"
+#include "enclavectl/aws/curl_transport.hpp"
+#include "enclavectl/aws/kms_client.hpp"
 #include "enclavectl/core/encoding.hpp"
 #include "enclavectl/core/sha.hpp"
 #include "enclavectl/localkms/server.hpp"
-#include "enclavectl/aws/curl_transport.hpp"
-#include "enclavectl/aws/kms_client.hpp"
 #include "enclavectl/verifier/signatures.hpp"
 #include "socket_client.hpp"
 #include "subprocess.hpp"
@@ -432,6 +433,49 @@ TEST_F(EnclaveAppE2e, ConfiguredDerivationAndMaxWeightFlags) {
     apps_.emplace_back(argv, env_vars_, log_);
     EXPECT_EQ(ExitStatus(), 64) << Slurp(log_);
   }
+}
+
+// Issue 13: the real binary routes by its exhaustive table: unknown paths 404, known paths
+// with another method 405 with Allow, every answer signed over this request, and a configured
+// key is never used by a mis-routed request.
+TEST_F(EnclaveAppE2e, UnknownPathsAre404AndOtherMethods405WithAllow) {
+  const std::string key = CreateKey(Policy(false), true);
+  const std::string url = Start({"--key-mode", "reproducible", "--key-id", key}, "routes");
+  ASSERT_FALSE(url.empty()) << Slurp(log_);
+  ASSERT_TRUE(WaitForLog("setup done")) << Slurp(log_);
+  const std::string sign = json{{"scheme", "bip340"}, {"message", "00"}}.dump();
+  const auto call = [&url, &sign](const std::string& method, const std::string& path) {
+    Response response =
+        Exchange(url, method + " " + path + " HTTP/1.1\r\nHost: x\r\n" +
+                          "Content-Length: " + std::to_string(sign.size()) + "\r\n\r\n" + sign);
+    EXPECT_TRUE(verifier::VerifyExchangeSignature(
+        method, path, response.status, "", response.body,
+        response.Header(std::string(verifier::kExchangeSignatureHeader)),
+        response.Header("X-Attestation-Pubkey")))
+        << method << " " << path;
+    return response;
+  };
+  for (const std::string path : {"/nowhere", "/v1/sign/", "/V1/SIGN", "/sign", "/v2/sign"}) {
+    const Response response = call("POST", path);
+    EXPECT_EQ(response.status, 404U) << path;
+    EXPECT_EQ(response.Code(), "APP_NOT_FOUND") << path;
+    EXPECT_EQ(response.Header("Allow"), "") << path;
+  }
+  const std::vector<std::tuple<std::string, std::string, std::string>> wrong = {
+      {"DELETE", "/v1/sign", "POST"},     {"PUT", "/v1/sign", "POST"},
+      {"GET", "/v1/setup", "POST"},       {"GET", "/setup", "POST"},
+      {"POST", "/v1/health", "GET"},      {"POST", "/v1/info", "GET"},
+      {"GET", "/verify-and-sign", "POST"}};
+  for (const auto& [method, path, allowed] : wrong) {
+    const Response response = call(method, path);
+    EXPECT_EQ(response.status, 405U) << method << " " << path;
+    EXPECT_EQ(response.Code(), "APP_METHOD_NOT_ALLOWED") << method << " " << path;
+    EXPECT_EQ(response.Header("Allow"), allowed) << method << " " << path;
+  }
+  const Response health = Get(url, "/v1/health");
+  EXPECT_EQ(health.status, 200U);
+  EXPECT_EQ(health.body, "OK");
+  EXPECT_EQ(call("POST", "/v1/sign").status, 200U);
 }
 
 }  // namespace

@@ -14,6 +14,7 @@
 #include <future>
 #include <mutex>
 #include <thread>
+#include <tuple>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -217,6 +218,36 @@ TEST_F(Servers, TooManyConnectionsGetA503) {
   ExpectServing();
 }
 
+// Issue 13: the router is an exhaustive table, on the wire too: unknown paths are 404,
+// known paths with another method 405 with Allow, both signed, and the connection stays usable.
+TEST_F(Servers, UnknownPathsAre404AndOtherMethods405WithAllow) {
+  SocketClient client(http_->Port());
+  ASSERT_EQ(Exchange(client, Post("/generate-secret", json{{"key_id", kKey}}.dump())).status, 200U);
+  const std::string sign = json{{"scheme", "bip340"}, {"message", "00"}}.dump();
+  for (const std::string path : {"/nowhere", "/v1/sign/", "/V1/SIGN", "/sign", "/v1"}) {
+    const ParsedResponse response = Exchange(client, Post(path, sign));
+    EXPECT_EQ(response.status, 404U) << path;
+    EXPECT_EQ(response.Code(), "APP_NOT_FOUND") << path;
+    EXPECT_EQ(response.Header("Allow"), "") << path;
+  }
+  const std::vector<std::tuple<std::string, std::string, std::string>> wrong = {
+      {"DELETE", "/v1/sign", "POST"},         {"GET", "/v1/sign", "POST"},
+      {"GET", "/v1/setup", "POST"},           {"PUT", "/generate-secret", "POST"},
+      {"POST", "/v1/health", "GET"},          {"POST", "/health", "GET"},
+      {"PATCH", "/v1/info", "GET"},           {"POST", "/enclave/attestation", "GET"},
+      {"GET", "/verify-and-sign", "POST"},    {"OPTIONS", "/secure/verify-and-sign", "POST"},
+      {"POST", "/retrieve-public-key", "GET"}};
+  for (const auto& [method, path, allowed] : wrong) {
+    const ParsedResponse response =
+        Exchange(client, method + " " + path + " HTTP/1.1\r\nHost: x\r\nContent-Length: " +
+                             std::to_string(sign.size()) + "\r\n\r\n" + sign);
+    EXPECT_EQ(response.status, 405U) << method << " " << path;
+    EXPECT_EQ(response.Code(), "APP_METHOD_NOT_ALLOWED") << method << " " << path;
+    EXPECT_EQ(response.Header("Allow"), allowed) << method << " " << path;
+  }
+  EXPECT_EQ(Exchange(client, Post("/v1/sign", sign)).status, 200U);
+}
+
 class Lines : public Servers {
  protected:
   void StartLines(std::function<void(const std::string&)> warn = {}) {
@@ -260,6 +291,19 @@ TEST_F(Lines, ManyRequestsPerConnectionAndALastOneWithoutNewline) {
   client.ShutdownSend();
   EXPECT_EQ(json::parse(client.ReadLine())["error"]["code"], "APP_NOT_FOUND");
   EXPECT_EQ(client.ReadAll(), "");
+}
+
+TEST_F(Lines, UnknownActionsAreRefusedNeverSigned) {
+  StartLines();
+  SocketClient client(static_cast<std::uint16_t>(lines_->Port()));
+  for (const std::string action : {"Sign", "sign ", "signx", "sign_digest", "get_public_key2"}) {
+    client.Send(json{{"action", action}, {"message", "0a0b"}}.dump() + "\n");
+    const json out = json::parse(client.ReadLine());
+    EXPECT_FALSE(out.contains("r")) << action;
+    EXPECT_EQ(out.value("/error/code"_json_pointer, std::string()), "APP_NOT_FOUND") << action;
+  }
+  client.Send("{\"action\":\"sign\",\"message\":\"0a0b\"}\n");
+  EXPECT_TRUE(json::parse(client.ReadLine()).contains("r"));
 }
 
 TEST_F(Lines, TooLongSlowAndBadLinesAreAnsweredAndTheServerStaysUp) {

@@ -12,6 +12,7 @@
 #include <openssl/evp.h>
 
 #include <atomic>
+#include <optional>
 #include <thread>
 #include <vector>
 
@@ -1004,6 +1005,117 @@ TEST_F(Service, UnknownPathsAre404AndNeverSign) {
 }
 
 }  // namespace issue12
+
+namespace issue13 {
+
+using issue12::HeaderOf;
+
+// The HTTP API as documented (docs/enclave-app.md): every path and the one method it allows.
+const std::vector<std::pair<std::string, std::string>> kRoutes = {
+    {"/health", "GET"},
+    {"/v1/health", "GET"},
+    {"/generate-secret", "POST"},
+    {"/setup", "POST"},
+    {"/v1/setup", "POST"},
+    {"/public-key", "GET"},
+    {"/retrieve-public-key", "GET"},
+    {"/enclave/attestation", "GET"},
+    {"/v1/info", "GET"},
+    {"/v1/enclave-info", "GET"},
+    {"/v1/sign", "POST"},
+    {"/verify-and-sign", "POST"},
+    {"/secure/verify-and-sign", "POST"},
+};
+const std::vector<std::string> kMethods = {"GET",  "POST",  "PUT",     "DELETE", "PATCH",
+                                           "HEAD", "TRACE", "OPTIONS", "CONNECT"};
+
+// A body every signing endpoint would accept, so that a wrongly routed request would sign.
+const std::string kSignBody = R"({"scheme":"bip340","message":"00"})";
+
+TEST_F(Service, EveryRouteAnswersOtherMethods405WithAllowAndItsOwnMethodIsRouted) {
+  Instance a(kms_);
+  ASSERT_EQ(a.Call(Request("POST", "/generate-secret", SetupBody(kAgreementKey))).status, 200U);
+  for (const auto& [path, allowed] : kRoutes) {
+    for (const std::string& method : kMethods) {
+      SCOPED_TRACE(method + " " + path);
+      const net::HttpResponse response = a.Call(Request(method, path, kSignBody));
+      if (method == allowed) {
+        EXPECT_NE(response.status, 404U) << response.body;
+        EXPECT_NE(response.status, 405U) << response.body;
+        EXPECT_EQ(HeaderOf(response, "Allow"), "");
+        continue;
+      }
+      EXPECT_EQ(response.status, 405U) << response.body;
+      EXPECT_EQ(ErrorCodeOf(response), "APP_METHOD_NOT_ALLOWED");
+      EXPECT_EQ(HeaderOf(response, "Allow"), allowed);
+    }
+  }
+  EXPECT_EQ(a.service->State(), KeyState::kReady);
+}
+
+TEST_F(Service, PathsNearEveryRouteAre404ForEveryMethod) {
+  Instance a(kms_);
+  ASSERT_EQ(a.Call(Request("POST", "/generate-secret", SetupBody(kAgreementKey))).status, 200U);
+  for (const auto& [path, allowed] : kRoutes) {
+    std::string upper = path;
+    for (char& c : upper) {
+      c = static_cast<char>(c >= 'a' && c <= 'z' ? c - 'a' + 'A' : c);
+    }
+    const std::vector<std::string> near = {
+        path + "/",   path + "x",   path.substr(1), path.substr(0, path.size() - 1),
+        "/" + path,   "/v2" + path, upper,          path + std::string(1, '\0'),
+        path + "%20", "." + path};
+    for (const std::string& unknown : near) {
+      for (const std::string& method : kMethods) {
+        SCOPED_TRACE(method + " " + unknown);
+        const net::HttpResponse response = a.Call(Request(method, unknown, kSignBody));
+        EXPECT_EQ(response.status, 404U) << response.body;
+        EXPECT_EQ(ErrorCodeOf(response), "APP_NOT_FOUND");
+        EXPECT_EQ(HeaderOf(response, "Allow"), "");
+      }
+    }
+  }
+}
+
+// A setup path with another method is a 405 answered at once (not queued on the setup
+// thread), and sets nothing up.
+TEST_F(Service, ASetupPathWithAnotherMethodIsRefusedAtOnceAndSetsNothingUp) {
+  Instance a(kms_);
+  for (const std::string path : {"/generate-secret", "/setup", "/v1/setup"}) {
+    for (const std::string method : {"GET", "PUT", "DELETE"}) {
+      SCOPED_TRACE(method + " " + path);
+      std::optional<net::HttpResponse> answer;
+      a.service->HandleAsync(Request(method, path, SetupBody(kAgreementKey)),
+                             [&answer](net::HttpResponse response) { answer = response; });
+      ASSERT_TRUE(answer.has_value());
+      EXPECT_EQ(answer->status, 405U);
+      EXPECT_EQ(HeaderOf(*answer, "Allow"), "POST");
+      ExpectSigned(*a.service, *answer);
+    }
+  }
+  EXPECT_EQ(a.service->State(), KeyState::kUnset);
+}
+
+TEST_F(Service, WalletActionsMatchExactlyAndUnknownOnesNeverSign) {
+  Instance a(kms_);
+  ASSERT_EQ(a.Call(Request("POST", "/generate-secret", SetupBody(kAgreementKey))).status, 200U);
+  std::vector<std::string> lines;
+  for (const std::string action :
+       {"Sign", "SIGN", "sign ", " sign", "signx", "sig", "get_public_key ", "GET_PUBLIC_KEY", "",
+        "verify", "get_public_key,sign"}) {
+    lines.push_back(json{{"action", action}, {"message", "00"}}.dump());
+  }
+  lines.push_back(R"({"action":"sign\u0000","message":"00"})");  // a JSON escape, not a C one
+  lines.push_back(R"({"action":"s\u0069gn ","message":"00"})");
+  for (const std::string& line : lines) {
+    const json out = json::parse(a.service->HandleWalletLine(line));
+    EXPECT_FALSE(out.contains("r")) << line;
+    EXPECT_EQ(out.value("/error/code"_json_pointer, std::string()), "APP_NOT_FOUND")
+        << line << " " << out.dump();
+  }
+}
+
+}  // namespace issue13
 
 }  // namespace
 }  // namespace enclavectl::app

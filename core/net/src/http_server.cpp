@@ -3,18 +3,14 @@
 #include <openssl/crypto.h>
 
 #include <atomic>
-#include <condition_variable>
 #include <mutex>
-#include <thread>
 
 #include <boost/asio/dispatch.hpp>
-#include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
-#include <boost/asio/strand.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 
-#include "enclavectl/net/accept_loop.hpp"
+#include "enclavectl/net/stream_listener.hpp"
 
 namespace enclavectl::net {
 namespace {
@@ -22,7 +18,6 @@ namespace {
 namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace http = beast::http;
-using tcp = asio::ip::tcp;
 
 std::string Lower(std::string_view text) {
   std::string out(text);
@@ -47,8 +42,7 @@ class Server;
 // One connection: read a request under a deadline, answer, repeat while keep-alive.
 class Session : public std::enable_shared_from_this<Session> {
  public:
-  Session(tcp::socket socket, Server& server);
-  ~Session();
+  Session(StreamSocket socket, ConnectionSlot slot, Server& server);
   void Start() {
     asio::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->Read(); });
   }
@@ -61,9 +55,9 @@ class Session : public std::enable_shared_from_this<Session> {
   void OnWrite(bool close, beast::error_code ec, std::size_t bytes);
   void Close();
 
-  beast::tcp_stream stream_;
+  beast::basic_stream<StreamProtocol> stream_;
   // The read deadline: a separate timer that cancels the read, so that a late client still
-  // gets its 408 (tcp_stream's own timeout would close the socket first).
+  // gets its 408 (the stream's own timeout would close the socket first).
   asio::steady_timer deadline_;
   bool timed_out_ = false;
   beast::flat_buffer buffer_;
@@ -71,6 +65,7 @@ class Session : public std::enable_shared_from_this<Session> {
   std::shared_ptr<http::response<http::string_body>> response_;
   Server& server_;
   std::string remote_;
+  ConnectionSlot slot_;
   bool first_request_ = true;
 };
 
@@ -87,75 +82,32 @@ class Server final : public HttpServer {
       : options_(options),
         handler_(std::move(handler)),
         responder_(responder ? std::move(responder) : HttpErrorResponder(PlainError)),
-        ioc_(static_cast<int>(ThreadCount())),
-        acceptor_(asio::make_strand(ioc_)),
-        accept_loop_(
-            acceptor_, ioc_, [this](tcp::socket socket) { OnAccepted(std::move(socket)); },
-            options_.warn) {}
+        listener_(StreamListenerOptions{options_.threads, options_.max_connections, options_.warn},
+                  [this](AcceptedConnection connection) { OnAccepted(std::move(connection)); }) {}
 
   ~Server() override { Stop(); }
 
   core::Status Listen() {
-    beast::error_code ec;
-    const auto address = asio::ip::make_address(options_.host, ec);
-    if (ec) {
-      return core::Fail(core::ErrorCode::kListenFailed, "not an IP address: " + options_.host);
+    auto address = ListenAddress::Tcp(options_.host, options_.port);
+    if (!address) {
+      return core::Fail(address.error());
     }
-    const tcp::endpoint endpoint(address, options_.port);
-    acceptor_.open(endpoint.protocol(), ec);
-    if (!ec) {
-      acceptor_.set_option(asio::socket_base::reuse_address(true), ec);
-    }
-    if (!ec) {
-      acceptor_.bind(endpoint, ec);
-    }
-    if (!ec) {
-      acceptor_.listen(asio::socket_base::max_listen_connections, ec);
-    }
-    if (ec) {
-      return core::Fail(core::ErrorCode::kListenFailed, "cannot listen on " + options_.host + ":" +
-                                                            std::to_string(options_.port) + ": " +
-                                                            ec.message());
-    }
-    port_ = acceptor_.local_endpoint().port();
-    accept_loop_.Start();
-    for (std::size_t i = 0; i < ThreadCount(); ++i) {
-      threads_.emplace_back([this] { ioc_.run(); });
-    }
-    return core::Ok();
+    return listener_.Listen(*address);
   }
 
-  std::uint16_t Port() const noexcept override { return port_; }
+  std::uint16_t Port() const noexcept override {
+    return static_cast<std::uint16_t>(listener_.Port());
+  }
 
   void Stop() override {
-    {
-      std::lock_guard lock(mutex_);
-      if (stopped_) {
-        return;
-      }
-      stopped_ = true;
-    }
     {
       std::lock_guard lock(gate_->mutex);
       gate_->open = false;
     }
-    ioc_.stop();
-    for (std::thread& thread : threads_) {
-      if (thread.joinable()) {
-        thread.join();
-      }
-    }
-    // No thread runs any more: close the listening socket now, so that new connections are
-    // refused instead of waiting in the kernel's backlog.
-    beast::error_code ignored;
-    acceptor_.close(ignored);
-    stopped_cv_.notify_all();
+    listener_.Stop();
   }
 
-  void Wait() override {
-    std::unique_lock lock(mutex_);
-    stopped_cv_.wait(lock, [this] { return stopped_; });
-  }
+  void Wait() override { listener_.Wait(); }
 
   const HttpServerOptions& Options() const { return options_; }
   void Handle(HttpRequest request, HttpRespond respond) const {
@@ -165,21 +117,12 @@ class Server final : public HttpServer {
   HttpResponse Refuse(unsigned status, std::string_view reason) const {
     return responder_(status, reason);
   }
-  void Opened() { ++connections_; }
-  void Closed() { --connections_; }
 
  private:
-  std::size_t ThreadCount() const {
-    if (options_.threads > 0) {
-      return options_.threads;
-    }
-    const unsigned cores = std::thread::hardware_concurrency();
-    return cores > 0 ? cores : 1;
-  }
-
-  void OnAccepted(tcp::socket socket) {
-    auto session = std::make_shared<Session>(std::move(socket), *this);
-    if (connections_.load() > options_.max_connections) {
+  void OnAccepted(AcceptedConnection connection) {
+    auto session =
+        std::make_shared<Session>(std::move(connection.socket), std::move(connection.slot), *this);
+    if (connection.over_capacity) {
       session->Reject(503, "too many connections");  // answer without reading
     } else {
       session->Start();
@@ -190,28 +133,16 @@ class Server final : public HttpServer {
   HttpAsyncHandler handler_;
   std::shared_ptr<Gate> gate_ = std::make_shared<Gate>();
   HttpErrorResponder responder_;
-  asio::io_context ioc_;
-  tcp::acceptor acceptor_;
-  AcceptLoop<tcp::acceptor> accept_loop_;
-  std::vector<std::thread> threads_;
-  std::uint16_t port_ = 0;
-  std::atomic<std::size_t> connections_{0};
-  std::mutex mutex_;
-  std::condition_variable stopped_cv_;
-  bool stopped_ = false;
+  // Last: its io_context (and the sessions in it) goes first.
+  StreamListener listener_;
 };
 
-Session::Session(tcp::socket socket, Server& server)
-    : stream_(std::move(socket)), deadline_(stream_.get_executor()), server_(server) {
-  beast::error_code ec;
-  const tcp::endpoint remote = stream_.socket().remote_endpoint(ec);
-  if (!ec) {
-    remote_ = remote.address().to_string() + ":" + std::to_string(remote.port());
-  }
-  server_.Opened();
-}
-
-Session::~Session() { server_.Closed(); }
+Session::Session(StreamSocket socket, ConnectionSlot slot, Server& server)
+    : stream_(std::move(socket)),
+      deadline_(stream_.get_executor()),
+      server_(server),
+      remote_(DescribePeer(stream_.socket())),
+      slot_(std::move(slot)) {}
 
 void Session::Reject(unsigned status, std::string_view reason) {
   asio::dispatch(stream_.get_executor(),
@@ -349,7 +280,7 @@ void Session::OnWrite(bool close, beast::error_code ec, std::size_t /*bytes*/) {
 
 void Session::Close() {
   beast::error_code ignored;
-  stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+  stream_.socket().shutdown(StreamSocket::shutdown_send, ignored);
 }
 
 }  // namespace

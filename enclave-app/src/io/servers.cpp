@@ -1,32 +1,19 @@
 #include "enclavectl/app/servers.hpp"
 
-#include <linux/vm_sockets.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
+#include <algorithm>
 
-#include <atomic>
-#include <cstring>
-#include <mutex>
-#include <thread>
-#include <vector>
-
-#include <boost/asio/basic_socket_acceptor.hpp>
 #include <boost/asio/dispatch.hpp>
-#include <boost/asio/generic/stream_protocol.hpp>
-#include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/read_until.hpp>
 #include <boost/asio/steady_timer.hpp>
-#include <boost/asio/strand.hpp>
 #include <boost/asio/streambuf.hpp>
 #include <boost/asio/write.hpp>
 
-#include "enclavectl/net/accept_loop.hpp"
+#include "enclavectl/net/stream_listener.hpp"
 
 namespace enclavectl::app {
 namespace {
 
 namespace asio = boost::asio;
-using Protocol = asio::generic::stream_protocol;
 using boost::system::error_code;
 using core::ErrorCode;
 using core::Fail;
@@ -36,8 +23,7 @@ class LineServerImpl;
 // One connection: read a line under a deadline, answer it, repeat.
 class LineSession : public std::enable_shared_from_this<LineSession> {
  public:
-  LineSession(Protocol::socket socket, LineServerImpl& server);
-  ~LineSession();
+  LineSession(net::StreamSocket socket, net::ConnectionSlot slot, LineServerImpl& server);
   void Start() {
     asio::dispatch(socket_.get_executor(), [self = shared_from_this()] { self->Read(); });
   }
@@ -49,11 +35,12 @@ class LineSession : public std::enable_shared_from_this<LineSession> {
   void Send(std::string line, bool close);
   void Close();
 
-  Protocol::socket socket_;
+  net::StreamSocket socket_;
   asio::steady_timer deadline_;
   asio::streambuf buffer_;
   std::string out_;
   LineServerImpl& server_;
+  net::ConnectionSlot slot_;
   bool first_ = true;
   bool timed_out_ = false;
 };
@@ -64,75 +51,27 @@ class LineServerImpl final : public LineServer {
       : options_(options),
         handler_(std::move(handler)),
         refuser_(std::move(refuser)),
-        ioc_(static_cast<int>(std::max<std::size_t>(options.threads, 1))),
-        acceptor_(asio::make_strand(ioc_)),
-        accept_loop_(
-            acceptor_, ioc_, [this](Protocol::socket socket) { OnAccepted(std::move(socket)); },
-            options_.warn) {}
+        listener_(
+            net::StreamListenerOptions{std::max<std::size_t>(options_.threads, 1),
+                                       options_.max_connections, options_.warn},
+            [this](net::AcceptedConnection connection) { OnAccepted(std::move(connection)); }) {}
   ~LineServerImpl() override { Stop(); }
 
-  core::Status Listen(const Protocol::endpoint& endpoint, const std::string& what) {
-    error_code ec;
-    acceptor_.open(endpoint.protocol(), ec);
-    if (!ec && endpoint.protocol().family() != AF_VSOCK) {
-      acceptor_.set_option(asio::socket_base::reuse_address(true), ec);
-    }
-    if (!ec) {
-      acceptor_.bind(endpoint, ec);
-    }
-    if (!ec) {
-      acceptor_.listen(asio::socket_base::max_listen_connections, ec);
-    }
-    if (ec) {
-      return Fail(ErrorCode::kListenFailed, "cannot listen on " + what + ": " + ec.message());
-    }
-    const Protocol::endpoint local = acceptor_.local_endpoint(ec);
-    if (!ec && local.protocol().family() == AF_VSOCK) {
-      sockaddr_vm vm{};
-      std::memcpy(&vm, local.data(), std::min(sizeof(vm), local.size()));
-      port_ = vm.svm_port;
-    } else if (!ec) {
-      sockaddr_in in{};
-      std::memcpy(&in, local.data(), std::min(sizeof(in), local.size()));
-      port_ = ntohs(in.sin_port);
-    }
-    accept_loop_.Start();
-    for (std::size_t i = 0; i < std::max<std::size_t>(options_.threads, 1); ++i) {
-      threads_.emplace_back([this] { ioc_.run(); });
-    }
-    return core::Ok();
-  }
-
-  std::uint32_t Port() const noexcept override { return port_; }
-
-  void Stop() override {
-    {
-      std::lock_guard lock(mutex_);
-      if (stopped_) {
-        return;
-      }
-      stopped_ = true;
-    }
-    ioc_.stop();
-    for (std::thread& thread : threads_) {
-      if (thread.joinable()) {
-        thread.join();
-      }
-    }
-  }
+  core::Status Listen(const net::ListenAddress& address) { return listener_.Listen(address); }
+  std::uint32_t Port() const noexcept override { return listener_.Port(); }
+  void Stop() override { listener_.Stop(); }
 
   const LineServerOptions& Options() const { return options_; }
   std::string Handle(std::string_view line) const { return handler_(line); }
   std::string Refusal(ErrorCode code, std::string_view reason) const {
     return refuser_(code, reason);
   }
-  void Opened() { ++connections_; }
-  void Closed() { --connections_; }
 
  private:
-  void OnAccepted(Protocol::socket socket) {
-    auto session = std::make_shared<LineSession>(std::move(socket), *this);
-    if (connections_.load() > options_.max_connections) {
+  void OnAccepted(net::AcceptedConnection connection) {
+    auto session = std::make_shared<LineSession>(std::move(connection.socket),
+                                                 std::move(connection.slot), *this);
+    if (connection.over_capacity) {
       session->Refuse(ErrorCode::kAppOverloaded, "too many connections");
     } else {
       session->Start();
@@ -142,25 +81,16 @@ class LineServerImpl final : public LineServer {
   LineServerOptions options_;
   LineHandler handler_;
   LineRefuser refuser_;
-  asio::io_context ioc_;
-  asio::basic_socket_acceptor<Protocol> acceptor_;
-  net::AcceptLoop<asio::basic_socket_acceptor<Protocol>> accept_loop_;
-  std::vector<std::thread> threads_;
-  std::uint32_t port_ = 0;
-  std::atomic<std::size_t> connections_{0};
-  std::mutex mutex_;
-  bool stopped_ = false;
+  // Last: its io_context (and the sessions in it) goes first.
+  net::StreamListener listener_;
 };
 
-LineSession::LineSession(Protocol::socket socket, LineServerImpl& server)
+LineSession::LineSession(net::StreamSocket socket, net::ConnectionSlot slot, LineServerImpl& server)
     : socket_(std::move(socket)),
       deadline_(socket_.get_executor()),
       buffer_(server.Options().max_line_bytes + 1),  // the line and its newline
-      server_(server) {
-  server_.Opened();
-}
-
-LineSession::~LineSession() { server_.Closed(); }
+      server_(server),
+      slot_(std::move(slot)) {}
 
 void LineSession::Refuse(ErrorCode code, std::string_view reason) {
   asio::dispatch(socket_.get_executor(),
@@ -241,16 +171,15 @@ void LineSession::Send(std::string line, bool close) {
 
 void LineSession::Close() {
   error_code ignored;
-  socket_.shutdown(Protocol::socket::shutdown_both, ignored);
+  socket_.shutdown(net::StreamSocket::shutdown_both, ignored);
   socket_.close(ignored);
 }
 
-core::Result<std::unique_ptr<LineServer>> Listen(const Protocol::endpoint& endpoint,
-                                                 const std::string& what,
+core::Result<std::unique_ptr<LineServer>> Listen(const net::ListenAddress& address,
                                                  const LineServerOptions& options,
                                                  LineHandler handler, LineRefuser refuser) {
   auto server = std::make_unique<LineServerImpl>(options, std::move(handler), std::move(refuser));
-  ENCLAVECTL_RETURN_IF_ERROR(server->Listen(endpoint, what));
+  ENCLAVECTL_RETURN_IF_ERROR(server->Listen(address));
   return std::unique_ptr<LineServer>(std::move(server));
 }
 
@@ -273,27 +202,18 @@ core::Result<std::unique_ptr<LineServer>> LineServer::ListenTcp(const std::strin
                                                                 const LineServerOptions& options,
                                                                 LineHandler handler,
                                                                 LineRefuser refuser) {
-  error_code ec;
-  const auto address = asio::ip::make_address(host, ec);
-  if (ec) {
-    return Fail(ErrorCode::kListenFailed, "not an IP address: " + host);
+  auto address = net::ListenAddress::Tcp(host, port);
+  if (!address) {
+    return Fail(address.error());
   }
-  const asio::ip::tcp::endpoint tcp(address, port);
-  return Listen(Protocol::endpoint(tcp), host + ":" + std::to_string(port), options,
-                std::move(handler), std::move(refuser));
+  return Listen(*address, options, std::move(handler), std::move(refuser));
 }
 
 core::Result<std::unique_ptr<LineServer>> LineServer::ListenVsock(std::uint32_t port,
                                                                   const LineServerOptions& options,
                                                                   LineHandler handler,
                                                                   LineRefuser refuser) {
-  sockaddr_vm address{};
-  address.svm_family = AF_VSOCK;
-  address.svm_cid = VMADDR_CID_ANY;
-  address.svm_port = port;
-  const Protocol::endpoint endpoint(&address, sizeof(address));
-  return Listen(endpoint, "vsock port " + std::to_string(port), options, std::move(handler),
-                std::move(refuser));
+  return Listen(net::ListenAddress::Vsock(port), options, std::move(handler), std::move(refuser));
 }
 
 }  // namespace enclavectl::app

@@ -13,8 +13,8 @@
 #include "enclavectl/app/api.hpp"
 #include "enclavectl/app/confidential_script.hpp"
 #include "enclavectl/core/encoding.hpp"
-#include "enclavectl/core/sha.hpp"
 #include "enclavectl/core/json.hpp"
+#include "enclavectl/core/sha.hpp"
 #include "enclavectl/verifier/key_binding.hpp"
 #include "enclavectl/verifier/signatures.hpp"
 
@@ -110,6 +110,57 @@ net::HttpResponse TextResponse(std::string body) {
   response.content_type = kText;
   response.body = std::move(body);
   return response;
+}
+
+// The HTTP API, exhaustively: every endpoint, the one method it allows and its handler. A
+// request whose path is not here is 404 APP_NOT_FOUND; one with another method is 405
+// APP_METHOD_NOT_ALLOWED with `Allow`. There is no default handler: KeyService::Route switches
+// over Handler without a default case, so a handler added here and not there fails to compile.
+enum class Handler : std::uint8_t {
+  kHealth,
+  kGenerateSecret,  // reproducible-key.md "Original HTTP surface"
+  kSetupWithBlockhash,
+  kPublicKey,
+  kAttestation,
+  kInfo,
+  kEnclaveInfo,
+  kSetupV1,
+  kSign,
+  kVerifyAndSign,  // Confidential Script (docs/confidential-script.md)
+  kSecureVerifyAndSign,
+};
+
+struct Endpoint {
+  std::string_view path;    // compared exactly: no prefix, case or trailing-slash matching
+  std::string_view method;  // the only method allowed (also the Allow header)
+  Handler handler;
+  bool waits_for_kms;  // a setup: runs on the service's setup thread (HandleAsync)
+};
+
+constexpr std::array<Endpoint, 13> kEndpoints = {{
+    {"/health", "GET", Handler::kHealth, false},
+    {"/generate-secret", "POST", Handler::kGenerateSecret, true},
+    {"/setup", "POST", Handler::kSetupWithBlockhash, true},
+    {"/public-key", "GET", Handler::kPublicKey, false},
+    {"/retrieve-public-key", "GET", Handler::kPublicKey, false},
+    {"/enclave/attestation", "GET", Handler::kAttestation, false},
+    {"/v1/info", "GET", Handler::kInfo, false},
+    {"/v1/enclave-info", "GET", Handler::kEnclaveInfo, false},
+    {"/v1/setup", "POST", Handler::kSetupV1, true},
+    {"/v1/sign", "POST", Handler::kSign, false},
+    {"/v1/health", "GET", Handler::kHealth, false},
+    {"/verify-and-sign", "POST", Handler::kVerifyAndSign, false},
+    {"/secure/verify-and-sign", "POST", Handler::kSecureVerifyAndSign, false},
+}};
+
+// The endpoint at `path`, or nullptr.
+const Endpoint* FindEndpoint(std::string_view path) {
+  for (const Endpoint& endpoint : kEndpoints) {
+    if (endpoint.path == path) {
+      return &endpoint;
+    }
+  }
+  return nullptr;
 }
 
 }  // namespace
@@ -364,9 +415,9 @@ net::HttpResponse KeyService::Handle(const net::HttpRequest& request) {
 
 void KeyService::HandleAsync(net::HttpRequest request,
                              std::function<void(net::HttpResponse)> respond) {
+  const Endpoint* endpoint = FindEndpoint(request.path);
   const bool setup =
-      request.method == "POST" && (request.path == "/generate-secret" || request.path == "/setup" ||
-                                   request.path == "/v1/setup");
+      endpoint != nullptr && endpoint->waits_for_kms && request.method == endpoint->method;
   if (!setup) {
     respond(Handle(request));
     return;
@@ -413,75 +464,47 @@ net::HttpResponse KeyService::Refuse(unsigned status, std::string_view reason) {
 }
 
 net::HttpResponse KeyService::Route(const net::HttpRequest& request) {
-  struct Endpoint {
-    std::string_view path;
-    std::string_view method;
-  };
-  static constexpr std::array<Endpoint, 13> kEndpoints = {{
-      {"/health", "GET"},
-      {"/generate-secret", "POST"},
-      {"/setup", "POST"},
-      {"/public-key", "GET"},
-      {"/retrieve-public-key", "GET"},
-      {"/enclave/attestation", "GET"},
-      {"/v1/info", "GET"},
-      {"/v1/enclave-info", "GET"},
-      {"/v1/setup", "POST"},
-      {"/v1/sign", "POST"},
-      {"/v1/health", "GET"},
-      {"/verify-and-sign", "POST"},
-      {"/secure/verify-and-sign", "POST"},
-  }};
-  const Endpoint* found = nullptr;
-  for (const Endpoint& endpoint : kEndpoints) {
-    if (endpoint.path == request.path) {
-      found = &endpoint;
-    }
-  }
-  if (found == nullptr) {
+  const Endpoint* endpoint = FindEndpoint(request.path);
+  if (endpoint == nullptr) {
     return ErrorResponse(RequestError(ErrorCode::kAppNotFound, "no such endpoint"));
   }
-  if (found->method != request.method) {
+  if (endpoint->method != request.method) {
     net::HttpResponse response = ErrorResponse(RequestError(
         ErrorCode::kAppMethodNotAllowed,
-        std::string(found->path) + " accepts " + std::string(found->method) + " only"));
-    response.headers.emplace_back("Allow", std::string(found->method));
+        std::string(endpoint->path) + " accepts " + std::string(endpoint->method) + " only"));
+    response.headers.emplace_back("Allow", std::string(endpoint->method));
     return response;
   }
-  const std::string_view path = found->path;
-  if (path == "/health" || path == "/v1/health") {
-    return TextResponse("OK");
-  }
-  if (path == "/generate-secret" || path == "/setup") {
-    return Compatibility(request, path == "/setup");
-  }
-  if (path == "/public-key" || path == "/retrieve-public-key") {
-    return PublicKey();
-  }
-  if (path == "/enclave/attestation") {
-    return Attestation(request);
-  }
-  if (path == "/v1/info") {
-    return Info();
-  }
-  if (path == "/v1/enclave-info") {
-    return EnclaveInfo();
-  }
-  if (path == "/v1/setup") {
-    return SetupV1(request);
-  }
-  if (path == "/v1/sign") {
-    return Sign(request);
-  }
-  if (path == "/verify-and-sign" || path == "/secure/verify-and-sign") {
-    // Confidential Script (docs/confidential-script.md): the master key is the signing key.
+  // Confidential Script's master key is the signing key.
+  const auto master = [this]() -> const core::SecretBytes* {
     const ActiveKeys* keys = Active();
-    const core::SecretBytes* master = keys != nullptr ? &keys->keys.signing.Secret() : nullptr;
-    return path == "/verify-and-sign"
-               ? VerifyAndSignHttp(request, master, options_.max_weight)
-               : SecureVerifyAndSignHttp(request, master, options_.max_weight);
+    return keys != nullptr ? &keys->keys.signing.Secret() : nullptr;
+  };
+  switch (endpoint->handler) {
+    case Handler::kHealth:
+      return TextResponse("OK");
+    case Handler::kGenerateSecret:
+      return Compatibility(request, false);
+    case Handler::kSetupWithBlockhash:
+      return Compatibility(request, true);
+    case Handler::kPublicKey:
+      return PublicKey();
+    case Handler::kAttestation:
+      return Attestation(request);
+    case Handler::kInfo:
+      return Info();
+    case Handler::kEnclaveInfo:
+      return EnclaveInfo();
+    case Handler::kSetupV1:
+      return SetupV1(request);
+    case Handler::kSign:
+      return Sign(request);
+    case Handler::kVerifyAndSign:
+      return VerifyAndSignHttp(request, master(), options_.max_weight);
+    case Handler::kSecureVerifyAndSign:
+      return SecureVerifyAndSignHttp(request, master(), options_.max_weight);
   }
-  // A path in the table without a handler above: never fall through to signing.
+  // Not reached (every Handler has its case above); never fall through to a handler.
   return ErrorResponse(RequestError(ErrorCode::kAppNotFound, "no such endpoint"));
 }
 
@@ -643,16 +666,22 @@ std::string KeyService::HandleWalletLine(std::string_view line) {
       return ErrorBody(RequestError(ErrorCode::kAppNotSetUp, "no key has been set up yet"));
     }
     const P256Key& wallet = keys->keys.wallet;
-    if (request->action == WalletRequest::Action::kGetPublicKey) {
-      return core::DumpJson(json{{"public_key", core::HexEncode(wallet.Uncompressed())}});
+    // DecodeWalletRequest refuses unknown actions (APP_NOT_FOUND); each known one has its case
+    // and there is no default.
+    switch (request->action) {
+      case WalletRequest::Action::kGetPublicKey:
+        return core::DumpJson(json{{"public_key", core::HexEncode(wallet.Uncompressed())}});
+      case WalletRequest::Action::kSign: {
+        auto sig = wallet.SignDigest(core::Sha256(request->message));
+        if (!sig) {
+          return ErrorBody(sig.error());
+        }
+        const ByteView compact(sig->compact);
+        return core::DumpJson(json{{"r", core::HexEncode(compact.first(32))},
+                                   {"s", core::HexEncode(compact.subspan(32))}});
+      }
     }
-    auto sig = wallet.SignDigest(core::Sha256(request->message));
-    if (!sig) {
-      return ErrorBody(sig.error());
-    }
-    const ByteView compact(sig->compact);
-    return core::DumpJson(json{{"r", core::HexEncode(compact.first(32))},
-                                    {"s", core::HexEncode(compact.subspan(32))}});
+    return ErrorBody(RequestError(ErrorCode::kAppNotFound, "unknown action"));
   } catch (const std::bad_alloc&) {
     return ErrorBody(RequestError(ErrorCode::kInternal, "memory exhausted"));
   }

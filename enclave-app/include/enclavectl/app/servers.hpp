@@ -1,7 +1,9 @@
 // The key service's listeners (adapters): HTTP through enclavectl_net's server, and a
 // newline-delimited JSON server for the wallet protocol over AF_VSOCK (or TCP: the protocol
 // handler is transport-independent, which is how it is tested on machines that cannot
-// connect over vsock loopback).
+// connect over vsock loopback). Both run on net::StreamListener (bind, accept loop with its
+// out-of-descriptors pause, connection cap, I/O threads, stop); only the line protocol's
+// session is here.
 #pragma once
 
 #include <chrono>
