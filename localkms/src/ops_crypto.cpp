@@ -139,6 +139,24 @@ std::optional<Fault> DeriveSharedSecretLocked(State& kms, const Call& call,
   return std::nullopt;
 }
 
+// The frame of an operation that takes a Recipient: the document is checked without the
+// lock, `locked(recipient)` takes the lock for the state part, and the secret at `secret` in
+// `result` is encrypted to the recipient after the lock is released.
+template <typename Result, typename Locked>
+std::optional<Fault> WithRecipient(Service& service, const Call& call,
+                                   const std::optional<aws::RecipientInfo>& info, Result& result,
+                                   core::SecretBytes Result::*secret, Locked locked) {
+  RecipientCheck recipient;
+  if (auto invalid = service.CheckRecipient(info, recipient)) {
+    return invalid;
+  }
+  call.note = recipient.note;
+  if (auto fault = locked(recipient)) {
+    return fault;
+  }
+  return Deliver(recipient, result.*secret, result.ciphertext_for_recipient);
+}
+
 }  // namespace
 
 Answer Encrypt(Service& service, const Call& call) {
@@ -180,22 +198,13 @@ Answer Decrypt(Service& service, const Call& call) {
   if (!request) {
     return Error(FromDecodeError(request.error()));
   }
-  RecipientCheck recipient;
-  if (auto invalid = service.CheckRecipient(request->recipient, recipient)) {
-    return Error(std::move(*invalid));
-  }
-  call.note = recipient.note;
   aws::DecryptResult result;
-  {
-    Session kms = service.Lock();
-    if (auto fault = DecryptLocked(*kms, call, *request, blob, recipient, result)) {
-      return Error(std::move(*fault));
-    }
-  }
-  if (auto failed = Deliver(recipient, result.plaintext, result.ciphertext_for_recipient)) {
-    return Error(std::move(*failed));
-  }
-  return Ok(aws::EncodeDecryptResponse(result));
+  auto fault = WithRecipient(service, call, request->recipient, result,
+                             &aws::DecryptResult::plaintext, [&](const RecipientCheck& recipient) {
+                               Session kms = service.Lock();
+                               return DecryptLocked(*kms, call, *request, blob, recipient, result);
+                             });
+  return fault ? Error(std::move(*fault)) : Ok(aws::EncodeDecryptResponse(result));
 }
 
 Answer GenerateDataKey(Service& service, const Call& call) {
@@ -203,22 +212,14 @@ Answer GenerateDataKey(Service& service, const Call& call) {
   if (!request) {
     return Error(FromDecodeError(request.error()));
   }
-  RecipientCheck recipient;
-  if (auto invalid = service.CheckRecipient(request->recipient, recipient)) {
-    return Error(std::move(*invalid));
-  }
-  call.note = recipient.note;
   aws::GenerateDataKeyResult result;
-  {
-    Session kms = service.Lock();
-    if (auto fault = GenerateDataKeyLocked(*kms, call, *request, recipient, result)) {
-      return Error(std::move(*fault));
-    }
-  }
-  if (auto failed = Deliver(recipient, result.plaintext, result.ciphertext_for_recipient)) {
-    return Error(std::move(*failed));
-  }
-  return Ok(aws::EncodeGenerateDataKeyResponse(result));
+  auto fault = WithRecipient(service, call, request->recipient, result,
+                             &aws::GenerateDataKeyResult::plaintext,
+                             [&](const RecipientCheck& recipient) {
+                               Session kms = service.Lock();
+                               return GenerateDataKeyLocked(*kms, call, *request, recipient, result);
+                             });
+  return fault ? Error(std::move(*fault)) : Ok(aws::EncodeGenerateDataKeyResponse(result));
 }
 
 // No key, so no key policy and no state: kms:GenerateRandom is an IAM permission and the
@@ -232,20 +233,18 @@ Answer GenerateRandom(Service& service, const Call& call) {
     return Error(
         MakeFault("CustomKeyStoreNotFoundException", "The local KMS has no custom key stores"));
   }
-  RecipientCheck recipient;
-  if (auto invalid = service.CheckRecipient(request->recipient, recipient)) {
-    return Error(std::move(*invalid));
-  }
-  call.note = recipient.note;
   aws::GenerateRandomResult result;
-  result.plaintext = core::SecretBytes(request->number_of_bytes);
-  if (RAND_bytes(result.plaintext.MutableData(), static_cast<int>(request->number_of_bytes)) != 1) {
-    return Error(InternalFault("the CSPRNG failed"));
-  }
-  if (auto failed = Deliver(recipient, result.plaintext, result.ciphertext_for_recipient)) {
-    return Error(std::move(*failed));
-  }
-  return Ok(aws::EncodeGenerateRandomResponse(result));
+  auto fault = WithRecipient(
+      service, call, request->recipient, result, &aws::GenerateRandomResult::plaintext,
+      [&](const RecipientCheck&) -> std::optional<Fault> {
+        result.plaintext = core::SecretBytes(request->number_of_bytes);
+        if (RAND_bytes(result.plaintext.MutableData(),
+                       static_cast<int>(request->number_of_bytes)) != 1) {
+          return InternalFault("the CSPRNG failed");
+        }
+        return std::nullopt;
+      });
+  return fault ? Error(std::move(*fault)) : Ok(aws::EncodeGenerateRandomResponse(result));
 }
 
 Answer DeriveSharedSecret(Service& service, const Call& call) {
@@ -253,22 +252,14 @@ Answer DeriveSharedSecret(Service& service, const Call& call) {
   if (!request) {
     return Error(FromDecodeError(request.error()));
   }
-  RecipientCheck recipient;
-  if (auto invalid = service.CheckRecipient(request->recipient, recipient)) {
-    return Error(std::move(*invalid));
-  }
-  call.note = recipient.note;
   aws::DeriveSharedSecretResult result;
-  {
-    Session kms = service.Lock();
-    if (auto fault = DeriveSharedSecretLocked(*kms, call, *request, recipient, result)) {
-      return Error(std::move(*fault));
-    }
-  }
-  if (auto failed = Deliver(recipient, result.shared_secret, result.ciphertext_for_recipient)) {
-    return Error(std::move(*failed));
-  }
-  return Ok(aws::EncodeDeriveSharedSecretResponse(result));
+  auto fault = WithRecipient(
+      service, call, request->recipient, result, &aws::DeriveSharedSecretResult::shared_secret,
+      [&](const RecipientCheck& recipient) {
+        Session kms = service.Lock();
+        return DeriveSharedSecretLocked(*kms, call, *request, recipient, result);
+      });
+  return fault ? Error(std::move(*fault)) : Ok(aws::EncodeDeriveSharedSecretResponse(result));
 }
 
 }  // namespace enclavectl::localkms::internal

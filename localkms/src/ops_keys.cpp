@@ -101,13 +101,9 @@ Answer DescribeKey(Service& service, const Call& call) {
   if (!key_id) {
     return Error(FromDecodeError(key_id.error()));
   }
-  Session kms = service.Lock();
-  Fault fault;
-  const KeyRecord* key = kms->ResolveAuthorized(*key_id, call, nullptr, nullptr, fault);
-  if (key == nullptr) {
-    return Error(std::move(fault));
-  }
-  return Ok(aws::EncodeKeyMetadataResponse(kms->Metadata(*key)));
+  return OnAuthorizedKey(service, call, *key_id, [](State& kms, const KeyRecord& key) {
+    return Ok(aws::EncodeKeyMetadataResponse(kms.Metadata(key)));
+  });
 }
 
 Answer GetPublicKey(Service& service, const Call& call) {
@@ -115,28 +111,24 @@ Answer GetPublicKey(Service& service, const Call& call) {
   if (!key_id) {
     return Error(FromDecodeError(key_id.error()));
   }
-  Session kms = service.Lock();
-  Fault fault;
-  const KeyRecord* key = kms->ResolveAuthorized(*key_id, call, nullptr, nullptr, fault);
-  if (key == nullptr) {
-    return Error(std::move(fault));
-  }
-  if (auto unusable = kms->CheckUsable(*key)) {
-    return Error(std::move(*unusable));
-  }
-  if (key->spec == KeySpec::kSymmetricDefault) {
-    return Error(MakeFault("UnsupportedOperationException",
-                           kms->ArnOf(key->key_id) +
-                               " key usage is not supported: GetPublicKey needs "
-                               "an asymmetric KMS key."));
-  }
-  aws::GetPublicKeyResult result;
-  result.key_id = kms->ArnOf(key->key_id);
-  result.public_key = key->public_key;
-  result.key_spec = KeySpecName(key->spec);
-  result.key_usage = KeyUsageName(key->usage);
-  PublicKeyAlgorithms(*key, result);
-  return Ok(aws::EncodeGetPublicKeyResponse(result));
+  return OnAuthorizedKey(service, call, *key_id, [](State& kms, const KeyRecord& key) {
+    if (auto unusable = kms.CheckUsable(key)) {
+      return Error(std::move(*unusable));
+    }
+    if (key.spec == KeySpec::kSymmetricDefault) {
+      return Error(MakeFault("UnsupportedOperationException",
+                             kms.ArnOf(key.key_id) +
+                                 " key usage is not supported: GetPublicKey needs "
+                                 "an asymmetric KMS key."));
+    }
+    aws::GetPublicKeyResult result;
+    result.key_id = kms.ArnOf(key.key_id);
+    result.public_key = key.public_key;
+    result.key_spec = KeySpecName(key.spec);
+    result.key_usage = KeyUsageName(key.usage);
+    PublicKeyAlgorithms(key, result);
+    return Ok(aws::EncodeGetPublicKeyResponse(result));
+  });
 }
 
 Answer ScheduleKeyDeletion(Service& service, const Call& call) {
@@ -144,68 +136,68 @@ Answer ScheduleKeyDeletion(Service& service, const Call& call) {
   if (!request) {
     return Error(FromDecodeError(request.error()));
   }
-  Session kms = service.Lock();
-  Fault fault;
-  KeyRecord* key = kms->ResolveAuthorized(request->key_id, call, nullptr, nullptr, fault);
-  if (key == nullptr) {
-    return Error(std::move(fault));
+  return OnAuthorizedKey(service, call, request->key_id, [&](State& kms, KeyRecord& key) {
+    if (key.state == KeyState::kPendingDeletion) {
+      return Error(PendingDeletion(kms.ArnOf(key.key_id)));
+    }
+    const std::uint32_t days = request->pending_window_in_days.value_or(30);
+    const KeyState previous = key.state;
+    key.state = KeyState::kPendingDeletion;
+    key.deletion_ms = kms.NowMs() + static_cast<std::int64_t>(days) * kDayMs;
+    key.pending_window_days = days;
+    if (auto persist = kms.Persist([&key, previous] {
+          key.state = previous;
+          key.deletion_ms.reset();
+          key.pending_window_days = 0;
+        })) {
+      return Error(std::move(*persist));
+    }
+    return Ok(aws::EncodeScheduleKeyDeletionResponse(
+        {kms.ArnOf(key.key_id), EpochSeconds(*key.deletion_ms), "PendingDeletion", days}));
+  });
+}
+
+namespace {
+
+// The state change itself, with the lock held: EnableKey enables; DisableKey and a cancelled
+// deletion leave the key disabled, as in KMS.
+Answer ApplyKeyState(State& kms, KeyRecord& key, aws::KmsOperation operation) {
+  const bool cancel = operation == aws::KmsOperation::kCancelKeyDeletion;
+  const bool pending = key.state == KeyState::kPendingDeletion;
+  if (pending != cancel) {
+    return Error(MakeFault("KMSInvalidStateException",
+                           kms.ArnOf(key.key_id) + (pending ? " is pending deletion."
+                                                            : " is not pending deletion.")));
   }
-  if (key->state == KeyState::kPendingDeletion) {
-    return Error(PendingDeletion(kms->ArnOf(key->key_id)));
-  }
-  const std::uint32_t days = request->pending_window_in_days.value_or(30);
-  const KeyState previous = key->state;
-  key->state = KeyState::kPendingDeletion;
-  key->deletion_ms = kms->NowMs() + static_cast<std::int64_t>(days) * kDayMs;
-  key->pending_window_days = days;
-  if (auto persist = kms->Persist([key, previous] {
-        key->state = previous;
-        key->deletion_ms.reset();
-        key->pending_window_days = 0;
+  const KeyState previous = key.state;
+  const std::optional<std::int64_t> previous_deletion = key.deletion_ms;
+  const std::uint32_t previous_window = key.pending_window_days;
+  key.state = operation == aws::KmsOperation::kEnableKey ? KeyState::kEnabled : KeyState::kDisabled;
+  key.deletion_ms.reset();
+  key.pending_window_days = 0;
+  if (auto persist = kms.Persist([&key, previous, previous_deletion, previous_window] {
+        key.state = previous;
+        key.deletion_ms = previous_deletion;
+        key.pending_window_days = previous_window;
       })) {
     return Error(std::move(*persist));
   }
-  return Ok(aws::EncodeScheduleKeyDeletionResponse(
-      {kms->ArnOf(key->key_id), EpochSeconds(*key->deletion_ms), "PendingDeletion", days}));
+  if (cancel) {
+    return Ok(core::DumpJson(nlohmann::json{{"KeyId", kms.ArnOf(key.key_id)}}));
+  }
+  return Ok(std::string());
 }
+
+}  // namespace
 
 Answer ChangeKeyState(Service& service, const Call& call) {
   auto key_id = aws::DecodeKeyIdRequest(core::AsBytes(call.body));
   if (!key_id) {
     return Error(FromDecodeError(key_id.error()));
   }
-  Session kms = service.Lock();
-  Fault fault;
-  KeyRecord* key = kms->ResolveAuthorized(*key_id, call, nullptr, nullptr, fault);
-  if (key == nullptr) {
-    return Error(std::move(fault));
-  }
-  const bool cancel = call.operation == aws::KmsOperation::kCancelKeyDeletion;
-  const bool pending = key->state == KeyState::kPendingDeletion;
-  if (pending != cancel) {
-    return Error(MakeFault("KMSInvalidStateException",
-                           kms->ArnOf(key->key_id) +
-                               (pending ? " is pending deletion." : " is not pending deletion.")));
-  }
-  const KeyState previous = key->state;
-  const std::optional<std::int64_t> previous_deletion = key->deletion_ms;
-  const std::uint32_t previous_window = key->pending_window_days;
-  // A cancelled deletion leaves the key disabled, as in KMS.
-  key->state =
-      call.operation == aws::KmsOperation::kEnableKey ? KeyState::kEnabled : KeyState::kDisabled;
-  key->deletion_ms.reset();
-  key->pending_window_days = 0;
-  if (auto persist = kms->Persist([key, previous, previous_deletion, previous_window] {
-        key->state = previous;
-        key->deletion_ms = previous_deletion;
-        key->pending_window_days = previous_window;
-      })) {
-    return Error(std::move(*persist));
-  }
-  if (cancel) {
-    return Ok(core::DumpJson(nlohmann::json{{"KeyId", kms->ArnOf(key->key_id)}}));
-  }
-  return Ok(std::string());
+  return OnAuthorizedKey(service, call, *key_id, [&call](State& kms, KeyRecord& key) {
+    return ApplyKeyState(kms, key, call.operation);
+  });
 }
 
 Answer ListKeys(Service& service, const Call& call) {

@@ -8,16 +8,12 @@ Answer GetKeyPolicy(Service& service, const Call& call) {
   if (!request) {
     return Error(FromDecodeError(request.error()));
   }
-  Session kms = service.Lock();
-  Fault fault;
-  const KeyRecord* key = kms->ResolveAuthorized(request->key_id, call, nullptr, nullptr, fault);
-  if (key == nullptr) {
-    return Error(std::move(fault));
-  }
-  if (request->policy_name != "default") {
-    return Error(MakeFault("NotFoundException", "No such policy exists"));
-  }
-  return Ok(aws::EncodeGetKeyPolicyResponse({key->policy, "default"}));
+  return OnAuthorizedKey(service, call, request->key_id, [&](State&, const KeyRecord& key) {
+    if (request->policy_name != "default") {
+      return Error(MakeFault("NotFoundException", "No such policy exists"));
+    }
+    return Ok(aws::EncodeGetKeyPolicyResponse({key.policy, "default"}));
+  });
 }
 
 Answer PutKeyPolicy(Service& service, const Call& call) {
@@ -25,35 +21,31 @@ Answer PutKeyPolicy(Service& service, const Call& call) {
   if (!request) {
     return Error(FromDecodeError(request.error()));
   }
-  Session kms = service.Lock();
-  Fault fault;
-  KeyRecord* key = kms->ResolveAuthorized(request->key_id, call, nullptr, nullptr, fault);
-  if (key == nullptr) {
-    return Error(std::move(fault));
-  }
-  if (request->policy_name != "default") {
-    return Error(MakeFault("NotFoundException", "No such policy exists"));
-  }
-  if (key->state == KeyState::kPendingDeletion) {
-    return Error(PendingDeletion(kms->ArnOf(key->key_id)));
-  }
-  auto checked = CheckPolicyText(request->policy);
-  if (auto* policy_fault = std::get_if<Fault>(&checked)) {
-    return Error(std::move(*policy_fault));
-  }
-  auto& policy = std::get<kmspolicy::Policy>(checked);
-  if (!request->bypass_policy_lockout_safety_check) {
-    if (auto lockout = kms->CheckLockout(policy, call.principal, key->key_id)) {
-      return Error(std::move(*lockout));
+  return OnAuthorizedKey(service, call, request->key_id, [&](State& kms, KeyRecord& key) {
+    if (request->policy_name != "default") {
+      return Error(MakeFault("NotFoundException", "No such policy exists"));
     }
-  }
-  std::string previous = std::exchange(key->policy, request->policy);
-  if (auto persist = kms->Persist([key, &previous] { key->policy = std::move(previous); })) {
-    return Error(std::move(*persist));
-  }
-  // Only a saved policy reaches the cache; the very next request is decided by it.
-  kms->RememberPolicy(*key, std::move(policy));
-  return Ok(std::string());
+    if (key.state == KeyState::kPendingDeletion) {
+      return Error(PendingDeletion(kms.ArnOf(key.key_id)));
+    }
+    auto checked = CheckPolicyText(request->policy);
+    if (auto* policy_fault = std::get_if<Fault>(&checked)) {
+      return Error(std::move(*policy_fault));
+    }
+    auto& policy = std::get<kmspolicy::Policy>(checked);
+    if (!request->bypass_policy_lockout_safety_check) {
+      if (auto lockout = kms.CheckLockout(policy, call.principal, key.key_id)) {
+        return Error(std::move(*lockout));
+      }
+    }
+    std::string previous = std::exchange(key.policy, request->policy);
+    if (auto persist = kms.Persist([&key, &previous] { key.policy = std::move(previous); })) {
+      return Error(std::move(*persist));
+    }
+    // Only a saved policy reaches the cache; the very next request is decided by it.
+    kms.RememberPolicy(key, std::move(policy));
+    return Ok(std::string());
+  });
 }
 
 }  // namespace enclavectl::localkms::internal

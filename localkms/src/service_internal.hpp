@@ -192,6 +192,20 @@ class Service {
   State state_;
 };
 
+// Runs `then(State&, KeyRecord&)` with the service lock held, on the key `key_text` names
+// once the caller may run `call.operation` on it (no Recipient, no encryption context);
+// else the fault of Resolve or Authorize.
+template <typename Then>
+Answer OnAuthorizedKey(Service& service, const Call& call, std::string_view key_text, Then then) {
+  Session kms = service.Lock();
+  Fault fault;
+  KeyRecord* key = kms->ResolveAuthorized(key_text, call, nullptr, nullptr, fault);
+  if (key == nullptr) {
+    return Error(std::move(fault));
+  }
+  return then(*kms, *key);
+}
+
 // The algorithms GetPublicKey lists for `key` (keys.cpp).
 void PublicKeyAlgorithms(const KeyRecord& key, aws::GetPublicKeyResult& out);
 
