@@ -213,12 +213,12 @@ Answer GenerateDataKey(Service& service, const Call& call) {
     return Error(FromDecodeError(request.error()));
   }
   aws::GenerateDataKeyResult result;
-  auto fault = WithRecipient(service, call, request->recipient, result,
-                             &aws::GenerateDataKeyResult::plaintext,
-                             [&](const RecipientCheck& recipient) {
-                               Session kms = service.Lock();
-                               return GenerateDataKeyLocked(*kms, call, *request, recipient, result);
-                             });
+  auto fault =
+      WithRecipient(service, call, request->recipient, result,
+                    &aws::GenerateDataKeyResult::plaintext, [&](const RecipientCheck& recipient) {
+                      Session kms = service.Lock();
+                      return GenerateDataKeyLocked(*kms, call, *request, recipient, result);
+                    });
   return fault ? Error(std::move(*fault)) : Ok(aws::EncodeGenerateDataKeyResponse(result));
 }
 
@@ -234,16 +234,16 @@ Answer GenerateRandom(Service& service, const Call& call) {
         MakeFault("CustomKeyStoreNotFoundException", "The local KMS has no custom key stores"));
   }
   aws::GenerateRandomResult result;
-  auto fault = WithRecipient(
-      service, call, request->recipient, result, &aws::GenerateRandomResult::plaintext,
-      [&](const RecipientCheck&) -> std::optional<Fault> {
-        result.plaintext = core::SecretBytes(request->number_of_bytes);
-        if (RAND_bytes(result.plaintext.MutableData(),
-                       static_cast<int>(request->number_of_bytes)) != 1) {
-          return InternalFault("the CSPRNG failed");
-        }
-        return std::nullopt;
-      });
+  auto fault = WithRecipient(service, call, request->recipient, result,
+                             &aws::GenerateRandomResult::plaintext,
+                             [&](const RecipientCheck&) -> std::optional<Fault> {
+                               result.plaintext = core::SecretBytes(request->number_of_bytes);
+                               if (RAND_bytes(result.plaintext.MutableData(),
+                                              static_cast<int>(request->number_of_bytes)) != 1) {
+                                 return InternalFault("the CSPRNG failed");
+                               }
+                               return std::nullopt;
+                             });
   return fault ? Error(std::move(*fault)) : Ok(aws::EncodeGenerateRandomResponse(result));
 }
 

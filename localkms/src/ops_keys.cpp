@@ -165,9 +165,9 @@ Answer ApplyKeyState(State& kms, KeyRecord& key, aws::KmsOperation operation) {
   const bool cancel = operation == aws::KmsOperation::kCancelKeyDeletion;
   const bool pending = key.state == KeyState::kPendingDeletion;
   if (pending != cancel) {
-    return Error(MakeFault("KMSInvalidStateException",
-                           kms.ArnOf(key.key_id) + (pending ? " is pending deletion."
-                                                            : " is not pending deletion.")));
+    return Error(MakeFault(
+        "KMSInvalidStateException",
+        kms.ArnOf(key.key_id) + (pending ? " is pending deletion." : " is not pending deletion.")));
   }
   const KeyState previous = key.state;
   const std::optional<std::int64_t> previous_deletion = key.deletion_ms;

@@ -481,7 +481,8 @@ TEST(PolicyParse, FailuresNameTheElementTheyConcern) {
            R"({"Effect":"Allow","Principal":"*",)" + rest +
                R"(,"Condition":{"StringEquals":{"aws:PrincipalArn":[]}}})",
            R"({"Effect":"Allow","Principal":"*","Principals":"*",)" + rest + "}",
-           std::string(R"({"Effect":"Allow","Principal":"*","Action":"kms:Principal!","Resource":"*"})"),
+           std::string(
+               R"({"Effect":"Allow","Principal":"*","Action":"kms:Principal!","Resource":"*"})"),
            R"({"Effect":"allow","Principal":"*",)" + rest + "}",
        }) {
     EXPECT_EQ(element_of(other), PolicyElement::kOther) << other;
