@@ -86,7 +86,7 @@ constexpr bool RoutesCoverEveryOperationInOrder() {
     return false;
   }
   for (std::size_t i = 0; i < kRoutes.size(); ++i) {
-    if (static_cast<std::size_t>(kRoutes[i].operation) != i) {
+    if (static_cast<std::size_t>(kRoutes.at(i).operation) != i) {
       return false;
     }
   }
@@ -171,7 +171,7 @@ OutgoingResponse LocalKms::Dispatch(std::string_view target, std::string_view bo
   const internal::Call call{*operation, body, principal, note};
   // The handler takes the service lock itself, for its state part only.
   Answer answer =
-      internal::kRoutes[static_cast<std::size_t>(*operation)].handler(impl_->service, call);
+      internal::kRoutes.at(static_cast<std::size_t>(*operation)).handler(impl_->service, call);
   return Respond(std::move(answer), aws::KmsOperationName(*operation), principal, std::move(note));
 }
 

@@ -176,7 +176,7 @@ class Service {
   Service(ServiceOptions options, KeyStore store, StatePersister& persister,
           const core::io::Clock& clock);
 
-  [[nodiscard]] Session Lock() { return Session(mutex_, state_); }
+  [[nodiscard]] Session Lock() { return {mutex_, state_}; }
 
   // Checks a Recipient before any key is touched (recipient_check.cpp): a document that
   // cannot be decoded, or carries no RSA public key, is a ValidationException; a document no

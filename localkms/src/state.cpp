@@ -7,10 +7,10 @@
 #include <memory>
 #include <set>
 
-#include "enclavectl/core/encoding.hpp"
-#include "enclavectl/core/limits.hpp"
 #include "enclavectl/aws/arn.hpp"
+#include "enclavectl/core/encoding.hpp"
 #include "enclavectl/core/json.hpp"
+#include "enclavectl/core/limits.hpp"
 #include "enclavectl/localkms/crypto.hpp"
 
 namespace enclavectl::localkms {
@@ -58,7 +58,8 @@ core::Error Damaged(const std::string& what, int index = -1);
 // A state or configuration file: strict JSON, an object with `media_type`.
 core::Result<std::unique_ptr<WipedJson>> ParseFile(core::ByteView text, std::size_t max_bytes,
                                                    std::string_view media_type, const char* what) {
-  auto parsed = core::ParseStrictJson(core::AsChars(text), max_bytes, ErrorCode::kLocalKmsState, what);
+  auto parsed =
+      core::ParseStrictJson(core::AsChars(text), max_bytes, ErrorCode::kLocalKmsState, what);
   if (!parsed) {
     return Fail(parsed.error());
   }
