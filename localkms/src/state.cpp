@@ -7,10 +7,10 @@
 #include <memory>
 #include <set>
 
-#include "enclavectl/core/encoding.hpp"
-#include "enclavectl/core/limits.hpp"
 #include "enclavectl/aws/arn.hpp"
+#include "enclavectl/core/encoding.hpp"
 #include "enclavectl/core/json.hpp"
+#include "enclavectl/core/limits.hpp"
 #include "enclavectl/localkms/crypto.hpp"
 
 namespace enclavectl::localkms {
@@ -58,7 +58,8 @@ core::Error Damaged(const std::string& what, int index = -1);
 // A state or configuration file: strict JSON, an object with `media_type`.
 core::Result<std::unique_ptr<WipedJson>> ParseFile(core::ByteView text, std::size_t max_bytes,
                                                    std::string_view media_type, const char* what) {
-  auto parsed = core::ParseStrictJson(core::AsChars(text), max_bytes, ErrorCode::kLocalKmsState, what);
+  auto parsed =
+      core::ParseStrictJson(core::AsChars(text), max_bytes, ErrorCode::kLocalKmsState, what);
   if (!parsed) {
     return Fail(parsed.error());
   }
@@ -119,6 +120,40 @@ core::Result<core::SecretBytes> SecretBase64(const Json& obj, const char* name, 
   return out;
 }
 
+// A key's optional members: the deletion date and window (PendingDeletion), MultiRegion, Tags.
+core::Status DecodeKeyOptionals(const Json& item, int index, KeyRecord& key) {
+  if (key.state == KeyState::kPendingDeletion) {
+    auto deletion = Millis(item, "DeletionDate", index);
+    if (!deletion) {
+      return Fail(deletion.error());
+    }
+    key.deletion_ms = *deletion;
+    const Json* window = Member(item, "PendingWindowInDays");
+    if (window == nullptr || !window->is_number_unsigned() || window->get<std::uint64_t>() > 365) {
+      return Fail(Damaged("PendingWindowInDays is not valid", index));
+    }
+    key.pending_window_days = window->get<std::uint32_t>();
+  }
+  if (const Json* multi = Member(item, "MultiRegion")) {
+    if (!multi->is_boolean()) {
+      return Fail(Damaged("MultiRegion is not a boolean", index));
+    }
+    key.multi_region = multi->get<bool>();
+  }
+  if (const Json* tags = Member(item, "Tags")) {
+    if (!tags->is_array()) {
+      return Fail(Damaged("Tags is not a list", index));
+    }
+    for (const Json& tag : *tags) {
+      if (!tag.is_array() || tag.size() != 2 || !tag[0].is_string() || !tag[1].is_string()) {
+        return Fail(Damaged("a tag is not [key, value]", index));
+      }
+      key.tags.emplace_back(tag[0].get<std::string>(), tag[1].get<std::string>());
+    }
+  }
+  return core::Ok();
+}
+
 core::Result<KeyRecord> DecodeKey(const Json& item, int index) {
   if (!item.is_object()) {
     return Fail(Damaged("a key is not an object", index));
@@ -166,35 +201,7 @@ core::Result<KeyRecord> DecodeKey(const Json& item, int index) {
   if (!known_state || (key.origin != "AWS_KMS" && key.origin != "EXTERNAL")) {
     return Fail(Damaged("KeyState or Origin is not valid", index));
   }
-  if (key.state == KeyState::kPendingDeletion) {
-    auto deletion = Millis(item, "DeletionDate", index);
-    if (!deletion) {
-      return Fail(deletion.error());
-    }
-    key.deletion_ms = *deletion;
-    const Json* window = Member(item, "PendingWindowInDays");
-    if (window == nullptr || !window->is_number_unsigned() || window->get<std::uint64_t>() > 365) {
-      return Fail(Damaged("PendingWindowInDays is not valid", index));
-    }
-    key.pending_window_days = window->get<std::uint32_t>();
-  }
-  if (const Json* multi = Member(item, "MultiRegion")) {
-    if (!multi->is_boolean()) {
-      return Fail(Damaged("MultiRegion is not a boolean", index));
-    }
-    key.multi_region = multi->get<bool>();
-  }
-  if (const Json* tags = Member(item, "Tags")) {
-    if (!tags->is_array()) {
-      return Fail(Damaged("Tags is not a list", index));
-    }
-    for (const Json& tag : *tags) {
-      if (!tag.is_array() || tag.size() != 2 || !tag[0].is_string() || !tag[1].is_string()) {
-        return Fail(Damaged("a tag is not [key, value]", index));
-      }
-      key.tags.emplace_back(tag[0].get<std::string>(), tag[1].get<std::string>());
-    }
-  }
+  ENCLAVECTL_RETURN_IF_ERROR(DecodeKeyOptionals(item, index, key));
   auto material = SecretBase64(item, "Material", index);
   if (!material) {
     return Fail(material.error());

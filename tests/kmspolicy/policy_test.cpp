@@ -7,17 +7,18 @@
 
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <string>
 
+#include "enclavectl/aws/arn.hpp"
 #include "enclavectl/core/encoding.hpp"
+#include "enclavectl/core/json.hpp"
 #include "enclavectl/core/limits.hpp"
 #include "enclavectl/core/sha.hpp"
 #include "enclavectl/kmspolicy/actions.hpp"
-#include "enclavectl/aws/arn.hpp"
 #include "enclavectl/kmspolicy/evaluate.hpp"
 #include "enclavectl/kmspolicy/generate.hpp"
 #include "enclavectl/kmspolicy/io/pcr_sources.hpp"
-#include "enclavectl/core/json.hpp"
 #include "enclavectl/kmspolicy/lint.hpp"
 #include "test_paths.hpp"
 #include "virtual_nitro.hpp"
@@ -447,6 +448,50 @@ TEST(PolicyParse, ErrorDetailsNeverEchoControlCharacters) {
   ASSERT_FALSE(policy);
   EXPECT_EQ(policy.error().detail.find('\x01'), std::string::npos);
   EXPECT_NE(policy.error().detail.find("Ev?il"), std::string::npos);
+}
+
+// The element a failure concerns is typed, so that a caller (the local KMS) never has to read
+// the error's text: principal problems are kPrincipal, everything else kOther, even when the
+// offending text mentions "Principal" (a condition key, an unknown element's name).
+TEST(PolicyParse, FailuresNameTheElementTheyConcern) {
+  const auto element_of = [](const std::string& statement) {
+    PolicyElement element = PolicyElement::kOther;
+    auto policy =
+        ParsePolicy(R"({"Version":"2012-10-17","Statement":[)" + statement + "]}", element);
+    EXPECT_FALSE(policy) << statement;
+    if (policy) {
+      return std::optional<PolicyElement>();
+    }
+    EXPECT_EQ(policy.error().code, ErrorCode::kPolicyStructure) << policy.error().detail;
+    return std::optional<PolicyElement>(element);
+  };
+  const std::string rest = R"("Action":"kms:*","Resource":"*")";
+  for (const std::string& principal : {
+           std::string(R"({"Effect":"Allow",)") + rest + "}",  // none
+           R"({"Effect":"Allow","Principal":{"AWS":"not-an-arn"},)" + rest + "}",
+           R"({"Effect":"Allow","Principal":{"AWS":""},)" + rest + "}",
+           R"({"Effect":"Allow","Principal":"me",)" + rest + "}",
+           R"({"Effect":"Allow","Principal":{"Someone":"x"},)" + rest + "}",
+           R"({"Effect":"Allow","Principal":{"AWS":[]},)" + rest + "}",
+           R"({"Effect":"Allow","Principal":"*","NotPrincipal":"*",)" + rest + "}",
+       }) {
+    EXPECT_EQ(element_of(principal), PolicyElement::kPrincipal) << principal;
+  }
+  for (const std::string& other : {
+           R"({"Effect":"Allow","Principal":"*",)" + rest +
+               R"(,"Condition":{"StringEquals":{"aws:PrincipalArn":[]}}})",
+           R"({"Effect":"Allow","Principal":"*","Principals":"*",)" + rest + "}",
+           std::string(
+               R"({"Effect":"Allow","Principal":"*","Action":"kms:Principal!","Resource":"*"})"),
+           R"({"Effect":"allow","Principal":"*",)" + rest + "}",
+       }) {
+    EXPECT_EQ(element_of(other), PolicyElement::kOther) << other;
+  }
+  // Success leaves the element untouched.
+  PolicyElement untouched = PolicyElement::kPrincipal;
+  EXPECT_TRUE(
+      ParsePolicy(R"({"Statement":[{"Effect":"Allow","Principal":"*",)" + rest + "}]}", untouched));
+  EXPECT_EQ(untouched, PolicyElement::kPrincipal);
 }
 
 TEST(Arn, ParsesTheFormsPoliciesUse) {

@@ -8,23 +8,26 @@
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 
+#include <atomic>
 #include <fstream>
 #include <sstream>
 #include <string>
+#include <thread>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
+#include "enclavectl/aws/kms_api.hpp"
+#include "enclavectl/aws/recipient.hpp"
+#include "enclavectl/aws/sigv4.hpp"
 #include "enclavectl/core/encoding.hpp"
 #include "enclavectl/core/handles.hpp"
 #include "enclavectl/core/sha.hpp"
 #include "enclavectl/kmspolicy/generate.hpp"
-#include "enclavectl/aws/kms_api.hpp"
 #include "enclavectl/kmspolicy/lint.hpp"
 #include "enclavectl/localkms/crypto.hpp"
 #include "enclavectl/localkms/server.hpp"
 #include "enclavectl/localkms/service.hpp"
-#include "enclavectl/aws/recipient.hpp"
-#include "enclavectl/aws/sigv4.hpp"
 #include "localkms_test_util.hpp"
 #include "test_paths.hpp"
 #include "virtual_nitro.hpp"
@@ -775,6 +778,108 @@ TEST_F(LocalKmsTest, AFailedSaveChangesNothing) {
   EXPECT_EQ(Ok("GetKeyPolicy", {{"KeyId", key}})["Policy"], DefaultKeyPolicy(kAccount));
   EXPECT_EQ(Ok("DescribeKey", {{"KeyId", key}})["KeyMetadata"]["KeyState"], "Enabled");
   EXPECT_EQ(Ok("ListAliases", Json::object())["Aliases"].size(), 0U);
+}
+
+// The parsed policy is cached per key (docs/design/0005-local-kms.md "Policy evaluation"); the
+// cache never answers with an old policy: the request right after a PutKeyPolicy (or a
+// CreateKey with a Policy) is decided by the new one, and a change that was not saved never
+// decides anything.
+TEST_F(LocalKmsTest, TheNextRequestIsDecidedByTheNewPolicy) {
+  const std::string enclave_only =
+      R"({"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":")" +
+      std::string(kEnclaveRole) + R"("},"Action":"kms:*","Resource":"*"}]})";
+  const std::string key = NewKey();
+  Ok("DescribeKey", {{"KeyId", key}});  // the default policy is now cached
+  Ok("PutKeyPolicy",
+     {{"KeyId", key}, {"Policy", enclave_only}, {"BypassPolicyLockoutSafetyCheck", true}});
+  EXPECT_EQ(Fails("DescribeKey", {{"KeyId", key}}), "AccessDeniedException");
+  Ok("DescribeKey", {{"KeyId", key}}, "enclave");
+  // An unsaved change is undone, cache included: the enclave-only policy still decides.
+  persister_.fail = true;
+  EXPECT_EQ(Fails("PutKeyPolicy", {{"KeyId", key}, {"Policy", DefaultKeyPolicy(kAccount)}},
+                  "enclave", 500),
+            "KMSInternalException");
+  persister_.fail = false;
+  EXPECT_EQ(Fails("DescribeKey", {{"KeyId", key}}), "AccessDeniedException");
+  Ok("PutKeyPolicy", {{"KeyId", key}, {"Policy", DefaultKeyPolicy(kAccount)}}, "enclave");
+  Ok("DescribeKey", {{"KeyId", key}});
+  // CreateKey with a policy: its first request is decided by that policy.
+  const std::string locked =
+      NewKey({{"Policy", enclave_only}, {"BypassPolicyLockoutSafetyCheck", true}});
+  EXPECT_EQ(Fails("DescribeKey", {{"KeyId", locked}}), "AccessDeniedException");
+  Ok("DescribeKey", {{"KeyId", locked}}, "enclave");
+}
+
+// MalformedPolicyDocumentException carries KMS's principal message exactly when a principal is
+// the problem (a typed answer of the parser), never because the error's text mentions one.
+TEST_F(LocalKmsTest, ThePrincipalMessageIsForPrincipalErrorsOnly) {
+  const std::string key = NewKey();
+  const std::string kPrincipalMessage =
+      "Policy contains a statement with one or more invalid principals.";
+  const auto policy = [](const std::string& statement) {
+    return R"({"Version":"2012-10-17","Statement":[)" + statement + "]}";
+  };
+  for (const std::string& bad : {
+           policy(R"({"Effect":"Allow","Action":"kms:*","Resource":"*"})"),
+           policy(R"({"Effect":"Allow","Principal":{"AWS":"nobody"},"Action":"kms:*"})"),
+       }) {
+    EXPECT_EQ(Fails("PutKeyPolicy", {{"KeyId", key}, {"Policy", bad}}),
+              "MalformedPolicyDocumentException");
+    EXPECT_EQ(last_message_, kPrincipalMessage) << bad;
+  }
+  for (const std::string& bad : {
+           policy(R"({"Effect":"Allow","Principal":"*","Action":"kms:*","Resource":"*",)"
+                  R"("Condition":{"StringEquals":{"aws:PrincipalArn":[]}}})"),
+           policy(R"({"Effect":"Allow","Principal":"*","Principals":"*","Action":"kms:*"})"),
+       }) {
+    EXPECT_EQ(Fails("PutKeyPolicy", {{"KeyId", key}, {"Policy", bad}}),
+              "MalformedPolicyDocumentException");
+    EXPECT_NE(last_message_, kPrincipalMessage) << bad;
+    EXPECT_EQ(last_message_, kmspolicy::ParsePolicy(bad).error().detail) << bad;
+  }
+}
+
+// Attested requests verify their document outside the service lock; state changes still run
+// one at a time. Several threads decrypting with a Recipient while another rewrites the key
+// policy must all get consistent answers (run under the asan-ubsan preset and TSan).
+TEST_F(LocalKmsTest, AttestedRequestsRunConcurrently) {
+  const std::string key = NewKey();
+  const std::string blob =
+      Ok("Encrypt",
+         {{"KeyId", key}, {"Plaintext", core::Base64Encode(core::AsBytes("s"))}})["CiphertextBlob"];
+  const core::Bytes document = Document(0xaa);
+  constexpr int kThreads = 3;
+  constexpr int kRounds = 4;
+  std::atomic<int> decrypted{0};
+  std::atomic<int> policies{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&] {
+      for (int i = 0; i < kRounds; ++i) {
+        const OutgoingResponse response =
+            Call("Decrypt", {{"CiphertextBlob", blob}, {"Recipient", RecipientJson(document)}},
+                 "enclave");
+        if (response.status == 200U &&
+            Json::parse(response.body).contains("CiphertextForRecipient")) {
+          ++decrypted;
+        }
+      }
+    });
+  }
+  threads.emplace_back([&] {
+    for (int i = 0; i < kRounds; ++i) {
+      const std::string text =
+          DefaultKeyPolicy(kAccount) + std::string(static_cast<std::size_t>(i), ' ');
+      if (Call("PutKeyPolicy", {{"KeyId", key}, {"Policy", text}}).status == 200U) {
+        ++policies;
+      }
+    }
+  });
+  for (std::thread& thread : threads) {
+    thread.join();
+  }
+  EXPECT_EQ(decrypted.load(), kThreads * kRounds);
+  EXPECT_EQ(policies.load(), kRounds);
 }
 
 // ---- the state directory's codecs ----

@@ -179,7 +179,9 @@ core::Result<std::vector<Condition>> DecodeConditions(const Json& value, std::si
   return out;
 }
 
-core::Result<Statement> DecodeStatement(const Json& value, std::size_t index) {
+// `failed` is set to kPrincipal when the error concerns the Principal/NotPrincipal element.
+core::Result<Statement> DecodeStatement(const Json& value, std::size_t index,
+                                        PolicyElement& failed) {
   const std::string where = Where(index);
   if (!value.is_object()) {
     return Fail(ErrorCode::kPolicyStructure, where + " is not an object", Index(index));
@@ -203,6 +205,7 @@ core::Result<Statement> DecodeStatement(const Json& value, std::size_t index) {
     } else if (name == "Principal" || name == "NotPrincipal") {
       auto principals = DecodePrincipals(element, where + " " + name, index);
       if (!principals) {
+        failed = PolicyElement::kPrincipal;
         return Fail(principals.error());
       }
       (name == "Principal" ? out.principal : out.not_principal) = std::move(*principals);
@@ -245,6 +248,7 @@ core::Result<Statement> DecodeStatement(const Json& value, std::size_t index) {
     return Fail(ErrorCode::kPolicyStructure, where + " has no Effect", Index(index));
   }
   if (out.principal && out.not_principal) {
+    failed = PolicyElement::kPrincipal;
     return Fail(ErrorCode::kPolicyStructure, where + " has both Principal and NotPrincipal",
                 Index(index));
   }
@@ -352,7 +356,9 @@ std::string DescribeStatement(const Policy& policy, std::size_t index) {
   return out;
 }
 
-core::Result<Policy> DecodePolicy(std::string_view json_text) {
+namespace {
+
+core::Result<Policy> DecodePolicyImpl(std::string_view json_text, PolicyElement& failed) {
   auto parsed = core::ParseStrictJson(json_text, core::limits::kMaxKeyPolicyBytes,
                                 ErrorCode::kPolicyJson, "key policy");
   if (!parsed) {
@@ -373,7 +379,7 @@ core::Result<Policy> DecodePolicy(std::string_view json_text) {
     } else if (name == "Statement") {
       has_statement = true;
       if (element.is_object()) {
-        auto statement = DecodeStatement(element, 0);
+        auto statement = DecodeStatement(element, 0, failed);
         if (!statement) {
           return Fail(statement.error());
         }
@@ -389,7 +395,7 @@ core::Result<Policy> DecodePolicy(std::string_view json_text) {
                         std::to_string(core::limits::kMaxPolicyStatements) + " statements");
       }
       for (std::size_t i = 0; i < element.size(); ++i) {
-        auto statement = DecodeStatement(element[i], i);
+        auto statement = DecodeStatement(element[i], i, failed);
         if (!statement) {
           return Fail(statement.error());
         }
@@ -406,7 +412,7 @@ core::Result<Policy> DecodePolicy(std::string_view json_text) {
   return out;
 }
 
-core::Status ValidatePolicy(const Policy& policy) {
+core::Status ValidatePolicyImpl(const Policy& policy, PolicyElement& failed) {
   if (policy.version && *policy.version != "2012-10-17" && *policy.version != "2008-10-17") {
     return Fail(ErrorCode::kPolicyStructure,
                 "Version must be \"2012-10-17\" (or the legacy \"2008-10-17\")");
@@ -422,10 +428,15 @@ core::Status ValidatePolicy(const Policy& policy) {
                   Index(i));
     }
     if (!s.principal && !s.not_principal) {
+      failed = PolicyElement::kPrincipal;
       return Fail(ErrorCode::kPolicyStructure,
                   Where(i) + " has no Principal: a key policy statement must name one", Index(i));
     }
-    ENCLAVECTL_RETURN_IF_ERROR(ValidatePrincipals(s.principal ? *s.principal : *s.not_principal, i));
+    if (auto principals = ValidatePrincipals(s.principal ? *s.principal : *s.not_principal, i);
+        !principals) {
+      failed = PolicyElement::kPrincipal;
+      return principals;
+    }
     for (const std::string& action : s.actions) {
       if (!ValidActionPattern(action)) {
         return Fail(ErrorCode::kPolicyStructure,
@@ -464,13 +475,35 @@ core::Status ValidatePolicy(const Policy& policy) {
   return core::Ok();
 }
 
-core::Result<Policy> ParsePolicy(std::string_view json_text) {
-  auto policy = DecodePolicy(json_text);
-  if (!policy) {
-    return policy;
+}  // namespace
+
+core::Result<Policy> DecodePolicy(std::string_view json_text) {
+  PolicyElement failed = PolicyElement::kOther;
+  return DecodePolicyImpl(json_text, failed);
+}
+
+core::Status ValidatePolicy(const Policy& policy) {
+  PolicyElement failed = PolicyElement::kOther;
+  return ValidatePolicyImpl(policy, failed);
+}
+
+core::Result<Policy> ParsePolicy(std::string_view json_text, PolicyElement& out_element) {
+  PolicyElement failed = PolicyElement::kOther;
+  auto policy = DecodePolicyImpl(json_text, failed);
+  if (policy) {
+    if (auto valid = ValidatePolicyImpl(*policy, failed); !valid) {
+      policy = Fail(valid.error());
+    }
   }
-  ENCLAVECTL_RETURN_IF_ERROR(ValidatePolicy(*policy));
+  if (!policy) {
+    out_element = failed;
+  }
   return policy;
+}
+
+core::Result<Policy> ParsePolicy(std::string_view json_text) {
+  PolicyElement failed = PolicyElement::kOther;
+  return ParsePolicy(json_text, failed);
 }
 
 namespace {

@@ -138,6 +138,18 @@ std::string DescribeStatement(const Policy& policy, std::size_t index);
 // DecodePolicy then ValidatePolicy.
 [[nodiscard]] core::Result<Policy> ParsePolicy(std::string_view json_text);
 
+// The element a ParsePolicy failure concerns. A caller whose answer depends on it (the local
+// KMS answers a principal error with KMS's "invalid principals" message) decides on this,
+// never on the error's text.
+enum class PolicyElement : std::uint8_t {
+  kOther,
+  kPrincipal,  // Principal/NotPrincipal: missing, both, malformed, or an invalid AWS principal
+};
+
+// ParsePolicy that also sets `out_element` on failure (left untouched on success).
+[[nodiscard]] core::Result<Policy> ParsePolicy(std::string_view json_text,
+                                               PolicyElement& out_element);
+
 // The policy as JSON with IAM's conventional element order (Version, Id, Statement; Sid,
 // Effect, Principal, Action, Resource, Condition). One-element lists are written as a
 // string. DecodePolicy(EncodePolicy(p)) == p for every p that DecodePolicy returned.
