@@ -27,6 +27,7 @@
 #include "enclavectl/verifier/reverify.hpp"
 #include "enclavectl/verifier/trust.hpp"
 #include "enclavectl/verifier/verify.hpp"
+#include "flags.hpp"
 
 namespace enclavectl::cli {
 namespace {
@@ -68,14 +69,6 @@ struct VerifyOptions {
   std::size_t concurrency = 32;
   bool json = false;
 };
-
-core::Result<core::Bytes> HexFlag(const std::string& flag, const std::string& value) {
-  auto bytes = core::HexDecode(core::TrimWhitespace(value));
-  if (!bytes) {
-    return core::Fail(ErrorCode::kInvalidArgument, flag + " is not hex");
-  }
-  return bytes;
-}
 
 // A secp256k1 public key given as hex (33 or 65 bytes), in compressed form.
 core::Result<core::Bytes> KeyFlag(const std::string& flag, const std::string& value) {
@@ -131,13 +124,11 @@ core::Result<v::VerificationPolicy> BuildPolicy(const VerifyOptions& options,
     policy.app_key_hash = core::Sha256(*key);
   }
   if (!options.expect_app_key_hash_hex.empty()) {
-    auto raw = HexFlag("--expect-app-key-hash", options.expect_app_key_hash_hex);
-    if (!raw || raw->size() != 32) {
-      return core::Fail(ErrorCode::kInvalidArgument, "--expect-app-key-hash must be 64 hex digits");
+    auto hash = Hex32Flag("--expect-app-key-hash", options.expect_app_key_hash_hex);
+    if (!hash) {
+      return core::Fail(hash.error());
     }
-    core::Sha256Digest hash{};
-    std::copy(raw->begin(), raw->end(), hash.begin());
-    policy.app_key_hash = hash;
+    policy.app_key_hash = *hash;
   }
   if (!options.expect_nonce_hex.empty()) {
     auto nonce = HexFlag("--expect-nonce", options.expect_nonce_hex);
