@@ -1,8 +1,6 @@
 // `enclavectl verify`: flags in, one library call per mode (--doc: verifier::Verify; --url:
 // CollectEvidence + VerifyEvidence, --check-key-policy: kmspolicy::io's key policy audit;
 // --targets: VerifyFleet; --bundle: ReverifyBundle), the report rendered as text or JSON.
-#include <algorithm>
-#include <cctype>
 #include <memory>
 #include <string>
 #include <variant>
@@ -193,17 +191,11 @@ core::Result<v::LiveExpectations> BuildExpectations(const VerifyOptions& options
     out.required_pcrs[0] = std::move(assignment->second);
   }
   if (!options.expect_pcrs_path.empty()) {
-    auto text = core::io::ReadFile(options.expect_pcrs_path, core::limits::kMaxPolicyFileBytes);
-    if (!text) {
-      return core::Fail(text.error());
+    auto measured = kmspolicy::io::MakePcrFileSource(options.expect_pcrs_path)->Load();
+    if (!measured) {
+      return core::Fail(measured.error());
     }
-    auto sets = v::ParsePcrSets(core::AsChars(*text));
-    if (!sets) {
-      core::Error error = sets.error();
-      error.detail = options.expect_pcrs_path + ": " + error.detail;
-      return core::Fail(std::move(error));
-    }
-    out.allowed_pcr_sets = std::move(*sets);
+    out.allowed_pcr_sets = std::move(measured->sets);
   }
   if (!options.verify_build_path.empty()) {
     // The image's own measurements (PCR0, PCR1, PCR2, and PCR8 when it is signed) must all
@@ -236,14 +228,11 @@ core::Result<v::LiveExpectations> BuildExpectations(const VerifyOptions& options
     out.kms_key_arn = options.expect_kms_key;
   }
   if (!options.expect_blockhash.empty()) {
-    std::string lower(core::TrimWhitespace(options.expect_blockhash));
-    std::transform(lower.begin(), lower.end(), lower.begin(),
-                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-    auto bytes = core::HexDecode(lower);
-    if (!bytes || bytes->size() != 32) {
-      return core::Fail(ErrorCode::kInvalidArgument, "--expect-blockhash must be 64 hex digits");
+    auto blockhash = Hex32Flag("--expect-blockhash", options.expect_blockhash);
+    if (!blockhash) {
+      return core::Fail(blockhash.error());
     }
-    out.blockhash_hex = core::HexEncode(*bytes);
+    out.blockhash_hex = core::HexEncode(*blockhash);
   }
   return out;
 }
