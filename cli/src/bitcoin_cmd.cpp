@@ -15,9 +15,6 @@
 namespace enclavectl::cli {
 namespace {
 
-constexpr const char* kScriptTestsMediaType =
-    "application/vnd.enclavectl.bitcoin-script-tests+json;version=1";
-
 struct ScriptTestsFlags {
   std::string path;
   bool json = false;
@@ -26,46 +23,20 @@ struct ScriptTestsFlags {
 int RunScriptTests(Context& ctx, const ScriptTestsFlags& flags) {
   auto text = core::io::ReadFile(flags.path, bitcoin::kMaxScriptTestFileBytes);
   if (!text) {
-    return ReportError(ctx, text.error(), flags.json, kScriptTestsMediaType);
+    return ReportError(ctx, text.error(), flags.json, bitcoin::kScriptTestsMediaType);
   }
   auto report = bitcoin::RunScriptTests(core::AsChars(*text));
   if (!report) {
-    return ReportError(ctx, report.error(), flags.json, kScriptTestsMediaType);
+    return ReportError(ctx, report.error(), flags.json, bitcoin::kScriptTestsMediaType);
   }
-  const bool all_passed = report->num_failed == 0;
   if (flags.json) {
-    nlohmann::json entries = nlohmann::json::array();
-    for (const bitcoin::ScriptTestResult& r : report->results) {
-      entries.push_back(
-          {{"number", r.number},
-           {"comment", r.comment},
-           {"result", r.passed ? "pass" : "fail"},
-           {"success", std::string(bitcoin::ScriptErrorName(r.success_result))},
-           {"failure", std::string(bitcoin::ScriptErrorName(r.failure_result))},
-           {"problem", r.problem.empty() ? nlohmann::json(nullptr) : nlohmann::json(r.problem)}});
-    }
-    const nlohmann::json out = {{"mediaType", kScriptTestsMediaType},
-                                {"verdict", all_passed ? "pass" : "fail"},
-                                {"flags",
-                                 "P2SH,CHECKLOCKTIMEVERIFY,CHECKSEQUENCEVERIFY,WITNESS,"
-                                 "NULLFAIL,TAPROOT"},
-                                {"passed", report->num_passed},
-                                {"failed", report->num_failed},
-                                {"entries", entries}};
-    ctx.out << out.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
+    ctx.out << bitcoin::ScriptTestReportToJson(*report).dump(
+                   2, ' ', false, nlohmann::json::error_handler_t::replace)
+            << "\n";
   } else {
-    for (const bitcoin::ScriptTestResult& r : report->results) {
-      ctx.out << (r.passed ? "ok   " : "FAIL ") << r.number << " " << r.comment;
-      if (r.passed) {
-        ctx.out << " (failure witness: " << bitcoin::ScriptErrorName(r.failure_result) << ")";
-      } else {
-        ctx.out << ": " << r.problem;
-      }
-      ctx.out << "\n";
-    }
-    ctx.out << report->num_passed << " passed, " << report->num_failed << " failed\n";
+    bitcoin::RenderScriptTestReport(ctx.out, *report);
   }
-  return all_passed ? 0 : 1;
+  return report->num_failed == 0 ? 0 : 1;
 }
 
 constexpr const char* kAddressMediaType =

@@ -6,25 +6,6 @@
 #include "enclavectl/core/error_codes.hpp"
 
 namespace enclavectl::cli {
-namespace {
-
-const char* ExitClassName(core::ExitClass exit_class) {
-  switch (exit_class) {
-    case core::ExitClass::kUsage:
-      return "usage";
-    case core::ExitClass::kMalformed:
-      return "malformed";
-    case core::ExitClass::kRejected:
-      return "rejected";
-    case core::ExitClass::kIo:
-      return "io";
-    case core::ExitClass::kInternal:
-      return "internal";
-  }
-  return "internal";
-}
-
-}  // namespace
 
 void RegisterErrors(CLI::App& app, Context& ctx) {
   auto json = std::make_shared<bool>(false);
@@ -49,7 +30,7 @@ void RegisterErrors(CLI::App& app, Context& ctx) {
         rows.push_back({{"code", info.name},
                         {"value", value},
                         {"exit", core::ExitCodeFor(info.exit_class)},
-                        {"class", ExitClassName(info.exit_class)},
+                        {"class", core::ExitClassName(info.exit_class)},
                         {"meaning", info.meaning}});
       } else {
         ctx.out << std::setw(4) << value << "  " << std::left << std::setw(24) << info.name

@@ -56,35 +56,27 @@ int RunAttest(Context& ctx, const AttestOptions& options) {
     }
     request.public_key = std::move(*key);
   }
-  auto ca = app::LoadOrCreateDevCa(options.state_dir, ctx.clock);
-  if (!ca) {
-    return ReportError(ctx, ca.error(), options.json, kMediaType);
-  }
   sim_options->indefinite_payload = options.indefinite;
-  auto sim = app::NsmSimulator::Boot(std::move(*ca), *sim_options, ctx.clock);
-  if (!sim) {
-    return ReportError(ctx, sim.error(), options.json, kMediaType);
+  auto attested = app::AttestWithSimulator(options.state_dir, *sim_options, request, ctx.clock);
+  if (!attested) {
+    return ReportError(ctx, attested.error(), options.json, kMediaType);
   }
-  app::NsmClient client(**sim);
-  auto document = client.Attestation(request);
-  if (!document) {
-    return ReportError(ctx, document.error(), options.json, kMediaType);
-  }
-  if (auto written = core::io::WriteFileAtomic(options.output, *document); !written) {
+  const core::Bytes& document = attested->document;
+  if (auto written = core::io::WriteFileAtomic(options.output, document); !written) {
     return ReportError(ctx, written.error(), options.json, kMediaType);
   }
   const std::string root = options.state_dir + "/root.pem";
   if (options.json) {
     ctx.out << nlohmann::json{{"mediaType", kMediaType},
                               {"document", options.output},
-                              {"size", document->size()},
-                              {"module_id", (*sim)->ModuleId()},
+                              {"size", document.size()},
+                              {"module_id", attested->module_id},
                               {"root", root}}
                    .dump(2)
             << "\n";
   } else {
-    ctx.out << "wrote " << options.output << " (" << document->size()
-            << " bytes) from simulated enclave " << (*sim)->ModuleId()
+    ctx.out << "wrote " << options.output << " (" << document.size()
+            << " bytes) from simulated enclave " << attested->module_id
             << "\nverify it with: enclavectl verify --doc " << options.output << " --root " << root
             << "\n";
   }

@@ -9,6 +9,7 @@
 #include "enclavectl/core/limits.hpp"
 #include "enclavectl/core/sha.hpp"
 #include "enclavectl/verifier/signatures.hpp"
+#include "flags.hpp"
 
 namespace enclavectl::cli {
 namespace {
@@ -25,14 +26,6 @@ struct SignatureFlags {
   std::string expect_pubkey_hex;
   bool json = false;
 };
-
-core::Result<core::Bytes> HexFlag(const std::string& flag, const std::string& text) {
-  auto bytes = core::HexDecode(core::TrimWhitespace(text));
-  if (!bytes) {
-    return core::Fail(core::ErrorCode::kInvalidArgument, flag + " is not hex");
-  }
-  return bytes;
-}
 
 int Report(Context& ctx, const SignatureFlags& flags, const std::string& what,
            const core::Status& verdict) {
@@ -66,12 +59,11 @@ int RunVerify(Context& ctx, const SignatureFlags& flags) {
   }
   core::Sha256Digest digest{};
   if (!flags.digest_hex.empty()) {
-    auto bytes = HexFlag("--digest", flags.digest_hex);
-    if (!bytes || bytes->size() != 32) {
-      return ReportError(ctx, {core::ErrorCode::kInvalidArgument, "--digest must be 64 hex digits"},
-                         flags.json, kMediaType);
+    auto value = Hex32Flag("--digest", flags.digest_hex);
+    if (!value) {
+      return ReportError(ctx, value.error(), flags.json, kMediaType);
     }
-    std::copy(bytes->begin(), bytes->end(), digest.begin());
+    digest = *value;
   } else {
     auto message = HexFlag("--message", flags.message_hex);
     if (!message) {

@@ -1,36 +1,72 @@
-// `enclavectl verify`: verify an attestation document offline.
-#include <algorithm>
-#include <cctype>
-#include <iomanip>
+// `enclavectl verify`: flags in, one library call per mode (--doc: verifier::Verify; --url:
+// CollectEvidence + VerifyEvidence, --check-key-policy: kmspolicy::io's key policy audit;
+// --targets: VerifyFleet; --bundle: ReverifyBundle), the report rendered as text or JSON.
 #include <memory>
-#include <sstream>
 #include <string>
+#include <variant>
 #include <vector>
 
 #include "context.hpp"
+#include "enclavectl/aws/arn.hpp"
+#include "enclavectl/aws/credentials.hpp"
+#include "enclavectl/aws/curl_transport.hpp"
+#include "enclavectl/aws/kms_client.hpp"
 #include "enclavectl/core/encoding.hpp"
 #include "enclavectl/core/limits.hpp"
 #include "enclavectl/core/sha.hpp"
-#include "enclavectl/aws/arn.hpp"
+#include "enclavectl/kmspolicy/io/key_policy_audit.hpp"
 #include "enclavectl/kmspolicy/io/pcr_sources.hpp"
+#include "enclavectl/verifier/collect.hpp"
+#include "enclavectl/verifier/fleet.hpp"
 #include "enclavectl/verifier/key_binding.hpp"
+#include "enclavectl/verifier/live.hpp"
 #include "enclavectl/verifier/report_json.hpp"
+#include "enclavectl/verifier/report_text.hpp"
+#include "enclavectl/verifier/reverify.hpp"
+#include "enclavectl/verifier/trust.hpp"
 #include "enclavectl/verifier/verify.hpp"
-#include "verify_common.hpp"
+#include "flags.hpp"
 
 namespace enclavectl::cli {
 namespace {
 
 using core::ErrorCode;
+using nlohmann::json;
 namespace v = verifier;
 
-core::Result<core::Bytes> HexFlag(const std::string& flag, const std::string& value) {
-  auto bytes = core::HexDecode(core::TrimWhitespace(value));
-  if (!bytes) {
-    return core::Fail(ErrorCode::kInvalidArgument, flag + " is not hex");
-  }
-  return bytes;
-}
+constexpr std::int64_t kDefaultLiveMaxAgeMs = std::int64_t{5} * 60 * 1000;
+
+struct VerifyOptions {
+  // Exactly one mode: a document, a live service, a fleet, or a bundle to re-verify.
+  std::string doc_path;
+  std::string url;
+  std::string targets_path;
+  std::string bundle_path;  // with --url: written; alone: read and re-verified
+
+  std::string root_path;
+  std::string at = "now";
+  std::vector<std::string> expect_pcr;
+  std::string expect_pcr0_hex;
+  std::string expect_pcrs_path;
+  std::string verify_build_path;
+  std::string expect_key_hex;
+  std::string expect_app_key_hex;
+  std::string expect_app_key_hash_hex;
+  std::string expect_nonce_hex;
+  std::string max_age;
+  bool insecure_allow_debug = false;
+  bool any_image = false;         // no image expectation, on purpose (reported)
+  std::string expect_kms_key;     // --url/--targets/--bundle: /v1/info kms_key_arn
+  std::string expect_blockhash;   // --url/--targets/--bundle: /v1/info blockhash
+  bool check_key_policy = false;  // --url: GetKeyPolicy with the auditor's credentials
+  std::string region;             // --check-key-policy: must equal the key ARN's region
+  std::string endpoint_url;       // --check-key-policy: KMS endpoint
+  std::string profile;            // --check-key-policy: AWS profile
+  bool insecure_tls = false;
+  double timeout_seconds = 10;
+  std::size_t concurrency = 32;
+  bool json = false;
+};
 
 // A secp256k1 public key given as hex (33 or 65 bytes), in compressed form.
 core::Result<core::Bytes> KeyFlag(const std::string& flag, const std::string& value) {
@@ -44,6 +80,8 @@ core::Result<core::Bytes> KeyFlag(const std::string& flag, const std::string& va
   }
   return key;
 }
+
+core::Result<v::LiveExpectations> BuildExpectations(const VerifyOptions& options);
 
 // Turns the flags into a policy. Flag values that are wrong are usage errors (64); a PCR
 // file that is wrong is malformed input (2); an unreadable file is an I/O error (74).
@@ -84,13 +122,11 @@ core::Result<v::VerificationPolicy> BuildPolicy(const VerifyOptions& options,
     policy.app_key_hash = core::Sha256(*key);
   }
   if (!options.expect_app_key_hash_hex.empty()) {
-    auto raw = HexFlag("--expect-app-key-hash", options.expect_app_key_hash_hex);
-    if (!raw || raw->size() != 32) {
-      return core::Fail(ErrorCode::kInvalidArgument, "--expect-app-key-hash must be 64 hex digits");
+    auto hash = Hex32Flag("--expect-app-key-hash", options.expect_app_key_hash_hex);
+    if (!hash) {
+      return core::Fail(hash.error());
     }
-    core::Sha256Digest hash{};
-    std::copy(raw->begin(), raw->end(), hash.begin());
-    policy.app_key_hash = hash;
+    policy.app_key_hash = *hash;
   }
   if (!options.expect_nonce_hex.empty()) {
     auto nonce = HexFlag("--expect-nonce", options.expect_nonce_hex);
@@ -103,7 +139,8 @@ core::Result<v::VerificationPolicy> BuildPolicy(const VerifyOptions& options,
   return policy;
 }
 
-core::Result<v::TrustAnchor> LoadRootFile(const VerifyOptions& options) {
+// The root to trust: the pinned AWS root, or --root.
+core::Result<v::TrustAnchor> LoadRoot(const VerifyOptions& options) {
   if (options.root_path.empty()) {
     return v::TrustAnchor::AwsNitroRoot();
   }
@@ -120,127 +157,14 @@ core::Result<v::TrustAnchor> LoadRootFile(const VerifyOptions& options) {
   return root;
 }
 
-std::string Abbrev(const core::Sha256Digest& digest) {
-  return core::HexEncode(digest).substr(0, 16) + "...";
-}
-
-void RenderText(std::ostream& out, const std::string& path, const v::DocumentInput& input,
-                const v::VerificationReport& report, bool any_image) {
-  std::string headline =
-      any_image ? "ACCEPTED (any image: no PCR was checked; genuine Nitro Enclaves document)"
-                : "ACCEPTED";
-  if (report.verdict != v::Verdict::kAccepted) {
-    headline = report.verdict == v::Verdict::kMalformed ? "MALFORMED" : "REJECTED";
-    headline += " (" + std::string(core::ErrorCodeName(report.error->code)) + ")";
-  }
-  out << headline << "  " << path << "\n";
-  out << "  input        " << report.input_size << " bytes of "
-      << (input.encoding == v::InputEncoding::kBinary
-              ? "binary CBOR"
-              : std::string(v::InputEncodingName(input.encoding)) + " text")
-      << ", sha256 " << Abbrev(report.input_sha256) << "\n";
-  if (report.document) {
-    out << "  module_id    " << report.document->module_id << "\n";
-    out << "  timestamp    "
-        << core::FormatRfc3339(
-               core::UnixMillis{static_cast<std::int64_t>(report.document->timestamp_ms)})
-        << "\n";
-  }
-  out << "  verified at  " << core::FormatRfc3339(report.verification_time)
-      << (report.time_source == v::TimeSource::kDocument ? " (the document's own timestamp)" : "")
-      << "\n";
-  out << "  trust        " << report.root_description << " (sha256 " << Abbrev(report.root_sha256)
-      << ")\n";
-  for (const std::string& flag : report.insecure) {
-    out << "  INSECURE     --insecure-" << flag << " is in effect\n";
-  }
-  if (any_image) {
-    out << "  ANY IMAGE    --any-image: the image (PCRs) was not checked against any "
-           "expectation\n";
-  }
-  out << "checks\n";
-  for (const v::Check& check : report.checks) {
-    out << "  " << std::left << std::setw(8) << v::CheckStatusName(check.status) << " "
-        << std::setw(13) << check.name << std::right << check.reason << "\n";
-  }
-  if (report.document) {
-    out << "pcrs\n";
-    std::size_t zero = 0;
-    for (const auto& [index, value] : report.document->pcrs) {
-      if (core::IsAllZero(value)) {
-        ++zero;
-        continue;
-      }
-      out << "  PCR" << std::left << std::setw(3) << index << std::right << core::HexEncode(value)
-          << "\n";
-    }
-    if (zero > 0) {
-      out << "  (" << zero << " all-zero PCRs not shown)\n";
-    }
-  }
-  if (!report.chain.empty()) {
-    out << "chain\n";
-    for (std::size_t i = 0; i < report.chain.size(); ++i) {
-      const v::CertificateInfo& cert = report.chain[i];
-      out << "  " << i << "  " << cert.subject << "\n     valid "
-          << core::FormatRfc3339(core::UnixMillis{cert.not_before * 1000}) << " .. "
-          << core::FormatRfc3339(core::UnixMillis{cert.not_after * 1000}) << "\n";
-    }
-  }
-  if (report.verdict != v::Verdict::kAccepted) {
-    out << "error: " << core::ErrorCodeName(report.error->code) << " ("
-        << static_cast<unsigned>(report.error->code) << "): " << report.error->detail << "\n";
-  }
-}
-
-int RunVerifyDoc(Context& ctx, const VerifyOptions& options) {
-  auto policy = BuildPolicy(options, ctx.clock);
-  if (!policy) {
-    return ReportError(ctx, policy.error(), options.json, v::kVerifyMediaType);
-  }
-  auto root = LoadRootFile(options);
-  if (!root) {
-    return ReportError(ctx, root.error(), options.json, v::kVerifyMediaType);
-  }
-  auto raw = core::io::ReadFile(options.doc_path, core::limits::kMaxDocumentTextBytes);
-  if (!raw) {
-    return ReportError(ctx, raw.error(), options.json, v::kVerifyMediaType);
-  }
-  auto input = v::DecodeDocumentInput(*raw);
-  if (!input) {
-    core::Error error = input.error();
-    error.detail = options.doc_path + ": " + error.detail;
-    return ReportError(ctx, error, options.json, v::kVerifyMediaType);
-  }
-  v::VerifierConfig config{&*root, nullptr};
-  const v::VerificationReport report = v::Verify(input->cbor, config, *policy);
-  if (options.json) {
-    nlohmann::json json = v::ReportToJson(report);
-    json["input"]["path"] = options.doc_path;
-    json["input"]["encoding"] = v::InputEncodingName(input->encoding);
-    json["any_image"] = options.any_image;
-    json["image_checked"] = !options.any_image;
-    ctx.out << json.dump(2) << "\n";
-  } else {
-    RenderText(ctx.out, options.doc_path, *input, report, options.any_image);
-  }
-  if (report.verdict == v::Verdict::kAccepted) {
-    return 0;
-  }
-  return core::ExitCodeFor(core::InfoFor(report.error->code).exit_class);
-}
-
-}  // namespace
-
-core::Result<v::TrustAnchor> LoadRoot(const VerifyOptions& options) {
-  return LoadRootFile(options);
-}
-
+// True when a flag that sets an expectation about the image was given (--expect-pcr,
+// --expect-pcr0, --expect-pcrs, --verify-build).
 bool HasImageExpectationFlags(const VerifyOptions& options) {
   return !options.expect_pcr.empty() || !options.expect_pcr0_hex.empty() ||
          !options.expect_pcrs_path.empty() || !options.verify_build_path.empty();
 }
 
+// The usage error for verifying without an image expectation (exit 64): names the flags.
 core::Error NoImageExpectationError() {
   return core::Error{ErrorCode::kInvalidArgument,
                      "no expectation about the image: give --expect-pcr0 HEX, --expect-pcr N=HEX, "
@@ -249,6 +173,7 @@ core::Error NoImageExpectationError() {
                      -1};
 }
 
+// PCR expectations from --expect-pcr, --expect-pcr0, --expect-pcrs and --verify-build.
 core::Result<v::LiveExpectations> BuildExpectations(const VerifyOptions& options) {
   v::LiveExpectations out;
   for (const std::string& text : options.expect_pcr) {
@@ -266,17 +191,11 @@ core::Result<v::LiveExpectations> BuildExpectations(const VerifyOptions& options
     out.required_pcrs[0] = std::move(assignment->second);
   }
   if (!options.expect_pcrs_path.empty()) {
-    auto text = core::io::ReadFile(options.expect_pcrs_path, core::limits::kMaxPolicyFileBytes);
-    if (!text) {
-      return core::Fail(text.error());
+    auto measured = kmspolicy::io::MakePcrFileSource(options.expect_pcrs_path)->Load();
+    if (!measured) {
+      return core::Fail(measured.error());
     }
-    auto sets = v::ParsePcrSets(core::AsChars(*text));
-    if (!sets) {
-      core::Error error = sets.error();
-      error.detail = options.expect_pcrs_path + ": " + error.detail;
-      return core::Fail(std::move(error));
-    }
-    out.allowed_pcr_sets = std::move(*sets);
+    out.allowed_pcr_sets = std::move(measured->sets);
   }
   if (!options.verify_build_path.empty()) {
     // The image's own measurements (PCR0, PCR1, PCR2, and PCR8 when it is signed) must all
@@ -309,19 +228,235 @@ core::Result<v::LiveExpectations> BuildExpectations(const VerifyOptions& options
     out.kms_key_arn = options.expect_kms_key;
   }
   if (!options.expect_blockhash.empty()) {
-    std::string lower(core::TrimWhitespace(options.expect_blockhash));
-    std::transform(lower.begin(), lower.end(), lower.begin(),
-                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-    auto bytes = core::HexDecode(lower);
-    if (!bytes || bytes->size() != 32) {
-      return core::Fail(ErrorCode::kInvalidArgument, "--expect-blockhash must be 64 hex digits");
+    auto blockhash = Hex32Flag("--expect-blockhash", options.expect_blockhash);
+    if (!blockhash) {
+      return core::Fail(blockhash.error());
     }
-    out.blockhash_hex = core::HexEncode(*bytes);
+    out.blockhash_hex = core::HexEncode(*blockhash);
   }
   return out;
 }
 
-namespace {
+// The exit code of a report: 0 when accepted, else that of its error's class.
+int ExitFor(const std::optional<core::Error>& failure) {
+  return failure ? core::ExitCodeFor(core::InfoFor(failure->code).exit_class) : 0;
+}
+
+int ExitFor(const v::LiveReport& report) {
+  return ExitFor(report.verdict == v::Verdict::kAccepted ? std::nullopt : report.error);
+}
+
+void PrintJson(Context& ctx, const json& out) {
+  ctx.out << out.dump(2, ' ', false, json::error_handler_t::replace) << "\n";
+}
+
+int RunVerifyDoc(Context& ctx, const VerifyOptions& options) {
+  auto policy = BuildPolicy(options, ctx.clock);
+  if (!policy) {
+    return ReportError(ctx, policy.error(), options.json, v::kVerifyMediaType);
+  }
+  auto root = LoadRoot(options);
+  if (!root) {
+    return ReportError(ctx, root.error(), options.json, v::kVerifyMediaType);
+  }
+  auto raw = core::io::ReadFile(options.doc_path, core::limits::kMaxDocumentTextBytes);
+  if (!raw) {
+    return ReportError(ctx, raw.error(), options.json, v::kVerifyMediaType);
+  }
+  auto input = v::DecodeDocumentInput(*raw);
+  if (!input) {
+    core::Error error = input.error();
+    error.detail = options.doc_path + ": " + error.detail;
+    return ReportError(ctx, error, options.json, v::kVerifyMediaType);
+  }
+  v::VerifierConfig config{&*root, nullptr};
+  const v::VerificationReport report = v::Verify(input->cbor, config, *policy);
+  if (options.json) {
+    json out = v::ReportToJson(report);
+    out["input"]["path"] = options.doc_path;
+    out["input"]["encoding"] = v::InputEncodingName(input->encoding);
+    out["any_image"] = options.any_image;
+    out["image_checked"] = !options.any_image;
+    ctx.out << out.dump(2) << "\n";
+  } else {
+    v::RenderReportText(ctx.out, options.doc_path, input->encoding, report, options.any_image);
+  }
+  return ExitFor(report.verdict == v::Verdict::kAccepted ? std::nullopt : report.error);
+}
+
+// Everything a live check needs before it goes on the network.
+struct LiveSetup {
+  v::TrustAnchor root;
+  v::LiveExpectations expectations;
+  json recorded;  // the options kept in a bundle
+};
+
+core::Result<LiveSetup> PrepareLive(const VerifyOptions& options) {
+  auto root = LoadRoot(options);
+  if (!root) {
+    return core::Fail(root.error());
+  }
+  auto expectations = BuildExpectations(options);
+  if (!expectations) {
+    return core::Fail(expectations.error());
+  }
+  if (!expectations->max_age_ms) {
+    expectations->max_age_ms = kDefaultLiveMaxAgeMs;
+  }
+  json recorded = {
+      {"expectations", v::ExpectationsToJson(*expectations)},
+      {"check_key_policy", options.check_key_policy},
+      {"insecure_tls", options.insecure_tls},
+      {"root",
+       {{"sha256", core::HexEncode(root->Fingerprint())}, {"custom", !options.root_path.empty()}}},
+      {"verify_build",
+       options.verify_build_path.empty() ? json(nullptr) : json(options.verify_build_path)},
+      {"expect_pcrs",
+       options.expect_pcrs_path.empty() ? json(nullptr) : json(options.expect_pcrs_path)}};
+  return LiveSetup{std::move(*root), std::move(*expectations), std::move(recorded)};
+}
+
+// --check-key-policy: the audit (kmspolicy/io/key_policy_audit.hpp) with a KMS client for the
+// key's region, signed with the auditor's own credentials.
+v::Check CheckKeyPolicy(const VerifyOptions& options, const v::LiveReport& report,
+                        const core::io::Clock& clock) {
+  auto plan = kmspolicy::io::PlanKeyPolicyAudit(report, options.expect_kms_key, options.region);
+  if (const auto* done = std::get_if<v::Check>(&plan)) {
+    return *done;
+  }
+  const auto& audit = std::get<kmspolicy::io::KeyPolicyAudit>(plan);
+  aws::ProcessEnvironment env;
+  aws::CurlTransport transport{"enclavectl-verify"};
+  aws::RealSleeper sleeper;
+  aws::CredentialOptions credential_options;
+  credential_options.profile = options.profile;
+  auto credentials = aws::ResolveCredentials(env, transport, credential_options);
+  if (!credentials) {
+    return kmspolicy::io::KeyPolicyAuditFailure(credentials.error());
+  }
+  auto endpoint = aws::ResolveKmsEndpoint(options.endpoint_url, audit.region, env);
+  if (!endpoint) {
+    return kmspolicy::io::KeyPolicyAuditFailure(endpoint.error());
+  }
+  aws::KmsClientOptions client_options;
+  client_options.endpoint = std::move(*endpoint);
+  aws::KmsClient client(client_options, transport, credentials->credentials, clock, sleeper);
+  return kmspolicy::io::RunKeyPolicyAudit(audit, client);
+}
+
+int RunVerifyLive(Context& ctx, const VerifyOptions& options) {
+  auto setup = PrepareLive(options);
+  if (!setup) {
+    return ReportError(ctx, setup.error(), options.json, v::kLiveMediaType);
+  }
+  auto url = v::NormalizeServiceUrl(options.url);
+  if (!url) {
+    return ReportError(ctx, url.error(), options.json, v::kLiveMediaType);
+  }
+  auto visits = v::CollectEvidence(
+      {*url},
+      v::LiveHttpOptions(options.timeout_seconds, options.insecure_tls, options.concurrency),
+      ctx.clock);
+  if (!visits.front()) {
+    return ReportError(ctx, visits.front().error(), options.json, v::kLiveMediaType);
+  }
+  v::Evidence evidence = std::move(*visits.front());
+  evidence.options = setup->recorded;
+  v::ChainCache cache;
+  const v::VerifierConfig config{&setup->root, &cache};
+  v::LiveReport report = v::VerifyEvidence(evidence, config, setup->expectations);
+  if (options.check_key_policy) {
+    report.AddCheck(CheckKeyPolicy(options, report, ctx.clock));
+  }
+  if (!options.bundle_path.empty()) {
+    auto zip = v::BundleOfVisit(evidence, report);
+    core::Status written = zip ? core::io::WriteFileAtomic(options.bundle_path, *zip)
+                               : core::Status(core::Fail(zip.error()));
+    if (!written) {
+      return ReportError(ctx, written.error(), options.json, v::kLiveMediaType);
+    }
+  }
+  if (options.json) {
+    json out = v::LiveReportToJson(report, evidence);
+    out["bundle"] = options.bundle_path.empty() ? json(nullptr) : json(options.bundle_path);
+    PrintJson(ctx, out);
+  } else {
+    v::RenderLiveText(ctx.out, report, evidence, "", v::LiveHeadline(report));
+    if (!options.bundle_path.empty()) {
+      ctx.out << "evidence bundle written to " << options.bundle_path
+              << " (re-verify offline: enclavectl verify --bundle " << options.bundle_path
+              << (options.root_path.empty() ? "" : " --root " + options.root_path) << ")\n";
+    }
+  }
+  return ExitFor(report);
+}
+
+int RunVerifyBundle(Context& ctx, const VerifyOptions& options) {
+  auto root = LoadRoot(options);
+  if (!root) {
+    return ReportError(ctx, root.error(), options.json, v::kLiveMediaType);
+  }
+  // A bundle is untrusted: its verdict comes only from the expectations on this command line
+  // (allow-debug and max-age included); what it recorded is shown, never used.
+  auto expectations = BuildExpectations(options);
+  if (!expectations) {
+    return ReportError(ctx, expectations.error(), options.json, v::kLiveMediaType);
+  }
+  auto zip = core::io::ReadFile(options.bundle_path, core::limits::kMaxBundleBytes);
+  if (!zip) {
+    return ReportError(ctx, zip.error(), options.json, v::kLiveMediaType);
+  }
+  auto verification = v::ReverifyBundle(*zip, v::VerifierConfig{&*root, nullptr}, *expectations);
+  if (!verification) {
+    core::Error error = verification.error();
+    error.detail = options.bundle_path + ": " + error.detail;
+    return ReportError(ctx, error, options.json, v::kLiveMediaType);
+  }
+  const core::Error usage = NoImageExpectationError();
+  if (options.json) {
+    PrintJson(ctx, v::BundleVerificationToJson(*verification, options.bundle_path, usage));
+  } else {
+    v::RenderBundleText(ctx.out, *verification, options.bundle_path,
+                        core::HexEncode(root->Fingerprint()));
+  }
+  if (!verification->judged) {
+    ctx.err << "error: " << core::ErrorCodeName(usage.code) << ": " << usage.detail << "\n";
+    return ExitFor(usage);
+  }
+  return ExitFor(verification->report);
+}
+
+int RunVerifyFleet(Context& ctx, const VerifyOptions& options) {
+  auto setup = PrepareLive(options);
+  if (!setup) {
+    return ReportError(ctx, setup.error(), options.json, v::kFleetMediaType);
+  }
+  auto text = core::io::ReadFile(options.targets_path, core::limits::kMaxPolicyFileBytes);
+  if (!text) {
+    return ReportError(ctx, text.error(), options.json, v::kFleetMediaType);
+  }
+  auto targets = v::ParseTargets(core::AsChars(*text));
+  if (!targets) {
+    core::Error error = targets.error();
+    error.detail = options.targets_path + ": " + error.detail;
+    return ReportError(ctx, error, options.json, v::kFleetMediaType);
+  }
+  if (!options.json) {
+    ctx.err << "verifying " << targets->size() << " services ...\n";
+  }
+  auto visits = v::CollectEvidence(
+      *targets,
+      v::LiveHttpOptions(options.timeout_seconds, options.insecure_tls, options.concurrency),
+      ctx.clock);
+  const v::FleetReport report = v::VerifyFleet(*targets, std::move(visits), setup->root,
+                                               setup->expectations, setup->recorded);
+  if (options.json) {
+    PrintJson(ctx, v::FleetReportToJson(report));
+  } else {
+    v::RenderFleetText(ctx.out, report, options.insecure_tls, options.any_image);
+  }
+  return ExitFor(report.first_failure);
+}
 
 // Which mode the flags select, or a usage error.
 enum class Mode : std::uint8_t { kDoc, kLive, kFleet, kBundle };
@@ -368,7 +503,7 @@ core::Result<Mode> SelectMode(const VerifyOptions& options) {
                       "--verify-build: give one or the other");
   }
   // Secure by default: "some Nitro enclave made this" is rarely what anyone means. A bundle
-  // still shows what its documents prove before it refuses (verify_live.cpp).
+  // still shows what its documents prove before it refuses (RunVerifyBundle).
   const bool live_or_doc =
       !options.doc_path.empty() || !options.url.empty() || !options.targets_path.empty();
   if (live_or_doc && !options.any_image && !HasImageExpectationFlags(options)) {

@@ -63,4 +63,20 @@ int ExitCodeFor(ExitClass exit_class) noexcept {
   return 70;
 }
 
+const char* ExitClassName(ExitClass exit_class) noexcept {
+  switch (exit_class) {
+    case ExitClass::kUsage:
+      return "usage";
+    case ExitClass::kMalformed:
+      return "malformed";
+    case ExitClass::kRejected:
+      return "rejected";
+    case ExitClass::kIo:
+      return "io";
+    case ExitClass::kInternal:
+      return "internal";
+  }
+  return "internal";
+}
+
 }  // namespace enclavectl::core

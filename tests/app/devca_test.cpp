@@ -3,6 +3,7 @@
 #include <sys/stat.h>
 
 #include "enclavectl/app/nsm_simulator.hpp"
+#include "enclavectl/app/simulator_config.hpp"
 #include "enclavectl/verifier/chain.hpp"
 #include "test_paths.hpp"
 #include "virtual_nitro.hpp"
@@ -111,6 +112,34 @@ TEST(DevCaStore, CreatesOnceThenReloadsTheSameRoot) {
   ASSERT_TRUE(core::io::WriteFileAtomic(dir + "/devca.json", core::AsBytes("{}")));
   EXPECT_EQ(LoadOrCreateDevCa(dir, clock).error().code, ErrorCode::kPolicyInvalid);
   EXPECT_EQ(LoadOrCreateDevCa("/proc/enclavectl-cannot-create", clock).error().code,
+            ErrorCode::kIoWrite);
+}
+
+// `enclavectl nsm attest` called directly: a document from an enclave booted with the given
+// PCRs under the state directory's CA, which that CA's root.pem verifies, nonce included.
+TEST(DevCaStore, AttestWithSimulatorSignsUnderTheStoredRoot) {
+  testing::ScopedTempDir temp;
+  const std::string dir = (temp.Path() / "state").string();
+  core::io::FixedClock clock(testing::kVirtualNow);
+  SimulatorOptions options;
+  options.boot_pcrs[0] = core::Bytes(48, 0x7a);
+  const core::Bytes nonce{0x0a, 0x0b};
+  auto attested = AttestWithSimulator(dir, options,
+                                      AttestationRequest{std::nullopt, nonce, std::nullopt}, clock);
+  ASSERT_TRUE(attested) << attested.error().detail;
+  EXPECT_FALSE(attested->module_id.empty());
+  auto root = verifier::TrustAnchor::FromPem(core::AsBytes(testing::ReadText(dir + "/root.pem")));
+  ASSERT_TRUE(root) << root.error().detail;
+  verifier::VerificationPolicy policy;
+  policy.time = testing::kVirtualNow;
+  policy.nonce = nonce;
+  policy.required_pcrs[0] = core::Bytes(48, 0x7a);
+  const verifier::VerificationReport report =
+      verifier::Verify(attested->document, verifier::VerifierConfig{&*root, nullptr}, policy);
+  EXPECT_EQ(report.verdict, verifier::Verdict::kAccepted)
+      << (report.error ? report.error->detail : std::string());
+  EXPECT_EQ(report.document->module_id, attested->module_id);
+  EXPECT_EQ(AttestWithSimulator("/proc/enclavectl-cannot-create", options, {}, clock).error().code,
             ErrorCode::kIoWrite);
 }
 

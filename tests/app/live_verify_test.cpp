@@ -6,6 +6,8 @@
 // gives its specific error code. Bundles round-trip to the same verdict and reject tampering.
 #include <gtest/gtest.h>
 
+#include <sstream>
+
 #include <nlohmann/json.hpp>
 
 #include "app_fakes.hpp"
@@ -13,8 +15,11 @@
 #include "enclavectl/core/encoding.hpp"
 #include "enclavectl/core/sha.hpp"
 #include "enclavectl/verifier/collect.hpp"
+#include "enclavectl/verifier/fleet.hpp"
 #include "enclavectl/verifier/key_binding.hpp"
 #include "enclavectl/verifier/live.hpp"
+#include "enclavectl/verifier/report_text.hpp"
+#include "enclavectl/verifier/reverify.hpp"
 #include "enclavectl/verifier/signatures.hpp"
 
 namespace enclavectl::verifier {
@@ -639,6 +644,125 @@ TEST(LiveTargets, UrlsAreNormalisedAndBadLinesNamed) {
     many += "http://h" + std::to_string(i) + "\n";
   }
   EXPECT_EQ(ParseTargets(many).error().code, ErrorCode::kTargetsInvalid);
+}
+
+// `verify --bundle` called directly (reverify.hpp): the verdict comes from the caller's
+// expectations only; what the bundle recorded (its expectations, verdict and root) is shown,
+// never used, and without an image expectation an accepted bundle is not judged.
+TEST_F(LiveVerify, AReverifiedBundleIsJudgedByTheCallersExpectationsOnly) {
+  Service service(kms_, Pcr0(0xa0));
+  LiveExpectations recorded;
+  recorded.required_pcrs[0] = Pcr0(0xa0);
+  Evidence evidence = service.Visit(Nonce(40));
+  evidence.options = {{"expectations", ExpectationsToJson(recorded)},
+                      {"root", {{"sha256", "0123456789abcdef0123"}}}};
+  const LiveReport live = Judge(evidence, recorded);
+  ASSERT_EQ(live.verdict, Verdict::kAccepted);
+  auto zip = BundleOfVisit(evidence, live);
+  ASSERT_TRUE(zip) << zip.error().detail;
+  const VerifierConfig config{&testing::TestRoot(), nullptr};
+
+  LiveExpectations other;
+  other.required_pcrs[0] = Pcr0(0xb0);
+  auto judged = ReverifyBundle(*zip, config, other);
+  ASSERT_TRUE(judged) << judged.error().detail;
+  EXPECT_EQ(CodeOf(judged->report), ErrorCode::kPcrMismatch);
+  EXPECT_TRUE(judged->judged);
+  ASSERT_FALSE(judged->report.checks.empty());
+  EXPECT_EQ(judged->report.checks.front().name, "bundle");
+  EXPECT_EQ(judged->report.checks.front().status, CheckStatus::kPass);
+  EXPECT_EQ(judged->recorded_verdict, "accepted");
+  EXPECT_EQ(judged->recorded_expectations, DescribeExpectations(recorded));
+  EXPECT_EQ(judged->recorded_root_sha256, "0123456789abcdef0123");
+  EXPECT_EQ(judged->expectations, DescribeExpectations(other));
+
+  auto same = ReverifyBundle(*zip, config, recorded);
+  ASSERT_TRUE(same);
+  EXPECT_EQ(same->report.verdict, Verdict::kAccepted);
+  std::ostringstream text;
+  RenderBundleText(text, *same, "b.zip", "fedcba");
+  EXPECT_EQ(text.str().rfind("ACCEPTED  http://127.0.0.1:7074\n", 0), 0U) << text.str();
+  EXPECT_NE(text.str().find("note          the visit trusted another root"), std::string::npos);
+
+  // Nothing expected about the image: genuine, never ACCEPTED, unless --any-image says so.
+  auto unjudged = ReverifyBundle(*zip, config, LiveExpectations{});
+  ASSERT_TRUE(unjudged);
+  EXPECT_EQ(unjudged->report.verdict, Verdict::kAccepted);
+  EXPECT_FALSE(unjudged->judged);
+  const core::Error usage{ErrorCode::kInvalidArgument, "no expectation", -1};
+  const json out = BundleVerificationToJson(*unjudged, "b.zip", usage);
+  EXPECT_EQ(out["verdict"], "not_judged");
+  EXPECT_EQ(out["error"]["code"], "INVALID_ARGUMENT");
+  EXPECT_EQ(out["bundle"]["path"], "b.zip");
+  text.str("");
+  RenderBundleText(text, *unjudged, "b.zip", "0123456789abcdef0123");
+  EXPECT_EQ(text.str().rfind("GENUINE, NOT JUDGED", 0), 0U) << text.str();
+  EXPECT_EQ(text.str().find("another root"), std::string::npos);
+  LiveExpectations any;
+  any.any_image = true;
+  auto any_image = ReverifyBundle(*zip, config, any);
+  ASSERT_TRUE(any_image);
+  EXPECT_TRUE(any_image->judged);
+  EXPECT_EQ(BundleVerificationToJson(*any_image, "b.zip", usage)["verdict"], "accepted");
+
+  // Derived members that are not those of the attestation: a failed "bundle" check first.
+  EvidenceExtras swapped = ExtrasFor(live, evidence);
+  swapped.document.back() ^= 1;
+  Evidence recorded_evidence = evidence;
+  recorded_evidence.report = LiveReportToJson(live, evidence);
+  auto rebuilt = WriteBundle(recorded_evidence, swapped);
+  ASSERT_TRUE(rebuilt);
+  auto inconsistent = ReverifyBundle(*rebuilt, config, recorded);
+  ASSERT_TRUE(inconsistent);
+  EXPECT_EQ(CodeOf(inconsistent->report), ErrorCode::kBundleInconsistent);
+  EXPECT_EQ(inconsistent->report.checks.front().status, CheckStatus::kFail);
+  // An archive that cannot be read is an error, not a report.
+  EXPECT_FALSE(ReverifyBundle(Bytes(zip->begin(), zip->begin() + 100), config, recorded));
+}
+
+// `verify --targets` called directly (fleet.hpp): each visit judged with one warm cache,
+// counted, and the first failure in target order decides the exit.
+TEST_F(LiveVerify, AFleetCountsEveryVisitAndNamesTheFirstFailure) {
+  Service good(kms_, Pcr0(0xa0));
+  Service other(kms_, Pcr0(0xb0));
+  std::vector<core::Result<Evidence>> visits;
+  visits.emplace_back(good.Visit(Nonce(50)));
+  visits.emplace_back(core::Fail(ErrorCode::kNetwork, "connection refused"));
+  visits.emplace_back(other.Visit(Nonce(51)));
+  visits.emplace_back(good.Visit(Nonce(52)));
+  const std::vector<std::string> urls = {"http://a", "http://down", "http://b", "http://c"};
+  LiveExpectations expectations;
+  expectations.required_pcrs[0] = Pcr0(0xa0);
+  const json recorded = {{"insecure_tls", false}};
+  const FleetReport report =
+      VerifyFleet(urls, std::move(visits), testing::TestRoot(), expectations, recorded);
+  ASSERT_EQ(report.entries.size(), 4U);
+  EXPECT_EQ(report.accepted, 2U);
+  EXPECT_EQ(report.rejected, 1U);
+  EXPECT_EQ(report.malformed, 0U);
+  EXPECT_EQ(report.unreachable, 1U);
+  ASSERT_TRUE(report.first_failure);
+  EXPECT_EQ(report.first_failure->code, ErrorCode::kNetwork);
+  EXPECT_EQ(report.entries[2].report.error->code, ErrorCode::kPcrMismatch);
+  EXPECT_EQ(report.entries[3].evidence.options, recorded);
+  EXPECT_GT(report.cache.hits, 0U);
+
+  const json out = FleetReportToJson(report);
+  EXPECT_EQ(out["mediaType"], kFleetMediaType);
+  EXPECT_EQ(out["summary"]["total"], 4);
+  EXPECT_EQ(out["targets"][1]["verdict"], "unreachable");
+  EXPECT_EQ(out["targets"][2]["verdict"], "rejected");
+  EXPECT_EQ(out["options"], recorded);
+  std::ostringstream text;
+  RenderFleetText(text, report, false, false);
+  EXPECT_EQ(text.str().rfind("PASS  http://a  PCR0 a0a0a0a0a0a0a0a0...  key ", 0), 0U)
+      << text.str();
+  EXPECT_NE(text.str().find("\nFAIL  http://down  NETWORK (802): connection refused\n"),
+            std::string::npos);
+  EXPECT_NE(text.str().find("\nFAIL  http://b  PCR_MISMATCH ("), std::string::npos);
+  EXPECT_NE(text.str().find("4 services: 2 accepted, 2 failed (1 rejected, 0 malformed, 1 "
+                            "unreachable)"),
+            std::string::npos);
 }
 
 }  // namespace

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <map>
+#include <sstream>
 #include <string>
 
 #include "test_paths.hpp"
@@ -89,6 +90,33 @@ TEST(ScriptTests, AFileThatIsNotAnArrayOfObjectsIsMalformed) {
     ASSERT_FALSE(report) << text;
     EXPECT_EQ(report.error().code, core::ErrorCode::kBtcTestFileMalformed) << text;
   }
+}
+
+// The report's two renderings (`enclavectl bitcoin script-tests` and its --json).
+TEST(ScriptTests, TheReportRendersAsTextAndJson) {
+  ScriptTestReport report;
+  report.results.push_back(
+      {0, "a key path spend", true, ScriptError::kOk, ScriptError::kSchnorrSigSize, ""});
+  report.results.push_back({1, "a script path spend", false, ScriptError::kEvalFalse,
+                            ScriptError::kOk, "success witness rejected: EVAL_FALSE"});
+  report.num_passed = 1;
+  report.num_failed = 1;
+  std::ostringstream text;
+  RenderScriptTestReport(text, report);
+  EXPECT_EQ(text.str(), std::string("ok   0 a key path spend (failure witness: ") +
+                            std::string(ScriptErrorName(ScriptError::kSchnorrSigSize)) +
+                            ")\nFAIL 1 a script path spend: success witness rejected: "
+                            "EVAL_FALSE\n1 passed, 1 failed\n");
+  const nlohmann::json out = ScriptTestReportToJson(report);
+  EXPECT_EQ(out["mediaType"], kScriptTestsMediaType);
+  EXPECT_EQ(out["verdict"], "fail");
+  EXPECT_EQ(out["passed"], 1);
+  EXPECT_EQ(out["entries"][0]["result"], "pass");
+  EXPECT_TRUE(out["entries"][0]["problem"].is_null());
+  EXPECT_EQ(out["entries"][1]["problem"], "success witness rejected: EVAL_FALSE");
+  report.results.pop_back();
+  report.num_failed = 0;
+  EXPECT_EQ(ScriptTestReportToJson(report)["verdict"], "pass");
 }
 
 }  // namespace

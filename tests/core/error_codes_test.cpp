@@ -52,6 +52,11 @@ TEST(ErrorCodes, ValuesSitInTheirBlocksAndMapToExitCodes) {
   EXPECT_EQ(ExitCodeFor(ExitClass::kUsage), 64);
   EXPECT_EQ(ExitCodeFor(ExitClass::kInternal), 70);
   EXPECT_EQ(ExitCodeFor(ExitClass::kIo), 74);
+  EXPECT_STREQ(ExitClassName(ExitClass::kRejected), "rejected");
+  EXPECT_STREQ(ExitClassName(ExitClass::kMalformed), "malformed");
+  EXPECT_STREQ(ExitClassName(ExitClass::kUsage), "usage");
+  EXPECT_STREQ(ExitClassName(ExitClass::kInternal), "internal");
+  EXPECT_STREQ(ExitClassName(ExitClass::kIo), "io");
   // A value outside the table (a cast, never produced by the libraries) reads as INTERNAL.
   EXPECT_EQ(InfoFor(static_cast<ErrorCode>(999)).code, ErrorCode::kInternal);
 }

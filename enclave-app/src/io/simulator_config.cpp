@@ -54,4 +54,24 @@ core::Result<SimulatorOptions> MakeSimulatorOptions(const SimulatorPcrInputs& in
   return options;
 }
 
+core::Result<SimulatedAttestation> AttestWithSimulator(const std::string& state_dir,
+                                                       const SimulatorOptions& options,
+                                                       const AttestationRequest& request,
+                                                       const core::io::Clock& clock) {
+  auto ca = LoadOrCreateDevCa(state_dir, clock);
+  if (!ca) {
+    return core::Fail(ca.error());
+  }
+  auto sim = NsmSimulator::Boot(std::move(*ca), options, clock);
+  if (!sim) {
+    return core::Fail(sim.error());
+  }
+  NsmClient client(**sim);
+  auto document = client.Attestation(request);
+  if (!document) {
+    return core::Fail(document.error());
+  }
+  return SimulatedAttestation{std::move(*document), (*sim)->ModuleId()};
+}
+
 }  // namespace enclavectl::app

@@ -2,6 +2,7 @@
 
 #include <openssl/rand.h>
 
+#include <algorithm>
 #include <array>
 
 #include "enclavectl/core/encoding.hpp"
@@ -86,6 +87,19 @@ core::Result<std::vector<std::string>> ParseTargets(std::string_view text) {
     return core::Fail(ErrorCode::kTargetsInvalid, "the targets file lists no URL");
   }
   return out;
+}
+
+net::HttpClientOptions LiveHttpOptions(double timeout_seconds, bool insecure_tls,
+                                       std::size_t max_concurrency) {
+  constexpr std::size_t kMaxLiveResponseBytes = std::size_t{256} * 1024;
+  net::HttpClientOptions http;
+  http.timeout_ms = static_cast<std::int64_t>(timeout_seconds * 1000);
+  http.connect_timeout_ms = std::min<std::int64_t>(http.timeout_ms, 5000);
+  http.insecure_tls = insecure_tls;
+  http.max_response_bytes = kMaxLiveResponseBytes;
+  http.max_concurrency = max_concurrency;
+  http.user_agent = "enclavectl-verify";
+  return http;
 }
 
 std::vector<core::Result<Evidence>> CollectEvidence(const std::vector<std::string>& base_urls,

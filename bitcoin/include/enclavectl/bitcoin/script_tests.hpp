@@ -4,9 +4,12 @@
 #pragma once
 
 #include <cstdint>
+#include <ostream>
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include <nlohmann/json.hpp>
 
 #include "enclavectl/bitcoin/interpreter.hpp"
 #include "enclavectl/core/result.hpp"
@@ -40,5 +43,17 @@ inline constexpr std::size_t kMaxScriptTestFileBytes = 64U << 20U;
 // out of range) is reported as a failed entry with its reason, and the run continues.
 [[nodiscard]] core::Result<ScriptTestReport> RunScriptTests(std::string_view json_text,
                                                             std::uint32_t flags = kScriptTestFlags);
+
+inline constexpr const char* kScriptTestsMediaType =
+    "application/vnd.enclavectl.bitcoin-script-tests+json;version=1";
+
+// The report of a run with kScriptTestFlags as bitcoin-script-tests+json: {"mediaType",
+// "verdict": "pass"|"fail", "flags", "passed", "failed", "entries": [{"number", "comment",
+// "result", "success", "failure", "problem"}]} (`enclavectl bitcoin script-tests --json`).
+nlohmann::json ScriptTestReportToJson(const ScriptTestReport& report);
+
+// The same for people: "ok   N COMMENT (failure witness: ERROR)" or "FAIL N COMMENT: PROBLEM"
+// per entry, then "P passed, F failed".
+void RenderScriptTestReport(std::ostream& out, const ScriptTestReport& report);
 
 }  // namespace enclavectl::bitcoin

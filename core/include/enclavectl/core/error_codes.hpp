@@ -325,4 +325,8 @@ std::optional<ErrorCode> ErrorCodeFromName(std::string_view name) noexcept;
 // The process exit code for an exit class: 64, 2, 1, 74, 70.
 int ExitCodeFor(ExitClass exit_class) noexcept;
 
+// The name of an exit class as `enclavectl errors --json` lists it: "usage", "malformed",
+// "rejected", "io", "internal".
+const char* ExitClassName(ExitClass exit_class) noexcept;
+
 }  // namespace enclavectl::core

@@ -27,4 +27,17 @@ struct SimulatorPcrInputs {
 // defaults. Fails like LoadSimulatorPcrs.
 [[nodiscard]] core::Result<SimulatorOptions> MakeSimulatorOptions(const SimulatorPcrInputs& inputs);
 
+// One attestation document from a simulated enclave (`enclavectl nsm attest`).
+struct SimulatedAttestation {
+  core::Bytes document;   // COSE_Sign1
+  std::string module_id;  // the simulated enclave's
+};
+
+// Boots a simulated enclave with `options` under the development CA kept in `state_dir`
+// (LoadOrCreateDevCa: created on first use) and asks it once for `request`. Fails like
+// LoadOrCreateDevCa, NsmSimulator::Boot and NsmClient::Attestation.
+[[nodiscard]] core::Result<SimulatedAttestation> AttestWithSimulator(
+    const std::string& state_dir, const SimulatorOptions& options,
+    const AttestationRequest& request, const core::io::Clock& clock);
+
 }  // namespace enclavectl::app

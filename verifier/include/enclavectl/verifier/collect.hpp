@@ -25,6 +25,12 @@ inline constexpr std::size_t kMaxTargets = 4096;
 // kMaxTargets. Fails with kTargetsInvalid (index = the 1-based line number).
 [[nodiscard]] core::Result<std::vector<std::string>> ParseTargets(std::string_view text);
 
+// The HTTP options of `verify --url/--targets`: `timeout_seconds` for each service's answers
+// (connecting: at most 5 s of it), answers of at most 256 KiB, `max_concurrency` requests in
+// flight, TLS certificates unchecked when `insecure_tls` (the caller reports it).
+net::HttpClientOptions LiveHttpOptions(double timeout_seconds, bool insecure_tls,
+                                       std::size_t max_concurrency);
+
 // Visits every service in `base_urls` (normalised) concurrently. Result i belongs to URL i;
 // a service that cannot be reached gives kNetwork (or kInputTooLarge for an oversize answer).
 // captured_at is the time the answers were in.
