@@ -312,25 +312,8 @@ core::Result<Measurements> PcrPipeline::Finish() {
 
 // ---- the walk ----
 
-std::string_view CheckStatusName(CheckStatus status) noexcept {
-  switch (status) {
-    case CheckStatus::kPass:
-      return "pass";
-    case CheckStatus::kFail:
-      return "fail";
-    case CheckStatus::kSkipped:
-      break;
-  }
-  return "skipped";
-}
-
 const Check* ImageReport::FindCheck(std::string_view name) const noexcept {
-  for (const Check& check : checks) {
-    if (check.name == name) {
-      return &check;
-    }
-  }
-  return nullptr;
+  return core::FindCheck(checks, name);
 }
 
 const core::Error* ImageReport::FirstFailure() const noexcept {
@@ -342,129 +325,168 @@ const core::Error* ImageReport::FirstFailure() const noexcept {
   return nullptr;
 }
 
-core::Result<ImageReport> InspectImage(const ByteSource& image, const InspectOptions& options) {
-  ImageReport report;
-  report.file_size = image.Size();
-  // eif.md 10.1: the header.
+namespace {
+
+// The sections the walk keeps for the checks after it.
+struct WalkedSections {
+  std::optional<SmallSection> metadata;
+  std::vector<SmallSection> signatures;
+};
+
+// One walk over the image: the CRC over everything it reads, and the PCR pipeline.
+struct ImageWalk {
+  ImageWalk(const ByteSource& image_in, const InspectOptions& options_in, ImageReport& report_in)
+      : image(image_in),
+        options(options_in),
+        report(report_in),
+        pipeline(options_in.parallel, options_in.chunk_bytes) {}
+
+  const ByteSource& image;
+  const InspectOptions& options;
+  ImageReport& report;
+  Crc32 crc;
+  PcrPipeline pipeline;
+  bool seen_ramdisk = false;
+  WalkedSections kept;
+};
+
+// eif.md 10.1: the header.
+core::Status ReadImageHeader(ImageWalk& walk) {
   std::array<std::uint8_t, kHeaderSize> header_bytes{};
-  if (report.file_size < kHeaderSize) {
-    return Fail(ErrorCode::kEifHeaderTruncated, "the file has " + std::to_string(report.file_size) +
+  if (walk.report.file_size < kHeaderSize) {
+    return Fail(ErrorCode::kEifHeaderTruncated, "the file has " +
+                                                    std::to_string(walk.report.file_size) +
                                                     " bytes, fewer than the 548-byte EIF header");
   }
-  ENCLAVECTL_RETURN_IF_ERROR(image.ReadAt(0, header_bytes));
+  ENCLAVECTL_RETURN_IF_ERROR(walk.image.ReadAt(0, header_bytes));
   auto header = DecodeHeader(header_bytes);
   if (!header) {
     return Fail(header.error());
   }
-  report.header = *header;
-  Crc32 crc;
-  crc.Update(core::ByteView(header_bytes).first(kCrcOffset));
+  walk.report.header = *header;
+  walk.crc.Update(core::ByteView(header_bytes).first(kCrcOffset));
+  return core::Ok();
+}
 
-  PcrPipeline pipeline(options.parallel, options.chunk_bytes);
-  PcrHasher pcr8;
-  std::optional<SmallSection> metadata;
-  std::vector<SmallSection> signatures;
-  bool seen_ramdisk = false;
-  const std::uint64_t size = report.file_size;
-  std::uint64_t offset = kHeaderSize;
-  // eif.md 10.2: walk sections until fewer than 12 bytes remain.
-  while (size - offset >= kSectionHeaderSize) {
-    const std::size_t number = report.sections.size();
-    const int index = static_cast<int>(number);
-    if (number >= core::limits::kMaxEifSections) {
-      return Fail(ErrorCode::kEifTooManySections, "the file contains more than 32 sections", index);
+// The section header at `offset`, checked against the file's size and recorded in the report.
+core::Result<SectionHeader> ReadSectionHeader(ImageWalk& walk, std::uint64_t offset) {
+  const std::uint64_t size = walk.report.file_size;
+  const std::size_t number = walk.report.sections.size();
+  const int index = static_cast<int>(number);
+  if (number >= core::limits::kMaxEifSections) {
+    return Fail(ErrorCode::kEifTooManySections, "the file contains more than 32 sections", index);
+  }
+  std::array<std::uint8_t, kSectionHeaderSize> section_bytes{};
+  ENCLAVECTL_RETURN_IF_ERROR(walk.image.ReadAt(offset, section_bytes));
+  auto section = DecodeSectionHeader(section_bytes, index);
+  if (!section) {
+    return Fail(section.error());
+  }
+  walk.crc.Update(section_bytes);
+  const std::uint64_t data_offset = offset + kSectionHeaderSize;
+  if (section->size > std::numeric_limits<std::uint64_t>::max() - data_offset) {
+    return Fail(ErrorCode::kEifOffsetOverflow,
+                "section " + std::to_string(number) + " at offset " + std::to_string(offset) +
+                    " declares size " + std::to_string(section->size) + ", which overflows 64 bits",
+                index);
+  }
+  if (section->size > size - data_offset) {
+    return Fail(ErrorCode::kEifSectionTruncated,
+                "section " + std::to_string(number) + " (" +
+                    std::string(SectionTypeName(section->type)) + ") declares " +
+                    std::to_string(section->size) + " bytes but only " +
+                    std::to_string(size - data_offset) + " remain in the file",
+                index);
+  }
+  if (section->flags != 0) {
+    walk.report.notes.push_back("section " + std::to_string(number) + " has reserved flags " +
+                                Hex16(section->flags));
+  }
+  walk.report.sections.push_back(SectionInfo{section->type, section->flags, offset, section->size});
+  return std::move(*section);
+}
+
+// eif.md 9.2: kernel, cmdline and the first ramdisk go to PCR1, later ramdisks to PCR2; the
+// data streams through the pipeline in chunks.
+core::Status HashMeasuredSection(ImageWalk& walk, const SectionHeader& section,
+                                 std::uint64_t data_offset) {
+  const Route route = section.type == SectionType::kRamdisk && walk.seen_ramdisk
+                          ? Route::kApplication
+                          : Route::kBoot;
+  walk.seen_ramdisk = walk.seen_ramdisk || section.type == SectionType::kRamdisk;
+  std::uint64_t done = 0;
+  while (done < section.size) {
+    std::span<std::uint8_t> buffer = walk.pipeline.Acquire();
+    const std::size_t n =
+        static_cast<std::size_t>(std::min<std::uint64_t>(section.size - done, buffer.size()));
+    ENCLAVECTL_RETURN_IF_ERROR(walk.image.ReadAt(data_offset + done, buffer.first(n)));
+    walk.crc.Update(buffer.first(n));
+    walk.pipeline.Submit(n, route);
+    done += n;
+    if (walk.options.progress) {
+      walk.options.progress(data_offset + done, walk.report.file_size);
     }
-    std::array<std::uint8_t, kSectionHeaderSize> section_bytes{};
-    ENCLAVECTL_RETURN_IF_ERROR(image.ReadAt(offset, section_bytes));
-    auto section = DecodeSectionHeader(section_bytes, index);
+  }
+  return core::Ok();
+}
+
+// A metadata or signature section: kept when within its limit, else only covered by the CRC
+// (its check reports it).
+core::Status KeepSmallSection(ImageWalk& walk, const SectionHeader& section, int index,
+                              std::uint64_t data_offset) {
+  const std::size_t limit = section.type == SectionType::kMetadata
+                                ? core::limits::kMaxEifMetadataBytes
+                                : core::limits::kMaxEifSignatureBytes;
+  SmallSection small{index, std::nullopt, section.size};
+  if (section.size <= limit) {
+    auto bytes = ReadRange(walk.image, data_offset, section.size);
+    if (!bytes) {
+      return Fail(bytes.error());
+    }
+    walk.crc.Update(*bytes);
+    small.bytes = std::move(*bytes);
+  } else {
+    core::Bytes buffer(PcrPipeline::kDefaultChunkBytes);
+    Crc32& crc = walk.crc;
+    ENCLAVECTL_RETURN_IF_ERROR(
+        ForEachChunk(walk.image, data_offset, section.size, buffer, [&crc](core::ByteView chunk) {
+          crc.Update(chunk);
+          return core::Ok();
+        }));
+  }
+  if (section.type == SectionType::kMetadata) {
+    walk.kept.metadata = std::move(small);
+  } else {
+    walk.kept.signatures.push_back(std::move(small));
+  }
+  if (walk.options.progress) {
+    walk.options.progress(data_offset + section.size, walk.report.file_size);
+  }
+  return core::Ok();
+}
+
+// eif.md 10.2: walk sections until fewer than 12 bytes remain; returns where the walk ended.
+core::Result<std::uint64_t> WalkSections(ImageWalk& walk) {
+  const std::uint64_t size = walk.report.file_size;
+  std::uint64_t offset = kHeaderSize;
+  while (size - offset >= kSectionHeaderSize) {
+    const int index = static_cast<int>(walk.report.sections.size());
+    auto section = ReadSectionHeader(walk, offset);
     if (!section) {
       return Fail(section.error());
     }
-    crc.Update(section_bytes);
     const std::uint64_t data_offset = offset + kSectionHeaderSize;
-    if (section->size > std::numeric_limits<std::uint64_t>::max() - data_offset) {
-      return Fail(ErrorCode::kEifOffsetOverflow,
-                  "section " + std::to_string(number) + " at offset " + std::to_string(offset) +
-                      " declares size " + std::to_string(section->size) +
-                      ", which overflows 64 bits",
-                  index);
-    }
-    if (section->size > size - data_offset) {
-      return Fail(ErrorCode::kEifSectionTruncated,
-                  "section " + std::to_string(number) + " (" +
-                      std::string(SectionTypeName(section->type)) + ") declares " +
-                      std::to_string(section->size) + " bytes but only " +
-                      std::to_string(size - data_offset) + " remain in the file",
-                  index);
-    }
-    if (section->flags != 0) {
-      report.notes.push_back("section " + std::to_string(number) + " has reserved flags " +
-                             Hex16(section->flags));
-    }
-    report.sections.push_back(SectionInfo{section->type, section->flags, offset, section->size});
-
     const bool measured = section->type == SectionType::kKernel ||
                           section->type == SectionType::kCmdline ||
                           section->type == SectionType::kRamdisk;
-    if (measured) {
-      // eif.md 9.2: kernel, cmdline and the first ramdisk go to PCR1, later ramdisks to PCR2.
-      const Route route = section->type == SectionType::kRamdisk && seen_ramdisk
-                              ? Route::kApplication
-                              : Route::kBoot;
-      seen_ramdisk = seen_ramdisk || section->type == SectionType::kRamdisk;
-      std::uint64_t done = 0;
-      while (done < section->size) {
-        std::span<std::uint8_t> buffer = pipeline.Acquire();
-        const std::size_t n =
-            static_cast<std::size_t>(std::min<std::uint64_t>(section->size - done, buffer.size()));
-        ENCLAVECTL_RETURN_IF_ERROR(image.ReadAt(data_offset + done, buffer.first(n)));
-        crc.Update(buffer.first(n));
-        pipeline.Submit(n, route);
-        done += n;
-        if (options.progress) {
-          options.progress(data_offset + done, size);
-        }
-      }
-    } else {
-      const std::size_t limit = section->type == SectionType::kMetadata
-                                    ? core::limits::kMaxEifMetadataBytes
-                                    : core::limits::kMaxEifSignatureBytes;
-      SmallSection small{index, std::nullopt, section->size};
-      if (section->size <= limit) {
-        auto bytes = ReadRange(image, data_offset, section->size);
-        if (!bytes) {
-          return Fail(bytes.error());
-        }
-        crc.Update(*bytes);
-        small.bytes = std::move(*bytes);
-      } else {
-        // Too large to keep: still covered by the CRC, reported by its check below.
-        core::Bytes buffer(PcrPipeline::kDefaultChunkBytes);
-        ENCLAVECTL_RETURN_IF_ERROR(
-            ForEachChunk(image, data_offset, section->size, buffer, [&crc](core::ByteView chunk) {
-              crc.Update(chunk);
-              return core::Ok();
-            }));
-      }
-      if (section->type == SectionType::kMetadata) {
-        metadata = std::move(small);
-      } else {
-        signatures.push_back(std::move(small));
-      }
-      if (options.progress) {
-        options.progress(data_offset + section->size, size);
-      }
-    }
+    ENCLAVECTL_RETURN_IF_ERROR(measured ? HashMeasuredSection(walk, *section, data_offset)
+                                        : KeepSmallSection(walk, *section, index, data_offset));
     offset = data_offset + section->size;
   }
-  report.trailing_bytes = size - offset;
-  auto measurements = pipeline.Finish();
-  if (!measurements) {
-    return Fail(measurements.error());
-  }
-  report.measurements = *measurements;
-  report.computed_crc = crc.Value();
+  return offset;
+}
 
+void AddHeaderNotes(ImageReport& report) {
   if (report.header.unknown_flags() != 0) {
     report.notes.push_back(
         "header flags " + Hex16(report.header.flags) +
@@ -473,96 +495,129 @@ core::Result<ImageReport> InspectImage(const ByteSource& image, const InspectOpt
   if (report.header.unused != 0) {
     report.notes.push_back("the header's unused field is " + Hex16(report.header.unused));
   }
+}
 
-  // Checks, in report order.
+Check CheckCrc(const ImageReport& report) {
   if (report.CrcOk()) {
-    report.checks.push_back(Pass(
-        "crc", "stored CRC-32 " + Hex16(report.header.crc32) + " matches the header and sections"));
-  } else {
-    report.checks.push_back(
-        Failed("crc", core::Error{ErrorCode::kEifCrcMismatch,
-                                  "stored CRC-32 " + Hex16(report.header.crc32) + " but computed " +
-                                      Hex16(report.computed_crc),
-                                  -1}));
+    return Pass("crc",
+                "stored CRC-32 " + Hex16(report.header.crc32) + " matches the header and sections");
   }
-  report.checks.push_back(CheckSectionTable(report));
-  report.checks.push_back(CheckLayout(report));
+  return Failed("crc", core::Error{ErrorCode::kEifCrcMismatch,
+                                   "stored CRC-32 " + Hex16(report.header.crc32) +
+                                       " but computed " + Hex16(report.computed_crc),
+                                   -1});
+}
 
+// eif.md 8.4: the metadata section decodes; sets report.metadata.
+Check CheckMetadata(const std::optional<SmallSection>& metadata, ImageReport& report) {
   if (!metadata) {
-    report.checks.push_back(Skipped("metadata", "no metadata section (EIF v2/v3 layout)"));
-  } else if (!metadata->bytes) {
-    report.checks.push_back(
-        Failed("metadata", core::Error{ErrorCode::kEifSectionTooLarge,
-                                       "metadata section of " + std::to_string(metadata->size) +
-                                           " bytes exceeds the limit of " +
-                                           std::to_string(core::limits::kMaxEifMetadataBytes),
-                                       metadata->index}));
-  } else {
-    auto decoded = DecodeMetadata(*metadata->bytes);
-    if (!decoded) {
-      core::Error error = decoded.error();
-      error.index = metadata->index;
-      report.checks.push_back(Failed("metadata", std::move(error)));
-    } else {
-      report.metadata = std::move(*decoded);
-      report.checks.push_back(
-          Pass("metadata", report.metadata ? "metadata JSON is well formed" : "metadata is null"));
-    }
+    return Skipped("metadata", "no metadata section (EIF v2/v3 layout)");
   }
+  if (!metadata->bytes) {
+    return Failed("metadata", core::Error{ErrorCode::kEifSectionTooLarge,
+                                          "metadata section of " + std::to_string(metadata->size) +
+                                              " bytes exceeds the limit of " +
+                                              std::to_string(core::limits::kMaxEifMetadataBytes),
+                                          metadata->index});
+  }
+  auto decoded = DecodeMetadata(*metadata->bytes);
+  if (!decoded) {
+    core::Error error = decoded.error();
+    error.index = metadata->index;
+    return Failed("metadata", std::move(error));
+  }
+  report.metadata = std::move(*decoded);
+  return Pass("metadata", report.metadata ? "metadata JSON is well formed" : "metadata is null");
+}
 
-  report.is_signed = !signatures.empty();
-  if (!report.is_signed) {
-    report.checks.push_back(Skipped("signature", "the image is not signed"));
-    return report;
+// One signature section: its first entry, certificate (fed to `pcr8`) and signature over
+// PCR0, recorded in the report; the error, if any, with the section's index.
+std::optional<core::Error> CheckSignatureSection(const SmallSection& section, PcrHasher& pcr8,
+                                                 bool& pcr8_fed, ImageReport& report) {
+  report.signature.reset();
+  report.certificate.reset();
+  if (!section.bytes) {
+    return core::Error{ErrorCode::kEifSectionTooLarge,
+                       "signature section of " + std::to_string(section.size) +
+                           " bytes exceeds the limit of " +
+                           std::to_string(core::limits::kMaxEifSignatureBytes),
+                       section.index};
   }
-  // eif.md 9.2 quirk: every signature section's certificate extends PCR8; the last one is
-  // checked. CheckLayout already fails images with more than one.
+  auto entries = DecodeSignatureSection(*section.bytes);
+  if (!entries) {
+    core::Error error = entries.error();
+    error.index = section.index;
+    return error;
+  }
+  report.signature = entries->front();
+  auto cert = ParseCertificatePem(report.signature->signing_certificate);
+  if (!cert) {
+    return core::Error{ErrorCode::kEifSignatureMalformed,
+                       "signing certificate: " + cert.error().detail, section.index};
+  }
+  pcr8.Update(cert->der);
+  pcr8_fed = true;
+  report.certificate = DescribeCertificate(cert->x509.get());
+  auto verified = VerifySignatureEntry(*report.signature, report.measurements.pcr0);
+  if (!verified) {
+    core::Error error = verified.error();
+    error.index = section.index;
+    return error;
+  }
+  return std::nullopt;
+}
+
+// eif.md 9.2 quirk: every signature section's certificate extends PCR8; the last one is
+// checked. CheckLayout already fails images with more than one.
+Check CheckSignatures(const std::vector<SmallSection>& signatures, ImageReport& report) {
   std::optional<core::Error> signature_error;
+  PcrHasher pcr8;
   bool pcr8_fed = false;
   for (const SmallSection& section : signatures) {
-    signature_error.reset();
-    report.signature.reset();
-    report.certificate.reset();
-    if (!section.bytes) {
-      signature_error = core::Error{ErrorCode::kEifSectionTooLarge,
-                                    "signature section of " + std::to_string(section.size) +
-                                        " bytes exceeds the limit of " +
-                                        std::to_string(core::limits::kMaxEifSignatureBytes),
-                                    section.index};
-      continue;
-    }
-    auto entries = DecodeSignatureSection(*section.bytes);
-    if (!entries) {
-      signature_error = entries.error();
-      signature_error->index = section.index;
-      continue;
-    }
-    report.signature = entries->front();
-    auto cert = ParseCertificatePem(report.signature->signing_certificate);
-    if (!cert) {
-      signature_error = core::Error{ErrorCode::kEifSignatureMalformed,
-                                    "signing certificate: " + cert.error().detail, section.index};
-      continue;
-    }
-    pcr8.Update(cert->der);
-    pcr8_fed = true;
-    report.certificate = DescribeCertificate(cert->x509.get());
-    auto verified = VerifySignatureEntry(*report.signature, report.measurements.pcr0);
-    if (!verified) {
-      signature_error = verified.error();
-      signature_error->index = section.index;
-    }
+    signature_error = CheckSignatureSection(section, pcr8, pcr8_fed, report);
   }
   if (pcr8_fed) {
     report.measurements.pcr8 = pcr8.Finish();
   }
   if (signature_error) {
-    report.checks.push_back(Failed("signature", std::move(*signature_error)));
-  } else {
-    report.checks.push_back(Pass("signature",
-                                 "the COSE_Sign1 verifies with the embedded certificate and signs "
-                                 "{register_index: 0, register_value: PCR0}"));
+    return Failed("signature", std::move(*signature_error));
   }
+  return Pass("signature",
+              "the COSE_Sign1 verifies with the embedded certificate and signs "
+              "{register_index: 0, register_value: PCR0}");
+}
+
+}  // namespace
+
+core::Result<ImageReport> InspectImage(const ByteSource& image, const InspectOptions& options) {
+  ImageReport report;
+  report.file_size = image.Size();
+  ImageWalk walk(image, options, report);
+  ENCLAVECTL_RETURN_IF_ERROR(ReadImageHeader(walk));
+  auto end = WalkSections(walk);
+  if (!end) {
+    return Fail(end.error());
+  }
+  report.trailing_bytes = report.file_size - *end;
+  auto measurements = walk.pipeline.Finish();
+  if (!measurements) {
+    return Fail(measurements.error());
+  }
+  report.measurements = *measurements;
+  report.computed_crc = walk.crc.Value();
+  AddHeaderNotes(report);
+
+  // Checks, in report order.
+  report.checks.push_back(CheckCrc(report));
+  report.checks.push_back(CheckSectionTable(report));
+  report.checks.push_back(CheckLayout(report));
+  report.checks.push_back(CheckMetadata(walk.kept.metadata, report));
+  report.is_signed = !walk.kept.signatures.empty();
+  if (!report.is_signed) {
+    report.checks.push_back(Skipped("signature", "the image is not signed"));
+    return report;
+  }
+  report.checks.push_back(CheckSignatures(walk.kept.signatures, report));
   return report;
 }
 
