@@ -6,10 +6,10 @@
 #include <set>
 #include <utility>
 
-#include "enclavectl/core/ascii.hpp"
-#include "enclavectl/core/limits.hpp"
 #include "enclavectl/aws/arn.hpp"
+#include "enclavectl/core/ascii.hpp"
 #include "enclavectl/core/json.hpp"
+#include "enclavectl/core/limits.hpp"
 
 namespace enclavectl::kmspolicy {
 namespace {
@@ -151,7 +151,8 @@ core::Result<std::vector<Condition>> DecodeConditions(const Json& value, std::si
       condition.operator_text = op_text;
       ParseConditionOperator(op_text, condition);
       condition.key = key;
-      const std::string key_where = where + "." + core::SafeExcerpt(op_text) + "." + core::SafeExcerpt(key);
+      const std::string key_where =
+          where + "." + core::SafeExcerpt(op_text) + "." + core::SafeExcerpt(key);
       if (values.is_array()) {
         if (values.empty() || values.size() > core::limits::kMaxPolicyListEntries) {
           return Fail(ErrorCode::kPolicyStructure,
@@ -238,7 +239,8 @@ core::Result<Statement> DecodeStatement(const Json& value, std::size_t index) {
       out.conditions = std::move(*conditions);
     } else {
       return Fail(ErrorCode::kPolicyStructure,
-                  where + " has an unknown element \"" + core::SafeExcerpt(name) + "\"", Index(index));
+                  where + " has an unknown element \"" + core::SafeExcerpt(name) + "\"",
+                  Index(index));
     }
   }
   if (!has_effect) {
@@ -261,8 +263,9 @@ bool ValidActionPattern(std::string_view action) {
   }
   const std::string_view service = action.substr(0, colon);
   const std::string_view name = action.substr(colon + 1);
-  return std::all_of(service.begin(), service.end(),
-                     [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '-'; }) &&
+  return std::all_of(
+             service.begin(), service.end(),
+             [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '-'; }) &&
          std::all_of(name.begin(), name.end(), [](char c) {
            return std::isalnum(static_cast<unsigned char>(c)) || c == '*' || c == '?';
          });
@@ -277,7 +280,8 @@ core::Status ValidatePrincipals(const Principals& principals, std::size_t index)
     if (entry.type == "AWS" && entry.value != "*" && !aws::IsAccountId(entry.value) &&
         !aws::ParseArn(entry.value)) {
       return Fail(ErrorCode::kPolicyStructure,
-                  Where(index) + " has an invalid AWS principal \"" + core::SafeExcerpt(entry.value) +
+                  Where(index) + " has an invalid AWS principal \"" +
+                      core::SafeExcerpt(entry.value) +
                       "\" (expected \"*\", an account id or an ARN)",
                   Index(index));
     }
@@ -287,7 +291,9 @@ core::Status ValidatePrincipals(const Principals& principals, std::size_t index)
 
 }  // namespace
 
-const char* EffectName(Effect effect) noexcept { return effect == Effect::kAllow ? "Allow" : "Deny"; }
+const char* EffectName(Effect effect) noexcept {
+  return effect == Effect::kAllow ? "Allow" : "Deny";
+}
 
 const char* ConditionOperatorName(ConditionOperator op) noexcept {
   for (const OperatorName& entry : kOperators) {
@@ -371,7 +377,7 @@ std::string DescribeStatement(const Policy& policy, std::size_t index) {
 
 core::Result<Policy> DecodePolicy(std::string_view json_text) {
   auto parsed = core::ParseStrictJson(json_text, core::limits::kMaxKeyPolicyBytes,
-                                ErrorCode::kPolicyJson, "key policy");
+                                      ErrorCode::kPolicyJson, "key policy");
   if (!parsed) {
     return Fail(parsed.error());
   }
@@ -413,8 +419,8 @@ core::Result<Policy> DecodePolicy(std::string_view json_text) {
         out.statements.push_back(std::move(*statement));
       }
     } else {
-      return Fail(ErrorCode::kPolicyStructure,
-                  "the policy has an unknown top-level element \"" + core::SafeExcerpt(name) + "\"");
+      return Fail(ErrorCode::kPolicyStructure, "the policy has an unknown top-level element \"" +
+                                                   core::SafeExcerpt(name) + "\"");
     }
   }
   if (!has_statement) {
@@ -442,7 +448,8 @@ core::Status ValidatePolicy(const Policy& policy) {
       return Fail(ErrorCode::kPolicyStructure,
                   Where(i) + " has no Principal: a key policy statement must name one", Index(i));
     }
-    ENCLAVECTL_RETURN_IF_ERROR(ValidatePrincipals(s.principal ? *s.principal : *s.not_principal, i));
+    ENCLAVECTL_RETURN_IF_ERROR(
+        ValidatePrincipals(s.principal ? *s.principal : *s.not_principal, i));
     for (const std::string& action : s.actions) {
       if (!ValidActionPattern(action)) {
         return Fail(ErrorCode::kPolicyStructure,
@@ -469,7 +476,8 @@ core::Status ValidatePolicy(const Policy& policy) {
       }
       if (*c.op == ConditionOperator::kBool || *c.op == ConditionOperator::kNull) {
         for (const std::string& value : c.values) {
-          if (!core::ascii::EqualsIgnoreCase(value, "true") && !core::ascii::EqualsIgnoreCase(value, "false")) {
+          if (!core::ascii::EqualsIgnoreCase(value, "true") &&
+              !core::ascii::EqualsIgnoreCase(value, "false")) {
             return Fail(ErrorCode::kPolicyStructure,
                         Where(i) + " " + c.operator_text + " values must be true or false",
                         Index(i));

@@ -3,10 +3,10 @@
 #include <algorithm>
 #include <charconv>
 
+#include "enclavectl/aws/arn.hpp"
 #include "enclavectl/core/ascii.hpp"
 #include "enclavectl/core/encoding.hpp"
 #include "enclavectl/kmspolicy/actions.hpp"
-#include "enclavectl/aws/arn.hpp"
 
 namespace enclavectl::kmspolicy {
 namespace {
