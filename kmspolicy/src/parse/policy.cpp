@@ -304,23 +304,6 @@ const char* ConditionOperatorName(ConditionOperator op) noexcept {
   return "?";
 }
 
-bool IsEvaluatedOperator(ConditionOperator op) noexcept {
-  switch (op) {
-    case ConditionOperator::kDateEquals:
-    case ConditionOperator::kDateNotEquals:
-    case ConditionOperator::kDateLessThan:
-    case ConditionOperator::kDateLessThanEquals:
-    case ConditionOperator::kDateGreaterThan:
-    case ConditionOperator::kDateGreaterThanEquals:
-    case ConditionOperator::kBinaryEquals:
-    case ConditionOperator::kIpAddress:
-    case ConditionOperator::kNotIpAddress:
-      return false;
-    default:
-      return true;
-  }
-}
-
 bool IsNegatedOperator(ConditionOperator op) noexcept {
   switch (op) {
     case ConditionOperator::kStringNotEquals:

@@ -77,7 +77,22 @@ bool IsNegatedOperator(ConditionOperator op) noexcept;
 
 // False for the operators Evaluate does not decide (Date*, BinaryEquals, IpAddress,
 // NotIpAddress): a statement with one of them is unevaluable (Evaluate fails, lint warns).
-bool IsEvaluatedOperator(ConditionOperator op) noexcept;
+inline bool IsEvaluatedOperator(ConditionOperator op) noexcept {
+  switch (op) {
+    case ConditionOperator::kDateEquals:
+    case ConditionOperator::kDateNotEquals:
+    case ConditionOperator::kDateLessThan:
+    case ConditionOperator::kDateLessThanEquals:
+    case ConditionOperator::kDateGreaterThan:
+    case ConditionOperator::kDateGreaterThanEquals:
+    case ConditionOperator::kBinaryEquals:
+    case ConditionOperator::kIpAddress:
+    case ConditionOperator::kNotIpAddress:
+      return false;
+    default:
+      return true;
+  }
+}
 
 enum class SetQualifier : std::uint8_t { kNone, kForAnyValue, kForAllValues };
 
