@@ -187,6 +187,149 @@ core::Result<RealOutput> GenerateAddress(ByteView parent_public, const Hash256& 
   return out;
 }
 
+namespace {
+
+// The backup script tree's merkle root for input `index`, if one was given.
+std::optional<Hash256> BackupRoot(const std::map<std::size_t, Hash256>& backup_merkle_roots,
+                                  std::size_t index) {
+  if (auto it = backup_merkle_roots.find(index); it != backup_merkle_roots.end()) {
+    return it->second;
+  }
+  return std::nullopt;
+}
+
+// 1.3, items 1-9 for input `i`: nullopt when it is not an emulated input (items 1-3, 7); the
+// emulated input with its child key; or the error that aborts the whole call.
+core::Result<std::optional<EmulatedInput>> FindEmulatedInput(
+    const Transaction& emulated_tx, std::span<const TxOut> actual_spent_outputs, std::size_t i,
+    ByteView parent_secret, const std::map<std::size_t, Hash256>& backup_merkle_roots) {
+  const Bytes& real_spk = actual_spent_outputs[i].script_pubkey;
+  if (real_spk.size() != 34 || real_spk[0] != kOp1 || real_spk[1] != 0x20) {
+    return std::optional<EmulatedInput>();  // item 1: not P2TR
+  }
+  auto view = ClassifyScriptPath(emulated_tx.inputs[i].witness);
+  if (!view) {
+    return std::optional<EmulatedInput>();  // item 2: not a script-path spend
+  }
+  const Bytes& control_bytes = *view->control;
+  if (control_bytes.size() < kControlBaseSize ||
+      (control_bytes[0] & kTaprootLeafMask) == kAnnexTag) {
+    return std::optional<EmulatedInput>();  // item 3: no leaf script can be extracted
+  }
+  // Item 4: a control block that does not decode aborts the whole call.
+  auto control = DecodeControlBlock(control_bytes);
+  if (!control || !IsValidXOnly(control->internal_key)) {
+    return Fail(VerifyAndSignError(ErrorCode::kBtcInvalidControlBlock,
+                                   "Input has invalid control block", i));
+  }
+  // Items 5-6: the emulated merkle root and scriptPubKey.
+  const Hash256 root =
+      ComputeMerkleRoot(TapLeafHash(control->leaf_version, *view->script), control->path);
+  auto emulated_key = TaprootOutputKey(control->internal_key, root);
+  if (!emulated_key) {
+    return Fail(VerifyAndSignError(
+        ErrorCode::kBtcKeyInvalid,
+        "Secp256k1 cryptographic operation failed: " + emulated_key.error().detail, i));
+  }
+  Bytes emulated_spk = P2trScriptPubKey(emulated_key->key);
+  if (emulated_spk == real_spk) {
+    // Item 7: an ordinary script-path spend of a real output.
+    return std::optional<EmulatedInput>();
+  }
+  // Items 8-9: the child key and the real output it must be spending.
+  auto child = DeriveChildSecret(parent_secret, root);
+  if (!child) {
+    return Fail(VerifyAndSignError(child.error().code, child.error().detail, i));
+  }
+  auto internal = XOnlyFromSecret(child->View());
+  if (!internal) {
+    return Fail(VerifyAndSignError(internal.error().code, internal.error().detail, i));
+  }
+  auto real_key = TaprootOutputKey(*internal, BackupRoot(backup_merkle_roots, i));
+  if (!real_key || P2trScriptPubKey(real_key->key) != real_spk) {
+    return Fail(
+        VerifyAndSignError(ErrorCode::kBtcUnexpectedInput, "Unexpected input scriptPubKey", i));
+  }
+  EmulatedInput input;
+  input.index = i;
+  input.emulated_spk = std::move(emulated_spk);
+  input.child = std::move(*child);
+  input.annex = view->annex;
+  return std::optional<EmulatedInput>(std::move(input));
+}
+
+// 1.4: every emulated input verifies against its emulated scriptPubKey, with the real
+// amounts and scriptPubKeys in the signature hashes.
+core::Status VerifyEmulatedInputs(const Transaction& emulated_tx,
+                                  std::span<const TxOut> actual_spent_outputs,
+                                  const std::vector<EmulatedInput>& emulated,
+                                  const PrecomputedTxData& precomputed, std::uint32_t flags) {
+  for (const EmulatedInput& input : emulated) {
+    const TxIn& in = emulated_tx.inputs[input.index];
+    const SignatureChecker checker(emulated_tx, input.index,
+                                   actual_spent_outputs[input.index].value, precomputed);
+    const ScriptError error =
+        VerifyScript(in.script_sig, input.emulated_spk, in.witness, flags, checker);
+    if (error != ScriptError::kOk) {
+      return Fail(
+          VerifyAndSignError(ErrorCode::kBtcScriptFailed,
+                             "Verification failed: " + std::string(ScriptErrorMessage(error)) +
+                                 " (" + std::string(ScriptErrorName(error)) + ")",
+                             input.index));
+    }
+  }
+  return core::Ok();
+}
+
+// 1.5: signs one emulated input by the real output's key path; sets its witness in `tx`.
+core::Status SignEmulatedInput(Transaction& tx, const EmulatedInput& input,
+                               const PrecomputedTxData& precomputed, ByteView aux_rand,
+                               const std::map<std::size_t, Hash256>& backup_merkle_roots) {
+  std::optional<Bytes> annex;
+  if (input.annex && input.annex->size() > 1 && (*input.annex)[1] == kAnnexDataCarryingTag) {
+    annex = input.annex;
+  }
+  std::optional<Hash256> annex_hash;
+  if (annex) {
+    Bytes prefixed;
+    AppendCompactSize(prefixed, annex->size());
+    prefixed.insert(prefixed.end(), annex->begin(), annex->end());
+    annex_hash = Sha256(prefixed);
+  }
+  auto sighash = TaprootSighash(tx, input.index, kSighashDefault, precomputed, annex_hash, nullptr);
+  if (!sighash) {
+    return Fail(VerifyAndSignError(ErrorCode::kBtcSpentOutputs,
+                                   "Unable to calculate sighash for input", input.index));
+  }
+  auto internal = XOnlyFromSecret(input.child.View());
+  if (!internal) {
+    return Fail(VerifyAndSignError(internal.error().code, internal.error().detail, input.index));
+  }
+  auto tweaked = TweakSecret(input.child.View(),
+                             TapTweakHash(*internal, BackupRoot(backup_merkle_roots, input.index)));
+  if (!tweaked) {
+    return Fail(VerifyAndSignError(
+        ErrorCode::kBtcKeyInvalid,
+        "Secp256k1 cryptographic operation failed: " + tweaked.error().detail, input.index));
+  }
+  // Item 4: aux_i = SHA256(aux_rand || LE64(i)).
+  Bytes aux_input(aux_rand.begin(), aux_rand.end());
+  AppendLe64(aux_input, static_cast<std::uint64_t>(input.index));
+  const Hash256 aux_i = Sha256(aux_input);
+  auto sig = SignSchnorr(tweaked->View(), *sighash, aux_i);
+  if (!sig) {
+    return Fail(VerifyAndSignError(sig.error().code, sig.error().detail, input.index));
+  }
+  std::vector<Bytes> witness{Bytes(sig->begin(), sig->end())};
+  if (annex) {
+    witness.push_back(*annex);
+  }
+  tx.inputs[input.index].witness = std::move(witness);
+  return core::Ok();
+}
+
+}  // namespace
+
 core::Result<Transaction> VerifyAndSign(const Transaction& emulated_tx,
                                         std::span<const TxOut> actual_spent_outputs,
                                         ByteView aux_rand, ByteView parent_secret,
@@ -203,133 +346,30 @@ core::Result<Transaction> VerifyAndSign(const Transaction& emulated_tx,
   // 1.3: find the emulated inputs.
   std::vector<EmulatedInput> emulated;
   for (std::size_t i = 0; i < emulated_tx.inputs.size(); ++i) {
-    const Bytes& real_spk = actual_spent_outputs[i].script_pubkey;
-    if (real_spk.size() != 34 || real_spk[0] != kOp1 || real_spk[1] != 0x20) {
-      continue;  // item 1: not P2TR
+    auto input =
+        FindEmulatedInput(emulated_tx, actual_spent_outputs, i, parent_secret, backup_merkle_roots);
+    if (!input) {
+      return Fail(input.error());
     }
-    auto view = ClassifyScriptPath(emulated_tx.inputs[i].witness);
-    if (!view) {
-      continue;  // item 2: not a script-path spend
+    if (*input) {
+      emulated.push_back(std::move(**input));
     }
-    const Bytes& control_bytes = *view->control;
-    if (control_bytes.size() < kControlBaseSize ||
-        (control_bytes[0] & kTaprootLeafMask) == kAnnexTag) {
-      continue;  // item 3: no leaf script can be extracted
-    }
-    // Item 4: a control block that does not decode aborts the whole call.
-    auto control = DecodeControlBlock(control_bytes);
-    if (!control || !IsValidXOnly(control->internal_key)) {
-      return Fail(VerifyAndSignError(ErrorCode::kBtcInvalidControlBlock,
-                                     "Input has invalid control block", i));
-    }
-    // Items 5-6: the emulated merkle root and scriptPubKey.
-    const Hash256 root =
-        ComputeMerkleRoot(TapLeafHash(control->leaf_version, *view->script), control->path);
-    auto emulated_key = TaprootOutputKey(control->internal_key, root);
-    if (!emulated_key) {
-      return Fail(VerifyAndSignError(
-          ErrorCode::kBtcKeyInvalid,
-          "Secp256k1 cryptographic operation failed: " + emulated_key.error().detail, i));
-    }
-    Bytes emulated_spk = P2trScriptPubKey(emulated_key->key);
-    if (emulated_spk == real_spk) {
-      continue;  // item 7: an ordinary script-path spend of a real output
-    }
-    // Items 8-9: the child key and the real output it must be spending.
-    auto child = DeriveChildSecret(parent_secret, root);
-    if (!child) {
-      return Fail(VerifyAndSignError(child.error().code, child.error().detail, i));
-    }
-    auto internal = XOnlyFromSecret(child->View());
-    if (!internal) {
-      return Fail(VerifyAndSignError(internal.error().code, internal.error().detail, i));
-    }
-    std::optional<Hash256> backup;
-    if (auto it = backup_merkle_roots.find(i); it != backup_merkle_roots.end()) {
-      backup = it->second;
-    }
-    auto real_key = TaprootOutputKey(*internal, backup);
-    if (!real_key || P2trScriptPubKey(real_key->key) != real_spk) {
-      return Fail(
-          VerifyAndSignError(ErrorCode::kBtcUnexpectedInput, "Unexpected input scriptPubKey", i));
-    }
-    EmulatedInput input;
-    input.index = i;
-    input.emulated_spk = std::move(emulated_spk);
-    input.child = std::move(*child);
-    input.annex = view->annex;
-    emulated.push_back(std::move(input));
   }
 
-  // 1.4: verify every emulated input against its emulated scriptPubKey, with the real
-  // amounts and scriptPubKeys in the signature hashes.
+  // 1.4: verify every emulated input against its emulated scriptPubKey.
   if (!emulated.empty() && actual_spent_outputs.size() != emulated_tx.inputs.size()) {
     return Fail(ErrorCode::kBtcScriptFailed,
                 "Verification failed: spent outputs do not match the transaction's inputs");
   }
   const PrecomputedTxData precomputed = PrecomputeTxData(emulated_tx, actual_spent_outputs);
-  for (const EmulatedInput& input : emulated) {
-    const TxIn& in = emulated_tx.inputs[input.index];
-    const SignatureChecker checker(emulated_tx, input.index,
-                                   actual_spent_outputs[input.index].value, precomputed);
-    const ScriptError error =
-        VerifyScript(in.script_sig, input.emulated_spk, in.witness, flags, checker);
-    if (error != ScriptError::kOk) {
-      return Fail(
-          VerifyAndSignError(ErrorCode::kBtcScriptFailed,
-                             "Verification failed: " + std::string(ScriptErrorMessage(error)) +
-                                 " (" + std::string(ScriptErrorName(error)) + ")",
-                             input.index));
-    }
-  }
+  ENCLAVECTL_RETURN_IF_ERROR(
+      VerifyEmulatedInputs(emulated_tx, actual_spent_outputs, emulated, precomputed, flags));
 
   // 1.5: sign every emulated input by the real output's key path.
   Transaction tx = emulated_tx;
   for (const EmulatedInput& input : emulated) {
-    std::optional<Bytes> annex;
-    if (input.annex && input.annex->size() > 1 && (*input.annex)[1] == kAnnexDataCarryingTag) {
-      annex = input.annex;
-    }
-    std::optional<Hash256> annex_hash;
-    if (annex) {
-      Bytes prefixed;
-      AppendCompactSize(prefixed, annex->size());
-      prefixed.insert(prefixed.end(), annex->begin(), annex->end());
-      annex_hash = Sha256(prefixed);
-    }
-    auto sighash =
-        TaprootSighash(tx, input.index, kSighashDefault, precomputed, annex_hash, nullptr);
-    if (!sighash) {
-      return Fail(VerifyAndSignError(ErrorCode::kBtcSpentOutputs,
-                                     "Unable to calculate sighash for input", input.index));
-    }
-    auto internal = XOnlyFromSecret(input.child.View());
-    if (!internal) {
-      return Fail(VerifyAndSignError(internal.error().code, internal.error().detail, input.index));
-    }
-    std::optional<Hash256> backup;
-    if (auto it = backup_merkle_roots.find(input.index); it != backup_merkle_roots.end()) {
-      backup = it->second;
-    }
-    auto tweaked = TweakSecret(input.child.View(), TapTweakHash(*internal, backup));
-    if (!tweaked) {
-      return Fail(VerifyAndSignError(
-          ErrorCode::kBtcKeyInvalid,
-          "Secp256k1 cryptographic operation failed: " + tweaked.error().detail, input.index));
-    }
-    // Item 4: aux_i = SHA256(aux_rand || LE64(i)).
-    Bytes aux_input(aux_rand.begin(), aux_rand.end());
-    AppendLe64(aux_input, static_cast<std::uint64_t>(input.index));
-    const Hash256 aux_i = Sha256(aux_input);
-    auto sig = SignSchnorr(tweaked->View(), *sighash, aux_i);
-    if (!sig) {
-      return Fail(VerifyAndSignError(sig.error().code, sig.error().detail, input.index));
-    }
-    std::vector<Bytes> witness{Bytes(sig->begin(), sig->end())};
-    if (annex) {
-      witness.push_back(*annex);
-    }
-    tx.inputs[input.index].witness = std::move(witness);
+    ENCLAVECTL_RETURN_IF_ERROR(
+        SignEmulatedInput(tx, input, precomputed, aux_rand, backup_merkle_roots));
   }
   return tx;
 }

@@ -26,26 +26,38 @@ const secp256k1_context* VerifyContext() {
   return ctx.get();
 }
 
-// Wipes a fixed-size secret on scope exit.
-template <typename T>
-class Wipe {
+// A signing context and the keypair of one secret key; the keypair is wiped on scope exit.
+class SigningKeypair {
  public:
-  explicit Wipe(T& value) : value_(value) {}
-  ~Wipe() { OPENSSL_cleanse(&value_, sizeof(value_)); }
-  Wipe(const Wipe&) = delete;
-  Wipe& operator=(const Wipe&) = delete;
+  SigningKeypair() = default;
+  ~SigningKeypair() { OPENSSL_cleanse(&keypair_, sizeof(keypair_)); }
+  SigningKeypair(const SigningKeypair&) = delete;
+  SigningKeypair& operator=(const SigningKeypair&) = delete;
+
+  // Creates the context and the keypair of `secret` (untrusted). Fails with kBtcKeyInvalid
+  // for a secret that is not 32 bytes, is zero or is not below the group order; kInternal
+  // when no context can be created.
+  core::Status Create(ByteView secret) {
+    if (secret.size() != 32) {
+      return Fail(ErrorCode::kBtcKeyInvalid, "a secret key has 32 bytes");
+    }
+    ctx_ = core::MakeSecp256k1Context();
+    if (!ctx_) {
+      return Fail(ErrorCode::kInternal, "secp256k1: cannot create a signing context");
+    }
+    if (secp256k1_keypair_create(ctx_.get(), &keypair_, secret.data()) != 1) {
+      return Fail(ErrorCode::kBtcKeyInvalid, "secret key is zero or not below the group order");
+    }
+    return core::Ok();
+  }
+  // Valid after a successful Create.
+  const secp256k1_context* Context() const noexcept { return ctx_.get(); }
+  secp256k1_keypair* Keypair() noexcept { return &keypair_; }
 
  private:
-  T& value_;
+  core::Secp256k1ContextPtr ctx_;
+  secp256k1_keypair keypair_{};
 };
-
-core::Result<core::Secp256k1ContextPtr> SigningContext() {
-  core::Secp256k1ContextPtr ctx = core::MakeSecp256k1Context();
-  if (!ctx) {
-    return Fail(ErrorCode::kInternal, "secp256k1: cannot create a signing context");
-  }
-  return ctx;
-}
 
 }  // namespace
 
@@ -65,48 +77,32 @@ core::Result<SchnorrSignature> SignSchnorr(ByteView secret, ByteView msg, ByteVi
   if (secret.size() != 32 || aux_rand.size() != 32) {
     return Fail(ErrorCode::kBtcKeyInvalid, "BIP-340 signing needs a 32-byte secret and aux_rand");
   }
-  auto ctx = SigningContext();
-  if (!ctx) {
-    return Fail(ctx.error());
-  }
-  secp256k1_keypair keypair;
-  Wipe wipe_keypair(keypair);
-  if (secp256k1_keypair_create(ctx->get(), &keypair, secret.data()) != 1) {
-    return Fail(ErrorCode::kBtcKeyInvalid, "secret key is zero or not below the group order");
-  }
+  SigningKeypair signer;
+  ENCLAVECTL_RETURN_IF_ERROR(signer.Create(secret));
+  const secp256k1_context* ctx = signer.Context();
   secp256k1_schnorrsig_extraparams params = SECP256K1_SCHNORRSIG_EXTRAPARAMS_INIT;
   // libsecp256k1 reads ndata as the 32 bytes of aux_rand and never writes it.
   params.ndata = const_cast<std::uint8_t*>(aux_rand.data());  // NOLINT
   SchnorrSignature sig{};
-  if (secp256k1_schnorrsig_sign_custom(ctx->get(), sig.data(), msg.data(), msg.size(), &keypair,
+  if (secp256k1_schnorrsig_sign_custom(ctx, sig.data(), msg.data(), msg.size(), signer.Keypair(),
                                        &params) != 1) {
     return Fail(ErrorCode::kInternal, "secp256k1: Schnorr signing failed");
   }
   secp256k1_xonly_pubkey pubkey;
-  if (secp256k1_keypair_xonly_pub(ctx->get(), &pubkey, nullptr, &keypair) != 1 ||
-      secp256k1_schnorrsig_verify(ctx->get(), sig.data(), msg.data(), msg.size(), &pubkey) != 1) {
+  if (secp256k1_keypair_xonly_pub(ctx, &pubkey, nullptr, signer.Keypair()) != 1 ||
+      secp256k1_schnorrsig_verify(ctx, sig.data(), msg.data(), msg.size(), &pubkey) != 1) {
     return Fail(ErrorCode::kInternal, "secp256k1: a fresh Schnorr signature does not verify");
   }
   return sig;
 }
 
 core::Result<XOnlyKey> XOnlyFromSecret(ByteView secret) {
-  if (secret.size() != 32) {
-    return Fail(ErrorCode::kBtcKeyInvalid, "a secret key has 32 bytes");
-  }
-  auto ctx = SigningContext();
-  if (!ctx) {
-    return Fail(ctx.error());
-  }
-  secp256k1_keypair keypair;
-  Wipe wipe_keypair(keypair);
-  if (secp256k1_keypair_create(ctx->get(), &keypair, secret.data()) != 1) {
-    return Fail(ErrorCode::kBtcKeyInvalid, "secret key is zero or not below the group order");
-  }
+  SigningKeypair signer;
+  ENCLAVECTL_RETURN_IF_ERROR(signer.Create(secret));
   secp256k1_xonly_pubkey pubkey;
   XOnlyKey out{};
-  if (secp256k1_keypair_xonly_pub(ctx->get(), &pubkey, nullptr, &keypair) != 1 ||
-      secp256k1_xonly_pubkey_serialize(ctx->get(), out.data(), &pubkey) != 1) {
+  if (secp256k1_keypair_xonly_pub(signer.Context(), &pubkey, nullptr, signer.Keypair()) != 1 ||
+      secp256k1_xonly_pubkey_serialize(signer.Context(), out.data(), &pubkey) != 1) {
     return Fail(ErrorCode::kInternal, "secp256k1: cannot serialise an x-only key");
   }
   return out;
@@ -152,24 +148,14 @@ bool CheckTapTweak(ByteView internal_key, ByteView output_key, bool odd_y, const
 }
 
 core::Result<core::SecretBytes> TweakSecret(ByteView secret, const Hash256& tweak) {
-  if (secret.size() != 32) {
-    return Fail(ErrorCode::kBtcKeyInvalid, "a secret key has 32 bytes");
-  }
-  auto ctx = SigningContext();
-  if (!ctx) {
-    return Fail(ctx.error());
-  }
-  secp256k1_keypair keypair;
-  Wipe wipe_keypair(keypair);
-  if (secp256k1_keypair_create(ctx->get(), &keypair, secret.data()) != 1) {
-    return Fail(ErrorCode::kBtcKeyInvalid, "secret key is zero or not below the group order");
-  }
+  SigningKeypair signer;
+  ENCLAVECTL_RETURN_IF_ERROR(signer.Create(secret));
   // keypair_xonly_tweak_add negates the secret for an odd-y point before adding the tweak.
-  if (secp256k1_keypair_xonly_tweak_add(ctx->get(), &keypair, tweak.data()) != 1) {
+  if (secp256k1_keypair_xonly_tweak_add(signer.Context(), signer.Keypair(), tweak.data()) != 1) {
     return Fail(ErrorCode::kBtcKeyInvalid, "tweaked secret key is zero or the tweak overflows");
   }
   core::SecretBytes out(32);
-  if (secp256k1_keypair_sec(ctx->get(), out.MutableData(), &keypair) != 1) {
+  if (secp256k1_keypair_sec(signer.Context(), out.MutableData(), signer.Keypair()) != 1) {
     return Fail(ErrorCode::kInternal, "secp256k1: cannot read a tweaked secret");
   }
   return out;

@@ -1,54 +1,32 @@
+// KMS request encoders and response decoders: the client's side of kms_api.hpp (error
+// answers: kms_errors.cpp; the local KMS's side: kms_requests.cpp, kms_responses.cpp).
 #include "enclavectl/aws/kms_api.hpp"
 
-#include <algorithm>
 #include <array>
 
-#include <openssl/crypto.h>
-#include <openssl/evp.h>
-
 #include "enclavectl/core/encoding.hpp"
-#include "enclavectl/core/limits.hpp"
 #include "enclavectl/core/json.hpp"
+#include "enclavectl/core/limits.hpp"
+#include "kms_json.hpp"
 
 namespace enclavectl::aws {
 namespace {
 
 using core::ErrorCode;
 using core::Fail;
-using Json = nlohmann::json;
-
-// Model constraints (botocore KMS service-2.json).
-constexpr std::size_t kMaxCiphertextBlob = core::limits::kMaxKmsCiphertextBlobBytes;
-constexpr std::size_t kMaxPlaintext = core::limits::kMaxKmsPlaintextBytes;
-constexpr std::size_t kMaxPublicKey = core::limits::kMaxKmsPublicKeyBytes;
-constexpr std::size_t kMaxKeyIdText = core::limits::kMaxKmsKeyIdChars;
-constexpr std::size_t kMaxMessageChars = 1024;
-
-core::SecretBytes ToSecret(const std::string& text) { return core::SecretBytes(core::AsBytes(text)); }
-
-// `json_without_secret` is a JSON object's text; returns it with one more member whose value
-// is the base64 of `secret`, written straight into wiped memory.
-core::SecretBytes WithSecretMember(const std::string& json_without_secret, std::string_view name,
-                                   core::ByteView secret) {
-  const std::string head = json_without_secret.substr(0, json_without_secret.size() - 1) +
-                           (json_without_secret.size() > 2 ? "," : "") + "\"" +
-                           std::string(name) + "\":\"";
-  const std::size_t b64_len = 4 * ((secret.size() + 2) / 3);
-  core::SecretBytes out(head.size() + b64_len + 2);
-  std::uint8_t* p = out.MutableData();
-  std::copy(head.begin(), head.end(), p);
-  p += head.size();
-  if (!secret.empty()) {
-    // EVP_EncodeBlock writes b64_len characters and a NUL; write into a wiped scratch buffer.
-    core::SecretBytes scratch(b64_len + 1);
-    EVP_EncodeBlock(scratch.MutableData(), secret.data(), static_cast<int>(secret.size()));
-    std::copy_n(scratch.View().begin(), b64_len, p);
-  }
-  p += b64_len;
-  p[0] = '"';
-  p[1] = '}';
-  return out;
-}
+using kms_json::Json;
+using kms_json::kMaxCiphertextBlob;
+using kms_json::kMaxPlaintext;
+using kms_json::kMaxPublicKey;
+using kms_json::OptBlob;
+using kms_json::OptString;
+using kms_json::ParseBody;
+using kms_json::ReqBlob;
+using kms_json::ReqString;
+using kms_json::SecretBlob;
+using kms_json::StringArray;
+using kms_json::ToSecret;
+using kms_json::WithSecretMember;
 
 void PutContext(Json& body, const EncryptionContext& context) {
   if (!context.empty()) {
@@ -62,125 +40,13 @@ void PutContext(Json& body, const EncryptionContext& context) {
 
 void PutRecipient(Json& body, const std::optional<RecipientInfo>& recipient) {
   if (recipient) {
-    body["Recipient"] = {{"KeyEncryptionAlgorithm", "RSAES_OAEP_SHA_256"},
-                         {"AttestationDocument", core::Base64Encode(recipient->attestation_document)}};
+    body["Recipient"] = {
+        {"KeyEncryptionAlgorithm", "RSAES_OAEP_SHA_256"},
+        {"AttestationDocument", core::Base64Encode(recipient->attestation_document)}};
   }
 }
 
 // --- decoding helpers ---
-
-core::Result<Json> ParseBody(core::ByteView body, const char* operation) {
-  auto json = core::ParseStrictJson(core::AsChars(body), core::limits::kMaxKmsResponseBytes,
-                              ErrorCode::kKmsResponseMalformed,
-                              (std::string(operation) + " response").c_str());
-  if (!json) {
-    return json;
-  }
-  if (!json->is_object()) {
-    return Fail(ErrorCode::kKmsResponseMalformed,
-                std::string(operation) + " response is not a JSON object");
-  }
-  return json;
-}
-
-// The member `name` as a string; nullopt when absent or null.
-core::Result<std::optional<std::string>> OptString(const Json& obj, const char* name,
-                                                   std::size_t max_len = kMaxKeyIdText) {
-  const auto it = obj.find(name);
-  if (it == obj.end() || it->is_null()) {
-    return std::optional<std::string>();
-  }
-  if (!it->is_string() || it->get_ref<const std::string&>().size() > max_len) {
-    return Fail(ErrorCode::kKmsResponseMalformed,
-                std::string(name) + " is not a string of at most " + std::to_string(max_len) +
-                    " characters");
-  }
-  return std::optional<std::string>(it->get<std::string>());
-}
-
-core::Result<std::string> ReqString(const Json& obj, const char* name,
-                                    std::size_t max_len = kMaxKeyIdText) {
-  auto value = OptString(obj, name, max_len);
-  if (!value) {
-    return Fail(value.error());
-  }
-  if (!*value) {
-    return Fail(ErrorCode::kKmsResponseMalformed, std::string("the response has no ") + name);
-  }
-  return std::move(**value);
-}
-
-core::Result<std::vector<std::string>> StringArray(const Json& obj, const char* name) {
-  std::vector<std::string> out;
-  const auto it = obj.find(name);
-  if (it == obj.end() || it->is_null()) {
-    return out;
-  }
-  if (!it->is_array() || it->size() > 64) {
-    return Fail(ErrorCode::kKmsResponseMalformed, std::string(name) + " is not a short list");
-  }
-  for (const Json& item : *it) {
-    if (!item.is_string() || item.get_ref<const std::string&>().size() > 256) {
-      return Fail(ErrorCode::kKmsResponseMalformed, std::string(name) + " lists a non-string");
-    }
-    out.push_back(item.get<std::string>());
-  }
-  return out;
-}
-
-// A base64 blob member (not secret); nullopt when absent or null.
-core::Result<std::optional<core::Bytes>> OptBlob(const Json& obj, const char* name,
-                                                 std::size_t max_len) {
-  const auto it = obj.find(name);
-  if (it == obj.end() || it->is_null()) {
-    return std::optional<core::Bytes>();
-  }
-  if (!it->is_string() || it->get_ref<const std::string&>().size() > 4 * (max_len / 3 + 1)) {
-    return Fail(ErrorCode::kKmsResponseMalformed, std::string(name) + " is not a base64 string");
-  }
-  auto bytes = core::Base64Decode(it->get_ref<const std::string&>());
-  if (!bytes || bytes->empty() || bytes->size() > max_len) {
-    return Fail(ErrorCode::kKmsResponseMalformed,
-                std::string(name) + " is not base64 of 1.." + std::to_string(max_len) + " bytes");
-  }
-  return std::optional<core::Bytes>(std::move(*bytes));
-}
-
-core::Result<core::Bytes> ReqBlob(const Json& obj, const char* name, std::size_t max_len) {
-  auto blob = OptBlob(obj, name, max_len);
-  if (!blob) {
-    return Fail(blob.error());
-  }
-  if (!*blob) {
-    return Fail(ErrorCode::kKmsResponseMalformed, std::string("the response has no ") + name);
-  }
-  return std::move(**blob);
-}
-
-// A secret base64 member: decoded into SecretBytes; the JSON text and the intermediate copy
-// are wiped. Empty SecretBytes when absent or null.
-core::Result<core::SecretBytes> SecretBlob(Json& obj, const char* name, std::size_t max_len) {
-  const auto it = obj.find(name);
-  if (it == obj.end() || it->is_null()) {
-    return core::SecretBytes();
-  }
-  if (!it->is_string()) {
-    return Fail(ErrorCode::kKmsResponseMalformed, std::string(name) + " is not a base64 string");
-  }
-  std::string& text = it->get_ref<std::string&>();
-  auto bytes = core::Base64Decode(text);
-  OPENSSL_cleanse(text.data(), text.size());
-  if (!bytes || bytes->empty() || bytes->size() > max_len) {
-    if (bytes) {
-      OPENSSL_cleanse(bytes->data(), bytes->size());
-    }
-    return Fail(ErrorCode::kKmsResponseMalformed,
-                std::string(name) + " is not base64 of 1.." + std::to_string(max_len) + " bytes");
-  }
-  core::SecretBytes out(*bytes);
-  OPENSSL_cleanse(bytes->data(), bytes->size());
-  return out;
-}
 
 // Exactly one of the clear secret and CiphertextForRecipient, as the request asked.
 core::Status CheckSecretDelivery(const char* clear_name, bool has_clear, bool has_recipient_blob,
@@ -208,50 +74,6 @@ core::Status CheckSecretDelivery(const char* clear_name, bool has_clear, bool ha
   }
   return core::Ok();
 }
-
-std::string CleanMessage(std::string_view text) {
-  std::string out;
-  for (const char c : text) {
-    if (out.size() >= kMaxMessageChars) {
-      out += "...";
-      break;
-    }
-    const auto byte = static_cast<unsigned char>(c);
-    out.push_back(byte < 0x20 || byte == 0x7f ? ' ' : c);
-  }
-  return out;
-}
-
-constexpr std::array<AwsErrorMapping, 28> kErrorMappings = {{
-    {"AccessDeniedException", ErrorCode::kKmsAccessDenied, false},
-    {"NotFoundException", ErrorCode::kKmsNotFound, false},
-    {"KMSInvalidStateException", ErrorCode::kKmsInvalidState, false},
-    {"DisabledException", ErrorCode::kKmsInvalidState, false},
-    {"MalformedPolicyDocumentException", ErrorCode::kKmsMalformedPolicy, false},
-    {"ValidationException", ErrorCode::kKmsValidation, false},
-    {"SerializationException", ErrorCode::kKmsValidation, false},
-    {"InvalidArnException", ErrorCode::kKmsValidation, false},
-    {"UnknownOperationException", ErrorCode::kKmsValidation, false},
-    {"InvalidGrantTokenException", ErrorCode::kKmsValidation, false},
-    {"InvalidCiphertextException", ErrorCode::kKmsInvalidCiphertext, false},
-    {"IncorrectKeyException", ErrorCode::kKmsInvalidCiphertext, false},
-    {"InvalidKeyUsageException", ErrorCode::kKmsKeyUsage, false},
-    {"UnsupportedOperationException", ErrorCode::kKmsKeyUsage, false},
-    {"UnrecognizedClientException", ErrorCode::kKmsAuth, false},
-    {"InvalidSignatureException", ErrorCode::kKmsAuth, false},
-    {"IncompleteSignatureException", ErrorCode::kKmsAuth, false},
-    {"MissingAuthenticationTokenException", ErrorCode::kKmsAuth, false},
-    {"ExpiredTokenException", ErrorCode::kKmsAuth, false},
-    {"LimitExceededException", ErrorCode::kKmsLimitExceeded, false},
-    {"ThrottlingException", ErrorCode::kServiceUnavailable, true},
-    {"TooManyRequestsException", ErrorCode::kServiceUnavailable, true},
-    {"RequestLimitExceeded", ErrorCode::kServiceUnavailable, true},
-    {"KMSInternalException", ErrorCode::kServiceUnavailable, true},
-    {"DependencyTimeoutException", ErrorCode::kServiceUnavailable, true},
-    {"KeyUnavailableException", ErrorCode::kServiceUnavailable, true},
-    {"ServiceUnavailableException", ErrorCode::kServiceUnavailable, true},
-    {"InternalFailure", ErrorCode::kServiceUnavailable, true},
-}};
 
 core::Result<KeyMetadata> DecodeKeyMetadata(const Json& meta) {
   if (!meta.is_object()) {
@@ -325,6 +147,69 @@ core::Result<KeyMetadata> DecodeKeyMetadata(const Json& meta) {
     out.pending_deletion_window_in_days = it->get<std::uint32_t>();
   }
   return out;
+}
+
+// The two ways a secret comes back: `clear_name` (Plaintext, SharedSecret) in clear, or
+// CiphertextForRecipient; exactly the one the request asked for.
+struct SecretDelivery {
+  core::SecretBytes clear;
+  core::Bytes for_recipient;
+};
+
+core::Result<SecretDelivery> DecodeSecretDelivery(Json& json, const char* clear_name,
+                                                  std::size_t max_clear, bool with_recipient) {
+  auto clear = SecretBlob(json, clear_name, max_clear);
+  if (!clear) {
+    return Fail(clear.error());
+  }
+  auto for_recipient =
+      OptBlob(json, "CiphertextForRecipient", core::limits::kMaxCiphertextForRecipientBytes);
+  if (!for_recipient) {
+    return Fail(for_recipient.error());
+  }
+  ENCLAVECTL_RETURN_IF_ERROR(
+      CheckSecretDelivery(clear_name, !clear->empty(), for_recipient->has_value(), with_recipient));
+  return SecretDelivery{std::move(*clear), for_recipient->value_or(core::Bytes{})};
+}
+
+// A response that returns a secret: the body's JSON object and the secret, delivered the way
+// the request asked (`operation` names the response in errors).
+struct SecretResponse {
+  Json json;
+  SecretDelivery secret;
+};
+
+core::Result<SecretResponse> DecodeSecretResponse(core::ByteView body, const char* operation,
+                                                  const char* clear_name, std::size_t max_clear,
+                                                  bool with_recipient) {
+  auto json = ParseBody(body, operation);
+  if (!json) {
+    return Fail(json.error());
+  }
+  auto secret = DecodeSecretDelivery(*json, clear_name, max_clear, with_recipient);
+  if (!secret) {
+    return Fail(secret.error());
+  }
+  return SecretResponse{std::move(*json), std::move(*secret)};
+}
+
+// The KeyId (required) and the algorithm member `algorithm_name` (optional, "" when absent).
+struct KeyIdAndAlgorithm {
+  std::string key_id;
+  std::string algorithm;
+};
+
+core::Result<KeyIdAndAlgorithm> DecodeKeyIdAndAlgorithm(const Json& json,
+                                                        const char* algorithm_name) {
+  auto key_id = ReqString(json, "KeyId");
+  if (!key_id) {
+    return Fail(key_id.error());
+  }
+  auto algorithm = OptString(json, algorithm_name, 64);
+  if (!algorithm) {
+    return Fail(algorithm.error());
+  }
+  return KeyIdAndAlgorithm{std::move(*key_id), algorithm->value_or("")};
 }
 
 }  // namespace
@@ -549,126 +434,76 @@ core::Result<EncryptResult> DecodeEncryptResponse(core::ByteView body) {
   if (!blob) {
     return Fail(blob.error());
   }
-  auto key_id = ReqString(*json, "KeyId");
-  if (!key_id) {
-    return Fail(key_id.error());
+  auto key = DecodeKeyIdAndAlgorithm(*json, "EncryptionAlgorithm");
+  if (!key) {
+    return Fail(key.error());
   }
-  auto algorithm = OptString(*json, "EncryptionAlgorithm", 64);
-  if (!algorithm) {
-    return Fail(algorithm.error());
-  }
-  return EncryptResult{std::move(*blob), std::move(*key_id), algorithm->value_or("")};
+  return EncryptResult{std::move(*blob), std::move(key->key_id), std::move(key->algorithm)};
 }
-
-namespace {
-
-// The two ways a secret comes back: `clear_name` (Plaintext, SharedSecret) in clear, or
-// CiphertextForRecipient; exactly the one the request asked for.
-struct SecretDelivery {
-  core::SecretBytes clear;
-  core::Bytes for_recipient;
-};
-
-core::Result<SecretDelivery> DecodeSecretDelivery(nlohmann::json& json, const char* clear_name,
-                                                  std::size_t max_clear, bool with_recipient) {
-  auto clear = SecretBlob(json, clear_name, max_clear);
-  if (!clear) {
-    return Fail(clear.error());
-  }
-  auto for_recipient =
-      OptBlob(json, "CiphertextForRecipient", core::limits::kMaxCiphertextForRecipientBytes);
-  if (!for_recipient) {
-    return Fail(for_recipient.error());
-  }
-  ENCLAVECTL_RETURN_IF_ERROR(CheckSecretDelivery(clear_name, !clear->empty(),
-                                                 for_recipient->has_value(), with_recipient));
-  return SecretDelivery{std::move(*clear), for_recipient->value_or(core::Bytes{})};
-}
-
-}  // namespace
 
 core::Result<DecryptResult> DecodeDecryptResponse(core::ByteView body, bool with_recipient) {
-  auto json = ParseBody(body, "Decrypt");
-  if (!json) {
-    return Fail(json.error());
+  auto response = DecodeSecretResponse(body, "Decrypt", "Plaintext", kMaxPlaintext, with_recipient);
+  if (!response) {
+    return Fail(response.error());
   }
-  auto secret = DecodeSecretDelivery(*json, "Plaintext", kMaxPlaintext, with_recipient);
-  if (!secret) {
-    return Fail(secret.error());
+  auto key = DecodeKeyIdAndAlgorithm(response->json, "EncryptionAlgorithm");
+  if (!key) {
+    return Fail(key.error());
   }
-  auto key_id = ReqString(*json, "KeyId");
-  if (!key_id) {
-    return Fail(key_id.error());
-  }
-  auto algorithm = OptString(*json, "EncryptionAlgorithm", 64);
-  if (!algorithm) {
-    return Fail(algorithm.error());
-  }
-  return DecryptResult{std::move(*key_id), algorithm->value_or(""), std::move(secret->clear),
-                       std::move(secret->for_recipient)};
+  return DecryptResult{std::move(key->key_id), std::move(key->algorithm),
+                       std::move(response->secret.clear),
+                       std::move(response->secret.for_recipient)};
 }
 
 core::Result<GenerateDataKeyResult> DecodeGenerateDataKeyResponse(core::ByteView body,
                                                                   bool with_recipient) {
-  auto json = ParseBody(body, "GenerateDataKey");
-  if (!json) {
-    return Fail(json.error());
+  auto response =
+      DecodeSecretResponse(body, "GenerateDataKey", "Plaintext", kMaxPlaintext, with_recipient);
+  if (!response) {
+    return Fail(response.error());
   }
-  auto secret = DecodeSecretDelivery(*json, "Plaintext", kMaxPlaintext, with_recipient);
-  if (!secret) {
-    return Fail(secret.error());
-  }
-  auto blob = ReqBlob(*json, "CiphertextBlob", kMaxCiphertextBlob);
+  auto blob = ReqBlob(response->json, "CiphertextBlob", kMaxCiphertextBlob);
   if (!blob) {
     return Fail(blob.error());
   }
-  auto key_id = ReqString(*json, "KeyId");
+  auto key_id = ReqString(response->json, "KeyId");
   if (!key_id) {
     return Fail(key_id.error());
   }
-  return GenerateDataKeyResult{std::move(*blob), std::move(*key_id), std::move(secret->clear),
-                               std::move(secret->for_recipient)};
+  return GenerateDataKeyResult{std::move(*blob), std::move(*key_id),
+                               std::move(response->secret.clear),
+                               std::move(response->secret.for_recipient)};
 }
 
 core::Result<GenerateRandomResult> DecodeGenerateRandomResponse(core::ByteView body,
                                                                 bool with_recipient) {
-  auto json = ParseBody(body, "GenerateRandom");
-  if (!json) {
-    return Fail(json.error());
-  }
   // GenerateRandom's NumberOfBytes is at most 1024.
-  auto secret = DecodeSecretDelivery(*json, "Plaintext", 1024, with_recipient);
-  if (!secret) {
-    return Fail(secret.error());
+  auto response = DecodeSecretResponse(body, "GenerateRandom", "Plaintext", 1024, with_recipient);
+  if (!response) {
+    return Fail(response.error());
   }
-  return GenerateRandomResult{std::move(secret->clear), std::move(secret->for_recipient)};
+  return GenerateRandomResult{std::move(response->secret.clear),
+                              std::move(response->secret.for_recipient)};
 }
 
 core::Result<DeriveSharedSecretResult> DecodeDeriveSharedSecretResponse(core::ByteView body,
                                                                         bool with_recipient) {
-  auto json = ParseBody(body, "DeriveSharedSecret");
-  if (!json) {
-    return Fail(json.error());
+  auto response = DecodeSecretResponse(body, "DeriveSharedSecret", "SharedSecret", kMaxPlaintext,
+                                       with_recipient);
+  if (!response) {
+    return Fail(response.error());
   }
-  auto secret = DecodeSecretDelivery(*json, "SharedSecret", kMaxPlaintext, with_recipient);
-  if (!secret) {
-    return Fail(secret.error());
+  auto key = DecodeKeyIdAndAlgorithm(response->json, "KeyAgreementAlgorithm");
+  if (!key) {
+    return Fail(key.error());
   }
-  auto key_id = ReqString(*json, "KeyId");
-  if (!key_id) {
-    return Fail(key_id.error());
-  }
-  auto algorithm = OptString(*json, "KeyAgreementAlgorithm", 64);
-  if (!algorithm) {
-    return Fail(algorithm.error());
-  }
-  auto origin = OptString(*json, "KeyOrigin", 64);
+  auto origin = OptString(response->json, "KeyOrigin", 64);
   if (!origin) {
     return Fail(origin.error());
   }
-  return DeriveSharedSecretResult{std::move(*key_id), std::move(secret->clear),
-                                  std::move(secret->for_recipient), algorithm->value_or(""),
-                                  origin->value_or("")};
+  return DeriveSharedSecretResult{std::move(key->key_id), std::move(response->secret.clear),
+                                  std::move(response->secret.for_recipient),
+                                  std::move(key->algorithm), origin->value_or("")};
 }
 
 core::Result<GetPublicKeyResult> DecodeGetPublicKeyResponse(core::ByteView body) {
@@ -710,224 +545,6 @@ core::Result<GetPublicKeyResult> DecodeGetPublicKeyResponse(core::ByteView body)
     *target = std::move(*list);
   }
   return out;
-}
-
-KmsError DecodeAwsJsonError(long http_status, core::ByteView body,
-                            std::string_view error_type_header,
-                            std::span<const AwsErrorMapping> mappings, ErrorCode unknown_code,
-                            std::string_view service) {
-  KmsError out;
-  auto json = core::ParseStrictJson(core::AsChars(body), core::limits::kMaxKmsResponseBytes,
-                              ErrorCode::kKmsResponseMalformed, "error answer");
-  if (json && json->is_object()) {
-    for (const char* name : {"__type", "code"}) {
-      if (const auto it = json->find(name); it != json->end() && it->is_string()) {
-        out.type = it->get<std::string>();
-        break;
-      }
-    }
-    for (const char* name : {"message", "Message"}) {
-      if (const auto it = json->find(name); it != json->end() && it->is_string()) {
-        out.message = CleanMessage(it->get_ref<const std::string&>());
-        break;
-      }
-    }
-  }
-  if (out.type.empty()) {
-    out.type = std::string(error_type_header.substr(0, error_type_header.find(':')));
-  }
-  if (const std::size_t hash = out.type.rfind('#'); hash != std::string::npos) {
-    out.type.erase(0, hash + 1);
-  }
-  out.type = CleanMessage(out.type.substr(0, 128));
-  ErrorCode code = unknown_code;
-  bool known = false;
-  for (const AwsErrorMapping& mapping : mappings) {
-    if (out.type == mapping.type) {
-      code = mapping.code;
-      out.retryable = mapping.retryable;
-      known = true;
-      break;
-    }
-  }
-  // A 5xx is a server fault and 429 throttling, whatever the body says: worth a retry.
-  if (http_status >= 500 || http_status == 429) {
-    out.retryable = true;
-    if (!known) {
-      code = ErrorCode::kServiceUnavailable;
-    }
-  }
-  if (out.type.empty()) {
-    out.type = "HTTP " + std::to_string(http_status);
-  }
-  std::string detail = out.type + (out.message.empty() ? "" : ": " + out.message);
-  if (!json || !json->is_object()) {
-    detail += " (HTTP " + std::to_string(http_status) + ", not a " + std::string(service) +
-              " error body)";
-  }
-  out.error = core::Error{code, std::move(detail), -1};
-  return out;
-}
-
-KmsError DecodeKmsError(long http_status, core::ByteView body, std::string_view error_type_header) {
-  return DecodeAwsJsonError(http_status, body, error_type_header, kErrorMappings,
-                            ErrorCode::kKmsError, "KMS");
-}
-
-// --- the server side: response encoders ---
-
-namespace {
-
-Json StringList(const std::vector<std::string>& items) {
-  Json out = Json::array();
-  for (const std::string& item : items) {
-    out.push_back(item);
-  }
-  return out;
-}
-
-// The secret member `name` or CiphertextForRecipient, whichever the result carries, appended
-// to the JSON object `json` (non-secret members only).
-core::SecretBytes WithDelivery(Json json, const char* name, const core::SecretBytes& clear,
-                               const core::Bytes& for_recipient) {
-  if (!for_recipient.empty()) {
-    json["CiphertextForRecipient"] = core::Base64Encode(for_recipient);
-    return ToSecret(core::DumpJson(json));
-  }
-  return WithSecretMember(core::DumpJson(json), name, clear.View());
-}
-
-// Truncated and, when there is a next page, NextMarker.
-Json WithPaging(Json body, const std::string& next_marker) {
-  body["Truncated"] = !next_marker.empty();
-  if (!next_marker.empty()) {
-    body["NextMarker"] = next_marker;
-  }
-  return body;
-}
-
-}  // namespace
-
-std::string EncodeKeyMetadataResponse(const KeyMetadata& metadata) {
-  Json meta = {{"AWSAccountId", metadata.aws_account_id},
-               {"KeyId", metadata.key_id},
-               {"Arn", metadata.arn},
-               {"Enabled", metadata.enabled},
-               {"Description", metadata.description},
-               {"KeyUsage", metadata.key_usage},
-               {"KeyState", metadata.key_state},
-               {"Origin", metadata.origin},
-               {"KeyManager", metadata.key_manager},
-               {"CustomerMasterKeySpec", metadata.key_spec},
-               {"KeySpec", metadata.key_spec},
-               {"MultiRegion", metadata.multi_region}};
-  if (metadata.creation_date) {
-    meta["CreationDate"] = *metadata.creation_date;
-  }
-  if (metadata.deletion_date) {
-    meta["DeletionDate"] = *metadata.deletion_date;
-  }
-  if (metadata.pending_deletion_window_in_days) {
-    meta["PendingDeletionWindowInDays"] = *metadata.pending_deletion_window_in_days;
-  }
-  if (!metadata.encryption_algorithms.empty()) {
-    meta["EncryptionAlgorithms"] = StringList(metadata.encryption_algorithms);
-  }
-  if (!metadata.signing_algorithms.empty()) {
-    meta["SigningAlgorithms"] = StringList(metadata.signing_algorithms);
-  }
-  if (!metadata.key_agreement_algorithms.empty()) {
-    meta["KeyAgreementAlgorithms"] = StringList(metadata.key_agreement_algorithms);
-  }
-  return core::DumpJson(Json{{"KeyMetadata", std::move(meta)}});
-}
-
-std::string EncodeGetKeyPolicyResponse(const GetKeyPolicyResult& result) {
-  return core::DumpJson(Json{{"Policy", result.policy}, {"PolicyName", result.policy_name}});
-}
-
-std::string EncodeEncryptResponse(const EncryptResult& result) {
-  return core::DumpJson(Json{{"CiphertextBlob", core::Base64Encode(result.ciphertext_blob)},
-                       {"KeyId", result.key_id},
-                       {"EncryptionAlgorithm", result.encryption_algorithm}});
-}
-
-core::SecretBytes EncodeDecryptResponse(const DecryptResult& result) {
-  return WithDelivery(
-      Json{{"KeyId", result.key_id}, {"EncryptionAlgorithm", result.encryption_algorithm}},
-      "Plaintext", result.plaintext, result.ciphertext_for_recipient);
-}
-
-core::SecretBytes EncodeGenerateDataKeyResponse(const GenerateDataKeyResult& result) {
-  return WithDelivery(Json{{"CiphertextBlob", core::Base64Encode(result.ciphertext_blob)},
-                           {"KeyId", result.key_id}},
-                      "Plaintext", result.plaintext, result.ciphertext_for_recipient);
-}
-
-core::SecretBytes EncodeGenerateRandomResponse(const GenerateRandomResult& result) {
-  return WithDelivery(Json::object(), "Plaintext", result.plaintext,
-                      result.ciphertext_for_recipient);
-}
-
-core::SecretBytes EncodeDeriveSharedSecretResponse(const DeriveSharedSecretResult& result) {
-  return WithDelivery(Json{{"KeyId", result.key_id},
-                           {"KeyAgreementAlgorithm", result.key_agreement_algorithm},
-                           {"KeyOrigin", result.key_origin}},
-                      "SharedSecret", result.shared_secret, result.ciphertext_for_recipient);
-}
-
-std::string EncodeGetPublicKeyResponse(const GetPublicKeyResult& result) {
-  Json body = {{"KeyId", result.key_id},
-               {"PublicKey", core::Base64Encode(result.public_key)},
-               {"CustomerMasterKeySpec", result.key_spec},
-               {"KeySpec", result.key_spec},
-               {"KeyUsage", result.key_usage}};
-  if (!result.encryption_algorithms.empty()) {
-    body["EncryptionAlgorithms"] = StringList(result.encryption_algorithms);
-  }
-  if (!result.signing_algorithms.empty()) {
-    body["SigningAlgorithms"] = StringList(result.signing_algorithms);
-  }
-  if (!result.key_agreement_algorithms.empty()) {
-    body["KeyAgreementAlgorithms"] = StringList(result.key_agreement_algorithms);
-  }
-  return core::DumpJson(body);
-}
-
-std::string EncodeScheduleKeyDeletionResponse(const ScheduleKeyDeletionResult& result) {
-  return core::DumpJson(Json{{"KeyId", result.key_id},
-                       {"DeletionDate", result.deletion_date},
-                       {"KeyState", result.key_state},
-                       {"PendingWindowInDays", result.pending_window_in_days}});
-}
-
-std::string EncodeListAliasesResponse(const ListAliasesResult& result) {
-  Json aliases = Json::array();
-  for (const AliasEntry& alias : result.aliases) {
-    Json entry = {{"AliasName", alias.alias_name}, {"AliasArn", alias.alias_arn}};
-    if (!alias.target_key_id.empty()) {
-      entry["TargetKeyId"] = alias.target_key_id;
-    }
-    if (alias.creation_date) {
-      entry["CreationDate"] = *alias.creation_date;
-      entry["LastUpdatedDate"] = *alias.creation_date;
-    }
-    aliases.push_back(std::move(entry));
-  }
-  return core::DumpJson(WithPaging({{"Aliases", std::move(aliases)}}, result.next_marker));
-}
-
-std::string EncodeListKeysResponse(const ListKeysResult& result) {
-  Json keys = Json::array();
-  for (const auto& [key_id, arn] : result.keys) {
-    keys.push_back({{"KeyId", key_id}, {"KeyArn", arn}});
-  }
-  return core::DumpJson(WithPaging({{"Keys", std::move(keys)}}, result.next_marker));
-}
-
-std::string EncodeKmsErrorBody(std::string_view type, std::string_view message,
-                               bool capital_message) {
-  return core::DumpJson(Json{{"__type", type}, {capital_message ? "Message" : "message", message}});
 }
 
 }  // namespace enclavectl::aws

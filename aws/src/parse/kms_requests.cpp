@@ -6,10 +6,10 @@
 #include <array>
 #include <limits>
 
-#include "enclavectl/core/encoding.hpp"
-#include "enclavectl/core/limits.hpp"
-#include "enclavectl/core/json.hpp"
 #include "enclavectl/aws/kms_api.hpp"
+#include "enclavectl/core/encoding.hpp"
+#include "enclavectl/core/json.hpp"
+#include "enclavectl/core/limits.hpp"
 
 namespace enclavectl::aws {
 namespace {
@@ -264,7 +264,7 @@ class Members {
 
 core::Result<std::unique_ptr<Members>> Parse(core::ByteView body) {
   auto json = core::ParseStrictJson(core::AsChars(body), core::limits::kMaxKmsRequestBytes,
-                              ErrorCode::kKmsRequestMalformed, "the request body");
+                                    ErrorCode::kKmsRequestMalformed, "the request body");
   if (!json) {
     return Fail(json.error());
   }

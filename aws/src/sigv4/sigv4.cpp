@@ -1,16 +1,16 @@
 #include "enclavectl/aws/sigv4.hpp"
 
+#include <openssl/core_names.h>
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/params.h>
+
 #include <algorithm>
 #include <array>
 #include <cctype>
 #include <ctime>
 #include <new>
 #include <utility>
-
-#include <openssl/core_names.h>
-#include <openssl/crypto.h>
-#include <openssl/evp.h>
-#include <openssl/params.h>
 
 #include "enclavectl/core/ascii.hpp"
 #include "enclavectl/core/encoding.hpp"
@@ -35,8 +35,8 @@ Mac HmacSha256(core::ByteView key, core::ByteView data) {
   }
   core::EvpMacCtxPtr ctx(EVP_MAC_CTX_new(mac.get()));
   char digest[] = "SHA256";
-  const OSSL_PARAM params[] = {
-      OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, digest, 0), OSSL_PARAM_END};
+  const OSSL_PARAM params[] = {OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, digest, 0),
+                               OSSL_PARAM_END};
   Mac out{};
   std::size_t out_len = 0;
   if (!ctx || EVP_MAC_init(ctx.get(), key.data(), key.size(), params) != 1 ||
@@ -114,8 +114,7 @@ core::Result<CanonicalHeaders> Canonicalize(const std::vector<HttpHeader>& heade
   // are joined with ',').
   std::vector<std::pair<std::string, std::string>> merged;
   for (const HttpHeader& header : headers) {
-    if (header.name.empty() ||
-        header.name.find_first_of(" \t\r\n:") != std::string::npos) {
+    if (header.name.empty() || header.name.find_first_of(" \t\r\n:") != std::string::npos) {
       return Fail(ErrorCode::kInvalidArgument, "a header name is empty or not a token");
     }
     if (header.value.find_first_of("\r\n") != std::string::npos) {
@@ -162,7 +161,9 @@ struct Prepared {
   std::string payload_hash;
 };
 
-core::Result<Prepared> Prepare(const SigningRequest& request, const SigningParams& params) {
+// The signing time, credential scope and payload hash of `request` into `out`, which is
+// written only on success.
+core::Status Prepare(const SigningRequest& request, const SigningParams& params, Prepared& out) {
   if (!FindHeader(request.headers, "host")) {
     return Fail(ErrorCode::kInvalidArgument, "the request has no Host header");
   }
@@ -172,11 +173,20 @@ core::Result<Prepared> Prepare(const SigningRequest& request, const SigningParam
   if (params.region.empty() || params.service.empty()) {
     return Fail(ErrorCode::kInvalidArgument, "signing needs a region and a service");
   }
-  Prepared out;
-  out.amz_date = AmzDate(params.time);
-  out.scope = out.amz_date.substr(0, 8) + "/" + params.region + "/" + params.service +
-              "/aws4_request";
-  out.payload_hash = HexSha256(request.payload);
+  Prepared prepared;
+  prepared.amz_date = AmzDate(params.time);
+  prepared.scope =
+      prepared.amz_date.substr(0, 8) + "/" + params.region + "/" + params.service + "/aws4_request";
+  prepared.payload_hash = HexSha256(request.payload);
+  out = std::move(prepared);
+  return core::Ok();
+}
+
+// The signature parts known before signing: the signing time and the credential scope.
+SignatureParts StartParts(const Prepared& prepared) {
+  SignatureParts out;
+  out.amz_date = prepared.amz_date;
+  out.credential_scope = prepared.scope;
   return out;
 }
 
@@ -277,8 +287,8 @@ core::Result<std::string> CanonicalQuery(std::string_view query) {
     }
     const std::size_t eq = item.find('=');
     auto name = PercentDecode(item.substr(0, eq));
-    auto value = PercentDecode(eq == std::string_view::npos ? std::string_view()
-                                                            : item.substr(eq + 1));
+    auto value =
+        PercentDecode(eq == std::string_view::npos ? std::string_view() : item.substr(eq + 1));
     if (!name || !value) {
       return Fail(!name ? name.error() : value.error());
     }
@@ -314,13 +324,9 @@ core::SecretBytes DeriveSigningKey(const core::SecretBytes& secret_access_key,
 core::Result<SignatureParts> SignHeaders(const SigningRequest& request,
                                          const AwsCredentials& credentials,
                                          const SigningParams& params) {
-  auto prepared = Prepare(request, params);
-  if (!prepared) {
-    return Fail(prepared.error());
-  }
-  SignatureParts out;
-  out.amz_date = prepared->amz_date;
-  out.credential_scope = prepared->scope;
+  Prepared prepared;
+  ENCLAVECTL_RETURN_IF_ERROR(Prepare(request, params, prepared));
+  SignatureParts out = StartParts(prepared);
   std::vector<HttpHeader> headers = request.headers;
   std::vector<HttpHeader> added;
   if (const HttpHeader* date = FindHeader(headers, "x-amz-date")) {
@@ -331,12 +337,12 @@ core::Result<SignatureParts> SignHeaders(const SigningRequest& request,
     added.push_back(HttpHeader{"X-Amz-Date", out.amz_date});
   }
   if (const HttpHeader* hash = FindHeader(headers, "x-amz-content-sha256")) {
-    if (CanonicalHeaderValue(hash->value) != prepared->payload_hash) {
+    if (CanonicalHeaderValue(hash->value) != prepared.payload_hash) {
       return Fail(ErrorCode::kInvalidArgument,
                   "the request's X-Amz-Content-SHA256 is not the payload's hash");
     }
   } else if (params.add_content_sha256) {
-    added.push_back(HttpHeader{"X-Amz-Content-SHA256", prepared->payload_hash});
+    added.push_back(HttpHeader{"X-Amz-Content-SHA256", prepared.payload_hash});
   }
   const bool has_token = !credentials.session_token.empty();
   HttpHeader token_header;
@@ -352,7 +358,7 @@ core::Result<SignatureParts> SignHeaders(const SigningRequest& request,
   if (!canonical_headers || !canonical_query) {
     return Fail(!canonical_headers ? canonical_headers.error() : canonical_query.error());
   }
-  SignCanonical(request, *canonical_query, *canonical_headers, credentials, params, *prepared, out);
+  SignCanonical(request, *canonical_query, *canonical_headers, credentials, params, prepared, out);
   out.authorization = std::string(kAlgorithm) + " Credential=" + credentials.access_key_id + "/" +
                       out.credential_scope + ", SignedHeaders=" + out.signed_headers +
                       ", Signature=" + out.signature;
@@ -367,13 +373,9 @@ core::Result<SignatureParts> SignHeaders(const SigningRequest& request,
 core::Result<SignatureParts> SignQuery(const SigningRequest& request,
                                        const AwsCredentials& credentials,
                                        const SigningParams& params) {
-  auto prepared = Prepare(request, params);
-  if (!prepared) {
-    return Fail(prepared.error());
-  }
-  SignatureParts out;
-  out.amz_date = prepared->amz_date;
-  out.credential_scope = prepared->scope;
+  Prepared prepared;
+  ENCLAVECTL_RETURN_IF_ERROR(Prepare(request, params, prepared));
+  SignatureParts out = StartParts(prepared);
   auto canonical_headers = Canonicalize(request.headers);
   if (!canonical_headers) {
     return Fail(canonical_headers.error());
@@ -402,7 +404,7 @@ core::Result<SignatureParts> SignQuery(const SigningRequest& request,
   if (!canonical_query) {
     return Fail(canonical_query.error());
   }
-  SignCanonical(request, *canonical_query, *canonical_headers, credentials, params, *prepared, out);
+  SignCanonical(request, *canonical_query, *canonical_headers, credentials, params, prepared, out);
   if (!token_param.empty() && params.omit_session_token) {
     query += "&" + token_param;
   }
@@ -428,17 +430,18 @@ bool AllDigits(std::string_view text) {
 
 }  // namespace
 
-core::Result<AuthorizationHeader> ParseAuthorization(std::string_view value) {
-  value = TrimSpaces(value);
-  const std::size_t space = value.find(' ');
-  if (value.substr(0, space) != kAlgorithm || space == std::string_view::npos) {
-    return Fail(ErrorCode::kKmsAuth,
-                "Unsupported Authorization Type: only AWS4-HMAC-SHA256 is accepted");
-  }
+namespace {
+
+// The three components of an Authorization header's value after the algorithm.
+struct AuthorizationComponents {
   std::optional<std::string_view> credential;
   std::optional<std::string_view> signed_headers;
   std::optional<std::string_view> signature;
-  std::string_view rest = value.substr(space + 1);
+};
+
+// Splits "Credential=..., SignedHeaders=..., Signature=..." (any order); each exactly once.
+core::Result<AuthorizationComponents> SplitAuthorization(std::string_view rest) {
+  AuthorizationComponents parts;
   while (!rest.empty()) {
     const std::size_t comma = rest.find(',');
     const std::string_view item = TrimSpaces(rest.substr(0, comma));
@@ -449,9 +452,9 @@ core::Result<AuthorizationHeader> ParseAuthorization(std::string_view value) {
     }
     const std::string_view name = item.substr(0, eq);
     const std::string_view text = item.substr(eq + 1);
-    std::optional<std::string_view>* slot = name == "Credential"      ? &credential
-                                            : name == "SignedHeaders" ? &signed_headers
-                                            : name == "Signature"     ? &signature
+    std::optional<std::string_view>* slot = name == "Credential"      ? &parts.credential
+                                            : name == "SignedHeaders" ? &parts.signed_headers
+                                            : name == "Signature"     ? &parts.signature
                                                                       : nullptr;
     if (slot == nullptr || slot->has_value()) {
       return Fail(ErrorCode::kKmsAuth, "Authorization header has an unknown or repeated component");
@@ -460,8 +463,8 @@ core::Result<AuthorizationHeader> ParseAuthorization(std::string_view value) {
   }
   std::string missing;
   for (const auto& [name, part] :
-       {std::pair{"Credential", &credential}, std::pair{"Signature", &signature},
-        std::pair{"SignedHeaders", &signed_headers}}) {
+       {std::pair{"Credential", &parts.credential}, std::pair{"Signature", &parts.signature},
+        std::pair{"SignedHeaders", &parts.signed_headers}}) {
     if (!part->has_value()) {
       missing += std::string("Authorization header requires '") + name + "' parameter. ";
     }
@@ -470,10 +473,12 @@ core::Result<AuthorizationHeader> ParseAuthorization(std::string_view value) {
     missing.pop_back();
     return Fail(ErrorCode::kKmsAuth, missing);
   }
-  AuthorizationHeader out;
-  // Credential=AKID/YYYYMMDD/region/service/aws4_request
+  return parts;
+}
+
+// Credential=AKID/YYYYMMDD/region/service/aws4_request into the scope fields of `out`.
+core::Status ParseCredentialScope(std::string_view cred, AuthorizationHeader& out) {
   std::vector<std::string_view> scope;
-  std::string_view cred = *credential;
   while (true) {
     const std::size_t slash = cred.find('/');
     scope.push_back(cred.substr(0, slash));
@@ -492,7 +497,11 @@ core::Result<AuthorizationHeader> ParseAuthorization(std::string_view value) {
   out.region = std::string(scope[2]);
   out.service = std::string(scope[3]);
   out.terminator = std::string(scope[4]);
-  std::string_view names = *signed_headers;
+  return core::Ok();
+}
+
+// SignedHeaders=a;b;c into `out.signed_headers`, lower case; none empty, at least one.
+core::Status ParseSignedHeaders(std::string_view names, AuthorizationHeader& out) {
   while (!names.empty()) {
     const std::size_t semi = names.find(';');
     const std::string_view name = names.substr(0, semi);
@@ -505,7 +514,26 @@ core::Result<AuthorizationHeader> ParseAuthorization(std::string_view value) {
   if (out.signed_headers.empty()) {
     return Fail(ErrorCode::kKmsAuth, "SignedHeaders is empty");
   }
-  out.signature = std::string(*signature);
+  return core::Ok();
+}
+
+}  // namespace
+
+core::Result<AuthorizationHeader> ParseAuthorization(std::string_view value) {
+  value = TrimSpaces(value);
+  const std::size_t space = value.find(' ');
+  if (value.substr(0, space) != kAlgorithm || space == std::string_view::npos) {
+    return Fail(ErrorCode::kKmsAuth,
+                "Unsupported Authorization Type: only AWS4-HMAC-SHA256 is accepted");
+  }
+  auto parts = SplitAuthorization(value.substr(space + 1));
+  if (!parts) {
+    return Fail(parts.error());
+  }
+  AuthorizationHeader out;
+  ENCLAVECTL_RETURN_IF_ERROR(ParseCredentialScope(*parts->credential, out));
+  ENCLAVECTL_RETURN_IF_ERROR(ParseSignedHeaders(*parts->signed_headers, out));
+  out.signature = std::string(*parts->signature);
   if (out.signature.size() != 64 ||
       !std::all_of(out.signature.begin(), out.signature.end(),
                    [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); })) {

@@ -244,7 +244,10 @@ core::Result<RamdiskInput> ApplicationRamdisk(std::vector<ArchiveEntry> rootfs,
   return ramdisk;
 }
 
-core::Result<BuildResult> BuildImage(const ImageSpec& spec, ByteSink& out) {
+namespace {
+
+// The spec's own limits: a command line without NUL bytes, at most 32 sections.
+core::Status CheckSpec(const ImageSpec& spec) {
   if (spec.cmdline.find('\0') != std::string::npos) {
     return Fail(ErrorCode::kInvalidArgument, "the kernel command line contains a NUL byte");
   }
@@ -254,7 +257,12 @@ core::Result<BuildResult> BuildImage(const ImageSpec& spec, ByteSink& out) {
         ErrorCode::kEifTooManySections,
         "an image holds at most 32 sections; this one would have " + std::to_string(num_sections));
   }
-  // Plan: prepare archives first so that every size is known before writing.
+  return core::Ok();
+}
+
+// The prepared archive of each ramdisk built from entries (empty for raw ramdisks), so that
+// every size is known before writing.
+core::Result<std::vector<std::vector<ArchiveEntry>>> PrepareArchives(const ImageSpec& spec) {
   std::vector<std::vector<ArchiveEntry>> archives(spec.ramdisks.size());
   for (std::size_t i = 0; i < spec.ramdisks.size(); ++i) {
     if (!spec.ramdisks[i].raw) {
@@ -266,6 +274,37 @@ core::Result<BuildResult> BuildImage(const ImageSpec& spec, ByteSink& out) {
       }
       archives[i] = std::move(*prepared);
     }
+  }
+  return archives;
+}
+
+// One ramdisk section: a raw source copied, or `archive` written as cpio.
+core::Status WriteRamdisk(SectionWriter& writer, const RamdiskInput& ramdisk,
+                          const std::vector<ArchiveEntry>& archive, Route route,
+                          std::uint32_t mtime) {
+  if (ramdisk.raw) {
+    auto source = ramdisk.raw();
+    if (!source) {
+      return Fail(source.error());
+    }
+    const std::uint64_t len = (*source)->Size();
+    ENCLAVECTL_RETURN_IF_ERROR(writer.Begin(SectionType::kRamdisk, len, route));
+    ENCLAVECTL_RETURN_IF_ERROR(writer.WriteSource(**source, len));
+  } else {
+    ENCLAVECTL_RETURN_IF_ERROR(writer.Begin(SectionType::kRamdisk, CpioSize(archive), route));
+    ENCLAVECTL_RETURN_IF_ERROR(
+        WriteCpio(archive, mtime, [&writer](core::ByteView piece) { return writer.Write(piece); }));
+  }
+  return writer.End();
+}
+
+}  // namespace
+
+core::Result<BuildResult> BuildImage(const ImageSpec& spec, ByteSink& out) {
+  ENCLAVECTL_RETURN_IF_ERROR(CheckSpec(spec));
+  auto archives = PrepareArchives(spec);
+  if (!archives) {
+    return Fail(archives.error());
   }
   const core::Bytes metadata = EncodeMetadata(spec.metadata);
 
@@ -295,23 +334,9 @@ core::Result<BuildResult> BuildImage(const ImageSpec& spec, ByteSink& out) {
   ENCLAVECTL_RETURN_IF_ERROR(writer.End());
 
   for (std::size_t i = 0; i < spec.ramdisks.size(); ++i) {
-    const RamdiskInput& ramdisk = spec.ramdisks[i];
-    const Route route = i == 0 ? Route::kBoot : Route::kApplication;
-    if (ramdisk.raw) {
-      auto source = ramdisk.raw();
-      if (!source) {
-        return Fail(source.error());
-      }
-      const std::uint64_t len = (*source)->Size();
-      ENCLAVECTL_RETURN_IF_ERROR(writer.Begin(SectionType::kRamdisk, len, route));
-      ENCLAVECTL_RETURN_IF_ERROR(writer.WriteSource(**source, len));
-    } else {
-      ENCLAVECTL_RETURN_IF_ERROR(writer.Begin(SectionType::kRamdisk, CpioSize(archives[i]), route));
-      ENCLAVECTL_RETURN_IF_ERROR(
-          WriteCpio(archives[i], spec.mtime,
-                    [&writer](core::ByteView piece) { return writer.Write(piece); }));
-    }
-    ENCLAVECTL_RETURN_IF_ERROR(writer.End());
+    ENCLAVECTL_RETURN_IF_ERROR(WriteRamdisk(writer, spec.ramdisks[i], (*archives)[i],
+                                            i == 0 ? Route::kBoot : Route::kApplication,
+                                            spec.mtime));
   }
   auto pcrs = pipeline.Finish();
   if (!pcrs) {

@@ -136,14 +136,139 @@ core::Result<std::map<std::string, std::string>> ParsePax(core::ByteView data,
   return out;
 }
 
+// The extended headers (pax 'x', global 'g', GNU long name 'L' and long link 'K') that
+// describe the next member.
+struct PendingHeaders {
+  std::map<std::string, std::string> pax;
+  std::optional<std::string> long_name;
+  std::optional<std::string> long_link;
+};
+
+// Reads the data of an extended header of `type` at `data_offset` into `pending`.
+core::Status ReadExtendedHeader(const ByteSource& tar, char type, std::uint64_t offset,
+                                std::uint64_t data_offset, std::uint64_t data_size,
+                                PendingHeaders& pending) {
+  if (data_size > core::limits::kMaxTarExtendedHeaderBytes) {
+    return Malformed("an extended header is larger than 1 MiB", offset);
+  }
+  auto data = ReadRange(tar, data_offset, data_size);
+  if (!data) {
+    return Fail(data.error());
+  }
+  if (type == 'x' || type == 'g') {
+    auto records = ParsePax(*data, offset);
+    if (!records) {
+      return Fail(records.error());
+    }
+    if (type == 'x') {
+      for (auto& [key, value] : *records) {
+        pending.pax[key] = std::move(value);
+      }
+    }
+  } else {
+    (type == 'L' ? pending.long_name : pending.long_link) = CString(*data);
+  }
+  return core::Ok();
+}
+
+// The member's data size: the header's, or a pax "size" for a member (not a pax header).
+core::Result<std::uint64_t> MemberDataSize(const PendingHeaders& pending, char type,
+                                           std::uint64_t declared, std::uint64_t offset) {
+  std::uint64_t data_size = declared;
+  if (auto it = pending.pax.find("size"); it != pending.pax.end() && type != 'x' && type != 'g') {
+    const auto [ptr, ec] =
+        std::from_chars(it->second.data(), it->second.data() + it->second.size(), data_size);
+    if (ec != std::errc() || ptr != it->second.data() + it->second.size()) {
+      return Malformed("the pax size is not a number", offset);
+    }
+  }
+  return data_size;
+}
+
+// The member's name and link target: ustar prefix, then GNU long names, then pax; consumes
+// the pending headers.
+std::pair<std::string, std::string> MemberNames(const std::array<std::uint8_t, kBlockSize>& block,
+                                                PendingHeaders& pending) {
+  std::string name = CString(FieldBytes(block, kName));
+  const std::string prefix = CString(FieldBytes(block, kPrefix));
+  if (core::AsChars(FieldBytes(block, kMagic)).substr(0, 6) == std::string_view("ustar\0", 6) &&
+      !prefix.empty()) {
+    name = prefix + "/" + name;
+  }
+  if (pending.long_name) {
+    name = *pending.long_name;
+  }
+  if (auto it = pending.pax.find("path"); it != pending.pax.end()) {
+    name = it->second;
+  }
+  std::string link = pending.long_link ? *pending.long_link : CString(FieldBytes(block, kLinkname));
+  if (auto it = pending.pax.find("linkpath"); it != pending.pax.end()) {
+    link = it->second;
+  }
+  pending = PendingHeaders();
+  return {std::move(name), std::move(link)};
+}
+
+// Fills the kind, size, contents and permissions of `entry` (its path set) from a member of
+// `type`; `files` maps earlier files' paths to their index in `entries` (hard link targets).
+core::Status FillEntry(const ByteSource& tar, char type, std::uint64_t mode,
+                       const std::string& link, std::uint64_t offset, std::uint64_t data_offset,
+                       std::uint64_t data_size, const std::vector<ArchiveEntry>& entries,
+                       const std::map<std::string, std::size_t>& files, ArchiveEntry& entry) {
+  const auto host_mode = static_cast<std::uint32_t>(mode & 07777);
+  switch (type) {
+    case '0':
+    case '\0':
+    case '7': {
+      entry.kind = EntryKind::kFile;
+      entry.size = data_size;
+      const std::uint64_t start = data_offset;
+      entry.open = [&tar, start, data_size]() -> core::Result<std::unique_ptr<ByteSource>> {
+        return std::make_unique<SliceSource>(tar, start, data_size);
+      };
+      break;
+    }
+    case '1': {
+      auto target = NormalizeArchivePath(link);
+      auto it = target ? files.find(*target) : files.end();
+      if (it == files.end()) {
+        return Malformed("hard link " + entry.path + " points to no earlier file", offset);
+      }
+      const ArchiveEntry& original = entries[it->second];
+      entry.kind = EntryKind::kFile;
+      entry.size = original.size;
+      entry.open = original.open;
+      entry.permissions = original.permissions;
+      break;
+    }
+    case '2':
+      entry.kind = EntryKind::kSymlink;
+      entry.link_target = link;
+      break;
+    case '5':
+      entry.kind = EntryKind::kDirectory;
+      break;
+    case '3':
+    case '4':
+    case '6':
+      return Fail(ErrorCode::kCpioUnsupportedEntry,
+                  entry.path + " is a device or fifo, which an image cannot carry");
+    default:
+      return Malformed(
+          "member " + entry.path + " has unsupported type '" + std::string(1, type) + "'", offset);
+  }
+  if (type != '1') {
+    entry.permissions = NormalizedPermissions(entry.kind, host_mode);
+  }
+  return core::Ok();
+}
+
 }  // namespace
 
 core::Result<std::vector<ArchiveEntry>> ReadTar(const ByteSource& tar) {
   std::vector<ArchiveEntry> entries;
   std::map<std::string, std::size_t> files;  // path -> index in entries (hard link targets)
-  std::map<std::string, std::string> pax;    // applies to the next member
-  std::optional<std::string> long_name;
-  std::optional<std::string> long_link;
+  PendingHeaders pending;                    // applies to the next member
   const std::uint64_t size = tar.Size();
   std::uint64_t offset = 0;
   std::array<std::uint8_t, kBlockSize> block{};
@@ -167,119 +292,35 @@ core::Result<std::vector<ArchiveEntry>> ReadTar(const ByteSource& tar) {
       return Malformed("the size or mode field is not a number", offset);
     }
     const char type = static_cast<char>(FieldBytes(block, kTypeflag)[0]);
-    std::uint64_t data_size = *declared;
-    if (auto it = pax.find("size"); it != pax.end() && type != 'x' && type != 'g') {
-      const auto [ptr, ec] =
-          std::from_chars(it->second.data(), it->second.data() + it->second.size(), data_size);
-      if (ec != std::errc() || ptr != it->second.data() + it->second.size()) {
-        return Malformed("the pax size is not a number", offset);
-      }
+    auto data_size = MemberDataSize(pending, type, *declared, offset);
+    if (!data_size) {
+      return Fail(data_size.error());
     }
     const std::uint64_t data_offset = offset + kBlockSize;
-    if (data_size > size - data_offset) {
+    if (*data_size > size - data_offset) {
       return Malformed("member data extends past the end of the archive", offset);
     }
-    const std::uint64_t padded = data_size + ((kBlockSize - (data_size % kBlockSize)) % kBlockSize);
+    const std::uint64_t padded =
+        *data_size + ((kBlockSize - (*data_size % kBlockSize)) % kBlockSize);
     const std::uint64_t next = data_offset + std::min(padded, size - data_offset);
 
     // Extended headers describe the next member.
     if (type == 'x' || type == 'g' || type == 'L' || type == 'K') {
-      if (data_size > core::limits::kMaxTarExtendedHeaderBytes) {
-        return Malformed("an extended header is larger than 1 MiB", offset);
-      }
-      auto data = ReadRange(tar, data_offset, data_size);
-      if (!data) {
-        return Fail(data.error());
-      }
-      if (type == 'x' || type == 'g') {
-        auto records = ParsePax(*data, offset);
-        if (!records) {
-          return Fail(records.error());
-        }
-        if (type == 'x') {
-          for (auto& [key, value] : *records) {
-            pax[key] = std::move(value);
-          }
-        }
-      } else {
-        (type == 'L' ? long_name : long_link) = CString(*data);
-      }
+      ENCLAVECTL_RETURN_IF_ERROR(
+          ReadExtendedHeader(tar, type, offset, data_offset, *data_size, pending));
       offset = next;
       continue;
     }
 
-    std::string name = CString(FieldBytes(block, kName));
-    const std::string prefix = CString(FieldBytes(block, kPrefix));
-    if (core::AsChars(FieldBytes(block, kMagic)).substr(0, 6) == std::string_view("ustar\0", 6) &&
-        !prefix.empty()) {
-      name = prefix + "/" + name;
-    }
-    if (long_name) {
-      name = *long_name;
-    }
-    if (auto it = pax.find("path"); it != pax.end()) {
-      name = it->second;
-    }
-    std::string link = long_link ? *long_link : CString(FieldBytes(block, kLinkname));
-    if (auto it = pax.find("linkpath"); it != pax.end()) {
-      link = it->second;
-    }
-    pax.clear();
-    long_name.reset();
-    long_link.reset();
-
+    auto [name, link] = MemberNames(block, pending);
     auto path = NormalizeArchivePath(name);
     if (!path) {
       return Fail(path.error());
     }
     ArchiveEntry entry;
     entry.path = *path;
-    const auto host_mode = static_cast<std::uint32_t>(*mode & 07777);
-    switch (type) {
-      case '0':
-      case '\0':
-      case '7': {
-        entry.kind = EntryKind::kFile;
-        entry.size = data_size;
-        const std::uint64_t start = data_offset;
-        entry.open = [&tar, start, data_size]() -> core::Result<std::unique_ptr<ByteSource>> {
-          return std::make_unique<SliceSource>(tar, start, data_size);
-        };
-        break;
-      }
-      case '1': {
-        auto target = NormalizeArchivePath(link);
-        auto it = target ? files.find(*target) : files.end();
-        if (it == files.end()) {
-          return Malformed("hard link " + entry.path + " points to no earlier file", offset);
-        }
-        const ArchiveEntry& original = entries[it->second];
-        entry.kind = EntryKind::kFile;
-        entry.size = original.size;
-        entry.open = original.open;
-        entry.permissions = original.permissions;
-        break;
-      }
-      case '2':
-        entry.kind = EntryKind::kSymlink;
-        entry.link_target = link;
-        break;
-      case '5':
-        entry.kind = EntryKind::kDirectory;
-        break;
-      case '3':
-      case '4':
-      case '6':
-        return Fail(ErrorCode::kCpioUnsupportedEntry,
-                    entry.path + " is a device or fifo, which an image cannot carry");
-      default:
-        return Malformed(
-            "member " + entry.path + " has unsupported type '" + std::string(1, type) + "'",
-            offset);
-    }
-    if (type != '1') {
-      entry.permissions = NormalizedPermissions(entry.kind, host_mode);
-    }
+    ENCLAVECTL_RETURN_IF_ERROR(
+        FillEntry(tar, type, *mode, link, offset, data_offset, *data_size, entries, files, entry));
     offset = next;
     if (entry.path.empty()) {
       continue;  // the root directory itself

@@ -312,25 +312,8 @@ core::Result<Measurements> PcrPipeline::Finish() {
 
 // ---- the walk ----
 
-std::string_view CheckStatusName(CheckStatus status) noexcept {
-  switch (status) {
-    case CheckStatus::kPass:
-      return "pass";
-    case CheckStatus::kFail:
-      return "fail";
-    case CheckStatus::kSkipped:
-      break;
-  }
-  return "skipped";
-}
-
 const Check* ImageReport::FindCheck(std::string_view name) const noexcept {
-  for (const Check& check : checks) {
-    if (check.name == name) {
-      return &check;
-    }
-  }
-  return nullptr;
+  return core::FindCheck(checks, name);
 }
 
 const core::Error* ImageReport::FirstFailure() const noexcept {
@@ -344,49 +327,62 @@ const core::Error* ImageReport::FirstFailure() const noexcept {
 
 namespace {
 
-// The state of one walk over an image's sections.
-struct SectionWalk {
-  explicit SectionWalk(const InspectOptions& options)
-      : pipeline(options.parallel, options.chunk_bytes) {}
-
-  Crc32 crc;
-  PcrPipeline pipeline;
+// The sections the walk keeps for the checks after it.
+struct WalkedSections {
   std::optional<SmallSection> metadata;
   std::vector<SmallSection> signatures;
-  bool seen_ramdisk = false;
 };
 
-// eif.md 10.1: the header; its bytes before the CRC field start the CRC.
-core::Status ReadHeader(const ByteSource& image, ImageReport& report, Crc32& crc) {
+// One walk over the image: the CRC over everything it reads, and the PCR pipeline.
+struct ImageWalk {
+  ImageWalk(const ByteSource& image_in, const InspectOptions& options_in, ImageReport& report_in)
+      : image(image_in),
+        options(options_in),
+        report(report_in),
+        pipeline(options_in.parallel, options_in.chunk_bytes) {}
+
+  const ByteSource& image;
+  const InspectOptions& options;
+  ImageReport& report;
+  Crc32 crc;
+  PcrPipeline pipeline;
+  bool seen_ramdisk = false;
+  WalkedSections kept;
+};
+
+// eif.md 10.1: the header.
+core::Status ReadImageHeader(ImageWalk& walk) {
   std::array<std::uint8_t, kHeaderSize> header_bytes{};
-  if (report.file_size < kHeaderSize) {
-    return Fail(ErrorCode::kEifHeaderTruncated, "the file has " + std::to_string(report.file_size) +
+  if (walk.report.file_size < kHeaderSize) {
+    return Fail(ErrorCode::kEifHeaderTruncated, "the file has " +
+                                                    std::to_string(walk.report.file_size) +
                                                     " bytes, fewer than the 548-byte EIF header");
   }
-  ENCLAVECTL_RETURN_IF_ERROR(image.ReadAt(0, header_bytes));
+  ENCLAVECTL_RETURN_IF_ERROR(walk.image.ReadAt(0, header_bytes));
   auto header = DecodeHeader(header_bytes);
   if (!header) {
     return Fail(header.error());
   }
-  report.header = *header;
-  crc.Update(core::ByteView(header_bytes).first(kCrcOffset));
+  walk.report.header = *header;
+  walk.crc.Update(core::ByteView(header_bytes).first(kCrcOffset));
   return core::Ok();
 }
 
-// The header of section `number` at `offset`, whose data must fit in the file.
-core::Result<SectionHeader> ReadSectionHeader(const ByteSource& image, std::uint64_t offset,
-                                              std::size_t number, std::uint64_t size, Crc32& crc) {
+// The section header at `offset`, checked against the file's size and recorded in the report.
+core::Result<SectionHeader> ReadSectionHeader(ImageWalk& walk, std::uint64_t offset) {
+  const std::uint64_t size = walk.report.file_size;
+  const std::size_t number = walk.report.sections.size();
   const int index = static_cast<int>(number);
   if (number >= core::limits::kMaxEifSections) {
     return Fail(ErrorCode::kEifTooManySections, "the file contains more than 32 sections", index);
   }
   std::array<std::uint8_t, kSectionHeaderSize> section_bytes{};
-  ENCLAVECTL_RETURN_IF_ERROR(image.ReadAt(offset, section_bytes));
+  ENCLAVECTL_RETURN_IF_ERROR(walk.image.ReadAt(offset, section_bytes));
   auto section = DecodeSectionHeader(section_bytes, index);
   if (!section) {
     return Fail(section.error());
   }
-  crc.Update(section_bytes);
+  walk.crc.Update(section_bytes);
   const std::uint64_t data_offset = offset + kSectionHeaderSize;
   if (section->size > std::numeric_limits<std::uint64_t>::max() - data_offset) {
     return Fail(ErrorCode::kEifOffsetOverflow,
@@ -402,14 +398,18 @@ core::Result<SectionHeader> ReadSectionHeader(const ByteSource& image, std::uint
                     std::to_string(size - data_offset) + " remain in the file",
                 index);
   }
-  return section;
+  if (section->flags != 0) {
+    walk.report.notes.push_back("section " + std::to_string(number) + " has reserved flags " +
+                                Hex16(section->flags));
+  }
+  walk.report.sections.push_back(SectionInfo{section->type, section->flags, offset, section->size});
+  return std::move(*section);
 }
 
 // eif.md 9.2: kernel, cmdline and the first ramdisk go to PCR1, later ramdisks to PCR2; the
-// bytes also feed the CRC.
-core::Status StreamMeasured(const ByteSource& image, const SectionHeader& section,
-                            std::uint64_t data_offset, const InspectOptions& options,
-                            SectionWalk& walk) {
+// data streams through the pipeline in chunks.
+core::Status HashMeasuredSection(ImageWalk& walk, const SectionHeader& section,
+                                 std::uint64_t data_offset) {
   const Route route = section.type == SectionType::kRamdisk && walk.seen_ramdisk
                           ? Route::kApplication
                           : Route::kBoot;
@@ -419,27 +419,27 @@ core::Status StreamMeasured(const ByteSource& image, const SectionHeader& sectio
     std::span<std::uint8_t> buffer = walk.pipeline.Acquire();
     const std::size_t n =
         static_cast<std::size_t>(std::min<std::uint64_t>(section.size - done, buffer.size()));
-    ENCLAVECTL_RETURN_IF_ERROR(image.ReadAt(data_offset + done, buffer.first(n)));
+    ENCLAVECTL_RETURN_IF_ERROR(walk.image.ReadAt(data_offset + done, buffer.first(n)));
     walk.crc.Update(buffer.first(n));
     walk.pipeline.Submit(n, route);
     done += n;
-    if (options.progress) {
-      options.progress(data_offset + done, image.Size());
+    if (walk.options.progress) {
+      walk.options.progress(data_offset + done, walk.report.file_size);
     }
   }
   return core::Ok();
 }
 
-// A metadata or signature section: kept when within its limit, covered by the CRC either way
-// (a section too large to keep is reported by its check).
-core::Status ReadSmallSection(const ByteSource& image, const SectionHeader& section,
-                              std::uint64_t data_offset, int index, SectionWalk& walk) {
+// A metadata or signature section: kept when within its limit, else only covered by the CRC
+// (its check reports it).
+core::Status KeepSmallSection(ImageWalk& walk, const SectionHeader& section, int index,
+                              std::uint64_t data_offset) {
   const std::size_t limit = section.type == SectionType::kMetadata
                                 ? core::limits::kMaxEifMetadataBytes
                                 : core::limits::kMaxEifSignatureBytes;
   SmallSection small{index, std::nullopt, section.size};
   if (section.size <= limit) {
-    auto bytes = ReadRange(image, data_offset, section.size);
+    auto bytes = ReadRange(walk.image, data_offset, section.size);
     if (!bytes) {
       return Fail(bytes.error());
     }
@@ -447,56 +447,69 @@ core::Status ReadSmallSection(const ByteSource& image, const SectionHeader& sect
     small.bytes = std::move(*bytes);
   } else {
     core::Bytes buffer(PcrPipeline::kDefaultChunkBytes);
+    Crc32& crc = walk.crc;
     ENCLAVECTL_RETURN_IF_ERROR(
-        ForEachChunk(image, data_offset, section.size, buffer, [&walk](core::ByteView chunk) {
-          walk.crc.Update(chunk);
+        ForEachChunk(walk.image, data_offset, section.size, buffer, [&crc](core::ByteView chunk) {
+          crc.Update(chunk);
           return core::Ok();
         }));
   }
   if (section.type == SectionType::kMetadata) {
-    walk.metadata = std::move(small);
+    walk.kept.metadata = std::move(small);
   } else {
-    walk.signatures.push_back(std::move(small));
+    walk.kept.signatures.push_back(std::move(small));
+  }
+  if (walk.options.progress) {
+    walk.options.progress(data_offset + section.size, walk.report.file_size);
   }
   return core::Ok();
 }
 
-// eif.md 10.2: walks the sections until fewer than 12 bytes remain, filling report.sections,
-// notes on reserved flags and trailing_bytes.
-core::Status WalkSections(const ByteSource& image, const InspectOptions& options,
-                          ImageReport& report, SectionWalk& walk) {
-  const std::uint64_t size = report.file_size;
+// eif.md 10.2: walk sections until fewer than 12 bytes remain; returns where the walk ended.
+core::Result<std::uint64_t> WalkSections(ImageWalk& walk) {
+  const std::uint64_t size = walk.report.file_size;
   std::uint64_t offset = kHeaderSize;
   while (size - offset >= kSectionHeaderSize) {
-    const std::size_t number = report.sections.size();
-    auto section = ReadSectionHeader(image, offset, number, size, walk.crc);
+    const int index = static_cast<int>(walk.report.sections.size());
+    auto section = ReadSectionHeader(walk, offset);
     if (!section) {
       return Fail(section.error());
     }
-    if (section->flags != 0) {
-      report.notes.push_back("section " + std::to_string(number) + " has reserved flags " +
-                             Hex16(section->flags));
-    }
-    report.sections.push_back(SectionInfo{section->type, section->flags, offset, section->size});
     const std::uint64_t data_offset = offset + kSectionHeaderSize;
-    if (section->type == SectionType::kKernel || section->type == SectionType::kCmdline ||
-        section->type == SectionType::kRamdisk) {
-      ENCLAVECTL_RETURN_IF_ERROR(StreamMeasured(image, *section, data_offset, options, walk));
-    } else {
-      ENCLAVECTL_RETURN_IF_ERROR(
-          ReadSmallSection(image, *section, data_offset, static_cast<int>(number), walk));
-      if (options.progress) {
-        options.progress(data_offset + section->size, size);
-      }
-    }
+    const bool measured = section->type == SectionType::kKernel ||
+                          section->type == SectionType::kCmdline ||
+                          section->type == SectionType::kRamdisk;
+    ENCLAVECTL_RETURN_IF_ERROR(measured ? HashMeasuredSection(walk, *section, data_offset)
+                                        : KeepSmallSection(walk, *section, index, data_offset));
     offset = data_offset + section->size;
   }
-  report.trailing_bytes = size - offset;
-  return core::Ok();
+  return offset;
 }
 
-// eif.md 7: the metadata section decodes (sets report.metadata).
-Check MetadataCheck(const std::optional<SmallSection>& metadata, ImageReport& report) {
+void AddHeaderNotes(ImageReport& report) {
+  if (report.header.unknown_flags() != 0) {
+    report.notes.push_back(
+        "header flags " + Hex16(report.header.flags) +
+        " have bits EifBuilder never sets: " + Hex16(report.header.unknown_flags()));
+  }
+  if (report.header.unused != 0) {
+    report.notes.push_back("the header's unused field is " + Hex16(report.header.unused));
+  }
+}
+
+Check CheckCrc(const ImageReport& report) {
+  if (report.CrcOk()) {
+    return Pass("crc",
+                "stored CRC-32 " + Hex16(report.header.crc32) + " matches the header and sections");
+  }
+  return Failed("crc", core::Error{ErrorCode::kEifCrcMismatch,
+                                   "stored CRC-32 " + Hex16(report.header.crc32) +
+                                       " but computed " + Hex16(report.computed_crc),
+                                   -1});
+}
+
+// eif.md 8.4: the metadata section decodes; sets report.metadata.
+Check CheckMetadata(const std::optional<SmallSection>& metadata, ImageReport& report) {
   if (!metadata) {
     return Skipped("metadata", "no metadata section (EIF v2/v3 layout)");
   }
@@ -517,46 +530,51 @@ Check MetadataCheck(const std::optional<SmallSection>& metadata, ImageReport& re
   return Pass("metadata", report.metadata ? "metadata JSON is well formed" : "metadata is null");
 }
 
+// One signature section: its first entry, certificate (fed to `pcr8`) and signature over
+// PCR0, recorded in the report; the error, if any, with the section's index.
+std::optional<core::Error> CheckSignatureSection(const SmallSection& section, PcrHasher& pcr8,
+                                                 bool& pcr8_fed, ImageReport& report) {
+  report.signature.reset();
+  report.certificate.reset();
+  if (!section.bytes) {
+    return core::Error{ErrorCode::kEifSectionTooLarge,
+                       "signature section of " + std::to_string(section.size) +
+                           " bytes exceeds the limit of " +
+                           std::to_string(core::limits::kMaxEifSignatureBytes),
+                       section.index};
+  }
+  auto entries = DecodeSignatureSection(*section.bytes);
+  if (!entries) {
+    core::Error error = entries.error();
+    error.index = section.index;
+    return error;
+  }
+  report.signature = entries->front();
+  auto cert = ParseCertificatePem(report.signature->signing_certificate);
+  if (!cert) {
+    return core::Error{ErrorCode::kEifSignatureMalformed,
+                       "signing certificate: " + cert.error().detail, section.index};
+  }
+  pcr8.Update(cert->der);
+  pcr8_fed = true;
+  report.certificate = DescribeCertificate(cert->x509.get());
+  auto verified = VerifySignatureEntry(*report.signature, report.measurements.pcr0);
+  if (!verified) {
+    core::Error error = verified.error();
+    error.index = section.index;
+    return error;
+  }
+  return std::nullopt;
+}
+
 // eif.md 9.2 quirk: every signature section's certificate extends PCR8; the last one is
-// checked (CheckLayout already fails images with more than one). Sets report.signature,
-// report.certificate and measurements.pcr8.
-Check SignatureCheck(const std::vector<SmallSection>& signatures, ImageReport& report) {
+// checked. CheckLayout already fails images with more than one.
+Check CheckSignatures(const std::vector<SmallSection>& signatures, ImageReport& report) {
   std::optional<core::Error> signature_error;
   PcrHasher pcr8;
   bool pcr8_fed = false;
   for (const SmallSection& section : signatures) {
-    signature_error.reset();
-    report.signature.reset();
-    report.certificate.reset();
-    if (!section.bytes) {
-      signature_error = core::Error{ErrorCode::kEifSectionTooLarge,
-                                    "signature section of " + std::to_string(section.size) +
-                                        " bytes exceeds the limit of " +
-                                        std::to_string(core::limits::kMaxEifSignatureBytes),
-                                    section.index};
-      continue;
-    }
-    auto entries = DecodeSignatureSection(*section.bytes);
-    if (!entries) {
-      signature_error = entries.error();
-      signature_error->index = section.index;
-      continue;
-    }
-    report.signature = entries->front();
-    auto cert = ParseCertificatePem(report.signature->signing_certificate);
-    if (!cert) {
-      signature_error = core::Error{ErrorCode::kEifSignatureMalformed,
-                                    "signing certificate: " + cert.error().detail, section.index};
-      continue;
-    }
-    pcr8.Update(cert->der);
-    pcr8_fed = true;
-    report.certificate = DescribeCertificate(cert->x509.get());
-    auto verified = VerifySignatureEntry(*report.signature, report.measurements.pcr0);
-    if (!verified) {
-      signature_error = verified.error();
-      signature_error->index = section.index;
-    }
+    signature_error = CheckSignatureSection(section, pcr8, pcr8_fed, report);
   }
   if (pcr8_fed) {
     report.measurements.pcr8 = pcr8.Finish();
@@ -574,42 +592,32 @@ Check SignatureCheck(const std::vector<SmallSection>& signatures, ImageReport& r
 core::Result<ImageReport> InspectImage(const ByteSource& image, const InspectOptions& options) {
   ImageReport report;
   report.file_size = image.Size();
-  SectionWalk walk(options);
-  ENCLAVECTL_RETURN_IF_ERROR(ReadHeader(image, report, walk.crc));
-  ENCLAVECTL_RETURN_IF_ERROR(WalkSections(image, options, report, walk));
+  ImageWalk walk(image, options, report);
+  ENCLAVECTL_RETURN_IF_ERROR(ReadImageHeader(walk));
+  auto end = WalkSections(walk);
+  if (!end) {
+    return Fail(end.error());
+  }
+  report.trailing_bytes = report.file_size - *end;
   auto measurements = walk.pipeline.Finish();
   if (!measurements) {
     return Fail(measurements.error());
   }
   report.measurements = *measurements;
   report.computed_crc = walk.crc.Value();
-
-  if (report.header.unknown_flags() != 0) {
-    report.notes.push_back(
-        "header flags " + Hex16(report.header.flags) +
-        " have bits EifBuilder never sets: " + Hex16(report.header.unknown_flags()));
-  }
-  if (report.header.unused != 0) {
-    report.notes.push_back("the header's unused field is " + Hex16(report.header.unused));
-  }
+  AddHeaderNotes(report);
 
   // Checks, in report order.
-  if (report.CrcOk()) {
-    report.checks.push_back(Pass(
-        "crc", "stored CRC-32 " + Hex16(report.header.crc32) + " matches the header and sections"));
-  } else {
-    report.checks.push_back(
-        Failed("crc", core::Error{ErrorCode::kEifCrcMismatch,
-                                  "stored CRC-32 " + Hex16(report.header.crc32) + " but computed " +
-                                      Hex16(report.computed_crc),
-                                  -1}));
-  }
+  report.checks.push_back(CheckCrc(report));
   report.checks.push_back(CheckSectionTable(report));
   report.checks.push_back(CheckLayout(report));
-  report.checks.push_back(MetadataCheck(walk.metadata, report));
-  report.is_signed = !walk.signatures.empty();
-  report.checks.push_back(report.is_signed ? SignatureCheck(walk.signatures, report)
-                                           : Skipped("signature", "the image is not signed"));
+  report.checks.push_back(CheckMetadata(walk.kept.metadata, report));
+  report.is_signed = !walk.kept.signatures.empty();
+  if (!report.is_signed) {
+    report.checks.push_back(Skipped("signature", "the image is not signed"));
+    return report;
+  }
+  report.checks.push_back(CheckSignatures(walk.kept.signatures, report));
   return report;
 }
 

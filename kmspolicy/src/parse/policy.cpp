@@ -6,10 +6,10 @@
 #include <set>
 #include <utility>
 
-#include "enclavectl/core/ascii.hpp"
-#include "enclavectl/core/limits.hpp"
 #include "enclavectl/aws/arn.hpp"
+#include "enclavectl/core/ascii.hpp"
 #include "enclavectl/core/json.hpp"
+#include "enclavectl/core/limits.hpp"
 
 namespace enclavectl::kmspolicy {
 namespace {
@@ -151,7 +151,8 @@ core::Result<std::vector<Condition>> DecodeConditions(const Json& value, std::si
       condition.operator_text = op_text;
       ParseConditionOperator(op_text, condition);
       condition.key = key;
-      const std::string key_where = where + "." + core::SafeExcerpt(op_text) + "." + core::SafeExcerpt(key);
+      const std::string key_where =
+          where + "." + core::SafeExcerpt(op_text) + "." + core::SafeExcerpt(key);
       if (values.is_array()) {
         if (values.empty() || values.size() > core::limits::kMaxPolicyListEntries) {
           return Fail(ErrorCode::kPolicyStructure,
@@ -241,7 +242,8 @@ core::Result<Statement> DecodeStatement(const Json& value, std::size_t index,
       out.conditions = std::move(*conditions);
     } else {
       return Fail(ErrorCode::kPolicyStructure,
-                  where + " has an unknown element \"" + core::SafeExcerpt(name) + "\"", Index(index));
+                  where + " has an unknown element \"" + core::SafeExcerpt(name) + "\"",
+                  Index(index));
     }
   }
   if (!has_effect) {
@@ -265,8 +267,9 @@ bool ValidActionPattern(std::string_view action) {
   }
   const std::string_view service = action.substr(0, colon);
   const std::string_view name = action.substr(colon + 1);
-  return std::all_of(service.begin(), service.end(),
-                     [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '-'; }) &&
+  return std::all_of(
+             service.begin(), service.end(),
+             [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '-'; }) &&
          std::all_of(name.begin(), name.end(), [](char c) {
            return std::isalnum(static_cast<unsigned char>(c)) || c == '*' || c == '?';
          });
@@ -281,7 +284,8 @@ core::Status ValidatePrincipals(const Principals& principals, std::size_t index)
     if (entry.type == "AWS" && entry.value != "*" && !aws::IsAccountId(entry.value) &&
         !aws::ParseArn(entry.value)) {
       return Fail(ErrorCode::kPolicyStructure,
-                  Where(index) + " has an invalid AWS principal \"" + core::SafeExcerpt(entry.value) +
+                  Where(index) + " has an invalid AWS principal \"" +
+                      core::SafeExcerpt(entry.value) +
                       "\" (expected \"*\", an account id or an ARN)",
                   Index(index));
     }
@@ -291,7 +295,9 @@ core::Status ValidatePrincipals(const Principals& principals, std::size_t index)
 
 }  // namespace
 
-const char* EffectName(Effect effect) noexcept { return effect == Effect::kAllow ? "Allow" : "Deny"; }
+const char* EffectName(Effect effect) noexcept {
+  return effect == Effect::kAllow ? "Allow" : "Deny";
+}
 
 const char* ConditionOperatorName(ConditionOperator op) noexcept {
   for (const OperatorName& entry : kOperators) {
@@ -360,7 +366,7 @@ namespace {
 
 core::Result<Policy> DecodePolicyImpl(std::string_view json_text, PolicyElement& failed) {
   auto parsed = core::ParseStrictJson(json_text, core::limits::kMaxKeyPolicyBytes,
-                                ErrorCode::kPolicyJson, "key policy");
+                                      ErrorCode::kPolicyJson, "key policy");
   if (!parsed) {
     return Fail(parsed.error());
   }
@@ -402,8 +408,8 @@ core::Result<Policy> DecodePolicyImpl(std::string_view json_text, PolicyElement&
         out.statements.push_back(std::move(*statement));
       }
     } else {
-      return Fail(ErrorCode::kPolicyStructure,
-                  "the policy has an unknown top-level element \"" + core::SafeExcerpt(name) + "\"");
+      return Fail(ErrorCode::kPolicyStructure, "the policy has an unknown top-level element \"" +
+                                                   core::SafeExcerpt(name) + "\"");
     }
   }
   if (!has_statement) {
@@ -463,7 +469,8 @@ core::Status ValidatePolicyImpl(const Policy& policy, PolicyElement& failed) {
       }
       if (*c.op == ConditionOperator::kBool || *c.op == ConditionOperator::kNull) {
         for (const std::string& value : c.values) {
-          if (!core::ascii::EqualsIgnoreCase(value, "true") && !core::ascii::EqualsIgnoreCase(value, "false")) {
+          if (!core::ascii::EqualsIgnoreCase(value, "true") &&
+              !core::ascii::EqualsIgnoreCase(value, "false")) {
             return Fail(ErrorCode::kPolicyStructure,
                         Where(i) + " " + c.operator_text + " values must be true or false",
                         Index(i));

@@ -3,10 +3,10 @@
 #include <algorithm>
 #include <charconv>
 
+#include "enclavectl/aws/arn.hpp"
 #include "enclavectl/core/ascii.hpp"
 #include "enclavectl/core/encoding.hpp"
 #include "enclavectl/kmspolicy/actions.hpp"
-#include "enclavectl/aws/arn.hpp"
 
 namespace enclavectl::kmspolicy {
 namespace {
@@ -134,30 +134,13 @@ bool PositiveMatch(ConditionOperator op, std::string_view policy_value, std::str
   }
 }
 
-bool Implemented(ConditionOperator op) noexcept {
-  switch (op) {
-    case ConditionOperator::kDateEquals:
-    case ConditionOperator::kDateNotEquals:
-    case ConditionOperator::kDateLessThan:
-    case ConditionOperator::kDateLessThanEquals:
-    case ConditionOperator::kDateGreaterThan:
-    case ConditionOperator::kDateGreaterThanEquals:
-    case ConditionOperator::kBinaryEquals:
-    case ConditionOperator::kIpAddress:
-    case ConditionOperator::kNotIpAddress:
-      return false;
-    default:
-      return true;
-  }
-}
-
 std::string Describe(const Condition& c) { return c.operator_text + " on " + c.key; }
 
 // Whether one condition holds, with the reason when it does not.
 core::Result<bool> ConditionHolds(const Condition& c, const ConditionContext& context,
                                   std::size_t index, std::string& reason) {
   const ConditionOperator op = *c.op;
-  if (!Implemented(op)) {
+  if (!IsEvaluatedOperator(op)) {
     return Fail(ErrorCode::kPolicyUnsupported,
                 "statement " + std::to_string(index) + " uses " + c.operator_text +
                     ", which the evaluator does not implement",

@@ -3,13 +3,13 @@
 #include <algorithm>
 #include <array>
 
+#include "enclavectl/aws/arn.hpp"
 #include "enclavectl/core/ascii.hpp"
 #include "enclavectl/core/bytes.hpp"
 #include "enclavectl/core/encoding.hpp"
-#include "enclavectl/core/limits.hpp"
-#include "enclavectl/aws/arn.hpp"
-#include "enclavectl/kmspolicy/evaluate.hpp"
 #include "enclavectl/core/json.hpp"
+#include "enclavectl/core/limits.hpp"
+#include "enclavectl/kmspolicy/evaluate.hpp"
 
 namespace enclavectl::kmspolicy {
 namespace {
@@ -178,11 +178,15 @@ std::string AttestationKeyForPcr(std::uint64_t index) {
                     : std::string(kRecipientPcrKeyPrefix) + std::to_string(index);
 }
 
-core::Result<Policy> GeneratePolicy(const GenerateOptions& options) {
+namespace {
+
+// The options that need no measurements: account, enclave role, admins and auditors. Returns
+// the enclave role's ARN.
+core::Result<aws::Arn> CheckGenerateOptions(const GenerateOptions& options) {
   if (!aws::IsAccountId(options.account_id)) {
     return Fail(ErrorCode::kInvalidArgument, "--account must be a 12-digit AWS account id");
   }
-  const std::optional<aws::Arn> role = aws::ParseArn(options.enclave_role_arn);
+  std::optional<aws::Arn> role = aws::ParseArn(options.enclave_role_arn);
   if (!role || !aws::RoleName(*role) || !aws::IsAccountId(role->account)) {
     return Fail(ErrorCode::kInvalidArgument,
                 "--enclave-role must be an IAM role ARN: arn:aws:iam::<account>:role/<name>");
@@ -196,6 +200,74 @@ core::Result<Policy> GeneratePolicy(const GenerateOptions& options) {
   }
   for (const std::string& auditor : options.auditor_arns) {
     ENCLAVECTL_RETURN_IF_ERROR(CheckPrincipalArn("--auditor", auditor));
+  }
+  return std::move(*role);
+}
+
+// The Allow statement for measurement set `n`: the attested actions for the enclave role,
+// conditioned on every selected PCR (PCR0 as ImageSha384).
+core::Result<Statement> AttestedUseStatement(const GenerateOptions& options, std::size_t n,
+                                             const Principals& enclave,
+                                             const std::vector<std::string>& attested) {
+  auto selected = SelectPolicyPcrs(options.measurements.sets[n], options.measurements.explicit_pcrs,
+                                   options.pcr_indexes);
+  if (!selected) {
+    return Fail(selected.error());
+  }
+  if (selected->find(0) == selected->end()) {
+    return Fail(ErrorCode::kPolicyPcrValue,
+                "measurement set " + std::to_string(n) +
+                    " has no PCR0: the policy must pin the whole image (ImageSha384)",
+                0);
+  }
+  Statement s = Allow(n == 0 ? "EnclaveAttestedUse" : "EnclaveAttestedUse" + std::to_string(n + 1),
+                      enclave, attested);
+  for (const auto& [index, value] : *selected) {
+    if (index > core::limits::kMaxPcrIndex || value.size() != 48) {
+      return Fail(ErrorCode::kPolicyPcrValue,
+                  "PCR" + std::to_string(index) +
+                      " is not a 48-byte SHA-384 value; KMS attestation conditions compare "
+                      "96 hex digits",
+                  static_cast<int>(index));
+    }
+    if (core::IsAllZero(value)) {
+      return Fail(ErrorCode::kPolicyPcrValue,
+                  "PCR" + std::to_string(index) +
+                      " is all zero, as debug-mode enclaves report it: anyone can start such "
+                      "an enclave, so it cannot protect a key",
+                  static_cast<int>(index));
+    }
+    Condition c;
+    c.operator_text = "StringEqualsIgnoreCase";
+    ParseConditionOperator(c.operator_text, c);
+    c.key = AttestationKeyForPcr(index);
+    c.values = {core::HexEncode(value)};
+    s.conditions.push_back(std::move(c));
+  }
+  return s;
+}
+
+// The Deny statement that refuses the secret-returning actions to requests without an
+// attestation document (Null on ImageSha384).
+Statement DenyUnattestedStatement() {
+  Statement deny =
+      Allow("DenyUnattestedSecretUse", Principals{true, {}}, Strings(kDenyUnattestedActions));
+  deny.effect = Effect::kDeny;
+  Condition null_check;
+  null_check.operator_text = "Null";
+  ParseConditionOperator(null_check.operator_text, null_check);
+  null_check.key = std::string(kImageSha384Key);
+  null_check.values = {"true"};
+  deny.conditions.push_back(std::move(null_check));
+  return deny;
+}
+
+}  // namespace
+
+core::Result<Policy> GeneratePolicy(const GenerateOptions& options) {
+  auto role = CheckGenerateOptions(options);
+  if (!role) {
+    return Fail(role.error());
   }
   std::vector<std::string> attested;
   for (EnclaveAction action : options.actions) {
@@ -215,43 +287,11 @@ core::Result<Policy> GeneratePolicy(const GenerateOptions& options) {
   policy.id = options.locked ? "enclavectl-locked" : "enclavectl-standard";
   const Principals enclave = AwsPrincipals({options.enclave_role_arn});
   for (std::size_t n = 0; n < options.measurements.sets.size(); ++n) {
-    auto selected = SelectPolicyPcrs(options.measurements.sets[n],
-                                     options.measurements.explicit_pcrs, options.pcr_indexes);
-    if (!selected) {
-      return Fail(selected.error());
+    auto s = AttestedUseStatement(options, n, enclave, attested);
+    if (!s) {
+      return Fail(s.error());
     }
-    if (selected->find(0) == selected->end()) {
-      return Fail(ErrorCode::kPolicyPcrValue,
-                  "measurement set " + std::to_string(n) +
-                      " has no PCR0: the policy must pin the whole image (ImageSha384)",
-                  0);
-    }
-    Statement s =
-        Allow(n == 0 ? "EnclaveAttestedUse" : "EnclaveAttestedUse" + std::to_string(n + 1), enclave,
-              attested);
-    for (const auto& [index, value] : *selected) {
-      if (index > core::limits::kMaxPcrIndex || value.size() != 48) {
-        return Fail(ErrorCode::kPolicyPcrValue,
-                    "PCR" + std::to_string(index) +
-                        " is not a 48-byte SHA-384 value; KMS attestation conditions compare "
-                        "96 hex digits",
-                    static_cast<int>(index));
-      }
-      if (core::IsAllZero(value)) {
-        return Fail(ErrorCode::kPolicyPcrValue,
-                    "PCR" + std::to_string(index) +
-                        " is all zero, as debug-mode enclaves report it: anyone can start such "
-                        "an enclave, so it cannot protect a key",
-                    static_cast<int>(index));
-      }
-      Condition c;
-      c.operator_text = "StringEqualsIgnoreCase";
-      ParseConditionOperator(c.operator_text, c);
-      c.key = AttestationKeyForPcr(index);
-      c.values = {core::HexEncode(value)};
-      s.conditions.push_back(std::move(c));
-    }
-    policy.statements.push_back(std::move(s));
+    policy.statements.push_back(std::move(*s));
   }
   policy.statements.push_back(Allow("EnclaveKeyInfo", enclave, Strings(kReadOnlyActions)));
   if (!options.locked) {
@@ -266,16 +306,7 @@ core::Result<Policy> GeneratePolicy(const GenerateOptions& options) {
     policy.statements.push_back(
         Allow("KeyAudit", AwsPrincipals(options.auditor_arns), Strings(kReadOnlyActions)));
   }
-  Statement deny =
-      Allow("DenyUnattestedSecretUse", Principals{true, {}}, Strings(kDenyUnattestedActions));
-  deny.effect = Effect::kDeny;
-  Condition null_check;
-  null_check.operator_text = "Null";
-  ParseConditionOperator(null_check.operator_text, null_check);
-  null_check.key = std::string(kImageSha384Key);
-  null_check.values = {"true"};
-  deny.conditions.push_back(std::move(null_check));
-  policy.statements.push_back(std::move(deny));
+  policy.statements.push_back(DenyUnattestedStatement());
   ENCLAVECTL_RETURN_IF_ERROR(ValidatePolicy(policy));
   return policy;
 }

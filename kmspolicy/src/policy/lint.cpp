@@ -7,11 +7,11 @@
 #include <span>
 #include <utility>
 
-#include "enclavectl/core/ascii.hpp"
-#include "enclavectl/kmspolicy/actions.hpp"
 #include "enclavectl/aws/arn.hpp"
-#include "enclavectl/kmspolicy/evaluate.hpp"
+#include "enclavectl/core/ascii.hpp"
 #include "enclavectl/core/json.hpp"
+#include "enclavectl/kmspolicy/actions.hpp"
+#include "enclavectl/kmspolicy/evaluate.hpp"
 
 namespace enclavectl::kmspolicy {
 namespace {
@@ -420,98 +420,93 @@ class Linter {
     }
   }
 
+  // The values of a string condition on an attestation key: all-zero (debug) values, 0x
+  // prefixes, lengths and case that never match.
+  void CheckAttestationValues(std::size_t i, const Condition& c) {
+    const std::string what = c.operator_text + " on " + c.key;
+    if (IsStringOperator(*c.op)) {
+      for (const std::string& v : c.values) {
+        if (IsAllZeroHex(v)) {
+          Add(rules::kDebugPcr, Severity::kError, i,
+              Name(i) + " " + what +
+                  " accepts an all-zero value: that is what debug-mode enclaves report, and "
+                  "anyone can start one");
+        } else if (v.size() >= 2 && v[0] == '0' && (v[1] == 'x' || v[1] == 'X')) {
+          Add(rules::kAttestationValueFormat, Severity::kError, i,
+              Name(i) + " " + what +
+                  " has a value with a 0x prefix: KMS compares bare lower-case hex, so it "
+                  "never matches");
+        } else if (!IsValidPcrConditionValue(v, false) && *c.op != ConditionOperator::kStringLike &&
+                   *c.op != ConditionOperator::kStringNotLike) {
+          Add(rules::kAttestationValueFormat, Severity::kError, i,
+              Name(i) + " " + what + " has a value of " + std::to_string(v.size()) +
+                  " characters that is not 96 hex digits (a SHA-384 PCR): it never matches");
+        } else if (IsCaseSensitive(*c.op) && !IsValidPcrConditionValue(v, true) &&
+                   IsValidPcrConditionValue(v, false)) {
+          Add(rules::kAttestationValueFormat, Severity::kWarning, i,
+              Name(i) + " " + what +
+                  " has an upper-case value with a case-sensitive operator: KMS compares "
+                  "lower-case hex, so it never matches; use StringEqualsIgnoreCase");
+        }
+      }
+    }
+  }
+
+  // An attestation condition in an Allow that lets other images, or none, through.
+  void CheckWeakOperator(std::size_t i, const Condition& c) {
+    const bool pins_image = IsImageKey(c.key);
+    const Severity weak =
+        pins_image && leaking_statements_.count(i) ? Severity::kError : Severity::kWarning;
+    if (*c.op == ConditionOperator::kStringLike) {
+      Add(rules::kWeakConditionOperator, weak, i,
+          Name(i) + " uses StringLike on " + c.key +
+              ": wildcards let other measurements match; use StringEqualsIgnoreCase");
+    } else if (IsNegatedOperator(*c.op)) {
+      Add(rules::kWeakConditionOperator, weak, i,
+          Name(i) + " uses " + c.operator_text + " on " + c.key +
+              " in an Allow: it allows every image except the ones listed, and requests "
+              "without any attestation");
+    }
+    if (c.if_exists) {
+      Add(rules::kWeakConditionOperator, weak, i,
+          Name(i) + " uses " + c.operator_text + " on " + c.key +
+              ": IfExists holds for requests that carry no attestation at all");
+    }
+    if (c.qualifier != SetQualifier::kNone) {
+      Add(rules::kWeakConditionOperator, weak, i,
+          Name(i) + " uses " + c.operator_text + " on the single-valued key " + c.key +
+              (c.qualifier == SetQualifier::kForAllValues
+                   ? ": ForAllValues holds when the key is absent"
+                   : ": set operators are meant for multivalued keys"));
+    }
+    if (*c.op == ConditionOperator::kNull && !facts_[i].image_gate) {
+      Add(rules::kWeakConditionOperator, weak, i,
+          Name(i) + " uses Null on " + c.key +
+              ": it only requires some attestation document, not a particular image");
+    }
+  }
+
   void CheckConditions(std::size_t i) {
     const Statement& s = policy_.statements[i];
     const bool allow = s.effect == Effect::kAllow;
     bool unevaluable = false;
     for (const Condition& c : s.conditions) {
-      switch (*c.op) {
-        case ConditionOperator::kDateEquals:
-        case ConditionOperator::kDateNotEquals:
-        case ConditionOperator::kDateLessThan:
-        case ConditionOperator::kDateLessThanEquals:
-        case ConditionOperator::kDateGreaterThan:
-        case ConditionOperator::kDateGreaterThanEquals:
-        case ConditionOperator::kBinaryEquals:
-        case ConditionOperator::kIpAddress:
-        case ConditionOperator::kNotIpAddress:
-          unevaluable = true;
-          break;
-        default:
-          break;
-      }
+      unevaluable = unevaluable || !IsEvaluatedOperator(*c.op);
       for (const std::string& v : c.values) {
         unevaluable = unevaluable || v.find("${") != std::string::npos;
       }
       if (!IsAttestationKey(c.key)) {
         continue;
       }
-      const std::string what = c.operator_text + " on " + c.key;
       if (!IsKnownAttestationKey(c.key)) {
         Add(rules::kAttestationKey, Severity::kWarning, i,
             Name(i) + " conditions on " + core::SafeExcerpt(c.key) +
                 ", which is not a Nitro Enclaves attestation key (ImageSha384, PCR0..PCR31): "
                 "it is never present");
       }
-      if (IsStringOperator(*c.op)) {
-        for (const std::string& v : c.values) {
-          if (IsAllZeroHex(v)) {
-            Add(rules::kDebugPcr, Severity::kError, i,
-                Name(i) + " " + what +
-                    " accepts an all-zero value: that is what debug-mode enclaves report, and "
-                    "anyone can start one");
-          } else if (v.size() >= 2 && v[0] == '0' && (v[1] == 'x' || v[1] == 'X')) {
-            Add(rules::kAttestationValueFormat, Severity::kError, i,
-                Name(i) + " " + what +
-                    " has a value with a 0x prefix: KMS compares bare lower-case hex, so it "
-                    "never matches");
-          } else if (!IsValidPcrConditionValue(v, false) &&
-                     *c.op != ConditionOperator::kStringLike &&
-                     *c.op != ConditionOperator::kStringNotLike) {
-            Add(rules::kAttestationValueFormat, Severity::kError, i,
-                Name(i) + " " + what + " has a value of " + std::to_string(v.size()) +
-                    " characters that is not 96 hex digits (a SHA-384 PCR): it never matches");
-          } else if (IsCaseSensitive(*c.op) && !IsValidPcrConditionValue(v, true) &&
-                     IsValidPcrConditionValue(v, false)) {
-            Add(rules::kAttestationValueFormat, Severity::kWarning, i,
-                Name(i) + " " + what +
-                    " has an upper-case value with a case-sensitive operator: KMS compares "
-                    "lower-case hex, so it never matches; use StringEqualsIgnoreCase");
-          }
-        }
-      }
-      if (!allow) {
-        continue;
-      }
-      const bool pins_image = IsImageKey(c.key);
-      const Severity weak =
-          pins_image && leaking_statements_.count(i) ? Severity::kError : Severity::kWarning;
-      if (*c.op == ConditionOperator::kStringLike) {
-        Add(rules::kWeakConditionOperator, weak, i,
-            Name(i) + " uses StringLike on " + c.key +
-                ": wildcards let other measurements match; use StringEqualsIgnoreCase");
-      } else if (IsNegatedOperator(*c.op)) {
-        Add(rules::kWeakConditionOperator, weak, i,
-            Name(i) + " uses " + c.operator_text + " on " + c.key +
-                " in an Allow: it allows every image except the ones listed, and requests "
-                "without any attestation");
-      }
-      if (c.if_exists) {
-        Add(rules::kWeakConditionOperator, weak, i,
-            Name(i) + " uses " + c.operator_text + " on " + c.key +
-                ": IfExists holds for requests that carry no attestation at all");
-      }
-      if (c.qualifier != SetQualifier::kNone) {
-        Add(rules::kWeakConditionOperator, weak, i,
-            Name(i) + " uses " + c.operator_text + " on the single-valued key " + c.key +
-                (c.qualifier == SetQualifier::kForAllValues
-                     ? ": ForAllValues holds when the key is absent"
-                     : ": set operators are meant for multivalued keys"));
-      }
-      if (*c.op == ConditionOperator::kNull && !facts_[i].image_gate) {
-        Add(rules::kWeakConditionOperator, weak, i,
-            Name(i) + " uses Null on " + c.key +
-                ": it only requires some attestation document, not a particular image");
+      CheckAttestationValues(i, c);
+      if (allow) {
+        CheckWeakOperator(i, c);
       }
     }
     if (unevaluable) {

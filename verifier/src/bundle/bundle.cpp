@@ -211,12 +211,10 @@ core::Result<core::Bytes> WriteBundle(const Evidence& evidence, const EvidenceEx
   return writer.Finish();
 }
 
-core::Result<std::pair<Evidence, EvidenceExtras>> ReadBundle(core::ByteView zip) {
-  if (zip.size() > limits::kMaxBundleBytes) {
-    return Fail(ErrorCode::kBundleTooLarge, "bundle of " + std::to_string(zip.size()) +
-                                                " bytes exceeds the limit of " +
-                                                std::to_string(limits::kMaxBundleBytes));
-  }
+namespace {
+
+// `zip` opened read-only with consistency checks; libzip reads it in place.
+core::Result<core::ZipPtr> OpenZip(core::ByteView zip) {
   zip_error_t error;
   zip_error_init(&error);
   zip_source_t* source = zip_source_buffer_create(zip.data(), zip.size(), 0, &error);
@@ -231,17 +229,51 @@ core::Result<std::pair<Evidence, EvidenceExtras>> ReadBundle(core::ByteView zip)
     }
     return Fail(ErrorCode::kBundleMalformed, "not a readable zip archive: " + reason);
   }
-  const zip_int64_t count = zip_get_num_entries(archive.get(), 0);
+  return archive;
+}
+
+// Member `i`, named `name`, decompressed: at most one byte more than allowed is decompressed,
+// whatever the header declares.
+core::Result<core::Bytes> ReadMember(zip_t* archive, zip_uint64_t i, const std::string& name) {
+  core::ZipFilePtr file(zip_fopen_index(archive, i, 0));
+  if (!file) {
+    return Fail(ErrorCode::kBundleMalformed, name + " cannot be opened");
+  }
+  core::Bytes data(limits::kMaxBundleMemberBytes + 1);
+  std::size_t filled = 0;
+  while (filled < data.size()) {
+    const zip_int64_t n =
+        zip_fread(file.get(), data.data() + filled, data.size() - filled);  // NOLINT
+    if (n < 0) {
+      return Fail(ErrorCode::kBundleMalformed, name + " does not decompress (or fails its CRC)");
+    }
+    if (n == 0) {
+      break;
+    }
+    filled += static_cast<std::size_t>(n);
+  }
+  if (filled > limits::kMaxBundleMemberBytes) {
+    return Fail(ErrorCode::kBundleTooLarge, name + " decompresses to more than " +
+                                                std::to_string(limits::kMaxBundleMemberBytes) +
+                                                " bytes");
+  }
+  data.resize(filled);
+  return data;
+}
+
+// Every member, by name: each one known and present once, within the size limits.
+core::Result<std::map<std::string, core::Bytes>> ReadMembers(
+    zip_t* archive, const std::vector<std::string>& known) {
+  const zip_int64_t count = zip_get_num_entries(archive, 0);
   if (count < 0 || static_cast<std::size_t>(count) > limits::kMaxBundleMembers) {
     return Fail(ErrorCode::kBundleTooLarge, "bundle has " + std::to_string(count) + " members");
   }
-  const std::vector<std::string> known = MemberNames();
   std::map<std::string, core::Bytes> members;
   std::size_t total = 0;
   for (zip_uint64_t i = 0; i < static_cast<zip_uint64_t>(count); ++i) {
     zip_stat_t stat;
     zip_stat_init(&stat);
-    if (zip_stat_index(archive.get(), i, 0, &stat) != 0 || (stat.valid & ZIP_STAT_NAME) == 0) {
+    if (zip_stat_index(archive, i, 0, &stat) != 0 || (stat.valid & ZIP_STAT_NAME) == 0) {
       return Fail(ErrorCode::kBundleMalformed, "member " + std::to_string(i) + " is unreadable");
     }
     const std::string name = stat.name;
@@ -253,43 +285,31 @@ core::Result<std::pair<Evidence, EvidenceExtras>> ReadBundle(core::ByteView zip)
     if ((stat.valid & ZIP_STAT_ENCRYPTION_METHOD) != 0 && stat.encryption_method != ZIP_EM_NONE) {
       return Fail(ErrorCode::kBundleMemberUnexpected, name + " is encrypted", static_cast<int>(i));
     }
-    // Decompress at most one byte more than allowed, whatever the header declares.
-    core::ZipFilePtr file(zip_fopen_index(archive.get(), i, 0));
-    if (!file) {
-      return Fail(ErrorCode::kBundleMalformed, name + " cannot be opened");
+    auto data = ReadMember(archive, i, name);
+    if (!data) {
+      return Fail(data.error());
     }
-    core::Bytes data(limits::kMaxBundleMemberBytes + 1);
-    std::size_t filled = 0;
-    while (filled < data.size()) {
-      const zip_int64_t n =
-          zip_fread(file.get(), data.data() + filled, data.size() - filled);  // NOLINT
-      if (n < 0) {
-        return Fail(ErrorCode::kBundleMalformed, name + " does not decompress (or fails its CRC)");
-      }
-      if (n == 0) {
-        break;
-      }
-      filled += static_cast<std::size_t>(n);
-    }
-    if (filled > limits::kMaxBundleMemberBytes) {
-      return Fail(ErrorCode::kBundleTooLarge, name + " decompresses to more than " +
-                                                  std::to_string(limits::kMaxBundleMemberBytes) +
-                                                  " bytes");
-    }
+    const std::size_t filled = data->size();
     total += filled;
     if (total > limits::kMaxBundleTotalBytes) {
       return Fail(ErrorCode::kBundleTooLarge, "the members decompress to more than " +
                                                   std::to_string(limits::kMaxBundleTotalBytes) +
                                                   " bytes");
     }
-    data.resize(filled);
-    members.emplace(name, std::move(data));
+    members.emplace(name, std::move(*data));
   }
   for (const std::string& name : known) {
     if (members.count(name) == 0) {
       return Fail(ErrorCode::kBundleMemberMissing, "the bundle has no " + name);
     }
   }
+  return members;
+}
+
+// manifest.json: an enclavectl evidence manifest whose hashes match the other members; fills
+// the url, capture time, nonce and options of `evidence`.
+core::Status ReadManifest(const std::map<std::string, core::Bytes>& members,
+                          const std::vector<std::string>& known, Evidence& evidence) {
   // Every JSON member is untrusted: the one strict reader, then typed views.
   auto manifest_json =
       core::ParseStrictJson(core::AsChars(members.at(kManifest)), limits::kMaxBundleMemberBytes,
@@ -324,7 +344,6 @@ core::Result<std::pair<Evidence, EvidenceExtras>> ReadBundle(core::ByteView zip)
       return Fail(ErrorCode::kBundleInconsistent, name + " differs from its manifest hash");
     }
   }
-  Evidence evidence;
   evidence.url = std::move(*url);
   evidence.captured_at = core::UnixMillis{static_cast<std::int64_t>(*captured_at_ms)};
   auto nonce = core::HexDecode(*nonce_hex);
@@ -333,6 +352,13 @@ core::Result<std::pair<Evidence, EvidenceExtras>> ReadBundle(core::ByteView zip)
   }
   evidence.nonce = std::move(*nonce);
   evidence.options = *options ? (*options)->Value() : nlohmann::json::object();
+  return core::Ok();
+}
+
+// report.json and the three recorded HTTP exchanges into `evidence`; the bodies move out of
+// `members`.
+core::Status ReadReportAndExchanges(std::map<std::string, core::Bytes>& members,
+                                    Evidence& evidence) {
   auto report =
       core::ParseStrictJson(core::AsChars(members.at("report.json")), limits::kMaxBundleMemberBytes,
                             ErrorCode::kBundleMalformed, "report.json");
@@ -357,9 +383,32 @@ core::Result<std::pair<Evidence, EvidenceExtras>> ReadBundle(core::ByteView zip)
     }
     *exchanges[i] = std::move(*exchange);
   }
+  return core::Ok();
+}
+
+}  // namespace
+
+core::Result<std::pair<Evidence, EvidenceExtras>> ReadBundle(core::ByteView zip) {
+  if (zip.size() > limits::kMaxBundleBytes) {
+    return Fail(ErrorCode::kBundleTooLarge, "bundle of " + std::to_string(zip.size()) +
+                                                " bytes exceeds the limit of " +
+                                                std::to_string(limits::kMaxBundleBytes));
+  }
+  auto archive = OpenZip(zip);
+  if (!archive) {
+    return Fail(archive.error());
+  }
+  const std::vector<std::string> known = MemberNames();
+  auto members = ReadMembers(archive->get(), known);
+  if (!members) {
+    return Fail(members.error());
+  }
+  Evidence evidence;
+  ENCLAVECTL_RETURN_IF_ERROR(ReadManifest(*members, known, evidence));
+  ENCLAVECTL_RETURN_IF_ERROR(ReadReportAndExchanges(*members, evidence));
   EvidenceExtras extras;
-  extras.document = std::move(members.at("document.cbor"));
-  extras.chain_pem = std::string(core::AsChars(members.at("chain.pem")));
+  extras.document = std::move(members->at("document.cbor"));
+  extras.chain_pem = std::string(core::AsChars(members->at("chain.pem")));
   return std::make_pair(std::move(evidence), std::move(extras));
 }
 

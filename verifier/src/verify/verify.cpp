@@ -270,19 +270,84 @@ void CheckFreshness(const AttestationDocument& doc, const VerificationPolicy& po
                                       : " (no --max-age given)"));
 }
 
-}  // namespace
-
-const char* CheckStatusName(CheckStatus status) noexcept {
-  switch (status) {
-    case CheckStatus::kPass:
-      return "pass";
-    case CheckStatus::kFail:
-      return "fail";
-    case CheckStatus::kSkipped:
-      return "skipped";
+// The report's facts about the inputs: time, root, insecure options, input size and hash.
+void DescribeInputs(ByteView cose_bytes, const TrustAnchor& root, const VerificationPolicy& policy,
+                    VerificationReport& report) {
+  report.time_source = policy.time_source;
+  report.verification_time = policy.time;
+  report.root_description = root.Describe();
+  report.root_sha256 = root.Fingerprint();
+  report.root_is_aws = root.IsAwsNitroRoot();
+  if (policy.allow_debug) {
+    report.insecure.emplace_back("allow-debug");
   }
-  return "skipped";
+  report.input_size = cose_bytes.size();
+  report.input_sha256 = core::Sha256(cose_bytes);
 }
+
+// The chain from the pinned root (nsm-api attestation_process.md 3.2.3) and the COSE
+// signature with the leaf key (3.2.4). The leaf key is usable for the signature check even
+// when the chain fails, so the report can say both.
+void CheckChainAndSignature(const ParsedAttestation& parsed, const TrustAnchor& root,
+                            const VerifierConfig& config, std::int64_t time_ms,
+                            VerificationReport& report, ReportBuilder& builder) {
+  const AttestationDocument& doc = parsed.doc;
+  auto certs = ParseChainCertificates(doc, root, config.cache);
+  EVP_PKEY* leaf_key = nullptr;
+  core::Result<VerifiedChain> chain = core::Fail(certs ? core::Error{} : certs.error());
+  if (certs) {
+    for (const core::X509Ptr& cert : *certs) {
+      report.chain.push_back(DescribeCertificate(cert.get()));
+    }
+    leaf_key = X509_get0_pubkey(certs->back().get());
+    chain = VerifyChain(doc, *certs, root, core::UnixMillis{time_ms}.Seconds(), config.cache);
+  }
+  const std::string at = " at " + core::FormatRfc3339(core::UnixMillis{time_ms});
+  if (chain) {
+    builder.Pass("root", "cabundle[0] is the trusted " + root.Describe());
+    builder.Pass("chain",
+                 std::to_string(certs->size()) + " certificates valid and correctly signed" + at);
+    report.signatures_verified += chain->signatures_verified;
+    report.signatures_cached += chain->signatures_cached;
+  } else if (chain.error().code == ErrorCode::kChainRootMismatch) {
+    builder.FailCheck("root", chain.error());
+    builder.Skip("chain", "the bundle does not start at the pinned root");
+  } else {
+    builder.Pass("root", "cabundle[0] is the trusted " + root.Describe());
+    builder.FailCheck("chain", chain.error());
+  }
+
+  // COSE signature with the leaf key (3.2.4).
+  if (leaf_key == nullptr) {
+    builder.Skip("signature", "the leaf certificate could not be decoded");
+  } else if (auto signature = core::cose::VerifyEcdsa(parsed.cose, leaf_key); !signature) {
+    builder.FailCheck("signature", signature.error());
+  } else {
+    ++report.signatures_verified;
+    builder.Pass("signature", chain ? "ES384 signature by the leaf certificate key"
+                                    : "ES384 signature by the leaf key (whose chain failed)");
+  }
+}
+
+void CheckDebugMode(const AttestationDocument& doc, const VerificationPolicy& policy,
+                    ReportBuilder& builder) {
+  if (IsDebugMode(doc.pcrs)) {
+    if (policy.allow_debug) {
+      builder.Pass("debug_mode",
+                   "debug-mode enclave (PCR0-2 zero) accepted because of --insecure-allow-debug");
+    } else {
+      builder.FailCheck("debug_mode",
+                        Error{ErrorCode::kDebugMode,
+                              "PCR0, PCR1 and PCR2 are zero: a debug-mode enclave, whose memory "
+                              "the parent instance can read (--insecure-allow-debug to accept)",
+                              -1});
+    }
+  } else {
+    builder.Pass("debug_mode", "not a debug-mode enclave");
+  }
+}
+
+}  // namespace
 
 const char* VerdictName(Verdict verdict) noexcept {
   switch (verdict) {
@@ -297,12 +362,7 @@ const char* VerdictName(Verdict verdict) noexcept {
 }
 
 const Check* VerificationReport::Find(std::string_view name) const noexcept {
-  for (const Check& check : checks) {
-    if (check.name == name) {
-      return &check;
-    }
-  }
-  return nullptr;
+  return core::FindCheck(checks, name);
 }
 
 VerificationReport Verify(ByteView cose_bytes, const VerifierConfig& config,
@@ -310,17 +370,7 @@ VerificationReport Verify(ByteView cose_bytes, const VerifierConfig& config,
   VerificationReport report;
   ReportBuilder builder(report);
   const TrustAnchor& root = *config.root;
-  report.time_source = policy.time_source;
-  report.verification_time = policy.time;
-  report.root_description = root.Describe();
-  report.root_sha256 = root.Fingerprint();
-  report.root_is_aws = root.IsAwsNitroRoot();
-  if (policy.allow_debug) {
-    report.insecure.emplace_back("allow-debug");
-  }
-  report.input_size = cose_bytes.size();
-  report.input_sha256 = core::Sha256(cose_bytes);
-
+  DescribeInputs(cose_bytes, root, policy, report);
   // Decode (1xx, 2xx) and validate the fields (nsm-api attestation_process.md 3.2.1-3.2.2).
   auto parsed = DecodeAttestation(cose_bytes);
   core::Status valid =
@@ -352,59 +402,9 @@ VerificationReport Verify(ByteView cose_bytes, const VerifierConfig& config,
                                    : policy.time.value;
   report.verification_time = core::UnixMillis{time_ms};
 
-  // Chain from the pinned root (3.2.3). The leaf key is usable for the signature check
-  // even when the chain fails, so the report can say both.
-  auto certs = ParseChainCertificates(doc, root, config.cache);
-  EVP_PKEY* leaf_key = nullptr;
-  core::Result<VerifiedChain> chain = core::Fail(certs ? core::Error{} : certs.error());
-  if (certs) {
-    for (const core::X509Ptr& cert : *certs) {
-      report.chain.push_back(DescribeCertificate(cert.get()));
-    }
-    leaf_key = X509_get0_pubkey(certs->back().get());
-    chain = VerifyChain(doc, *certs, root, core::UnixMillis{time_ms}.Seconds(), config.cache);
-  }
-  const std::string at = " at " + core::FormatRfc3339(core::UnixMillis{time_ms});
-  if (chain) {
-    builder.Pass("root", "cabundle[0] is the trusted " + root.Describe());
-    builder.Pass("chain",
-                 std::to_string(certs->size()) + " certificates valid and correctly signed" + at);
-    report.signatures_verified += chain->signatures_verified;
-    report.signatures_cached += chain->signatures_cached;
-  } else if (chain.error().code == ErrorCode::kChainRootMismatch) {
-    builder.FailCheck("root", chain.error());
-    builder.Skip("chain", "the bundle does not start at the pinned root");
-  } else {
-    builder.Pass("root", "cabundle[0] is the trusted " + root.Describe());
-    builder.FailCheck("chain", chain.error());
-  }
-
-  // COSE signature with the leaf key (3.2.4).
-  if (leaf_key == nullptr) {
-    builder.Skip("signature", "the leaf certificate could not be decoded");
-  } else if (auto signature = core::cose::VerifyEcdsa(parsed->cose, leaf_key); !signature) {
-    builder.FailCheck("signature", signature.error());
-  } else {
-    ++report.signatures_verified;
-    builder.Pass("signature", chain ? "ES384 signature by the leaf certificate key"
-                                    : "ES384 signature by the leaf key (whose chain failed)");
-  }
-
+  CheckChainAndSignature(*parsed, root, config, time_ms, report, builder);
   // Policy.
-  if (IsDebugMode(doc.pcrs)) {
-    if (policy.allow_debug) {
-      builder.Pass("debug_mode",
-                   "debug-mode enclave (PCR0-2 zero) accepted because of --insecure-allow-debug");
-    } else {
-      builder.FailCheck("debug_mode",
-                        Error{ErrorCode::kDebugMode,
-                              "PCR0, PCR1 and PCR2 are zero: a debug-mode enclave, whose memory "
-                              "the parent instance can read (--insecure-allow-debug to accept)",
-                              -1});
-    }
-  } else {
-    builder.Pass("debug_mode", "not a debug-mode enclave");
-  }
+  CheckDebugMode(doc, policy, builder);
   CheckPcrs(doc, policy, report, builder);
   CheckKeyBinding(doc, policy, builder);
   CheckAppKeyHash(doc, policy, builder);

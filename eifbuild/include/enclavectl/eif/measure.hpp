@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "enclavectl/core/bytes.hpp"
+#include "enclavectl/core/check.hpp"
 #include "enclavectl/core/result.hpp"
 #include "enclavectl/core/sha.hpp"
 #include "enclavectl/eif/format.hpp"
@@ -112,16 +113,11 @@ class PcrPipeline {
   std::vector<std::thread> workers_;
 };
 
-enum class CheckStatus : std::uint8_t { kPass, kFail, kSkipped };
-std::string_view CheckStatusName(CheckStatus status) noexcept;
-
-// One check of an image, reported whether it passed, failed or was skipped (with why).
-struct Check {
-  std::string name;  // crc, section_table, layout, metadata, signature
-  CheckStatus status = CheckStatus::kSkipped;
-  std::string reason;
-  std::optional<core::Error> error;  // set when status == kFail
-};
+// One check of an image, reported whether it passed, failed or was skipped (with why); names:
+// crc, section_table, layout, metadata, signature.
+using core::Check;
+using core::CheckStatus;
+using core::CheckStatusName;
 
 struct SectionInfo {
   SectionType type = SectionType::kInvalid;

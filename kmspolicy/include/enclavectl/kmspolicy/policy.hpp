@@ -75,6 +75,25 @@ const char* ConditionOperatorName(ConditionOperator op) noexcept;  // "StringEqu
 // with the key absent from the request they are true.
 bool IsNegatedOperator(ConditionOperator op) noexcept;
 
+// False for the operators Evaluate does not decide (Date*, BinaryEquals, IpAddress,
+// NotIpAddress): a statement with one of them is unevaluable (Evaluate fails, lint warns).
+inline bool IsEvaluatedOperator(ConditionOperator op) noexcept {
+  switch (op) {
+    case ConditionOperator::kDateEquals:
+    case ConditionOperator::kDateNotEquals:
+    case ConditionOperator::kDateLessThan:
+    case ConditionOperator::kDateLessThanEquals:
+    case ConditionOperator::kDateGreaterThan:
+    case ConditionOperator::kDateGreaterThanEquals:
+    case ConditionOperator::kBinaryEquals:
+    case ConditionOperator::kIpAddress:
+    case ConditionOperator::kNotIpAddress:
+      return false;
+    default:
+      return true;
+  }
+}
+
 enum class SetQualifier : std::uint8_t { kNone, kForAnyValue, kForAllValues };
 
 // One (operator, key) pair of a Condition block, with the values for that key (ORed).

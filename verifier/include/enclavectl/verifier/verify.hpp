@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "enclavectl/core/bytes.hpp"
+#include "enclavectl/core/check.hpp"
 #include "enclavectl/core/result.hpp"
 #include "enclavectl/core/time.hpp"
 #include "enclavectl/verifier/chain.hpp"
@@ -22,17 +23,12 @@ struct VerifierConfig {
   ChainCache* cache = nullptr;        // optional
 };
 
-enum class CheckStatus : std::uint8_t { kPass, kFail, kSkipped };
-const char* CheckStatusName(CheckStatus status) noexcept;
-
 // One line of the report. Names are stable: cose, document, root, chain, signature,
-// debug_mode, pcrs, key_binding, app_key_hash, nonce, freshness.
-struct Check {
-  std::string name;
-  CheckStatus status = CheckStatus::kSkipped;
-  std::string reason;
-  std::optional<core::Error> error;  // set iff status == kFail
-};
+// debug_mode, pcrs, key_binding, app_key_hash, nonce, freshness. `error` is set iff the
+// status is kFail.
+using core::Check;
+using core::CheckStatus;
+using core::CheckStatusName;
 
 enum class Verdict : std::uint8_t {
   kAccepted,   // every check passed or was skipped
