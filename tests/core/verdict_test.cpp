@@ -11,9 +11,9 @@ TEST(Verdict, NamesAreTheDocumentedVocabulary) {
   EXPECT_EQ(VerdictName(Verdict::kMalformed), "malformed");
   EXPECT_EQ(VerdictName(Verdict::kNotJudged), "not_judged");
   EXPECT_EQ(VerdictName(Verdict::kError), "error");
-  EXPECT_EQ(CheckStatusName(CheckStatus::kPass), "pass");
-  EXPECT_EQ(CheckStatusName(CheckStatus::kFail), "fail");
-  EXPECT_EQ(CheckStatusName(CheckStatus::kSkipped), "skipped");
+  EXPECT_EQ(std::string_view(CheckStatusName(CheckStatus::kPass)), "pass");
+  EXPECT_EQ(std::string_view(CheckStatusName(CheckStatus::kFail)), "fail");
+  EXPECT_EQ(std::string_view(CheckStatusName(CheckStatus::kSkipped)), "skipped");
 }
 
 TEST(Verdict, AnErrorsVerdictFollowsItsExitClass) {

@@ -698,7 +698,7 @@ json LiveReportToJson(const LiveReport& report, const Evidence& evidence) {
   json out;
   out["mediaType"] = kLiveMediaType;
   out["url"] = evidence.url;
-  out["verdict"] = VerdictName(report.verdict);
+  out["verdict"] = std::string(VerdictName(report.verdict));
   out["error"] = report.error ? ErrorToJson(*report.error) : json(nullptr);
   out["captured_at"] = {{"unix_ms", evidence.captured_at.value},
                         {"rfc3339", core::FormatRfc3339(evidence.captured_at)}};

@@ -39,7 +39,7 @@ nlohmann::json ChecksToJson(const std::vector<Check>& checks) {
 nlohmann::json ReportToJson(const VerificationReport& report) {
   nlohmann::json out;
   out["mediaType"] = kVerifyMediaType;
-  out["verdict"] = VerdictName(report.verdict);
+  out["verdict"] = std::string(VerdictName(report.verdict));
   out["error"] = report.error ? ErrorToJson(*report.error) : nlohmann::json(nullptr);
   out["verification_time"] = {
       {"unix_ms", report.verification_time.value},

@@ -349,18 +349,6 @@ void CheckDebugMode(const AttestationDocument& doc, const VerificationPolicy& po
 
 }  // namespace
 
-const char* VerdictName(Verdict verdict) noexcept {
-  switch (verdict) {
-    case Verdict::kAccepted:
-      return "accepted";
-    case Verdict::kRejected:
-      return "rejected";
-    case Verdict::kMalformed:
-      return "malformed";
-  }
-  return "malformed";
-}
-
 const Check* VerificationReport::Find(std::string_view name) const noexcept {
   return core::FindCheck(checks, name);
 }

@@ -1,11 +1,12 @@
 // One verdict vocabulary for every report (verify, lint, simulate, measure, signature, script
 // tests) and every `--json` answer (docs/cli-conventions.md): the verdict of a whole answer
-// follows its exit code, and each check of a report is pass, fail or skipped.
+// follows its exit code; each check of a report is pass, fail or skipped (check.hpp).
 #pragma once
 
 #include <cstdint>
 #include <string_view>
 
+#include "enclavectl/core/check.hpp"  // CheckStatus: pass, fail, skipped
 #include "enclavectl/core/error_codes.hpp"
 
 namespace enclavectl::core {
@@ -49,22 +50,6 @@ constexpr Verdict VerdictForErrorClass(ExitClass exit_class) noexcept {
       return Verdict::kError;
   }
   return Verdict::kError;
-}
-
-// The status of one check in a report: a check that was not asked for is skipped, never pass.
-enum class CheckStatus : std::uint8_t { kPass, kFail, kSkipped };
-
-// "pass", "fail", "skipped".
-constexpr std::string_view CheckStatusName(CheckStatus status) noexcept {
-  switch (status) {
-    case CheckStatus::kPass:
-      return "pass";
-    case CheckStatus::kFail:
-      return "fail";
-    case CheckStatus::kSkipped:
-      return "skipped";
-  }
-  return "fail";
 }
 
 }  // namespace enclavectl::core

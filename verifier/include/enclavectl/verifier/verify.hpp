@@ -9,6 +9,7 @@
 #include "enclavectl/core/bytes.hpp"
 #include "enclavectl/core/check.hpp"
 #include "enclavectl/core/result.hpp"
+#include "enclavectl/core/verdict.hpp"
 #include "enclavectl/core/time.hpp"
 #include "enclavectl/verifier/chain.hpp"
 #include "enclavectl/verifier/document.hpp"
@@ -30,12 +31,11 @@ using core::Check;
 using core::CheckStatus;
 using core::CheckStatusName;
 
-enum class Verdict : std::uint8_t {
-  kAccepted,   // every check passed or was skipped
-  kRejected,   // well formed, but a check failed
-  kMalformed,  // could not be decoded
-};
-const char* VerdictName(Verdict verdict) noexcept;
+// The report's verdict, in the one vocabulary of core/verdict.hpp: a document is accepted
+// (every check passed or was skipped), rejected (well formed, but a check failed) or malformed
+// (could not be decoded); core::VerdictName gives the JSON name.
+using core::Verdict;
+using core::VerdictName;
 
 struct VerificationReport {
   Verdict verdict = Verdict::kMalformed;
