@@ -13,130 +13,56 @@
 #include "enclavectl/aws/kms_client.hpp"
 #include "enclavectl/core/encoding.hpp"
 #include "enclavectl/core/limits.hpp"
-#include "enclavectl/core/sha.hpp"
 #include "enclavectl/kmspolicy/io/key_policy_audit.hpp"
 #include "enclavectl/kmspolicy/io/pcr_sources.hpp"
 #include "enclavectl/verifier/collect.hpp"
+#include "enclavectl/verifier/expectations.hpp"
 #include "enclavectl/verifier/fleet.hpp"
-#include "enclavectl/verifier/key_binding.hpp"
 #include "enclavectl/verifier/live.hpp"
 #include "enclavectl/verifier/report_json.hpp"
 #include "enclavectl/verifier/report_text.hpp"
 #include "enclavectl/verifier/reverify.hpp"
 #include "enclavectl/verifier/trust.hpp"
 #include "enclavectl/verifier/verify.hpp"
-#include "flags.hpp"
 
 namespace enclavectl::cli {
 namespace {
 
-using core::ErrorCode;
 using nlohmann::json;
 namespace v = verifier;
 
-constexpr std::int64_t kDefaultLiveMaxAgeMs = std::int64_t{5} * 60 * 1000;
-
-struct VerifyOptions {
-  // Exactly one mode: a document, a live service, a fleet, or a bundle to re-verify.
-  std::string doc_path;
-  std::string url;
-  std::string targets_path;
-  std::string bundle_path;  // with --url: written; alone: read and re-verified
-
-  std::string root_path;
-  std::string at = "now";
-  std::vector<std::string> expect_pcr;
-  std::string expect_pcr0_hex;
-  std::string expect_pcrs_path;
-  std::string verify_build_path;
-  std::string expect_key_hex;
-  std::string expect_app_key_hex;
-  std::string expect_app_key_hash_hex;
-  std::string expect_nonce_hex;
-  std::string max_age;
-  bool insecure_allow_debug = false;
-  bool any_image = false;         // no image expectation, on purpose (reported)
-  std::string expect_kms_key;     // --url/--targets/--bundle: /v1/info kms_key_arn
-  std::string expect_blockhash;   // --url/--targets/--bundle: /v1/info blockhash
-  bool check_key_policy = false;  // --url: GetKeyPolicy with the auditor's credentials
-  std::string region;             // --check-key-policy: must equal the key ARN's region
-  std::string endpoint_url;       // --check-key-policy: KMS endpoint
-  std::string profile;            // --check-key-policy: AWS profile
-  bool insecure_tls = false;
+struct VerifyOptions : v::VerifyFlagValues {
   double timeout_seconds = 10;
   std::size_t concurrency = 32;
   bool json = false;
 };
 
-// A secp256k1 public key given as hex (33 or 65 bytes), in compressed form.
-core::Result<core::Bytes> KeyFlag(const std::string& flag, const std::string& value) {
-  auto raw = HexFlag(flag, value);
-  if (!raw) {
-    return raw;
+// The PCR sets of a kmspolicy::io source (pcr.json or an EIF's measurements): a file that is
+// wrong is malformed input (2), an unreadable one an I/O error (74).
+core::Result<std::vector<v::PcrSet>> SetsOf(const auto& source) {
+  auto measured = source->Load();
+  if (!measured) {
+    return core::Fail(measured.error());
   }
-  auto key = v::CompressSecp256k1PublicKey(*raw);
-  if (!key) {
-    return core::Fail(ErrorCode::kInvalidArgument, flag + ": " + key.error().detail);
-  }
-  return key;
+  return std::move(measured->sets);
 }
 
-core::Result<v::LiveExpectations> BuildExpectations(const VerifyOptions& options);
+// What the verifier room cannot read itself: the PCR file, the EIF, the KMS key ARN grammar.
+v::VerifyFlagSources Sources(const VerifyOptions& options) {
+  return {[&options] { return SetsOf(kmspolicy::io::MakePcrFileSource(options.expect_pcrs_path)); },
+          [&options] { return SetsOf(kmspolicy::io::MakeEifSource(options.verify_build_path)); },
+          [](const std::string& arn) { return aws::ParseKmsKeyArn(arn).has_value(); }};
+}
 
-// Turns the flags into a policy. Flag values that are wrong are usage errors (64); a PCR
-// file that is wrong is malformed input (2); an unreadable file is an I/O error (74).
-core::Result<v::VerificationPolicy> BuildPolicy(const VerifyOptions& options,
-                                                const core::io::Clock& clock) {
-  v::VerificationPolicy policy;
-  if (options.at == "doc") {
-    policy.time_source = v::TimeSource::kDocument;
-  } else if (options.at == "now") {
-    policy.time = clock.Now();
-  } else {
-    auto time = core::ParseTime(options.at);
-    if (!time) {
-      return core::Fail(ErrorCode::kInvalidArgument, "--at: " + time.error().detail);
-    }
-    policy.time = *time;
-  }
-  auto expectations = BuildExpectations(options);
-  if (!expectations) {
-    return core::Fail(expectations.error());
-  }
-  policy.required_pcrs = std::move(expectations->required_pcrs);
-  policy.allowed_pcr_sets = std::move(expectations->allowed_pcr_sets);
-  policy.max_age_ms = expectations->max_age_ms;
-  policy.allow_debug = expectations->allow_debug;
-  if (!options.expect_key_hex.empty()) {
-    auto key = KeyFlag("--expect-key", options.expect_key_hex);
-    if (!key) {
-      return core::Fail(key.error());
-    }
-    policy.key_binding_public_key = std::move(*key);
-  }
-  if (!options.expect_app_key_hex.empty()) {
-    auto key = KeyFlag("--expect-app-key", options.expect_app_key_hex);
-    if (!key) {
-      return core::Fail(key.error());
-    }
-    policy.app_key_hash = core::Sha256(*key);
-  }
-  if (!options.expect_app_key_hash_hex.empty()) {
-    auto hash = Hex32Flag("--expect-app-key-hash", options.expect_app_key_hash_hex);
-    if (!hash) {
-      return core::Fail(hash.error());
-    }
-    policy.app_key_hash = *hash;
-  }
-  if (!options.expect_nonce_hex.empty()) {
-    auto nonce = HexFlag("--expect-nonce", options.expect_nonce_hex);
-    if (!nonce) {
-      return core::Fail(nonce.error());
-    }
-    policy.nonce = std::move(*nonce);
-  }
-  ENCLAVECTL_RETURN_IF_ERROR(v::ValidatePolicy(policy));
-  return policy;
+// --timeout, --insecure-tls and --concurrency.
+net::HttpClientOptions HttpOptions(const VerifyOptions& options) {
+  return v::LiveHttpOptions(options.timeout_seconds, options.insecure_tls, options.concurrency);
+}
+
+// `error`, about the file at `path`: its detail starts with the path.
+core::Error InFile(const std::string& path, core::Error error) {
+  error.detail = path + ": " + error.detail;
+  return error;
 }
 
 // The root to trust: the pinned AWS root, or --root.
@@ -150,91 +76,9 @@ core::Result<v::TrustAnchor> LoadRoot(const VerifyOptions& options) {
   }
   auto root = v::TrustAnchor::FromPem(*pem);
   if (!root) {
-    core::Error error = root.error();
-    error.detail = options.root_path + ": " + error.detail;
-    return core::Fail(std::move(error));
+    return core::Fail(InFile(options.root_path, root.error()));
   }
   return root;
-}
-
-// True when a flag that sets an expectation about the image was given (--expect-pcr,
-// --expect-pcr0, --expect-pcrs, --verify-build).
-bool HasImageExpectationFlags(const VerifyOptions& options) {
-  return !options.expect_pcr.empty() || !options.expect_pcr0_hex.empty() ||
-         !options.expect_pcrs_path.empty() || !options.verify_build_path.empty();
-}
-
-// The usage error for verifying without an image expectation (exit 64): names the flags.
-core::Error NoImageExpectationError() {
-  return core::Error{ErrorCode::kInvalidArgument,
-                     "no expectation about the image: give --expect-pcr0 HEX, --expect-pcr N=HEX, "
-                     "--expect-pcrs FILE or --verify-build EIF (or --any-image to accept any "
-                     "enclave image, which the report then says)",
-                     -1};
-}
-
-// PCR expectations from --expect-pcr, --expect-pcr0, --expect-pcrs and --verify-build.
-core::Result<v::LiveExpectations> BuildExpectations(const VerifyOptions& options) {
-  v::LiveExpectations out;
-  for (const std::string& text : options.expect_pcr) {
-    auto assignment = v::ParsePcrAssignment(text);
-    if (!assignment) {
-      return core::Fail(ErrorCode::kInvalidArgument, "--expect-pcr: " + assignment.error().detail);
-    }
-    out.required_pcrs[assignment->first] = std::move(assignment->second);
-  }
-  if (!options.expect_pcr0_hex.empty()) {
-    auto assignment = v::ParsePcrAssignment("0=" + options.expect_pcr0_hex);
-    if (!assignment) {
-      return core::Fail(ErrorCode::kInvalidArgument, "--expect-pcr0: " + assignment.error().detail);
-    }
-    out.required_pcrs[0] = std::move(assignment->second);
-  }
-  if (!options.expect_pcrs_path.empty()) {
-    auto measured = kmspolicy::io::MakePcrFileSource(options.expect_pcrs_path)->Load();
-    if (!measured) {
-      return core::Fail(measured.error());
-    }
-    out.allowed_pcr_sets = std::move(measured->sets);
-  }
-  if (!options.verify_build_path.empty()) {
-    // The image's own measurements (PCR0, PCR1, PCR2, and PCR8 when it is signed) must all
-    // match, in addition to any other set given.
-    auto measured = kmspolicy::io::MakeEifSource(options.verify_build_path)->Load();
-    if (!measured) {
-      return core::Fail(measured.error());
-    }
-    for (const v::PcrSet& set : measured->sets) {
-      for (const auto& [index, value] : set) {
-        out.required_pcrs[index] = value;
-      }
-    }
-  }
-  if (!options.max_age.empty()) {
-    auto age = core::ParseDurationMillis(options.max_age);
-    if (!age) {
-      return core::Fail(ErrorCode::kInvalidArgument, "--max-age: " + age.error().detail);
-    }
-    out.max_age_ms = *age;
-  }
-  out.allow_debug = options.insecure_allow_debug;
-  out.any_image = options.any_image;
-  if (!options.expect_kms_key.empty()) {
-    if (!aws::ParseKmsKeyArn(options.expect_kms_key)) {
-      return core::Fail(ErrorCode::kInvalidArgument,
-                        "--expect-kms-key must be a key ARN (arn:aws:kms:REGION:ACCOUNT:key/ID), "
-                        "as /v1/info reports it");
-    }
-    out.kms_key_arn = options.expect_kms_key;
-  }
-  if (!options.expect_blockhash.empty()) {
-    auto blockhash = Hex32Flag("--expect-blockhash", options.expect_blockhash);
-    if (!blockhash) {
-      return core::Fail(blockhash.error());
-    }
-    out.blockhash_hex = core::HexEncode(*blockhash);
-  }
-  return out;
 }
 
 // The exit code of a report: 0 when accepted, else that of its error's class.
@@ -251,7 +95,7 @@ void PrintJson(Context& ctx, const json& out) {
 }
 
 int RunVerifyDoc(Context& ctx, const VerifyOptions& options) {
-  auto policy = BuildPolicy(options, ctx.clock);
+  auto policy = v::BuildPolicy(options, Sources(options), ctx.clock.Now());
   if (!policy) {
     return ReportError(ctx, policy.error(), options.json, v::kVerifyMediaType);
   }
@@ -265,12 +109,10 @@ int RunVerifyDoc(Context& ctx, const VerifyOptions& options) {
   }
   auto input = v::DecodeDocumentInput(*raw);
   if (!input) {
-    core::Error error = input.error();
-    error.detail = options.doc_path + ": " + error.detail;
-    return ReportError(ctx, error, options.json, v::kVerifyMediaType);
+    return ReportError(ctx, InFile(options.doc_path, input.error()), options.json,
+                       v::kVerifyMediaType);
   }
-  v::VerifierConfig config{&*root, nullptr};
-  const v::VerificationReport report = v::Verify(input->cbor, config, *policy);
+  const auto report = v::Verify(input->cbor, v::VerifierConfig{&*root, nullptr}, *policy);
   if (options.json) {
     json out = v::ReportToJson(report);
     out["input"]["path"] = options.doc_path;
@@ -287,8 +129,7 @@ int RunVerifyDoc(Context& ctx, const VerifyOptions& options) {
 // Everything a live check needs before it goes on the network.
 struct LiveSetup {
   v::TrustAnchor root;
-  v::LiveExpectations expectations;
-  json recorded;  // the options kept in a bundle
+  v::LiveFlagExpectations live;  // the expectations and the options kept in a bundle
 };
 
 core::Result<LiveSetup> PrepareLive(const VerifyOptions& options) {
@@ -296,24 +137,11 @@ core::Result<LiveSetup> PrepareLive(const VerifyOptions& options) {
   if (!root) {
     return core::Fail(root.error());
   }
-  auto expectations = BuildExpectations(options);
-  if (!expectations) {
-    return core::Fail(expectations.error());
+  auto live = v::BuildLiveExpectations(options, Sources(options), root->Fingerprint());
+  if (!live) {
+    return core::Fail(live.error());
   }
-  if (!expectations->max_age_ms) {
-    expectations->max_age_ms = kDefaultLiveMaxAgeMs;
-  }
-  json recorded = {
-      {"expectations", v::ExpectationsToJson(*expectations)},
-      {"check_key_policy", options.check_key_policy},
-      {"insecure_tls", options.insecure_tls},
-      {"root",
-       {{"sha256", core::HexEncode(root->Fingerprint())}, {"custom", !options.root_path.empty()}}},
-      {"verify_build",
-       options.verify_build_path.empty() ? json(nullptr) : json(options.verify_build_path)},
-      {"expect_pcrs",
-       options.expect_pcrs_path.empty() ? json(nullptr) : json(options.expect_pcrs_path)}};
-  return LiveSetup{std::move(*root), std::move(*expectations), std::move(recorded)};
+  return LiveSetup{std::move(*root), std::move(*live)};
 }
 
 // --check-key-policy: the audit (kmspolicy/io/key_policy_audit.hpp) with a KMS client for the
@@ -353,18 +181,15 @@ int RunVerifyLive(Context& ctx, const VerifyOptions& options) {
   if (!url) {
     return ReportError(ctx, url.error(), options.json, v::kLiveMediaType);
   }
-  auto visits = v::CollectEvidence(
-      {*url},
-      v::LiveHttpOptions(options.timeout_seconds, options.insecure_tls, options.concurrency),
-      ctx.clock);
+  auto visits = v::CollectEvidence({*url}, HttpOptions(options), ctx.clock);
   if (!visits.front()) {
     return ReportError(ctx, visits.front().error(), options.json, v::kLiveMediaType);
   }
   v::Evidence evidence = std::move(*visits.front());
-  evidence.options = setup->recorded;
+  evidence.options = setup->live.recorded;
   v::ChainCache cache;
   const v::VerifierConfig config{&setup->root, &cache};
-  v::LiveReport report = v::VerifyEvidence(evidence, config, setup->expectations);
+  v::LiveReport report = v::VerifyEvidence(evidence, config, setup->live.expectations);
   if (options.check_key_policy) {
     report.AddCheck(CheckKeyPolicy(options, report, ctx.clock));
   }
@@ -398,7 +223,7 @@ int RunVerifyBundle(Context& ctx, const VerifyOptions& options) {
   }
   // A bundle is untrusted: its verdict comes only from the expectations on this command line
   // (allow-debug and max-age included); what it recorded is shown, never used.
-  auto expectations = BuildExpectations(options);
+  auto expectations = v::BuildExpectations(options, Sources(options));
   if (!expectations) {
     return ReportError(ctx, expectations.error(), options.json, v::kLiveMediaType);
   }
@@ -408,11 +233,10 @@ int RunVerifyBundle(Context& ctx, const VerifyOptions& options) {
   }
   auto verification = v::ReverifyBundle(*zip, v::VerifierConfig{&*root, nullptr}, *expectations);
   if (!verification) {
-    core::Error error = verification.error();
-    error.detail = options.bundle_path + ": " + error.detail;
-    return ReportError(ctx, error, options.json, v::kLiveMediaType);
+    return ReportError(ctx, InFile(options.bundle_path, verification.error()), options.json,
+                       v::kLiveMediaType);
   }
-  const core::Error usage = NoImageExpectationError();
+  const core::Error usage = v::NoImageExpectationError();
   if (options.json) {
     PrintJson(ctx, v::BundleVerificationToJson(*verification, options.bundle_path, usage));
   } else {
@@ -437,19 +261,15 @@ int RunVerifyFleet(Context& ctx, const VerifyOptions& options) {
   }
   auto targets = v::ParseTargets(core::AsChars(*text));
   if (!targets) {
-    core::Error error = targets.error();
-    error.detail = options.targets_path + ": " + error.detail;
-    return ReportError(ctx, error, options.json, v::kFleetMediaType);
+    return ReportError(ctx, InFile(options.targets_path, targets.error()), options.json,
+                       v::kFleetMediaType);
   }
   if (!options.json) {
     ctx.err << "verifying " << targets->size() << " services ...\n";
   }
-  auto visits = v::CollectEvidence(
-      *targets,
-      v::LiveHttpOptions(options.timeout_seconds, options.insecure_tls, options.concurrency),
-      ctx.clock);
+  auto visits = v::CollectEvidence(*targets, HttpOptions(options), ctx.clock);
   const v::FleetReport report = v::VerifyFleet(*targets, std::move(visits), setup->root,
-                                               setup->expectations, setup->recorded);
+                                               setup->live.expectations, setup->live.recorded);
   if (options.json) {
     PrintJson(ctx, v::FleetReportToJson(report));
   } else {
@@ -458,100 +278,22 @@ int RunVerifyFleet(Context& ctx, const VerifyOptions& options) {
   return ExitFor(report.first_failure);
 }
 
-// Which mode the flags select, or a usage error.
-enum class Mode : std::uint8_t { kDoc, kLive, kFleet, kBundle };
-
-core::Result<Mode> SelectMode(const VerifyOptions& options) {
-  const int modes = static_cast<int>(!options.doc_path.empty()) +
-                    static_cast<int>(!options.url.empty()) +
-                    static_cast<int>(!options.targets_path.empty());
-  if (modes > 1) {
-    return core::Fail(ErrorCode::kInvalidArgument,
-                      "give one of --doc, --url and --targets (or --bundle alone)");
-  }
-  const bool doc_only = !options.expect_key_hex.empty() || !options.expect_app_key_hex.empty() ||
-                        !options.expect_app_key_hash_hex.empty() ||
-                        !options.expect_nonce_hex.empty() || options.at != "now";
-  if (options.doc_path.empty() && doc_only) {
-    return core::Fail(ErrorCode::kInvalidArgument,
-                      "--at, --expect-key, --expect-app-key(-hash) and --expect-nonce go with "
-                      "--doc: a live service supplies its keys and our nonce, and a bundle its "
-                      "recorded time");
-  }
-  if (options.insecure_tls && options.url.empty() && options.targets_path.empty()) {
-    return core::Fail(ErrorCode::kInvalidArgument, "--insecure-tls goes with --url or --targets");
-  }
-  if (!options.doc_path.empty() &&
-      (!options.expect_kms_key.empty() || !options.expect_blockhash.empty())) {
-    return core::Fail(ErrorCode::kInvalidArgument,
-                      "--expect-kms-key and --expect-blockhash check what a service's /v1/info "
-                      "says: use them with --url, --targets or --bundle");
-  }
-  if (options.check_key_policy && options.url.empty()) {
-    return core::Fail(ErrorCode::kInvalidArgument,
-                      "--check-key-policy goes with --url (it fetches the policy of the key the "
-                      "live service uses)");
-  }
-  if (!options.check_key_policy &&
-      (!options.region.empty() || !options.endpoint_url.empty() || !options.profile.empty())) {
-    return core::Fail(ErrorCode::kInvalidArgument,
-                      "--region, --endpoint-url and --profile go with --check-key-policy");
-  }
-  if (options.any_image && HasImageExpectationFlags(options)) {
-    return core::Fail(ErrorCode::kInvalidArgument,
-                      "--any-image contradicts --expect-pcr, --expect-pcr0, --expect-pcrs and "
-                      "--verify-build: give one or the other");
-  }
-  // Secure by default: "some Nitro enclave made this" is rarely what anyone means. A bundle
-  // still shows what its documents prove before it refuses (RunVerifyBundle).
-  const bool live_or_doc =
-      !options.doc_path.empty() || !options.url.empty() || !options.targets_path.empty();
-  if (live_or_doc && !options.any_image && !HasImageExpectationFlags(options)) {
-    return core::Fail(NoImageExpectationError());
-  }
-  if (!options.doc_path.empty()) {
-    if (!options.bundle_path.empty()) {
-      return core::Fail(ErrorCode::kInvalidArgument,
-                        "--bundle records a live visit: use it with --url, or alone to "
-                        "re-verify one");
-    }
-    return Mode::kDoc;
-  }
-  if (!options.url.empty()) {
-    return Mode::kLive;
-  }
-  if (!options.targets_path.empty()) {
-    if (!options.bundle_path.empty()) {
-      return core::Fail(ErrorCode::kInvalidArgument,
-                        "--bundle holds one visit: use it with --url, not --targets");
-    }
-    return Mode::kFleet;
-  }
-  if (!options.bundle_path.empty()) {
-    return Mode::kBundle;
-  }
-  return core::Fail(ErrorCode::kInvalidArgument,
-                    "nothing to verify: give --doc FILE, --url URL, --targets FILE or "
-                    "--bundle FILE");
-}
-
 int RunVerify(Context& ctx, const VerifyOptions& options) {
-  auto mode = SelectMode(options);
+  auto mode = v::SelectVerifyMode(options);
   if (!mode) {
     return ReportError(ctx, mode.error(), options.json, v::kVerifyMediaType);
   }
   switch (*mode) {
-    case Mode::kDoc:
+    case v::VerifyMode::kDoc:
       return RunVerifyDoc(ctx, options);
-    case Mode::kLive:
+    case v::VerifyMode::kLive:
       return RunVerifyLive(ctx, options);
-    case Mode::kFleet:
+    case v::VerifyMode::kFleet:
       return RunVerifyFleet(ctx, options);
-    case Mode::kBundle:
-      return RunVerifyBundle(ctx, options);
+    case v::VerifyMode::kBundle:
+      break;
   }
-  return ReportError(ctx, core::Error{ErrorCode::kInternal, "unknown mode", -1}, options.json,
-                     v::kVerifyMediaType);
+  return RunVerifyBundle(ctx, options);
 }
 
 }  // namespace
