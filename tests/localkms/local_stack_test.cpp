@@ -49,7 +49,7 @@ TEST(LocalStack, ExportLines) {
   EXPECT_EQ(ExportLines(env),
             "# local KMS http://127.0.0.1:4599 (state dev/kms, pid 42)\n"
             "# Recipient documents must chain to: root A\n"
-            "# simulated NSM: enclavectl nsm attest --state dev/nsm ... (root dev/nsm/root.pem)\n"
+            "# simulated NSM: enclavectl nsm attest --state dev ... (root dev/nsm/root.pem)\n"
             "export AWS_ENDPOINT_URL_KMS=http://127.0.0.1:4599\n"
             "export AWS_REGION=us-east-1\n"
             "export AWS_DEFAULT_REGION=us-east-1\n"
