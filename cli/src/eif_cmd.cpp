@@ -174,6 +174,7 @@ struct MeasureOptions {
   std::string expect_pcr1;
   std::string expect_pcr2;
   std::string expect_pcr8;
+  std::vector<std::string> expect_pcr;  // N=HEX, repeatable
   std::string expect_pcrs_path;
   std::string output;
   bool json = false;
@@ -195,6 +196,28 @@ core::Result<eif::PcrSet> RequiredPcrs(const MeasureOptions& options) {
                         "--expect-pcr" + std::to_string(index) + " must be 96 hex digits");
     }
     required[index] = std::move(*value);
+  }
+  for (const std::string& item : options.expect_pcr) {
+    const std::size_t equals = item.find('=');
+    const std::string index = item.substr(0, equals);
+    if (equals == std::string::npos ||
+        (index != "0" && index != "1" && index != "2" && index != "8")) {
+      return core::Fail(ErrorCode::kInvalidArgument,
+                        "--expect-pcr must be N=HEX with N one of 0, 1, 2, 8 (the PCRs of an "
+                        "image): " +
+                            item);
+    }
+    auto value = core::HexDecode(core::TrimWhitespace(std::string_view(item).substr(equals + 1)));
+    if (!value || value->size() != 48) {
+      return core::Fail(ErrorCode::kInvalidArgument,
+                        "--expect-pcr " + index + "=HEX must be 96 hex digits");
+    }
+    const std::uint64_t number = std::stoull(index);
+    if (auto known = required.find(number); known != required.end() && known->second != *value) {
+      return core::Fail(ErrorCode::kInvalidArgument,
+                        "PCR" + index + " is expected with two different values");
+    }
+    required[number] = std::move(*value);
   }
   return required;
 }
@@ -422,6 +445,8 @@ void RegisterMeasure(CLI::App* eif, Context& ctx) {
   cmd->add_option("--expect-pcr1", measure->expect_pcr1, "Expected PCR1 (96 hex digits)");
   cmd->add_option("--expect-pcr2", measure->expect_pcr2, "Expected PCR2 (96 hex digits)");
   cmd->add_option("--expect-pcr8", measure->expect_pcr8, "Expected PCR8 (96 hex digits)");
+  cmd->add_option("--expect-pcr", measure->expect_pcr,
+                  "Expected PCR N=HEX (N 0, 1, 2 or 8; repeatable), as in verify");
   cmd->add_option("--expect-pcrs", measure->expect_pcrs_path,
                   "Allowed measurement sets: a pcr.json ({\"Measurements\": ...} or "
                   "{\"PCR0\": ...}) or a JSON array of them; one must match");

@@ -150,6 +150,21 @@ TEST(OpsCli, SigintDuringEifBuildLeavesNoTemporaryFile) {
   EXPECT_TRUE(NoTempFiles(dir.Path()));
 }
 
+TEST(OpsCli, EifMeasureTakesExpectPcrLikeVerify) {
+  testing::ScopedTempDir dir;
+  const std::string pcr0 = "pcr0=$(sed -n 's/.*\"PCR0\": \"\\([0-9a-f]*\\)\".*/\\1/p' pcr.json); ";
+  ASSERT_EQ(Sh(dir.Path(), kBin + " eif measure " + kImage + " --out pcr.json").exit_code, 0);
+  Shell r = Sh(dir.Path(), pcr0 + kBin + " eif measure " + kImage + " --expect-pcr 0=$pcr0");
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  r = Sh(dir.Path(), kBin + " eif measure " + kImage + " --expect-pcr 0=" + std::string(96, 'a'));
+  EXPECT_EQ(r.exit_code, 1) << r.err;
+  r = Sh(dir.Path(), kBin + " eif measure " + kImage + " --expect-pcr 5=" + std::string(96, 'a'));
+  EXPECT_EQ(r.exit_code, 64) << r.err;
+  r = Sh(dir.Path(), pcr0 + kBin + " eif measure " + kImage + " --expect-pcr 0=$pcr0" +
+                         " --expect-pcr0 " + std::string(96, 'a'));
+  EXPECT_EQ(r.exit_code, 64) << r.err;
+}
+
 TEST(OpsCli, DevDownNeverSignalsAnotherProcess) {
   testing::ScopedTempDir dir;
   Shell r = Sh(dir.Path(),
