@@ -101,7 +101,7 @@ step "lock the key policy to this EIF's PCR0 (enclavectl lock-policy --apply --y
   --auditor "arn:aws:iam::$account:user/local-admin" --endpoint-url "$AWS_ENDPOINT_URL_KMS" \
   --apply --yes | tail -3
 # The enclave calls KMS as the enclave role (an access key of that principal in the local KMS).
-role_env=$("$enclavectl" kms access-key --state "$stack/kms" --principal "$role")
+role_env=$("$enclavectl" kms access-key --state "$stack" --principal "$role")
 
 start_app() {  # start_app NAME ARGS... : runs enclave-app --dev as the enclave role; sets started_pid
   local name=$1

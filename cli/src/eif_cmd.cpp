@@ -16,6 +16,7 @@
 #include "enclavectl/eif/measure.hpp"
 #include "enclavectl/eif/report_json.hpp"
 #include "enclavectl/verifier/policy.hpp"
+#include "out_flag.hpp"
 
 #ifndef ENCLAVECTL_VERSION
 #define ENCLAVECTL_VERSION "0.0.0"
@@ -173,6 +174,7 @@ struct MeasureOptions {
   std::string expect_pcr1;
   std::string expect_pcr2;
   std::string expect_pcr8;
+  std::vector<std::string> expect_pcr;  // N=HEX, repeatable
   std::string expect_pcrs_path;
   std::string output;
   bool json = false;
@@ -194,6 +196,28 @@ core::Result<eif::PcrSet> RequiredPcrs(const MeasureOptions& options) {
                         "--expect-pcr" + std::to_string(index) + " must be 96 hex digits");
     }
     required[index] = std::move(*value);
+  }
+  for (const std::string& item : options.expect_pcr) {
+    const std::size_t equals = item.find('=');
+    const std::string index = item.substr(0, equals);
+    if (equals == std::string::npos ||
+        (index != "0" && index != "1" && index != "2" && index != "8")) {
+      return core::Fail(ErrorCode::kInvalidArgument,
+                        "--expect-pcr must be N=HEX with N one of 0, 1, 2, 8 (the PCRs of an "
+                        "image): " +
+                            item);
+    }
+    auto value = core::HexDecode(core::TrimWhitespace(std::string_view(item).substr(equals + 1)));
+    if (!value || value->size() != 48) {
+      return core::Fail(ErrorCode::kInvalidArgument,
+                        "--expect-pcr " + index + "=HEX must be 96 hex digits");
+    }
+    const std::uint64_t number = std::stoull(index);
+    if (auto known = required.find(number); known != required.end() && known->second != *value) {
+      return core::Fail(ErrorCode::kInvalidArgument,
+                        "PCR" + index + " is expected with two different values");
+    }
+    required[number] = std::move(*value);
   }
   return required;
 }
@@ -233,6 +257,9 @@ void PrintMeasured(Context& ctx, const MeasureOptions& options,
 
 int RunMeasure(Context& ctx, const MeasureOptions& options) {
   const char* media = eif::kMeasureMediaType;
+  if (auto ok = CheckOutWithJson(options.output, options.json); !ok) {
+    return ReportError(ctx, ok.error(), options.json, media);
+  }
   auto required = RequiredPcrs(options);
   if (!required) {
     return ReportError(ctx, required.error(), options.json, media);
@@ -264,7 +291,7 @@ int RunMeasure(Context& ctx, const MeasureOptions& options) {
     const nlohmann::ordered_json pcr_json = {
         {"Measurements", eif::MeasurementsJson(image.measurements)}};
     const std::string text = pcr_json.dump(2) + "\n";
-    auto written = core::io::WriteFileAtomic(options.output, core::AsBytes(text));
+    auto written = WriteOut(ctx, options.output, core::AsBytes(text));
     if (!written) {
       return ReportError(ctx, written.error(), options.json, media);
     }
@@ -272,6 +299,10 @@ int RunMeasure(Context& ctx, const MeasureOptions& options) {
   const Error* verdict = outcome->Verdict();
   if (options.json) {
     ctx.out << eif::MeasureJson(options.image, *outcome).dump(2) << "\n";
+  } else if (options.output == "-") {
+    // Standard output holds the pcr.json: the report goes to standard error.
+    Context to_stderr{ctx.err, ctx.err, ctx.clock, ctx.in};
+    PrintMeasured(to_stderr, options, *outcome);
   } else {
     PrintMeasured(ctx, options, *outcome);
   }
@@ -317,10 +348,12 @@ void PrintBuilt(Context& ctx, const char* media, const std::string& path,
     ctx.out << out.dump(2) << "\n";
     return;
   }
-  ctx.out << "wrote " << path << " (" << result.size << " bytes, " << result.sections.size()
-          << " sections)\n";
-  ctx.out << "measurements (" << eif::kHashAlgorithmName << ")\n";
-  PrintPcrs(ctx.out, result.measurements);
+  // With `--out -` standard output holds the image: the report goes to standard error.
+  std::ostream& report = path == "-" ? ctx.err : ctx.out;
+  report << "wrote " << path << " (" << result.size << " bytes, " << result.sections.size()
+         << " sections)\n";
+  report << "measurements (" << eif::kHashAlgorithmName << ")\n";
+  PrintPcrs(report, result.measurements);
 }
 
 int RunBuild(Context& ctx, const BuildOptions& options) {
@@ -328,6 +361,13 @@ int RunBuild(Context& ctx, const BuildOptions& options) {
   const char* epoch = std::getenv("SOURCE_DATE_EPOCH");  // NOLINT(concurrency-mt-unsafe)
   if (epoch != nullptr && *epoch != '\0') {
     request.source_date_epoch = epoch;
+  }
+  if (options.output.empty()) {
+    return ReportError(ctx, {core::ErrorCode::kInvalidArgument, "--out FILE|- is required", -1},
+                       options.json, eif::kBuildMediaType);
+  }
+  if (auto ok = CheckOutWithJson(options.output, options.json); !ok) {
+    return ReportError(ctx, ok.error(), options.json, eif::kBuildMediaType);
   }
   auto built = eif::io::BuildImageFile(request, options.output);
   if (!built) {
@@ -348,6 +388,15 @@ struct SignOptions {
 };
 
 int RunSign(Context& ctx, const SignOptions& options) {
+  if (options.certificate.empty() || options.key.empty()) {
+    return ReportError(ctx,
+                       {core::ErrorCode::kInvalidArgument,
+                        "--signing-certificate and --private-key are required", -1},
+                       options.json, eif::kSignMediaType);
+  }
+  if (auto ok = CheckOutWithJson(options.output, options.json); !ok) {
+    return ReportError(ctx, ok.error(), options.json, eif::kSignMediaType);
+  }
   const std::string output = options.output.empty() ? options.image : options.output;
   auto signed_image =
       eif::io::SignImageFile(options.image, options.certificate, options.key, output);
@@ -396,12 +445,14 @@ void RegisterMeasure(CLI::App* eif, Context& ctx) {
   cmd->add_option("--expect-pcr1", measure->expect_pcr1, "Expected PCR1 (96 hex digits)");
   cmd->add_option("--expect-pcr2", measure->expect_pcr2, "Expected PCR2 (96 hex digits)");
   cmd->add_option("--expect-pcr8", measure->expect_pcr8, "Expected PCR8 (96 hex digits)");
+  cmd->add_option("--expect-pcr", measure->expect_pcr,
+                  "Expected PCR N=HEX (N 0, 1, 2 or 8; repeatable), as in verify");
   cmd->add_option("--expect-pcrs", measure->expect_pcrs_path,
                   "Allowed measurement sets: a pcr.json ({\"Measurements\": ...} or "
                   "{\"PCR0\": ...}) or a JSON array of them; one must match");
-  cmd->add_option("--output", measure->output,
-                  "Write the measurements as pcr.json ({\"Measurements\": {...}}); not written "
-                  "for a malformed image");
+  AddOutOption(cmd, measure->output,
+               "Write the measurements as pcr.json ({\"Measurements\": {...}}); not written "
+               "for a malformed image");
   cmd->add_flag("--json", measure->json,
                 "Print one JSON object (application/vnd.enclavectl.eif-measure+json;version=1)");
   cmd->footer(
@@ -409,7 +460,7 @@ void RegisterMeasure(CLI::App* eif, Context& ctx) {
       "  # CI: rebuild, then fail unless the image is the published one\n"
       "  enclavectl eif measure image.eif --expect-pcr0 \"$PUBLISHED_PCR0\"\n"
       "  enclavectl eif measure image.eif --expect-pcrs release-pcrs.json\n"
-      "  enclavectl eif measure image.eif --output pcr.json\n\n"
+      "  enclavectl eif measure image.eif --out pcr.json\n\n"
       "Exit codes: 0 all expected PCRs match (or none were given), 1 a PCR differs (expected\n"
       "and actual are printed), 2 the image is malformed (bad header, truncated, CRC\n"
       "mismatch, ...), 64 usage error, 74 I/O error.");
@@ -496,7 +547,7 @@ void RegisterBuild(CLI::App* eif, Context& ctx) {
   cmd->add_option("--signing-certificate", build->request.certificate,
                   "Sign with this PEM certificate (P-256 or P-384 key; adds PCR8)");
   cmd->add_option("--private-key", build->request.private_key, "The certificate's PEM private key");
-  cmd->add_option("--output", build->output, "Where to write the image")->required();
+  AddOutOption(cmd, build->output, "Where to write the image (required)");
   cmd->add_flag("--json", build->json,
                 "Print {\"Measurements\": ...} (nitro-cli build-enclave's shape) with mediaType, "
                 "image, size and crc32");
@@ -505,7 +556,7 @@ void RegisterBuild(CLI::App* eif, Context& ctx) {
       "  enclavectl eif build --kernel blobs/bzImage --cmdline-file blobs/cmdline \\\n"
       "      --init blobs/init --nsm-ko blobs/nsm.ko --rootfs app-rootfs.tar \\\n"
       "      --cmd /usr/bin/app --cmd --serve --env RUST_LOG=info \\\n"
-      "      --name app --version 1.4.2 --build-time 2024-06-01T00:00:00Z --output app.eif\n"
+      "      --name app --version 1.4.2 --build-time 2024-06-01T00:00:00Z --out app.eif\n"
       "  SOURCE_DATE_EPOCH=$(git log -1 --format=%ct) enclavectl eif build ... --json\n\n"
       "Reproducible: archive entries are sorted, owned by 0:0, dated --build-time, numbered in\n"
       "order, with permissions 0755/0644 (executables/others), directories 0755, symlinks\n"
@@ -522,14 +573,17 @@ void RegisterSign(CLI::App* eif, Context& ctx) {
       "Sign an image (replacing any signature) like nitro-cli sign-eif: a COSE_Sign1 "
       "ES256/ES384 over {register_index: 0, register_value: PCR0}; adds PCR8.");
   cmd->add_option("image", sign->image, "The EIF file")->required();
-  cmd->add_option("--cert", sign->certificate, "PEM signing certificate")->required();
-  cmd->add_option("--key", sign->key, "PEM private key (EC P-256 or P-384)")->required();
-  cmd->add_option("--output", sign->output, "Write the signed image here (default: in place)");
+  cmd->add_option("--signing-certificate", sign->certificate, "PEM signing certificate (required)");
+  cmd->add_option("--cert", sign->certificate, "Old spelling of --signing-certificate")->group("");
+  cmd->add_option("--private-key", sign->key, "PEM private key (EC P-256 or P-384; required)");
+  cmd->add_option("--key", sign->key, "Old spelling of --private-key")->group("");
+  AddOutOption(cmd, sign->output, "Write the signed image here (default: in place)");
   cmd->add_flag("--json", sign->json, "Print the measurements as JSON");
   cmd->footer(
       "Examples:\n"
-      "  enclavectl eif sign image.eif --cert signer.pem --key signer.key\n"
-      "  enclavectl eif sign image.eif --cert signer.pem --key signer.key --output signed.eif\n\n"
+      "  enclavectl eif sign image.eif --signing-certificate signer.pem --private-key signer.key\n"
+      "  enclavectl eif sign image.eif --signing-certificate signer.pem --private-key signer.key "
+      "--out signed.eif\n\n"
       "The image is checked first; a malformed image (bad CRC, tables, layout) is never "
       "signed.\n\n" +
       std::string(kExitCodes));
@@ -549,8 +603,9 @@ void RegisterEif(CLI::App& app, Context& ctx) {
       "  enclavectl eif describe image.eif --json\n"
       "  enclavectl eif measure image.eif --expect-pcr0 7a3b05...\n"
       "  enclavectl eif build --kernel bzImage --cmdline-file cmdline --init init \\\n"
-      "      --nsm-ko nsm.ko --rootfs rootfs.tar --cmd /bin/app --output image.eif\n"
-      "  enclavectl eif sign image.eif --cert signer.pem --key signer.key\n\n" +
+      "      --nsm-ko nsm.ko --rootfs rootfs.tar --cmd /bin/app --out image.eif\n"
+      "  enclavectl eif sign image.eif --signing-certificate signer.pem --private-key "
+      "signer.key\n\n" +
       std::string(kExitCodes));
   RegisterDescribe(eif, ctx);
   RegisterMeasure(eif, ctx);

@@ -19,6 +19,7 @@ constexpr const char* kAccessKeyMediaType =
 
 struct ServeFlags {
   ServeOptions options;
+  std::string state_root = kDefaultStateRoot;
   std::string max_age = "5m";
 };
 
@@ -31,11 +32,12 @@ int RunServe(Context& ctx, ServeFlags& flags) {
                        flags.options.stack.json, kLocalKmsMediaType);
   }
   flags.options.stack.server.attestation_max_age_ms = *max_age;
+  flags.options.stack.server.state_dir = KmsStateDir(ctx, flags.state_root);
   return RunLocalKms(ctx, flags.options);
 }
 
 struct ImportFlags {
-  std::string state_dir = ".enclavectl/kms";
+  std::string state_dir = kDefaultStateRoot;
   std::string private_key;
   std::string usage = "KEY_AGREEMENT";
   std::string key_id;
@@ -47,7 +49,7 @@ struct ImportFlags {
 
 int RunImport(Context& ctx, const ImportFlags& flags) {
   localkms::ImportOptions options;
-  options.state_dir = flags.state_dir;
+  options.state_dir = KmsStateDir(ctx, flags.state_dir);
   const std::optional<localkms::KeyUsage> usage = localkms::KeyUsageFromName(flags.usage);
   if (!usage || *usage == localkms::KeyUsage::kEncryptDecrypt) {
     return ReportError(
@@ -90,20 +92,20 @@ int RunImport(Context& ctx, const ImportFlags& flags) {
   } else {
     ctx.out << "key " << metadata->arn << " (" << metadata->key_spec << ", " << metadata->key_usage
             << ", origin " << metadata->origin << ")"
-            << (flags.alias.empty() ? "" : " alias " + flags.alias) << " in " << flags.state_dir
+            << (flags.alias.empty() ? "" : " alias " + flags.alias) << " in " << options.state_dir
             << "\n";
   }
   return 0;
 }
 
 struct AccessKeyFlags {
-  std::string state_dir = ".enclavectl/kms";
+  std::string state_dir = kDefaultStateRoot;
   std::string principal;
   bool json = false;
 };
 
 int RunAccessKey(Context& ctx, const AccessKeyFlags& flags) {
-  auto key = localkms::AccessKeyFor(flags.state_dir, flags.principal);
+  auto key = localkms::AccessKeyFor(KmsStateDir(ctx, flags.state_dir), flags.principal);
   if (!key) {
     return ReportError(ctx, key.error(), flags.json, kAccessKeyMediaType);
   }
@@ -132,16 +134,11 @@ void RegisterKms(CLI::App& app, Context& ctx) {
   kms->require_subcommand(1);
 
   auto serve_flags = std::make_shared<ServeFlags>();
-  serve_flags->options.stack.server.state_dir = ".enclavectl/kms";
   CLI::App* serve = kms->add_subcommand(
       "serve",
       "Run the local KMS in the foreground until SIGINT/SIGTERM. Prints the environment a "
       "client needs (endpoint, region, credentials) and logs one line per request to stderr.");
-  serve
-      ->add_option("--state", serve_flags->options.stack.server.state_dir,
-                   "State directory: config.json (access keys), state.json (keys), 0600 files; "
-                   "created on first start")
-      ->default_str(".enclavectl/kms");
+  serve->add_option("--state", serve_flags->state_root, kStateHelp)->default_str(kDefaultStateRoot);
   AddServeOptions(serve, serve_flags->options,
                   "PEM root certificate that Recipient attestation documents must chain to "
                   "(repeatable; default: the AWS Nitro Enclaves root only)");
@@ -156,8 +153,8 @@ void RegisterKms(CLI::App& app, Context& ctx) {
                     "us-east-1)");
   serve->footer(
       "Examples:\n"
-      "  enclavectl kms serve --state .enclavectl/kms --attestation-root .enclavectl/nsm/root.pem\n"
-      "  eval \"$(enclavectl kms access-key --state .enclavectl/kms)\"\n"
+      "  enclavectl kms serve --state .enclavectl --attestation-root .enclavectl/nsm/root.pem\n"
+      "  eval \"$(enclavectl kms access-key --state .enclavectl)\"\n"
       "  aws --endpoint-url http://127.0.0.1:4599 --region us-east-1 kms create-key\n"
       "  enclavectl dev up --background   # the same, with the NSM simulator's root, detached\n\n"
       "Implemented operations: CreateKey, DescribeKey, ListKeys, Encrypt, Decrypt,\n"
@@ -173,9 +170,10 @@ void RegisterKms(CLI::App& app, Context& ctx) {
       "import-key",
       "Add a key made of given private key material (PEM, P-256/P-384/secp256k1) to a local "
       "KMS state directory, e.g. a fixed P-256 key-agreement key for tests and demos. The "
-      "server must be stopped (it owns the state). Re-importing the same key is a no-op.");
-  import_cmd->add_option("--state", import_flags->state_dir, "State directory of the local KMS")
-      ->default_str(".enclavectl/kms");
+      "server must be stopped (it owns the state). Each run adds a key: importing the same "
+      "material again creates another key (with a new id unless --key-id is given).");
+  import_cmd->add_option("--state", import_flags->state_dir, kStateHelp)
+      ->default_str(kDefaultStateRoot);
   import_cmd
       ->add_option("--private-key", import_flags->private_key,
                    "PEM private key (PKCS#8 or SEC1 'EC PRIVATE KEY', unencrypted)")
@@ -192,7 +190,7 @@ void RegisterKms(CLI::App& app, Context& ctx) {
   import_cmd->footer(
       "Examples:\n"
       "  openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out demo.pem\n"
-      "  enclavectl kms import-key --state .enclavectl/kms --private-key demo.pem \\\n"
+      "  enclavectl kms import-key --state .enclavectl --private-key demo.pem \\\n"
       "      --key-id 6f1c0a52-6b1e-4e55-9a40-3c1d2b7e9f10 --alias alias/demo\n");
   import_cmd->callback([&ctx, import_flags] { ctx.exit_code = RunImport(ctx, *import_flags); });
 
@@ -202,15 +200,15 @@ void RegisterKms(CLI::App& app, Context& ctx) {
       "Print the access key of a principal as shell exports (or JSON), creating it when the "
       "principal has none. Without --principal: the first key (user/local-admin). A running "
       "server picks new keys up on their first use.");
-  access->add_option("--state", access_flags->state_dir, "State directory of the local KMS")
-      ->default_str(".enclavectl/kms");
+  access->add_option("--state", access_flags->state_dir, kStateHelp)
+      ->default_str(kDefaultStateRoot);
   access->add_option("--principal", access_flags->principal,
                      "IAM/STS ARN the key stands for, e.g. "
                      "arn:aws:sts::111122223333:assumed-role/enclave/i-local");
   access->add_flag("--json", access_flags->json, "Print JSON");
   access->footer(
       "Examples:\n"
-      "  eval \"$(enclavectl kms access-key --state .enclavectl/kms)\"\n"
+      "  eval \"$(enclavectl kms access-key --state .enclavectl)\"\n"
       "  enclavectl kms access-key --principal arn:aws:iam::111122223333:role/enclave --json\n");
   access->callback([&ctx, access_flags] { ctx.exit_code = RunAccessKey(ctx, *access_flags); });
 }

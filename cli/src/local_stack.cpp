@@ -2,7 +2,35 @@
 
 #include <openssl/crypto.h>
 
+#include <filesystem>
+
+#include "enclavectl/core/error_codes.hpp"
+
 namespace enclavectl::cli {
+namespace {
+
+std::string BusyPortHint(const std::string& listen) {
+  const std::size_t colon = listen.rfind(':');
+  const std::string port = colon == std::string::npos ? listen : listen.substr(colon + 1);
+  return "hint: port " + port + " is in use (another local KMS? enclavectl dev down); " +
+         "choose another, or any free port with --listen 127.0.0.1:0\n";
+}
+
+}  // namespace
+
+std::string KmsStateDir(Context& ctx, const std::string& root) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  const fs::path dir(root);
+  if (!fs::is_directory(dir / "kms", ec) &&
+      (fs::exists(dir / "config.json", ec) || fs::exists(dir / "state.json", ec))) {
+    ctx.err << "enclavectl: warning: --state " << root
+            << " is a KMS state directory; --state now names the stack's root (here "
+            << dir.parent_path().string() << "), this old meaning goes in the next release\n";
+    return root;
+  }
+  return (dir / "kms").string();
+}
 
 void AddServeOptions(CLI::App* cmd, ServeOptions& options, const std::string& root_help) {
   localkms::LocalStackOptions& stack = options.stack;
@@ -27,7 +55,15 @@ int RunLocalKms(Context& ctx, ServeOptions options) {
   }
   if (!options.background) {
     auto served = localkms::ServeUntilSignal(stack, ctx.clock, ctx.out, ctx.err);
-    return served ? 0 : ReportError(ctx, served.error(), stack.json, kLocalKmsMediaType);
+    if (served) {
+      return 0;
+    }
+    const int code = ReportError(ctx, served.error(), stack.json, kLocalKmsMediaType);
+    if (served.error().code == core::ErrorCode::kListenFailed &&
+        served.error().detail.find("in use") != std::string::npos) {
+      ctx.err << BusyPortHint(stack.listen);
+    }
+    return code;
   }
   ctx.out << std::flush;
   ctx.err << std::flush;
@@ -36,7 +72,14 @@ int RunLocalKms(Context& ctx, ServeOptions options) {
     return ReportError(ctx, started.error(), stack.json, kLocalKmsMediaType);
   }
   if (started->child_exit_code != 0) {
-    ctx.err << "enclavectl: the local KMS did not start; see " << stack.log_file << "\n";
+    if (started->child_error.empty()) {
+      ctx.err << "enclavectl: the local KMS did not start; see " << stack.log_file << "\n";
+    } else {
+      ctx.err << "enclavectl: " << started->child_error << "\n";
+    }
+    if (started->address_in_use) {
+      ctx.err << BusyPortHint(stack.listen);
+    }
     return started->child_exit_code;
   }
   ctx.out << started->environment << std::flush;

@@ -17,6 +17,17 @@ struct ServeOptions {
   bool background = false;
 };
 
+// `--state DIR`: the local stack's root, holding kms/ (the local KMS's state) and nsm/ (the
+// simulator's CA), in dev up/down, kms serve/import-key/access-key and nsm attest.
+inline constexpr const char* kDefaultStateRoot = ".enclavectl";
+inline constexpr const char* kStateHelp =
+    "The local stack's root directory (kms/ and nsm/ inside), as given to dev up";
+
+// The local KMS's state directory of the stack root `root`: root/kms. A `root` that is itself
+// a KMS state directory (the old meaning of `kms --state`) is accepted for one release with a
+// deprecation warning on stderr.
+std::string KmsStateDir(Context& ctx, const std::string& root);
+
 // Registers the options `kms serve` and `dev up` share: --listen, --attestation-root (with
 // `root_help`), --ready-file, --json, --quiet, --max-connections.
 void AddServeOptions(CLI::App* cmd, ServeOptions& options, const std::string& root_help);

@@ -12,6 +12,7 @@
 #include "enclavectl/kmspolicy/evaluate.hpp"
 #include "enclavectl/kmspolicy/generate.hpp"
 #include "enclavectl/kmspolicy/lint.hpp"
+#include "out_flag.hpp"
 #include "policy_common.hpp"
 
 namespace enclavectl::cli {
@@ -62,8 +63,11 @@ int RunGenerate(Context& ctx, const GenerateFlags& flags) {
                             "the generated policy fails its own lint: " + ok.error().detail, -1});
   }
   const std::string text = kp::EncodePolicy(policy) + "\n";
+  if (auto ok = CheckOutWithJson(flags.out_path, flags.json); !ok) {
+    return fail(ok.error());
+  }
   if (!flags.out_path.empty()) {
-    if (auto written = core::io::WriteFileAtomic(flags.out_path, core::AsBytes(text)); !written) {
+    if (auto written = WriteOut(ctx, flags.out_path, core::AsBytes(text)); !written) {
       return fail(written.error());
     }
   }
@@ -119,7 +123,7 @@ void RegisterGenerate(CLI::App* policy, Context& ctx) {
   cmd->add_flag("--locked", flags->locked,
                 "The lock variant: no admin statement; nobody can change the policy, create "
                 "grants or schedule deletion (apply it with lock-policy)");
-  cmd->add_option("--out", flags->out_path, "Write the policy to this file (atomically)");
+  AddOutOption(cmd, flags->out_path, "Write the policy to this file (atomically)");
   cmd->add_flag("--json", flags->json,
                 "Print one JSON object (application/vnd.enclavectl.policy-generate+json;"
                 "version=1) with the policy and its lint report");

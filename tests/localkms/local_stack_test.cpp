@@ -49,7 +49,7 @@ TEST(LocalStack, ExportLines) {
   EXPECT_EQ(ExportLines(env),
             "# local KMS http://127.0.0.1:4599 (state dev/kms, pid 42)\n"
             "# Recipient documents must chain to: root A\n"
-            "# simulated NSM: enclavectl nsm attest --state dev/nsm ... (root dev/nsm/root.pem)\n"
+            "# simulated NSM: enclavectl nsm attest --state dev ... (root dev/nsm/root.pem)\n"
             "export AWS_ENDPOINT_URL_KMS=http://127.0.0.1:4599\n"
             "export AWS_REGION=us-east-1\n"
             "export AWS_DEFAULT_REGION=us-east-1\n"
@@ -84,8 +84,11 @@ TEST(LocalStack, BackgroundStartAndStop) {
   EXPECT_EQ(env["pid"].get<int>(), started->pid);
   EXPECT_EQ(env["stateDir"], options.server.state_dir);
   EXPECT_EQ(env["endpoint"].get<std::string>().rfind("http://127.0.0.1:", 0), 0U);
-  EXPECT_EQ(core::TrimWhitespace(testing::ReadText(options.pid_file)),
-            std::to_string(started->pid));
+  // The pid, then the proof dev down asks for: its start time and command line.
+  const std::string pid_text = testing::ReadText(options.pid_file);
+  EXPECT_EQ(pid_text.substr(0, pid_text.find('\n')), std::to_string(started->pid));
+  EXPECT_NE(pid_text.find("\nstart_time="), std::string::npos) << pid_text;
+  EXPECT_NE(pid_text.find("\ncmdline="), std::string::npos) << pid_text;
   EXPECT_EQ(nlohmann::json::parse(testing::ReadText(options.ready_file)), env);
 
   auto stopped = StopBackground(options.pid_file);

@@ -27,14 +27,14 @@
 #include <nlohmann/json.hpp>
 
 #include "cli_runner.hpp"
-#include "enclavectl/core/encoding.hpp"
-#include "enclavectl/core/handles.hpp"
-#include "enclavectl/localkms/service.hpp"
-#include "enclavectl/localkms/state.hpp"
 #include "enclavectl/aws/curl_transport.hpp"
 #include "enclavectl/aws/environment.hpp"
 #include "enclavectl/aws/kms_client.hpp"
 #include "enclavectl/aws/recipient.hpp"
+#include "enclavectl/core/encoding.hpp"
+#include "enclavectl/core/handles.hpp"
+#include "enclavectl/localkms/service.hpp"
+#include "enclavectl/localkms/state.hpp"
 #include "localkms_test_util.hpp"
 #include "subprocess.hpp"
 #include "test_paths.hpp"
@@ -116,7 +116,7 @@ class Stack final : public ::testing::Environment {
  public:
   void SetUp() override {
     nsm_ = (Scratch() / "nsm").string();
-    state_ = (Scratch() / "kms").string();
+    state_ = (Scratch() / "stack").string();
     // The development CA (and its root.pem) exist after the first attestation.
     const CommandResult attest =
         Enclavectl({"nsm", "attest", "--state", nsm_, "-o", (Scratch() / "boot.cbor").string()});
@@ -595,8 +595,8 @@ TEST(LocalKmsServer, KillNineLosesNothingAcknowledged) {
     RunningKms kms = StartKms(state, {"--quiet"});
     ASSERT_TRUE(kms.env.is_object());
     // The state file on disk is a complete, valid state (the server just loaded it too).
-    auto decoded =
-        localkms::DecodeKeyStore(core::AsBytes(Slurp(std::filesystem::path(state) / "state.json")));
+    auto decoded = localkms::DecodeKeyStore(
+        core::AsBytes(Slurp(std::filesystem::path(state) / "kms" / "state.json")));
     if (round > 0) {
       ASSERT_TRUE(decoded) << decoded.error().detail;
       EXPECT_GE(decoded->keys.size(), acked.size());
@@ -689,7 +689,7 @@ TEST(LocalKmsServer, DevUpInTheBackgroundAndDown) {
   EXPECT_EQ(listed.exit_code, 0) << listed.err;
   // A second server on the same state directory is refused while the first runs.
   const CommandResult second =
-      Enclavectl({"kms", "serve", "--state", dir + "/kms", "--listen", "127.0.0.1:0", "--quiet"});
+      Enclavectl({"kms", "serve", "--state", dir, "--listen", "127.0.0.1:0", "--quiet"});
   EXPECT_EQ(second.exit_code, 74);
   EXPECT_NE(second.err.find("LOCAL_KMS_BUSY"), std::string::npos) << second.err;
   const CommandResult down = Enclavectl({"dev", "down", "--state", dir});

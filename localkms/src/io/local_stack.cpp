@@ -10,13 +10,17 @@
 #include <charconv>
 #include <chrono>
 #include <filesystem>
+#include <fstream>
 #include <iostream>
+#include <iterator>
 #include <memory>
 #include <mutex>
+#include <sstream>
 #include <thread>
 
 #include "enclavectl/core/encoding.hpp"
 #include "enclavectl/core/error_codes.hpp"
+#include "enclavectl/core/output.hpp"
 #include "enclavectl/net/fd_limit.hpp"
 
 namespace enclavectl::localkms {
@@ -94,6 +98,16 @@ core::Result<Started> Start(const LocalStackOptions& options, const core::io::Cl
       return core::Fail(written.error());
     }
   }
+  if (!options.env_file.empty()) {
+    // A state file holding the secret: 0600 like the rest of the state.
+    const std::string text = env.dump() + "\n";
+    core::io::OutputOptions private_file;
+    private_file.private_file = true;
+    if (auto written = core::io::WriteOutput(options.env_file, core::AsBytes(text), private_file);
+        !written) {
+      return core::Fail(written.error());
+    }
+  }
   return started;
 }
 
@@ -106,6 +120,9 @@ int WaitAndStop(LocalKmsServer& server, const LocalStackOptions& options) {
   server.Stop();
   if (!options.ready_file.empty()) {
     ::unlink(options.ready_file.c_str());
+  }
+  if (!options.env_file.empty()) {
+    ::unlink(options.env_file.c_str());
   }
   return signal_number;
 }
@@ -139,6 +156,44 @@ std::string ReadAll(int fd) {
   }
 }
 
+// A small file of /proc, whole (its size is not known in advance); empty when unreadable.
+std::string ReadProcFile(pid_t pid, const char* name) {
+  std::ifstream file("/proc/" + std::to_string(pid) + "/" + name, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(file), std::istreambuf_iterator<char>());
+}
+
+// /proc/PID/stat field 22: the process's start time in clock ticks since boot; empty when the
+// process is gone. (Field 2, the command name in parentheses, may contain spaces.)
+std::string ProcStartTime(pid_t pid) {
+  const std::string stat = ReadProcFile(pid, "stat");
+  const std::size_t close = stat.rfind(')');
+  if (close == std::string::npos) {
+    return "";
+  }
+  std::istringstream fields(stat.substr(close + 1));
+  std::string field;
+  for (int number = 3; number <= 22 && (fields >> field); ++number) {
+    if (number == 22) {
+      return field;
+    }
+  }
+  return "";
+}
+
+// /proc/PID/cmdline with its NULs (and any line breaks) as spaces.
+std::string ProcCommandLine(pid_t pid) {
+  std::string text = ReadProcFile(pid, "cmdline");
+  while (!text.empty() && text.back() == '\0') {
+    text.pop_back();
+  }
+  for (char& c : text) {
+    if (c == '\0' || c == '\n' || c == '\r') {
+      c = ' ';
+    }
+  }
+  return text;
+}
+
 // The child of the background mode: detached, logging to a file, reporting readiness (or the
 // error) through `report_fd`.
 [[noreturn]] void BackgroundChild(const LocalStackOptions& options, const core::io::Clock& clock,
@@ -159,9 +214,10 @@ std::string ReadAll(int fd) {
   auto started = Start(options, clock, std::cerr);
   if (!started) {
     const core::ErrorCodeInfo& info = core::InfoFor(started.error().code);
-    std::cerr << "enclavectl: " << info.name << ": " << started.error().detail << "\n"
-              << std::flush;
-    WriteAll(report_fd, "ERR\n");
+    const std::string line = std::string(info.name) + ": " + started.error().detail;
+    std::cerr << "enclavectl: " << line << "\n" << std::flush;
+    WriteAll(report_fd,
+             "ERR " + std::to_string(static_cast<unsigned>(started.error().code)) + "\n" + line);
     ::close(report_fd);
     ::_exit(core::ExitCodeFor(info.exit_class));
   }
@@ -230,8 +286,10 @@ std::string ExportLines(const nlohmann::json& env) {
     out += "# Recipient documents must chain to: " + root.get<std::string>() + "\n";
   }
   if (env.contains("nsmState")) {
-    out += "# simulated NSM: enclavectl nsm attest --state " + env["nsmState"].get<std::string>() +
-           " ... (root " + env["attestationRootPem"].get<std::string>() + ")\n";
+    const std::string root =
+        std::filesystem::path(env["nsmState"].get<std::string>()).parent_path().string();
+    out += "# simulated NSM: enclavectl nsm attest --state " + root + " ... (root " +
+           env["attestationRootPem"].get<std::string>() + ")\n";
   }
   out += "export AWS_ENDPOINT_URL_KMS=" + endpoint + "\n";
   out += "export AWS_REGION=" + region + "\n";
@@ -285,14 +343,26 @@ core::Result<BackgroundStart> StartInBackground(const LocalStackOptions& options
   BackgroundStart start;
   start.pid = pid;
   if (report.rfind("OK\n", 0) != 0) {
-    OPENSSL_cleanse(report.data(), report.size());
+    if (report.rfind("ERR ", 0) == 0) {
+      // "ERR VALUE\nCODE: detail" (no secret: the server did not start).
+      const std::size_t newline = report.find('\n');
+      unsigned value = 0;
+      std::from_chars(report.data() + 4, report.data() + report.size(), value);
+      start.child_error = newline == std::string::npos ? "" : report.substr(newline + 1);
+      start.address_in_use = value == static_cast<unsigned>(ErrorCode::kListenFailed) &&
+                             start.child_error.find("in use") != std::string::npos;
+    } else {
+      OPENSSL_cleanse(report.data(), report.size());
+    }
     int status = 0;
     ::waitpid(pid, &status, 0);
     start.child_exit_code =
         WIFEXITED(status) && WEXITSTATUS(status) != 0 ? WEXITSTATUS(status) : 74;
     return start;
   }
-  const std::string pid_text = std::to_string(pid) + "\n";
+  // The proof `dev down` asks for: this pid, started at this time, with this command line.
+  const std::string pid_text = std::to_string(pid) + "\nstart_time=" + ProcStartTime(pid) +
+                               "\ncmdline=" + ProcCommandLine(pid) + "\n";
   if (auto written = core::io::WriteFileAtomic(options.pid_file, core::AsBytes(pid_text));
       !written) {
     OPENSSL_cleanse(report.data(), report.size());
@@ -304,27 +374,77 @@ core::Result<BackgroundStart> StartInBackground(const LocalStackOptions& options
   return start;
 }
 
-core::Result<Stopped> StopBackground(const std::string& pid_file) {
-  auto text = core::io::ReadFile(pid_file, 64);
-  if (!text) {
-    return Stopped{StopOutcome::kNoPidFile, 0};
+core::Result<Stopped> IdentifyBackground(const std::string& pid_file) {
+  std::ifstream file(pid_file);
+  if (!file) {
+    return Stopped{StopOutcome::kNoPidFile, 0, ""};
   }
-  const std::string_view digits = core::TrimWhitespace(core::AsChars(*text));
+  std::string first;
+  std::string start_time;
+  std::string command_line;
+  std::getline(file, first);
+  for (std::string line; std::getline(file, line);) {
+    if (line.rfind("start_time=", 0) == 0) {
+      start_time = line.substr(11);
+    } else if (line.rfind("cmdline=", 0) == 0) {
+      command_line = line.substr(8);
+    }
+  }
+  const std::string_view digits = core::TrimWhitespace(first);
   pid_t pid = 0;
   const auto [ptr, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), pid);
   if (ec != std::errc() || ptr != digits.data() + digits.size() || pid <= 1) {
     return core::Fail(ErrorCode::kInvalidArgument, pid_file + " holds no pid");
   }
+  const std::string actual_start = ProcStartTime(pid);
+  if (actual_start.empty()) {
+    return Stopped{StopOutcome::kNotRunning, pid, ""};
+  }
+  const std::string actual_command = ProcCommandLine(pid);
+  const std::string found = pid_file + " names pid " + std::to_string(pid) + " (" +
+                            (actual_command.empty() ? "no command line" : actual_command) + ")";
+  if (start_time.empty() || command_line.empty()) {
+    return Stopped{StopOutcome::kNotOurs, pid,
+                   found +
+                       ", but the file has no start time and command line recorded by "
+                       "`dev up --background`"};
+  }
+  if (start_time != actual_start) {
+    return Stopped{StopOutcome::kNotOurs, pid,
+                   found +
+                       ", started at another time than the recorded server (the pid was "
+                       "reused)"};
+  }
+  if (command_line != actual_command) {
+    return Stopped{StopOutcome::kNotOurs, pid,
+                   found + ", not the recorded command line (" + command_line + ")"};
+  }
+  return Stopped{StopOutcome::kRunning, pid, ""};
+}
+
+core::Result<Stopped> StopBackground(const std::string& pid_file) {
+  auto found = IdentifyBackground(pid_file);
+  if (!found) {
+    return found;
+  }
+  const pid_t pid = found->pid;
+  if (found->outcome == StopOutcome::kNotRunning) {
+    std::error_code ignored;
+    std::filesystem::remove(pid_file, ignored);
+  }
+  if (found->outcome != StopOutcome::kRunning) {
+    return found;
+  }
   if (::kill(pid, SIGTERM) != 0) {
     std::error_code ignored;
     std::filesystem::remove(pid_file, ignored);
-    return Stopped{StopOutcome::kNotRunning, pid};
+    return Stopped{StopOutcome::kNotRunning, pid, ""};
   }
   // The server removes its pid file when it has stopped.
   for (int i = 0; i < 100 && ::kill(pid, 0) == 0 && std::filesystem::exists(pid_file); ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
-  return Stopped{StopOutcome::kStopped, pid};
+  return Stopped{StopOutcome::kStopped, pid, ""};
 }
 
 }  // namespace enclavectl::localkms

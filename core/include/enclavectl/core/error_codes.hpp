@@ -277,6 +277,10 @@ enum class ExitClass : std::uint8_t {
     "a client did not send its whole request in time (HTTP 408; slow clients are cut off)")      \
   X(kAppOverloaded, 841, "APP_OVERLOADED", kIo,                                                  \
     "the key service refused a connection: too many open connections (HTTP 503)")               \
+  X(kLocalKmsNotOurs, 848, "LOCAL_KMS_NOT_OURS", kIo,                                           \
+    "a pid file names a process that is not provably the local KMS it recorded: not stopped")    \
+  X(kLocalStackNotFound, 849, "LOCAL_STACK_NOT_FOUND", kUsage,                                   \
+    "no local stack state at the given --state directory (the root given to dev up)")           \
   X(kInternal, 900, "INTERNAL", kInternal,                                                       \
     "an internal error: memory exhausted or a library call failed unexpectedly")                 \
   X(kBtcTxMalformed, 1000, "BTC_TX_MALFORMED", kMalformed,                                       \

@@ -31,6 +31,9 @@ struct LocalStackOptions {
   // Background mode: the detached child removes pid_file when it stops and logs to log_file.
   std::string pid_file;
   std::string log_file;
+  // dev up: the environment as JSON (0600, it holds the secret) while the server runs, so that
+  // a second `dev up` can print it again; removed when the server stops.
+  std::string env_file;
 };
 
 // Parses `options.listen`, HOST:PORT (IPv4 or [IPv6]; PORT 0..65535), into `options.server`.
@@ -63,12 +66,18 @@ struct BackgroundStart {
   pid_t pid = 0;
   std::string environment;  // holds the secret access key
   int child_exit_code = 0;  // non-zero: not started
+  // Not started: the child's error ("CODE: message", also in the log), its code and whether
+  // its listen address was in use.
+  std::string child_error;
+  bool address_in_use = false;
 };
 
 // Forks a detached child (new session, stdin /dev/null, stdout/stderr appended to
 // options.log_file) that serves like ServeUntilSignal, waits until it listens (or fails), and
-// writes its pid to options.pid_file. Flush the caller's streams first. Fails with kIoWrite
-// (pipe, fork, the pid file: the child is then sent SIGTERM).
+// writes its pid file: the pid on the first line, then `start_time=` (/proc/PID/stat field 22)
+// and `cmdline=` (/proc/PID/cmdline, NULs as spaces), the proof StopBackground asks for. Flush the
+// caller's streams first. Fails with kIoWrite (pipe, fork, the pid file: the child is then sent
+// SIGTERM).
 [[nodiscard]] core::Result<BackgroundStart> StartInBackground(const LocalStackOptions& options,
                                                               const core::io::Clock& clock);
 
@@ -77,14 +86,23 @@ enum class StopOutcome {
   kNoPidFile,   // nothing was running for this pid file
   kNotRunning,  // the pid file named a process that is gone; the file is removed
   kStopped,     // SIGTERM sent; waited (at most 10 s) until the server removed its pid file
+  kRunning,     // IdentifyBackground: the recorded server is alive
+  kNotOurs,     // the pid file names a live process that is not provably our server: untouched
 };
 struct Stopped {
   StopOutcome outcome = StopOutcome::kNoPidFile;
   pid_t pid = 0;
+  std::string found;  // kNotOurs: what the pid names and why it is not ours
 };
 
-// Stops the background server whose pid is in `pid_file`. Fails with kInvalidArgument when
-// the file holds no pid (> 1).
+// What a pid file names: the live process it recorded (same pid, same start time, same
+// command line), a process that is gone, or a live process that is not provably ours.
+// Fails with kInvalidArgument when the file holds no pid (> 1).
+[[nodiscard]] core::Result<Stopped> IdentifyBackground(const std::string& pid_file);
+
+// Stops the background server whose pid is in `pid_file`, only when IdentifyBackground proves
+// it is the recorded one (kStopped); never signals anything else (kNotOurs). Fails with
+// kInvalidArgument when the file holds no pid (> 1).
 [[nodiscard]] core::Result<Stopped> StopBackground(const std::string& pid_file);
 
 }  // namespace enclavectl::localkms
