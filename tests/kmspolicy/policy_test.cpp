@@ -9,15 +9,15 @@
 #include <fstream>
 #include <string>
 
+#include "enclavectl/aws/arn.hpp"
 #include "enclavectl/core/encoding.hpp"
+#include "enclavectl/core/json.hpp"
 #include "enclavectl/core/limits.hpp"
 #include "enclavectl/core/sha.hpp"
 #include "enclavectl/kmspolicy/actions.hpp"
-#include "enclavectl/aws/arn.hpp"
 #include "enclavectl/kmspolicy/evaluate.hpp"
 #include "enclavectl/kmspolicy/generate.hpp"
 #include "enclavectl/kmspolicy/io/pcr_sources.hpp"
-#include "enclavectl/core/json.hpp"
 #include "enclavectl/kmspolicy/lint.hpp"
 #include "test_paths.hpp"
 #include "virtual_nitro.hpp"
@@ -421,6 +421,15 @@ TEST(PcrSources, EifImageGivesItsMeasurements) {
 }
 
 // --- parser limits ---
+
+// lint names where a syntax error is, as an editor counts.
+TEST(PolicyParse, SyntaxErrorsNameLineAndColumn) {
+  auto bad = DecodePolicy("{\n  \"Version\": \"2012-10-17\",\n  \"Statement\": [,]\n}\n");
+  ASSERT_FALSE(bad);
+  EXPECT_EQ(bad.error().code, ErrorCode::kPolicyJson);
+  EXPECT_NE(bad.error().detail.find("syntax error at line 3, column 17"), std::string::npos)
+      << bad.error().detail;
+}
 
 TEST(PolicyParse, RefusesOversizedDeepAndInvalidText) {
   std::string big =
