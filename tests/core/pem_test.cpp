@@ -44,9 +44,10 @@ TEST(Pem, CertificatesInPemOrDerAreTheSame) {
 }
 
 TEST(Pem, NonCertificatesFailInOwnWords) {
-  Bytes trailing = AwsRootDer();
+  const Bytes der = AwsRootDer();
+  Bytes trailing = der;
   trailing.push_back(0);
-  const Bytes truncated(AwsRootDer().begin(), AwsRootDer().begin() + 100);
+  const Bytes truncated(der.begin(), der.begin() + 100);
   for (const Bytes& bad :
        {Text("hello"), truncated, trailing, Bytes{},
         Text("-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n")}) {
