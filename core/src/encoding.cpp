@@ -7,6 +7,7 @@
 #include <cctype>
 #include <limits>
 #include <new>
+#include <optional>
 
 #include "enclavectl/core/handles.hpp"
 
@@ -24,6 +25,32 @@ bool IsHexDigit(char c) noexcept {
 bool IsBase64Char(char c) noexcept {
   return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '+' ||
          c == '/';
+}
+
+// `text` without one leading "0x" or "0X".
+std::string_view StripHexPrefix(std::string_view text) noexcept {
+  if (text.size() >= 2 && text[0] == '0' && (text[1] == 'x' || text[1] == 'X')) {
+    text.remove_prefix(2);
+  }
+  return text;
+}
+
+// The hex digits of `text` without whitespace and an optional leading 0x/0X; nullopt when
+// another character is present.
+std::optional<std::string> LenientHexDigits(std::string_view text) {
+  text = StripHexPrefix(TrimWhitespace(text));
+  std::string digits;
+  digits.reserve(text.size());
+  for (const char c : text) {
+    if (IsAsciiSpace(c)) {
+      continue;
+    }
+    if (!IsHexDigit(c)) {
+      return std::nullopt;
+    }
+    digits.push_back(c);
+  }
+  return digits;
 }
 
 }  // namespace
@@ -83,6 +110,38 @@ Result<Bytes> HexDecode(std::string_view text) {
     return Fail(ErrorCode::kInputEncoding, DrainOpensslErrors("hex decoding failed"));
   }
   return out;
+}
+
+Result<Bytes> HexDecodeLenient(std::string_view text) {
+  const std::optional<std::string> digits = LenientHexDigits(text);
+  if (!digits) {
+    // Name the first offending character's position in the text as given.
+    const std::string_view rest = StripHexPrefix(TrimWhitespace(text));
+    const auto start = static_cast<std::size_t>(rest.data() - text.data());
+    for (std::size_t i = start; i < text.size(); ++i) {
+      if (!IsAsciiSpace(text[i]) && !IsHexDigit(text[i])) {
+        return Fail(ErrorCode::kInputEncoding,
+                    "invalid hex digit at position " + std::to_string(i));
+      }
+    }
+    return Fail(ErrorCode::kInputEncoding, "invalid hex");
+  }
+  return HexDecode(*digits);
+}
+
+bool LooksLikeLenientHex(std::string_view text) noexcept {
+  text = StripHexPrefix(TrimWhitespace(text));
+  std::size_t digits = 0;
+  for (const char c : text) {
+    if (IsAsciiSpace(c)) {
+      continue;
+    }
+    if (!IsHexDigit(c)) {
+      return false;
+    }
+    ++digits;
+  }
+  return digits > 0 && digits % 2 == 0;
 }
 
 std::string Base64Encode(ByteView bytes) {

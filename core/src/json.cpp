@@ -2,6 +2,7 @@
 
 #include <openssl/crypto.h>
 
+#include <algorithm>
 #include <cmath>
 #include <set>
 #include <vector>
@@ -77,8 +78,9 @@ class StrictChecker final : public nlohmann::json_sax<nlohmann::json> {
   }
   bool start_array(std::size_t /*elements*/) override { return true; }
   bool end_array() override { return true; }
-  bool parse_error(std::size_t /*position*/, const std::string& /*last_token*/,
+  bool parse_error(std::size_t position, const std::string& /*last_token*/,
                    const nlohmann::detail::exception& /*error*/) override {
+    error_position = position;
     return false;
   }
 
@@ -86,7 +88,24 @@ class StrictChecker final : public nlohmann::json_sax<nlohmann::json> {
   std::vector<std::set<std::string>> open_objects;
   std::string duplicate;
   bool non_finite = false;
+  // nlohmann's count of bytes read when the syntax error was found (the offending byte is
+  // the last one read).
+  std::size_t error_position = 0;
 };
+
+// "line L, column C" (both from 1, columns in bytes) of the byte nlohmann stopped at.
+std::string LineAndColumn(std::string_view text, std::size_t position) {
+  const std::size_t offset = std::min(position > 0 ? position - 1 : 0, text.size());
+  std::size_t line = 1;
+  std::size_t line_start = 0;
+  for (std::size_t i = 0; i < offset; ++i) {
+    if (text[i] == '\n') {
+      ++line;
+      line_start = i + 1;
+    }
+  }
+  return "line " + std::to_string(line) + ", column " + std::to_string(offset - line_start + 1);
+}
 
 }  // namespace
 
@@ -109,7 +128,8 @@ Result<nlohmann::json> ParseStrictJson(std::string_view text, std::size_t max_by
   StrictChecker checker;
   if (!nlohmann::json::sax_parse(text.begin(), text.end(), &checker,
                                  nlohmann::json::input_format_t::json, /*strict=*/true)) {
-    return Fail(code, std::string(what) + " is not valid JSON");
+    return Fail(code, std::string(what) + " is not valid JSON (syntax error at " +
+                          LineAndColumn(text, checker.error_position) + ")");
   }
   const bool non_finite = checker.non_finite;
   const std::string& duplicate = checker.duplicate;

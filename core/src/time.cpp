@@ -145,6 +145,32 @@ Result<UnixMillis> ParseTime(std::string_view text) {
   return UnixMillis{seconds * 1000 + millis};
 }
 
+Result<UnixMillis> ParseVerificationTime(std::string_view text) {
+  const bool all_digits =
+      !text.empty() && text.find_first_not_of("0123456789") == std::string_view::npos;
+  if (all_digits && text.size() == 13) {
+    return Fail(ErrorCode::kInvalidArgument,
+                "'" + std::string(text) +
+                    "' looks like milliseconds; use seconds (N/1000) or RFC 3339 "
+                    "(2024-05-07T17:43:06Z)");
+  }
+  auto time = ParseTime(text);
+  if (!time) {
+    return time;
+  }
+  if (*time < kEarliestVerificationTime || !(*time < kLatestVerificationTime)) {
+    std::string detail = "'" + std::string(text.substr(0, 64)) + "'";
+    if (all_digits && text.size() <= 19) {
+      detail += " (" + FormatRfc3339(*time) + ")";
+    }
+    return Fail(ErrorCode::kInvalidArgument,
+                detail +
+                    " is outside 2019-01-01..2100-01-01; give Unix seconds or RFC 3339 "
+                    "(2024-05-07T17:43:06Z), or 'doc' for the document's own time");
+  }
+  return time;
+}
+
 std::string FormatRfc3339(UnixMillis time) {
   const std::int64_t seconds = time.Seconds();
   const std::int64_t millis = time.value - seconds * 1000;

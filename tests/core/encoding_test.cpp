@@ -76,6 +76,35 @@ TEST(Text, LooksLikeHexAndTrim) {
   EXPECT_EQ(TrimWhitespace("\t a b \n"), "a b");
 }
 
+// Hex as people paste it: `xxd -p` lines (60 columns, LF or CRLF), a 0x prefix, upper case.
+TEST(Hex, LenientDecodingAcceptsPastedForms) {
+  const Bytes expected = {0x84, 0x44, 0xa1, 0x01, 0x38, 0x22};
+  for (const char* text :
+       {"8444a1013822", "8444A1013822", "0x8444a1013822", "0X8444A1013822", "  8444a1\n013822\n",
+        "8444\r\na101\r\n3822\r\n", "0x 8444 a101 3822", "\t0x8444a1013822\t"}) {
+    auto bytes = HexDecodeLenient(text);
+    ASSERT_TRUE(bytes) << text << ": " << bytes.error().detail;
+    EXPECT_EQ(*bytes, expected) << text;
+    EXPECT_TRUE(LooksLikeLenientHex(text)) << text;
+  }
+  // The strict decoder stays strict (wire formats).
+  EXPECT_FALSE(HexDecode("0x8444"));
+  EXPECT_FALSE(HexDecode("84 44"));
+  EXPECT_TRUE(HexDecodeLenient("") && HexDecodeLenient("")->empty());
+}
+
+TEST(Hex, LenientDecodingStillRejectsNonHex) {
+  for (const char* text : {"0x", "84g4", "x8444", "0x0x8444", "844", "84-44", "hEShATgi", "   "}) {
+    EXPECT_FALSE(LooksLikeLenientHex(text)) << text;
+  }
+  for (const char* text : {"84g4", "x8444", "0x0x8444", "844", "84-44"}) {
+    auto bytes = HexDecodeLenient(text);
+    ASSERT_FALSE(bytes) << text;
+    EXPECT_EQ(bytes.error().code, ErrorCode::kInputEncoding) << text;
+  }
+  EXPECT_NE(HexDecodeLenient(" 84g4").error().detail.find("position 3"), std::string::npos);
+}
+
 TEST(Text, EqualsIgnoreCaseIsAsciiOnly) {
   EXPECT_TRUE(EqualsIgnoreCase("X-Attestation-Pubkey", "x-attestation-pubkey"));
   EXPECT_TRUE(EqualsIgnoreCase("02ABcd", "02abCD"));

@@ -49,6 +49,28 @@ TEST(StrictJson, RefusesDuplicateKeysInvalidJsonAndHugeNumbers) {
   EXPECT_TRUE(Parse(R"({"a": {"k": 1}, "b": {"k": 1}})"));
 }
 
+// A syntax error names its line and column (1-based, columns in bytes), as an editor shows
+// them, so that a policy can be fixed without counting characters.
+TEST(StrictJson, SyntaxErrorsNameLineAndColumn) {
+  auto value = Parse("{\n  \"a\": 1,\n  \"b\": tru\n}\n");
+  ASSERT_FALSE(value);
+  EXPECT_EQ(value.error().code, kCode);
+  EXPECT_NE(value.error().detail.find("line 3, column"), std::string::npos) << value.error().detail;
+  value = Parse("[1,]");
+  ASSERT_FALSE(value);
+  EXPECT_NE(value.error().detail.find("line 1, column 4"), std::string::npos)
+      << value.error().detail;
+  value = Parse("{\r\n\"a\" 1}");
+  ASSERT_FALSE(value);
+  EXPECT_NE(value.error().detail.find("line 2, column 5"), std::string::npos)
+      << value.error().detail;
+  // Truncated input: the position is the end of the text.
+  value = Parse("{\"a\":\n");
+  ASSERT_FALSE(value);
+  EXPECT_NE(value.error().detail.find("line 2, column 1"), std::string::npos)
+      << value.error().detail;
+}
+
 // A long array of objects (a 4 MiB verify-and-sign body holds ~1.4 million): linear time. The
 // callback parser this replaced rescanned the array after every object (minutes here).
 TEST(StrictJson, LongArraysOfObjectsParseInLinearTime) {

@@ -27,6 +27,28 @@ TEST(Time, RejectsMalformedTimes) {
   }
 }
 
+// --at: milliseconds and times outside 2019..2100 are mistakes, refused with a hint.
+TEST(Time, VerificationTimesAreWithin2019To2100) {
+  auto millis = ParseVerificationTime("1708930921439");
+  ASSERT_FALSE(millis);
+  EXPECT_EQ(millis.error().code, ErrorCode::kInvalidArgument);
+  EXPECT_NE(millis.error().detail.find("looks like milliseconds; use seconds (N/1000) or RFC 3339"),
+            std::string::npos)
+      << millis.error().detail;
+  for (const char* bad : {"0", "1546300799", "2018-12-31T23:59:59Z", "2100-01-01T00:00:00Z",
+                          "4102444800", "99999999999", "1970-01-01T00:00:00Z"}) {
+    auto parsed = ParseVerificationTime(bad);
+    ASSERT_FALSE(parsed) << bad;
+    EXPECT_EQ(parsed.error().code, ErrorCode::kInvalidArgument) << bad;
+    EXPECT_NE(parsed.error().detail.find("outside 2019-01-01..2100-01-01"), std::string::npos)
+        << parsed.error().detail;
+  }
+  EXPECT_EQ(ParseVerificationTime("1708930921")->value, 1708930921000);
+  EXPECT_EQ(ParseVerificationTime("2019-01-01T00:00:00Z")->value, 1546300800000);
+  EXPECT_EQ(ParseVerificationTime("2099-12-31T23:59:59Z")->value, 4102444799000);
+  EXPECT_FALSE(ParseVerificationTime("yesterday"));
+}
+
 TEST(Time, FormatsRoundTrip) {
   EXPECT_EQ(FormatRfc3339(UnixMillis{0}), "1970-01-01T00:00:00Z");
   EXPECT_EQ(FormatRfc3339(UnixMillis{1665651482136}), "2022-10-13T08:58:02.136Z");

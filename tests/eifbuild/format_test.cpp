@@ -1,11 +1,11 @@
 // Unit tests of the parse layer: CRC-32, header records, the upstream CBOR vectors, the PCR
 // function, metadata encoding, certificates and signing keys; and CompareMeasurements.
-#include <openssl/pem.h>
-
 #include <gtest/gtest.h>
+#include <openssl/pem.h>
 
 #include "eif_test_util.hpp"
 #include "enclavectl/core/encoding.hpp"
+#include "enclavectl/core/pem.hpp"
 #include "enclavectl/core/sha.hpp"
 #include "enclavectl/eif/build.hpp"
 #include "enclavectl/eif/crc32.hpp"
@@ -267,6 +267,43 @@ TEST(Signing, KeyAndCertificateErrors) {
                 .error()
                 .code,
             ErrorCode::kCertParse);
+}
+
+// A certificate and key in DER (as `openssl x509/pkey -outform DER` write them) sign like
+// their PEM; the DER certificate is embedded as its PEM.
+TEST(Signing, DerCertificateAndKeyAreAccepted) {
+  const core::Bytes cert_pem = testutil::Fixture(testutil::kSignedCert);
+  const core::SecretBytes key_pem(testutil::Fixture(testutil::kSignedKey));
+  auto cert = core::ReadCertificate(cert_pem);
+  ASSERT_TRUE(cert);
+  auto key = core::ReadPrivateKey(key_pem, ErrorCode::kEifSigningKey);
+  ASSERT_TRUE(key);
+  const core::Bytes cert_der = core::CertificateDer(cert->get());
+  core::BioPtr bio(BIO_new(BIO_s_mem()));
+  ASSERT_EQ(i2d_PKCS8PrivateKey_bio(bio.get(), key->get(), nullptr, nullptr, 0, nullptr, nullptr),
+            1);
+  char* data = nullptr;
+  const long len = BIO_get_mem_data(bio.get(), &data);  // NOLINT(google-runtime-int)
+  const core::SecretBytes key_der(
+      core::ByteView(reinterpret_cast<const std::uint8_t*>(data),  // NOLINT
+                     static_cast<std::size_t>(len)));
+  auto signer = MakeSigner(cert_der, key_der);
+  ASSERT_TRUE(signer.has_value()) << signer.error().detail;
+  EXPECT_EQ(signer->certificate.der, cert_der);
+  EXPECT_TRUE(core::HasPemArmour(signer->certificate_pem));
+  const core::Sha384Digest pcr0 = core::Sha384(Text("image"));
+  auto entry = SignPcr0(*signer, pcr0);
+  ASSERT_TRUE(entry.has_value());
+  EXPECT_TRUE(VerifySignatureEntry(*entry, pcr0).has_value());
+  // A signature section's embedded certificate stays PEM only.
+  EXPECT_EQ(ParseCertificatePem(cert_der).error().code, ErrorCode::kCertParse);
+  // Errors are in our words, never OpenSSL's queue text.
+  auto bad = MakeSigner(Text("not a certificate"), key_der);
+  ASSERT_FALSE(bad);
+  EXPECT_EQ(bad.error().code, ErrorCode::kCertParse);
+  EXPECT_EQ(bad.error().detail.rfind("not a certificate in PEM or DER: ", 0), 0U)
+      << bad.error().detail;
+  EXPECT_EQ(bad.error().detail.find("error:"), std::string::npos) << bad.error().detail;
 }
 
 TEST(Signing, FixtureKeyMatchesFixtureCertificate) {

@@ -61,6 +61,13 @@ TEST(PolicySources, VerificationTimeAndRoot) {
   EXPECT_EQ(VerificationPolicyOf(trust, clock)->time_source, verifier::TimeSource::kDocument);
   trust.at = "yesterday";
   EXPECT_EQ(VerificationPolicyOf(trust, clock).error().code, ErrorCode::kInvalidArgument);
+  trust.at = "1708930921439";  // milliseconds, not year 56123
+  auto millis = VerificationPolicyOf(trust, clock);
+  ASSERT_FALSE(millis);
+  EXPECT_EQ(millis.error().code, ErrorCode::kInvalidArgument);
+  EXPECT_NE(millis.error().detail.find("looks like milliseconds"), std::string::npos);
+  trust.at = "1708930921";
+  EXPECT_EQ(VerificationPolicyOf(trust, clock)->time, core::UnixMillis{1'708'930'921'000});
   EXPECT_TRUE(LoadTrustAnchor(DocumentTrust{}));  // the pinned AWS root
   testing::ScopedTempDir dir;
   const std::string not_pem = dir.Write("root.pem", core::AsBytes("not a certificate"));

@@ -423,6 +423,15 @@ TEST(PcrSources, EifImageGivesItsMeasurements) {
 
 // --- parser limits ---
 
+// lint names where a syntax error is, as an editor counts.
+TEST(PolicyParse, SyntaxErrorsNameLineAndColumn) {
+  auto bad = DecodePolicy("{\n  \"Version\": \"2012-10-17\",\n  \"Statement\": [,]\n}\n");
+  ASSERT_FALSE(bad);
+  EXPECT_EQ(bad.error().code, ErrorCode::kPolicyJson);
+  EXPECT_NE(bad.error().detail.find("syntax error at line 3, column 17"), std::string::npos)
+      << bad.error().detail;
+}
+
 TEST(PolicyParse, RefusesOversizedDeepAndInvalidText) {
   std::string big =
       "{\"Statement\": [], \"Id\": \"" + std::string(core::limits::kMaxKeyPolicyBytes, 'x') + "\"}";

@@ -4,8 +4,12 @@
 
 #include <gtest/gtest.h>
 
+#include <cctype>
+#include <string>
+
 #include "enclavectl/core/cbor.hpp"
 #include "enclavectl/core/encoding.hpp"
+#include "test_paths.hpp"
 #include "virtual_nitro.hpp"
 
 namespace enclavectl::verifier {
@@ -249,6 +253,51 @@ TEST(DocumentInput, DetectsEncodingsAndRejectsGarbage) {
   ASSERT_TRUE(tagged);
   EXPECT_EQ(tagged->encoding, InputEncoding::kBinary);
   EXPECT_STREQ(InputEncodingName(InputEncoding::kBase64), "base64");
+}
+
+// `xxd -p` wraps at 60 columns.
+std::string XxdPlain(core::ByteView bytes, const std::string& line_end) {
+  const std::string hex = core::HexEncode(bytes);
+  std::string out;
+  for (std::size_t i = 0; i < hex.size(); i += 60) {
+    out += hex.substr(i, 60) + line_end;
+  }
+  return out;
+}
+
+std::string Upper(std::string text) {
+  for (char& c : text) {
+    c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  }
+  return text;
+}
+
+// A real document pasted as people paste it is hex, never misread as base64.
+TEST(DocumentInput, HexAsPeoplePasteItIsHex) {
+  const core::Bytes cbor =
+      testing::ReadBytes(testing::TestdataDir() / "attestation" / "anjuna_2021-03-17_prod.cbor");
+  ASSERT_FALSE(cbor.empty());
+  const std::string hex = core::HexEncode(cbor);
+  for (const std::string& text :
+       {XxdPlain(cbor, "\n"), XxdPlain(cbor, "\r\n"), "0x" + hex, "0X" + Upper(hex), Upper(hex),
+        "  0x" + XxdPlain(cbor, "\r\n"), Upper(XxdPlain(cbor, "\n"))}) {
+    auto input = DecodeDocumentInput(core::AsBytes(text));
+    ASSERT_TRUE(input) << text.substr(0, 80) << ": " << input.error().detail;
+    EXPECT_EQ(input->encoding, InputEncoding::kHex) << text.substr(0, 80);
+    EXPECT_EQ(input->cbor, cbor);
+  }
+  // Base64 (wrapped or not) is still base64; raw CBOR is binary.
+  auto b64 = DecodeDocumentInput(core::AsBytes(core::Base64Encode(cbor) + "\n"));
+  ASSERT_TRUE(b64);
+  EXPECT_EQ(b64->encoding, InputEncoding::kBase64);
+  EXPECT_EQ(b64->cbor, cbor);
+  auto raw = DecodeDocumentInput(cbor);
+  ASSERT_TRUE(raw);
+  EXPECT_EQ(raw->encoding, InputEncoding::kBinary);
+  // Hex with one digit missing is not silently read as base64 of something else.
+  auto odd = DecodeDocumentInput(core::AsBytes(hex.substr(1)));
+  ASSERT_FALSE(odd);
+  EXPECT_EQ(odd.error().code, ErrorCode::kInputEncoding);
 }
 
 }  // namespace

@@ -2,9 +2,12 @@
 // verification_time, and every decoded field equals its .json sidecar.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include "enclavectl/core/encoding.hpp"
 #include "enclavectl/core/file_io.hpp"
 #include "enclavectl/core/sha.hpp"
+#include "enclavectl/verifier/report_json.hpp"
 #include "enclavectl/verifier/verify.hpp"
 #include "test_paths.hpp"
 
@@ -131,6 +134,66 @@ TEST_P(GenuineDocument, FailsAtTheCurrentTimeAsExpired) {
   EXPECT_EQ(report.Find("chain")->status, CheckStatus::kFail);
   // The signature itself is still genuine; the report says so separately.
   EXPECT_EQ(report.Find("signature")->status, CheckStatus::kPass);
+  // A stored document: the message says how to verify it.
+  EXPECT_NE(report.error->detail.find("stored document? verify it at its own time with --at doc"),
+            std::string::npos)
+      << report.error->detail;
+  // Its chain failed: its PCRs are not verified.
+  EXPECT_FALSE(report.ContentVerified());
+  const nlohmann::json json = ReportToJson(report);
+  EXPECT_EQ(json["document"]["verified"], false);
+  EXPECT_EQ(json["document"]["pcrs_verified"]["0"], false);
+  EXPECT_EQ(json["verification_time"]["source"], "given");
+}
+
+// At its own time it verifies, and the JSON marks its contents verified.
+TEST_P(GenuineDocument, AcceptedDocumentsHaveVerifiedPcrs) {
+  VerificationPolicy policy = AtVerificationTime();
+  policy.time_source = TimeSource::kDocument;
+  const VerificationReport report = Verify(doc_, VerifierConfig{&*root_, nullptr}, policy);
+  ASSERT_EQ(report.verdict, Verdict::kAccepted) << report.error->detail;
+  EXPECT_TRUE(report.ContentVerified());
+  EXPECT_TRUE(report.verification_time_known);
+  const nlohmann::json json = ReportToJson(report);
+  EXPECT_EQ(json["document"]["verified"], true);
+  for (const auto& [index, verified] : json["document"]["pcrs_verified"].items()) {
+    EXPECT_EQ(verified, true) << index;
+  }
+  EXPECT_EQ(json["document"]["pcrs_verified"].size(), json["document"]["pcrs"].size());
+}
+
+// A tampered document (one byte of a PCR changed): the signature fails and every PCR it
+// claims is marked unverified.
+TEST_P(GenuineDocument, TamperedPcrsAreUnverified) {
+  core::Bytes tampered = doc_;
+  auto parsed = DecodeAttestation(doc_);
+  ASSERT_TRUE(parsed);
+  const core::Bytes& pcr0 = parsed->doc.pcrs.at(0);
+  auto it = std::search(tampered.begin(), tampered.end(), pcr0.begin(), pcr0.end());
+  ASSERT_NE(it, tampered.end());
+  *(it + static_cast<std::ptrdiff_t>(pcr0.size() - 1)) ^= 0x01;
+  VerificationPolicy policy = AtVerificationTime();
+  policy.time_source = TimeSource::kDocument;
+  const VerificationReport report = Verify(tampered, VerifierConfig{&*root_, nullptr}, policy);
+  EXPECT_EQ(report.verdict, Verdict::kRejected);
+  EXPECT_EQ(report.Find("signature")->status, CheckStatus::kFail);
+  EXPECT_FALSE(report.ContentVerified());
+  const nlohmann::json json = ReportToJson(report);
+  EXPECT_EQ(json["document"]["verified"], false);
+  EXPECT_EQ(json["document"]["pcrs_verified"]["0"], false);
+}
+
+// A document that cannot be decoded was not verified at any time: no 1970-01-01.
+TEST_P(GenuineDocument, MalformedDocumentHasNoVerificationTime) {
+  const core::Bytes truncated(doc_.begin(), doc_.begin() + static_cast<long>(doc_.size() / 2));
+  VerificationPolicy policy = AtVerificationTime();
+  policy.time_source = TimeSource::kDocument;
+  const VerificationReport report = Verify(truncated, VerifierConfig{&*root_, nullptr}, policy);
+  EXPECT_EQ(report.verdict, Verdict::kMalformed);
+  EXPECT_FALSE(report.verification_time_known);
+  EXPECT_FALSE(report.ContentVerified());
+  const nlohmann::json json = ReportToJson(report);
+  EXPECT_TRUE(json["verification_time"].is_null()) << json["verification_time"].dump();
 }
 
 TEST_P(GenuineDocument, HexAndBase64InputsDecodeToTheSameBytes) {

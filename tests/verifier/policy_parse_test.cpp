@@ -54,6 +54,20 @@ TEST(PcrSets, RejectsMalformedFiles) {
             core::ErrorCode::kPolicyInvalid);
 }
 
+// Values as people paste them: 0x, upper case, wrapped lines.
+TEST(PcrAssignment, AcceptsPastedHex) {
+  const std::string upper(96, 'A');
+  for (const std::string& text : {"0=0x" + kPcr0, "0=0X" + upper, "0=" + upper,
+                                  "0=" + kPcr0.substr(0, 60) + "\n" + kPcr0.substr(60) + "\n"}) {
+    auto a = ParsePcrAssignment(text);
+    ASSERT_TRUE(a) << text << ": " << a.error().detail;
+    EXPECT_EQ(core::HexEncode(a->second), kPcr0);
+  }
+  auto sets = ParsePcrSets(R"({"PCR0": "0x)" + upper + R"("})");
+  ASSERT_TRUE(sets) << sets.error().detail;
+  EXPECT_EQ(core::HexEncode((*sets)[0].at(0)), kPcr0);
+}
+
 TEST(PcrAssignment, ParsesAndRejects) {
   auto a = ParsePcrAssignment("0=" + kPcr0);
   ASSERT_TRUE(a);

@@ -185,7 +185,7 @@ core::Result<core::Sha384Digest> Pcr8OfCertificateFile(const std::string& path) 
   if (!pem) {
     return core::Fail(pem.error());
   }
-  auto cert = ParseCertificatePem(*pem);
+  auto cert = ParseCertificate(*pem);
   if (!cert) {
     return core::Fail(WithPath(cert.error(), path));
   }

@@ -11,6 +11,7 @@
 #include "enclavectl/core/cose.hpp"
 #include "enclavectl/core/ecdsa.hpp"
 #include "enclavectl/core/limits.hpp"
+#include "enclavectl/core/pem.hpp"
 
 namespace enclavectl::eif {
 namespace {
@@ -128,27 +129,20 @@ core::Result<Certificate> ParseCertificatePem(core::ByteView pem) {
   if (pem.empty()) {
     return Fail(ErrorCode::kCertParse, "the certificate is empty");
   }
-  if (pem.size() > static_cast<std::size_t>(std::numeric_limits<int>::max())) {
-    return Fail(ErrorCode::kCertParse, "certificate text is too large");
+  if (!core::HasPemArmour(pem)) {
+    return Fail(ErrorCode::kCertParse, "not a certificate in PEM: no -----BEGIN armour");
   }
-  core::BioPtr bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
-  if (!bio) {
-    return Fail(ErrorCode::kInternal, core::DrainOpensslErrors("BIO_new_mem_buf"));
-  }
-  core::X509Ptr cert(PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr));
+  return ParseCertificate(pem);
+}
+
+core::Result<Certificate> ParseCertificate(core::ByteView pem_or_der) {
+  auto cert = core::ReadCertificate(pem_or_der);
   if (!cert) {
-    return Fail(ErrorCode::kCertParse,
-                core::DrainOpensslErrors("no PEM CERTIFICATE block could be parsed"));
-  }
-  unsigned char* der = nullptr;
-  const int der_len = i2d_X509(cert.get(), &der);
-  const core::OpensslBytesPtr der_owner(der);
-  if (der_len <= 0) {
-    return Fail(ErrorCode::kCertParse, core::DrainOpensslErrors("i2d_X509"));
+    return Fail(cert.error());
   }
   Certificate out;
-  out.der.assign(der, der + der_len);  // NOLINT(cppcoreguidelines-pro-bounds-pointer-arithmetic)
-  out.x509 = std::move(cert);
+  out.der = core::CertificateDer(cert->get());
+  out.x509 = std::move(*cert);
   return out;
 }
 
@@ -192,28 +186,18 @@ core::Result<core::EvpPkeyPtr> ParseSigningKeyPem(const core::SecretBytes& pem) 
   if (pem.empty()) {
     return Fail(ErrorCode::kEifSigningKey, "the private key file is empty");
   }
-  if (pem.size() > static_cast<std::size_t>(std::numeric_limits<int>::max())) {
-    return Fail(ErrorCode::kEifSigningKey, "private key file is too large");
-  }
-  core::BioPtr bio(BIO_new_mem_buf(pem.View().data(), static_cast<int>(pem.size())));
-  if (!bio) {
-    return Fail(ErrorCode::kInternal, core::DrainOpensslErrors("BIO_new_mem_buf"));
-  }
-  core::EvpPkeyPtr key(PEM_read_bio_PrivateKey(bio.get(), nullptr, nullptr, nullptr));
-  // The reason from OpenSSL's queue is dropped: it never echoes key bytes, but the
-  // message stays generic on purpose.
-  static_cast<void>(core::DrainOpensslErrors("PEM_read_bio_PrivateKey"));
+  auto key = core::ReadPrivateKey(pem, ErrorCode::kEifSigningKey);
   if (!key) {
-    return Fail(ErrorCode::kEifSigningKey, "the private key is not a PEM private key");
+    return Fail(key.error());
   }
-  if (!core::CurveOf(key.get())) {
+  if (!core::CurveOf(key->get())) {
     return Fail(ErrorCode::kEifSigningKey, "the private key is not an EC P-256 or P-384 key");
   }
   return key;
 }
 
 core::Result<Signer> MakeSigner(core::ByteView certificate_pem, const core::SecretBytes& key_pem) {
-  auto cert = ParseCertificatePem(certificate_pem);
+  auto cert = ParseCertificate(certificate_pem);
   if (!cert) {
     return Fail(cert.error());
   }
@@ -226,7 +210,11 @@ core::Result<Signer> MakeSigner(core::ByteView certificate_pem, const core::Secr
     return Fail(ErrorCode::kEifSigningKey, "the private key does not belong to the certificate");
   }
   Signer signer;
-  signer.certificate_pem = core::ToBytes(certificate_pem);
+  // PEM is embedded verbatim (as nitro-cli does); a DER certificate is embedded as its PEM.
+  signer.certificate_pem =
+      core::HasPemArmour(certificate_pem)
+          ? core::ToBytes(certificate_pem)
+          : core::ToBytes(core::AsBytes(core::CertificatePem(cert->x509.get())));
   signer.certificate = std::move(*cert);
   signer.key = std::move(*key);
   return signer;

@@ -30,7 +30,7 @@ core::Result<verifier::TrustAnchor> LoadTrustAnchor(const DocumentTrust& trust) 
   if (!pem) {
     return Fail(pem.error());
   }
-  auto root = verifier::TrustAnchor::FromPem(*pem);
+  auto root = verifier::TrustAnchor::FromPemOrDer(*pem);
   if (!root) {
     return Fail(WithPath(root.error(), trust.root_path));
   }
@@ -45,7 +45,7 @@ core::Result<verifier::VerificationPolicy> VerificationPolicyOf(const DocumentTr
   } else if (trust.at == "now") {
     policy.time = clock.Now();
   } else {
-    auto time = core::ParseTime(trust.at);
+    auto time = core::ParseVerificationTime(trust.at);
     if (!time) {
       return Fail(ErrorCode::kInvalidArgument, "--at: " + time.error().detail);
     }

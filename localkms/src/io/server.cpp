@@ -4,10 +4,10 @@
 
 #include <utility>
 
-#include "enclavectl/core/limits.hpp"
 #include "enclavectl/aws/arn.hpp"
-#include "enclavectl/localkms/crypto.hpp"
+#include "enclavectl/core/limits.hpp"
 #include "enclavectl/kmspolicy/policy.hpp"
+#include "enclavectl/localkms/crypto.hpp"
 #include "enclavectl/net/http_server.hpp"
 #include "state_dir.hpp"
 
@@ -248,7 +248,8 @@ core::Result<OpenedState> OpenState(const std::string& state_dir, const std::str
 
 }  // namespace
 
-core::Result<aws::KeyMetadata> ImportKey(const ImportOptions& options, const core::io::Clock& clock) {
+core::Result<aws::KeyMetadata> ImportKey(const ImportOptions& options,
+                                         const core::io::Clock& clock) {
   auto opened = OpenState(options.state_dir, "", "");
   if (!opened) {
     return Fail(opened.error());
@@ -318,7 +319,7 @@ core::Result<std::unique_ptr<LocalKmsServer>> LocalKmsServer::Start(const Server
     if (!pem) {
       return Fail(pem.error());
     }
-    auto root = verifier::TrustAnchor::FromPem(*pem);
+    auto root = verifier::TrustAnchor::FromPemOrDer(*pem);
     if (!root) {
       core::Error error = root.error();
       error.detail = path + ": " + error.detail;

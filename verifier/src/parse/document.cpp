@@ -279,8 +279,11 @@ core::Result<DocumentInput> DecodeDocumentInput(ByteView raw) {
   }
   const std::string_view text = core::TrimWhitespace(core::AsChars(raw));
   DocumentInput out;
-  if (core::LooksLikeHex(text)) {
-    auto bytes = core::HexDecode(text);
+  // Hex wins when, without whitespace and an optional 0x, only an even number of hex digits
+  // is left. Unambiguous for documents: base64 of a COSE_Sign1 starts "hE" (0x84) or "0g".."0v"
+  // (0xd2), never two hex digits.
+  if (core::LooksLikeLenientHex(text)) {
+    auto bytes = core::HexDecodeLenient(text);
     if (!bytes) {
       return Fail(bytes.error());
     }

@@ -70,7 +70,7 @@ core::Result<PcrSet> ParseOneSet(const nlohmann::json& value, std::size_t set_in
       return Fail(ErrorCode::kPolicyInvalid, where + ": " + key + " is not a string",
                   static_cast<int>(set_index));
     }
-    auto bytes = core::HexDecode(*text);
+    auto bytes = core::HexDecodeLenient(*text);  // a file people write and paste into
     if (!bytes || !ValidPcrLength(bytes->size())) {
       return Fail(ErrorCode::kPolicyInvalid,
                   where + ": " + key + " is not 64, 96 or 128 hex digits",
@@ -168,7 +168,7 @@ core::Result<std::pair<std::uint64_t, core::Bytes>> ParsePcrAssignment(std::stri
       index > core::limits::kMaxPcrIndex) {
     return Fail(ErrorCode::kInvalidArgument, "PCR index must be 0..31");
   }
-  auto value = core::HexDecode(text.substr(eq + 1));
+  auto value = core::HexDecodeLenient(text.substr(eq + 1));
   if (!value || !ValidPcrLength(value->size())) {
     return Fail(ErrorCode::kInvalidArgument,
                 "PCR" + std::to_string(index) + " value must be 64, 96 or 128 hex digits");

@@ -41,10 +41,14 @@ nlohmann::json ReportToJson(const VerificationReport& report) {
   out["mediaType"] = kVerifyMediaType;
   out["verdict"] = std::string(VerdictName(report.verdict));
   out["error"] = report.error ? ErrorToJson(*report.error) : nlohmann::json(nullptr);
-  out["verification_time"] = {
-      {"unix_ms", report.verification_time.value},
-      {"rfc3339", core::FormatRfc3339(report.verification_time)},
-      {"source", report.time_source == TimeSource::kDocument ? "document" : "given"}};
+  if (report.verification_time_known) {
+    out["verification_time"] = {
+        {"unix_ms", report.verification_time.value},
+        {"rfc3339", core::FormatRfc3339(report.verification_time)},
+        {"source", report.time_source == TimeSource::kDocument ? "document" : "given"}};
+  } else {
+    out["verification_time"] = nullptr;  // not verified: the document could not be decoded
+  }
   out["trust"] = {{"root", report.root_is_aws ? "aws-nitro-enclaves-root-g1" : "custom"},
                   {"description", report.root_description},
                   {"sha256", core::HexEncode(report.root_sha256)}};
@@ -62,8 +66,11 @@ nlohmann::json ReportToJson(const VerificationReport& report) {
   if (report.document) {
     const AttestationDocument& doc = *report.document;
     nlohmann::json pcrs = nlohmann::json::object();
+    nlohmann::json pcrs_verified = nlohmann::json::object();
+    const bool verified = report.ContentVerified();
     for (const auto& [index, value] : doc.pcrs) {
       pcrs[std::to_string(index)] = core::HexEncode(value);
+      pcrs_verified[std::to_string(index)] = verified;
     }
     out["document"] = {
         {"module_id", doc.module_id},
@@ -71,7 +78,9 @@ nlohmann::json ReportToJson(const VerificationReport& report) {
         {"timestamp_ms", doc.timestamp_ms},
         {"timestamp",
          core::FormatRfc3339(core::UnixMillis{static_cast<std::int64_t>(doc.timestamp_ms)})},
+        {"verified", verified},
         {"pcrs", std::move(pcrs)},
+        {"pcrs_verified", std::move(pcrs_verified)},
         {"debug_mode", IsDebugMode(doc.pcrs)},
         {"public_key", OptionalHex(doc.public_key)},
         {"user_data", OptionalHex(doc.user_data)},

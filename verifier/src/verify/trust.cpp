@@ -5,6 +5,7 @@
 
 #include "enclavectl/core/ecdsa.hpp"
 #include "enclavectl/core/encoding.hpp"
+#include "enclavectl/core/pem.hpp"
 #include "enclavectl/core/sha.hpp"
 #include "enclavectl/verifier/chain.hpp"
 
@@ -48,36 +49,43 @@ core::Result<TrustAnchor> TrustAnchor::FromPinnedPem(core::ByteView pem,
 }
 
 core::Result<TrustAnchor> TrustAnchor::FromPem(core::ByteView pem) {
-  if (pem.size() > static_cast<std::size_t>(INT32_MAX)) {
-    return Fail(ErrorCode::kInputTooLarge, "PEM input too large");
+  if (!core::HasPemArmour(pem)) {
+    return Fail(ErrorCode::kCertParse, "not a certificate in PEM: no -----BEGIN armour");
   }
-  core::BioPtr bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
-  if (!bio) {
-    throw std::bad_alloc();
+  return FromPemOrDer(pem);
+}
+
+core::Result<TrustAnchor> TrustAnchor::FromPemOrDer(core::ByteView pem_or_der) {
+  if (pem_or_der.size() > static_cast<std::size_t>(INT32_MAX)) {
+    return Fail(ErrorCode::kInputTooLarge, "root certificate input too large");
   }
-  core::X509Ptr cert(PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr));
+  auto cert = core::ReadCertificate(pem_or_der);
   if (!cert) {
-    return Fail(ErrorCode::kCertParse, core::DrainOpensslErrors("no PEM certificate found"));
+    return Fail(cert.error());
   }
-  core::X509Ptr second(PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr));
-  core::DrainOpensslErrors("");  // the expected "no start line" of the second read
-  if (second) {
-    return Fail(ErrorCode::kCertParse, "the root file holds more than one certificate");
+  if (core::HasPemArmour(pem_or_der)) {
+    core::BioPtr bio(BIO_new_mem_buf(pem_or_der.data(), static_cast<int>(pem_or_der.size())));
+    if (!bio) {
+      throw std::bad_alloc();
+    }
+    core::X509Ptr first(PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr));
+    core::X509Ptr second(PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr));
+    core::DrainOpensslErrors("");  // the expected "no start line" of the second read
+    if (second) {
+      return Fail(ErrorCode::kCertParse, "the root file holds more than one certificate");
+    }
   }
-  unsigned char* der = nullptr;
-  const int der_len = i2d_X509(cert.get(), &der);
-  core::OpensslBytesPtr owned(der);
-  if (der_len <= 0) {
-    return Fail(ErrorCode::kCertParse, core::DrainOpensslErrors("certificate re-encoding failed"));
-  }
-  return FromDer(core::ByteView(der, static_cast<std::size_t>(der_len)));
+  return FromDer(core::CertificateDer(cert->get()));
 }
 
 core::Result<TrustAnchor> TrustAnchor::FromDer(core::ByteView der) {
   const unsigned char* in = der.data();
   core::X509Ptr cert(d2i_X509(nullptr, &in, static_cast<long>(der.size())));  // NOLINT
   if (!cert || in != der.data() + der.size()) {                               // NOLINT
-    return Fail(ErrorCode::kCertParse, core::DrainOpensslErrors("root is not one DER certificate"));
+    core::DrainOpensslErrors("");
+    return Fail(ErrorCode::kCertParse,
+                "not a certificate in DER: the root is not one DER "
+                "certificate");
   }
   EVP_PKEY* key = X509_get0_pubkey(cert.get());
   if (core::CurveOf(key) != core::Curve::kP384) {

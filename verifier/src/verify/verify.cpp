@@ -314,7 +314,12 @@ void CheckChainAndSignature(const ParsedAttestation& parsed, const TrustAnchor& 
     builder.Skip("chain", "the bundle does not start at the pinned root");
   } else {
     builder.Pass("root", "cabundle[0] is the trusted " + root.Describe());
-    builder.FailCheck("chain", chain.error());
+    core::Error error = chain.error();
+    if ((error.code == ErrorCode::kCertExpired || error.code == ErrorCode::kCertNotYetValid) &&
+        report.time_source != TimeSource::kDocument) {
+      error.detail += at + "; stored document? verify it at its own time with --at doc";
+    }
+    builder.FailCheck("chain", std::move(error));
   }
 
   // COSE signature with the leaf key (3.2.4).
@@ -353,6 +358,16 @@ const Check* VerificationReport::Find(std::string_view name) const noexcept {
   return core::FindCheck(checks, name);
 }
 
+bool VerificationReport::ContentVerified() const noexcept {
+  for (const char* name : {"root", "chain", "signature"}) {
+    const Check* check = Find(name);
+    if (check == nullptr || check->status != CheckStatus::kPass) {
+      return false;
+    }
+  }
+  return document.has_value();
+}
+
 VerificationReport Verify(ByteView cose_bytes, const VerifierConfig& config,
                           const VerificationPolicy& policy) {
   VerificationReport report;
@@ -389,6 +404,7 @@ VerificationReport Verify(ByteView cose_bytes, const VerifierConfig& config,
                                    ? static_cast<std::int64_t>(doc.timestamp_ms)
                                    : policy.time.value;
   report.verification_time = core::UnixMillis{time_ms};
+  report.verification_time_known = true;
 
   CheckChainAndSignature(*parsed, root, config, time_ms, report, builder);
   // Policy.

@@ -15,6 +15,16 @@ std::string HexEncode(ByteView bytes);
 // Decodes hex (either case, no separators, even length). Fails with kInputEncoding.
 [[nodiscard]] Result<Bytes> HexDecode(std::string_view text);
 
+// Decodes hex as people paste it: ASCII whitespace and line breaks anywhere (as `xxd -p`
+// wraps at 60 columns, CRLF included), one optional leading "0x"/"0X", either case. For values
+// a user types or pastes (flags, files they write); wire formats use the strict HexDecode.
+// Fails with kInputEncoding.
+[[nodiscard]] Result<Bytes> HexDecodeLenient(std::string_view text);
+
+// True when `text` is hex as HexDecodeLenient reads it: after removing ASCII whitespace and
+// an optional leading "0x"/"0X", non-empty, hex digits only, and an even number of them.
+bool LooksLikeLenientHex(std::string_view text) noexcept;
+
 // Standard base64 with padding, no line breaks.
 std::string Base64Encode(ByteView bytes);
 

@@ -22,6 +22,16 @@ struct UnixMillis {
 // accepted) or a decimal count of Unix seconds ("1715103786"). Fails with kInvalidArgument.
 [[nodiscard]] Result<UnixMillis> ParseTime(std::string_view text);
 
+// The verification times a user may ask for (--at): [2019-01-01, 2100-01-01) UTC. Nitro
+// Enclaves documents start in 2019; anything else is a typing or unit mistake.
+inline constexpr UnixMillis kEarliestVerificationTime{1546300800000};  // 2019-01-01T00:00:00Z
+inline constexpr UnixMillis kLatestVerificationTime{4102444800000};    // 2100-01-01T00:00:00Z
+
+// ParseTime for a time a user gives to judge a document at (`--at`): refuses a time outside
+// [kEarliestVerificationTime, kLatestVerificationTime) with kInvalidArgument and a hint in
+// the detail (13 digits: "looks like milliseconds"). "now" and "doc" are the caller's.
+[[nodiscard]] Result<UnixMillis> ParseVerificationTime(std::string_view text);
+
 // Unix seconds of a UTC calendar time (proleptic Gregorian; no range checks).
 std::int64_t UnixSecondsFromUtc(std::int64_t year, unsigned month, unsigned day, unsigned hour,
                                 unsigned minute, unsigned second) noexcept;

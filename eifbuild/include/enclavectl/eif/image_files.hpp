@@ -30,7 +30,7 @@ namespace enclavectl::eif::io {
 // with the path).
 [[nodiscard]] core::Result<core::Sha384Digest> Pcr8OfCertificateFile(const std::string& path);
 
-// Reads a PEM certificate and its PEM private key (into wiped memory) and makes a signer.
+// Reads a certificate and its private key (PEM or DER) (into wiped memory) and makes a signer.
 // Fails with kIoRead, kInputTooLarge, kCertParse (detail names the certificate's path) or
 // kEifSigningKey (the key's path; never its content).
 [[nodiscard]] core::Result<Signer> LoadSignerFiles(const std::string& certificate_path,

@@ -45,8 +45,12 @@ struct Certificate {
 };
 
 // Parses the first CERTIFICATE block of PEM text (untrusted) like nitro-cli's
-// X509::from_pem. Fails with kCertParse.
+// X509::from_pem: the form embedded in a signature section. Fails with kCertParse.
 [[nodiscard]] core::Result<Certificate> ParseCertificatePem(core::ByteView pem);
+
+// A certificate file as a user gives it: PEM or DER (core::ReadCertificate). Fails with
+// kCertParse, "not a certificate in PEM or DER: ...".
+[[nodiscard]] core::Result<Certificate> ParseCertificate(core::ByteView pem_or_der);
 
 // What describe-eif prints about the signing certificate (eif.md 12.3).
 struct CertificateInfo {
@@ -58,19 +62,21 @@ struct CertificateInfo {
 };
 CertificateInfo DescribeCertificate(const X509* cert);
 
-// Parses an EC private key (PEM, PKCS#8 or SEC1; untrusted file content). The key must
-// be P-256 or P-384 (ES256 / ES384). Fails with kEifSigningKey.
+// Parses an EC private key (PEM or DER, PKCS#8 or SEC1; untrusted file content;
+// core::ReadPrivateKey). The key must be P-256 or P-384 (ES256 / ES384). Fails with
+// kEifSigningKey.
 [[nodiscard]] core::Result<core::EvpPkeyPtr> ParseSigningKeyPem(const core::SecretBytes& pem);
 
-// A signer: the certificate's PEM bytes (embedded verbatim) and the matching key.
+// A signer: the certificate's PEM bytes (embedded verbatim; a DER certificate as its PEM)
+// and the matching key.
 struct Signer {
   core::Bytes certificate_pem;
   Certificate certificate;
   core::EvpPkeyPtr key;
 };
 
-// Builds a Signer and checks that the key is the certificate's. Fails with kCertParse or
-// kEifSigningKey.
+// Builds a Signer from a certificate and key in PEM or DER and checks that the key is the
+// certificate's. Fails with kCertParse or kEifSigningKey.
 [[nodiscard]] core::Result<Signer> MakeSigner(core::ByteView certificate_pem,
                                               const core::SecretBytes& key_pem);
 

@@ -73,8 +73,10 @@ struct DocumentInput {
   InputEncoding encoding = InputEncoding::kBinary;
 };
 
-// Recognises raw COSE_Sign1 CBOR (first byte 0x84, or 0xd2 for tag 18), hex text, or
-// base64 text (surrounding whitespace allowed) and returns the CBOR bytes.
+// Recognises raw COSE_Sign1 CBOR (first byte 0x84, or 0xd2 for tag 18), hex text as people
+// paste it (whitespace and line breaks anywhere as `xxd -p` writes them, an optional 0x,
+// either case: core::HexDecodeLenient), or base64 text (whitespace allowed) and returns the
+// CBOR bytes and the encoding detected. Hex wins whenever the text is hex by that rule.
 // Fails with kInputTooLarge or kInputEncoding.
 [[nodiscard]] core::Result<DocumentInput> DecodeDocumentInput(ByteView raw);
 

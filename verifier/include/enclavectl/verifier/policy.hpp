@@ -56,10 +56,12 @@ struct VerificationPolicy {
 //   {"PCR0": "hex", "PCR1": "hex", ...}                  nitro-cli pcr.json
 //   {"Measurements": {"HashAlgorithm": ..., "PCR0": ...}}  nitro-cli describe-eif/build-enclave
 //   [ <either of the above>, ... ]                         several allowed sets
-// Values are 64, 96 or 128 hex digits. Fails with kPolicyInvalid.
+// Values are 64, 96 or 128 hex digits, read as pasted (core::HexDecodeLenient: whitespace,
+// 0x, either case). Fails with kPolicyInvalid.
 [[nodiscard]] core::Result<std::vector<PcrSet>> ParsePcrSets(std::string_view json_text);
 
-// Parses "N=HEX" (N in 0..31). Fails with kInvalidArgument.
+// Parses "N=HEX" (N in 0..31; HEX as core::HexDecodeLenient reads it). Fails with
+// kInvalidArgument.
 [[nodiscard]] core::Result<std::pair<std::uint64_t, core::Bytes>> ParsePcrAssignment(
     std::string_view text);
 

@@ -34,6 +34,11 @@ class TrustAnchor {
   // The same from DER.
   [[nodiscard]] static core::Result<TrustAnchor> FromDer(core::ByteView der);
 
+  // The same from a file's bytes in either form (`--root FILE`): PEM when it holds the
+  // "-----BEGIN" armour, else DER (core::ReadCertificate). Errors never carry OpenSSL's
+  // text: "not a certificate in PEM or DER: ...".
+  [[nodiscard]] static core::Result<TrustAnchor> FromPemOrDer(core::ByteView pem_or_der);
+
   core::ByteView Der() const noexcept { return der_; }
   const core::Sha256Digest& Fingerprint() const noexcept { return fingerprint_; }
   bool IsAwsNitroRoot() const noexcept { return is_aws_; }

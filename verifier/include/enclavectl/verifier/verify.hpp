@@ -44,7 +44,11 @@ struct VerificationReport {
   std::vector<Check> checks;
 
   TimeSource time_source = TimeSource::kGiven;
+  // The time the chain was judged at; meaningful only when verification_time_known (false
+  // when the document could not be decoded: nothing was verified at any time, and a report
+  // says "not verified", never 1970-01-01).
   core::UnixMillis verification_time{};
+  bool verification_time_known = false;
   // Root identity.
   std::string root_description;
   core::Sha256Digest root_sha256{};
@@ -66,6 +70,10 @@ struct VerificationReport {
   int signatures_cached = 0;
 
   const Check* Find(std::string_view name) const noexcept;
+  // True when the document's contents are authentic: its root, chain and COSE signature
+  // checks passed. When false, document's fields (PCRs included) are what an unverified
+  // document claims and a report marks them "(unverified)".
+  bool ContentVerified() const noexcept;
 };
 
 // Runs every check on `cose_bytes` (untrusted) and reports each; checks that cannot run
