@@ -2,13 +2,13 @@
 // every request), linting, parsing and SigV4 signing of a KMS request.
 #include <benchmark/benchmark.h>
 
+#include "enclavectl/aws/kms_api.hpp"
+#include "enclavectl/aws/sigv4.hpp"
 #include "enclavectl/core/encoding.hpp"
 #include "enclavectl/kmspolicy/evaluate.hpp"
 #include "enclavectl/kmspolicy/generate.hpp"
-#include "enclavectl/aws/kms_api.hpp"
 #include "enclavectl/kmspolicy/lint.hpp"
 #include "enclavectl/kmspolicy/policy.hpp"
-#include "enclavectl/aws/sigv4.hpp"
 
 namespace {
 
@@ -84,12 +84,12 @@ void BM_SignKmsRequest(benchmark::State& state) {
       core::SecretBytes(core::AsBytes(std::string("wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY")));
   const core::SecretBytes body = aws::EncodeGenerateRandomRequest({32, {}});
   const aws::SigningRequest request{"POST",
-                                          "/",
-                                          "",
-                                          {{"Host", "kms.us-east-1.amazonaws.com"},
-                                           {"Content-Type", "application/x-amz-json-1.1"},
-                                           {"X-Amz-Target", "TrentService.GenerateRandom"}},
-                                          body.View()};
+                                    "/",
+                                    "",
+                                    {{"Host", "kms.us-east-1.amazonaws.com"},
+                                     {"Content-Type", "application/x-amz-json-1.1"},
+                                     {"X-Amz-Target", "TrentService.GenerateRandom"}},
+                                    body.View()};
   aws::SigningParams params;
   params.region = "us-east-1";
   params.service = "kms";

@@ -13,12 +13,12 @@
 
 #include <nlohmann/json.hpp>
 
+#include "enclavectl/aws/recipient.hpp"
+#include "enclavectl/aws/sigv4.hpp"
 #include "enclavectl/core/encoding.hpp"
 #include "enclavectl/core/file_io.hpp"
 #include "enclavectl/localkms/crypto.hpp"
 #include "enclavectl/localkms/service.hpp"
-#include "enclavectl/aws/recipient.hpp"
-#include "enclavectl/aws/sigv4.hpp"
 #include "enclavectl/verifier/devca.hpp"
 
 namespace {
@@ -53,12 +53,12 @@ void BM_SignedGenerateRandom(benchmark::State& state) {
       core::SecretBytes(core::AsBytes(std::string("admin-secret-0123456789")));
   const std::string body = R"({"NumberOfBytes": 32})";
   aws::SigningRequest signing{"POST",
-                                    "/",
-                                    "",
-                                    {{"Host", "127.0.0.1:4599"},
-                                     {"Content-Type", "application/x-amz-json-1.1"},
-                                     {"X-Amz-Target", "TrentService.GenerateRandom"}},
-                                    core::AsBytes(body)};
+                              "/",
+                              "",
+                              {{"Host", "127.0.0.1:4599"},
+                               {"Content-Type", "application/x-amz-json-1.1"},
+                               {"X-Amz-Target", "TrentService.GenerateRandom"}},
+                              core::AsBytes(body)};
   aws::SigningParams params;
   params.region = "us-east-1";
   params.service = "kms";
@@ -178,7 +178,8 @@ void BM_CreateKeyPersisted(benchmark::State& state) {
     key.key_id = localkms::RandomUuid();
     key.creation_ms = kNow.value;
     key.policy = localkms::DefaultKeyPolicy("111122223333");
-    key.material = std::move(localkms::GenerateKeyMaterial(localkms::KeySpec::kSymmetricDefault)->material);
+    key.material =
+        std::move(localkms::GenerateKeyMaterial(localkms::KeySpec::kSymmetricDefault)->material);
     const std::string id = key.key_id;
     store.keys.emplace(id, std::move(key));
   }

@@ -5,10 +5,10 @@
 #include <openssl/rand.h>
 
 #include "enclavectl/app/keys.hpp"
+#include "enclavectl/aws/recipient.hpp"
 #include "enclavectl/core/ecdsa.hpp"
 #include "enclavectl/core/encoding.hpp"
 #include "enclavectl/core/sha.hpp"
-#include "enclavectl/aws/recipient.hpp"
 #include "enclavectl/verifier/verify.hpp"
 #include "virtual_nitro.hpp"
 

@@ -16,8 +16,8 @@
 #include "enclavectl/app/nsm_simulator.hpp"
 #include "enclavectl/app/sealed_store.hpp"
 #include "enclavectl/app/service.hpp"
-#include "enclavectl/core/handles.hpp"
 #include "enclavectl/aws/retry.hpp"
+#include "enclavectl/core/handles.hpp"
 #include "enclavectl/verifier/trust.hpp"
 
 namespace enclavectl::testing {

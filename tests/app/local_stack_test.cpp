@@ -19,12 +19,12 @@
 #include "enclavectl/app/servers.hpp"
 #include "enclavectl/app/service.hpp"
 #include "enclavectl/app/stores.hpp"
+#include "enclavectl/aws/curl_transport.hpp"
+#include "enclavectl/aws/kms_client.hpp"
 #include "enclavectl/core/encoding.hpp"
 #include "enclavectl/core/file_io.hpp"
 #include "enclavectl/core/sha.hpp"
 #include "enclavectl/localkms/server.hpp"
-#include "enclavectl/aws/curl_transport.hpp"
-#include "enclavectl/aws/kms_client.hpp"
 #include "enclavectl/verifier/key_binding.hpp"
 #include "enclavectl/verifier/signatures.hpp"
 #include "enclavectl/verifier/verify.hpp"
@@ -185,8 +185,8 @@ class LocalStack : public ::testing::Test {
     enclave->nsm = std::move(*sim);
     enclave->client = std::make_unique<NsmClient>(*enclave->nsm);
     AwsAccess access{transport_,
-                     [this] { return core::Result<aws::AwsCredentials>(Credentials()); },
-                     clock_, sleeper_, aws::RetryPolicy{2, 1, 1}};
+                     [this] { return core::Result<aws::AwsCredentials>(Credentials()); }, clock_,
+                     sleeper_, aws::RetryPolicy{2, 1, 1}};
     enclave->kms = std::make_unique<AwsEnclaveKms>(access, endpoint_);
     enclave->store = std::make_unique<FileSealedKeyStore>(
         store_path.empty() ? (dir_.Path() / "unused.json").string() : store_path);

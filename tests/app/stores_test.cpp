@@ -16,10 +16,10 @@
 
 #include "app_fakes.hpp"
 #include "enclavectl/app/aws_kms.hpp"
-#include "enclavectl/core/encoding.hpp"
-#include "enclavectl/core/file_io.hpp"
 #include "enclavectl/aws/curl_transport.hpp"
 #include "enclavectl/aws/ssm_client.hpp"
+#include "enclavectl/core/encoding.hpp"
+#include "enclavectl/core/file_io.hpp"
 #include "moto_server.hpp"
 #include "test_paths.hpp"
 
@@ -145,8 +145,8 @@ class Moto : public ::testing::Test {
   }
   AwsAccess Access() {
     return AwsAccess{transport_,
-                     [] { return core::Result<aws::AwsCredentials>(TestCredentials()); },
-                     clock_, sleeper_, aws::RetryPolicy{2, 1, 1}};
+                     [] { return core::Result<aws::AwsCredentials>(TestCredentials()); }, clock_,
+                     sleeper_, aws::RetryPolicy{2, 1, 1}};
   }
   static std::string UniqueName(const std::string& stem) {
     static std::atomic<int> counter{0};
@@ -199,8 +199,8 @@ TEST_F(Moto, SsmStoreIsCreateOnceUnderConcurrency) {
       aws::CurlTransport transport;
       testing::NoSleep sleeper;
       AwsAccess access{transport,
-                       [] { return core::Result<aws::AwsCredentials>(TestCredentials()); },
-                       clock_, sleeper, aws::RetryPolicy{2, 1, 1}};
+                       [] { return core::Result<aws::AwsCredentials>(TestCredentials()); }, clock_,
+                       sleeper, aws::RetryPolicy{2, 1, 1}};
       SsmSealedKeyStore store(MakeSsmClientCall(access, endpoint_), name);
       auto status = store.Create("{\"writer\":" + std::to_string(i) + "}");
       if (status) {
@@ -274,7 +274,7 @@ TEST_F(Moto, SealedModeOnSsmSurvivesARestart) {
 class RecordingTransport final : public aws::HttpTransport {
  public:
   core::Result<aws::HttpResponse> Send(const aws::HttpRequest& request,
-                                      const aws::HttpOptions& /*options*/) override {
+                                       const aws::HttpOptions& /*options*/) override {
     bodies.emplace_back(core::AsChars(request.body.View()));
     for (const auto& header : request.headers) {
       if (header.name == "X-Amz-Target") {
@@ -295,9 +295,8 @@ TEST(AwsEnclaveKms, EveryCallCarriesTheRecipient) {
   RecordingTransport transport;
   core::io::SystemClock clock;
   testing::NoSleep sleeper;
-  AwsAccess access{transport,
-                   [] { return core::Result<aws::AwsCredentials>(TestCredentials()); }, clock,
-                   sleeper, aws::RetryPolicy{1, 1, 1}};
+  AwsAccess access{transport, [] { return core::Result<aws::AwsCredentials>(TestCredentials()); },
+                   clock, sleeper, aws::RetryPolicy{1, 1, 1}};
   const aws::MapEnvironment env;
   AwsEnclaveKms kms(access, *aws::ResolveKmsEndpoint("http://127.0.0.1:9", "us-east-1", env));
   const Bytes document{0x84, 0x44, 0x01, 0x02};

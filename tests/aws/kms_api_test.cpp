@@ -1,13 +1,14 @@
 // KMS JSON codecs offline (kms.md sections 1, 4, 5): request bodies, response shapes as KMS
 // and moto send them, the Recipient rules, hostile responses, and the error table.
-#include <string>
+#include "enclavectl/aws/kms_api.hpp"
 
 #include <gtest/gtest.h>
 
+#include <string>
+
 #include "enclavectl/core/encoding.hpp"
-#include "enclavectl/core/limits.hpp"
 #include "enclavectl/core/json.hpp"
-#include "enclavectl/aws/kms_api.hpp"
+#include "enclavectl/core/limits.hpp"
 
 namespace enclavectl::aws {
 namespace {
@@ -21,7 +22,8 @@ nlohmann::json Body(const core::SecretBytes& body) {
 core::ByteView Bytes(const std::string& text) { return core::AsBytes(text); }
 
 TEST(KmsRequests, OperationsAndTargets) {
-  EXPECT_EQ(aws::KmsTarget(aws::KmsOperation::kDeriveSharedSecret), "TrentService.DeriveSharedSecret");
+  EXPECT_EQ(aws::KmsTarget(aws::KmsOperation::kDeriveSharedSecret),
+            "TrentService.DeriveSharedSecret");
   EXPECT_EQ(aws::KmsTarget(aws::KmsOperation::kPutKeyPolicy), "TrentService.PutKeyPolicy");
   EXPECT_STREQ(aws::KmsOperationName(aws::KmsOperation::kGenerateRandom), "GenerateRandom");
 }
@@ -39,19 +41,21 @@ TEST(KmsRequests, CreateKeyAndPolicies) {
       "Tags": [{"TagKey": "app", "TagValue": "enclavectl"}]})"));
   // Absent members are omitted (kms.md section 1).
   EXPECT_EQ(Body(aws::EncodeCreateKeyRequest({})), nlohmann::json::object());
-  const nlohmann::json put =
-      Body(aws::EncodePutKeyPolicyRequest({"arn:aws:kms:us-east-1:111122223333:key/k", "{\"a\":1}", true}));
+  const nlohmann::json put = Body(aws::EncodePutKeyPolicyRequest(
+      {"arn:aws:kms:us-east-1:111122223333:key/k", "{\"a\":1}", true}));
   EXPECT_EQ(put["Policy"], "{\"a\":1}");
   EXPECT_EQ(put["PolicyName"], "default");
   EXPECT_EQ(put["BypassPolicyLockoutSafetyCheck"], true);
-  EXPECT_FALSE(Body(aws::EncodePutKeyPolicyRequest({"k", "{}", false})).contains(
-      "BypassPolicyLockoutSafetyCheck"));
-  EXPECT_EQ(Body(aws::EncodeGetKeyPolicyRequest("k")), (nlohmann::json{{"KeyId", "k"}, {"PolicyName", "default"}}));
+  EXPECT_FALSE(Body(aws::EncodePutKeyPolicyRequest({"k", "{}", false}))
+                   .contains("BypassPolicyLockoutSafetyCheck"));
+  EXPECT_EQ(Body(aws::EncodeGetKeyPolicyRequest("k")),
+            (nlohmann::json{{"KeyId", "k"}, {"PolicyName", "default"}}));
 }
 
 TEST(KmsRequests, BlobsAreBase64AndRecipientIsAttached) {
   const core::SecretBytes plaintext(core::AsBytes(std::string("attack at dawn")));
-  const nlohmann::json encrypt = Body(aws::EncodeEncryptRequest({"alias/x", plaintext.View(), {{"app", "a"}}}));
+  const nlohmann::json encrypt =
+      Body(aws::EncodeEncryptRequest({"alias/x", plaintext.View(), {{"app", "a"}}}));
   EXPECT_EQ(encrypt["Plaintext"], core::Base64Encode(plaintext.View()));
   EXPECT_EQ(encrypt["EncryptionContext"]["app"], "a");
   EXPECT_EQ(encrypt["KeyId"], "alias/x");
@@ -65,12 +69,14 @@ TEST(KmsRequests, BlobsAreBase64AndRecipientIsAttached) {
   EXPECT_EQ(d["Recipient"]["KeyEncryptionAlgorithm"], "RSAES_OAEP_SHA_256");
   EXPECT_EQ(d["Recipient"]["AttestationDocument"], "hEQ=");
 
-  const nlohmann::json g = Body(aws::EncodeGenerateDataKeyRequest({"k", "AES_256", std::nullopt, {}, {}}));
+  const nlohmann::json g =
+      Body(aws::EncodeGenerateDataKeyRequest({"k", "AES_256", std::nullopt, {}, {}}));
   EXPECT_EQ(g, (nlohmann::json{{"KeyId", "k"}, {"KeySpec", "AES_256"}}));
   EXPECT_EQ(Body(aws::EncodeGenerateDataKeyRequest({"k", "", 64U, {}, {}}))["NumberOfBytes"], 64);
-  EXPECT_EQ(Body(aws::EncodeGenerateRandomRequest({32, {}})), (nlohmann::json{{"NumberOfBytes", 32}}));
-  const nlohmann::json derive =
-      Body(aws::EncodeDeriveSharedSecretRequest({"k", core::Bytes{0x30, 0x59}, aws::RecipientInfo{{1}}}));
+  EXPECT_EQ(Body(aws::EncodeGenerateRandomRequest({32, {}})),
+            (nlohmann::json{{"NumberOfBytes", 32}}));
+  const nlohmann::json derive = Body(aws::EncodeDeriveSharedSecretRequest(
+      {"k", core::Bytes{0x30, 0x59}, aws::RecipientInfo{{1}}}));
   EXPECT_EQ(derive["KeyAgreementAlgorithm"], "ECDH");
   EXPECT_EQ(derive["PublicKey"], "MFk=");
   EXPECT_TRUE(derive.contains("Recipient"));
@@ -95,18 +101,21 @@ TEST(KmsResponses, KeyMetadataAsKmsAndMotoSendIt) {
 }
 
 TEST(KmsResponses, PolicyAndEmptyAnswers) {
-  auto policy = aws::DecodeGetKeyPolicyResponse(Bytes(R"({"Policy": "{\"Version\": \"2012-10-17\"}"})"));
+  auto policy =
+      aws::DecodeGetKeyPolicyResponse(Bytes(R"({"Policy": "{\"Version\": \"2012-10-17\"}"})"));
   ASSERT_TRUE(policy);
   EXPECT_EQ(policy->policy, R"({"Version": "2012-10-17"})");
   EXPECT_EQ(policy->policy_name, "default");
   for (const char* empty : {"", "{}", "null", "  \n", R"({"Later": 1})"}) {
     EXPECT_TRUE(aws::DecodeEmptyResponse(Bytes(empty))) << empty;
   }
-  EXPECT_EQ(aws::DecodeEmptyResponse(Bytes("<html>")).error().code, ErrorCode::kKmsResponseMalformed);
+  EXPECT_EQ(aws::DecodeEmptyResponse(Bytes("<html>")).error().code,
+            ErrorCode::kKmsResponseMalformed);
 }
 
 TEST(KmsResponses, SecretsInClearOrForTheRecipient) {
-  const std::string clear = R"({"KeyId": "arn:k", "Plaintext": "aGVsbG8=", "EncryptionAlgorithm": "SYMMETRIC_DEFAULT"})";
+  const std::string clear =
+      R"({"KeyId": "arn:k", "Plaintext": "aGVsbG8=", "EncryptionAlgorithm": "SYMMETRIC_DEFAULT"})";
   auto d = aws::DecodeDecryptResponse(Bytes(clear), false);
   ASSERT_TRUE(d) << d.error().detail;
   EXPECT_EQ(std::string(core::AsChars(d->plaintext.View())), "hello");
@@ -117,19 +126,22 @@ TEST(KmsResponses, SecretsInClearOrForTheRecipient) {
   EXPECT_EQ(ignored.error().code, ErrorCode::kKmsResponseMalformed);
   // The error never carries the secret.
   EXPECT_EQ(ignored.error().detail.find("aGVsbG8"), std::string::npos);
-  const std::string sealed = R"({"KeyId": "arn:k", "CiphertextForRecipient": "MIAGCSqGSIb3DQEHA6CA", "Plaintext": null})";
+  const std::string sealed =
+      R"({"KeyId": "arn:k", "CiphertextForRecipient": "MIAGCSqGSIb3DQEHA6CA", "Plaintext": null})";
   auto r = aws::DecodeDecryptResponse(Bytes(sealed), true);
   ASSERT_TRUE(r) << r.error().detail;
   EXPECT_TRUE(r->plaintext.empty());
   EXPECT_FALSE(r->ciphertext_for_recipient.empty());
-  EXPECT_EQ(aws::DecodeDecryptResponse(Bytes(sealed), false).error().code, ErrorCode::kKmsResponseMalformed);
+  EXPECT_EQ(aws::DecodeDecryptResponse(Bytes(sealed), false).error().code,
+            ErrorCode::kKmsResponseMalformed);
   EXPECT_EQ(aws::DecodeDecryptResponse(Bytes(R"({"KeyId": "arn:k"})"), false).error().code,
             ErrorCode::kKmsResponseMalformed);
   EXPECT_EQ(aws::DecodeDecryptResponse(Bytes(R"({"KeyId": "arn:k"})"), true).error().code,
             ErrorCode::kKmsResponseMalformed);
 
   auto g = aws::DecodeGenerateDataKeyResponse(
-      Bytes(R"({"CiphertextBlob": "AQID", "Plaintext": "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=", "KeyId": "arn:k"})"),
+      Bytes(
+          R"({"CiphertextBlob": "AQID", "Plaintext": "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=", "KeyId": "arn:k"})"),
       false);
   ASSERT_TRUE(g) << g.error().detail;
   EXPECT_EQ(g->plaintext.size(), 32U);
@@ -138,11 +150,13 @@ TEST(KmsResponses, SecretsInClearOrForTheRecipient) {
   ASSERT_TRUE(random);
   EXPECT_EQ(random->plaintext.size(), 4U);
   auto derived = aws::DecodeDeriveSharedSecretResponse(
-      Bytes(R"({"KeyId": "arn:k", "SharedSecret": "AQIDBA==", "KeyAgreementAlgorithm": "ECDH", "KeyOrigin": "AWS_KMS"})"),
+      Bytes(
+          R"({"KeyId": "arn:k", "SharedSecret": "AQIDBA==", "KeyAgreementAlgorithm": "ECDH", "KeyOrigin": "AWS_KMS"})"),
       false);
   ASSERT_TRUE(derived) << derived.error().detail;
   EXPECT_EQ(derived->key_agreement_algorithm, "ECDH");
-  EXPECT_EQ(aws::DecodeDeriveSharedSecretResponse(Bytes(R"({"KeyId": "arn:k", "SharedSecret": "AQIDBA=="})"), true)
+  EXPECT_EQ(aws::DecodeDeriveSharedSecretResponse(
+                Bytes(R"({"KeyId": "arn:k", "SharedSecret": "AQIDBA=="})"), true)
                 .error()
                 .code,
             ErrorCode::kKmsResponseMalformed);
@@ -193,12 +207,14 @@ TEST(KmsResponses, HostileAnswersAreRefused) {
                                core::Base64Encode(core::Bytes(6145, 7)) + "\"}";
   EXPECT_EQ(aws::DecodeDecryptResponse(Bytes(huge_cfr), true).error().code,
             ErrorCode::kKmsResponseMalformed);
-  const std::string huge = "{\"Policy\": \"" + std::string(core::limits::kMaxKmsResponseBytes, 'a') + "\"}";
+  const std::string huge =
+      "{\"Policy\": \"" + std::string(core::limits::kMaxKmsResponseBytes, 'a') + "\"}";
   EXPECT_EQ(aws::DecodeGetKeyPolicyResponse(Bytes(huge)).error().code, ErrorCode::kInputTooLarge);
-  EXPECT_EQ(aws::DecodeGenerateRandomResponse(Bytes(std::string(40, '[') + std::string(40, ']')), false)
-                .error()
-                .code,
-            ErrorCode::kKmsResponseMalformed);
+  EXPECT_EQ(
+      aws::DecodeGenerateRandomResponse(Bytes(std::string(40, '[') + std::string(40, ']')), false)
+          .error()
+          .code,
+      ErrorCode::kKmsResponseMalformed);
 }
 
 struct ErrorCase {
@@ -217,7 +233,8 @@ TEST(KmsErrors, MapToStableCodesWithAwsMessage) {
        "", ErrorCode::kKmsAccessDenied, false, "AccessDeniedException"},
       {400, R"({"__type": "NotFoundException", "message": "Invalid keyId nope"})", "",
        ErrorCode::kKmsNotFound, false, "NotFoundException"},
-      {400, R"({"__type": "com.amazonaws.kms#KMSInvalidStateException", "message": "pending deletion"})",
+      {400,
+       R"({"__type": "com.amazonaws.kms#KMSInvalidStateException", "message": "pending deletion"})",
        "", ErrorCode::kKmsInvalidState, false, "KMSInvalidStateException"},
       {400, R"({"__type": "DisabledException"})", "", ErrorCode::kKmsInvalidState, false,
        "DisabledException"},
@@ -267,7 +284,8 @@ TEST(KmsErrors, MapToStableCodesWithAwsMessage) {
     EXPECT_EQ(error.error.detail.substr(0, c.type.size()), c.type);
   }
   const aws::KmsError denied = aws::DecodeKmsError(400, Bytes(cases[0].body), "");
-  EXPECT_NE(denied.error.detail.find("is not authorized to perform: kms:Decrypt"), std::string::npos);
+  EXPECT_NE(denied.error.detail.find("is not authorized to perform: kms:Decrypt"),
+            std::string::npos);
 }
 
 TEST(KmsErrors, MessagesAreCleanedAndBounded) {

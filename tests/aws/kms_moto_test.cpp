@@ -18,14 +18,14 @@
 #include <string>
 
 #include "cli_runner.hpp"
-#include "enclavectl/core/encoding.hpp"
-#include "enclavectl/core/handles.hpp"
 #include "enclavectl/aws/arn.hpp"
-#include "enclavectl/kmspolicy/generate.hpp"
-#include "enclavectl/kmspolicy/lint.hpp"
 #include "enclavectl/aws/curl_transport.hpp"
 #include "enclavectl/aws/environment.hpp"
 #include "enclavectl/aws/kms_client.hpp"
+#include "enclavectl/core/encoding.hpp"
+#include "enclavectl/core/handles.hpp"
+#include "enclavectl/kmspolicy/generate.hpp"
+#include "enclavectl/kmspolicy/lint.hpp"
 #include "enclavectl/kmspolicy/policy.hpp"
 #include "moto_server.hpp"
 #include "test_paths.hpp"
@@ -186,7 +186,8 @@ TEST_F(Moto, AServerThatIgnoresRecipientIsRefused) {
   auto random = client_->GenerateRandom({32, aws::RecipientInfo{core::Bytes{0x84, 0x40}}});
   ASSERT_FALSE(random);
   EXPECT_EQ(random.error().code, ErrorCode::kKmsResponseMalformed);
-  auto data_key = client_->GenerateDataKey({arn, "AES_256", std::nullopt, {}, aws::RecipientInfo{{1}}});
+  auto data_key =
+      client_->GenerateDataKey({arn, "AES_256", std::nullopt, {}, aws::RecipientInfo{{1}}});
   ASSERT_FALSE(data_key);
   EXPECT_EQ(data_key.error().code, ErrorCode::kKmsResponseMalformed);
 }

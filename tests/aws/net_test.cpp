@@ -1,22 +1,22 @@
 // The adapters with fakes: the credential chain (environment, shared files, IMDSv2), region
 // and endpoint resolution, backoff, and the KMS client's retries and error mapping. No
 // network: the transport is scripted.
+#include <gtest/gtest.h>
+#include <unistd.h>
+
 #include <deque>
 #include <filesystem>
 #include <fstream>
 #include <functional>
 #include <string>
 
-#include <gtest/gtest.h>
-#include <unistd.h>
-
-#include "enclavectl/core/encoding.hpp"
-#include "enclavectl/core/time.hpp"
 #include "enclavectl/aws/aws_config.hpp"
 #include "enclavectl/aws/credentials.hpp"
 #include "enclavectl/aws/environment.hpp"
 #include "enclavectl/aws/kms_client.hpp"
 #include "enclavectl/aws/retry.hpp"
+#include "enclavectl/core/encoding.hpp"
+#include "enclavectl/core/time.hpp"
 
 namespace enclavectl::aws {
 namespace {
@@ -135,16 +135,20 @@ TEST(Credentials, FromTheSharedFilesWithProfiles) {
   TempDir dir;
   MapEnvironment env = Isolated(dir);
   env.Set("AWS_SHARED_CREDENTIALS_FILE",
-          dir.Write("credentials", "# comment\n[default]\naws_access_key_id = AKIDDEFAULT\n"
-                                   "aws_secret_access_key = " + std::string(kSecret) + "\n\n"
-                                   "[prod]\r\nAWS_ACCESS_KEY_ID=AKIDPROD\r\naws_secret_access_key=p\r\n"
-                                   "aws_session_token = tok\r\n"));
+          dir.Write("credentials",
+                    "# comment\n[default]\naws_access_key_id = AKIDDEFAULT\n"
+                    "aws_secret_access_key = " +
+                        std::string(kSecret) +
+                        "\n\n"
+                        "[prod]\r\nAWS_ACCESS_KEY_ID=AKIDPROD\r\naws_secret_access_key=p\r\n"
+                        "aws_session_token = tok\r\n"));
   env.Set("AWS_CONFIG_FILE",
-          dir.Write("config", "[default]\nregion = eu-west-1\n[profile ci]\nregion = us-west-2\n"
-                              "aws_access_key_id = AKIDCI\naws_secret_access_key = c\n"
-                              "s3 =\n  max_concurrent_requests = 4\n"
-                              "[profile assumed]\nrole_arn = arn:aws:iam::1:role/x\n"
-                              "source_profile = default\n"));
+          dir.Write("config",
+                    "[default]\nregion = eu-west-1\n[profile ci]\nregion = us-west-2\n"
+                    "aws_access_key_id = AKIDCI\naws_secret_access_key = c\n"
+                    "s3 =\n  max_concurrent_requests = 4\n"
+                    "[profile assumed]\nrole_arn = arn:aws:iam::1:role/x\n"
+                    "source_profile = default\n"));
   ScriptedTransport imds;
   auto def = ResolveCredentials(env, imds, {});
   ASSERT_TRUE(def) << def.error().detail;
@@ -196,7 +200,8 @@ TEST(Credentials, MalformedFilesAndNoSecretsInErrors) {
   EXPECT_EQ(bad.error().detail.find(kSecret), std::string::npos);
   EXPECT_EQ(bad.error().detail.find("not a setting"), std::string::npos);
   env.Set("AWS_SHARED_CREDENTIALS_FILE",
-          dir.Write("credentials2", "[default]\naws_secret_access_key = " + std::string(kSecret) + "\n"));
+          dir.Write("credentials2",
+                    "[default]\naws_secret_access_key = " + std::string(kSecret) + "\n"));
   auto half = ResolveCredentials(env, imds, {});
   ASSERT_FALSE(half);
   EXPECT_EQ(half.error().code, ErrorCode::kCredentialsMalformed);
@@ -271,7 +276,9 @@ TEST(Credentials, ImdsFailures) {
     ScriptedTransport imds;
     imds.ThenStatus(200, "tok");
     imds.ThenStatus(200, "role");
-    imds.ThenStatus(200, R"({"Code": "AssumeRoleUnauthorizedAccess", "AccessKeyId": "A", "SecretAccessKey": "s"})");
+    imds.ThenStatus(
+        200,
+        R"({"Code": "AssumeRoleUnauthorizedAccess", "AccessKeyId": "A", "SecretAccessKey": "s"})");
     EXPECT_EQ(ResolveCredentials(env, imds, {}).error().code, ErrorCode::kCredentialsMalformed);
   }
   {  // a role name that would change the URL
@@ -282,7 +289,9 @@ TEST(Credentials, ImdsFailures) {
   }
   EXPECT_EQ(DecodeImdsCredentials(core::AsBytes(std::string("[1]"))).error().code,
             ErrorCode::kCredentialsMalformed);
-  EXPECT_EQ(DecodeImdsCredentials(core::AsBytes(std::string(R"({"AccessKeyId": "A", "SecretAccessKey": "s", "Expiration": "soon"})")))
+  EXPECT_EQ(DecodeImdsCredentials(
+                core::AsBytes(std::string(
+                    R"({"AccessKeyId": "A", "SecretAccessKey": "s", "Expiration": "soon"})")))
                 .error()
                 .code,
             ErrorCode::kCredentialsMalformed);
@@ -362,12 +371,13 @@ TEST_F(KmsClientTest, SendsSignedJsonRequests) {
   EXPECT_EQ(sent.Header("X-Amz-Target"), "TrentService.GenerateRandom");
   EXPECT_EQ(sent.Header("X-Amz-Date"), "20150830T123600Z");
   EXPECT_EQ(sent.Header("X-Amz-Security-Token"), "session-tok");
-  EXPECT_EQ(sent.Header("Authorization").rfind(
-                "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20150830/us-east-1/kms/aws4_request, "
-                "SignedHeaders=content-type;host;x-amz-date;x-amz-security-token;x-amz-target, "
-                "Signature=",
-                0),
-            0U);
+  EXPECT_EQ(
+      sent.Header("Authorization")
+          .rfind("AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20150830/us-east-1/kms/aws4_request, "
+                 "SignedHeaders=content-type;host;x-amz-date;x-amz-security-token;x-amz-target, "
+                 "Signature=",
+                 0),
+      0U);
   EXPECT_EQ(sent.body, R"({"NumberOfBytes":4})");
   EXPECT_EQ(client.LastAttempts(), 1);
 }
@@ -376,7 +386,8 @@ TEST_F(KmsClientTest, RetriesThrottlingAndServerFaultsWithJitteredBackoff) {
   transport_.ThenStatus(400, R"({"__type": "ThrottlingException", "message": "Rate exceeded"})");
   transport_.ThenStatus(503, "<html>busy</html>");
   transport_.ThenNetworkError();
-  transport_.ThenStatus(200, R"({"KeyMetadata": {"KeyId": "k", "Arn": "arn:aws:kms:us-east-1:1:key/k"}})");
+  transport_.ThenStatus(
+      200, R"({"KeyMetadata": {"KeyId": "k", "Arn": "arn:aws:kms:us-east-1:1:key/k"}})");
   KmsClient client = Client();
   auto meta = client.DescribeKey("k");
   ASSERT_TRUE(meta) << meta.error().detail;
@@ -408,8 +419,9 @@ TEST_F(KmsClientTest, GivesUpAfterTheLastAttempt) {
 }
 
 TEST_F(KmsClientTest, ClientErrorsAreNotRetried) {
-  transport_.ThenStatus(400, R"({"__type": "AccessDeniedException", "Message": "User: x is not authorized"})",
-                        {{"x-amzn-ErrorType", "AccessDeniedException"}});
+  transport_.ThenStatus(
+      400, R"({"__type": "AccessDeniedException", "Message": "User: x is not authorized"})",
+      {{"x-amzn-ErrorType", "AccessDeniedException"}});
   KmsClient client = Client();
   auto decrypt = client.Decrypt({core::Bytes{1}, "", {}, std::nullopt});
   ASSERT_FALSE(decrypt);

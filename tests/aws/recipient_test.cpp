@@ -1,19 +1,20 @@
 // CiphertextForRecipient (kms.md 5.2) with the vectors in ../shared/testdata/kms-cms: the real
 // KMS structures decode to the parts sdk-c extracts, the KMS-shaped derived vectors decrypt
 // to their plaintexts, every layout KMS may use is accepted, and hostile CMS is refused.
-#include <algorithm>
-#include <string>
+#include "enclavectl/aws/recipient.hpp"
 
 #include <gtest/gtest.h>
 #include <openssl/cms.h>
 #include <openssl/pem.h>
 #include <openssl/x509v3.h>
 
+#include <algorithm>
+#include <string>
+
 #include "enclavectl/core/encoding.hpp"
 #include "enclavectl/core/handles.hpp"
 #include "enclavectl/core/limits.hpp"
 #include "enclavectl/core/sha.hpp"
-#include "enclavectl/aws/recipient.hpp"
 #include "test_paths.hpp"
 
 namespace enclavectl::aws {
@@ -56,13 +57,17 @@ core::Bytes Patch(core::Bytes bytes, const core::Bytes& from, const core::Bytes&
 
 const core::Bytes kSha256Oid = {0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x01};
 const core::Bytes kSha384Oid = {0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x02};
-const core::Bytes kAes256CbcOid = {0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x01, 0x2a};
-const core::Bytes kAes256OfbOid = {0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x01, 0x2b};
-const core::Bytes kAes128CbcOid = {0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x01, 0x02};
+const core::Bytes kAes256CbcOid = {0x06, 0x09, 0x60, 0x86, 0x48, 0x01,
+                                   0x65, 0x03, 0x04, 0x01, 0x2a};
+const core::Bytes kAes256OfbOid = {0x06, 0x09, 0x60, 0x86, 0x48, 0x01,
+                                   0x65, 0x03, 0x04, 0x01, 0x2b};
+const core::Bytes kAes128CbcOid = {0x06, 0x09, 0x60, 0x86, 0x48, 0x01,
+                                   0x65, 0x03, 0x04, 0x01, 0x02};
 const core::Bytes kOaepOid = {0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x07};
 const core::Bytes kRsaOid = {0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x01};
 const core::Bytes kDataOid = {0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x07, 0x01};
-const core::Bytes kSignedDataOid = {0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x07, 0x02};
+const core::Bytes kSignedDataOid = {0x06, 0x09, 0x2a, 0x86, 0x48, 0x86,
+                                    0xf7, 0x0d, 0x01, 0x07, 0x02};
 
 TEST(RecipientCms, RealKmsOutputsDecodeToTheirParts) {
   for (const std::string suffix : {"", "_w_ctx"}) {
@@ -70,7 +75,8 @@ TEST(RecipientCms, RealKmsOutputsDecodeToTheirParts) {
     const core::Bytes input = ReadBytes(CmsDir() / ("input_ber" + suffix + ".bin"));
     auto envelope = DecodeCiphertextForRecipient(input);
     ASSERT_TRUE(envelope) << envelope.error().detail;
-    EXPECT_EQ(envelope->encrypted_content, ReadBytes(CmsDir() / ("ciphertext_out" + suffix + ".bin")));
+    EXPECT_EQ(envelope->encrypted_content,
+              ReadBytes(CmsDir() / ("ciphertext_out" + suffix + ".bin")));
     EXPECT_EQ(envelope->subject_key_identifier.size(), 32U);
     // No private key exists for these: any other key is refused, never "decrypts".
     const core::EvpPkeyPtr wrong = LoadPrivateKey();
@@ -117,7 +123,8 @@ TEST(RecipientCms, ChunkedContentIsJoined) {
   auto at = std::search(input.begin(), input.end(), single.begin(), single.end());
   ASSERT_NE(at, input.end());
   const auto offset = at - input.begin();
-  input.erase(input.begin() + offset, input.begin() + offset + static_cast<std::ptrdiff_t>(single.size()));
+  input.erase(input.begin() + offset,
+              input.begin() + offset + static_cast<std::ptrdiff_t>(single.size()));
   input.insert(input.begin() + offset, chunked.begin(), chunked.end());
   auto envelope = DecodeCiphertextForRecipient(input);
   ASSERT_TRUE(envelope) << envelope.error().detail;
@@ -169,7 +176,8 @@ TEST(RecipientCms, RefusesWrongKeysAndBadPadding) {
   ASSERT_EQ(EVP_PKEY_CTX_set_group_name(ctx.get(), "P-256"), 1);
   ASSERT_EQ(EVP_PKEY_keygen(ctx.get(), &ec), 1);
   const core::EvpPkeyPtr ec_key(ec);
-  EXPECT_EQ(DecryptCiphertextForRecipient(input, ec_key.get()).error().code, ErrorCode::kCmsDecrypt);
+  EXPECT_EQ(DecryptCiphertextForRecipient(input, ec_key.get()).error().code,
+            ErrorCode::kCmsDecrypt);
   // The plaintext is 32 bytes, so the last block is all padding (0x10 x 16); flipping the
   // last byte of the block before flips the last padding byte: invalid padding.
   const core::Bytes ciphertext = Hex(DerivedVectors()["kms-shaped-indefinite"]["ciphertext_hex"]);
@@ -186,7 +194,8 @@ TEST(RecipientCms, RefusesWrongKeysAndBadPadding) {
 TEST(RecipientCms, RefusesMalformedEnvelopes) {
   const core::Bytes input = Indefinite();
   EXPECT_EQ(DecodeCiphertextForRecipient({}).error().code, ErrorCode::kCmsMalformed);
-  EXPECT_EQ(DecodeCiphertextForRecipient(core::Bytes(core::limits::kMaxCiphertextForRecipientBytes + 1, 0x30))
+  EXPECT_EQ(DecodeCiphertextForRecipient(
+                core::Bytes(core::limits::kMaxCiphertextForRecipientBytes + 1, 0x30))
                 .error()
                 .code,
             ErrorCode::kInputTooLarge);

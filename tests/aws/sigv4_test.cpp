@@ -2,20 +2,21 @@
 // AWS suite (31 cases), aws-c-auth's v4 suite (38 cases, header and query signing) and the
 // KMS-shaped cases generated with botocore. Each compares the canonical request, the string
 // to sign and the signature byte for byte, and the signed request's headers or query.
+#include "enclavectl/aws/sigv4.hpp"
+
+#include <gtest/gtest.h>
+
 #include <algorithm>
 #include <filesystem>
 #include <map>
 #include <string>
 #include <vector>
 
-#include <gtest/gtest.h>
-
+#include "enclavectl/aws/kms_api.hpp"
+#include "enclavectl/aws/kms_client.hpp"
 #include "enclavectl/core/encoding.hpp"
 #include "enclavectl/core/file_io.hpp"
 #include "enclavectl/core/time.hpp"
-#include "enclavectl/aws/kms_api.hpp"
-#include "enclavectl/aws/kms_client.hpp"
-#include "enclavectl/aws/sigv4.hpp"
 #include "test_paths.hpp"
 
 namespace enclavectl::aws {
@@ -62,8 +63,8 @@ RawRequest ParseRawRequest(const std::string& text, char fold_join) {
   out.query = question == std::string::npos ? "" : target.substr(question + 1);
   while (pos != std::string::npos) {
     const std::size_t next = text.find('\n', pos + 1);
-    std::string line = text.substr(pos + 1, next == std::string::npos ? std::string::npos
-                                                                      : next - pos - 1);
+    std::string line =
+        text.substr(pos + 1, next == std::string::npos ? std::string::npos : next - pos - 1);
     pos = next;
     if (!line.empty() && line.back() == '\r') {
       line.pop_back();
@@ -73,8 +74,7 @@ RawRequest ParseRawRequest(const std::string& text, char fold_join) {
       break;
     }
     if (line.front() == ' ' || line.front() == '\t') {
-      out.headers.back().value +=
-          fold_join + std::string(core::TrimWhitespace(line));
+      out.headers.back().value += fold_join + std::string(core::TrimWhitespace(line));
       continue;
     }
     const std::size_t colon = line.find(':');
@@ -84,7 +84,7 @@ RawRequest ParseRawRequest(const std::string& text, char fold_join) {
 }
 
 aws::AwsCredentials Credentials(const std::string& key_id, const std::string& secret,
-                           const std::string& token) {
+                                const std::string& token) {
   aws::AwsCredentials out;
   out.access_key_id = key_id;
   out.secret_access_key = core::SecretBytes(core::AsBytes(secret));
@@ -106,7 +106,8 @@ std::vector<fs::path> CaseDirs(const fs::path& root, const std::string& marker) 
 }
 
 // Headers of a signed request, canonicalised, as a multiset.
-std::multiset<std::pair<std::string, std::string>> HeaderSet(const std::vector<aws::HttpHeader>& headers) {
+std::multiset<std::pair<std::string, std::string>> HeaderSet(
+    const std::vector<aws::HttpHeader>& headers) {
   std::multiset<std::pair<std::string, std::string>> out;
   for (const aws::HttpHeader& h : headers) {
     std::string name = h.name;
@@ -168,7 +169,8 @@ std::string CaseName(const ::testing::TestParamInfo<fs::path>& info) {
 }
 
 INSTANTIATE_TEST_SUITE_P(AwsSigV4TestSuite, ClassicSuite,
-                         ::testing::ValuesIn(CaseDirs(Sigv4Dir() / "aws-sig-v4-test-suite", ".req")),
+                         ::testing::ValuesIn(CaseDirs(Sigv4Dir() / "aws-sig-v4-test-suite",
+                                                      ".req")),
                          CaseName);
 
 TEST(ClassicSuite, HasAll31Cases) {
@@ -183,8 +185,8 @@ class SigningSuite : public ::testing::TestWithParam<fs::path> {
     context_ = ReadJson(GetParam() / "context.json");
     request_ = ParseRawRequest(ReadText(GetParam() / "request.txt"), ' ');
     const auto& creds = context_["credentials"];
-    credentials_ = Credentials(creds["access_key_id"], creds["secret_access_key"],
-                               creds.value("token", ""));
+    credentials_ =
+        Credentials(creds["access_key_id"], creds["secret_access_key"], creds.value("token", ""));
     auto time = core::ParseTime(context_["timestamp"].get<std::string>());
     ASSERT_TRUE(time);
     params_.region = context_["region"];
@@ -249,9 +251,9 @@ TEST_P(KmsDerived, MatchesBotocore) {
   params.time = *core::ParseTime(context["timestamp"].get<std::string>());
   const std::string token =
       context["session_token"].is_string() ? context["session_token"].get<std::string>() : "";
-  auto parts = aws::SignHeaders(request.ToSigning(),
-                           Credentials(context["access_key_id"], context["secret_access_key"], token),
-                           params);
+  auto parts = aws::SignHeaders(
+      request.ToSigning(),
+      Credentials(context["access_key_id"], context["secret_access_key"], token), params);
   ASSERT_TRUE(parts) << parts.error().detail;
   EXPECT_EQ(parts->canonical_request, ReadText(dir / "canonical-request.txt"));
   EXPECT_EQ(parts->string_to_sign, ReadText(dir / "string-to-sign.txt"));
@@ -291,7 +293,8 @@ TEST(KmsDerived, ClientRequestEqualsBotocoreCase) {
                       "us-east-1"};
   options.add_content_sha256 = true;
   KmsClient client(options, transport, credentials, clock, sleeper);
-  const core::SecretBytes body = aws::EncodeGenerateRandomRequest(aws::GenerateRandomRequest{32, {}});
+  const core::SecretBytes body =
+      aws::EncodeGenerateRandomRequest(aws::GenerateRandomRequest{32, {}});
   auto prepared = client.Prepare(aws::KmsOperation::kGenerateRandom, body);
   ASSERT_TRUE(prepared) << prepared.error().detail;
   const fs::path dir = Sigv4Dir() / "kms-derived" / "kms-generate-random-content-sha256";
@@ -322,9 +325,10 @@ TEST(SigV4, AmzDateAndEncoding) {
   EXPECT_EQ(*aws::CanonicalQuery("b=2&a=%7e&a=1&c"), "a=1&a=~&b=2&c=");
 }
 
-aws::SigningRequest KmsRequest(const std::string& body_text, std::vector<aws::HttpHeader> headers = {
-                                                            {"Host", "kms.us-east-1.amazonaws.com"},
-                                                            {"X-Amz-Target", "TrentService.Decrypt"}}) {
+aws::SigningRequest KmsRequest(const std::string& body_text,
+                               std::vector<aws::HttpHeader> headers = {
+                                   {"Host", "kms.us-east-1.amazonaws.com"},
+                                   {"X-Amz-Target", "TrentService.Decrypt"}}) {
   static std::string body;
   body = body_text;
   return aws::SigningRequest{"POST", "/", "", std::move(headers), core::AsBytes(body)};
@@ -343,8 +347,8 @@ TEST(SigV4, EveryInputChangesTheSignature) {
   const std::string base = aws::SignHeaders(KmsRequest("{}"), creds, KmsParams())->signature;
   EXPECT_NE(aws::SignHeaders(KmsRequest("{ }"), creds, KmsParams())->signature, base);
   EXPECT_NE(aws::SignHeaders(KmsRequest("{}", {{"Host", "kms.us-east-1.amazonaws.com"},
-                                          {"X-Amz-Target", "TrentService.Encrypt"}}),
-                        creds, KmsParams())
+                                               {"X-Amz-Target", "TrentService.Encrypt"}}),
+                             creds, KmsParams())
                 ->signature,
             base);
   aws::SigningParams later = KmsParams();
@@ -357,15 +361,16 @@ TEST(SigV4, EveryInputChangesTheSignature) {
                 ->signature,
             base);
   // A session token is signed (sigv4.md section 6) and so changes the signature.
-  auto with_token = aws::SignHeaders(KmsRequest("{}"), Credentials(kAccessKeyId, kSecret, "tok"),
-                                KmsParams());
+  auto with_token =
+      aws::SignHeaders(KmsRequest("{}"), Credentials(kAccessKeyId, kSecret, "tok"), KmsParams());
   EXPECT_NE(with_token->signature, base);
   EXPECT_NE(with_token->signed_headers.find("x-amz-security-token"), std::string::npos);
 }
 
 TEST(SigV4, RefusesRequestsItCannotSignFaithfully) {
   const aws::AwsCredentials creds = Credentials(kAccessKeyId, kSecret, "");
-  auto expect_invalid = [&creds](const aws::SigningRequest& request, const aws::SigningParams& params) {
+  auto expect_invalid = [&creds](const aws::SigningRequest& request,
+                                 const aws::SigningParams& params) {
     auto parts = aws::SignHeaders(request, creds, params);
     ASSERT_FALSE(parts);
     EXPECT_EQ(parts.error().code, core::ErrorCode::kInvalidArgument);

@@ -15,11 +15,11 @@
 
 #include <nlohmann/json.hpp>
 
-#include "enclavectl/core/file_io.hpp"
 #include "enclavectl/aws/curl_transport.hpp"
 #include "enclavectl/aws/environment.hpp"
 #include "enclavectl/aws/kms_client.hpp"
 #include "enclavectl/aws/retry.hpp"
+#include "enclavectl/core/file_io.hpp"
 #include "fd_exhaustion.hpp"
 #include "subprocess.hpp"
 

@@ -2,16 +2,16 @@
 // KMS-shaped vectors' key) fails with the decoder's own error whenever decoding fails; a
 // successful decryption came from a decodable envelope and is shorter than its ciphertext
 // (PKCS#7 padding).
+#include <openssl/pem.h>
+
 #include <cstddef>
 #include <cstdint>
 #include <fstream>
 #include <iterator>
 #include <string>
 
-#include <openssl/pem.h>
-
-#include "enclavectl/core/handles.hpp"
 #include "enclavectl/aws/recipient.hpp"
+#include "enclavectl/core/handles.hpp"
 #include "fuzz_check.hpp"
 
 namespace {

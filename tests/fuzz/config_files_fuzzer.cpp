@@ -8,8 +8,8 @@
 #include <string_view>
 
 #include "enclavectl/aws/aws_config.hpp"
-#include "enclavectl/localkms/state.hpp"
 #include "enclavectl/aws/ssm_api.hpp"
+#include "enclavectl/localkms/state.hpp"
 #include "enclavectl/verifier/devca.hpp"
 #include "fuzz_check.hpp"
 

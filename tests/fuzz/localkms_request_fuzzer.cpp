@@ -12,10 +12,10 @@
 
 #include <nlohmann/json.hpp>
 
-#include "enclavectl/core/file_io.hpp"
 #include "enclavectl/aws/kms_api.hpp"
-#include "enclavectl/localkms/service.hpp"
 #include "enclavectl/aws/sigv4.hpp"
+#include "enclavectl/core/file_io.hpp"
+#include "enclavectl/localkms/service.hpp"
 #include "fuzz_check.hpp"
 
 namespace {
@@ -104,7 +104,8 @@ localkms::LocalKms& Service() {
   static std::unique_ptr<localkms::LocalKms> service;
   if (!service || service->KeyCount() > 256) {
     localkms::ServiceOptions options;
-    service = std::make_unique<localkms::LocalKms>(std::move(options), localkms::KeyStore{}, persister, clock);
+    service = std::make_unique<localkms::LocalKms>(std::move(options), localkms::KeyStore{},
+                                                   persister, clock);
     for (const char* body :
          {R"({})", R"({"KeySpec":"ECC_NIST_P256","KeyUsage":"KEY_AGREEMENT"})"}) {
       service->Dispatch("TrentService.CreateKey", body, "arn:aws:iam::111122223333:root");

@@ -18,10 +18,10 @@
 
 #include <nlohmann/json.hpp>
 
+#include "enclavectl/core/json.hpp"
 #include "enclavectl/core/sha.hpp"
 #include "enclavectl/kmspolicy/actions.hpp"
 #include "enclavectl/kmspolicy/evaluate.hpp"
-#include "enclavectl/core/json.hpp"
 #include "enclavectl/kmspolicy/lint.hpp"
 #include "enclavectl/kmspolicy/policy.hpp"
 

@@ -1,16 +1,16 @@
 // The key-policy vectors in tests/vectors/kmspolicy (written by generate.py there): every lint
 // vector's verdicts and exact error/warning findings, every malformed policy's error code and
 // index, and every simulate case's decision and deciding statement. Adding a case needs no C++.
+#include <gtest/gtest.h>
+
 #include <filesystem>
 #include <set>
 #include <string>
 #include <utility>
 
-#include <gtest/gtest.h>
-
 #include "enclavectl/core/error_codes.hpp"
-#include "enclavectl/kmspolicy/evaluate.hpp"
 #include "enclavectl/core/json.hpp"
+#include "enclavectl/kmspolicy/evaluate.hpp"
 #include "enclavectl/kmspolicy/lint.hpp"
 #include "enclavectl/kmspolicy/policy.hpp"
 #include "test_paths.hpp"
@@ -22,7 +22,9 @@ namespace fs = std::filesystem;
 
 fs::path VectorDir(const char* sub) { return testing::TestsDir() / "vectors" / "kmspolicy" / sub; }
 
-std::vector<fs::path> Vectors(const char* sub) { return testing::FilesWithSuffix(VectorDir(sub), ".json"); }
+std::vector<fs::path> Vectors(const char* sub) {
+  return testing::FilesWithSuffix(VectorDir(sub), ".json");
+}
 
 std::string PolicyText(const nlohmann::json& vector) {
   return vector.contains("policy_text") ? vector["policy_text"].get<std::string>()
@@ -34,9 +36,9 @@ using RuleAt = std::pair<std::string, std::optional<std::size_t>>;
 std::multiset<RuleAt> Expected(const nlohmann::json& list) {
   std::multiset<RuleAt> out;
   for (const auto& item : list) {
-    out.emplace(item[0].get<std::string>(),
-                item[1].is_null() ? std::nullopt
-                                  : std::optional<std::size_t>(item[1].get<std::size_t>()));
+    out.emplace(
+        item[0].get<std::string>(),
+        item[1].is_null() ? std::nullopt : std::optional<std::size_t>(item[1].get<std::size_t>()));
   }
   return out;
 }

@@ -460,8 +460,9 @@ class LockedKeyTest : public LocalKmsTest {
     auto policy = kmspolicy::GeneratePolicy(options);
     ASSERT_TRUE(policy) << policy.error().detail;
     // A locked policy keeps nobody's PutKeyPolicy: only the bypass applies it.
-    EXPECT_EQ(Fails("PutKeyPolicy", {{"KeyId", key_}, {"Policy", kmspolicy::EncodePolicy(*policy)}}),
-              "MalformedPolicyDocumentException");
+    EXPECT_EQ(
+        Fails("PutKeyPolicy", {{"KeyId", key_}, {"Policy", kmspolicy::EncodePolicy(*policy)}}),
+        "MalformedPolicyDocumentException");
     Ok("PutKeyPolicy", {{"KeyId", key_},
                         {"Policy", kmspolicy::EncodePolicy(*policy)},
                         {"BypassPolicyLockoutSafetyCheck", true}});

@@ -9,9 +9,9 @@
 #include <string>
 #include <vector>
 
+#include "enclavectl/aws/sigv4.hpp"
 #include "enclavectl/core/bytes.hpp"
 #include "enclavectl/core/handles.hpp"
-#include "enclavectl/aws/sigv4.hpp"
 
 namespace enclavectl::testing {
 
@@ -40,9 +40,11 @@ inline core::Bytes PeerEcdh(EVP_PKEY* peer, core::ByteView other_spki) {
 
 // The headers of a KMS JSON request signed at `time` the way botocore signs it
 // (content-type;host;x-amz-date;x-amz-target), the added X-Amz-Date and Authorization last.
-inline std::vector<aws::HttpHeader> SignedKmsHeaders(
-    const std::string& host, const std::string& operation, const std::string& body,
-    const aws::AwsCredentials& credentials, core::UnixMillis time) {
+inline std::vector<aws::HttpHeader> SignedKmsHeaders(const std::string& host,
+                                                     const std::string& operation,
+                                                     const std::string& body,
+                                                     const aws::AwsCredentials& credentials,
+                                                     core::UnixMillis time) {
   aws::SigningRequest request;
   request.method = "POST";
   request.path = "/";

@@ -3,10 +3,10 @@
 // never reach AWS or the network.
 #pragma once
 
-#include <string>
-
 #include <gtest/gtest.h>
 #include <sys/types.h>
+
+#include <string>
 
 namespace enclavectl::testing {
 

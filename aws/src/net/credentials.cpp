@@ -6,10 +6,10 @@
 #include <utility>
 #include <vector>
 
+#include "enclavectl/aws/aws_config.hpp"
 #include "enclavectl/core/bytes.hpp"
 #include "enclavectl/core/file_io.hpp"
 #include "enclavectl/core/limits.hpp"
-#include "enclavectl/aws/aws_config.hpp"
 
 namespace enclavectl::aws {
 namespace {

@@ -1,10 +1,10 @@
 #include "enclavectl/aws/retry.hpp"
 
+#include <openssl/rand.h>
+
 #include <algorithm>
 #include <chrono>
 #include <thread>
-
-#include <openssl/rand.h>
 
 namespace enclavectl::aws {
 

@@ -1,12 +1,11 @@
 #include "enclavectl/aws/aws_config.hpp"
 
-
 #include <openssl/crypto.h>
 
 #include "enclavectl/core/ascii.hpp"
 #include "enclavectl/core/encoding.hpp"
-#include "enclavectl/core/limits.hpp"
 #include "enclavectl/core/json.hpp"
+#include "enclavectl/core/limits.hpp"
 
 namespace enclavectl::aws {
 namespace {
@@ -103,9 +102,9 @@ const std::map<std::string, std::string>* ConfigFileProfile(const IniFile& ini,
 }
 
 core::Result<ImdsCredentials> DecodeImdsCredentials(core::ByteView body) {
-  auto parsed = core::ParseStrictJson(core::AsChars(body), core::limits::kMaxImdsResponseBytes,
-                                ErrorCode::kCredentialsMalformed,
-                                "instance metadata credentials");
+  auto parsed =
+      core::ParseStrictJson(core::AsChars(body), core::limits::kMaxImdsResponseBytes,
+                            ErrorCode::kCredentialsMalformed, "instance metadata credentials");
   if (!parsed) {
     return Fail(parsed.error());
   }
@@ -122,8 +121,8 @@ core::Result<ImdsCredentials> DecodeImdsCredentials(core::ByteView body) {
   if (!json.is_object()) {
     return Fail(ErrorCode::kCredentialsMalformed, "the credentials answer is not a JSON object");
   }
-  if (const auto code = json.find("Code"); code != json.end() &&
-                                           (!code->is_string() || code->get<std::string>() != "Success")) {
+  if (const auto code = json.find("Code");
+      code != json.end() && (!code->is_string() || code->get<std::string>() != "Success")) {
     return Fail(ErrorCode::kCredentialsMalformed, "the credentials answer's Code is not Success");
   }
   std::optional<std::string> key_id = take("AccessKeyId");

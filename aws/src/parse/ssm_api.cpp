@@ -3,8 +3,8 @@
 #include <array>
 #include <string>
 
-#include "enclavectl/core/limits.hpp"
 #include "enclavectl/core/json.hpp"
+#include "enclavectl/core/limits.hpp"
 
 namespace enclavectl::aws {
 namespace {
@@ -38,7 +38,7 @@ constexpr std::array<AwsErrorMapping, 19> kSsmErrors = {{
 
 core::Result<Json> ParseAnswer(core::ByteView body, const char* operation) {
   auto json = core::ParseStrictJson(core::AsChars(body), core::limits::kMaxSsmResponseBytes,
-                              ErrorCode::kSsmResponseMalformed, operation);
+                                    ErrorCode::kSsmResponseMalformed, operation);
   if (!json) {
     return Fail(json.error());
   }

@@ -94,13 +94,13 @@ core::Result<aws::KeyMetadata> AwsEnclaveKms::DescribeKey(const std::string& key
 core::Result<std::string> AwsEnclaveKms::GetKeyPolicy(const std::string& key_id) {
   std::lock_guard lock(mutex_);
   return WithAwsClient<aws::KmsClient>(access_, endpoint_,
-                                      [&](aws::KmsClient& client) -> core::Result<std::string> {
-                                        auto result = client.GetKeyPolicy(key_id);
-                                        if (!result) {
-                                          return Fail(result.error());
-                                        }
-                                        return std::move(result->policy);
-                                      });
+                                       [&](aws::KmsClient& client) -> core::Result<std::string> {
+                                         auto result = client.GetKeyPolicy(key_id);
+                                         if (!result) {
+                                           return Fail(result.error());
+                                         }
+                                         return std::move(result->policy);
+                                       });
 }
 
 SsmSealedKeyStore::ClientCall MakeSsmClientCall(AwsAccess access, aws::AwsEndpoint endpoint) {

@@ -27,11 +27,11 @@
 #include "enclavectl/app/service.hpp"
 #include "enclavectl/app/simulator_config.hpp"
 #include "enclavectl/app/stores.hpp"
-#include "enclavectl/core/encoding.hpp"
-#include "enclavectl/kmspolicy/lint.hpp"
 #include "enclavectl/aws/credentials.hpp"
 #include "enclavectl/aws/curl_transport.hpp"
 #include "enclavectl/aws/ssm_client.hpp"
+#include "enclavectl/core/encoding.hpp"
+#include "enclavectl/kmspolicy/lint.hpp"
 #include "enclavectl/net/fd_limit.hpp"
 
 #ifndef ENCLAVECTL_VERSION

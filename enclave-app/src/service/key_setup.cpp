@@ -8,11 +8,11 @@
 #include <utility>
 
 #include "enclavectl/app/confidential_script.hpp"
+#include "enclavectl/aws/recipient.hpp"
 #include "enclavectl/core/encoding.hpp"
 #include "enclavectl/core/limits.hpp"
 #include "enclavectl/core/sha.hpp"
 #include "enclavectl/kmspolicy/policy.hpp"
-#include "enclavectl/aws/recipient.hpp"
 #include "enclavectl/verifier/key_binding.hpp"
 
 namespace enclavectl::app {
@@ -51,8 +51,7 @@ core::Result<Recipient> MakeRecipient(NsmClient& nsm) {
 // Decrypts a CiphertextForRecipient that must hold a 32-byte secret.
 core::Result<core::SecretBytes> OpenSecret(ByteView ciphertext_for_recipient,
                                            const Recipient& recipient, const char* what) {
-  auto secret =
-      aws::DecryptCiphertextForRecipient(ciphertext_for_recipient, recipient.key.get());
+  auto secret = aws::DecryptCiphertextForRecipient(ciphertext_for_recipient, recipient.key.get());
   if (!secret) {
     return Fail(secret.error());
   }

@@ -12,10 +12,10 @@
 #include <string>
 #include <string_view>
 
+#include "enclavectl/aws/sigv4.hpp"
 #include "enclavectl/core/bytes.hpp"
 #include "enclavectl/core/result.hpp"
 #include "enclavectl/core/time.hpp"
-#include "enclavectl/aws/sigv4.hpp"
 
 namespace enclavectl::aws {
 

@@ -9,11 +9,11 @@
 #include <optional>
 #include <string>
 
-#include "enclavectl/core/result.hpp"
-#include "enclavectl/core/time.hpp"
 #include "enclavectl/aws/environment.hpp"
 #include "enclavectl/aws/http.hpp"
 #include "enclavectl/aws/sigv4.hpp"
+#include "enclavectl/core/result.hpp"
+#include "enclavectl/core/time.hpp"
 
 namespace enclavectl::aws {
 

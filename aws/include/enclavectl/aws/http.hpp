@@ -9,10 +9,10 @@
 #include <string_view>
 #include <vector>
 
+#include "enclavectl/aws/sigv4.hpp"
 #include "enclavectl/core/limits.hpp"
 #include "enclavectl/core/result.hpp"
 #include "enclavectl/core/secret.hpp"
-#include "enclavectl/aws/sigv4.hpp"
 
 namespace enclavectl::aws {
 

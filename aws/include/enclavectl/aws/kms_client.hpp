@@ -6,14 +6,14 @@
 #include <string>
 #include <string_view>
 
-#include "enclavectl/core/file_io.hpp"
-#include "enclavectl/core/result.hpp"
-#include "enclavectl/aws/kms_api.hpp"
 #include "enclavectl/aws/aws_json_client.hpp"
 #include "enclavectl/aws/environment.hpp"
 #include "enclavectl/aws/http.hpp"
+#include "enclavectl/aws/kms_api.hpp"
 #include "enclavectl/aws/retry.hpp"
 #include "enclavectl/aws/sigv4.hpp"
+#include "enclavectl/core/file_io.hpp"
+#include "enclavectl/core/result.hpp"
 
 namespace enclavectl::aws {
 

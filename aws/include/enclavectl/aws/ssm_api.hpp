@@ -8,10 +8,10 @@
 #include <string>
 #include <string_view>
 
+#include "enclavectl/aws/kms_api.hpp"
 #include "enclavectl/core/bytes.hpp"
 #include "enclavectl/core/result.hpp"
 #include "enclavectl/core/secret.hpp"
-#include "enclavectl/aws/kms_api.hpp"
 
 namespace enclavectl::aws {
 

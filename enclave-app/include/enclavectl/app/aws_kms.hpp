@@ -8,9 +8,9 @@
 
 #include "enclavectl/app/enclave_kms.hpp"
 #include "enclavectl/app/stores.hpp"
-#include "enclavectl/core/file_io.hpp"
 #include "enclavectl/aws/kms_client.hpp"
 #include "enclavectl/aws/retry.hpp"
+#include "enclavectl/core/file_io.hpp"
 
 namespace enclavectl::app {
 
@@ -39,8 +39,7 @@ class AwsEnclaveKms final : public EnclaveKms {
                                                   core::ByteView ciphertext_blob,
                                                   const EncryptionContext& context,
                                                   core::ByteView attestation_document) override;
-  [[nodiscard]] core::Result<aws::KeyMetadata> DescribeKey(
-      const std::string& key_id) override;
+  [[nodiscard]] core::Result<aws::KeyMetadata> DescribeKey(const std::string& key_id) override;
   [[nodiscard]] core::Result<std::string> GetKeyPolicy(const std::string& key_id) override;
 
  private:
@@ -50,7 +49,6 @@ class AwsEnclaveKms final : public EnclaveKms {
 };
 
 // The SSM store's client factory for `endpoint`.
-SsmSealedKeyStore::ClientCall MakeSsmClientCall(AwsAccess access,
-                                                aws::AwsEndpoint endpoint);
+SsmSealedKeyStore::ClientCall MakeSsmClientCall(AwsAccess access, aws::AwsEndpoint endpoint);
 
 }  // namespace enclavectl::app

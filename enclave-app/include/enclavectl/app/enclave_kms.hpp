@@ -7,9 +7,9 @@
 #include <cstdint>
 #include <string>
 
+#include "enclavectl/aws/kms_api.hpp"
 #include "enclavectl/core/bytes.hpp"
 #include "enclavectl/core/result.hpp"
-#include "enclavectl/aws/kms_api.hpp"
 
 namespace enclavectl::app {
 
@@ -46,8 +46,7 @@ class EnclaveKms {
   // decide whether it may trust the key (kms.md section 7).
   // DescribeKey{KeyId}: the key's metadata; KMS resolves an alias (alias/x or its ARN) to the
   // key, so `arn` is the key ARN setup then uses. Fails with the KMS client's codes.
-  [[nodiscard]] virtual core::Result<aws::KeyMetadata> DescribeKey(
-      const std::string& key_id) = 0;
+  [[nodiscard]] virtual core::Result<aws::KeyMetadata> DescribeKey(const std::string& key_id) = 0;
   // GetKeyPolicy{KeyId, PolicyName "default"}: the policy text exactly as KMS returned it.
   [[nodiscard]] virtual core::Result<std::string> GetKeyPolicy(const std::string& key_id) = 0;
 };

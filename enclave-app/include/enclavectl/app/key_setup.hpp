@@ -82,7 +82,7 @@ struct ObtainedKey {
 // `arn` is checked to be a key ARN. Fails with the KMS codes, kKmsResponseMalformed when KMS
 // answers without a key ARN.
 [[nodiscard]] core::Result<aws::KeyMetadata> DescribeSetupKey(EnclaveKms& kms,
-                                                                    const std::string& key_id);
+                                                              const std::string& key_id);
 
 // DescribeSetupKey's ARN.
 [[nodiscard]] core::Result<std::string> ResolveKeyArn(EnclaveKms& kms, const std::string& key_id);

@@ -29,8 +29,8 @@ class FileSealedKeyStore final : public SealedKeyStore {
 class SsmSealedKeyStore final : public SealedKeyStore {
  public:
   // Runs `call` with an SsmClient (built per call, so that instance credentials are fresh).
-  using ClientCall = std::function<core::Status(
-      const std::function<core::Status(aws::SsmClient&)>& use)>;
+  using ClientCall =
+      std::function<core::Status(const std::function<core::Status(aws::SsmClient&)>& use)>;
   SsmSealedKeyStore(ClientCall with_client, std::string parameter_name)
       : with_client_(std::move(with_client)), name_(std::move(parameter_name)) {}
   // GetParameter: nullopt on ParameterNotFound; other SSM errors as SsmClient's.

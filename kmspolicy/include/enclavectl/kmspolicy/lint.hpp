@@ -26,8 +26,8 @@
 #include <string>
 #include <vector>
 
-#include "enclavectl/core/result.hpp"
 #include "enclavectl/aws/kms_api.hpp"
+#include "enclavectl/core/result.hpp"
 #include "enclavectl/kmspolicy/policy.hpp"
 
 namespace enclavectl::kmspolicy {

@@ -12,11 +12,11 @@
 #include <optional>
 #include <string>
 
+#include "enclavectl/aws/kms_api.hpp"
 #include "enclavectl/core/bytes.hpp"
 #include "enclavectl/core/handles.hpp"
 #include "enclavectl/core/result.hpp"
 #include "enclavectl/core/secret.hpp"
-#include "enclavectl/aws/kms_api.hpp"
 #include "enclavectl/localkms/state.hpp"
 
 namespace enclavectl::localkms {

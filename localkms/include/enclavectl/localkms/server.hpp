@@ -15,9 +15,9 @@
 #include <string>
 #include <vector>
 
+#include "enclavectl/aws/kms_api.hpp"
 #include "enclavectl/core/file_io.hpp"
 #include "enclavectl/core/result.hpp"
-#include "enclavectl/aws/kms_api.hpp"
 #include "enclavectl/localkms/service.hpp"
 #include "enclavectl/localkms/state.hpp"
 
@@ -54,7 +54,7 @@ struct ImportOptions {
 // not be running: it owns the store). Idempotent for the same key id and material. Fails
 // with kLocalKmsBusy, kKeyImport, kInvalidArgument, kLocalKmsState, kIoRead, kIoWrite.
 [[nodiscard]] core::Result<aws::KeyMetadata> ImportKey(const ImportOptions& options,
-                                                  const core::io::Clock& clock);
+                                                       const core::io::Clock& clock);
 
 struct ServerOptions {
   std::string state_dir;
