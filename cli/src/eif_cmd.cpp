@@ -15,6 +15,7 @@
 #include "enclavectl/eif/image_files.hpp"
 #include "enclavectl/eif/measure.hpp"
 #include "enclavectl/eif/report_json.hpp"
+#include "enclavectl/eif/report_text.hpp"
 #include "enclavectl/verifier/policy.hpp"
 #include "out_flag.hpp"
 
@@ -88,30 +89,6 @@ core::Result<eif::ImageReport> Inspect(Context& ctx, const std::string& path, bo
   return eif::io::InspectImageFile(path, options);
 }
 
-void PrintChecks(std::ostream& out, const eif::ImageReport& report) {
-  out << "checks\n";
-  for (const eif::Check& check : report.checks) {
-    out << "  " << std::left << std::setw(8) << eif::CheckStatusName(check.status) << " "
-        << std::setw(14) << check.name << std::right << check.reason;
-    if (check.error) {
-      out << " [" << core::ErrorCodeName(check.error->code) << "]";
-    }
-    out << "\n";
-  }
-  for (const std::string& note : report.notes) {
-    out << "  note     " << note << "\n";
-  }
-}
-
-void PrintPcrs(std::ostream& out, const eif::Measurements& pcrs) {
-  out << "  PCR0  " << core::HexEncode(pcrs.pcr0) << "\n";
-  out << "  PCR1  " << core::HexEncode(pcrs.pcr1) << "\n";
-  out << "  PCR2  " << core::HexEncode(pcrs.pcr2) << "\n";
-  if (pcrs.pcr8) {
-    out << "  PCR8  " << core::HexEncode(*pcrs.pcr8) << "\n";
-  }
-}
-
 // ---- describe ----
 
 struct DescribeOptions {
@@ -128,40 +105,7 @@ int RunDescribe(Context& ctx, const DescribeOptions& options) {
   if (options.json) {
     ctx.out << eif::DescribeJson(*report).dump(2) << "\n";
   } else {
-    std::ostream& out = ctx.out;
-    out << (failure == nullptr ? "OK"
-                               : "FAILED (" + std::string(core::ErrorCodeName(failure->code)) + ")")
-        << "  " << options.image << "\n";
-    out << "  EIF version   " << report->header.version << ", "
-        << eif::ArchName(report->header.arch()) << ", " << report->file_size << " bytes, "
-        << report->sections.size() << " sections\n";
-    if (report->metadata) {
-      const eif::Metadata& m = *report->metadata;
-      out << "  image         " << m.image_name << " " << m.image_version << "\n";
-      out << "  built         " << m.build.build_time << " by " << m.build.build_tool << " "
-          << m.build.build_tool_version << " (" << m.build.operating_system << " "
-          << m.build.kernel_version << ")\n";
-    }
-    if (report->certificate) {
-      out << "  signed by     ";
-      for (const auto& [key, value] : report->certificate->issuer) {
-        out << key << "=" << value << " ";
-      }
-      out << "(valid " << report->certificate->not_before << " .. "
-          << report->certificate->not_after << ")\n";
-    }
-    out << "measurements (" << eif::kHashAlgorithmName << ")\n";
-    PrintPcrs(out, report->measurements);
-    out << "sections\n";
-    for (const eif::SectionInfo& section : report->sections) {
-      out << "  " << std::left << std::setw(10) << eif::SectionTypeName(section.type) << std::right
-          << " at " << std::setw(10) << section.offset << "  " << section.size << " bytes\n";
-    }
-    PrintChecks(out, *report);
-    if (failure != nullptr) {
-      out << "error: " << core::ErrorCodeName(failure->code) << " ("
-          << static_cast<unsigned>(failure->code) << "): " << failure->detail << "\n";
-    }
+    eif::RenderDescribeText(ctx.out, *report, options.image);
   }
   return failure == nullptr ? 0 : ExitFor(*failure);
 }
@@ -180,75 +124,10 @@ struct MeasureOptions {
   bool json = false;
 };
 
-core::Result<eif::PcrSet> RequiredPcrs(const MeasureOptions& options) {
-  eif::PcrSet required;
-  const std::pair<std::uint64_t, const std::string*> flags[] = {{0, &options.expect_pcr0},
-                                                                {1, &options.expect_pcr1},
-                                                                {2, &options.expect_pcr2},
-                                                                {8, &options.expect_pcr8}};
-  for (const auto& [index, hex] : flags) {
-    if (hex->empty()) {
-      continue;
-    }
-    auto value = core::HexDecode(core::TrimWhitespace(*hex));
-    if (!value || value->size() != 48) {
-      return core::Fail(ErrorCode::kInvalidArgument,
-                        "--expect-pcr" + std::to_string(index) + " must be 96 hex digits");
-    }
-    required[index] = std::move(*value);
-  }
-  for (const std::string& item : options.expect_pcr) {
-    const std::size_t equals = item.find('=');
-    const std::string index = item.substr(0, equals);
-    if (equals == std::string::npos ||
-        (index != "0" && index != "1" && index != "2" && index != "8")) {
-      return core::Fail(ErrorCode::kInvalidArgument,
-                        "--expect-pcr must be N=HEX with N one of 0, 1, 2, 8 (the PCRs of an "
-                        "image): " +
-                            item);
-    }
-    auto value = core::HexDecode(core::TrimWhitespace(std::string_view(item).substr(equals + 1)));
-    if (!value || value->size() != 48) {
-      return core::Fail(ErrorCode::kInvalidArgument,
-                        "--expect-pcr " + index + "=HEX must be 96 hex digits");
-    }
-    const std::uint64_t number = std::stoull(index);
-    if (auto known = required.find(number); known != required.end() && known->second != *value) {
-      return core::Fail(ErrorCode::kInvalidArgument,
-                        "PCR" + index + " is expected with two different values");
-    }
-    required[number] = std::move(*value);
-  }
-  return required;
-}
-
-// The text of `eif measure`: the verdict, the PCRs, the comparison and, for a damaged image,
-// its checks; the verdict's error on stderr.
+// The text of `eif measure` (eif/report_text.hpp); the verdict's error on stderr.
 void PrintMeasured(Context& ctx, const MeasureOptions& options,
                    const eif::MeasureOutcome& outcome) {
-  std::ostream& out = ctx.out;
-  std::string headline(outcome.VerdictName());
-  for (char& c : headline) {
-    c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-  }
-  out << headline << "  " << options.image << "\n";
-  PrintPcrs(out, outcome.report.measurements);
-  if (const auto& comparison = outcome.comparison) {
-    if (outcome.against_sets) {
-      out << (comparison->matched ? "matched" : "closest") << " allowed set "
-          << comparison->set_index << " of " << options.expect_pcrs_path << "\n";
-    }
-    for (const eif::PcrComparison& pcr : comparison->pcrs) {
-      out << "  PCR" << pcr.index << (pcr.match ? "  match" : "  MISMATCH") << "\n";
-      if (!pcr.match) {
-        out << "    expected " << core::HexEncode(pcr.expected) << "\n";
-        out << "    actual   " << (pcr.actual ? core::HexEncode(*pcr.actual) : "(absent)") << "\n";
-      }
-    }
-  }
-  if (outcome.report.FirstFailure() != nullptr) {
-    PrintChecks(out, outcome.report);
-  }
+  eif::RenderMeasuredText(ctx.out, outcome, options.image, options.expect_pcrs_path);
   if (const Error* verdict = outcome.Verdict()) {
     ctx.err << "enclavectl: " << core::ErrorCodeName(verdict->code) << ": " << verdict->detail
             << "\n";
@@ -260,7 +139,9 @@ int RunMeasure(Context& ctx, const MeasureOptions& options) {
   if (auto ok = CheckOutWithJson(options.output, options.json); !ok) {
     return ReportError(ctx, ok.error(), options.json, media);
   }
-  auto required = RequiredPcrs(options);
+  auto required =
+      eif::ParseRequiredPcrs({options.expect_pcr0, options.expect_pcr1, options.expect_pcr2,
+                              options.expect_pcr8, options.expect_pcr});
   if (!required) {
     return ReportError(ctx, required.error(), options.json, media);
   }
@@ -353,7 +234,7 @@ void PrintBuilt(Context& ctx, const char* media, const std::string& path,
   report << "wrote " << path << " (" << result.size << " bytes, " << result.sections.size()
          << " sections)\n";
   report << "measurements (" << eif::kHashAlgorithmName << ")\n";
-  PrintPcrs(report, result.measurements);
+  eif::PrintPcrs(report, result.measurements);
 }
 
 int RunBuild(Context& ctx, const BuildOptions& options) {

@@ -1,16 +1,12 @@
-// What `policy` and `lock-policy` share: the PCR-source flags and rendering a lint report
-// (text and JSON). Reading the sources is kmspolicy/io/policy_sources.hpp.
+// What `policy` and `lock-policy` share: the PCR-source flags and the media types. Reading
+// the sources is kmspolicy/io/policy_sources.hpp; rendering a lint report kmspolicy/report.hpp.
 #pragma once
-
-#include <ostream>
-#include <string>
 
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
 #include "enclavectl/kmspolicy/io/policy_sources.hpp"
-#include "enclavectl/kmspolicy/lint.hpp"
-#include "enclavectl/kmspolicy/policy.hpp"
+#include "enclavectl/kmspolicy/report.hpp"
 
 namespace enclavectl::cli {
 
@@ -29,14 +25,9 @@ void AddDocumentTrustFlags(CLI::App* cmd, kmspolicy::io::DocumentTrust& trust);
 // --eif | --pcrs | --attestation | --pcr (exactly one kind), --use-pcrs, --root and --at.
 void AddPcrSourceFlags(CLI::App* cmd, kmspolicy::io::PcrSourceSpec& source);
 
-// The lint report for people.
-void RenderLintText(std::ostream& out, const std::string& title, const kmspolicy::Policy& policy,
-                    const kmspolicy::LintReport& report);
-
-// The lint report as JSON (verdicts, findings with statement index and Sid).
-nlohmann::json LintToJson(const kmspolicy::Policy& policy, const kmspolicy::LintReport& report);
-
-// "PCR0,PCR1,PCR2" of the PCRs the first attested statement pins (for summaries).
-std::string PinnedPcrs(const kmspolicy::Policy& policy);
+// The lint report's renderers live beside the lint (kmspolicy/report.hpp).
+using kmspolicy::LintToJson;
+using kmspolicy::PinnedPcrs;
+using kmspolicy::RenderLintText;
 
 }  // namespace enclavectl::cli

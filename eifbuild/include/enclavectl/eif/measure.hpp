@@ -185,6 +185,20 @@ struct ComparisonResult {
 // The image's PCRs as a set: 0, 1, 2 and 8 when signed.
 PcrSet MeasurementsAsSet(const Measurements& measurements);
 
+// `eif measure`'s expected PCRs as given on the command line: --expect-pcr0/1/2/8 HEX and
+// --expect-pcr N=HEX (repeatable; N one of 0, 1, 2, 8; 96 hex digits each).
+struct RequiredPcrFlags {
+  std::string pcr0;
+  std::string pcr1;
+  std::string pcr2;
+  std::string pcr8;
+  std::vector<std::string> pcr;
+};
+
+// The PCR set the flags require. Fails with kInvalidArgument on a malformed value, an index
+// an image has no PCR for, or one PCR expected with two different values.
+[[nodiscard]] core::Result<PcrSet> ParseRequiredPcrs(const RequiredPcrFlags& flags);
+
 // Compares the measurements with `required` (every listed PCR must match) and, when
 // `allowed` is not empty, with the allowed sets (one must match as a whole). Fails with
 // kInvalidArgument when both are empty.
