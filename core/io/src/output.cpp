@@ -13,6 +13,7 @@
 #include <filesystem>
 #include <fstream>
 #include <mutex>
+#include <optional>
 #include <string_view>
 
 namespace enclavectl::core::io {
@@ -89,11 +90,15 @@ bool NamesOpenDescriptor(std::string_view path) {
          path.rfind("/proc/self/fd/", 0) == 0;
 }
 
-Status WriteAllAt(int fd, std::uint64_t offset, ByteView data, const std::string& what) {
+// Writes all of `data` to `fd`, at `offset` (pwrite) or at the descriptor's position (write),
+// retrying on EINTR and short writes.
+Status WriteLoop(int fd, std::optional<std::uint64_t> offset, ByteView data,
+                 const std::string& what) {
   std::size_t done = 0;
   while (done < data.size()) {
-    const ssize_t n = ::pwrite(fd, data.data() + done, data.size() - done,  // NOLINT
-                               static_cast<off_t>(offset + done));
+    const ssize_t n = offset ? ::pwrite(fd, data.data() + done, data.size() - done,  // NOLINT
+                                        static_cast<off_t>(*offset + done))
+                             : ::write(fd, data.data() + done, data.size() - done);  // NOLINT
     if (n < 0 && errno == EINTR) {
       continue;
     }
@@ -143,18 +148,7 @@ Status CopySpool(int spool, std::uint64_t size, int out, const std::string& what
 }  // namespace
 
 Status WriteAllTo(int fd, ByteView data, const std::string& what) {
-  std::size_t done = 0;
-  while (done < data.size()) {
-    const ssize_t n = ::write(fd, data.data() + done, data.size() - done);  // NOLINT
-    if (n < 0 && errno == EINTR) {
-      continue;
-    }
-    if (n <= 0) {
-      return Fail(ErrorCode::kIoWrite, "cannot write " + what + ": " + Reason(n < 0 ? errno : EIO));
-    }
-    done += static_cast<std::size_t>(n);
-  }
-  return Ok();
+  return WriteLoop(fd, std::nullopt, data, what);
 }
 
 void InstallOutputCleanup() {
@@ -260,7 +254,7 @@ OutputFile::~OutputFile() {
 }
 
 Status OutputFile::WriteAt(std::uint64_t offset, ByteView data) {
-  ENCLAVECTL_RETURN_IF_ERROR(WriteAllAt(fd_, offset, data, path_));
+  ENCLAVECTL_RETURN_IF_ERROR(WriteLoop(fd_, offset, data, path_));
   size_ = std::max(size_, offset + data.size());
   return Ok();
 }
