@@ -266,9 +266,8 @@ TEST_F(EnclaveAppE2e, AfterAFailedBootSetupOnlyTheConfiguredKeyIsAccepted) {
   const std::string url = Start({"--key-mode", "reproducible", "--key-id", honest}, "item3");
   ASSERT_FALSE(url.empty()) << Slurp(log_);
   ASSERT_TRUE(WaitForLog("setup failed")) << Slurp(log_);
-  auto restarted = localkms::LocalKmsServer::Start(kms_options_, clock_);
-  ASSERT_TRUE(restarted) << restarted.error().detail;
-  kms_server_ = std::move(*restarted);
+  // While nothing is set up, the attacker's key is refused for what it is (before KMS is
+  // back, so that the service's own retry of the configured setup cannot answer first).
   const Response refused = Post(url, "/generate-secret", {{"key_id", attacker}});
   EXPECT_EQ(refused.status, 403U) << refused.body;
   EXPECT_EQ(refused.Code(), "APP_KEY_NOT_ALLOWED");
@@ -278,6 +277,9 @@ TEST_F(EnclaveAppE2e, AfterAFailedBootSetupOnlyTheConfiguredKeyIsAccepted) {
   const json enclave_info = Get(url, "/v1/enclave-info").Json();
   EXPECT_EQ(enclave_info["configured_key_id"], honest);
   EXPECT_EQ(enclave_info["insecure_skip_policy_check"], false);
+  auto restarted = localkms::LocalKmsServer::Start(kms_options_, clock_);
+  ASSERT_TRUE(restarted) << restarted.error().detail;
+  kms_server_ = std::move(*restarted);
   // KMS is back: the configured setup is retried and succeeds.
   aws::KmsClient client = Client();
   const Response retry = Post(url, "/generate-secret", {{"key_id", honest}});
