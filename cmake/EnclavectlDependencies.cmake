@@ -3,6 +3,8 @@ find_package(OpenSSL 3.0 REQUIRED)
 find_package(PkgConfig REQUIRED)
 pkg_check_modules(LIBCBOR REQUIRED IMPORTED_TARGET libcbor>=0.8)
 pkg_check_modules(SECP256K1 REQUIRED IMPORTED_TARGET libsecp256k1>=0.2)
+# Nettle's P-384 verification (core/p384.hpp); hogweed pulls in nettle and GMP.
+pkg_check_modules(HOGWEED REQUIRED IMPORTED_TARGET hogweed>=3.7 nettle>=3.7 gmp>=6.2)
 find_package(tl-expected REQUIRED)
 find_package(nlohmann_json 3.10 REQUIRED)
 find_package(CLI11 2.0 REQUIRED)

@@ -7,6 +7,8 @@
 #include <new>
 #include <string>
 
+#include "enclavectl/core/p384.hpp"
+
 namespace enclavectl::core {
 namespace {
 
@@ -143,6 +145,14 @@ Status EcdsaVerifyRaw(EVP_PKEY* key, ByteView message, ByteView raw_signature) {
   const std::optional<Curve> curve = CurveOf(key);
   if (!curve) {
     return Fail(ErrorCode::kCertKeyType, "verification key is not a P-256 or P-384 key");
+  }
+  if (*curve == Curve::kP384) {
+    // Nettle's P-384 (core/p384.hpp): the same checks, in about half the time.
+    auto point = p384::PublicPoint(key);
+    if (!point) {
+      return Fail(point.error());
+    }
+    return p384::Verify(*point, message, raw_signature);
   }
   auto der = RawSignatureToDer(raw_signature, *curve);
   if (!der) {

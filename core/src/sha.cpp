@@ -36,16 +36,33 @@ Digest FinishAndReset(EVP_MD_CTX* ctx, const EVP_MD* md) {
   return out;
 }
 
+// The digest implementation, fetched from the default provider once per process: passing
+// OpenSSL 3's legacy EVP_sha256()/EVP_sha384() makes every EVP_Digest call look the
+// algorithm up again under the provider store's lock. Never freed (process lifetime).
+const EVP_MD* Fetched(const char* name) {
+  EVP_MD* md = EVP_MD_fetch(nullptr, name, nullptr);
+  if (md == nullptr) {
+    throw std::bad_alloc();  // the default provider always has SHA-2
+  }
+  return md;
+}
+
 template <typename Digest>
 const EVP_MD* MdFor() {
   static_assert(std::is_same_v<Digest, Sha256Digest> || std::is_same_v<Digest, Sha384Digest>);
-  return std::is_same_v<Digest, Sha256Digest> ? EVP_sha256() : EVP_sha384();
+  if constexpr (std::is_same_v<Digest, Sha256Digest>) {
+    static const EVP_MD* const md = Fetched("SHA2-256");
+    return md;
+  } else {
+    static const EVP_MD* const md = Fetched("SHA2-384");
+    return md;
+  }
 }
 
 }  // namespace
 
-Sha256Digest Sha256(ByteView data) { return OneShot<Sha256Digest>(EVP_sha256(), data); }
-Sha384Digest Sha384(ByteView data) { return OneShot<Sha384Digest>(EVP_sha384(), data); }
+Sha256Digest Sha256(ByteView data) { return OneShot<Sha256Digest>(MdFor<Sha256Digest>(), data); }
+Sha384Digest Sha384(ByteView data) { return OneShot<Sha384Digest>(MdFor<Sha384Digest>(), data); }
 
 template <typename Digest>
 ShaHasher<Digest>::ShaHasher() : ctx_(NewDigestCtx(MdFor<Digest>())) {}
