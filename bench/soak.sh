@@ -1,0 +1,133 @@
+#!/usr/bin/env bash
+# Endurance (issue 18): wrk for DURATION seconds, at the same time, against
+#   - enclave-app --dev (release): POST /v1/sign ecdsa-secp256k1, keep-alive, 64 connections;
+#   - enclavectl kms serve (the local stack, release): DeriveSharedSecret with a Recipient
+#     (an attestation document from the NSM simulator carrying an RSA key), 16 connections;
+# sampling each server's resident memory and open descriptors every 10 s. Passes when both
+# runs had 0 errors, each server's RSS grew less than 5 % from the one-minute sample to the
+# last, and its descriptor count after the first minute stayed within +-2 of the first
+# post-minute sample. The samples go to SOAK_OUT (default build/release/soak.csv).
+# Usage: bench/soak.sh [DURATION_SECONDS]        (default 600)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+duration=${1:-600}
+interval=10
+
+scripts/bootstrap.sh
+echo "== building the release preset (enclavectl, enclave-app)"
+cmake --preset release >/dev/null
+cmake --build --preset release --target enclavectl enclave-app -j "$(nproc 2>/dev/null || echo 2)" >/dev/null
+bin=$PWD/build/release
+out=${SOAK_OUT:-$bin/soak.csv}
+work=$(mktemp -d)
+app_pid=
+cleanup() {
+  [ -n "$app_pid" ] && kill "$app_pid" 2>/dev/null && wait "$app_pid" 2>/dev/null || true
+  "$bin/cli/enclavectl" dev down --state "$work/stack" >/dev/null 2>&1 || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+echo "== local stack (enclavectl dev up)"
+eval "$("$bin/cli/enclavectl" dev up --state "$work/stack" --listen 127.0.0.1:0 --background --quiet)"
+kms_pid=$(head -n1 "$work/stack/kms.pid" | tr -cd '0-9')
+kms() {  # kms TARGET JSON: one signed call with curl's SigV4
+  curl -sf --aws-sigv4 "aws:amz:$AWS_REGION:kms" --user "$AWS_ACCESS_KEY_ID:$AWS_SECRET_ACCESS_KEY" \
+    -H 'Content-Type: application/x-amz-json-1.1' -H "X-Amz-Target: TrentService.$1" -d "$2" \
+    "$AWS_ENDPOINT_URL_KMS/"
+}
+key_arn=$(kms CreateKey '{"KeySpec":"ECC_NIST_P256","KeyUsage":"KEY_AGREEMENT"}' |
+  python3 -c 'import json,sys; print(json.load(sys.stdin)["KeyMetadata"]["Arn"])')
+
+echo "== a Recipient: RSA key, attestation document from the NSM simulator, a peer key"
+openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$work/rsa.pem" 2>/dev/null
+openssl pkey -in "$work/rsa.pem" -pubout -outform DER -out "$work/rsa.spki.der"
+"$bin/cli/enclavectl" nsm attest --state "$work/stack" --pcr "0=$(printf 'ab%.0s' $(seq 48))" \
+  --public-key "$work/rsa.spki.der" --out "$work/doc.cbor" >/dev/null
+openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$work/peer.pem" 2>/dev/null
+openssl pkey -in "$work/peer.pem" -pubout -outform DER -out "$work/peer.spki.der"
+# One signed request, replayed by wrk (the local KMS accepts a signature for 15 minutes, as
+# AWS does; a soak longer than that would need fresh signatures).
+python3 - "$work" "$key_arn" <<'PY' >"$work/kms_derive.lua"
+import base64, json, os, sys
+from botocore.auth import SigV4Auth
+from botocore.awsrequest import AWSRequest
+from botocore.credentials import Credentials
+work, key_arn = sys.argv[1], sys.argv[2]
+b64 = lambda path: base64.b64encode(open(os.path.join(work, path), "rb").read()).decode()
+body = json.dumps({"KeyId": key_arn, "KeyAgreementAlgorithm": "ECDH",
+                   "PublicKey": b64("peer.spki.der"),
+                   "Recipient": {"KeyEncryptionAlgorithm": "RSAES_OAEP_SHA_256",
+                                 "AttestationDocument": b64("doc.cbor")}})
+endpoint = os.environ["AWS_ENDPOINT_URL_KMS"].rstrip("/") + "/"
+request = AWSRequest(method="POST", url=endpoint, data=body, headers={
+    "Content-Type": "application/x-amz-json-1.1",
+    "X-Amz-Target": "TrentService.DeriveSharedSecret"})
+SigV4Auth(Credentials(os.environ["AWS_ACCESS_KEY_ID"], os.environ["AWS_SECRET_ACCESS_KEY"]),
+          "kms", os.environ["AWS_REGION"]).add_auth(request)
+headers = ", ".join(f'["{k}"] = {json.dumps(v)}' for k, v in request.headers.items()
+                    if k.lower() != "content-length")
+print(f'wrk.method = "POST"\nwrk.body = {json.dumps(body)}\nwrk.headers = {{{headers}}}')
+# The same request once with curl first, to fail early with the server's answer.
+with open(os.path.join(work, "curl.cfg"), "w") as cfg:
+    cfg.write(f'url = "{endpoint}"\nrequest = "POST"\n')
+    for k, v in request.headers.items():
+        if k.lower() != "content-length":
+            cfg.write(f'header = "{k}: {v}"\n')
+    cfg.write(f"data-binary = {json.dumps(body)}\n")
+PY
+cat bench/wrk/report.lua >>"$work/kms_derive.lua"
+status=$(curl -s -o "$work/first.json" -w '%{http_code}' -K "$work/curl.cfg")
+[ "$status" = 200 ] || { echo "DeriveSharedSecret with a Recipient failed ($status):" >&2; cat "$work/first.json" >&2; exit 1; }
+
+echo "== enclave-app --dev (release)"
+"$bin/enclave-app/enclave-app" --dev --nsm-state "$work/stack/nsm" --listen 127.0.0.1:0 \
+  --vsock-port 0 --sealed-store "file:$work/sealed.json" >"$work/app.out" 2>"$work/app.log" &
+app_pid=$!
+for _ in $(seq 1 100); do
+  grep -q "listening on" "$work/app.out" 2>/dev/null && break
+  sleep 0.1
+done
+url=$(sed -n 's/^enclave-app: listening on \(http:[^ ]*\).*/\1/p' "$work/app.out")
+[ -n "$url" ] || { cat "$work/app.log" >&2; exit 1; }
+curl -sf -X POST "$url/generate-secret" -d "{\"key_id\":\"$key_arn\"}" >/dev/null
+cat bench/wrk/sign_ecdsa.lua bench/wrk/report.lua >"$work/app_sign.lua"
+
+rss_kib() { awk '/^VmRSS/{print $2}' "/proc/$1/status"; }
+fds() { find "/proc/$1/fd" -mindepth 1 -maxdepth 1 2>/dev/null | wc -l; }
+echo "== soak: ${duration}s; wrk -t1 -c64 on enclave-app, wrk -t1 -c16 on the local KMS"
+wrk -t1 -c64 -d"${duration}s" -s "$work/app_sign.lua" "$url" >"$work/wrk_app.out" 2>&1 &
+wrk_app=$!
+wrk -t1 -c16 -d"${duration}s" -s "$work/kms_derive.lua" "$AWS_ENDPOINT_URL_KMS/" >"$work/wrk_kms.out" 2>&1 &
+wrk_kms=$!
+echo "seconds,app_rss_kib,app_fds,kms_rss_kib,kms_fds" >"$out"
+start=$(date +%s)
+while kill -0 "$wrk_app" 2>/dev/null || kill -0 "$wrk_kms" 2>/dev/null; do
+  now=$(($(date +%s) - start))
+  echo "$now,$(rss_kib "$app_pid"),$(fds "$app_pid"),$(rss_kib "$kms_pid"),$(fds "$kms_pid")" >>"$out"
+  sleep "$interval"
+done
+wait "$wrk_app" "$wrk_kms"
+grep RESULT "$work/wrk_app.out" | sed 's/^/enclave-app sign: /'
+grep RESULT "$work/wrk_kms.out" | sed 's/^/kms DeriveSharedSecret: /'
+python3 - "$out" "$work/wrk_app.out" "$work/wrk_kms.out" <<'PY'
+import csv, re, sys
+rows = [{k: int(v) for k, v in row.items()} for row in csv.DictReader(open(sys.argv[1]))]
+ok = True
+for path, name in ((sys.argv[2], "enclave-app"), (sys.argv[3], "kms")):
+    m = re.search(r"RESULT requests=(\d+) .* errors=(\d+) non2xx=(\d+)", open(path).read())
+    errors = int(m.group(2)) + int(m.group(3)) if m else -1
+    print(f"{name}: {m.group(1) if m else '?'} requests, {errors} errors")
+    ok &= errors == 0
+after = [r for r in rows if r["seconds"] >= 60] or rows
+for name in ("app", "kms"):
+    first, last = after[0][f"{name}_rss_kib"], after[-1][f"{name}_rss_kib"]
+    growth = 100.0 * (last - first) / first
+    fd_values = [r[f"{name}_fds"] for r in after]
+    flat = max(abs(v - fd_values[0]) for v in fd_values) <= 2
+    print(f"{name}: RSS {first} KiB at {after[0]['seconds']} s -> {last} KiB at "
+          f"{after[-1]['seconds']} s ({growth:+.1f} %), descriptors {min(fd_values)}..{max(fd_values)}")
+    ok &= growth < 5.0 and flat
+print("soak: PASS" if ok else "soak: FAIL")
+sys.exit(0 if ok else 1)
+PY
