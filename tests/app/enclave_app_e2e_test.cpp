@@ -11,9 +11,13 @@
 #include <signal.h>
 #include <sys/wait.h>
 
+#include <algorithm>
 #include <chrono>
+#include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <random>
 #include <sstream>
 #include <thread>
 #include <tuple>
@@ -373,6 +377,70 @@ TEST_F(EnclaveAppE2e, HonestSealedAndReproducibleFlows) {
   EXPECT_EQ(info["key_policy"]["checked"], true);
   EXPECT_EQ(info["key_policy"]["enclave_only"], true);
   EXPECT_TRUE(Get(url, "/v1/enclave-info").Json()["configured_key_id"].is_null());
+}
+
+// kill -9 at a random moment of sealed-mode setup, ENCLAVECTL_KILL_ROUNDS times (8 by default;
+// bench/soak.sh's companion run uses 200): the sealed record is always absent or a complete,
+// valid record, and once a boot has reported "setup done" every later boot unseals that same
+// key (no acknowledged write is lost).
+TEST_F(EnclaveAppE2e, KillNineDuringSealedSetupLosesNothingAcknowledged) {
+  const char* rounds_env = std::getenv("ENCLAVECTL_KILL_ROUNDS");
+  const int rounds = rounds_env != nullptr ? std::max(1, std::atoi(rounds_env)) : 8;
+  const std::string sealed_key = CreateKey(Policy(false), false);
+  const std::string store = (dir_.Path() / "sealed.json").string();
+  const std::vector<std::string> flags = {"--key-mode", "sealed",         "--key-id",
+                                          sealed_key,   "--sealed-store", "file:" + store};
+  // How long a first sealed setup takes here (on another store), so that the kills spread
+  // over [0, 2T]: about half before the record is written, half after.
+  const auto calibration_start = std::chrono::steady_clock::now();
+  ASSERT_FALSE(Start({"--key-mode", "sealed", "--key-id", sealed_key, "--sealed-store",
+                      "file:" + (dir_.Path() / "calibration.json").string()},
+                     "calibration")
+                   .empty());
+  ASSERT_TRUE(WaitForLog("setup done")) << Slurp(log_);
+  const auto setup_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                            std::chrono::steady_clock::now() - calibration_start)
+                            .count();
+  apps_.back().Stop(SIGTERM);
+  std::mt19937 random(4242);
+  std::string acknowledged;  // the public key of the first boot that reported setup done
+  int killed_during_setup = 0;
+  for (int round = 0; round <= rounds; ++round) {
+    const std::string url = Start(flags, "kill-" + std::to_string(round));
+    ASSERT_FALSE(url.empty()) << Slurp(log_);
+    if (round == rounds) {
+      ASSERT_TRUE(WaitForLog("setup done")) << Slurp(log_);
+      const json info = Get(url, "/v1/info").Json();
+      if (!acknowledged.empty()) {
+        EXPECT_EQ(info["public_key"], acknowledged);
+      }
+      RecordProperty("killed_during_setup", killed_during_setup);
+      std::printf("%d of %d kills landed before setup was done\n", killed_during_setup, rounds);
+      break;
+    }
+    std::this_thread::sleep_for(
+        std::chrono::milliseconds(random() % static_cast<std::uint64_t>(2 * setup_ms + 1)));
+    const bool done_before_kill = Slurp(log_).find("setup done") != std::string::npos;
+    std::string public_key;
+    if (done_before_kill) {
+      public_key = Get(url, "/v1/info").Json()["public_key"].get<std::string>();
+    }
+    apps_.back().Stop(SIGKILL);
+    if (std::filesystem::exists(store)) {
+      auto record = DecodeSealedRecord(Slurp(store));
+      ASSERT_TRUE(record) << "round " << round << ": " << record.error().detail;
+      EXPECT_EQ(record->key_arn, sealed_key);
+    } else {
+      EXPECT_FALSE(done_before_kill) << "round " << round << ": setup done but no record";
+    }
+    killed_during_setup += done_before_kill ? 0 : 1;
+    if (done_before_kill) {
+      if (acknowledged.empty()) {
+        acknowledged = public_key;
+      }
+      EXPECT_EQ(public_key, acknowledged) << "round " << round;
+    }
+  }
 }
 
 // --derivation hkdf at start gives the key an HTTP setup with "derivation": "hkdf" gives (the
