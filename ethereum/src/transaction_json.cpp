@@ -314,7 +314,6 @@ core::Status ReadUint64(const core::JsonObjectView& object, const Name& name, Er
 
 core::Status ReadFeeFields(const core::JsonObjectView& object, Transaction& tx) {
   if (tx.type == TxType::kLegacy) {
-    ENCLAVECTL_RETURN_IF_ERROR(ReadQuantity(object, kGasPrice, true, tx.gas_price));
     auto max_fee = Lookup(object, kMaxFee);
     auto tip = Lookup(object, kMaxPriorityFee);
     auto access_list = Lookup(object, kAccessList);
@@ -323,7 +322,7 @@ core::Status ReadFeeFields(const core::JsonObjectView& object, Transaction& tx) 
       return Fail(ErrorCode::kEthTxTypeUnsupported,
                   "a legacy transaction has no EIP-1559 fee fields and no access list");
     }
-    return core::Ok();
+    return ReadQuantity(object, kGasPrice, true, tx.gas_price);
   }
   auto gas_price = Lookup(object, kGasPrice);
   if (!gas_price || *gas_price != nullptr) {
