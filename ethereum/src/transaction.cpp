@@ -1,6 +1,7 @@
 #include "enclavectl/ethereum/transaction.hpp"
 
 #include <algorithm>
+#include <cstdint>
 #include <string>
 
 #include "enclavectl/core/encoding.hpp"
@@ -244,6 +245,9 @@ core::Result<SignedTransaction> DecodeLegacy(const std::vector<RlpItem>& f) {
 core::Status ValidateTransaction(const Transaction& tx) {
   if (tx.chain_id == 0 || tx.chain_id > kMaxChainId) {
     return Fail(ErrorCode::kEthTxChainId, "chain id must be in 1..2^63-37 (EIP-155, EIP-2294)");
+  }
+  if (tx.nonce == UINT64_MAX) {
+    return Fail(ErrorCode::kEthTxFieldInvalid, "nonce must be below 2^64 - 1 (EIP-2681)");
   }
   ENCLAVECTL_RETURN_IF_ERROR(CheckQuantity(tx.value, "value"));
   if (tx.data.size() > core::limits::kMaxEthTxDataBytes) {

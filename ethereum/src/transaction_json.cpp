@@ -122,6 +122,10 @@ core::Result<Quantity> ParseQuantity(const json& value, std::string_view name) {
   if (value.is_number_unsigned()) {
     return FromUint64(value.get<std::uint64_t>());
   }
+  // A tree built in C++ (not parsed) holds non-negative integers as signed.
+  if (value.is_number_integer() && value.get<std::int64_t>() >= 0) {
+    return FromUint64(static_cast<std::uint64_t>(value.get<std::int64_t>()));
+  }
   if (value.is_number()) {
     return Fail(ErrorCode::kEthTxFieldInvalid,
                 std::string(name) + " is a negative or fractional number");

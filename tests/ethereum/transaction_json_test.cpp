@@ -88,6 +88,20 @@ TEST(TransactionJson, LegacyAndCreation) {
   EXPECT_TRUE(ParseTransactionJson(creation.dump()));
 }
 
+TEST(TransactionJson, TreesBuiltInCodeReadLikeParsedText) {
+  // nlohmann keeps 1 as a signed integer when a tree is built in C++, unsigned when parsed.
+  auto built = TransactionFromJson(SnakeCase());
+  ASSERT_TRUE(built) << built.error().detail;
+  auto parsed = ParseTransactionJson(SnakeCase().dump());
+  ASSERT_TRUE(parsed);
+  EXPECT_EQ(built->tx, parsed->tx);
+  json negative = SnakeCase();
+  negative["nonce"] = -1;
+  auto refused = TransactionFromJson(negative);
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().code, ErrorCode::kEthTxFieldInvalid);
+}
+
 TEST(TransactionJson, QuantitiesUpTo256Bits) {
   json value = SnakeCase();
   value["value"] = "115792089237316195423570985008687907853269984665640564039457584007913129639935";

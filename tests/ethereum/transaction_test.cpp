@@ -223,6 +223,8 @@ TEST(ValidateTransaction, RefusesEveryBadField) {
       {[](Transaction& t) { t.chain_id = 0; }, ErrorCode::kEthTxChainId, "chain id 0"},
       {[](Transaction& t) { t.chain_id = kMaxChainId + 1; }, ErrorCode::kEthTxChainId,
        "chain id above EIP-2294"},
+      {[](Transaction& t) { t.nonce = UINT64_MAX; }, ErrorCode::kEthTxFieldInvalid,
+       "nonce 2^64 - 1 (EIP-2681)"},
       {[](Transaction& t) { t.value = core::Bytes(33, 1); }, ErrorCode::kEthTxFieldInvalid,
        "value above 2^256"},
       {[](Transaction& t) { t.value = Hex("0001"); }, ErrorCode::kEthTxFieldInvalid,

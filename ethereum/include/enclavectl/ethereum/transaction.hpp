@@ -81,7 +81,8 @@ struct TransactionRequest {
 [[nodiscard]] core::Result<TransactionRequest> ParseTransactionJson(std::string_view text);
 [[nodiscard]] core::Result<TransactionRequest> TransactionFromJson(const nlohmann::json& value);
 
-// Checks the fields: chain id in 1..kMaxChainId (kEthTxChainId); quantities minimal and at
+// Checks the fields: chain id in 1..kMaxChainId (kEthTxChainId); nonce below 2^64 - 1
+// (EIP-2681), quantities minimal and at
 // most 32 bytes, data at most limits::kMaxEthTxDataBytes, the access list within its limits,
 // max_priority_fee_per_gas not above max_fee_per_gas (kEthTxFieldInvalid); no field of the
 // other type set (kEthTxTypeUnsupported).
