@@ -7,6 +7,7 @@
 #include "enclavectl/core/encoding.hpp"
 #include "enclavectl/core/limits.hpp"
 #include "enclavectl/ethereum/rlp.hpp"
+#include "first_error.hpp"
 
 namespace enclavectl::ethereum {
 namespace {
@@ -154,10 +155,7 @@ core::Status DecodeCommon(const std::vector<RlpItem>& f, const FieldPositions& a
   auto to = DecodeTo(f[at.to]);
   auto value = RlpToBigEndian(f[at.value], 32, ErrorCode::kEthTxMalformed);
   if (!nonce || !gas_limit || !to || !value) {
-    return Fail(!nonce       ? nonce.error()
-                : !gas_limit ? gas_limit.error()
-                : !to        ? to.error()
-                             : value.error());
+    return Fail(internal::FirstError(nonce, gas_limit, to, value));
   }
   if (f[at.data].is_list) {
     return Fail(ErrorCode::kEthTxMalformed, "data is a list");
@@ -197,11 +195,7 @@ core::Result<SignedTransaction> DecodeEip1559(const std::vector<RlpItem>& f) {
   auto access_list = DecodeAccessList(f[8]);
   auto y_parity = RlpToUint64(f[9], ErrorCode::kEthTxMalformed);
   if (!chain_id || !tip || !fee_cap || !access_list || !y_parity) {
-    return Fail(!chain_id      ? chain_id.error()
-                : !tip         ? tip.error()
-                : !fee_cap     ? fee_cap.error()
-                : !access_list ? access_list.error()
-                               : y_parity.error());
+    return Fail(internal::FirstError(chain_id, tip, fee_cap, access_list, y_parity));
   }
   if (*y_parity > 1) {
     return Fail(ErrorCode::kEthSignatureMalformed, "y_parity is not 0 or 1");
@@ -226,7 +220,7 @@ core::Result<SignedTransaction> DecodeLegacy(const std::vector<RlpItem>& f) {
   auto gas_price = RlpToBigEndian(f[1], 32, ErrorCode::kEthTxMalformed);
   auto v = RlpToUint64(f[6], ErrorCode::kEthTxMalformed);
   if (!gas_price || !v) {
-    return Fail(!gas_price ? gas_price.error() : v.error());
+    return Fail(internal::FirstError(gas_price, v));
   }
   if (*v < kEip155VOffset + 2) {
     // 27/28: a pre-EIP-155 signature, valid on every chain.

@@ -8,6 +8,7 @@
 #include "enclavectl/core/json.hpp"
 #include "enclavectl/core/limits.hpp"
 #include "enclavectl/ethereum/transaction.hpp"
+#include "first_error.hpp"
 
 namespace enclavectl::ethereum {
 namespace {
@@ -203,7 +204,7 @@ core::Result<AccessListEntry> ParseAccessListEntry(const json& value) {
   auto address_member = Require(*object, kAddress);
   auto keys_member = Require(*object, kStorageKeys);
   if (!address_member || !keys_member) {
-    return Fail(!address_member ? address_member.error() : keys_member.error());
+    return Fail(internal::FirstError(address_member, keys_member));
   }
   AccessListEntry entry;
   auto address = AddressMember(**address_member, "access_list address");
@@ -251,10 +252,7 @@ core::Result<TxType> ParseType(const core::JsonObjectView& object) {
   auto max_fee = Lookup(object, kMaxFee);
   auto tip = Lookup(object, kMaxPriorityFee);
   if (!type || !gas_price || !max_fee || !tip) {
-    return Fail(!type        ? type.error()
-                : !gas_price ? gas_price.error()
-                : !max_fee   ? max_fee.error()
-                             : tip.error());
+    return Fail(internal::FirstError(type, gas_price, max_fee, tip));
   }
   const bool has_1559 = *max_fee != nullptr || *tip != nullptr;
   if (*type != nullptr) {
@@ -355,7 +353,7 @@ core::Status ReadOptionalMembers(const core::JsonObjectView& object, Transaction
   auto data = Lookup(object, kData);
   auto from = Lookup(object, kFrom);
   if (!to || !data || !from) {
-    return Fail(!to ? to.error() : !data ? data.error() : from.error());
+    return Fail(internal::FirstError(to, data, from));
   }
   if (*to != nullptr && !(*to)->is_null()) {
     auto address = AddressMember(**to, "to");

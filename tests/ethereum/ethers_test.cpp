@@ -9,6 +9,7 @@
 // ethers is installed once into the build tree (ETHERS_SCRATCH_DIR). Without npm access the
 // test fails when CI=true and skips otherwise.
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <cstdlib>
 #include <filesystem>

@@ -304,7 +304,7 @@ enum class ExitClass : std::uint8_t {
   X(kEthAddressChecksum, 1101, "ETH_ADDRESS_CHECKSUM", kMalformed,                               \
     "a mixed-case Ethereum address does not match its EIP-55 checksum (a typo)")                 \
   X(kEthPublicKeyInvalid, 1102, "ETH_PUBLIC_KEY_INVALID", kMalformed,                            \
-    "a public key is not a secp256k1 point (64 bytes X||Y, or 33/65 bytes SEC1)")                \
+    "a public key is not a secp256k1 point (64 bytes X then Y, or 33/65 bytes SEC1)")             \
   X(kEthSecretKeyInvalid, 1103, "ETH_SECRET_KEY_INVALID", kMalformed,                            \
     "a secp256k1 secret key is not 32 bytes, is zero or is not below the group order")           \
   X(kEthRlpMalformed, 1104, "ETH_RLP_MALFORMED", kMalformed,                                     \
@@ -312,7 +312,7 @@ enum class ExitClass : std::uint8_t {
   X(kEthRlpLimitExceeded, 1105, "ETH_RLP_LIMIT_EXCEEDED", kMalformed,                            \
     "RLP nesting, item count or size exceeds a hard limit")                                      \
   X(kEthSignatureMalformed, 1106, "ETH_SIGNATURE_MALFORMED", kMalformed,                         \
-    "a signature is not 65 bytes r||s||v with v in {0,1,27,28}, r and s in range and s low")     \
+    "a signature is not 65 bytes r, s, v with v in {0,1,27,28}, r and s in range and s low")     \
   X(kEthSignatureInvalid, 1107, "ETH_SIGNATURE_INVALID", kRejected,                              \
     "no public key can be recovered from the signature and digest")                              \
   X(kEthTxJsonInvalid, 1108, "ETH_TX_JSON_INVALID", kMalformed,                                  \
