@@ -22,6 +22,7 @@ HEADER_ROOM = {
     "verifier": "verifier",
     "eif": "eifbuild",
     "bitcoin": "bitcoin",
+    "ethereum": "ethereum",
     "kmspolicy": "kmspolicy",
     "localkms": "localkms",
     "app": "enclave-app",
@@ -36,10 +37,11 @@ ALLOWED = {
     "verifier": {"core"},
     "eifbuild": {"core"},
     "bitcoin": {"core"},
+    "ethereum": {"core"},
     "kmspolicy": {"core", "aws", "verifier"},
     "localkms": {"core", "aws", "kmspolicy", "verifier"},
-    "enclave-app": {"core", "aws", "verifier", "eifbuild", "bitcoin", "kmspolicy"},
-    "cli": {"core", "aws", "verifier", "eifbuild", "bitcoin", "kmspolicy", "localkms",
+    "enclave-app": {"core", "aws", "verifier", "eifbuild", "bitcoin", "ethereum", "kmspolicy"},
+    "cli": {"core", "aws", "verifier", "eifbuild", "bitcoin", "ethereum", "kmspolicy", "localkms",
             "enclave-app"},
 }
 

@@ -65,6 +65,20 @@ class CheckLayers(unittest.TestCase):
         self.assertIn("kmspolicy/src/policy/bad.cpp:1", result.stdout)
         self.assertNotIn("ok.cpp", result.stdout)
 
+    def test_ethereum_sits_on_core_and_serves_the_app_and_cli(self):
+        write(self.root, "ethereum/src/e.cpp", '#include "enclavectl/core/bytes.hpp"\n')
+        write(self.root, "enclave-app/src/w.cpp", '#include "enclavectl/ethereum/rlp.hpp"\n')
+        write(self.root, "cli/src/w.cpp", '#include "enclavectl/ethereum/address.hpp"\n')
+        self.assertEqual(run(self.root).returncode, 0, run(self.root).stdout)
+        write(self.root, "ethereum/src/up.cpp", '#include "enclavectl/aws/arn.hpp"\n')
+        write(self.root, "bitcoin/src/side.cpp", '#include "enclavectl/ethereum/keccak.hpp"\n')
+        write(self.root, "localkms/src/z.cpp", '#include "enclavectl/ethereum/keccak.hpp"\n')
+        result = run(self.root)
+        self.assertEqual(result.returncode, 1)
+        self.assertIn("ethereum/src/up.cpp:1: ethereum includes aws", result.stdout)
+        self.assertIn("bitcoin/src/side.cpp:1: bitcoin includes ethereum", result.stdout)
+        self.assertIn("localkms/src/z.cpp:1: localkms includes ethereum", result.stdout)
+
     def test_an_unknown_header_folder_fails(self):
         write(self.root, "aws/src/y.cpp", '#include "enclavectl/nowhere/x.hpp"\n')
         self.assertIn("no room's header folder", run(self.root).stdout)

@@ -5,7 +5,7 @@
 // to its process exit code. Blocks (STYLE.md section 3):
 //   0xx usage, 1xx framing/CBOR/COSE, 2xx document fields, 3xx certificate chain,
 //   4xx signature, 5xx policy, 6xx EIF, 7xx KMS policy and KMS, 8xx I/O, 9xx internal,
-//   10xx Bitcoin transactions and script.
+//   10xx Bitcoin transactions and script, 11xx wallet and Ethereum.
 #pragma once
 
 #include <cstdint>
@@ -298,7 +298,37 @@ enum class ExitClass : std::uint8_t {
   X(kBtcInvalidControlBlock, 1006, "BTC_INVALID_CONTROL_BLOCK", kMalformed,                      \
     "verify-and-sign: an emulated input's Taproot control block does not decode")                \
   X(kBtcUnexpectedInput, 1007, "BTC_UNEXPECTED_INPUT", kRejected,                                \
-    "verify-and-sign: an emulated input does not spend the output derived for its script tree")
+    "verify-and-sign: an emulated input does not spend the output derived for its script tree") \
+  X(kEthAddressInvalid, 1100, "ETH_ADDRESS_INVALID", kMalformed,                                 \
+    "an Ethereum address is not 0x followed by 40 hex digits")                                   \
+  X(kEthAddressChecksum, 1101, "ETH_ADDRESS_CHECKSUM", kMalformed,                               \
+    "a mixed-case Ethereum address does not match its EIP-55 checksum (a typo)")                 \
+  X(kEthPublicKeyInvalid, 1102, "ETH_PUBLIC_KEY_INVALID", kMalformed,                            \
+    "a public key is not a secp256k1 point (64 bytes X then Y, or 33/65 bytes SEC1)")             \
+  X(kEthSecretKeyInvalid, 1103, "ETH_SECRET_KEY_INVALID", kMalformed,                            \
+    "a secp256k1 secret key is not 32 bytes, is zero or is not below the group order")           \
+  X(kEthRlpMalformed, 1104, "ETH_RLP_MALFORMED", kMalformed,                                     \
+    "bytes are not canonical RLP (truncated, non-minimal length, trailing bytes)")               \
+  X(kEthRlpLimitExceeded, 1105, "ETH_RLP_LIMIT_EXCEEDED", kMalformed,                            \
+    "RLP nesting, item count or size exceeds a hard limit")                                      \
+  X(kEthSignatureMalformed, 1106, "ETH_SIGNATURE_MALFORMED", kMalformed,                         \
+    "a signature is not 65 bytes r, s, v with v in {0,1,27,28}, r and s in range and s low")     \
+  X(kEthSignatureInvalid, 1107, "ETH_SIGNATURE_INVALID", kRejected,                              \
+    "no public key can be recovered from the signature and digest")                              \
+  X(kEthTxJsonInvalid, 1108, "ETH_TX_JSON_INVALID", kMalformed,                                  \
+    "a transaction is not a JSON object of the known members with their JSON types")             \
+  X(kEthTxFieldInvalid, 1109, "ETH_TX_FIELD_INVALID", kMalformed,                                \
+    "a transaction field has a bad value: quantity syntax or range, hex, size, address")         \
+  X(kEthTxChainId, 1110, "ETH_TX_CHAIN_ID", kMalformed,                                          \
+    "a transaction has no chain id, chain id 0, or one above EIP-2294's bound (no replay guard)") \
+  X(kEthTxTypeUnsupported, 1111, "ETH_TX_TYPE_UNSUPPORTED", kMalformed,                          \
+    "a transaction is neither EIP-1559 (type 2) nor legacy EIP-155, or mixes their fee fields")  \
+  X(kEthTxMalformed, 1112, "ETH_TX_MALFORMED", kMalformed,                                       \
+    "a signed raw transaction does not decode (type byte, field count or a field's encoding)")   \
+  X(kEthMessageTooLarge, 1113, "ETH_MESSAGE_TOO_LARGE", kMalformed,                              \
+    "a personal_sign message exceeds its size limit")                                            \
+  X(kEthTxFromMismatch, 1114, "ETH_TX_FROM_MISMATCH", kRejected,                                 \
+    "a transaction's from address is not the address of the signing key")
 
 enum class ErrorCode : std::uint16_t {
 #define ENCLAVECTL_X_ENUM(name, value, text, exit_class, meaning) name = value,

@@ -102,4 +102,18 @@ inline constexpr std::size_t kMaxBundleMembers = 16;
 inline constexpr std::size_t kMaxBundleMemberBytes = std::size_t{1} << 20;
 inline constexpr std::size_t kMaxBundleTotalBytes = std::size_t{4} << 20;
 
+// --- Ethereum (ethereum/; wallet.md 2.6-2.8) ---
+// A transaction given as JSON text, and its data field (geth's txpool refuses transactions
+// over 128 KiB).
+inline constexpr std::size_t kMaxEthTxJsonBytes = std::size_t{512} << 10;
+inline constexpr std::size_t kMaxEthTxDataBytes = std::size_t{128} << 10;
+// Access-list entries and storage keys per entry (and in total).
+inline constexpr std::size_t kMaxEthAccessListEntries = 256;
+inline constexpr std::size_t kMaxEthStorageKeys = 1024;
+// A signed raw transaction, and RLP nesting (a transaction needs 4 levels).
+inline constexpr std::size_t kMaxEthRawTxBytes = std::size_t{256} << 10;
+inline constexpr std::size_t kMaxRlpDepth = 16;
+// A personal_sign (EIP-191) message.
+inline constexpr std::size_t kMaxEthPersonalMessageBytes = std::size_t{64} << 10;
+
 }  // namespace enclavectl::core::limits
