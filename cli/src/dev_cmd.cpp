@@ -9,6 +9,7 @@
 
 #include "context.hpp"
 #include "enclavectl/app/nsm_simulator.hpp"
+#include "enclavectl/core/json.hpp"
 #include "local_stack.hpp"
 
 namespace enclavectl::cli {
@@ -31,11 +32,11 @@ int ReportAlreadyRunning(Context& ctx, const UpFlags& flags) {
           << flags.state_dir << "\n";
   auto text = core::io::ReadFile(flags.state_dir + "/kms.env.json", 64 * 1024);
   if (text) {
-    nlohmann::json env = nlohmann::json::parse(core::AsChars(*text), nullptr, false);
-    if (!env.is_discarded() && env.is_object()) {
-      std::string shown = json ? env.dump() + "\n" : localkms::ExportLines(env);
+    if (auto env = localkms::ParseEnvironment(core::AsChars(*text))) {
+      std::string shown = json ? env->dump() + "\n" : localkms::ExportLines(*env);
       ctx.out << shown << std::flush;
       OPENSSL_cleanse(shown.data(), shown.size());
+      core::WipeJsonStrings(*env);
     }
     OPENSSL_cleanse(text->data(), text->size());
   }

@@ -16,6 +16,7 @@
 #include <sstream>
 #include <string>
 
+#include "json_conventions.hpp"
 #include "test_paths.hpp"
 
 namespace enclavectl {
@@ -261,6 +262,43 @@ TEST(OpsCli, HelpSpellsTheOneVocabulary) {
   const Shell import = Sh(dir.Path(), kBin + " kms import-key --help");
   EXPECT_EQ(import.out.find("no-op"), std::string::npos);
   EXPECT_NE(import.out.find("creates another key"), std::string::npos) << import.out;
+}
+
+// Issue 19: the JSON answers of kms import-key and access-key, and of dev up (the client
+// environment), follow docs/cli-conventions.md.
+TEST(OpsCli, KmsAndDevJsonAnswers) {
+  testing::ScopedTempDir dir;
+  ASSERT_EQ(
+      Sh(dir.Path(), "openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out k.pem")
+          .exit_code,
+      0);
+  const Shell imported = Sh(dir.Path(), kBin + " kms import-key --private-key k.pem --json");
+  ASSERT_EQ(imported.exit_code, 0) << imported.err;
+  testing::ExpectJsonConventions(imported.out,
+                                 "application/vnd.enclavectl.kms-import-key+json;version=1", 0);
+  EXPECT_EQ(nlohmann::json::parse(imported.out)["key_usage"], "KEY_AGREEMENT");
+  const Shell access = Sh(dir.Path(), kBin + " kms access-key --json");
+  ASSERT_EQ(access.exit_code, 0) << access.err;
+  testing::ExpectJsonConventions(access.out,
+                                 "application/vnd.enclavectl.kms-access-key+json;version=1", 0);
+  EXPECT_TRUE(nlohmann::json::parse(access.out).contains("secret_access_key"));
+  const std::string media = "application/vnd.enclavectl.local-kms+json;version=1";
+  const Shell up = Sh(dir.Path(), kBin +
+                                      " dev up --background --json --listen 127.0.0.1:0 "
+                                      "--ready-file ready.json");
+  ASSERT_EQ(up.exit_code, 0) << up.err;
+  testing::ExpectJsonConventions(up.out, media, 0);
+  testing::ExpectJsonConventions(Slurp(dir.Path() / "ready.json"), media, 0);
+  struct stat ready {};
+  ASSERT_EQ(::stat((dir.Path() / "ready.json").c_str(), &ready), 0);
+  EXPECT_EQ(ready.st_mode & 0777, 0600U);  // it holds the secret access key
+  // Again: the environment from kms.env.json, the same answer.
+  const Shell again = Sh(dir.Path(), kBin + " dev up --background --json");
+  EXPECT_EQ(again.exit_code, 0) << again.err;
+  testing::ExpectJsonConventions(again.out, media, 0);
+  EXPECT_EQ(nlohmann::json::parse(again.out), nlohmann::json::parse(up.out));
+  EXPECT_EQ(Sh(dir.Path(), kBin + " dev down").exit_code, 0);
+  EXPECT_FALSE(fs::exists(dir.Path() / "ready.json"));
 }
 
 }  // namespace
