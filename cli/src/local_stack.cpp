@@ -5,6 +5,8 @@
 #include <filesystem>
 
 #include "enclavectl/core/error_codes.hpp"
+#include "enclavectl/core/json.hpp"
+#include "enclavectl/core/report_json.hpp"
 
 namespace enclavectl::cli {
 namespace {
@@ -80,6 +82,9 @@ int RunLocalKms(Context& ctx, ServeOptions options) {
     return ReportError(ctx, started.error(), stack.json, kLocalKmsMediaType);
   }
   if (started->child_exit_code != 0) {
+    if (stack.json) {
+      ctx.out << core::DumpJson(core::ErrorReport(kLocalKmsMediaType, started->failure), 2) << "\n";
+    }
     if (started->child_error.empty()) {
       ctx.err << "enclavectl: the local KMS did not start; see " << stack.log_file << "\n";
     } else {

@@ -246,6 +246,13 @@ TEST(OpsCli, DevUpTwiceAndOnABusyPort) {
   EXPECT_NE(clash.err.find("LISTEN_FAILED"), std::string::npos) << clash.err;
   EXPECT_NE(clash.err.find("port " + port + " is in use"), std::string::npos) << clash.err;
   EXPECT_NE(clash.err.find("--listen 127.0.0.1:0"), std::string::npos) << clash.err;
+  // With --json the failure is one JSON answer on stdout too.
+  const Shell clash_json = Sh(dir.Path(), kBin + " dev up --state other --background --json " +
+                                              "--listen 127.0.0.1:" + port);
+  EXPECT_EQ(clash_json.exit_code, 74) << clash_json.err;
+  testing::ExpectJsonConventions(clash_json.out,
+                                 "application/vnd.enclavectl.local-kms+json;version=1", 74);
+  EXPECT_EQ(nlohmann::json::parse(clash_json.out)["error"]["code"], "LISTEN_FAILED");
   const Shell down = Sh(dir.Path(), kBin + " dev down");
   EXPECT_EQ(down.exit_code, 0) << down.err;
   EXPECT_NE(down.out.find("(pid " + pid + ") stopped"), std::string::npos) << down.out;
@@ -297,6 +304,11 @@ TEST(OpsCli, KmsAndDevJsonAnswers) {
   EXPECT_EQ(again.exit_code, 0) << again.err;
   testing::ExpectJsonConventions(again.out, media, 0);
   EXPECT_EQ(nlohmann::json::parse(again.out), nlohmann::json::parse(up.out));
+  // In the foreground a second server is refused (74): the answer's verdict is an error.
+  const Shell busy = Sh(dir.Path(), kBin + " dev up --json");
+  EXPECT_EQ(busy.exit_code, 74) << busy.err;
+  testing::ExpectJsonConventions(busy.out, media, 74);
+  EXPECT_EQ(nlohmann::json::parse(busy.out)["error"]["code"], "LOCAL_KMS_BUSY");
   EXPECT_EQ(Sh(dir.Path(), kBin + " dev down").exit_code, 0);
   EXPECT_FALSE(fs::exists(dir.Path() / "ready.json"));
 }

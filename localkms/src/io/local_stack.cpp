@@ -400,6 +400,10 @@ core::Result<BackgroundStart> StartInBackground(const LocalStackOptions& options
       start.child_error = newline == std::string::npos ? "" : report.substr(newline + 1);
       start.address_in_use = value == static_cast<unsigned>(ErrorCode::kListenFailed) &&
                              start.child_error.find("in use") != std::string::npos;
+      const std::size_t colon = start.child_error.find(": ");
+      start.failure = {
+          core::InfoFor(static_cast<ErrorCode>(value)).code,
+          colon == std::string::npos ? start.child_error : start.child_error.substr(colon + 2), -1};
     } else {
       OPENSSL_cleanse(report.data(), report.size());
     }

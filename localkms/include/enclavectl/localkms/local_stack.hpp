@@ -79,6 +79,8 @@ struct BackgroundStart {
   // its listen address was in use.
   std::string child_error;
   bool address_in_use = false;
+  // Not started: the child's error as an Error (kIoWrite "see the log" when it said nothing).
+  core::Error failure{core::ErrorCode::kIoWrite, "the local KMS did not start; see its log", -1};
 };
 
 // Forks a detached child (new session, stdin /dev/null, stdout/stderr appended to
