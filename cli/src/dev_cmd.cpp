@@ -9,6 +9,8 @@
 
 #include "context.hpp"
 #include "enclavectl/app/nsm_simulator.hpp"
+#include "enclavectl/core/json.hpp"
+#include "enclavectl/core/report_json.hpp"
 #include "local_stack.hpp"
 
 namespace enclavectl::cli {
@@ -29,25 +31,25 @@ int ReportAlreadyRunning(Context& ctx, const UpFlags& flags) {
   const bool json = flags.options.stack.json;
   ctx.err << "enclavectl: local KMS already running (pid " << found->pid << ") for "
           << flags.state_dir << "\n";
+  // In the foreground a second server is refused: the JSON answer's verdict says so too.
+  const core::Status outcome =
+      flags.options.background
+          ? core::Ok()
+          : core::Fail(core::ErrorCode::kLocalKmsBusy,
+                       flags.state_dir + " already has a running local KMS (pid " +
+                           std::to_string(found->pid) + "); stop it with enclavectl dev down");
   auto text = core::io::ReadFile(flags.state_dir + "/kms.env.json", 64 * 1024);
   if (text) {
-    nlohmann::json env = nlohmann::json::parse(core::AsChars(*text), nullptr, false);
-    if (!env.is_discarded() && env.is_object()) {
-      std::string shown = json ? env.dump() + "\n" : localkms::ExportLines(env);
+    if (auto env = localkms::ParseEnvironment(core::AsChars(*text))) {
+      core::SetOutcome(*env, outcome);
+      std::string shown = json ? env->dump() + "\n" : localkms::ExportLines(*env);
       ctx.out << shown << std::flush;
       OPENSSL_cleanse(shown.data(), shown.size());
+      core::WipeJsonStrings(*env);
     }
     OPENSSL_cleanse(text->data(), text->size());
   }
-  if (flags.options.background) {
-    return 0;
-  }
-  return ReportError(ctx,
-                     {core::ErrorCode::kLocalKmsBusy,
-                      flags.state_dir + " already has a running local KMS (pid " +
-                          std::to_string(found->pid) + "); stop it with enclavectl dev down",
-                      -1},
-                     false, kLocalKmsMediaType);
+  return outcome ? 0 : ReportError(ctx, outcome.error(), false, kLocalKmsMediaType);
 }
 
 int RunUp(Context& ctx, UpFlags& flags) {

@@ -5,7 +5,9 @@
 #include <vector>
 
 #include "context.hpp"
+#include "enclavectl/core/json.hpp"
 #include "enclavectl/core/limits.hpp"
+#include "enclavectl/core/report_json.hpp"
 #include "enclavectl/core/time.hpp"
 #include "enclavectl/localkms/server.hpp"
 #include "local_stack.hpp"
@@ -79,16 +81,15 @@ int RunImport(Context& ctx, const ImportFlags& flags) {
     return ReportError(ctx, metadata.error(), flags.json, kImportMediaType);
   }
   if (flags.json) {
-    ctx.out << nlohmann::json{{"mediaType", kImportMediaType},
-                              {"keyId", metadata->key_id},
-                              {"arn", metadata->arn},
-                              {"keySpec", metadata->key_spec},
-                              {"keyUsage", metadata->key_usage},
-                              {"origin", metadata->origin},
-                              {"alias", flags.alias.empty() ? nlohmann::json(nullptr)
-                                                            : nlohmann::json(flags.alias)}}
-                   .dump(2)
-            << "\n";
+    nlohmann::json out = core::ReportHeader(kImportMediaType, core::Verdict::kAccepted);
+    out.update(
+        {{"key_id", metadata->key_id},
+         {"arn", metadata->arn},
+         {"key_spec", metadata->key_spec},
+         {"key_usage", metadata->key_usage},
+         {"origin", metadata->origin},
+         {"alias", flags.alias.empty() ? nlohmann::json(nullptr) : nlohmann::json(flags.alias)}});
+    ctx.out << out.dump(2) << "\n";
   } else {
     ctx.out << "key " << metadata->arn << " (" << metadata->key_spec << ", " << metadata->key_usage
             << ", origin " << metadata->origin << ")"
@@ -111,12 +112,12 @@ int RunAccessKey(Context& ctx, const AccessKeyFlags& flags) {
   }
   const std::string secret(core::AsChars(key->secret_access_key.View()));
   if (flags.json) {
-    ctx.out << nlohmann::json{{"mediaType", kAccessKeyMediaType},
-                              {"accessKeyId", key->access_key_id},
-                              {"secretAccessKey", secret},
-                              {"principal", key->principal}}
-                   .dump(2)
-            << "\n";
+    nlohmann::json out = core::ReportHeader(kAccessKeyMediaType, core::Verdict::kAccepted);
+    out.update({{"access_key_id", key->access_key_id},
+                {"secret_access_key", secret},
+                {"principal", key->principal}});
+    ctx.out << out.dump(2) << "\n";
+    core::WipeJsonStrings(out);
   } else {
     ctx.out << "# " << key->principal << "\nexport AWS_ACCESS_KEY_ID=" << key->access_key_id
             << "\nexport AWS_SECRET_ACCESS_KEY=" << secret << "\nunset AWS_SESSION_TOKEN\n";

@@ -5,6 +5,8 @@
 #include <filesystem>
 
 #include "enclavectl/core/error_codes.hpp"
+#include "enclavectl/core/json.hpp"
+#include "enclavectl/core/report_json.hpp"
 
 namespace enclavectl::cli {
 namespace {
@@ -18,18 +20,26 @@ std::string BusyPortHint(const std::string& listen) {
 
 }  // namespace
 
-std::string KmsStateDir(Context& ctx, const std::string& root) {
+std::string StackPartDir(Context& ctx, const std::string& root, const char* part, const char* label,
+                         std::initializer_list<const char*> part_files) {
   namespace fs = std::filesystem;
   std::error_code ec;
   const fs::path dir(root);
-  if (!fs::is_directory(dir / "kms", ec) &&
-      (fs::exists(dir / "config.json", ec) || fs::exists(dir / "state.json", ec))) {
-    ctx.err << "enclavectl: warning: --state " << root
-            << " is a KMS state directory; --state now names the stack's root (here "
+  bool old_meaning = false;
+  for (const char* file : part_files) {
+    old_meaning = old_meaning || fs::exists(dir / file, ec);
+  }
+  if (!fs::is_directory(dir / part, ec) && old_meaning) {
+    ctx.err << "enclavectl: warning: --state " << root << " is a " << label
+            << " state directory; --state now names the stack's root (here "
             << dir.parent_path().string() << "), this old meaning goes in the next release\n";
     return root;
   }
-  return (dir / "kms").string();
+  return (dir / part).string();
+}
+
+std::string KmsStateDir(Context& ctx, const std::string& root) {
+  return StackPartDir(ctx, root, "kms", "KMS", {"config.json", "state.json"});
 }
 
 void AddServeOptions(CLI::App* cmd, ServeOptions& options, const std::string& root_help) {
@@ -72,6 +82,9 @@ int RunLocalKms(Context& ctx, ServeOptions options) {
     return ReportError(ctx, started.error(), stack.json, kLocalKmsMediaType);
   }
   if (started->child_exit_code != 0) {
+    if (stack.json) {
+      ctx.out << core::DumpJson(core::ErrorReport(kLocalKmsMediaType, started->failure), 2) << "\n";
+    }
     if (started->child_error.empty()) {
       ctx.err << "enclavectl: the local KMS did not start; see " << stack.log_file << "\n";
     } else {

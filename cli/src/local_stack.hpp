@@ -2,6 +2,7 @@
 // running it in the foreground or in the background (localkms/local_stack.hpp does the work).
 #pragma once
 
+#include <initializer_list>
 #include <string>
 
 #include "context.hpp"
@@ -27,6 +28,12 @@ inline constexpr const char* kStateHelp =
 // a KMS state directory (the old meaning of `kms --state`) is accepted for one release with a
 // deprecation warning on stderr.
 std::string KmsStateDir(Context& ctx, const std::string& root);
+
+// The directory `part` ("kms", "nsm") of the stack root `root`: root/part, or `root` itself
+// (with a deprecation warning naming the `label` state directory) when root/part is no
+// directory but `root` holds one of `part_files`, i.e. is one (the old meaning of --state).
+std::string StackPartDir(Context& ctx, const std::string& root, const char* part, const char* label,
+                         std::initializer_list<const char*> part_files);
 
 // Registers the options `kms serve` and `dev up` share: --listen, --attestation-root (with
 // `root_help`), --ready-file, --json, --quiet, --max-connections.

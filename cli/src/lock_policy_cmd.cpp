@@ -13,6 +13,7 @@
 #include "enclavectl/aws/kms_client.hpp"
 #include "enclavectl/core/encoding.hpp"
 #include "enclavectl/core/json.hpp"
+#include "enclavectl/core/report_json.hpp"
 #include "enclavectl/kmspolicy/io/lock.hpp"
 #include "policy_common.hpp"
 
@@ -68,8 +69,8 @@ class LockPolicy {
       return Fail(policy.error());
     }
     const kp::io::LockPlan plan = kp::io::PlanLock(flags_.key_id, std::move(*policy));
-    json_["mediaType"] = kLockPolicyMediaType;
-    json_["keyArn"] = flags_.key_id;
+    json_ = core::ReportHeader(kLockPolicyMediaType, core::Verdict::kAccepted);
+    json_["key_arn"] = flags_.key_id;
     json_["policy"] = nlohmann::json::parse(kp::EncodePolicy(plan.policy, -1));
     json_["lint"] = LintToJson(plan.policy, plan.report);
     if (!flags_.json) {
@@ -162,9 +163,9 @@ class LockPolicy {
                         {"url", shown.url},
                         {"headers", shown_headers},
                         {"body", shown.body},
-                        {"canonicalRequest", shown.canonical_request},
-                        {"stringToSign", shown.string_to_sign},
-                        {"credentialsFrom", credentials_.source}};
+                        {"canonical_request", shown.canonical_request},
+                        {"string_to_sign", shown.string_to_sign},
+                        {"credentials_from", credentials_.source}};
     if (!flags_.json) {
       ctx_.out << "signed request (dry run: not sent; credentials from " << credentials_.source
                << "; the signature and any session token are redacted)\n";
@@ -217,8 +218,8 @@ class LockPolicy {
     if (!read_back) {
       return Fail(read_back.error());
     }
-    json_["readBack"] = LintToJson(read_back->held, read_back->report);
-    json_["readBack"]["identical"] = read_back->identical;
+    json_["read_back"] = LintToJson(read_back->held, read_back->report);
+    json_["read_back"]["identical"] = read_back->identical;
     if (!flags_.json) {
       RenderLintText(ctx_.out, "KMS now holds", read_back->held, read_back->report);
       ctx_.out << "read back: "
@@ -233,7 +234,7 @@ class LockPolicy {
   }
 
   int Done(const std::string& message) {
-    json_["result"] = message;
+    json_["message"] = message;
     if (flags_.json) {
       ctx_.out << core::DumpJson(json_, 2) << "\n";
     } else {
@@ -243,13 +244,10 @@ class LockPolicy {
   }
 
   int Fail(const core::Error& error) {
-    if (flags_.json && json_.contains("mediaType")) {
-      const core::ErrorCodeInfo& info = core::InfoFor(error.code);
-      json_["error"] = {{"code", info.name},
-                        {"value", static_cast<unsigned>(error.code)},
-                        {"message", error.detail}};
+    if (flags_.json && json_.contains("media_type")) {
+      const int code = core::SetOutcome(json_, core::Fail(error));
       ctx_.out << core::DumpJson(json_, 2) << "\n";
-      return core::ExitCodeFor(info.exit_class);
+      return code;
     }
     return ReportError(ctx_, error, flags_.json, kLockPolicyMediaType);
   }

@@ -1,6 +1,5 @@
 // `enclavectl policy generate | lint | simulate`: write a PCR-restricted key policy, judge
 // one, and evaluate a request against one.
-#include <iomanip>
 #include <memory>
 #include <string>
 #include <vector>
@@ -9,6 +8,7 @@
 #include "enclavectl/aws/arn.hpp"
 #include "enclavectl/core/encoding.hpp"
 #include "enclavectl/core/json.hpp"
+#include "enclavectl/core/report_json.hpp"
 #include "enclavectl/kmspolicy/evaluate.hpp"
 #include "enclavectl/kmspolicy/generate.hpp"
 #include "enclavectl/kmspolicy/lint.hpp"
@@ -77,12 +77,12 @@ int RunGenerate(Context& ctx, const GenerateFlags& flags) {
                               (report.enclave_only.holds ? "yes" : "no") + ", locked " +
                               (report.locked.holds ? "yes" : "no");
   if (flags.json) {
-    nlohmann::json out = {{"mediaType", kPolicyGenerateMediaType},
-                          {"variant", flags.locked ? "locked" : "standard"},
-                          {"source", generated->origin},
-                          {"pinnedPcrs", PinnedPcrs(policy)},
-                          {"policy", nlohmann::json::parse(kp::EncodePolicy(policy, -1))},
-                          {"lint", LintToJson(policy, report)}};
+    nlohmann::json out = core::ReportHeader(kPolicyGenerateMediaType, core::Verdict::kAccepted);
+    out["variant"] = flags.locked ? "locked" : "standard";
+    out["source"] = generated->origin;
+    out["pinned_pcrs"] = PinnedPcrs(policy);
+    out["policy"] = nlohmann::json::parse(kp::EncodePolicy(policy, -1));
+    out["lint"] = LintToJson(policy, report);
     if (!flags.out_path.empty()) {
       out["written"] = flags.out_path;
     }
@@ -91,8 +91,10 @@ int RunGenerate(Context& ctx, const GenerateFlags& flags) {
     if (flags.out_path.empty()) {
       ctx.out << text;
     }
-    ctx.err << "enclavectl: " << summary
-            << (flags.out_path.empty() ? "" : "; written to " + flags.out_path) << "\n";
+    // With --out - the policy went to standard output: the summary never names "-".
+    const bool to_file = !flags.out_path.empty() && flags.out_path != "-";
+    ctx.err << "enclavectl: " << summary << (to_file ? "; written to " + flags.out_path : "")
+            << "\n";
   }
   return 0;
 }
@@ -182,17 +184,14 @@ int RunLint(Context& ctx, const LintFlags& flags) {
     required_names.emplace_back("locked");
   }
   if (flags.json) {
-    nlohmann::json out = LintToJson(*policy, report);
-    out["mediaType"] = kPolicyLintMediaType;
+    nlohmann::json out = core::ReportHeader(kPolicyLintMediaType, core::Verdict::kAccepted);
     out["policy"] = flags.path;
-    out["keyArn"] = flags.key_arn.empty() ? nlohmann::json(nullptr) : nlohmann::json(flags.key_arn);
+    out["key_arn"] =
+        flags.key_arn.empty() ? nlohmann::json(nullptr) : nlohmann::json(flags.key_arn);
     out["required"] = required_names;
-    out["result"] = verdict ? "pass" : "fail";
-    if (!verdict) {
-      out["error"] = {{"code", core::ErrorCodeName(verdict.error().code)},
-                      {"value", static_cast<unsigned>(verdict.error().code)},
-                      {"message", verdict.error().detail}};
-    }
+    out["checks"] = kp::LintChecksToJson(report, *required);
+    out.update(LintToJson(*policy, report));
+    core::SetOutcome(out, verdict);
     ctx.out << core::DumpJson(out, 2) << "\n";
   } else {
     RenderLintText(ctx.out, flags.path, *policy, report);
@@ -269,62 +268,21 @@ int RunSimulate(Context& ctx, const SimulateFlags& flags) {
   const kp::Evaluation& evaluation = simulation->evaluation;
   const std::string& attestation_note = simulation->attestation_note;
   const bool allowed = evaluation.decision == kp::Decision::kAllow;
+  for (const std::string& warning : simulation->warnings) {
+    ctx.err << "enclavectl: warning: " << warning << "\n";
+  }
   if (flags.json) {
-    nlohmann::json statements = nlohmann::json::array();
-    for (const kp::StatementTrace& t : evaluation.trace) {
-      const auto& sid = policy.statements[t.index].sid;
-      statements.push_back({{"index", t.index},
-                            {"sid", sid ? nlohmann::json(*sid) : nlohmann::json(nullptr)},
-                            {"effect", kp::EffectName(t.effect)},
-                            {"applies", t.applies},
-                            {"reason", t.reason}});
-    }
-    nlohmann::json context = nlohmann::json::object();
-    for (const auto& [key, values] : request.context.Entries()) {
-      context[key] = values;
-    }
-    nlohmann::json out = {
-        {"mediaType", kPolicySimulateMediaType},
-        {"policy", flags.input.policy_path},
-        {"request",
-         {{"principal", request.principal},
-          {"action", request.action},
-          {"resource",
-           request.resource.empty() ? nlohmann::json(nullptr) : nlohmann::json(request.resource)},
-          {"context", context}}},
-        {"decision", kp::DecisionName(evaluation.decision)},
-        {"allowed", allowed},
-        {"decidingStatement", nullptr},
-        {"statements", statements}};
-    if (evaluation.deciding_statement) {
-      out["decidingStatement"] = *evaluation.deciding_statement;
-    }
+    nlohmann::json out = core::ReportHeader(
+        kPolicySimulateMediaType, allowed ? core::Verdict::kAccepted : core::Verdict::kRejected);
+    out["policy"] = flags.input.policy_path;
+    out.update(kp::EvaluationToJson(policy, request, evaluation));
+    out["warnings"] = simulation->warnings;
     if (!attestation_note.empty()) {
       out["attestation"] = attestation_note;
     }
     ctx.out << core::DumpJson(out, 2) << "\n";
   } else {
-    ctx.out << (allowed ? "ALLOW" : "DENY") << "  " << request.action << " by " << request.principal
-            << "\n";
-    if (evaluation.deciding_statement) {
-      ctx.out << "  decided by   " << kp::DescribeStatement(policy, *evaluation.deciding_statement)
-              << ": "
-              << (evaluation.decision == kp::Decision::kAllow ? "an Allow" : "an explicit Deny")
-              << "\n";
-    } else {
-      ctx.out << "  decided by   no statement applies: implicit deny\n";
-    }
-    if (!attestation_note.empty()) {
-      ctx.out << "  attestation  " << attestation_note << "\n";
-    } else {
-      ctx.out << "  attestation  none (no kms:RecipientAttestation:* keys)\n";
-    }
-    ctx.out << "statements\n";
-    for (const kp::StatementTrace& t : evaluation.trace) {
-      ctx.out << "  " << std::setw(2) << t.index << "  " << std::left << std::setw(6)
-              << kp::EffectName(t.effect) << std::setw(9) << (t.applies ? "applies" : "-")
-              << std::right << t.reason << "\n";
-    }
+    kp::RenderEvaluationText(ctx.out, policy, request, evaluation, attestation_note);
   }
   return allowed ? 0 : 1;
 }

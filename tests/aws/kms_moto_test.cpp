@@ -336,8 +336,11 @@ TEST_F(LockPolicyCli, DryRunShowsTheSignedRequestAndSendsNothing) {
   const CliResult json = RunCli(Args(arn, {"--dry-run", "--json"}));
   ASSERT_EQ(json.exit_code, 0) << json.out;
   const nlohmann::json parsed = nlohmann::json::parse(json.out);
-  EXPECT_EQ(parsed["mediaType"], "application/vnd.enclavectl.lock-policy+json;version=1");
+  EXPECT_EQ(parsed["media_type"], "application/vnd.enclavectl.lock-policy+json;version=1");
+  EXPECT_EQ(parsed["verdict"], "accepted");
   EXPECT_EQ(parsed["mode"], "dry-run");
+  EXPECT_TRUE(parsed["request"].contains("canonical_request"));
+  EXPECT_TRUE(parsed["request"].contains("string_to_sign"));
   EXPECT_EQ(json.out.find(kSessionToken), std::string::npos);
 }
 
@@ -356,6 +359,7 @@ TEST_F(LockPolicyCli, RefusesPoliciesThatAreNotALock) {
   EXPECT_EQ(refused.exit_code, 1) << refused.out;
   const nlohmann::json parsed = nlohmann::json::parse(refused.out);
   EXPECT_EQ(parsed["error"]["code"], "POLICY_NOT_LOCKED");
+  EXPECT_EQ(parsed["verdict"], "rejected");
   EXPECT_EQ(parsed["mode"], "refused");
   EXPECT_FALSE(HeldPolicy(arn).locked.holds);
   std::filesystem::remove(path);
@@ -376,8 +380,10 @@ TEST_F(LockPolicyCli, ReviewedLockedPolicyFileWithJsonOutput) {
   const nlohmann::json parsed = nlohmann::json::parse(result.out);
   EXPECT_EQ(parsed["mode"], "apply");
   EXPECT_EQ(parsed["applied"], true);
-  EXPECT_EQ(parsed["readBack"]["identical"], true);
-  EXPECT_EQ(parsed["readBack"]["verdicts"]["locked"]["holds"], true);
+  EXPECT_EQ(parsed["verdict"], "accepted");
+  EXPECT_EQ(parsed["read_back"]["identical"], true);
+  EXPECT_EQ(parsed["read_back"]["properties"]["locked"]["holds"], true);
+  EXPECT_EQ(parsed["read_back"]["properties"]["enclave_only"]["holds"], true);
   std::filesystem::remove(path);
 }
 

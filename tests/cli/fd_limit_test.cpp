@@ -159,9 +159,9 @@ TEST(ServersUnderFdLimit, KmsServeStaysIdleAndServesAgain) {
   // A signed request (SigV4) is served again.
   aws::MapEnvironment no_env;
   aws::AwsCredentials credentials;
-  credentials.access_key_id = env["accessKeyId"].get<std::string>();
+  credentials.access_key_id = env["access_key_id"].get<std::string>();
   credentials.secret_access_key =
-      core::SecretBytes(core::AsBytes(env["secretAccessKey"].get<std::string>()));
+      core::SecretBytes(core::AsBytes(env["secret_access_key"].get<std::string>()));
   aws::KmsClientOptions options;
   auto resolved = aws::ResolveKmsEndpoint(endpoint, "us-east-1", no_env);
   ASSERT_TRUE(resolved);

@@ -132,14 +132,14 @@ class Stack {
     const json env = json::parse(up.out);
     nsm_ = state + "/nsm";
     root_ = nsm_ + "/root.pem";
-    env_ =
-        testing::Environment({{"AWS_ACCESS_KEY_ID", env["accessKeyId"].get<std::string>()},
-                              {"AWS_SECRET_ACCESS_KEY", env["secretAccessKey"].get<std::string>()},
-                              {"AWS_REGION", env["region"].get<std::string>()},
-                              {"AWS_DEFAULT_REGION", env["region"].get<std::string>()},
-                              {"AWS_ENDPOINT_URL_KMS", env["endpoint"].get<std::string>()},
-                              {"AWS_PROFILE", ""},
-                              {"AWS_SESSION_TOKEN", ""}});
+    env_ = testing::Environment(
+        {{"AWS_ACCESS_KEY_ID", env["access_key_id"].get<std::string>()},
+         {"AWS_SECRET_ACCESS_KEY", env["secret_access_key"].get<std::string>()},
+         {"AWS_REGION", env["region"].get<std::string>()},
+         {"AWS_DEFAULT_REGION", env["region"].get<std::string>()},
+         {"AWS_ENDPOINT_URL_KMS", env["endpoint"].get<std::string>()},
+         {"AWS_PROFILE", ""},
+         {"AWS_SESSION_TOKEN", ""}});
     const CommandResult key =
         testing::RunCommand({"aws", "kms", "create-key", "--key-spec", "ECC_NIST_P256",
                              "--key-usage", "KEY_AGREEMENT", "--output", "json"},

@@ -16,6 +16,7 @@
 #include <sstream>
 #include <string>
 
+#include "json_conventions.hpp"
 #include "test_paths.hpp"
 
 namespace enclavectl {
@@ -245,6 +246,13 @@ TEST(OpsCli, DevUpTwiceAndOnABusyPort) {
   EXPECT_NE(clash.err.find("LISTEN_FAILED"), std::string::npos) << clash.err;
   EXPECT_NE(clash.err.find("port " + port + " is in use"), std::string::npos) << clash.err;
   EXPECT_NE(clash.err.find("--listen 127.0.0.1:0"), std::string::npos) << clash.err;
+  // With --json the failure is one JSON answer on stdout too.
+  const Shell clash_json = Sh(dir.Path(), kBin + " dev up --state other --background --json " +
+                                              "--listen 127.0.0.1:" + port);
+  EXPECT_EQ(clash_json.exit_code, 74) << clash_json.err;
+  testing::ExpectJsonConventions(clash_json.out,
+                                 "application/vnd.enclavectl.local-kms+json;version=1", 74);
+  EXPECT_EQ(nlohmann::json::parse(clash_json.out)["error"]["code"], "LISTEN_FAILED");
   const Shell down = Sh(dir.Path(), kBin + " dev down");
   EXPECT_EQ(down.exit_code, 0) << down.err;
   EXPECT_NE(down.out.find("(pid " + pid + ") stopped"), std::string::npos) << down.out;
@@ -261,6 +269,48 @@ TEST(OpsCli, HelpSpellsTheOneVocabulary) {
   const Shell import = Sh(dir.Path(), kBin + " kms import-key --help");
   EXPECT_EQ(import.out.find("no-op"), std::string::npos);
   EXPECT_NE(import.out.find("creates another key"), std::string::npos) << import.out;
+}
+
+// Issue 19: the JSON answers of kms import-key and access-key, and of dev up (the client
+// environment), follow docs/cli-conventions.md.
+TEST(OpsCli, KmsAndDevJsonAnswers) {
+  testing::ScopedTempDir dir;
+  ASSERT_EQ(
+      Sh(dir.Path(), "openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out k.pem")
+          .exit_code,
+      0);
+  const Shell imported = Sh(dir.Path(), kBin + " kms import-key --private-key k.pem --json");
+  ASSERT_EQ(imported.exit_code, 0) << imported.err;
+  testing::ExpectJsonConventions(imported.out,
+                                 "application/vnd.enclavectl.kms-import-key+json;version=1", 0);
+  EXPECT_EQ(nlohmann::json::parse(imported.out)["key_usage"], "KEY_AGREEMENT");
+  const Shell access = Sh(dir.Path(), kBin + " kms access-key --json");
+  ASSERT_EQ(access.exit_code, 0) << access.err;
+  testing::ExpectJsonConventions(access.out,
+                                 "application/vnd.enclavectl.kms-access-key+json;version=1", 0);
+  EXPECT_TRUE(nlohmann::json::parse(access.out).contains("secret_access_key"));
+  const std::string media = "application/vnd.enclavectl.local-kms+json;version=1";
+  const Shell up = Sh(dir.Path(), kBin +
+                                      " dev up --background --json --listen 127.0.0.1:0 "
+                                      "--ready-file ready.json");
+  ASSERT_EQ(up.exit_code, 0) << up.err;
+  testing::ExpectJsonConventions(up.out, media, 0);
+  testing::ExpectJsonConventions(Slurp(dir.Path() / "ready.json"), media, 0);
+  struct stat ready {};
+  ASSERT_EQ(::stat((dir.Path() / "ready.json").c_str(), &ready), 0);
+  EXPECT_EQ(ready.st_mode & 0777, 0600U);  // it holds the secret access key
+  // Again: the environment from kms.env.json, the same answer.
+  const Shell again = Sh(dir.Path(), kBin + " dev up --background --json");
+  EXPECT_EQ(again.exit_code, 0) << again.err;
+  testing::ExpectJsonConventions(again.out, media, 0);
+  EXPECT_EQ(nlohmann::json::parse(again.out), nlohmann::json::parse(up.out));
+  // In the foreground a second server is refused (74): the answer's verdict is an error.
+  const Shell busy = Sh(dir.Path(), kBin + " dev up --json");
+  EXPECT_EQ(busy.exit_code, 74) << busy.err;
+  testing::ExpectJsonConventions(busy.out, media, 74);
+  EXPECT_EQ(nlohmann::json::parse(busy.out)["error"]["code"], "LOCAL_KMS_BUSY");
+  EXPECT_EQ(Sh(dir.Path(), kBin + " dev down").exit_code, 0);
+  EXPECT_FALSE(fs::exists(dir.Path() / "ready.json"));
 }
 
 }  // namespace

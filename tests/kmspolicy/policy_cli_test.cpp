@@ -16,6 +16,7 @@
 #include "enclavectl/kmspolicy/lint.hpp"
 #include "enclavectl/kmspolicy/policy.hpp"
 #include "enclavectl/verifier/devca.hpp"
+#include "json_conventions.hpp"
 #include "test_paths.hpp"
 #include "virtual_nitro.hpp"
 
@@ -28,6 +29,11 @@ constexpr const char* kRole = "arn:aws:iam::111122223333:role/enclave";
 constexpr const char* kSession = "arn:aws:sts::111122223333:assumed-role/enclave/i-0abc";
 
 using testing::CliResult;
+
+constexpr const char* kGenerateMedia = "application/vnd.enclavectl.policy-generate+json;version=1";
+constexpr const char* kLintMedia = "application/vnd.enclavectl.policy-lint+json;version=1";
+constexpr const char* kSimulateMedia = "application/vnd.enclavectl.policy-simulate+json;version=1";
+constexpr const char* kLockMedia = "application/vnd.enclavectl.lock-policy+json;version=1";
 
 // At the virtual Nitro's time, so that its documents verify.
 CliResult RunCli(std::vector<std::string> args, const std::string& input = "") {
@@ -119,18 +125,19 @@ TEST_F(PolicyCli, JsonOutputs) {
                        "--locked", "--json"}));
   ASSERT_EQ(generated.exit_code, 0) << generated.out << generated.err;
   const nlohmann::json g = nlohmann::json::parse(generated.out);
-  EXPECT_EQ(g["mediaType"], "application/vnd.enclavectl.policy-generate+json;version=1");
+  testing::ExpectJsonConventions(generated.out, kGenerateMedia, 0);
   EXPECT_EQ(g["variant"], "locked");
-  EXPECT_EQ(g["pinnedPcrs"], "PCR0,PCR1,PCR2");
-  EXPECT_EQ(g["lint"]["verdicts"]["locked"]["holds"], true);
+  EXPECT_EQ(g["pinned_pcrs"], "PCR0,PCR1,PCR2");
+  EXPECT_EQ(g["lint"]["properties"]["locked"]["holds"], true);
   const std::string policy_path = Write("locked.json", g["policy"].dump(2));
 
   const CliResult lint =
       RunCli({"policy", "lint", policy_path, "--require", "enclave-only,locked", "--json"});
   EXPECT_EQ(lint.exit_code, 0);
   const nlohmann::json l = nlohmann::json::parse(lint.out);
-  EXPECT_EQ(l["mediaType"], "application/vnd.enclavectl.policy-lint+json;version=1");
-  EXPECT_EQ(l["result"], "pass");
+  testing::ExpectJsonConventions(lint.out, kLintMedia, 0);
+  EXPECT_EQ(l["checks"], nlohmann::json::parse(R"([{"name": "enclave_only", "status": "pass"},
+                                                   {"name": "locked", "status": "pass"}])"));
   EXPECT_EQ(l["required"], (nlohmann::json{"enclave-only", "locked"}));
   ASSERT_FALSE(l["findings"].empty());
   EXPECT_EQ(l["findings"][0]["rule"], "lockout-risk");
@@ -139,9 +146,11 @@ TEST_F(PolicyCli, JsonOutputs) {
                                 "--action", "kms:PutKeyPolicy", "--json"});
   EXPECT_EQ(sim.exit_code, 1);
   const nlohmann::json s = nlohmann::json::parse(sim.out);
-  EXPECT_EQ(s["mediaType"], "application/vnd.enclavectl.policy-simulate+json;version=1");
-  EXPECT_EQ(s["decision"], "ImplicitDeny");
-  EXPECT_TRUE(s["decidingStatement"].is_null());
+  testing::ExpectJsonConventions(sim.out, kSimulateMedia, 1);
+  EXPECT_EQ(s["verdict"], "rejected");
+  EXPECT_FALSE(s.contains("decision"));
+  EXPECT_TRUE(s["deciding_statement"].is_null());
+  EXPECT_EQ(s["warnings"], nlohmann::json::array());
   EXPECT_EQ(s["request"]["context"]["kms:calleraccount"], (nlohmann::json{"111122223333"}));
 }
 
@@ -156,6 +165,9 @@ TEST_F(PolicyCli, LintFailuresAndMalformedInput) {
   const CliResult json = RunCli({"policy", "lint", open, "--json"});
   EXPECT_EQ(json.exit_code, 1);
   EXPECT_EQ(nlohmann::json::parse(json.out)["error"]["code"], "POLICY_NOT_ENCLAVE_ONLY");
+  testing::ExpectJsonConventions(json.out, kLintMedia, 1);
+  EXPECT_EQ(nlohmann::json::parse(json.out)["checks"][0]["status"], "fail");
+  EXPECT_EQ(nlohmann::json::parse(json.out)["checks"][1]["status"], "skipped");
   EXPECT_EQ(RunCli({"policy", "lint", open, "--require", "none"}).exit_code, 0);
 
   const CliResult malformed = RunCli({"policy", "lint", Write("bad.json", "{\"Statement\": [")});
@@ -249,8 +261,8 @@ TEST_F(PolicyCli, LintKeyArnScopesDenies) {
       {"policy", "lint", own, "--require", "enclave-only,locked", "--key-arn", kKeyArn, "--json"});
   EXPECT_EQ(known.exit_code, 0) << known.out;
   const nlohmann::json k = nlohmann::json::parse(known.out);
-  EXPECT_EQ(k["keyArn"], kKeyArn);
-  EXPECT_EQ(k["verdicts"]["enclaveOnly"]["holds"], true) << known.out;
+  EXPECT_EQ(k["key_arn"], kKeyArn);
+  EXPECT_EQ(k["properties"]["enclave_only"]["holds"], true) << known.out;
   EXPECT_EQ(RunCli({"policy", "lint", own, "--require", "enclave-only"}).exit_code, 1);
   EXPECT_EQ(RunCli({"policy", "simulate", own, "--principal", kOutsider, "--action", "kms:Decrypt",
                     "--key-arn", kKeyArn})
@@ -329,6 +341,80 @@ TEST_F(PolicyCli, GenerateFromAnEifImage) {
   const CliResult refused = RunCli(Generate({"--eif", Path("damaged.eif")}));
   EXPECT_EQ(refused.exit_code, 2);
   EXPECT_NE(refused.err.find("EIF_CRC_MISMATCH"), std::string::npos) << refused.err;
+}
+
+// Issue 19: an action KMS does not know, or a principal that is no ARN / "*" / account id /
+// service principal, is warned about (stderr, and "warnings" in JSON); the decision stays the
+// evaluator's.
+TEST_F(PolicyCli, SimulateWarnsOnUnknownActionAndMalformedPrincipal) {
+  const std::string open = Write("open.json", R"({"Version": "2012-10-17", "Statement": [
+      {"Effect": "Allow", "Principal": "*", "Action": "*", "Resource": "*"}]})");
+  const CliResult typo = RunCli(
+      {"policy", "simulate", open, "--principal", kSession, "--action", "kms:Decrpyt", "--json"});
+  EXPECT_EQ(typo.exit_code, 0) << typo.out << typo.err;  // "*" allows it: unchanged
+  testing::ExpectJsonConventions(typo.out, kSimulateMedia, 0);
+  const nlohmann::json t = nlohmann::json::parse(typo.out);
+  ASSERT_EQ(t["warnings"].size(), 1U) << typo.out;
+  EXPECT_NE(t["warnings"][0].get<std::string>().find("kms:Decrpyt"), std::string::npos);
+  EXPECT_NE(typo.err.find("warning: action kms:Decrpyt is not a KMS action"), std::string::npos)
+      << typo.err;
+
+  const std::string policy = Write("p.json", RunCli(Generate({"--pcrs", Path("pcr.json")})).out);
+  const CliResult principal = RunCli({"policy", "simulate", policy, "--principal", "enclave",
+                                      "--action", "kms:Decrypt", "--json"});
+  EXPECT_EQ(principal.exit_code, 1);
+  testing::ExpectJsonConventions(principal.out, kSimulateMedia, 1);
+  const nlohmann::json p = nlohmann::json::parse(principal.out);
+  ASSERT_EQ(p["warnings"].size(), 1U) << principal.out;
+  EXPECT_NE(p["warnings"][0].get<std::string>().find("principal enclave is not an ARN"),
+            std::string::npos);
+  const CliResult text =
+      RunCli({"policy", "simulate", policy, "--principal", "enclave", "--action", "s3:GetObject"});
+  EXPECT_EQ(text.exit_code, 1);
+  EXPECT_NE(text.out.find("DENY"), std::string::npos);
+  EXPECT_NE(text.err.find("warning: principal enclave"), std::string::npos) << text.err;
+  EXPECT_NE(text.err.find("warning: action s3:GetObject"), std::string::npos) << text.err;
+  // Well-formed callers draw no warning: a session, an account, "*", a service principal.
+  for (const char* caller : {kSession, "111122223333", "*", "ec2.amazonaws.com"}) {
+    const CliResult quiet =
+        RunCli({"policy", "simulate", policy, "--principal", caller, "--action", "kms:Decrypt"});
+    EXPECT_EQ(quiet.err.find("warning"), std::string::npos) << caller << quiet.err;
+  }
+}
+
+// Issue 19: with --out - the policy is standard output, and the summary (on stderr) does not
+// claim it was "written to -".
+TEST_F(PolicyCli, GenerateToStandardOutput) {
+  const CliResult generated = RunCli(Generate({"--pcrs", Path("pcr.json"), "--out", "-"}));
+  ASSERT_EQ(generated.exit_code, 0) << generated.err;
+  EXPECT_TRUE(nlohmann::json::parse(generated.out).contains("Statement")) << generated.out;
+  EXPECT_NE(generated.err.find("standard policy"), std::string::npos) << generated.err;
+  EXPECT_EQ(generated.err.find("written to"), std::string::npos) << generated.err;
+  EXPECT_FALSE(std::filesystem::exists("-"));
+  const CliResult to_file = RunCli(Generate({"--pcrs", Path("pcr.json"), "--out", Path("f.json")}));
+  EXPECT_NE(to_file.err.find("; written to " + Path("f.json")), std::string::npos);
+}
+
+// lock-policy --json: one answer with media_type and a verdict that follows the exit code,
+// for a preview (accepted) and a refused policy (rejected).
+TEST_F(PolicyCli, LockPolicyJson) {
+  const CliResult preview = RunCli({"lock-policy", "--key-id", kKeyArn, "--enclave-role", kRole,
+                                    "--pcrs", Path("pcr.json"), "--json"});
+  EXPECT_EQ(preview.exit_code, 0) << preview.err;
+  testing::ExpectJsonConventions(preview.out, kLockMedia, 0);
+  const nlohmann::json p = nlohmann::json::parse(preview.out);
+  EXPECT_EQ(p["key_arn"], kKeyArn);
+  EXPECT_EQ(p["mode"], "preview");
+  EXPECT_EQ(p["lint"]["properties"]["locked"]["holds"], true);
+  EXPECT_FALSE(p.contains("result"));
+  const std::string open = Write("open.json", R"({"Version": "2012-10-17", "Statement": [
+      {"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::111122223333:root"},
+       "Action": "kms:*", "Resource": "*"}]})");
+  const CliResult refused =
+      RunCli({"lock-policy", "--key-id", kKeyArn, "--policy", open, "--apply", "--yes", "--json"});
+  EXPECT_EQ(refused.exit_code, 1);
+  testing::ExpectJsonConventions(refused.out, kLockMedia, 1);
+  EXPECT_EQ(nlohmann::json::parse(refused.out)["mode"], "refused");
 }
 
 TEST_F(PolicyCli, UsageErrors) {

@@ -12,6 +12,7 @@
 #include <string>
 
 #include "enclavectl/core/encoding.hpp"
+#include "json_conventions.hpp"
 #include "test_paths.hpp"
 
 namespace enclavectl::localkms {
@@ -36,26 +37,61 @@ TEST(LocalStack, ParseListen) {
   EXPECT_EQ(options.server.port, 4599);  // unchanged by the failures
 }
 
+constexpr const char* kExports =
+    "# local KMS http://127.0.0.1:4599 (state dev/kms, pid 42)\n"
+    "# Recipient documents must chain to: root A\n"
+    "# simulated NSM: enclavectl nsm attest --state dev ... (root dev/nsm/root.pem)\n"
+    "export AWS_ENDPOINT_URL_KMS=http://127.0.0.1:4599\n"
+    "export AWS_REGION=us-east-1\n"
+    "export AWS_DEFAULT_REGION=us-east-1\n"
+    "export AWS_ACCESS_KEY_ID=AKIDLOCAL\n"
+    "export AWS_SECRET_ACCESS_KEY=secret\n"
+    "unset AWS_SESSION_TOKEN AWS_PROFILE\n";
+
 TEST(LocalStack, ExportLines) {
   const nlohmann::json env = {{"endpoint", "http://127.0.0.1:4599"},
                               {"region", "us-east-1"},
-                              {"accessKeyId", "AKIDLOCAL"},
-                              {"secretAccessKey", "secret"},
-                              {"stateDir", "dev/kms"},
-                              {"attestationRoots", {"root A"}},
+                              {"access_key_id", "AKIDLOCAL"},
+                              {"secret_access_key", "secret"},
+                              {"state_dir", "dev/kms"},
+                              {"attestation_roots", {"root A"}},
                               {"pid", 42},
-                              {"nsmState", "dev/nsm"},
-                              {"attestationRootPem", "dev/nsm/root.pem"}};
-  EXPECT_EQ(ExportLines(env),
-            "# local KMS http://127.0.0.1:4599 (state dev/kms, pid 42)\n"
-            "# Recipient documents must chain to: root A\n"
-            "# simulated NSM: enclavectl nsm attest --state dev ... (root dev/nsm/root.pem)\n"
-            "export AWS_ENDPOINT_URL_KMS=http://127.0.0.1:4599\n"
-            "export AWS_REGION=us-east-1\n"
-            "export AWS_DEFAULT_REGION=us-east-1\n"
-            "export AWS_ACCESS_KEY_ID=AKIDLOCAL\n"
-            "export AWS_SECRET_ACCESS_KEY=secret\n"
-            "unset AWS_SESSION_TOKEN AWS_PROFILE\n");
+                              {"nsm_state", "dev/nsm"},
+                              {"attestation_root_pem", "dev/nsm/root.pem"}};
+  EXPECT_EQ(ExportLines(env), kExports);
+  auto parsed = ParseEnvironment(env.dump());
+  ASSERT_TRUE(parsed);
+  EXPECT_EQ(ExportLines(*parsed), kExports);
+}
+
+// An env file written by a server of an older version (camelCase keys) is read back the same;
+// anything ExportLines could not use is refused, never half read.
+TEST(LocalStack, ParseEnvironmentReadsBothSpellings) {
+  const nlohmann::json old = {
+      {"mediaType", kLocalKmsMediaType}, {"endpoint", "http://127.0.0.1:4599"},
+      {"region", "us-east-1"},           {"accessKeyId", "AKIDLOCAL"},
+      {"secretAccessKey", "secret"},     {"stateDir", "dev/kms"},
+      {"attestationRoots", {"root A"}},  {"pid", 42},
+      {"nsmState", "dev/nsm"},           {"attestationRootPem", "dev/nsm/root.pem"}};
+  auto parsed = ParseEnvironment(old.dump());
+  ASSERT_TRUE(parsed);
+  EXPECT_EQ(ExportLines(*parsed), kExports);
+  EXPECT_EQ((*parsed)["media_type"], kLocalKmsMediaType);
+  EXPECT_EQ((*parsed)["verdict"], "accepted");
+  EXPECT_FALSE(parsed->contains("accessKeyId"));
+  for (const char* member : {"endpoint", "accessKeyId", "pid", "attestationRoots"}) {
+    nlohmann::json broken = old;
+    broken.erase(member);
+    EXPECT_FALSE(ParseEnvironment(broken.dump())) << member;
+  }
+  nlohmann::json bad_root = old;
+  bad_root["attestationRoots"] = {1};
+  EXPECT_FALSE(ParseEnvironment(bad_root.dump()));
+  nlohmann::json no_pem = old;
+  no_pem.erase("attestationRootPem");
+  EXPECT_FALSE(ParseEnvironment(no_pem.dump()));
+  EXPECT_FALSE(ParseEnvironment("[1]"));
+  EXPECT_FALSE(ParseEnvironment("{"));
 }
 
 LocalStackOptions BackgroundOptions(const std::filesystem::path& dir) {
@@ -80,9 +116,9 @@ TEST(LocalStack, BackgroundStartAndStop) {
   ASSERT_TRUE(started) << started.error().detail;
   ASSERT_EQ(started->child_exit_code, 0) << testing::ReadText(options.log_file);
   const nlohmann::json env = nlohmann::json::parse(started->environment);
-  EXPECT_EQ(env["mediaType"], kLocalKmsMediaType);
+  testing::ExpectJsonConventions(started->environment, kLocalKmsMediaType, 0);
   EXPECT_EQ(env["pid"].get<int>(), started->pid);
-  EXPECT_EQ(env["stateDir"], options.server.state_dir);
+  EXPECT_EQ(env["state_dir"], options.server.state_dir);
   EXPECT_EQ(env["endpoint"].get<std::string>().rfind("http://127.0.0.1:", 0), 0U);
   // The pid, then the proof dev down asks for: its start time and command line.
   const std::string pid_text = testing::ReadText(options.pid_file);

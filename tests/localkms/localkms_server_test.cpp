@@ -36,6 +36,7 @@
 #include "enclavectl/core/handles.hpp"
 #include "enclavectl/localkms/service.hpp"
 #include "enclavectl/localkms/state.hpp"
+#include "json_conventions.hpp"
 #include "localkms_test_util.hpp"
 #include "subprocess.hpp"
 #include "test_paths.hpp"
@@ -116,24 +117,25 @@ struct Credentials {
 class Stack final : public ::testing::Environment {
  public:
   void SetUp() override {
-    nsm_ = (Scratch() / "nsm").string();
+    nsm_ = (Scratch() / "nsm").string();  // the simulator's part of the stack root Scratch()
     state_ = (Scratch() / "stack").string();
     // The development CA (and its root.pem) exist after the first attestation.
-    const CommandResult attest =
-        Enclavectl({"nsm", "attest", "--state", nsm_, "-o", (Scratch() / "boot.cbor").string()});
+    const CommandResult attest = Enclavectl({"nsm", "attest", "--state", Scratch().string(),
+                                             "--out", (Scratch() / "boot.cbor").string()});
     ASSERT_EQ(attest.exit_code, 0) << attest.err;
     kms_ =
         std::make_unique<RunningKms>(StartKms(state_, {"--attestation-root", nsm_ + "/root.pem"}));
     ASSERT_TRUE(kms_->env.is_object());
     endpoint_ = kms_->env["endpoint"].get<std::string>();
-    admin_ = {kms_->env["accessKeyId"].get<std::string>(),
-              kms_->env["secretAccessKey"].get<std::string>()};
+    admin_ = {kms_->env["access_key_id"].get<std::string>(),
+              kms_->env["secret_access_key"].get<std::string>()};
     // An access key for the enclave's role session, added while the server runs.
     const CommandResult key = Enclavectl(
         {"kms", "access-key", "--state", state_, "--principal", kEnclavePrincipal, "--json"});
     ASSERT_EQ(key.exit_code, 0) << key.err;
     const Json json = Json::parse(key.out);
-    enclave_ = {json["accessKeyId"].get<std::string>(), json["secretAccessKey"].get<std::string>()};
+    enclave_ = {json["access_key_id"].get<std::string>(),
+                json["secret_access_key"].get<std::string>()};
   }
 
   void TearDown() override {
@@ -333,7 +335,7 @@ std::string Attest(const std::string& pcr0, const std::string& public_key_path,
                    const std::string& name) {
   const std::string path = (Scratch() / name).string();
   const CommandResult result =
-      Enclavectl({"nsm", "attest", "--state", Stack::Get()->Nsm(), "--pcr", "0=" + pcr0, "--pcr",
+      Enclavectl({"nsm", "attest", "--state", Scratch().string(), "--pcr", "0=" + pcr0, "--pcr",
                   "1=" + std::string(96, '1'), "--pcr", "2=" + std::string(96, '2'), "--public-key",
                   public_key_path, "-o", path});
   EXPECT_EQ(result.exit_code, 0) << result.err;
@@ -607,9 +609,9 @@ TEST(LocalKmsServer, KillNineLosesNothingAcknowledged) {
     }
     aws::MapEnvironment env;
     aws::AwsCredentials credentials;
-    credentials.access_key_id = kms.env["accessKeyId"].get<std::string>();
+    credentials.access_key_id = kms.env["access_key_id"].get<std::string>();
     credentials.secret_access_key =
-        core::SecretBytes(core::AsBytes(kms.env["secretAccessKey"].get<std::string>()));
+        core::SecretBytes(core::AsBytes(kms.env["secret_access_key"].get<std::string>()));
     aws::KmsClientOptions options;
     options.endpoint =
         *aws::ResolveKmsEndpoint(kms.env["endpoint"].get<std::string>(), "us-east-1", env);
@@ -678,15 +680,15 @@ TEST(LocalKmsServer, DevUpInTheBackgroundAndDown) {
       {"dev", "up", "--state", dir, "--listen", "127.0.0.1:0", "--background", "--json"});
   ASSERT_EQ(up.exit_code, 0) << up.err;
   const Json env = Json::parse(up.out);
-  EXPECT_EQ(env["mediaType"], "application/vnd.enclavectl.local-kms+json;version=1");
+  testing::ExpectJsonConventions(up.out, "application/vnd.enclavectl.local-kms+json;version=1", 0);
   EXPECT_TRUE(std::filesystem::exists(dir + "/nsm/root.pem"));
   const std::string pid_text = Slurp(dir + "/kms.pid");
   ASSERT_FALSE(pid_text.empty());
   const pid_t pid = std::stoi(pid_text);
   EXPECT_EQ(pid, env["pid"].get<int>());
   // A client with exactly the printed environment (AWS_ENDPOINT_URL_KMS, no --endpoint-url).
-  std::vector<std::string> aws_env =
-      AwsEnv({env["accessKeyId"].get<std::string>(), env["secretAccessKey"].get<std::string>()});
+  std::vector<std::string> aws_env = AwsEnv(
+      {env["access_key_id"].get<std::string>(), env["secret_access_key"].get<std::string>()});
   aws_env.push_back("AWS_ENDPOINT_URL_KMS=" + env["endpoint"].get<std::string>());
   const CommandResult listed =
       testing::RunCommand({"aws", "kms", "list-keys", "--output", "json"}, aws_env);

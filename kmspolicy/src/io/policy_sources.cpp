@@ -201,6 +201,7 @@ core::Result<Simulation> Simulate(const SimulationRequest& input, const core::io
   }
   Simulation out;
   out.request = Request{input.principal, input.action, input.resource, {}};
+  out.warnings = RequestWarnings(out.request);
   ENCLAVECTL_RETURN_IF_ERROR(AddContext(input.context, out.request.context));
   auto policy = ReadPolicyFile(input.policy_path);
   if (!policy) {

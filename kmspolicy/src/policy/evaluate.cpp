@@ -6,6 +6,7 @@
 #include "enclavectl/aws/arn.hpp"
 #include "enclavectl/core/ascii.hpp"
 #include "enclavectl/core/encoding.hpp"
+#include "enclavectl/core/json.hpp"
 #include "enclavectl/kmspolicy/actions.hpp"
 
 namespace enclavectl::kmspolicy {
@@ -253,6 +254,25 @@ void AddAttestationKeys(const verifier::VerifiedDocument& document, ConditionCon
       context.Set(kImageSha384Key, {hex});
     }
   }
+}
+
+std::vector<std::string> RequestWarnings(const Request& request) {
+  std::vector<std::string> warnings;
+  if (!IsKnownKmsAction(request.action)) {
+    warnings.push_back("action " + core::SafeExcerpt(request.action) +
+                       " is not a KMS action the policy language knows (a typo? e.g. "
+                       "kms:Decrypt); only a wildcard or a statement naming it can match it");
+  }
+  const std::string_view principal = request.principal;
+  const bool service =
+      principal.size() > 14 && principal.find(':') == std::string_view::npos &&
+      (principal.ends_with(".amazonaws.com") || principal.ends_with(".amazonaws.com.cn"));
+  if (principal != "*" && !aws::IsAccountId(principal) && !aws::ParseArn(principal) && !service) {
+    warnings.push_back("principal " + core::SafeExcerpt(principal) +
+                       " is not an ARN, \"*\", a 12-digit account id or a service principal "
+                       "(NAME.amazonaws.com); it matches only a statement naming it literally");
+  }
+  return warnings;
 }
 
 const char* DecisionName(Decision decision) noexcept {

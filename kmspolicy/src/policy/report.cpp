@@ -2,6 +2,8 @@
 
 #include <iomanip>
 
+#include "enclavectl/core/check.hpp"
+
 namespace enclavectl::kmspolicy {
 
 std::string PinnedPcrs(const Policy& policy) {
@@ -61,9 +63,71 @@ nlohmann::json LintToJson(const Policy& policy, const LintReport& report) {
   }
   return nlohmann::json{
       {"statements", policy.statements.size()},
-      {"verdicts",
-       {{"enclaveOnly", verdict(report.enclave_only)}, {"locked", verdict(report.locked)}}},
+      {"properties",
+       {{"enclave_only", verdict(report.enclave_only)}, {"locked", verdict(report.locked)}}},
       {"findings", std::move(findings)}};
+}
+
+nlohmann::json LintChecksToJson(const LintReport& report, const LintRequirements& required) {
+  auto check = [](const char* name, bool asked, const Verdict& verdict) {
+    const core::CheckStatus status = !asked          ? core::CheckStatus::kSkipped
+                                     : verdict.holds ? core::CheckStatus::kPass
+                                                     : core::CheckStatus::kFail;
+    return nlohmann::json{{"name", name}, {"status", core::CheckStatusName(status)}};
+  };
+  return nlohmann::json::array({check("enclave_only", required.enclave_only, report.enclave_only),
+                                check("locked", required.locked, report.locked)});
+}
+
+void RenderEvaluationText(std::ostream& out, const Policy& policy, const Request& request,
+                          const Evaluation& evaluation, const std::string& attestation_note) {
+  const bool allowed = evaluation.decision == Decision::kAllow;
+  out << (allowed ? "ALLOW" : "DENY") << "  " << request.action << " by " << request.principal
+      << "\n";
+  if (evaluation.deciding_statement) {
+    out << "  decided by   " << DescribeStatement(policy, *evaluation.deciding_statement) << ": "
+        << (evaluation.decision == Decision::kAllow ? "an Allow" : "an explicit Deny") << "\n";
+  } else {
+    out << "  decided by   no statement applies: implicit deny\n";
+  }
+  if (!attestation_note.empty()) {
+    out << "  attestation  " << attestation_note << "\n";
+  } else {
+    out << "  attestation  none (no kms:RecipientAttestation:* keys)\n";
+  }
+  out << "statements\n";
+  for (const StatementTrace& t : evaluation.trace) {
+    out << "  " << std::setw(2) << t.index << "  " << std::left << std::setw(6)
+        << EffectName(t.effect) << std::setw(9) << (t.applies ? "applies" : "-") << std::right
+        << t.reason << "\n";
+  }
+}
+
+nlohmann::json EvaluationToJson(const Policy& policy, const Request& request,
+                                const Evaluation& evaluation) {
+  nlohmann::json statements = nlohmann::json::array();
+  for (const StatementTrace& t : evaluation.trace) {
+    const auto& sid = policy.statements[t.index].sid;
+    statements.push_back({{"index", t.index},
+                          {"sid", sid ? nlohmann::json(*sid) : nlohmann::json(nullptr)},
+                          {"effect", EffectName(t.effect)},
+                          {"applies", t.applies},
+                          {"reason", t.reason}});
+  }
+  nlohmann::json context = nlohmann::json::object();
+  for (const auto& [key, values] : request.context.Entries()) {
+    context[key] = values;
+  }
+  return nlohmann::json{{"request",
+                         {{"principal", request.principal},
+                          {"action", request.action},
+                          {"resource", request.resource.empty() ? nlohmann::json(nullptr)
+                                                                : nlohmann::json(request.resource)},
+                          {"context", std::move(context)}}},
+                        {"deciding_statement", evaluation.deciding_statement
+                                                   ? nlohmann::json(*evaluation.deciding_statement)
+                                                   : nlohmann::json(nullptr)},
+                        {"statements", std::move(statements)}};
 }
 
 }  // namespace enclavectl::kmspolicy

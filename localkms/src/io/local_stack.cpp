@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <openssl/crypto.h>
 #include <signal.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -20,7 +21,9 @@
 
 #include "enclavectl/core/encoding.hpp"
 #include "enclavectl/core/error_codes.hpp"
+#include "enclavectl/core/json.hpp"
 #include "enclavectl/core/output.hpp"
+#include "enclavectl/core/report_json.hpp"
 #include "enclavectl/net/fd_limit.hpp"
 
 namespace enclavectl::localkms {
@@ -93,7 +96,11 @@ core::Result<Started> Start(const LocalStackOptions& options, const core::io::Cl
   Started started{std::move(*server), options.json ? env.dump() + "\n" : ExportLines(env)};
   if (!options.ready_file.empty()) {
     const std::string text = env.dump() + "\n";
-    if (auto written = core::io::WriteFileAtomic(options.ready_file, core::AsBytes(text));
+    // A report for whoever waits on it, holding the secret: written by the output rules
+    // (core/io/output.hpp), a new file 0600.
+    core::io::OutputOptions private_file;
+    private_file.private_file = true;
+    if (auto written = core::io::WriteOutput(options.ready_file, core::AsBytes(text), private_file);
         !written) {
       return core::Fail(written.error());
     }
@@ -118,7 +125,10 @@ int WaitAndStop(LocalKmsServer& server, const LocalStackOptions& options) {
   int signal_number = 0;
   sigwait(&set, &signal_number);
   server.Stop();
-  if (!options.ready_file.empty()) {
+  // Only a file we created: never a FIFO, a device or a link the ready file was written to.
+  struct stat ready {};
+  if (!options.ready_file.empty() && ::lstat(options.ready_file.c_str(), &ready) == 0 &&
+      S_ISREG(ready.st_mode)) {
     ::unlink(options.ready_file.c_str());
   }
   if (!options.env_file.empty()) {
@@ -260,42 +270,81 @@ nlohmann::json ClientEnvironment(const LocalKmsServer& server, const AccessKey& 
   for (const std::string& root : server.Roots()) {
     roots.push_back(root);
   }
-  nlohmann::json out = {
-      {"mediaType", kLocalKmsMediaType},
-      {"endpoint", server.Endpoint()},
-      {"region", server.Region()},
-      {"accessKeyId", key.access_key_id},
-      {"secretAccessKey", std::string(core::AsChars(key.secret_access_key.View()))},
-      {"principal", key.principal},
-      {"stateDir", options.server.state_dir},
-      {"attestationRoots", std::move(roots)},
-      {"pid", ::getpid()}};
+  nlohmann::json out = core::ReportHeader(kLocalKmsMediaType, core::Verdict::kAccepted);
+  out.update({{"endpoint", server.Endpoint()},
+              {"region", server.Region()},
+              {"access_key_id", key.access_key_id},
+              {"secret_access_key", std::string(core::AsChars(key.secret_access_key.View()))},
+              {"principal", key.principal},
+              {"state_dir", options.server.state_dir},
+              {"attestation_roots", std::move(roots)},
+              {"pid", ::getpid()}});
   if (!options.nsm_state.empty()) {
-    out["nsmState"] = options.nsm_state;
-    out["attestationRootPem"] = options.nsm_state + "/root.pem";
+    out["nsm_state"] = options.nsm_state;
+    out["attestation_root_pem"] = options.nsm_state + "/root.pem";
   }
   return out;
+}
+
+std::optional<nlohmann::json> ParseEnvironment(std::string_view text) {
+  nlohmann::json env = nlohmann::json::parse(text, nullptr, false);
+  if (env.is_discarded() || !env.is_object()) {
+    return std::nullopt;
+  }
+  // Files of a server started before the keys became snake_case (docs/cli-conventions.md).
+  for (const auto& [old_key, key] : {std::pair{"mediaType", "media_type"},
+                                     {"accessKeyId", "access_key_id"},
+                                     {"secretAccessKey", "secret_access_key"},
+                                     {"stateDir", "state_dir"},
+                                     {"attestationRoots", "attestation_roots"},
+                                     {"nsmState", "nsm_state"},
+                                     {"attestationRootPem", "attestation_root_pem"}}) {
+    if (env.contains(old_key) && !env.contains(key)) {
+      env[key] = std::move(env[old_key]);
+      env.erase(old_key);
+    }
+  }
+  if (!env.contains("verdict")) {
+    env["verdict"] = core::VerdictName(core::Verdict::kAccepted);
+  }
+  auto is_string = [&env](const char* member) {
+    return env.contains(member) && env[member].is_string();
+  };
+  bool ok = is_string("endpoint") && is_string("region") && is_string("access_key_id") &&
+            is_string("secret_access_key") && is_string("state_dir") &&
+            (!env.contains("nsm_state") ||
+             (is_string("nsm_state") && is_string("attestation_root_pem"))) &&
+            env.contains("pid") && env["pid"].is_number_integer() &&
+            env.contains("attestation_roots") && env["attestation_roots"].is_array();
+  for (const auto& root : ok ? env["attestation_roots"] : nlohmann::json::array()) {
+    ok = ok && root.is_string();
+  }
+  if (!ok) {
+    core::WipeJsonStrings(env);
+    return std::nullopt;
+  }
+  return env;
 }
 
 std::string ExportLines(const nlohmann::json& env) {
   const std::string endpoint = env["endpoint"].get<std::string>();
   const std::string region = env["region"].get<std::string>();
-  std::string out = "# local KMS " + endpoint + " (state " + env["stateDir"].get<std::string>() +
+  std::string out = "# local KMS " + endpoint + " (state " + env["state_dir"].get<std::string>() +
                     ", pid " + std::to_string(env["pid"].get<int>()) + ")\n";
-  for (const auto& root : env["attestationRoots"]) {
+  for (const auto& root : env["attestation_roots"]) {
     out += "# Recipient documents must chain to: " + root.get<std::string>() + "\n";
   }
-  if (env.contains("nsmState")) {
+  if (env.contains("nsm_state")) {
     const std::string root =
-        std::filesystem::path(env["nsmState"].get<std::string>()).parent_path().string();
+        std::filesystem::path(env["nsm_state"].get<std::string>()).parent_path().string();
     out += "# simulated NSM: enclavectl nsm attest --state " + root + " ... (root " +
-           env["attestationRootPem"].get<std::string>() + ")\n";
+           env["attestation_root_pem"].get<std::string>() + ")\n";
   }
   out += "export AWS_ENDPOINT_URL_KMS=" + endpoint + "\n";
   out += "export AWS_REGION=" + region + "\n";
   out += "export AWS_DEFAULT_REGION=" + region + "\n";
-  out += "export AWS_ACCESS_KEY_ID=" + env["accessKeyId"].get<std::string>() + "\n";
-  out += "export AWS_SECRET_ACCESS_KEY=" + env["secretAccessKey"].get<std::string>() + "\n";
+  out += "export AWS_ACCESS_KEY_ID=" + env["access_key_id"].get<std::string>() + "\n";
+  out += "export AWS_SECRET_ACCESS_KEY=" + env["secret_access_key"].get<std::string>() + "\n";
   out += "unset AWS_SESSION_TOKEN AWS_PROFILE\n";
   return out;
 }
@@ -351,6 +400,10 @@ core::Result<BackgroundStart> StartInBackground(const LocalStackOptions& options
       start.child_error = newline == std::string::npos ? "" : report.substr(newline + 1);
       start.address_in_use = value == static_cast<unsigned>(ErrorCode::kListenFailed) &&
                              start.child_error.find("in use") != std::string::npos;
+      const std::size_t colon = start.child_error.find(": ");
+      start.failure = {
+          core::InfoFor(static_cast<ErrorCode>(value)).code,
+          colon == std::string::npos ? start.child_error : start.child_error.substr(colon + 2), -1};
     } else {
       OPENSSL_cleanse(report.data(), report.size());
     }

@@ -71,6 +71,14 @@ void AddCallerKeys(Request& request);
 // VerifiedDocument can supply them: an unverified document never reaches a policy.
 void AddAttestationKeys(const verifier::VerifiedDocument& document, ConditionContext& context);
 
+// What a request to simulate probably got wrong, one sentence each for people (the decision
+// stays what Evaluate says): an action that is no KMS permission (a typo such as
+// "kms:Decrpyt", or another service's) and a principal that is no ARN, "*", 12-digit account
+// id or service principal ("NAME.amazonaws.com"). Either can only fall to an implicit deny,
+// or match a statement that names the same text. Untrusted text is quoted through
+// core::SafeExcerpt.
+std::vector<std::string> RequestWarnings(const Request& request);
+
 enum class Decision : std::uint8_t { kAllow, kExplicitDeny, kImplicitDeny };
 const char* DecisionName(Decision decision) noexcept;  // "Allow", "ExplicitDeny", "ImplicitDeny"
 

@@ -6,8 +6,10 @@
 
 #include <sys/types.h>
 
+#include <optional>
 #include <ostream>
 #include <string>
+#include <string_view>
 
 #include <nlohmann/json.hpp>
 
@@ -26,7 +28,7 @@ struct LocalStackOptions {
   std::string listen = kDefaultListen;  // HOST:PORT, parsed into server.host/port
   bool json = false;                    // the environment as one JSON object, not exports
   bool quiet = false;                   // no request log
-  std::string ready_file;  // written (atomically) with the JSON once the server listens
+  std::string ready_file;  // the JSON, once listening (core/io/output.hpp rules, new: 0600)
   std::string nsm_state;   // dev up: the simulator's state directory, shown to the user
   // Background mode: the detached child removes pid_file when it stops and logs to log_file.
   std::string pid_file;
@@ -40,14 +42,21 @@ struct LocalStackOptions {
 // Fails with kInvalidArgument (options unchanged).
 [[nodiscard]] core::Status ParseListen(LocalStackOptions& options);
 
-// The client environment of a running server as JSON: mediaType (kLocalKmsMediaType),
-// endpoint, region, accessKeyId, secretAccessKey (a secret: printed to the user only),
-// principal, stateDir, attestationRoots, pid (this process), and nsmState/attestationRootPem
-// when options.nsm_state is set.
+// The client environment of a running server as JSON (docs/cli-conventions.md): media_type
+// (kLocalKmsMediaType), verdict ("accepted"), endpoint, region, access_key_id,
+// secret_access_key (a secret: printed to the user only), principal, state_dir,
+// attestation_roots, pid (this process), and nsm_state/attestation_root_pem when
+// options.nsm_state is set.
 nlohmann::json ClientEnvironment(const LocalKmsServer& server, const AccessKey& key,
                                  const LocalStackOptions& options);
 
-// The same environment as shell lines: comments, AWS_* exports, unset of the session token.
+// An environment read back from a file ClientEnvironment's JSON was written to (dev up's
+// env_file): parsed, the camelCase keys of files written by older versions renamed to
+// snake_case. nullopt (nothing kept) when it is not such an object, so ExportLines can use it.
+std::optional<nlohmann::json> ParseEnvironment(std::string_view text);
+
+// The same environment (ClientEnvironment's or ParseEnvironment's) as shell lines: comments, AWS_*
+// exports, unset of the session token.
 std::string ExportLines(const nlohmann::json& env);
 
 // Runs the local KMS in the foreground: raises the open-file limit (said on `err` unless
@@ -70,6 +79,8 @@ struct BackgroundStart {
   // its listen address was in use.
   std::string child_error;
   bool address_in_use = false;
+  // Not started: the child's error as an Error (kIoWrite "see the log" when it said nothing).
+  core::Error failure{core::ErrorCode::kIoWrite, "the local KMS did not start; see its log", -1};
 };
 
 // Forks a detached child (new session, stdin /dev/null, stdout/stderr appended to

@@ -94,6 +94,7 @@ struct Simulation {
   Evaluation evaluation;
   // "DOC: MODULE, verified at TIME against ROOT; PCR0 0123...", empty without a document.
   std::string attestation_note;
+  std::vector<std::string> warnings;  // RequestWarnings: the decision is unchanged
 };
 
 // Checks the request (kInvalidArgument: an action without a service, a context entry that is
