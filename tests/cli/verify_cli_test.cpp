@@ -357,6 +357,36 @@ TEST_F(VerifyCli, IoErrorsExit74) {
   EXPECT_NE(bad_root.err.find("CERT_PARSE"), std::string::npos);
 }
 
+// BIP-340 test vector 0 (../shared/testdata/bitcoin/bip340_test_vectors.csv).
+constexpr const char* kBip340Key =
+    "F9308A019258C31049344F85F89D5229B531C845836F99B08601F113BCE036F9";
+constexpr const char* kBip340Signature =
+    "E907831F80848D1069A5371B402410364BDF1C5F8307B0084C55F1CE2DCA821525F66A4A85EA8B71E482A74F38"
+    "2D2CE5EBEEE8FDB2172F477DF4900D310536C0";
+
+// enclavectl signature: hex as pasted, snake_case JSON whose verdict follows the exit code, a
+// failure line on standard error.
+TEST(SignatureCli, JsonKeysAreSnakeCaseAndTheVerdictFollowsTheExitCode) {
+  std::string bad = kBip340Signature;
+  bad.back() = bad.back() == '0' ? '1' : '0';
+  const std::string digest = "0x" + std::string(64, '0');
+  for (const auto& [signature, exit_code] :
+       std::vector<std::pair<std::string, int>>{{kBip340Signature, 0}, {bad, 1}}) {
+    const Outcome run =
+        RunCli({"signature", "verify", "--scheme", "bip340", "--public-key",
+                std::string(" 0x") + kBip340Key + "\n", "--digest", digest, "--signature",
+                signature.substr(0, 64) + "\n" + signature.substr(64), "--json"});
+    EXPECT_EQ(run.exit_code, exit_code) << run.out << run.err;
+    testing::ExpectSnakeCaseKeys(run.Json());
+    testing::ExpectVerdictForExit(run.Json(), run.exit_code);
+  }
+  const Outcome text = RunCli({"signature", "verify", "--scheme", "bip340", "--public-key",
+                               kBip340Key, "--digest", digest, "--signature", bad});
+  EXPECT_EQ(text.exit_code, 1);
+  EXPECT_EQ(text.out.rfind("INVALID: ", 0), 0U) << text.out;
+  EXPECT_EQ(text.err.rfind("enclavectl: APP_SIGNATURE_INVALID: ", 0), 0U) << text.err;
+}
+
 TEST(Cli, VersionHelpAndErrors) {
   const Outcome version = RunCli({"--version"});
   EXPECT_EQ(version.exit_code, 0);
