@@ -108,15 +108,15 @@ TEST(ScriptTests, TheReportRendersAsTextAndJson) {
                             ")\nFAIL 1 a script path spend: success witness rejected: "
                             "EVAL_FALSE\n1 passed, 1 failed\n");
   const nlohmann::json out = ScriptTestReportToJson(report);
-  EXPECT_EQ(out["mediaType"], kScriptTestsMediaType);
-  EXPECT_EQ(out["verdict"], "fail");
+  EXPECT_EQ(out["media_type"], kScriptTestsMediaType);
+  EXPECT_EQ(out["verdict"], "rejected");
   EXPECT_EQ(out["passed"], 1);
-  EXPECT_EQ(out["entries"][0]["result"], "pass");
+  EXPECT_EQ(out["entries"][0]["status"], "pass");
   EXPECT_TRUE(out["entries"][0]["problem"].is_null());
   EXPECT_EQ(out["entries"][1]["problem"], "success witness rejected: EVAL_FALSE");
   report.results.pop_back();
   report.num_failed = 0;
-  EXPECT_EQ(ScriptTestReportToJson(report)["verdict"], "pass");
+  EXPECT_EQ(ScriptTestReportToJson(report)["verdict"], "accepted");
 }
 
 }  // namespace
