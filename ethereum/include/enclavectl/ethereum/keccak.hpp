@@ -42,6 +42,6 @@ class Keccak256 {
 Hash256 Keccak256Of(ByteView data) noexcept;
 
 // keccak-f[1600] on a 25-lane state (lane (x, y) at index x + 5y, little-endian lanes).
-void KeccakF1600(std::array<std::uint64_t, 25>& state) noexcept;
+void KeccakF1600(std::array<std::uint64_t, 25>& a) noexcept;
 
 }  // namespace enclavectl::ethereum
