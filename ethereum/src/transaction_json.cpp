@@ -2,7 +2,6 @@
 // spellings, quantities as JSON integers, decimal strings or hex quantities.
 #include <algorithm>
 #include <array>
-#include <ranges>
 #include <string>
 
 #include "enclavectl/core/encoding.hpp"
@@ -84,9 +83,10 @@ core::Result<Quantity> ParseDecimal(std::string_view text, std::string_view name
   std::array<std::uint8_t, 32> value{};  // big-endian
   for (char digit : text) {
     auto carry = static_cast<unsigned>(digit - '0');
-    for (std::uint8_t& byte : std::ranges::reverse_view(value)) {
-      const unsigned product = byte * 10U + carry;
-      byte = static_cast<std::uint8_t>(product & 0xffU);
+    // Least significant byte first (clang 14 cannot compile libstdc++ 12's ranges::reverse_view).
+    for (auto it = value.rbegin(); it != value.rend(); ++it) {  // NOLINT(modernize-loop-convert)
+      const unsigned product = *it * 10U + carry;
+      *it = static_cast<std::uint8_t>(product & 0xffU);
       carry = product >> 8U;
     }
     if (carry != 0) {

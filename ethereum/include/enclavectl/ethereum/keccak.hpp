@@ -23,6 +23,8 @@ class Keccak256 {
   ~Keccak256();
   Keccak256(const Keccak256&) = delete;
   Keccak256& operator=(const Keccak256&) = delete;
+  Keccak256(Keccak256&&) = delete;
+  Keccak256& operator=(Keccak256&&) = delete;
 
   void Update(ByteView data) noexcept;
   Hash256 Finish() noexcept;
