@@ -125,7 +125,7 @@ class Decoder {
     return len;
   }
 
-  core::Result<RlpItem> List(ByteView payload, std::size_t base_offset, std::size_t depth) {
+  core::Result<RlpItem> List(ByteView payload, std::size_t base_offset, std::size_t depth) const {
     Decoder inner(payload, max_depth_);
     std::vector<RlpItem> elements;
     while (!inner.AtEnd()) {

@@ -97,7 +97,7 @@ Bytes RawSigned(const Transaction& tx, const Signature& sig) {
 // --- decoding ---
 
 core::Result<std::optional<Address>> DecodeTo(const RlpItem& item) {
-  if (item.is_list || (item.bytes.size() != 0 && item.bytes.size() != 20)) {
+  if (item.is_list || (!item.bytes.empty() && item.bytes.size() != 20)) {
     return Fail(ErrorCode::kEthTxMalformed, "to is neither empty nor 20 bytes");
   }
   if (item.bytes.empty()) {

@@ -7,6 +7,7 @@
 #include "enclavectl/core/encoding.hpp"
 #include "enclavectl/core/json.hpp"
 #include "enclavectl/core/limits.hpp"
+#include "enclavectl/ethereum/rlp.hpp"
 #include "enclavectl/ethereum/transaction.hpp"
 #include "first_error.hpp"
 
@@ -68,16 +69,10 @@ core::Result<const json*> Require(const core::JsonObjectView& object, const Name
 Quantity Minimal(ByteView value) {
   const auto first =
       std::find_if(value.begin(), value.end(), [](std::uint8_t b) { return b != 0; });
-  return Quantity(first, value.end());
+  return {first, value.end()};
 }
 
-Quantity FromUint64(std::uint64_t value) {
-  std::array<std::uint8_t, 8> bytes{};
-  for (std::size_t i = 0; i < bytes.size(); ++i) {
-    bytes[bytes.size() - 1 - i] = static_cast<std::uint8_t>((value >> (8 * i)) & 0xffU);
-  }
-  return Minimal(bytes);
-}
+Quantity FromUint64(std::uint64_t value) { return RlpItem::Uint(value).bytes; }
 
 core::Result<Quantity> ParseDecimal(std::string_view text, std::string_view name) {
   if (text.empty() || text.size() > kMaxDecimalDigits ||
@@ -87,8 +82,9 @@ core::Result<Quantity> ParseDecimal(std::string_view text, std::string_view name
   }
   std::array<std::uint8_t, 32> value{};  // big-endian
   for (char digit : text) {
-    unsigned carry = static_cast<unsigned>(digit - '0');
-    for (auto it = value.rbegin(); it != value.rend(); ++it) {
+    auto carry = static_cast<unsigned>(digit - '0');
+    // Least significant byte first (clang 14 cannot compile libstdc++ 12's ranges::reverse_view).
+    for (auto it = value.rbegin(); it != value.rend(); ++it) {  // NOLINT(modernize-loop-convert)
       const unsigned product = *it * 10U + carry;
       *it = static_cast<std::uint8_t>(product & 0xffU);
       carry = product >> 8U;
@@ -136,7 +132,7 @@ core::Result<Quantity> ParseQuantity(const json& value, std::string_view name) {
         ErrorCode::kEthTxJsonInvalid,
         std::string(name) + " must be a number or a string, not " + core::JsonTypeName(value));
   }
-  const std::string& text = value.get_ref<const std::string&>();
+  const auto& text = value.get_ref<const std::string&>();
   if (text.size() >= 2 && text[0] == '0' && (text[1] == 'x' || text[1] == 'X')) {
     return ParseHexQuantity(text, name);
   }

@@ -23,6 +23,8 @@ class Keccak256 {
   ~Keccak256();
   Keccak256(const Keccak256&) = delete;
   Keccak256& operator=(const Keccak256&) = delete;
+  Keccak256(Keccak256&&) = delete;
+  Keccak256& operator=(Keccak256&&) = delete;
 
   void Update(ByteView data) noexcept;
   Hash256 Finish() noexcept;
@@ -42,6 +44,6 @@ class Keccak256 {
 Hash256 Keccak256Of(ByteView data) noexcept;
 
 // keccak-f[1600] on a 25-lane state (lane (x, y) at index x + 5y, little-endian lanes).
-void KeccakF1600(std::array<std::uint64_t, 25>& state) noexcept;
+void KeccakF1600(std::array<std::uint64_t, 25>& a) noexcept;
 
 }  // namespace enclavectl::ethereum
