@@ -25,111 +25,120 @@ enum class ExitClass : std::uint8_t {
 };
 
 // X(enumerator, value, "NAME", exit class, "one-line meaning")
-#define ENCLAVECTL_ERROR_CODES(X)                                                                 \
-  X(kInvalidArgument, 10, "INVALID_ARGUMENT", kUsage, "a command-line value is not valid")        \
-  X(kTruncated, 100, "TRUNCATED", kMalformed, "input ends before a declared field")               \
-  X(kCborMalformed, 101, "CBOR_MALFORMED", kMalformed, "bytes are not well-formed CBOR")          \
-  X(kTrailingBytes, 102, "TRAILING_BYTES", kMalformed, "bytes follow the end of the structure")  \
-  X(kCborLimitExceeded, 103, "CBOR_LIMIT_EXCEEDED", kMalformed,                                   \
-    "CBOR nesting, item count or a declared length exceeds a hard limit")                         \
-  X(kCborDuplicateKey, 104, "CBOR_DUPLICATE_KEY", kMalformed, "a CBOR map repeats a key")         \
-  X(kCborUnsupported, 105, "CBOR_UNSUPPORTED", kMalformed,                                        \
-    "a CBOR item type that is never valid here (float, undefined, simple value)")                 \
-  X(kInputTooLarge, 106, "INPUT_TOO_LARGE", kMalformed, "input exceeds its size limit")           \
-  X(kInputEncoding, 107, "INPUT_ENCODING", kMalformed,                                            \
-    "input is neither raw CBOR, hex nor base64, or its hex/base64 is invalid")                    \
-  X(kCoseStructure, 110, "COSE_STRUCTURE", kMalformed,                                            \
-    "not a COSE_Sign1 array of four (tag 18 optional) with the right element types")              \
-  X(kCoseHeader, 111, "COSE_HEADER", kMalformed, "the COSE protected header is malformed")        \
-  X(kCoseAlgorithm, 112, "COSE_ALGORITHM", kMalformed, "the COSE algorithm is not the one allowed") \
-  X(kCoseSignatureLength, 113, "COSE_SIGNATURE_LENGTH", kMalformed,                               \
-    "the COSE signature is not raw r||s of the curve's size")                                     \
-  X(kNsmRequestInvalid, 120, "NSM_REQUEST_INVALID", kMalformed,                                  \
-    "an NSM request is not one of the seven requests in its CBOR shape")                          \
-  X(kNsmResponseInvalid, 121, "NSM_RESPONSE_INVALID", kMalformed,                                \
-    "the NSM answered with bytes that are not the expected response")                             \
-  X(kBundleMalformed, 130, "BUNDLE_MALFORMED", kMalformed,                                      \
-    "an evidence bundle is not a readable zip archive, or a member is not what it should be")     \
-  X(kBundleMemberMissing, 131, "BUNDLE_MEMBER_MISSING", kMalformed,                              \
-    "an evidence bundle lacks a required member")                                                 \
-  X(kBundleMemberUnexpected, 132, "BUNDLE_MEMBER_UNEXPECTED", kMalformed,                        \
-    "an evidence bundle holds a member with an unknown, repeated or unsafe name, or encrypted")   \
-  X(kBundleTooLarge, 133, "BUNDLE_TOO_LARGE", kMalformed,                                        \
-    "an evidence bundle, a member or their total exceeds its size limit (zip bomb)")              \
-  X(kBundleInconsistent, 134, "BUNDLE_INCONSISTENT", kRejected,                                  \
-    "an evidence bundle's members disagree with its manifest or with each other (tampered)")     \
+#define ENCLAVECTL_ERROR_CODES(X)                                                                  \
+  X(kInvalidArgument, 10, "INVALID_ARGUMENT", kUsage, "a command-line value is not valid")         \
+  X(kUnknownCommand, 11, "UNKNOWN_COMMAND", kUsage,                                                \
+    "no such command (enclavectl help lists them; the message may suggest one)")                   \
+  X(kUnknownFlag, 12, "UNKNOWN_FLAG", kUsage,                                                      \
+    "the command has no such flag (COMMAND --help lists them; the message may suggest one)")       \
+  X(kMissingArgument, 13, "MISSING_ARGUMENT", kUsage,                                              \
+    "a required command, flag or flag value is missing")                                           \
+  X(kTruncated, 100, "TRUNCATED", kMalformed, "input ends before a declared field")                \
+  X(kCborMalformed, 101, "CBOR_MALFORMED", kMalformed, "bytes are not well-formed CBOR")           \
+  X(kTrailingBytes, 102, "TRAILING_BYTES", kMalformed, "bytes follow the end of the structure")    \
+  X(kCborLimitExceeded, 103, "CBOR_LIMIT_EXCEEDED", kMalformed,                                    \
+    "CBOR nesting, item count or a declared length exceeds a hard limit")                          \
+  X(kCborDuplicateKey, 104, "CBOR_DUPLICATE_KEY", kMalformed, "a CBOR map repeats a key")          \
+  X(kCborUnsupported, 105, "CBOR_UNSUPPORTED", kMalformed,                                         \
+    "a CBOR item type that is never valid here (float, undefined, simple value)")                  \
+  X(kInputTooLarge, 106, "INPUT_TOO_LARGE", kMalformed, "input exceeds its size limit")            \
+  X(kInputEncoding, 107, "INPUT_ENCODING", kMalformed,                                             \
+    "input is neither raw CBOR, hex nor base64, or its hex/base64 is invalid")                     \
+  X(kCoseStructure, 110, "COSE_STRUCTURE", kMalformed,                                             \
+    "not a COSE_Sign1 array of four (tag 18 optional) with the right element types")               \
+  X(kCoseHeader, 111, "COSE_HEADER", kMalformed, "the COSE protected header is malformed")         \
+  X(kCoseAlgorithm, 112, "COSE_ALGORITHM", kMalformed,                                             \
+    "the COSE algorithm is not the one allowed")                                                   \
+  X(kCoseSignatureLength, 113, "COSE_SIGNATURE_LENGTH", kMalformed,                                \
+    "the COSE signature is not raw r||s of the curve's size")                                      \
+  X(kNsmRequestInvalid, 120, "NSM_REQUEST_INVALID", kMalformed,                                    \
+    "an NSM request is not one of the seven requests in its CBOR shape")                           \
+  X(kNsmResponseInvalid, 121, "NSM_RESPONSE_INVALID", kMalformed,                                  \
+    "the NSM answered with bytes that are not the expected response")                              \
+  X(kBundleMalformed, 130, "BUNDLE_MALFORMED", kMalformed,                                         \
+    "an evidence bundle is not a readable zip archive, or a member is not what it should be")      \
+  X(kBundleMemberMissing, 131, "BUNDLE_MEMBER_MISSING", kMalformed,                                \
+    "an evidence bundle lacks a required member")                                                  \
+  X(kBundleMemberUnexpected, 132, "BUNDLE_MEMBER_UNEXPECTED", kMalformed,                          \
+    "an evidence bundle holds a member with an unknown, repeated or unsafe name, or encrypted")    \
+  X(kBundleTooLarge, 133, "BUNDLE_TOO_LARGE", kMalformed,                                          \
+    "an evidence bundle, a member or their total exceeds its size limit (zip bomb)")               \
+  X(kBundleInconsistent, 134, "BUNDLE_INCONSISTENT", kRejected,                                    \
+    "an evidence bundle's members disagree with its manifest or with each other (tampered)")       \
   X(kDocNotAMap, 200, "DOC_NOT_A_MAP", kMalformed, "the attestation payload is not a CBOR map")    \
-  X(kDocMissingField, 201, "DOC_MISSING_FIELD", kMalformed, "a mandatory document field is absent") \
-  X(kDocWrongType, 202, "DOC_WRONG_TYPE", kMalformed, "a document field has the wrong CBOR type") \
-  X(kDocUnknownField, 203, "DOC_UNKNOWN_FIELD", kMalformed, "the document has an unknown field")  \
-  X(kDocModuleId, 204, "DOC_MODULE_ID", kMalformed, "module_id is empty, too long or not ASCII")  \
-  X(kDocDigest, 205, "DOC_DIGEST", kMalformed, "digest is not SHA384")                            \
-  X(kDocTimestamp, 206, "DOC_TIMESTAMP", kMalformed, "timestamp is zero")                         \
-  X(kDocPcrCount, 207, "DOC_PCR_COUNT", kMalformed, "pcrs has no entry or more than 32")          \
-  X(kDocPcrIndex, 208, "DOC_PCR_INDEX", kMalformed, "a PCR index is above 31")                    \
-  X(kDocPcrLength, 209, "DOC_PCR_LENGTH", kMalformed, "a PCR value is not 32, 48 or 64 bytes")    \
-  X(kDocCertificate, 210, "DOC_CERTIFICATE", kMalformed,                                          \
-    "certificate is empty or longer than 1024 bytes")                                             \
-  X(kDocCabundle, 211, "DOC_CABUNDLE", kMalformed,                                                \
-    "cabundle is empty, too long, or has an entry of 0 or more than 1024 bytes")                  \
-  X(kDocFieldTooLarge, 212, "DOC_FIELD_TOO_LARGE", kMalformed,                                    \
-    "public_key, user_data or nonce is longer than 1024 bytes")                                   \
-  X(kCertParse, 300, "CERT_PARSE", kMalformed, "a certificate is not valid DER X.509")            \
-  X(kCertExpired, 301, "CERT_EXPIRED", kRejected,                                                 \
-    "a certificate expired before the verification time")                                         \
-  X(kCertNotYetValid, 302, "CERT_NOT_YET_VALID", kRejected,                                       \
-    "a certificate is not yet valid at the verification time")                                    \
-  X(kCertSignature, 303, "CERT_SIGNATURE", kRejected,                                             \
-    "a certificate's signature does not verify with its issuer's key")                            \
-  X(kChainIssuer, 304, "CHAIN_ISSUER", kRejected,                                                 \
-    "the cabundle does not lead from the root to the leaf (missing, extra or misordered)")        \
-  X(kChainRootMismatch, 305, "CHAIN_ROOT_MISMATCH", kRejected,                                    \
-    "cabundle[0] is not the pinned root certificate")                                             \
-  X(kCertConstraints, 306, "CERT_CONSTRAINTS", kRejected,                                         \
-    "basic constraints, path length or key usage forbid this chain")                              \
-  X(kCertKeyType, 307, "CERT_KEY_TYPE", kRejected,                                                \
-    "a certificate key or signature algorithm is not P-384 / ECDSA-SHA384")                       \
-  X(kRootFingerprint, 308, "ROOT_FINGERPRINT", kRejected,                                         \
-    "the AWS root certificate does not have its pinned SHA-256 fingerprint")                      \
-  X(kChainInvalid, 309, "CHAIN_INVALID", kRejected, "the certificate chain failed validation")    \
-  X(kSignatureInvalid, 400, "SIGNATURE_INVALID", kRejected,                                       \
-    "the COSE signature does not verify with the leaf certificate key")                           \
-  X(kPcrMismatch, 500, "PCR_MISMATCH", kRejected, "a PCR differs from its expected value")        \
-  X(kPcrMissing, 501, "PCR_MISSING", kRejected, "an expected PCR is absent from the document")    \
-  X(kKeyBindingMismatch, 502, "KEY_BINDING_MISMATCH", kRejected,                                  \
-    "PCR16 is not SHA-384(48 zero bytes || SHA-256(public key))")                                 \
-  X(kUserDataLayout, 503, "USER_DATA_LAYOUT", kRejected,                                          \
-    "user_data is not the 68-byte nitriding layout 1220||tlsKeyHash||1220||appKeyHash")           \
-  X(kAppKeyHashMismatch, 504, "APP_KEY_HASH_MISMATCH", kRejected,                                 \
-    "appKeyHash in user_data differs from the expected key hash")                                 \
-  X(kNonceMismatch, 505, "NONCE_MISMATCH", kRejected, "the nonce differs from the expected one")  \
-  X(kNonceMissing, 506, "NONCE_MISSING", kRejected, "a nonce was expected but the document has none") \
-  X(kDocumentTooOld, 507, "DOCUMENT_TOO_OLD", kRejected,                                          \
-    "the document is older than the maximum age at the verification time")                        \
-  X(kDocumentFromFuture, 508, "DOCUMENT_FROM_FUTURE", kRejected,                                  \
-    "the document timestamp is after the verification time")                                      \
-  X(kDebugMode, 509, "DEBUG_MODE", kRejected,                                                     \
-    "PCR0, PCR1 and PCR2 are all zero: the enclave runs in debug mode")                           \
-  X(kPolicyInvalid, 510, "POLICY_INVALID", kMalformed,                                            \
-    "the expected values given (PCR file, key, hash) are malformed")                              \
-  X(kAppKeyHashUnset, 511, "APP_KEY_HASH_UNSET", kRejected,                                       \
-    "appKeyHash in user_data is all zero: the app registered no key")                             \
-  X(kPcrSetNoMatch, 512, "PCR_SET_NO_MATCH", kRejected,                                           \
-    "the PCRs match none of the allowed measurement sets")                                        \
-  X(kLiveHttpStatus, 520, "LIVE_HTTP_STATUS", kRejected,                                          \
-    "the service answered a verification request with an HTTP error")                            \
+  X(kDocMissingField, 201, "DOC_MISSING_FIELD", kMalformed,                                        \
+    "a mandatory document field is absent")                                                        \
+  X(kDocWrongType, 202, "DOC_WRONG_TYPE", kMalformed, "a document field has the wrong CBOR type")  \
+  X(kDocUnknownField, 203, "DOC_UNKNOWN_FIELD", kMalformed, "the document has an unknown field")   \
+  X(kDocModuleId, 204, "DOC_MODULE_ID", kMalformed, "module_id is empty, too long or not ASCII")   \
+  X(kDocDigest, 205, "DOC_DIGEST", kMalformed, "digest is not SHA384")                             \
+  X(kDocTimestamp, 206, "DOC_TIMESTAMP", kMalformed, "timestamp is zero")                          \
+  X(kDocPcrCount, 207, "DOC_PCR_COUNT", kMalformed, "pcrs has no entry or more than 32")           \
+  X(kDocPcrIndex, 208, "DOC_PCR_INDEX", kMalformed, "a PCR index is above 31")                     \
+  X(kDocPcrLength, 209, "DOC_PCR_LENGTH", kMalformed, "a PCR value is not 32, 48 or 64 bytes")     \
+  X(kDocCertificate, 210, "DOC_CERTIFICATE", kMalformed,                                           \
+    "certificate is empty or longer than 1024 bytes")                                              \
+  X(kDocCabundle, 211, "DOC_CABUNDLE", kMalformed,                                                 \
+    "cabundle is empty, too long, or has an entry of 0 or more than 1024 bytes")                   \
+  X(kDocFieldTooLarge, 212, "DOC_FIELD_TOO_LARGE", kMalformed,                                     \
+    "public_key, user_data or nonce is longer than 1024 bytes")                                    \
+  X(kCertParse, 300, "CERT_PARSE", kMalformed, "a certificate is not valid DER X.509")             \
+  X(kCertExpired, 301, "CERT_EXPIRED", kRejected,                                                  \
+    "a certificate expired before the verification time")                                          \
+  X(kCertNotYetValid, 302, "CERT_NOT_YET_VALID", kRejected,                                        \
+    "a certificate is not yet valid at the verification time")                                     \
+  X(kCertSignature, 303, "CERT_SIGNATURE", kRejected,                                              \
+    "a certificate's signature does not verify with its issuer's key")                             \
+  X(kChainIssuer, 304, "CHAIN_ISSUER", kRejected,                                                  \
+    "the cabundle does not lead from the root to the leaf (missing, extra or misordered)")         \
+  X(kChainRootMismatch, 305, "CHAIN_ROOT_MISMATCH", kRejected,                                     \
+    "cabundle[0] is not the pinned root certificate")                                              \
+  X(kCertConstraints, 306, "CERT_CONSTRAINTS", kRejected,                                          \
+    "basic constraints, path length or key usage forbid this chain")                               \
+  X(kCertKeyType, 307, "CERT_KEY_TYPE", kRejected,                                                 \
+    "a certificate key or signature algorithm is not P-384 / ECDSA-SHA384")                        \
+  X(kRootFingerprint, 308, "ROOT_FINGERPRINT", kRejected,                                          \
+    "the AWS root certificate does not have its pinned SHA-256 fingerprint")                       \
+  X(kChainInvalid, 309, "CHAIN_INVALID", kRejected, "the certificate chain failed validation")     \
+  X(kSignatureInvalid, 400, "SIGNATURE_INVALID", kRejected,                                        \
+    "the COSE signature does not verify with the leaf certificate key")                            \
+  X(kPcrMismatch, 500, "PCR_MISMATCH", kRejected, "a PCR differs from its expected value")         \
+  X(kPcrMissing, 501, "PCR_MISSING", kRejected, "an expected PCR is absent from the document")     \
+  X(kKeyBindingMismatch, 502, "KEY_BINDING_MISMATCH", kRejected,                                   \
+    "PCR16 is not SHA-384(48 zero bytes || SHA-256(public key))")                                  \
+  X(kUserDataLayout, 503, "USER_DATA_LAYOUT", kRejected,                                           \
+    "user_data is not the 68-byte nitriding layout 1220||tlsKeyHash||1220||appKeyHash")            \
+  X(kAppKeyHashMismatch, 504, "APP_KEY_HASH_MISMATCH", kRejected,                                  \
+    "appKeyHash in user_data differs from the expected key hash")                                  \
+  X(kNonceMismatch, 505, "NONCE_MISMATCH", kRejected, "the nonce differs from the expected one")   \
+  X(kNonceMissing, 506, "NONCE_MISSING", kRejected,                                                \
+    "a nonce was expected but the document has none")                                              \
+  X(kDocumentTooOld, 507, "DOCUMENT_TOO_OLD", kRejected,                                           \
+    "the document is older than the maximum age at the verification time")                         \
+  X(kDocumentFromFuture, 508, "DOCUMENT_FROM_FUTURE", kRejected,                                   \
+    "the document timestamp is after the verification time")                                       \
+  X(kDebugMode, 509, "DEBUG_MODE", kRejected,                                                      \
+    "PCR0, PCR1 and PCR2 are all zero: the enclave runs in debug mode")                            \
+  X(kPolicyInvalid, 510, "POLICY_INVALID", kMalformed,                                             \
+    "the expected values given (PCR file, key, hash) are malformed")                               \
+  X(kAppKeyHashUnset, 511, "APP_KEY_HASH_UNSET", kRejected,                                        \
+    "appKeyHash in user_data is all zero: the app registered no key")                              \
+  X(kPcrSetNoMatch, 512, "PCR_SET_NO_MATCH", kRejected,                                            \
+    "the PCRs match none of the allowed measurement sets")                                         \
+  X(kLiveHttpStatus, 520, "LIVE_HTTP_STATUS", kRejected,                                           \
+    "the service answered a verification request with an HTTP error")                              \
   X(kLiveResponseMalformed, 521, "LIVE_RESPONSE_MALFORMED", kMalformed,                            \
-    "a service response lacks a field the verification needs, or it is malformed")               \
-  X(kLiveResponseUnsigned, 522, "LIVE_RESPONSE_UNSIGNED", kRejected,                              \
-    "a service response carries no X-Attestation-Signature/-Pubkey")                              \
+    "a service response lacks a field the verification needs, or it is malformed")                 \
+  X(kLiveResponseUnsigned, 522, "LIVE_RESPONSE_UNSIGNED", kRejected,                               \
+    "a service response carries no X-Attestation-Signature/-Pubkey")                               \
   X(kTargetsInvalid, 523, "TARGETS_INVALID", kMalformed,                                           \
-    "the targets file is empty, too long or has a line that is not an http(s) URL")              \
-  X(kTlsBindingMismatch, 524, "TLS_BINDING_MISMATCH", kRejected,                                  \
-    "the TLS certificate seen is not the one the enclave bound in tlsKeyHash")                    \
-  X(kKmsKeyMismatch, 525, "KMS_KEY_MISMATCH", kRejected,                                        \
-    "the service names no KMS key (/v1/info kms_key_arn), or not the expected one")               \
-  X(kBlockhashMismatch, 526, "BLOCKHASH_MISMATCH", kRejected,                                    \
-    "the service's blockhash (/v1/info) is missing or not the expected one")                      \
+    "the targets file is empty, too long or has a line that is not an http(s) URL")                \
+  X(kTlsBindingMismatch, 524, "TLS_BINDING_MISMATCH", kRejected,                                   \
+    "the TLS certificate seen is not the one the enclave bound in tlsKeyHash")                     \
+  X(kKmsKeyMismatch, 525, "KMS_KEY_MISMATCH", kRejected,                                           \
+    "the service names no KMS key (/v1/info kms_key_arn), or not the expected one")                \
+  X(kBlockhashMismatch, 526, "BLOCKHASH_MISMATCH", kRejected,                                      \
+    "the service's blockhash (/v1/info) is missing or not the expected one")                       \
   X(kEifHeaderTruncated, 600, "EIF_HEADER_TRUNCATED", kMalformed,                                  \
     "the file is shorter than the 548-byte EIF header")                                            \
   X(kEifBadMagic, 601, "EIF_BAD_MAGIC", kMalformed,                                                \
@@ -178,7 +187,8 @@ enum class ExitClass : std::uint8_t {
   X(kPolicyUnsupported, 702, "POLICY_UNSUPPORTED", kMalformed,                                     \
     "a key policy uses a construct the evaluator does not implement (NotPrincipal, an operator)")  \
   X(kPolicyPcrValue, 703, "POLICY_PCR_VALUE", kRejected,                                           \
-    "a PCR for a KMS attestation condition is not 48 bytes, is all zero (debug) or PCR0 is missing") \
+    "a PCR for a KMS attestation condition is not 48 bytes, is all zero (debug) or PCR0 is "       \
+    "missing")                                                                                     \
   X(kPolicyNotEnclaveOnly, 704, "POLICY_NOT_ENCLAVE_ONLY", kRejected,                              \
     "a principal can reach a decrypt-class action without a condition on the measured image")      \
   X(kPolicyNotLocked, 705, "POLICY_NOT_LOCKED", kRejected,                                         \
@@ -219,85 +229,85 @@ enum class ExitClass : std::uint8_t {
     "CiphertextForRecipient does not decrypt with the recipient key")                              \
   X(kPolicyLintErrors, 724, "POLICY_LINT_ERRORS", kRejected,                                       \
     "lint reports errors in a policy that must be clean before an irreversible lock")              \
-  X(kKmsRequestMalformed, 730, "KMS_REQUEST_MALFORMED", kMalformed,                               \
-    "a KMS request body is not the JSON shape of its operation (SerializationException)")         \
+  X(kKmsRequestMalformed, 730, "KMS_REQUEST_MALFORMED", kMalformed,                                \
+    "a KMS request body is not the JSON shape of its operation (SerializationException)")          \
   X(kLocalKmsState, 731, "LOCAL_KMS_STATE", kMalformed,                                            \
     "a local KMS state or configuration file is damaged (not the JSON it wrote)")                  \
-  X(kKeyImport, 732, "KEY_IMPORT", kMalformed,                                                      \
+  X(kKeyImport, 732, "KEY_IMPORT", kMalformed,                                                     \
     "a private key to import is unusable (not PEM, not P-256/P-384/secp256k1, usage not allowed)") \
-  X(kAppNotSetUp, 750, "APP_NOT_SET_UP", kRejected,                                              \
+  X(kAppNotSetUp, 750, "APP_NOT_SET_UP", kRejected,                                                \
     "the key service has no key yet: set it up first (HTTP 503)")                                  \
-  X(kAppAlreadySetUp, 751, "APP_ALREADY_SET_UP", kRejected,                                      \
-    "the key was already set up in this boot, or another setup is running (HTTP 409)")            \
-  X(kAppRequestMalformed, 752, "APP_REQUEST_MALFORMED", kMalformed,                              \
-    "a request is not what the endpoint expects: HTTP framing, JSON syntax, types, members")      \
-  X(kAppRequestInvalid, 753, "APP_REQUEST_INVALID", kMalformed,                                  \
-    "a request field has a wrong value, encoding or length (hex, blockhash, digest, nonce)")      \
-  X(kAppNotFound, 754, "APP_NOT_FOUND", kUsage, "no such endpoint or action (HTTP 404)")          \
-  X(kAppMethodNotAllowed, 755, "APP_METHOD_NOT_ALLOWED", kUsage,                                  \
+  X(kAppAlreadySetUp, 751, "APP_ALREADY_SET_UP", kRejected,                                        \
+    "the key was already set up in this boot, or another setup is running (HTTP 409)")             \
+  X(kAppRequestMalformed, 752, "APP_REQUEST_MALFORMED", kMalformed,                                \
+    "a request is not what the endpoint expects: HTTP framing, JSON syntax, types, members")       \
+  X(kAppRequestInvalid, 753, "APP_REQUEST_INVALID", kMalformed,                                    \
+    "a request field has a wrong value, encoding or length (hex, blockhash, digest, nonce)")       \
+  X(kAppNotFound, 754, "APP_NOT_FOUND", kUsage, "no such endpoint or action (HTTP 404)")           \
+  X(kAppMethodNotAllowed, 755, "APP_METHOD_NOT_ALLOWED", kUsage,                                   \
     "the endpoint does not accept this HTTP method (HTTP 405)")                                    \
-  X(kAppKeyBinding, 756, "APP_KEY_BINDING", kRejected,                                           \
-    "PCR16 cannot bind the key: it was extended or locked with another value in this boot")      \
-  X(kSealedRecordInvalid, 757, "SEALED_RECORD_INVALID", kMalformed,                              \
-    "a sealed-key record is malformed, of another KMS key, or does not match the key it seals")  \
-  X(kSealedKeyExists, 758, "SEALED_KEY_EXISTS", kRejected,                                       \
-    "a sealed-key record already exists in the store (another instance sealed first)")           \
-  X(kSsmParameterNotFound, 759, "SSM_PARAMETER_NOT_FOUND", kRejected,                            \
-    "SSM: ParameterNotFound (no such parameter)")                                                 \
-  X(kSsmParameterExists, 760, "SSM_PARAMETER_EXISTS", kRejected,                                 \
-    "SSM: ParameterAlreadyExists (PutParameter without Overwrite)")                               \
-  X(kSsmAccessDenied, 761, "SSM_ACCESS_DENIED", kRejected,                                       \
-    "SSM: AccessDeniedException (IAM denies the call)")                                           \
-  X(kSsmError, 762, "SSM_ERROR", kRejected,                                                      \
-    "SSM returned an error without a more specific code (its name is in the message)")           \
-  X(kSsmResponseMalformed, 763, "SSM_RESPONSE_MALFORMED", kMalformed,                            \
-    "an SSM response is not the JSON shape of its operation")                                     \
-  X(kAppSignatureInvalid, 764, "APP_SIGNATURE_INVALID", kRejected,                              \
-    "a key-service signature (a response header or a /v1/sign result) does not verify")          \
-  X(kAppKeyNotAllowed, 765, "APP_KEY_NOT_ALLOWED", kRejected,                                  \
-    "a setup named another KMS key, mode or blockhash than the configured --key-id setup (403)") \
-  X(kAppKeyPolicyUnsafe, 766, "APP_KEY_POLICY_UNSAFE", kRejected,                              \
-    "the KMS key's policy is not enclave-only (or locked) for this enclave's PCR0: no setup")    \
-  X(kSealedRecordOutdated, 767, "SEALED_RECORD_OUTDATED", kRejected,                           \
-    "a sealed-key record of format version 1 (no AEAD binding): never adopted, seal anew")       \
-  X(kIoRead, 800, "IO_READ", kIo, "a file could not be read")                                     \
-  X(kIoWrite, 801, "IO_WRITE", kIo, "a file could not be written")                                \
+  X(kAppKeyBinding, 756, "APP_KEY_BINDING", kRejected,                                             \
+    "PCR16 cannot bind the key: it was extended or locked with another value in this boot")        \
+  X(kSealedRecordInvalid, 757, "SEALED_RECORD_INVALID", kMalformed,                                \
+    "a sealed-key record is malformed, of another KMS key, or does not match the key it seals")    \
+  X(kSealedKeyExists, 758, "SEALED_KEY_EXISTS", kRejected,                                         \
+    "a sealed-key record already exists in the store (another instance sealed first)")             \
+  X(kSsmParameterNotFound, 759, "SSM_PARAMETER_NOT_FOUND", kRejected,                              \
+    "SSM: ParameterNotFound (no such parameter)")                                                  \
+  X(kSsmParameterExists, 760, "SSM_PARAMETER_EXISTS", kRejected,                                   \
+    "SSM: ParameterAlreadyExists (PutParameter without Overwrite)")                                \
+  X(kSsmAccessDenied, 761, "SSM_ACCESS_DENIED", kRejected,                                         \
+    "SSM: AccessDeniedException (IAM denies the call)")                                            \
+  X(kSsmError, 762, "SSM_ERROR", kRejected,                                                        \
+    "SSM returned an error without a more specific code (its name is in the message)")             \
+  X(kSsmResponseMalformed, 763, "SSM_RESPONSE_MALFORMED", kMalformed,                              \
+    "an SSM response is not the JSON shape of its operation")                                      \
+  X(kAppSignatureInvalid, 764, "APP_SIGNATURE_INVALID", kRejected,                                 \
+    "a key-service signature (a response header or a /v1/sign result) does not verify")            \
+  X(kAppKeyNotAllowed, 765, "APP_KEY_NOT_ALLOWED", kRejected,                                      \
+    "a setup named another KMS key, mode or blockhash than the configured --key-id setup (403)")   \
+  X(kAppKeyPolicyUnsafe, 766, "APP_KEY_POLICY_UNSAFE", kRejected,                                  \
+    "the KMS key's policy is not enclave-only (or locked) for this enclave's PCR0: no setup")      \
+  X(kSealedRecordOutdated, 767, "SEALED_RECORD_OUTDATED", kRejected,                               \
+    "a sealed-key record of format version 1 (no AEAD binding): never adopted, seal anew")         \
+  X(kIoRead, 800, "IO_READ", kIo, "a file could not be read")                                      \
+  X(kIoWrite, 801, "IO_WRITE", kIo, "a file could not be written")                                 \
   X(kNetwork, 802, "NETWORK", kIo,                                                                 \
     "a remote service could not be reached: connection, TLS or timeout failure")                   \
   X(kServiceUnavailable, 803, "SERVICE_UNAVAILABLE", kIo,                                          \
     "a remote service answered 5xx or throttled on every retry")                                   \
-  X(kListenFailed, 804, "LISTEN_FAILED", kIo, "a server cannot listen on the requested address") \
-  X(kNsmUnavailable, 820, "NSM_UNAVAILABLE", kIo,                                               \
-    "the Nitro Security Module device cannot be opened or does not answer")                      \
-  X(kNsmError, 821, "NSM_ERROR", kIo,                                                            \
-    "the Nitro Security Module refused the request (its error name is in the message)")         \
-  X(kLocalKmsBusy, 830, "LOCAL_KMS_BUSY", kIo,                                                   \
-    "the local KMS state directory is in use by a running kms serve")                            \
-  X(kAppRequestTimeout, 840, "APP_REQUEST_TIMEOUT", kIo,                                        \
-    "a client did not send its whole request in time (HTTP 408; slow clients are cut off)")      \
-  X(kAppOverloaded, 841, "APP_OVERLOADED", kIo,                                                  \
-    "the key service refused a connection: too many open connections (HTTP 503)")               \
-  X(kLocalKmsNotOurs, 848, "LOCAL_KMS_NOT_OURS", kIo,                                           \
-    "a pid file names a process that is not provably the local KMS it recorded: not stopped")    \
-  X(kLocalStackNotFound, 849, "LOCAL_STACK_NOT_FOUND", kUsage,                                   \
-    "no local stack state at the given --state directory (the root given to dev up)")           \
-  X(kInternal, 900, "INTERNAL", kInternal,                                                       \
-    "an internal error: memory exhausted or a library call failed unexpectedly")                 \
-  X(kBtcTxMalformed, 1000, "BTC_TX_MALFORMED", kMalformed,                                       \
-    "a Bitcoin transaction or output is not a valid consensus serialisation")                    \
-  X(kBtcTxTooLarge, 1001, "BTC_TX_TOO_LARGE", kMalformed,                                        \
-    "a Bitcoin transaction exceeds a size, weight or count limit")                               \
-  X(kBtcScriptFailed, 1002, "BTC_SCRIPT_FAILED", kRejected,                                      \
-    "a Bitcoin script did not verify (the detail names Bitcoin Core's script error)")            \
-  X(kBtcSpentOutputs, 1003, "BTC_SPENT_OUTPUTS", kMalformed,                                     \
-    "the spent outputs do not match the transaction's inputs (count or input index)")            \
-  X(kBtcKeyInvalid, 1004, "BTC_KEY_INVALID", kMalformed,                                         \
-    "a secp256k1 key, x-only key or tweak is not valid")                                         \
-  X(kBtcTestFileMalformed, 1005, "BTC_TEST_FILE_MALFORMED", kMalformed,                          \
-    "a script test file is not in the format of Bitcoin Core's script_taproot_tests.json")      \
-  X(kBtcInvalidControlBlock, 1006, "BTC_INVALID_CONTROL_BLOCK", kMalformed,                      \
-    "verify-and-sign: an emulated input's Taproot control block does not decode")                \
-  X(kBtcUnexpectedInput, 1007, "BTC_UNEXPECTED_INPUT", kRejected,                                \
+  X(kListenFailed, 804, "LISTEN_FAILED", kIo, "a server cannot listen on the requested address")   \
+  X(kNsmUnavailable, 820, "NSM_UNAVAILABLE", kIo,                                                  \
+    "the Nitro Security Module device cannot be opened or does not answer")                        \
+  X(kNsmError, 821, "NSM_ERROR", kIo,                                                              \
+    "the Nitro Security Module refused the request (its error name is in the message)")            \
+  X(kLocalKmsBusy, 830, "LOCAL_KMS_BUSY", kIo,                                                     \
+    "the local KMS state directory is in use by a running kms serve")                              \
+  X(kAppRequestTimeout, 840, "APP_REQUEST_TIMEOUT", kIo,                                           \
+    "a client did not send its whole request in time (HTTP 408; slow clients are cut off)")        \
+  X(kAppOverloaded, 841, "APP_OVERLOADED", kIo,                                                    \
+    "the key service refused a connection: too many open connections (HTTP 503)")                  \
+  X(kLocalKmsNotOurs, 848, "LOCAL_KMS_NOT_OURS", kIo,                                              \
+    "a pid file names a process that is not provably the local KMS it recorded: not stopped")      \
+  X(kLocalStackNotFound, 849, "LOCAL_STACK_NOT_FOUND", kUsage,                                     \
+    "no local stack state at the given --state directory (the root given to dev up)")              \
+  X(kInternal, 900, "INTERNAL", kInternal,                                                         \
+    "an internal error: memory exhausted or a library call failed unexpectedly")                   \
+  X(kBtcTxMalformed, 1000, "BTC_TX_MALFORMED", kMalformed,                                         \
+    "a Bitcoin transaction or output is not a valid consensus serialisation")                      \
+  X(kBtcTxTooLarge, 1001, "BTC_TX_TOO_LARGE", kMalformed,                                          \
+    "a Bitcoin transaction exceeds a size, weight or count limit")                                 \
+  X(kBtcScriptFailed, 1002, "BTC_SCRIPT_FAILED", kRejected,                                        \
+    "a Bitcoin script did not verify (the detail names Bitcoin Core's script error)")              \
+  X(kBtcSpentOutputs, 1003, "BTC_SPENT_OUTPUTS", kMalformed,                                       \
+    "the spent outputs do not match the transaction's inputs (count or input index)")              \
+  X(kBtcKeyInvalid, 1004, "BTC_KEY_INVALID", kMalformed,                                           \
+    "a secp256k1 key, x-only key or tweak is not valid")                                           \
+  X(kBtcTestFileMalformed, 1005, "BTC_TEST_FILE_MALFORMED", kMalformed,                            \
+    "a script test file is not in the format of Bitcoin Core's script_taproot_tests.json")         \
+  X(kBtcInvalidControlBlock, 1006, "BTC_INVALID_CONTROL_BLOCK", kMalformed,                        \
+    "verify-and-sign: an emulated input's Taproot control block does not decode")                  \
+  X(kBtcUnexpectedInput, 1007, "BTC_UNEXPECTED_INPUT", kRejected,                                  \
     "verify-and-sign: an emulated input does not spend the output derived for its script tree")
 
 enum class ErrorCode : std::uint16_t {
