@@ -165,6 +165,10 @@ constexpr std::array kExplanations = {
         "the key policy breaks the IAM grammar (a misspelt element, a wrong type or operator)",
         "compare the statement named by the index with the AWS key policy grammar"},
     ErrorExplanation{
+        E::kPolicyUnsupported,
+        "the policy uses NotPrincipal or a condition operator the evaluator does not model",
+        "rewrite that statement with Principal and the documented operators, or judge it by hand"},
+    ErrorExplanation{
         E::kPolicyPcrValue,
         "a PCR in the policy's conditions is not 48 bytes, all zero (debug) or PCR0 is absent",
         "generate the conditions from the image: enclavectl policy generate --eif IMAGE"},
@@ -184,12 +188,19 @@ constexpr std::array kExplanations = {
                      "export AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or --profile, or (local "
                      "stack) eval \"$(enclavectl dev up --background)\""},
     ErrorExplanation{
+        E::kCredentialsMalformed,
+        "~/.aws/credentials or ~/.aws/config has a line that is not INI (a stray quote or paste)",
+        "fix the file at the line the message names (1-based)"},
+    ErrorExplanation{
         E::kKmsAccessDenied,
         "the key policy or IAM does not allow this caller: often the attestation condition",
         "lint the key policy (enclavectl policy lint) and compare the PCRs with the image's"},
     ErrorExplanation{
         E::kKmsNotFound, "no such key or alias in this account and region",
         "check the key ARN, the region (AWS_REGION) and the endpoint (AWS_ENDPOINT_URL_KMS)"},
+    ErrorExplanation{
+        E::kKmsInvalidState, "the key is disabled or pending deletion",
+        "enable it (or cancel the deletion) with your AWS tooling, if you mean to use it"},
     ErrorExplanation{E::kKmsMalformedPolicy,
                      "KMS refused the policy: the lockout safety check, or a grammar error",
                      "lint it first (enclavectl policy lint); keep a principal able to manage the "
@@ -198,6 +209,9 @@ constexpr std::array kExplanations = {
                      "wrong, expired or other-endpoint credentials (a local KMS key sent to AWS, "
                      "or the reverse)",
                      "check AWS_ENDPOINT_URL_KMS and the credentials for that endpoint"},
+    ErrorExplanation{
+        E::kKmsLimitExceeded, "a KMS quota was hit: most often the 32 KB key policy size",
+        "shorten the policy (fewer statements or PCR sets), or ask AWS for a higher quota"},
     ErrorExplanation{E::kPolicyLintErrors, "the policy to lock has lint errors",
                      "run enclavectl policy lint on it and fix every error before locking"},
     ErrorExplanation{E::kLocalKmsState,

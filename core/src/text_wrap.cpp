@@ -8,7 +8,7 @@ namespace {
 // Where continuation lines of `line` start.
 std::size_t HangingIndent(std::string_view line, std::size_t width, bool command) {
   const std::size_t indent = std::min(line.find_first_not_of(' '), line.size());
-  std::size_t column = indent + 4;
+  std::size_t column = command ? indent + 4 : indent;
   const std::size_t gap = line.find("  ", indent);
   if (!command && gap != std::string_view::npos) {
     const std::size_t text = line.find_first_not_of(' ', gap);
@@ -52,7 +52,9 @@ void WrapLine(std::string_view line, std::size_t width, std::string& out) {
       piece.remove_suffix(1);
     }
     out += piece;
-    out += command ? " \\\n" : "\n";
+    // A break inside a shell comment needs no backslash (and must not get one).
+    const bool in_comment = line.substr(0, pos + cut).find(" #") != std::string_view::npos;
+    out += command && !in_comment ? " \\\n" : "\n";
     pos += cut;
     while (pos < line.size() && line[pos] == ' ') {
       ++pos;

@@ -60,6 +60,16 @@ TEST(TextWrap, ExampleCommandsContinueWithABackslash) {
   EXPECT_NE(wrapped.find(" \\\n      "), std::string::npos) << wrapped;
 }
 
+TEST(TextWrap, ProseKeepsItsIndentAndCommentsGetNoBackslash) {
+  EXPECT_EQ(
+      WrapText("Exit codes: 0 accepted, 1 verification failed, 2 malformed input, 64 usage", 40),
+      "Exit codes: 0 accepted, 1 verification\nfailed, 2 malformed input, 64 usage");
+  const std::string wrapped = WrapText(
+      "  eval \"$(enclavectl dev up --background)\"   # local KMS + NSM simulator CA\n", 60);
+  EXPECT_LE(LongestLine(wrapped), 60U);
+  EXPECT_EQ(wrapped.find('\\'), std::string::npos) << wrapped;
+}
+
 TEST(TextWrap, WidthIsClampedAndLongWordsAreSplit) {
   const std::string wide(150, 'x');
   EXPECT_LE(LongestLine(WrapText(wide, 1000)), kMaxHelpWidth);
