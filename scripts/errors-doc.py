@@ -20,7 +20,8 @@ out = ["# Error codes", "",
        "`detail` message that comes with a code is for people and may change between versions;",
        "scripts should match on the name (`error.code` in `--json` output) and, where given, on",
        "`error.index` (which certificate, PCR, section or statement failed).", "",
-       "`enclavectl errors` prints this table; `enclavectl errors CERT_EXPIRED` explains one code.", "",
+       "`enclavectl errors` prints this table; `enclavectl errors CERT_EXPIRED` explains one code: its",
+       "meaning, exit code, usual cause and remedy (the last section below).", "",
        "Exit codes (the class of the first failure): **0** accepted, **1** verification failed (the",
        "input is well formed but not acceptable), **2** malformed input, **64** usage error,",
        "**74** I/O error, **70** internal error."]
@@ -31,6 +32,11 @@ for row in rows:
         current = block
         out += ["", f"## {block}xx: {blocks[block]}", "", "| value | name | exit | meaning |", "|---|---|---|---|"]
     out.append(f"| {row['value']} | `{row['code']}` | {row['exit']} | {row['meaning']} |")
+out += ["", "## Causes and remedies", "",
+        "The usual cause of the codes people meet, and what to do about it (`enclavectl errors CODE`;",
+        "the text lives beside the code table, in core/src/error_help.cpp).", "",
+        "| name | usual cause | remedy |", "|---|---|---|"]
+out += [f"| `{row['code']}` | {row['cause']} | {row['remedy']} |" for row in rows if row.get("remedy")]
 out += ["", "`index` conventions: certificate chain codes count chain positions from the root (0) to the",
         "leaf (`cabundle.size()`); PCR codes give the PCR number; `DOC_CABUNDLE` the bundle entry;",
         "`DOC_FIELD_TOO_LARGE` 0 = public_key, 1 = user_data, 2 = nonce; `DOC_UNKNOWN_FIELD`,",

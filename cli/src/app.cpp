@@ -1,9 +1,15 @@
+#include <algorithm>
 #include <new>
 #include <sstream>
 
 #include "context.hpp"
 #include "enclavectl/cli/cli.hpp"
-#include "enclavectl/core/error_codes.hpp"
+#include "enclavectl/core/build_info.hpp"
+#include "enclavectl/core/encoding.hpp"
+#include "enclavectl/core/error_help.hpp"
+#include "enclavectl/core/terminal.hpp"
+#include "enclavectl/core/text_wrap.hpp"
+#include "enclavectl/verifier/trust.hpp"
 
 #ifndef ENCLAVECTL_VERSION
 #define ENCLAVECTL_VERSION "0.0.0"
@@ -11,23 +17,13 @@
 
 namespace enclavectl::cli {
 
-int ReportError(Context& ctx, const core::Error& error, bool json, const char* media_type) {
-  const core::ErrorCodeInfo& info = core::InfoFor(error.code);
-  if (json) {
-    nlohmann::json out = {
-        {"mediaType", media_type},
-        {"verdict", "error"},
-        {"error",
-         {{"code", info.name},
-          {"value", static_cast<unsigned>(error.code)},
-          {"message", error.detail},
-          {"index", error.index >= 0 ? nlohmann::json(error.index) : nlohmann::json(nullptr)}}}};
-    // Details may quote file names given on the command line, which need not be UTF-8.
-    ctx.out << out.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
-  } else {
-    ctx.err << "enclavectl: " << info.name << ": " << error.detail << "\n";
-  }
-  return core::ExitCodeFor(info.exit_class);
+int ReportError(Context& ctx, const core::Error& error, bool json, const char* media_type,
+                const core::UsageProblem* usage) {
+  const core::FailureOutput output =
+      core::DescribeFailure("enclavectl", error, json, media_type, usage);
+  ctx.out << output.out;
+  ctx.err << output.err;
+  return output.exit_code;
 }
 
 int Run(int argc, const char* const* argv, std::ostream& out, std::ostream& err,
@@ -45,7 +41,10 @@ int Run(int argc, const char* const* argv, std::istream& in, std::ostream& out, 
       "root; write, lint, simulate and lock PCR-restricted KMS key policies; run a local KMS "
       "and NSM simulator.",
       "enclavectl"};
-  app.set_version_flag("--version", "enclavectl " ENCLAVECTL_VERSION);
+  app.add_flag_callback(
+      "--version", [] { throw CLI::CallForVersion(); },
+      "Print the version, commit, build type, OpenSSL and libsecp256k1 versions "
+      "and the pinned AWS root's SHA-256 (with --json: one JSON object)");
   app.require_subcommand(1);
   RegisterVerify(app, ctx);
   RegisterPolicy(app, ctx);
@@ -57,6 +56,7 @@ int Run(int argc, const char* const* argv, std::istream& in, std::ostream& out, 
   RegisterErrors(app, ctx);
   RegisterEif(app, ctx);
   RegisterBitcoin(app, ctx);
+  RegisterHelp(app, ctx);
   // After the subcommands: CLI11 copies a parent's footer into subcommands created later.
   app.footer(
       "Examples:\n"
@@ -73,11 +73,19 @@ int Run(int argc, const char* const* argv, std::istream& in, std::ostream& out, 
       "  enclavectl errors\n\n"
       "Exit codes: 0 accepted, 1 verification failed, 2 malformed input, 64 usage error,\n"
       "74 I/O error, 70 internal error. 'enclavectl <command> --help' for details.");
+  const std::vector<std::string> args(argv + std::min(argc, 1), argv + argc);
+  const auto options_end = std::find(args.begin(), args.end(), "--");
+  const bool json = std::find(args.begin(), options_end, "--json") != options_end;
   try {
     app.parse(argc, argv);
+  } catch (const CLI::CallForHelp&) {
+    out << core::WrapText(app.help(), core::io::HelpColumns());
+  } catch (const CLI::CallForVersion&) {
+    auto root = verifier::TrustAnchor::AwsNitroRoot();
+    out << core::VersionAnswer(
+        "enclavectl", root ? core::HexEncode(root->Fingerprint()) : root.error().detail, json);
   } catch (const CLI::ParseError& e) {
-    const int code = app.exit(e, out, err);
-    return code == 0 ? 0 : 64;
+    return ReportParseError(ctx, app, e, args, json);
   } catch (const std::bad_alloc&) {
     err << "enclavectl: INTERNAL: memory exhausted\n";
     return 70;

@@ -3,6 +3,7 @@
 
 #include <istream>
 #include <ostream>
+#include <span>
 #include <string>
 
 #include <CLI/CLI.hpp>
@@ -10,6 +11,7 @@
 
 #include "enclavectl/core/file_io.hpp"
 #include "enclavectl/core/result.hpp"
+#include "enclavectl/core/suggest.hpp"
 
 namespace enclavectl::cli {
 
@@ -25,7 +27,12 @@ struct Context {
 // Reports a failure that happened before any verification (usage, I/O, a bad input file):
 // one line on stderr, or a JSON object with `media_type` on stdout when `json` is set.
 // Returns the exit code for the error's class.
-int ReportError(Context& ctx, const core::Error& error, bool json, const char* media_type);
+// A usage problem adds its "hint:" line, or "hint" and "suggestions" to the JSON.
+int ReportError(Context& ctx, const core::Error& error, bool json, const char* media_type,
+                const core::UsageProblem* usage = nullptr);
+// help.cpp: a CLI11 parse error as a usage error (did you mean ...?).
+int ReportParseError(Context& ctx, const CLI::App& app, const CLI::ParseError& e,
+                     std::span<const std::string> args, bool json);
 
 // Subcommand registration (one file each).
 void RegisterVerify(CLI::App& app, Context& ctx);
@@ -38,5 +45,6 @@ void RegisterKms(CLI::App& app, Context& ctx);
 void RegisterDev(CLI::App& app, Context& ctx);
 void RegisterSignature(CLI::App& app, Context& ctx);
 void RegisterBitcoin(CLI::App& app, Context& ctx);
+void RegisterHelp(CLI::App& app, Context& ctx);
 
 }  // namespace enclavectl::cli

@@ -548,5 +548,15 @@ TEST_F(EnclaveAppE2e, UnknownPathsAre404AndOtherMethods405WithAllow) {
   EXPECT_EQ(call("POST", "/v1/sign").status, 200U);
 }
 
+// Issue 19: a started development service prints its warning once (it used to print it twice).
+TEST_F(EnclaveAppE2e, DevWarningIsPrintedOnceAtStart) {
+  const std::string url = Start({}, "dev-warning");
+  const std::string log = Slurp(log_);
+  ASSERT_FALSE(url.empty()) << log;
+  const std::string warning = "*** DEVELOPMENT MODE (--dev)";
+  EXPECT_NE(log.find(warning), std::string::npos) << log;
+  EXPECT_EQ(log.find(warning), log.rfind(warning)) << log;
+}
+
 }  // namespace
 }  // namespace enclavectl::app

@@ -30,9 +30,11 @@
 #include "enclavectl/aws/credentials.hpp"
 #include "enclavectl/aws/curl_transport.hpp"
 #include "enclavectl/aws/ssm_client.hpp"
+#include "enclavectl/core/build_info.hpp"
 #include "enclavectl/core/encoding.hpp"
 #include "enclavectl/kmspolicy/lint.hpp"
 #include "enclavectl/net/fd_limit.hpp"
+#include "enclavectl/verifier/trust.hpp"
 
 #ifndef ENCLAVECTL_VERSION
 #define ENCLAVECTL_VERSION "0.0.0"
@@ -225,11 +227,9 @@ int Serve(const Flags& flags, std::ostream& out, LogSink& log) {
   const core::io::SystemClock clock;
   const ConnectionLimits connection_limits = FitConnectionsToFdLimit(flags, log);
   if (flags.dev) {
-    for (int i = 0; i < 2; ++i) {
-      log.Log(LogLevel::kWarning,
-              "*** DEVELOPMENT MODE (--dev): simulated NSM and a local KMS. Attestation here "
-              "proves nothing; never use --dev for real keys. ***");
-    }
+    log.Log(LogLevel::kWarning,
+            "*** DEVELOPMENT MODE (--dev): simulated NSM and a local KMS. Attestation here "
+            "proves nothing; never use --dev for real keys. ***");
   }
   auto listen = SplitHostPort(flags.listen);
   if (!listen) {
@@ -450,7 +450,18 @@ int RunEnclaveApp(int argc, const char* const* argv, std::ostream& out, std::ost
                "Enclave (reproducible from a KMS key, or sealed by KMS), bound to PCR16, every "
                "response signed by a per-boot attestation key.",
                "enclave-app"};
-  app.set_version_flag("--version", "enclave-app " ENCLAVECTL_VERSION);
+  app.set_version_flag(
+      "--version",
+      [] {
+        auto root = verifier::TrustAnchor::AwsNitroRoot();
+        std::string text = core::VersionAnswer(
+            "enclave-app", root ? core::HexEncode(root->Fingerprint()) : root.error().detail,
+            false);
+        text.pop_back();  // CLI11 ends the line
+        return text;
+      },
+      "Print the version, commit, build type, OpenSSL and libsecp256k1 versions and the pinned "
+      "AWS root's SHA-256");
   app.add_flag("--dev", flags.dev,
                "Development: the NSM simulator and a local KMS (enclavectl dev up); says so "
                "loudly on every start")

@@ -27,6 +27,12 @@ enum class ExitClass : std::uint8_t {
 // X(enumerator, value, "NAME", exit class, "one-line meaning")
 #define ENCLAVECTL_ERROR_CODES(X)                                                                  \
   X(kInvalidArgument, 10, "INVALID_ARGUMENT", kUsage, "a command-line value is not valid")         \
+  X(kUnknownCommand, 11, "UNKNOWN_COMMAND", kUsage,                                               \
+    "no such command (enclavectl help lists them; the message may suggest one)")                  \
+  X(kUnknownFlag, 12, "UNKNOWN_FLAG", kUsage,                                                     \
+    "the command has no such flag (COMMAND --help lists them; the message may suggest one)")      \
+  X(kMissingArgument, 13, "MISSING_ARGUMENT", kUsage,                                             \
+    "a required command, flag or flag value is missing")                                          \
   X(kTruncated, 100, "TRUNCATED", kMalformed, "input ends before a declared field")                \
   X(kCborMalformed, 101, "CBOR_MALFORMED", kMalformed, "bytes are not well-formed CBOR")           \
   X(kTrailingBytes, 102, "TRAILING_BYTES", kMalformed, "bytes follow the end of the structure")    \

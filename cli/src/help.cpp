@@ -1,0 +1,93 @@
+// `enclavectl help`, and usage errors with "did you mean ...?": the CLI11 tree described for
+// core/suggest.hpp, which finds the unknown name and the suggestions.
+#include <memory>
+
+#include "context.hpp"
+#include "enclavectl/core/terminal.hpp"
+#include "enclavectl/core/text_wrap.hpp"
+
+namespace enclavectl::cli {
+namespace {
+
+constexpr const char* kUsageMediaType = "application/vnd.enclavectl.usage-error+json;version=1";
+
+std::size_t Count(int n) { return n < 0 ? 0 : static_cast<std::size_t>(n); }
+
+// Names and arities of `app`'s flags and subcommands; option groups belong to their command.
+void Describe(const CLI::App& app, core::CommandNode& node) {
+  for (const CLI::Option* opt : app.get_options()) {
+    if (!opt->nonpositional()) {
+      node.max_positionals += Count(opt->get_items_expected_max());
+      continue;
+    }
+    core::CommandFlag& flag = node.flags.emplace_back();
+    flag = {{},
+            Count(opt->get_items_expected_min()),
+            Count(opt->get_items_expected_max()),
+            opt->get_group().empty()};
+    for (const std::string& name : opt->get_lnames()) {
+      flag.names.push_back("--" + name);
+    }
+    for (const std::string& name : opt->get_snames()) {
+      flag.names.push_back("-" + name);
+    }
+  }
+  for (const CLI::App* sub : app.get_subcommands(nullptr)) {
+    if (sub->get_name().empty()) {
+      Describe(*sub, node);
+    } else {
+      node.commands.push_back({sub->get_name(), {}, 0, sub->get_group().empty(), {}});
+      Describe(*sub, node.commands.back());
+    }
+  }
+}
+
+core::CommandNode DescribeCommands(const CLI::App& app) {
+  core::CommandNode root{app.get_name(), {}, 0, false, {}};
+  Describe(app, root);
+  return root;
+}
+
+int ReportUsage(Context& ctx, const core::UsageProblem& problem, bool json) {
+  return ReportError(ctx, {problem.code, problem.message, -1}, json, kUsageMediaType, &problem);
+}
+
+}  // namespace
+
+int ReportParseError(Context& ctx, const CLI::App& app, const CLI::ParseError& e,
+                     std::span<const std::string> args, bool json) {
+  const std::string kind = e.get_name();
+  const core::ParseFailure failure =
+      e.what() == std::string("A subcommand is required")     ? core::ParseFailure::kMissingCommand
+      : kind == "RequiredError" || kind == "ArgumentMismatch" ? core::ParseFailure::kMissingValue
+                                                              : core::ParseFailure::kInvalid;
+  return ReportUsage(ctx, core::DiagnoseUsage(DescribeCommands(app), args, failure, e.what()),
+                     json);
+}
+
+void RegisterHelp(CLI::App& app, Context& ctx) {
+  auto words = std::make_shared<std::vector<std::string>>();
+  auto json = std::make_shared<bool>(false);
+  CLI::App* cmd = app.add_subcommand(
+      "help", "Show a command's help: 'help eif measure' is 'eif measure --help'");
+  cmd->add_option("command", *words, "The command and its subcommands");
+  cmd->add_flag("--json", *json, "Report an unknown command as one JSON usage error");
+  cmd->callback([&app, &ctx, words, json] {
+    const core::CommandLookup found = core::FindCommand(DescribeCommands(app), *words);
+    if (found.problem) {
+      ctx.exit_code = ReportUsage(ctx, *found.problem, *json);
+      return;
+    }
+    const CLI::App* target = &app;
+    std::string path = app.get_name();
+    for (const std::string& word : *words) {
+      target = target->get_subcommand(word);
+      path += " " + word;
+    }
+    ctx.out << core::WrapText(
+        target->get_formatter()->make_help(target, path, CLI::AppFormatMode::Normal),
+        core::io::HelpColumns());
+  });
+}
+
+}  // namespace enclavectl::cli
