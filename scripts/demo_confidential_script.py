@@ -87,7 +87,7 @@ def request(address, preimage):
                      "witness": [preimage.hex(), hash_lock_leaf().hex(), control.hex()]}],
           "output": [{"value": 90000, "script_pubkey": "0014" + "bb" * 20}]}
     return {"emulated_tx_to": tx,
-            "actual_spent_outputs": [{"value": 100000, "script_pubkey": address["scriptPubKey"]}],
+            "actual_spent_outputs": [{"value": 100000, "script_pubkey": address["script_pub_key"]}],
             "backup_merkle_roots": {}}
 
 
@@ -127,8 +127,8 @@ def check(address, req, resp):
             {k: v for k, v in unsigned.items() if k != "input"}:
         print("verify-and-sign: the transaction changed beyond the witness")
         return 1
-    output_key = bytes.fromhex(address["outputKey"])
-    if address["scriptPubKey"] != "5120" + output_key.hex():
+    output_key = bytes.fromhex(address["output_key"])
+    if address["script_pub_key"] != "5120" + output_key.hex():
         print("verify-and-sign: the address's scriptPubKey is not P2TR of its output key")
         return 1
     sighash = key_path_sighash(signed, req["actual_spent_outputs"], 0)

@@ -12,13 +12,13 @@ nlohmann::json ScriptTestReportToJson(const ScriptTestReport& report) {
     entries.push_back(
         {{"number", r.number},
          {"comment", r.comment},
-         {"result", r.passed ? "pass" : "fail"},
+         {"status", r.passed ? "pass" : "fail"},
          {"success", std::string(ScriptErrorName(r.success_result))},
          {"failure", std::string(ScriptErrorName(r.failure_result))},
          {"problem", r.problem.empty() ? nlohmann::json(nullptr) : nlohmann::json(r.problem)}});
   }
-  return {{"mediaType", kScriptTestsMediaType},
-          {"verdict", report.num_failed == 0 ? "pass" : "fail"},
+  return {{"media_type", kScriptTestsMediaType},
+          {"verdict", report.num_failed == 0 ? "accepted" : "rejected"},
           {"flags", "P2SH,CHECKLOCKTIMEVERIFY,CHECKSEQUENCEVERIFY,WITNESS,NULLFAIL,TAPROOT"},
           {"passed", report.num_passed},
           {"failed", report.num_failed},

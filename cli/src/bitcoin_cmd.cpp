@@ -51,7 +51,7 @@ struct AddressFlags {
 };
 
 core::Result<bitcoin::Hash256> ParseRoot(const std::string& hex, const char* what) {
-  auto bytes = core::HexDecode(hex);
+  auto bytes = core::HexDecodeLenient(hex);
   if (!bytes || bytes->size() != 32) {
     return core::Fail(core::ErrorCode::kInvalidArgument,
                       std::string(what) + " must be 64 hex digits (a 32-byte TapNodeHash)");
@@ -62,7 +62,7 @@ core::Result<bitcoin::Hash256> ParseRoot(const std::string& hex, const char* wha
 }
 
 int RunAddress(Context& ctx, const AddressFlags& flags) {
-  auto parent = core::HexDecode(flags.parent_key_hex);
+  auto parent = core::HexDecodeLenient(flags.parent_key_hex);
   if (!parent || (parent->size() != 33 && parent->size() != 65)) {
     return ReportError(ctx,
                        core::Error{core::ErrorCode::kInvalidArgument,
@@ -88,12 +88,13 @@ int RunAddress(Context& ctx, const AddressFlags& flags) {
     return ReportError(ctx, real.error(), flags.json, kAddressMediaType);
   }
   if (flags.json) {
-    const nlohmann::json out = {{"mediaType", kAddressMediaType},
+    const nlohmann::json out = {{"media_type", kAddressMediaType},
+                                {"verdict", "accepted"},
                                 {"network", flags.network},
                                 {"address", real->address},
-                                {"scriptPubKey", core::HexEncode(real->script_pubkey)},
-                                {"internalKey", core::HexEncode(real->internal_key)},
-                                {"outputKey", core::HexEncode(real->output_key)}};
+                                {"script_pub_key", core::HexEncode(real->script_pubkey)},
+                                {"internal_key", core::HexEncode(real->internal_key)},
+                                {"output_key", core::HexEncode(real->output_key)}};
     ctx.out << out.dump(2) << "\n";
   } else {
     ctx.out << real->address << "\n";
@@ -142,7 +143,7 @@ void RegisterBitcoin(CLI::App& app, Context& ctx) {
                    "bitcoin (mainnet), testnet, testnet4, signet or regtest")
       ->capture_default_str();
   address->add_flag("--json", address_flags->json,
-                    "Print one JSON object (address, scriptPubKey, internal and output key)");
+                    "Print one JSON object (address, script_pub_key, internal_key, output_key)");
   address->footer(
       "Exit codes: 0 derived, 2 invalid key, 64 usage error.\nExample:\n  enclavectl bitcoin "
       "address --parent-key 031b84...078f --emulated-root a85b21...d675 --network bitcoin");

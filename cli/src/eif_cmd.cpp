@@ -107,6 +107,9 @@ int RunDescribe(Context& ctx, const DescribeOptions& options) {
   } else {
     eif::RenderDescribeText(ctx.out, *report, options.image);
   }
+  if (failure != nullptr && !options.json) {
+    eif::RenderFailure(ctx.err, *failure);
+  }
   return failure == nullptr ? 0 : ExitFor(*failure);
 }
 
@@ -129,8 +132,7 @@ void PrintMeasured(Context& ctx, const MeasureOptions& options,
                    const eif::MeasureOutcome& outcome) {
   eif::RenderMeasuredText(ctx.out, outcome, options.image, options.expect_pcrs_path);
   if (const Error* verdict = outcome.Verdict()) {
-    ctx.err << "enclavectl: " << core::ErrorCodeName(verdict->code) << ": " << verdict->detail
-            << "\n";
+    eif::RenderFailure(ctx.err, *verdict);
   }
 }
 
@@ -204,7 +206,10 @@ int RunPcr(Context& ctx, const PcrOptions& options) {
   if (!pcr) {
     return ReportError(ctx, pcr.error(), false, kPcrMediaType);
   }
-  const nlohmann::ordered_json out = {{of_file ? "PCR" : "PCR8", core::HexEncode(*pcr)}};
+  // nitro-cli pcr's key, then ours.
+  const nlohmann::ordered_json out = {{of_file ? "PCR" : "PCR8", core::HexEncode(*pcr)},
+                                      {"media_type", kPcrMediaType},
+                                      {"verdict", "accepted"}};
   ctx.out << out.dump(2) << "\n";
   return 0;
 }
@@ -220,21 +225,11 @@ struct BuildOptions {
 void PrintBuilt(Context& ctx, const char* media, const std::string& path,
                 const eif::BuildResult& result, bool json) {
   if (json) {
-    nlohmann::ordered_json out;
-    out["Measurements"] = eif::MeasurementsJson(result.measurements);
-    out["mediaType"] = media;
-    out["image"] = path;
-    out["size"] = result.size;
-    out["crc32"] = result.crc32;
-    ctx.out << out.dump(2) << "\n";
+    ctx.out << eif::BuiltJson(media, path, result).dump(2) << "\n";
     return;
   }
   // With `--out -` standard output holds the image: the report goes to standard error.
-  std::ostream& report = path == "-" ? ctx.err : ctx.out;
-  report << "wrote " << path << " (" << result.size << " bytes, " << result.sections.size()
-         << " sections)\n";
-  report << "measurements (" << eif::kHashAlgorithmName << ")\n";
-  eif::PrintPcrs(report, result.measurements);
+  eif::RenderBuiltText(path == "-" ? ctx.err : ctx.out, path, result);
 }
 
 int RunBuild(Context& ctx, const BuildOptions& options) {
@@ -300,10 +295,10 @@ void RegisterDescribe(CLI::App* eif, Context& ctx) {
       "Read an image and print what nitro-cli describe-eif prints (EifVersion, Measurements, "
       "IsSigned, SigningCertificate, CheckCRC, SignatureCheck, ImageName, ImageVersion, "
       "Metadata), recomputed from the bytes, plus every check enclavectl makes.");
-  cmd->add_option("image", describe->image, "The EIF file")->required();
+  cmd->add_option("image", describe->image, "The EIF file ('-': standard input)")->required();
   cmd->add_flag("--json", describe->json,
                 "Print describe-eif's JSON (same keys and order), followed by enclavectl's "
-                "mediaType, verdict, error, sections, checks and notes");
+                "media_type, verdict, error, sections, checks and notes");
   cmd->footer(
       "Examples:\n"
       "  enclavectl eif describe image.eif\n"
@@ -321,7 +316,7 @@ void RegisterMeasure(CLI::App* eif, Context& ctx) {
       "measure",
       "Recompute an image's PCR0, PCR1, PCR2 (and PCR8 when signed) in one streaming pass and "
       "compare them with the values you expect: the CI gate for reproducible images.");
-  cmd->add_option("image", measure->image, "The EIF file")->required();
+  cmd->add_option("image", measure->image, "The EIF file ('-': standard input)")->required();
   cmd->add_option("--expect-pcr0", measure->expect_pcr0, "Expected PCR0 (96 hex digits)");
   cmd->add_option("--expect-pcr1", measure->expect_pcr1, "Expected PCR1 (96 hex digits)");
   cmd->add_option("--expect-pcr2", measure->expect_pcr2, "Expected PCR2 (96 hex digits)");
@@ -354,7 +349,8 @@ void RegisterPcr(CLI::App* eif, Context& ctx) {
       "pcr",
       "Like nitro-cli pcr: the PCR of a file's bytes, SHA-384(0^48 || SHA-384(file)), or the "
       "PCR8 of a signing certificate.");
-  auto* input = cmd->add_option("--input", pcr->input, "A file (read in a streaming pass)");
+  auto* input = cmd->add_option("--input", pcr->input,
+                                "A file (read in a streaming pass; '-': standard input)");
   auto* cert = cmd->add_option("--signing-certificate", pcr->certificate,
                                "A PEM certificate: prints PCR8 = PCR(DER)");
   input->excludes(cert);
@@ -430,8 +426,8 @@ void RegisterBuild(CLI::App* eif, Context& ctx) {
   cmd->add_option("--private-key", build->request.private_key, "The certificate's PEM private key");
   AddOutOption(cmd, build->output, "Where to write the image (required)");
   cmd->add_flag("--json", build->json,
-                "Print {\"Measurements\": ...} (nitro-cli build-enclave's shape) with mediaType, "
-                "image, size and crc32");
+                "Print {\"Measurements\": ...} (nitro-cli build-enclave's shape) with "
+                "media_type, verdict, image, size and crc32");
   cmd->footer(
       "Examples:\n"
       "  enclavectl eif build --kernel blobs/bzImage --cmdline-file blobs/cmdline \\\n"

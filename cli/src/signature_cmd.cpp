@@ -8,6 +8,8 @@
 #include "enclavectl/core/encoding.hpp"
 #include "enclavectl/core/limits.hpp"
 #include "enclavectl/core/sha.hpp"
+#include "enclavectl/verifier/report_json.hpp"
+#include "enclavectl/verifier/report_text.hpp"
 #include "enclavectl/verifier/signatures.hpp"
 #include "flags.hpp"
 
@@ -33,25 +35,24 @@ int Report(Context& ctx, const SignatureFlags& flags, const std::string& what,
     return ReportError(ctx, verdict.error(), flags.json, kMediaType);
   }
   if (flags.json) {
-    nlohmann::json out = {{"mediaType", kMediaType},
-                          {"verdict", verdict ? "accepted" : "rejected"},
-                          {"checked", what}};
-    if (!verdict) {
-      out["error"] = {{"code", std::string(core::ErrorCodeName(verdict.error().code))},
-                      {"message", verdict.error().detail}};
-    }
+    nlohmann::json out = {
+        {"media_type", kMediaType},
+        {"verdict", verdict ? "accepted" : "rejected"},
+        {"checked", what},
+        {"error", verdict ? nlohmann::json(nullptr) : verifier::ErrorToJson(verdict.error())}};
     ctx.out << out.dump(2) << "\n";
   } else if (verdict) {
     ctx.out << "valid: " << what << "\n";
   } else {
-    ctx.out << "INVALID: " << what << ": " << verdict.error().detail << "\n";
+    ctx.out << "INVALID: " << what << "\n";
+    verifier::RenderFailure(ctx.err, verdict.error());
   }
   return verdict ? 0 : 1;
 }
 
 int RunVerify(Context& ctx, const SignatureFlags& flags) {
-  auto key = HexFlag("--public-key", flags.public_key_hex);
-  auto signature = HexFlag("--signature", flags.signature_hex);
+  auto key = HexFlagValue("--public-key", flags.public_key_hex);
+  auto signature = HexFlagValue("--signature", flags.signature_hex);
   for (const auto* value : {&key, &signature}) {
     if (!*value) {
       return ReportError(ctx, value->error(), flags.json, kMediaType);
@@ -59,13 +60,13 @@ int RunVerify(Context& ctx, const SignatureFlags& flags) {
   }
   core::Sha256Digest digest{};
   if (!flags.digest_hex.empty()) {
-    auto value = Hex32Flag("--digest", flags.digest_hex);
+    auto value = Hex32FlagValue("--digest", flags.digest_hex);
     if (!value) {
       return ReportError(ctx, value.error(), flags.json, kMediaType);
     }
     digest = *value;
   } else {
-    auto message = HexFlag("--message", flags.message_hex);
+    auto message = HexFlagValue("--message", flags.message_hex);
     if (!message) {
       return ReportError(ctx, message.error(), flags.json, kMediaType);
     }
@@ -87,18 +88,25 @@ int RunResponse(Context& ctx, const SignatureFlags& flags) {
   if (!body) {
     return ReportError(ctx, body.error(), flags.json, kMediaType);
   }
-  const std::string pubkey(core::TrimWhitespace(flags.public_key_hex));
+  // The header values as pasted, in the canonical hex the signature check reads.
+  auto pubkey = HexFlagValue("--public-key", flags.public_key_hex);
+  auto signature = HexFlagValue("--signature", flags.signature_hex);
+  auto expected = HexFlagValue("--expect-pubkey", flags.expect_pubkey_hex);
+  for (const auto* value : {&pubkey, &signature, &expected}) {
+    if (!*value && !(value == &expected && flags.expect_pubkey_hex.empty())) {
+      return ReportError(ctx, value->error(), flags.json, kMediaType);
+    }
+  }
   core::Status verdict = verifier::VerifyResponseSignature(
-      core::AsChars(*body), core::TrimWhitespace(flags.signature_hex), pubkey);
-  if (verdict && !flags.expect_pubkey_hex.empty() &&
-      core::TrimWhitespace(flags.expect_pubkey_hex) != pubkey) {
+      core::AsChars(*body), core::HexEncode(*signature), core::HexEncode(*pubkey));
+  if (verdict && !flags.expect_pubkey_hex.empty() && *expected != *pubkey) {
     verdict = core::Fail(core::ErrorCode::kAppSignatureInvalid,
                          "X-Attestation-Pubkey is not the expected attestation key");
   }
-  return Report(
-      ctx, flags,
-      "response signature over " + std::to_string(body->size()) + " body bytes by " + pubkey,
-      verdict);
+  return Report(ctx, flags,
+                "response signature over " + std::to_string(body->size()) + " body bytes by " +
+                    core::HexEncode(*pubkey),
+                verdict);
 }
 
 }  // namespace

@@ -74,7 +74,7 @@ core::Result<v::TrustAnchor> LoadRoot(const VerifyOptions& options) {
   if (!pem) {
     return core::Fail(pem.error());
   }
-  auto root = v::TrustAnchor::FromPem(*pem);
+  auto root = v::TrustAnchor::FromPemOrDer(*pem);
   if (!root) {
     return core::Fail(InFile(options.root_path, root.error()));
   }
@@ -86,12 +86,20 @@ int ExitFor(const std::optional<core::Error>& failure) {
   return failure ? core::ExitCodeFor(core::InfoFor(failure->code).exit_class) : 0;
 }
 
-int ExitFor(const v::LiveReport& report) {
-  return ExitFor(report.verdict == v::Verdict::kAccepted ? std::nullopt : report.error);
+// A report's failure: none when accepted, else its error.
+std::optional<core::Error> FailureOf(const auto& report) {
+  return report.verdict == v::Verdict::kAccepted ? std::nullopt : report.error;
 }
-
 void PrintJson(Context& ctx, const json& out) {
   ctx.out << out.dump(2, ' ', false, json::error_handler_t::replace) << "\n";
+}
+
+// After a text report: the failure's line (and hint) on standard error; the exit code.
+int Failed(Context& ctx, const std::optional<core::Error>& failure, const std::string& hint = "") {
+  if (failure) {
+    v::RenderFailure(ctx.err, *failure, hint);
+  }
+  return ExitFor(failure);
 }
 
 int RunVerifyDoc(Context& ctx, const VerifyOptions& options) {
@@ -119,11 +127,11 @@ int RunVerifyDoc(Context& ctx, const VerifyOptions& options) {
     out["input"]["encoding"] = v::InputEncodingName(input->encoding);
     out["any_image"] = options.any_image;
     out["image_checked"] = !options.any_image;
-    ctx.out << out.dump(2) << "\n";
-  } else {
-    v::RenderReportText(ctx.out, options.doc_path, input->encoding, report, options.any_image);
+    PrintJson(ctx, out);
+    return ExitFor(FailureOf(report));
   }
-  return ExitFor(report.verdict == v::Verdict::kAccepted ? std::nullopt : report.error);
+  v::RenderReportText(ctx.out, options.doc_path, input->encoding, report, options.any_image);
+  return Failed(ctx, FailureOf(report), report.hint);
 }
 
 // Everything a live check needs before it goes on the network.
@@ -205,15 +213,15 @@ int RunVerifyLive(Context& ctx, const VerifyOptions& options) {
     json out = v::LiveReportToJson(report, evidence);
     out["bundle"] = options.bundle_path.empty() ? json(nullptr) : json(options.bundle_path);
     PrintJson(ctx, out);
-  } else {
-    v::RenderLiveText(ctx.out, report, evidence, "", v::LiveHeadline(report));
-    if (!options.bundle_path.empty()) {
-      ctx.out << "evidence bundle written to " << options.bundle_path
-              << " (re-verify offline: enclavectl verify --bundle " << options.bundle_path
-              << (options.root_path.empty() ? "" : " --root " + options.root_path) << ")\n";
-    }
+    return ExitFor(FailureOf(report));
   }
-  return ExitFor(report);
+  v::RenderLiveText(ctx.out, report, evidence, "", v::LiveHeadline(report));
+  if (!options.bundle_path.empty()) {
+    ctx.out << "evidence bundle written to " << options.bundle_path
+            << " (re-verify offline: enclavectl verify --bundle " << options.bundle_path
+            << (options.root_path.empty() ? "" : " --root " + options.root_path) << ")\n";
+  }
+  return Failed(ctx, FailureOf(report));
 }
 
 int RunVerifyBundle(Context& ctx, const VerifyOptions& options) {
@@ -237,17 +245,14 @@ int RunVerifyBundle(Context& ctx, const VerifyOptions& options) {
                        v::kLiveMediaType);
   }
   const core::Error usage = v::NoImageExpectationError();
+  const auto failure = verification->judged ? FailureOf(verification->report) : usage;
   if (options.json) {
     PrintJson(ctx, v::BundleVerificationToJson(*verification, options.bundle_path, usage));
-  } else {
-    v::RenderBundleText(ctx.out, *verification, options.bundle_path,
-                        core::HexEncode(root->Fingerprint()));
+    return ExitFor(failure);
   }
-  if (!verification->judged) {
-    ctx.err << "error: " << core::ErrorCodeName(usage.code) << ": " << usage.detail << "\n";
-    return ExitFor(usage);
-  }
-  return ExitFor(verification->report);
+  v::RenderBundleText(ctx.out, *verification, options.bundle_path,
+                      core::HexEncode(root->Fingerprint()));
+  return Failed(ctx, failure);
 }
 
 int RunVerifyFleet(Context& ctx, const VerifyOptions& options) {
@@ -272,10 +277,10 @@ int RunVerifyFleet(Context& ctx, const VerifyOptions& options) {
                                                setup->live.expectations, setup->live.recorded);
   if (options.json) {
     PrintJson(ctx, v::FleetReportToJson(report));
-  } else {
-    v::RenderFleetText(ctx.out, report, options.insecure_tls, options.any_image);
+    return ExitFor(report.first_failure);
   }
-  return ExitFor(report.first_failure);
+  v::RenderFleetText(ctx.out, report, options.insecure_tls, options.any_image);
+  return Failed(ctx, report.first_failure);
 }
 
 int RunVerify(Context& ctx, const VerifyOptions& options) {
@@ -320,12 +325,14 @@ void RegisterVerify(CLI::App& app, Context& ctx) {
                   "re-verify that bundle offline at its recorded time, against the expectations "
                   "given on this command line only (those recorded in the bundle are shown, "
                   "never used)");
-  cmd->add_option("--root", options->root_path,
-                  "Trust this root (PEM) instead of the pinned AWS Nitro Enclaves root G1; the "
-                  "report names it as a custom root (the local stack: its dev-root.pem)");
+  cmd->add_option(
+      "--root", options->root_path,
+      "Trust this root (PEM or DER) instead of the pinned AWS Nitro Enclaves root G1; the "
+      "report names it as a custom root (the local stack: its dev-root.pem)");
   cmd->add_option("--at", options->at,
                   "--doc only. Verification time: now (default), doc (the document's own "
-                  "signed timestamp, for stored evidence), or RFC 3339 / Unix seconds")
+                  "signed timestamp, for stored evidence), or RFC 3339 / Unix seconds "
+                  "(2019..2100)")
       ->default_str("now");
   cmd->add_option("--expect-pcr", options->expect_pcr,
                   "Require PCR N to equal HEX (N=HEX, repeatable), e.g. 0=7a3b05...");

@@ -196,7 +196,7 @@ TEST_F(LiveVerify, AVisitToAnHonestServicePassesEveryCheck) {
             core::HexEncode(service.service->AttestationKey().Compressed()));
   const json out = LiveReportToJson(report, evidence);
   EXPECT_EQ(out["verdict"], "accepted");
-  EXPECT_EQ(out["mediaType"], kLiveMediaType);
+  EXPECT_EQ(out["media_type"], kLiveMediaType);
   EXPECT_EQ(out["document"]["verdict"], "accepted");
 }
 
@@ -748,9 +748,10 @@ TEST_F(LiveVerify, AFleetCountsEveryVisitAndNamesTheFirstFailure) {
   EXPECT_GT(report.cache.hits, 0U);
 
   const json out = FleetReportToJson(report);
-  EXPECT_EQ(out["mediaType"], kFleetMediaType);
+  EXPECT_EQ(out["media_type"], kFleetMediaType);
+  EXPECT_EQ(out["verdict"], "error");  // the first failure, unreachable: exit 74
   EXPECT_EQ(out["summary"]["total"], 4);
-  EXPECT_EQ(out["targets"][1]["verdict"], "unreachable");
+  EXPECT_EQ(out["targets"][1]["verdict"], "error");
   EXPECT_EQ(out["targets"][2]["verdict"], "rejected");
   EXPECT_EQ(out["options"], recorded);
   std::ostringstream text;

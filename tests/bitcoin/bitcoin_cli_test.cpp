@@ -1,11 +1,13 @@
 // `enclavectl bitcoin script-tests`: output lines, --json, exit codes.
 #include <gtest/gtest.h>
 
+#include <cctype>
 #include <sstream>
 #include <string>
 #include <vector>
 
 #include "cli_runner.hpp"
+#include "json_style.hpp"
 #include "test_paths.hpp"
 
 namespace enclavectl {
@@ -43,8 +45,10 @@ TEST(BitcoinCli, ScriptTestsJson) {
       RunBitcoin({"bitcoin", "script-tests", ConformancePath(), "--json"});
   EXPECT_EQ(result.exit_code, 0) << result.err;
   const nlohmann::json out = result.Json();
-  EXPECT_EQ(out["mediaType"], "application/vnd.enclavectl.bitcoin-script-tests+json;version=1");
-  EXPECT_EQ(out["verdict"], "pass");
+  EXPECT_EQ(out["media_type"], "application/vnd.enclavectl.bitcoin-script-tests+json;version=1");
+  EXPECT_EQ(out["verdict"], "accepted");
+  testing::ExpectSnakeCaseKeys(out);
+  testing::ExpectVerdictForExit(out, result.exit_code);
   EXPECT_EQ(out["passed"], 79);
   EXPECT_EQ(out["failed"], 0);
   ASSERT_EQ(out["entries"].size(), 79U);
@@ -67,8 +71,10 @@ TEST(BitcoinCli, AFailingEntryExitsOne) {
   EXPECT_EQ(lines[2], "1 passed, 1 failed");
   result = RunBitcoin({"bitcoin", "script-tests", path, "--json"});
   EXPECT_EQ(result.exit_code, 1);
-  EXPECT_EQ(result.Json()["verdict"], "fail");
-  EXPECT_EQ(result.Json()["entries"][1]["result"], "fail");
+  EXPECT_EQ(result.Json()["verdict"], "rejected");
+  EXPECT_EQ(result.Json()["entries"][1]["status"], "fail");
+  testing::ExpectSnakeCaseKeys(result.Json());
+  testing::ExpectVerdictForExit(result.Json(), result.exit_code);
 }
 
 TEST(BitcoinCli, MalformedAndMissingFiles) {
@@ -99,8 +105,20 @@ TEST(BitcoinCli, AddressVectors) {
   EXPECT_EQ(result.exit_code, 0) << result.err;
   EXPECT_EQ(result.Json()["address"],
             "bc1plflkv3uwwhmxm0vd0f62af34c637hulnzgu3e0qnlgn5g2wgk5dsz382tj");
-  EXPECT_EQ(result.Json()["scriptPubKey"],
+  EXPECT_EQ(result.Json()["script_pub_key"],
             "5120fa7f66478e75f66dbd8d7a74aea635c6a3ebf3f312391cbc13fa274429c8b51b");
+  testing::ExpectSnakeCaseKeys(result.Json());
+  testing::ExpectVerdictForExit(result.Json(), result.exit_code);
+  // Keys and roots read as pasted: 0x, upper case, line breaks.
+  std::string root = std::string("0X") + kOpTrueRoot;
+  for (char& c : root) {
+    c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  }
+  root.insert(34, "\n");
+  result = RunBitcoin({"bitcoin", "address", "--parent-key", std::string(" 0x") + kParentPub,
+                       "--emulated-root", root, "--network", "bitcoin"});
+  EXPECT_EQ(result.exit_code, 0) << result.err;
+  EXPECT_EQ(result.out, "bc1plgeaej7ssa7v0ceage2mtklz3n62mqw37ygwgjfvwc607scvug0ssqr088\n");
 }
 
 TEST(BitcoinCli, AddressUsageErrors) {

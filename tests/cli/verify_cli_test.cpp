@@ -1,5 +1,6 @@
 // enclavectl verify and errors, run in-process: exit codes, JSON report, text report.
 #include <gtest/gtest.h>
+#include <openssl/x509.h>
 
 #include <filesystem>
 #include <fstream>
@@ -10,6 +11,8 @@
 #include "cli_runner.hpp"
 #include "enclavectl/cli/cli.hpp"
 #include "enclavectl/core/encoding.hpp"
+#include "enclavectl/core/pem.hpp"
+#include "json_style.hpp"
 #include "test_paths.hpp"
 #include "virtual_nitro.hpp"
 
@@ -46,7 +49,7 @@ TEST_F(VerifyCli, GenuineDocumentAtItsOwnTimeIsAccepted) {
                               "doc", "--json", "--expect-pcr0", kEvervaultPcr0});
   EXPECT_EQ(run.exit_code, 0) << run.out << run.err;
   const nlohmann::json report = run.Json();
-  EXPECT_EQ(report["mediaType"], "application/vnd.enclavectl.verify+json;version=1");
+  EXPECT_EQ(report["media_type"], "application/vnd.enclavectl.verify+json;version=1");
   EXPECT_EQ(report["verdict"], "accepted");
   EXPECT_TRUE(report["error"].is_null());
   EXPECT_EQ(report["trust"]["root"], "aws-nitro-enclaves-root-g1");
@@ -87,6 +90,101 @@ TEST_F(VerifyCli, CurrentTimeIsTheDefaultAndGenuineDocumentsHaveExpired) {
   EXPECT_EQ(run.Json()["verdict"], "rejected");
   EXPECT_EQ(run.Json()["error"]["code"], "CERT_EXPIRED");
   EXPECT_EQ(run.Json()["verification_time"]["unix_ms"], 1763726400000);
+}
+
+// docs/cli-conventions.md, Errors: without --json the report stays on standard output and the
+// failure is one line on standard error (with a hint); with --json, one document, nothing else.
+TEST_F(VerifyCli, AFailureIsOneLineOnStandardErrorWithItsHint) {
+  const Outcome text = RunCli({"verify", "--doc", Genuine("marlin_2024-02-26"), "--any-image"});
+  EXPECT_EQ(text.exit_code, 1);
+  EXPECT_EQ(text.out.rfind("REJECTED (CERT_EXPIRED)", 0), 0U) << text.out;
+  EXPECT_EQ(text.out.find("error"), std::string::npos) << text.out;
+  EXPECT_EQ(text.err.rfind("enclavectl: CERT_EXPIRED: ", 0), 0U) << text.err;
+  const std::string hint = "\nhint: stored document? verify it at its own time with --at doc\n";
+  ASSERT_GE(text.err.size(), hint.size());
+  EXPECT_EQ(text.err.substr(text.err.size() - hint.size()), hint) << text.err;
+  EXPECT_EQ(std::count(text.err.begin(), text.err.end(), '\n'), 2) << text.err;
+  const Outcome json =
+      RunCli({"verify", "--doc", Genuine("marlin_2024-02-26"), "--any-image", "--json"});
+  EXPECT_EQ(json.exit_code, 1);
+  EXPECT_TRUE(json.err.empty()) << json.err;
+  EXPECT_EQ(json.Json()["hint"], "stored document? verify it at its own time with --at doc");
+}
+
+// Every key of verify --json is snake_case and the verdict follows the exit code: accepted,
+// rejected, malformed.
+TEST_F(VerifyCli, JsonKeysAreSnakeCaseAndTheVerdictFollowsTheExitCode) {
+  core::Bytes tampered = testing::ReadBytes(Genuine("sparsity_2023-09-28"));
+  tampered.back() ^= 1;
+  const core::Bytes doc = testing::ReadBytes(Genuine("eternis_2024-07-31"));
+  for (const std::string& path :
+       {Genuine("evervault_2022-10-13_valid"), Write("tampered.cbor", tampered),
+        Write("cut.cbor", core::ByteView(doc).first(500))}) {
+    const Outcome run = RunCli({"verify", "--doc", path, "--at", "doc", "--json", "--any-image"});
+    SCOPED_TRACE(path);
+    testing::ExpectSnakeCaseKeys(run.Json());
+    testing::ExpectVerdictForExit(run.Json(), run.exit_code);
+  }
+}
+
+// --at is a time to judge a document at: 2019..2100, and 13 digits are milliseconds.
+TEST_F(VerifyCli, AtRefusesMillisecondsAndTimesOutside2019To2100) {
+  const std::string doc = Genuine("marlin_2024-02-26");
+  for (const char* at : {"1708930921439", "1500000000", "4102444800", "2101-01-01T00:00:00Z"}) {
+    const Outcome run = RunCli({"verify", "--doc", doc, "--any-image", "--at", at});
+    EXPECT_EQ(run.exit_code, 64) << at;
+    EXPECT_EQ(run.err.rfind("enclavectl: INVALID_ARGUMENT: --at: ", 0), 0U) << run.err;
+  }
+  EXPECT_NE(RunCli({"verify", "--doc", doc, "--any-image", "--at", "1708930921439"})
+                .err.find("milliseconds"),
+            std::string::npos);
+  // Its own time in seconds is fine.
+  EXPECT_EQ(RunCli({"verify", "--doc", doc, "--any-image", "--at", "1708930921"}).exit_code, 0);
+}
+
+// Hex flags read as pasted: 0x, upper case, xxd -p line breaks.
+TEST_F(VerifyCli, HexFlagsAreReadAsPasted) {
+  const std::string doc = Genuine("evervault_2022-10-13_valid");
+  std::string wrapped = "0x";
+  for (std::size_t i = 0; i < 96; i += 60) {
+    wrapped += std::string(kEvervaultPcr0).substr(i, 60) + "\n";
+  }
+  for (char& c : wrapped) {
+    c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  }
+  wrapped[1] = 'x';
+  const Outcome run = RunCli({"verify", "--doc", doc, "--at", "doc", "--expect-pcr0", wrapped});
+  EXPECT_EQ(run.exit_code, 0) << run.err;
+  const auto& nitro = testing::VirtualNitro::Get();
+  const std::string root = Write("root.pem", core::AsBytes(nitro.Ca().RootPem()));
+  verifier::devca::DocumentSpec spec;
+  spec.nonce = core::Bytes(20, 0xab);
+  const Outcome nonce =
+      RunCli({"verify", "--doc", Write("sim.cbor", nitro.Mint(spec)), "--root", root, "--any-image",
+              "--expect-nonce", " 0XABABABABABABABABABAB\nabababababababababab "},
+             core::UnixMillis{testing::kVirtualNow.value + 2000});
+  EXPECT_EQ(nonce.exit_code, 0) << nonce.err;
+}
+
+// --root takes PEM or DER; what is neither is refused in our words, not OpenSSL's.
+TEST_F(VerifyCli, RootIsPemOrDer) {
+  const auto& nitro = testing::VirtualNitro::Get();
+  auto cert = core::ReadCertificate(core::AsBytes(nitro.Ca().RootPem()));
+  ASSERT_TRUE(cert);
+  const std::string der = Write("root.der", core::CertificateDer(cert->get()));
+  const Outcome run = RunCli(
+      {"verify", "--doc", Write("sim.cbor", nitro.Mint()), "--root", der, "--json", "--any-image"},
+      core::UnixMillis{testing::kVirtualNow.value + 2000});
+  EXPECT_EQ(run.exit_code, 0) << run.out << run.err;
+  EXPECT_EQ(run.Json()["trust"]["root"], "custom");
+  const Outcome garbage =
+      RunCli({"verify", "--doc", Genuine("marlin_2024-02-26"), "--any-image", "--root",
+              Write("root.bin", core::Bytes{0x30, 0x82, 0x01, 0x00, 0x02})});
+  EXPECT_EQ(garbage.exit_code, 2);
+  EXPECT_EQ(garbage.err.rfind("enclavectl: CERT_PARSE: ", 0), 0U) << garbage.err;
+  for (const char* openssl : {"routines", "error:0", "asn1", "ASN1"}) {
+    EXPECT_EQ(garbage.err.find(openssl), std::string::npos) << garbage.err;
+  }
 }
 
 TEST_F(VerifyCli, TamperedDocumentIsRejected) {
@@ -257,6 +355,36 @@ TEST_F(VerifyCli, IoErrorsExit74) {
                                    "--root", Write("root.pem", core::AsBytes("not a pem"))});
   EXPECT_EQ(bad_root.exit_code, 2);
   EXPECT_NE(bad_root.err.find("CERT_PARSE"), std::string::npos);
+}
+
+// BIP-340 test vector 0 (../shared/testdata/bitcoin/bip340_test_vectors.csv).
+constexpr const char* kBip340Key =
+    "F9308A019258C31049344F85F89D5229B531C845836F99B08601F113BCE036F9";
+constexpr const char* kBip340Signature =
+    "E907831F80848D1069A5371B402410364BDF1C5F8307B0084C55F1CE2DCA821525F66A4A85EA8B71E482A74F38"
+    "2D2CE5EBEEE8FDB2172F477DF4900D310536C0";
+
+// enclavectl signature: hex as pasted, snake_case JSON whose verdict follows the exit code, a
+// failure line on standard error.
+TEST(SignatureCli, JsonKeysAreSnakeCaseAndTheVerdictFollowsTheExitCode) {
+  std::string bad = kBip340Signature;
+  bad.back() = bad.back() == '0' ? '1' : '0';
+  const std::string digest = "0x" + std::string(64, '0');
+  for (const auto& [signature, exit_code] :
+       std::vector<std::pair<std::string, int>>{{kBip340Signature, 0}, {bad, 1}}) {
+    const Outcome run =
+        RunCli({"signature", "verify", "--scheme", "bip340", "--public-key",
+                std::string(" 0x") + kBip340Key + "\n", "--digest", digest, "--signature",
+                signature.substr(0, 64) + "\n" + signature.substr(64), "--json"});
+    EXPECT_EQ(run.exit_code, exit_code) << run.out << run.err;
+    testing::ExpectSnakeCaseKeys(run.Json());
+    testing::ExpectVerdictForExit(run.Json(), run.exit_code);
+  }
+  const Outcome text = RunCli({"signature", "verify", "--scheme", "bip340", "--public-key",
+                               kBip340Key, "--digest", digest, "--signature", bad});
+  EXPECT_EQ(text.exit_code, 1);
+  EXPECT_EQ(text.out.rfind("INVALID: ", 0), 0U) << text.out;
+  EXPECT_EQ(text.err.rfind("enclavectl: APP_SIGNATURE_INVALID: ", 0), 0U) << text.err;
 }
 
 TEST(Cli, VersionHelpAndErrors) {

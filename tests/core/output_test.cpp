@@ -203,5 +203,49 @@ TEST_F(OutputTest, ExitRemovesTheTemporaryFile) {
   EXPECT_EQ(Entries(dir_), 0U);
 }
 
+// Input "-" for readers that need a regular file: a pipe is copied to an unlinked scratch file
+// in $TMPDIR (nothing named is left there), bounded; a regular file is used as it is.
+TEST(SpoolToFile, APipeBecomesAnUnnamedFileAndIsBounded) {
+  testing::ScopedTempDir tmp;
+  const char* old = std::getenv("TMPDIR");  // NOLINT(concurrency-mt-unsafe)
+  const std::string saved = old != nullptr ? old : "";
+  ::setenv("TMPDIR", tmp.Path().c_str(), 1);  // NOLINT(concurrency-mt-unsafe)
+  const auto piped = [](const std::string& data, std::uint64_t max) {
+    int fds[2];  // NOLINT(modernize-avoid-c-arrays)
+    EXPECT_EQ(::pipe(fds), 0);
+    EXPECT_EQ(::write(fds[1], data.data(), data.size()), static_cast<ssize_t>(data.size()));
+    ::close(fds[1]);
+    auto spooled = SpoolToFile(fds[0], max);
+    ::close(fds[0]);
+    return spooled;
+  };
+  auto spooled = piped("an image of 24 bytes....", 24);
+  ASSERT_TRUE(spooled) << spooled.error().detail;
+  EXPECT_EQ(Entries(tmp.Path()), 0U);
+  std::string back(24, '\0');
+  EXPECT_EQ(::pread(spooled->get(), back.data(), back.size(), 0), 24);
+  EXPECT_EQ(back, "an image of 24 bytes....");
+  auto large = piped("an image of 24 bytes....", 23);
+  ASSERT_FALSE(large);
+  EXPECT_EQ(large.error().code, ErrorCode::kInputTooLarge);
+  EXPECT_EQ(Entries(tmp.Path()), 0U);
+  // A regular file (`< image.eif`) is read in place.
+  const fs::path file = tmp.Path() / "image";
+  std::ofstream(file) << "in place";
+  UniqueFd fd(::open(file.c_str(), O_RDONLY | O_CLOEXEC));  // NOLINT(*-vararg)
+  auto same = SpoolToFile(fd.get(), 4);                     // no copy, so no limit to hit
+  ASSERT_TRUE(same) << same.error().detail;
+  struct stat a = {};
+  struct stat b = {};
+  ASSERT_EQ(::fstat(fd.get(), &a), 0);
+  ASSERT_EQ(::fstat(same->get(), &b), 0);
+  EXPECT_EQ(a.st_ino, b.st_ino);
+  if (saved.empty()) {
+    ::unsetenv("TMPDIR");  // NOLINT(concurrency-mt-unsafe)
+  } else {
+    ::setenv("TMPDIR", saved.c_str(), 1);  // NOLINT(concurrency-mt-unsafe)
+  }
+}
+
 }  // namespace
 }  // namespace enclavectl::core::io

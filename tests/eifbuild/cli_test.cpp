@@ -11,12 +11,14 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <set>
 #include <sstream>
 
 #include "cli_runner.hpp"
 #include "eif_test_util.hpp"
 #include "enclavectl/core/encoding.hpp"
 #include "enclavectl/core/sha.hpp"
+#include "json_style.hpp"
 
 namespace enclavectl::eif {
 namespace {
@@ -82,7 +84,7 @@ TEST(EifCli, DescribeJsonMatchesEveryFixture) {
     } else {
       EXPECT_FALSE(json.contains("SignatureCheck"));
     }
-    EXPECT_EQ(json["mediaType"], "application/vnd.enclavectl.eif-describe+json;version=1");
+    EXPECT_EQ(json["media_type"], "application/vnd.enclavectl.eif-describe+json;version=1");
   }
 }
 
@@ -91,6 +93,9 @@ TEST(EifCli, DescribeText) {
   EXPECT_EQ(r.exit_code, 0);
   EXPECT_NE(r.out.find("PCR8  0d9efef0"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("pass     signature"), std::string::npos) << r.out;
+  // People read the hash's name, not nitro-cli's Rust debug text.
+  EXPECT_NE(r.out.find("\nmeasurements (SHA-384)\n"), std::string::npos) << r.out;
+  EXPECT_EQ(r.out.find("Sha384 {"), std::string::npos) << r.out;
 }
 
 TEST(EifCli, DescribeCorruptImage) {
@@ -102,6 +107,11 @@ TEST(EifCli, DescribeCorruptImage) {
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_EQ(r.Json()["CheckCRC"], false);
   EXPECT_EQ(r.Json()["error"]["code"], "EIF_CRC_MISMATCH");
+  // Without --json: the report on standard output, the failure line on standard error.
+  r = RunCli({"eif", "describe", dir / "bad.eif"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_EQ(r.out.find("error"), std::string::npos) << r.out;
+  EXPECT_EQ(r.err.rfind("enclavectl: EIF_CRC_MISMATCH: ", 0), 0U) << r.err;
   r = RunCli({"eif", "describe", dir / "missing.eif"});
   EXPECT_EQ(r.exit_code, 74);
   EXPECT_NE(r.err.find("IO_READ"), std::string::npos);
@@ -126,7 +136,7 @@ TEST(EifCli, MeasureExitCodes) {
   EXPECT_NE(r.err.find("PCR_MISMATCH"), std::string::npos);
   r = RunCli({"eif", "measure", image, "--expect-pcr0", wrong, "--json"});
   EXPECT_EQ(r.exit_code, 1);
-  EXPECT_EQ(r.Json()["verdict"], "mismatch");
+  EXPECT_EQ(r.Json()["verdict"], "rejected");
   EXPECT_EQ(r.Json()["error"]["code"], "PCR_MISMATCH");
   EXPECT_EQ(r.Json()["expected"][0]["actual"], pcr0);
   // PCR8 of an unsigned image: absent, so a mismatch.
@@ -140,6 +150,14 @@ TEST(EifCli, MeasureExitCodes) {
   EXPECT_NE(r.err.find("EIF_SECTION_TRUNCATED"), std::string::npos);
   // Usage: a PCR that is not 96 hex digits.
   EXPECT_EQ(RunCli({"eif", "measure", image, "--expect-pcr0", "abcd"}).exit_code, 64);
+  // Pasted: 0x, upper case, xxd -p line breaks.
+  std::string pasted = "0x" + pcr0.substr(0, 60) + "\n" + pcr0.substr(60) + "\n";
+  for (char& c : pasted) {
+    c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  }
+  pasted[1] = 'x';
+  EXPECT_EQ(RunCli({"eif", "measure", image, "--expect-pcr0", pasted}).exit_code, 0);
+  EXPECT_EQ(RunCli({"eif", "measure", image, "--expect-pcr", "0=" + pasted}).exit_code, 0);
   EXPECT_EQ(RunCli({"eif", "measure"}).exit_code, 64);
 }
 
@@ -153,7 +171,7 @@ TEST(EifCli, MeasureSignedImageWithBadSignature) {
   const CliResult r =
       RunCli({"eif", "measure", dir / "bad-sig.eif", "--expect-pcr0", expected["PCR0"], "--json"});
   EXPECT_EQ(r.exit_code, 1);
-  EXPECT_EQ(r.Json()["verdict"], "invalid");
+  EXPECT_EQ(r.Json()["verdict"], "rejected");
   EXPECT_EQ(r.Json()["error"]["code"], "EIF_SIGNATURE_INVALID");
   EXPECT_EQ(r.Json()["expected"][0]["match"], true);
   const CliResult d = RunCli({"eif", "describe", dir / "bad-sig.eif", "--json"});
@@ -189,7 +207,9 @@ TEST(EifCli, PcrLikeNitroCli) {
   ASSERT_EQ(r.exit_code, 0);
   EXPECT_EQ(r.out,
             "{\n  \"PCR\": \"21b9efbc184807662e966d34f390821309eeac6802309798826296bf3e8bec7c10e"
-            "db30948c90ba67310f7b964fc500a\"\n}\n");
+            "db30948c90ba67310f7b964fc500a\",\n  \"media_type\": "
+            "\"application/vnd.enclavectl.eif-pcr+json;version=1\",\n  \"verdict\": "
+            "\"accepted\"\n}\n");
   EXPECT_EQ(RunCli({"eif", "pcr"}).exit_code, 64);
   EXPECT_EQ(RunCli({"eif", "pcr", "--signing-certificate", dir / "empty"}).exit_code, 2);
 }
@@ -258,6 +278,8 @@ TEST(EifCli, BuildIsReproducible) {
   ASSERT_EQ(first.exit_code, 0) << first.err << first.out;
   ASSERT_EQ(second.exit_code, 0) << second.err << second.out;
   EXPECT_EQ(first.Json()["Measurements"], second.Json()["Measurements"]);
+  testing::ExpectSnakeCaseKeys(first.Json(), {"Measurements"});
+  testing::ExpectVerdictForExit(first.Json(), first.exit_code);
   const core::Bytes bytes_a = testing::ReadBytes(a.path() / "out.eif");
   const core::Bytes bytes_b = testing::ReadBytes(b.path() / "out.eif");
   EXPECT_EQ(bytes_a, bytes_b);
@@ -424,6 +446,51 @@ TEST(EifCli, SignUnsignedThenResign) {
   r = RunCli({"eif", "sign", dir / "corrupt.eif", "--cert", cert, "--key", key});
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_NE(r.err.find("EIF_CRC_MISMATCH"), std::string::npos);
+}
+
+// docs/cli-conventions.md, JSON: our keys are snake_case (nitro-cli's describe-eif and pcr.json
+// keys are a format of others, kept as they are), every answer has media_type and a verdict
+// that follows the exit code, accepted or not.
+TEST(EifCli, JsonKeysAreSnakeCaseAndTheVerdictFollowsTheExitCode) {
+  const std::set<std::string> nitro_cli = {"EifVersion", "Measurements",
+                                           "IsSigned",   "SigningCertificate",
+                                           "CheckCRC",   "SignatureCheck",
+                                           "ImageName",  "ImageVersion",
+                                           "Metadata",   "PCR",
+                                           "PCR8"};
+  TempDir dir;
+  core::Bytes bad_sig = testutil::Fixture(testutil::kSigned);
+  bad_sig[bad_sig.size() - 1] ^= 0x01;
+  testutil::FixCrc(bad_sig);
+  WriteFile(dir.path() / "bad-sig.eif", core::AsChars(bad_sig));
+  core::Bytes bad_crc = testutil::Fixture(testutil::kUnsigned);
+  bad_crc[bad_crc.size() - 1] ^= 1;
+  WriteFile(dir.path() / "bad-crc.eif", core::AsChars(bad_crc));
+  const std::string image = FixturePath(testutil::kUnsigned);
+  const std::string pcr0 = Expected("oracle_x86_64_unsigned_nitrocli-blobs")["PCR0"];
+  const std::string cert = FixturePath(testutil::kSignedCert);
+  const std::string key = FixturePath(testutil::kSignedKey);
+  const std::vector<std::pair<std::vector<std::string>, int>> runs = {
+      {{"eif", "describe", FixturePath(testutil::kSigned), "--json"}, 0},
+      {{"eif", "describe", dir / "bad-sig.eif", "--json"}, 1},
+      {{"eif", "describe", dir / "bad-crc.eif", "--json"}, 2},
+      {{"eif", "measure", image, "--json"}, 0},
+      {{"eif", "measure", image, "--json", "--expect-pcr0", pcr0}, 0},
+      {{"eif", "measure", image, "--json", "--expect-pcr0", std::string(96, 'a')}, 1},
+      {{"eif", "measure", dir / "bad-sig.eif", "--json"}, 1},
+      {{"eif", "measure", dir / "bad-crc.eif", "--json"}, 2},
+      {{"eif", "pcr", "--input", image}, 0},
+      {{"eif", "pcr", "--signing-certificate", cert}, 0},
+      {{"eif", "sign", image, "--signing-certificate", cert, "--private-key", key, "--out",
+        dir / "signed.eif", "--json"},
+       0}};
+  for (const auto& [args, exit_code] : runs) {
+    const CliResult r = RunCli(args);
+    SCOPED_TRACE(args[1] + " " + args[2] + " " + std::to_string(args.size()));
+    ASSERT_EQ(r.exit_code, exit_code) << r.out << r.err;
+    testing::ExpectSnakeCaseKeys(r.Json(), nitro_cli);
+    testing::ExpectVerdictForExit(r.Json(), r.exit_code);
+  }
 }
 
 TEST(EifCli, HelpTeachesWithExamples) {

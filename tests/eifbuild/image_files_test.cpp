@@ -156,9 +156,9 @@ TEST_F(ImageFiles, MeasureVerdicts) {
   EXPECT_EQ(sets->Verdict()->code, ErrorCode::kPcrSetNoMatch);
   EXPECT_EQ(sets->comparison->set_index, 1U);
   const nlohmann::ordered_json json = MeasureJson("app.eif", *sets);
-  EXPECT_EQ(json["mediaType"], kMeasureMediaType);
-  EXPECT_EQ(json["verdict"], "mismatch");
-  EXPECT_EQ(json["allowedSet"], 1);
+  EXPECT_EQ(json["media_type"], kMeasureMediaType);
+  EXPECT_EQ(json["verdict"], "rejected");
+  EXPECT_EQ(json["allowed_set"], 1);
   EXPECT_EQ(json["error"]["code"], "PCR_SET_NO_MATCH");
   EXPECT_EQ(json["expected"].size(), 2U);
 

@@ -134,10 +134,13 @@ TEST_P(GenuineDocument, FailsAtTheCurrentTimeAsExpired) {
   EXPECT_EQ(report.Find("chain")->status, CheckStatus::kFail);
   // The signature itself is still genuine; the report says so separately.
   EXPECT_EQ(report.Find("signature")->status, CheckStatus::kPass);
-  // A stored document: the message says how to verify it.
-  EXPECT_NE(report.error->detail.find("stored document? verify it at its own time with --at doc"),
-            std::string::npos)
-      << report.error->detail;
+  // A stored document: the hint (a `hint:` line apart from the message) says how to verify it.
+  EXPECT_EQ(report.hint, "stored document? verify it at its own time with --at doc");
+  EXPECT_EQ(report.error->detail.find("--at doc"), std::string::npos) << report.error->detail;
+  // Without a report to carry it, VerifyDocument's error keeps the hint in its message.
+  auto verified = VerifyDocument(doc_, VerifierConfig{&*root_, nullptr}, policy);
+  ASSERT_FALSE(verified);
+  EXPECT_NE(verified.error().detail.find("with --at doc"), std::string::npos);
   // Its chain failed: its PCRs are not verified.
   EXPECT_FALSE(report.ContentVerified());
   const nlohmann::json json = ReportToJson(report);

@@ -158,7 +158,12 @@ TEST(VirtualNitroPolicy, Freshness) {
   ExpectRejected(VirtualNitro::Get().Verify(doc, policy), ErrorCode::kDocumentFromFuture,
                  "freshness");
   policy.max_future_skew_ms = 60 * 1000;
-  EXPECT_EQ(VirtualNitro::Get().Verify(doc, policy).verdict, Verdict::kAccepted);
+  const VerificationReport unbounded = VirtualNitro::Get().Verify(doc, policy);
+  EXPECT_EQ(unbounded.verdict, Verdict::kAccepted);
+  // No --max-age: the age was not judged, so the check is skipped, never "pass".
+  ASSERT_NE(unbounded.Find("freshness"), nullptr);
+  EXPECT_EQ(unbounded.Find("freshness")->status, CheckStatus::kSkipped);
+  EXPECT_NE(unbounded.Find("freshness")->reason.find("no --max-age"), std::string::npos);
 }
 
 TEST(VirtualNitroPolicy, DebugModeIsRefusedUnlessAllowed) {

@@ -53,7 +53,7 @@ TEST(ReportText, AnAcceptedDocumentShowsItsChecksPcrsAndChain) {
   EXPECT_TRUE(Has(any, "\n  ANY IMAGE    --any-image: "));
 }
 
-TEST(ReportText, AFailedDocumentEndsWithItsError) {
+TEST(ReportText, AFailedDocumentMarksItsPcrsUnverifiedAndLeavesTheErrorToStandardError) {
   core::Bytes doc = VirtualNitro::Get().Mint();
   doc.back() ^= 1;  // the COSE signature
   const VerificationReport rejected = VirtualNitro::Get().Verify(doc);
@@ -61,11 +61,23 @@ TEST(ReportText, AFailedDocumentEndsWithItsError) {
   const std::string text = Text(rejected, false);
   const std::string name(core::ErrorCodeName(rejected.error->code));
   EXPECT_EQ(text.rfind("REJECTED (" + name + ")  doc.cbor\n", 0), 0U) << text;
-  EXPECT_TRUE(Has(text, "\nerror: " + name + " (" +
-                            std::to_string(static_cast<unsigned>(rejected.error->code)) +
-                            "): " + rejected.error->detail + "\n"));
+  EXPECT_FALSE(Has(text, "error: ")) << text;
+  // The tampered document only claims its PCRs.
+  EXPECT_TRUE(Has(text, "\npcrs (unverified: ")) << text;
+  EXPECT_TRUE(
+      Has(text, "  PCR0  " + core::HexEncode(rejected.document->pcrs.at(0)) + " (unverified)\n"))
+      << text;
+  std::ostringstream err;
+  RenderFailure(err, *rejected.error, rejected.hint);
+  EXPECT_EQ(err.str(), "enclavectl: " + name + ": " + rejected.error->detail + "\n");
+  std::ostringstream hinted;
+  RenderFailure(hinted, *rejected.error, "do this");
+  EXPECT_EQ(hinted.str(), err.str() + "hint: do this\n");
   const VerificationReport malformed = VirtualNitro::Get().Verify(core::Bytes{0x01, 0x02, 0x03});
-  EXPECT_EQ(Text(malformed, false).rfind("MALFORMED (", 0), 0U);
+  const std::string malformed_text = Text(malformed, false);
+  EXPECT_EQ(malformed_text.rfind("MALFORMED (", 0), 0U);
+  EXPECT_TRUE(Has(malformed_text, "verified at  (not verified: ")) << malformed_text;
+  EXPECT_FALSE(Has(malformed_text, "1970")) << malformed_text;
 }
 
 TEST(Fleet, VisitsThatFailToArriveOrDecodeAreCountedInTargetOrder) {

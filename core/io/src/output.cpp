@@ -110,15 +110,21 @@ Status WriteLoop(int fd, std::optional<std::uint64_t> offset, ByteView data,
   return Ok();
 }
 
-// An unlinked scratch file for outputs that are copied out at Commit (no name to clean up).
-Result<int> OpenSpool() {
-  const char* dir = std::getenv("TMPDIR");  // NOLINT(concurrency-mt-unsafe)
-  std::string name =
-      std::string(dir != nullptr && *dir != '\0' ? dir : "/tmp") + "/.enclavectl-out.XXXXXX";
-  const int fd = ::mkstemp(name.data());
+// An unlinked scratch file in $TMPDIR (else /tmp) for outputs copied out at Commit and for
+// standard input read by position (no name to clean up): O_TMPFILE where the file system has
+// it (never a name at all), else mkstemp then unlink.
+Result<int> OpenSpool(const std::string& what = "the output") {
+  const char* env = std::getenv("TMPDIR");  // NOLINT(concurrency-mt-unsafe)
+  const std::string dir(env != nullptr && *env != '\0' ? env : "/tmp");
+  int fd = ::open(dir.c_str(), O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);  // NOLINT(*-vararg)
+  if (fd >= 0) {
+    return fd;
+  }
+  std::string name = dir + "/.enclavectl-spool.XXXXXX";
+  fd = ::mkstemp(name.data());
   if (fd < 0) {
     return Fail(ErrorCode::kIoWrite,
-                "cannot create a scratch file for the output: " + Reason(errno));
+                "cannot create a scratch file in " + dir + " for " + what + ": " + Reason(errno));
   }
   ::unlink(name.c_str());
   return fd;
@@ -149,6 +155,43 @@ Status CopySpool(int spool, std::uint64_t size, int out, const std::string& what
 
 Status WriteAllTo(int fd, ByteView data, const std::string& what) {
   return WriteLoop(fd, std::nullopt, data, what);
+}
+
+Result<UniqueFd> SpoolToFile(int fd, std::uint64_t max_bytes) {
+  struct stat st = {};
+  if (::fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && ::lseek(fd, 0, SEEK_CUR) == 0) {
+    UniqueFd same(::fcntl(fd, F_DUPFD_CLOEXEC, 0));  // NOLINT(*-vararg): already a file
+    if (same.valid()) {
+      return same;
+    }
+  }
+  auto spool = OpenSpool("standard input");
+  if (!spool) {
+    return Fail(spool.error());
+  }
+  UniqueFd out(*spool);
+  std::array<std::uint8_t, 65536> buffer{};
+  std::uint64_t total = 0;
+  while (true) {
+    const ssize_t n = ::read(fd, buffer.data(), buffer.size());
+    if (n < 0 && errno == EINTR) {
+      continue;
+    }
+    if (n < 0) {
+      return Fail(ErrorCode::kIoRead, "cannot read standard input: " + Reason(errno));
+    }
+    if (n == 0) {
+      return out;
+    }
+    total += static_cast<std::uint64_t>(n);
+    if (total > max_bytes) {
+      return Fail(ErrorCode::kInputTooLarge, "standard input is larger than the limit of " +
+                                                 std::to_string(max_bytes) + " bytes");
+    }
+    ENCLAVECTL_RETURN_IF_ERROR(WriteAllTo(out.get(),
+                                          ByteView(buffer.data(), static_cast<std::size_t>(n)),
+                                          "the copy of standard input"));
+  }
 }
 
 void InstallOutputCleanup() {

@@ -39,6 +39,15 @@ core::Result<core::UniqueFd> OpenRegular(const std::string& path, struct stat& s
 
 core::Result<std::unique_ptr<FileSource>> FileSource::Open(const std::string& path) {
   struct stat st = {};
+  if (path == "-") {
+    auto spool = core::io::SpoolToFile(STDIN_FILENO, core::limits::kMaxEifStdinBytes);
+    if (!spool || ::fstat(spool->get(), &st) != 0) {
+      return Fail(spool ? core::Error{ErrorCode::kIoRead, "cannot stat standard input's copy", -1}
+                        : spool.error());
+    }
+    return std::make_unique<FileSource>(std::move(*spool), static_cast<std::uint64_t>(st.st_size),
+                                        "(standard input)");
+  }
   auto fd = OpenRegular(path, st);
   if (!fd) {
     return Fail(fd.error());

@@ -4,6 +4,7 @@
 
 #include "enclavectl/core/encoding.hpp"
 #include "enclavectl/core/error_codes.hpp"
+#include "enclavectl/core/verdict.hpp"
 
 namespace enclavectl::eif {
 namespace {
@@ -14,6 +15,14 @@ nlohmann::ordered_json ErrorJson(const core::Error& error) {
           {"message", error.detail},
           {"index", error.index >= 0 ? nlohmann::ordered_json(error.index)
                                      : nlohmann::ordered_json(nullptr)}};
+}
+
+// The verdict of an answer whose first failure is `failure` (none: accepted): it follows the
+// exit code (docs/cli-conventions.md).
+std::string_view VerdictOf(const core::Error* failure) {
+  return core::VerdictName(
+      failure == nullptr ? core::Verdict::kAccepted
+                         : core::VerdictForErrorClass(core::InfoFor(failure->code).exit_class));
 }
 
 // describe-eif's Metadata object: the build fields, DockerInfo, then CustomMetadata's
@@ -94,13 +103,13 @@ nlohmann::ordered_json DescribeJson(const ImageReport& report) {
     out["Metadata"] = MetadataJson(*report.metadata);
   }
   const core::Error* failure = report.FirstFailure();
-  out["mediaType"] = kDescribeMediaType;
-  out["verdict"] = failure == nullptr ? "ok" : "fail";
+  out["media_type"] = kDescribeMediaType;
+  out["verdict"] = VerdictOf(failure);
   out["error"] = failure == nullptr ? nlohmann::ordered_json(nullptr) : ErrorJson(*failure);
   out["arch"] = ArchName(report.header.arch());
   out["flags"] = report.header.flags;
-  out["unknownFlags"] = report.header.unknown_flags();
-  out["fileSize"] = report.file_size;
+  out["unknown_flags"] = report.header.unknown_flags();
+  out["file_size"] = report.file_size;
   out["crc32"] = {{"stored", report.header.crc32}, {"computed", report.computed_crc}};
   nlohmann::ordered_json sections = nlohmann::ordered_json::array();
   for (const SectionInfo& section : report.sections) {
@@ -117,9 +126,9 @@ nlohmann::ordered_json DescribeJson(const ImageReport& report) {
 
 nlohmann::ordered_json MeasureJson(const std::string& image, const MeasureOutcome& outcome) {
   nlohmann::ordered_json out;
-  out["mediaType"] = kMeasureMediaType;
+  out["media_type"] = kMeasureMediaType;
   out["image"] = image;
-  out["verdict"] = outcome.VerdictName();
+  out["verdict"] = VerdictOf(outcome.Verdict());
   out["Measurements"] = MeasurementsJson(outcome.report.measurements);
   nlohmann::ordered_json expected = nlohmann::ordered_json::array();
   if (outcome.comparison) {
@@ -131,8 +140,9 @@ nlohmann::ordered_json MeasureJson(const std::string& image, const MeasureOutcom
                                  : nlohmann::ordered_json(nullptr)},
            {"match", pcr.match}});
     }
-    out["allowedSet"] = outcome.against_sets ? nlohmann::ordered_json(outcome.comparison->set_index)
-                                             : nlohmann::ordered_json(nullptr);
+    out["allowed_set"] = outcome.against_sets
+                             ? nlohmann::ordered_json(outcome.comparison->set_index)
+                             : nlohmann::ordered_json(nullptr);
   }
   out["expected"] = std::move(expected);
   out["checks"] = ChecksJson(outcome.report);

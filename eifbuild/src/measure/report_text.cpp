@@ -54,7 +54,7 @@ void RenderDescribeText(std::ostream& out, const ImageReport& report, const std:
     out << "(valid " << report.certificate->not_before << " .. " << report.certificate->not_after
         << ")\n";
   }
-  out << "measurements (" << eif::kHashAlgorithmName << ")\n";
+  out << "measurements (" << kHashAlgorithmText << ")\n";
   PrintPcrs(out, report.measurements);
   out << "sections\n";
   for (const eif::SectionInfo& section : report.sections) {
@@ -62,10 +62,10 @@ void RenderDescribeText(std::ostream& out, const ImageReport& report, const std:
         << " at " << std::setw(10) << section.offset << "  " << section.size << " bytes\n";
   }
   PrintChecks(out, report);
-  if (failure != nullptr) {
-    out << "error: " << core::ErrorCodeName(failure->code) << " ("
-        << static_cast<unsigned>(failure->code) << "): " << failure->detail << "\n";
-  }
+}
+
+void RenderFailure(std::ostream& err, const core::Error& error) {
+  err << "enclavectl: " << core::ErrorCodeName(error.code) << ": " << error.detail << "\n";
 }
 
 void RenderMeasuredText(std::ostream& out, const MeasureOutcome& outcome, const std::string& image,
@@ -75,6 +75,7 @@ void RenderMeasuredText(std::ostream& out, const MeasureOutcome& outcome, const 
     c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
   }
   out << headline << "  " << image << "\n";
+  out << "measurements (" << kHashAlgorithmText << ")\n";
   PrintPcrs(out, outcome.report.measurements);
   if (const auto& comparison = outcome.comparison) {
     if (outcome.against_sets) {

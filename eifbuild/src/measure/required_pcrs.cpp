@@ -16,7 +16,7 @@ core::Result<PcrSet> ParseRequiredPcrs(const RequiredPcrFlags& flags) {
     if (hex->empty()) {
       continue;
     }
-    auto value = core::HexDecode(core::TrimWhitespace(*hex));
+    auto value = core::HexDecodeLenient(*hex);
     if (!value || value->size() != 48) {
       return core::Fail(ErrorCode::kInvalidArgument,
                         "--expect-pcr" + std::to_string(index) + " must be 96 hex digits");
@@ -33,7 +33,7 @@ core::Result<PcrSet> ParseRequiredPcrs(const RequiredPcrFlags& flags) {
                         "image): " +
                             item);
     }
-    auto value = core::HexDecode(core::TrimWhitespace(std::string_view(item).substr(equals + 1)));
+    auto value = core::HexDecodeLenient(std::string_view(item).substr(equals + 1));
     if (!value || value->size() != 48) {
       return core::Fail(ErrorCode::kInvalidArgument,
                         "--expect-pcr " + index + "=HEX must be 96 hex digits");

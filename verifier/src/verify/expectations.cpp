@@ -12,29 +12,9 @@ namespace {
 
 using core::ErrorCode;
 
-// The bytes of hex flag `flag` (surrounding white space ignored); kInvalidArgument otherwise.
-core::Result<core::Bytes> HexValue(const std::string& flag, const std::string& value) {
-  auto bytes = core::HexDecode(core::TrimWhitespace(value));
-  if (!bytes) {
-    return core::Fail(ErrorCode::kInvalidArgument, flag + " is not hex");
-  }
-  return bytes;
-}
-
-// A 32-byte value given as 64 hex digits.
-core::Result<core::Sha256Digest> Hex32Value(const std::string& flag, const std::string& value) {
-  auto raw = HexValue(flag, value);
-  if (!raw || raw->size() != 32) {
-    return core::Fail(ErrorCode::kInvalidArgument, flag + " must be 64 hex digits");
-  }
-  core::Sha256Digest out{};
-  std::copy(raw->begin(), raw->end(), out.begin());
-  return out;
-}
-
 // A secp256k1 public key given as hex (33 or 65 bytes), in compressed form.
 core::Result<core::Bytes> KeyValue(const std::string& flag, const std::string& value) {
-  auto raw = HexValue(flag, value);
+  auto raw = HexFlagValue(flag, value);
   if (!raw) {
     return raw;
   }
@@ -145,6 +125,25 @@ core::Status AddPcrExpectations(const VerifyFlagValues& flags, const VerifyFlagS
 
 }  // namespace
 
+core::Result<core::Bytes> HexFlagValue(const std::string& flag, std::string_view value) {
+  auto bytes = core::HexDecodeLenient(value);
+  if (!bytes) {
+    return core::Fail(ErrorCode::kInvalidArgument,
+                      flag + " is not hex (whitespace, line breaks, 0x and upper case are fine)");
+  }
+  return bytes;
+}
+
+core::Result<core::Sha256Digest> Hex32FlagValue(const std::string& flag, std::string_view value) {
+  auto raw = HexFlagValue(flag, value);
+  if (!raw || raw->size() != 32) {
+    return core::Fail(ErrorCode::kInvalidArgument, flag + " must be 64 hex digits");
+  }
+  core::Sha256Digest out{};
+  std::copy(raw->begin(), raw->end(), out.begin());
+  return out;
+}
+
 core::Error NoImageExpectationError() {
   return core::Error{ErrorCode::kInvalidArgument,
                      "no expectation about the image: give --expect-pcr0 HEX, --expect-pcr N=HEX, "
@@ -210,7 +209,7 @@ core::Result<LiveExpectations> BuildExpectations(const VerifyFlagValues& flags,
     out.kms_key_arn = flags.expect_kms_key;
   }
   if (!flags.expect_blockhash.empty()) {
-    auto blockhash = Hex32Value("--expect-blockhash", flags.expect_blockhash);
+    auto blockhash = Hex32FlagValue("--expect-blockhash", flags.expect_blockhash);
     if (!blockhash) {
       return core::Fail(blockhash.error());
     }
@@ -252,7 +251,7 @@ core::Result<VerificationPolicy> BuildPolicy(const VerifyFlagValues& flags,
   } else if (flags.at == "now") {
     policy.time = now;
   } else {
-    auto time = core::ParseTime(flags.at);
+    auto time = core::ParseVerificationTime(flags.at);
     if (!time) {
       return core::Fail(ErrorCode::kInvalidArgument, "--at: " + time.error().detail);
     }
@@ -281,14 +280,14 @@ core::Result<VerificationPolicy> BuildPolicy(const VerifyFlagValues& flags,
     policy.app_key_hash = core::Sha256(*key);
   }
   if (!flags.expect_app_key_hash_hex.empty()) {
-    auto hash = Hex32Value("--expect-app-key-hash", flags.expect_app_key_hash_hex);
+    auto hash = Hex32FlagValue("--expect-app-key-hash", flags.expect_app_key_hash_hex);
     if (!hash) {
       return core::Fail(hash.error());
     }
     policy.app_key_hash = *hash;
   }
   if (!flags.expect_nonce_hex.empty()) {
-    auto nonce = HexValue("--expect-nonce", flags.expect_nonce_hex);
+    auto nonce = HexFlagValue("--expect-nonce", flags.expect_nonce_hex);
     if (!nonce) {
       return core::Fail(nonce.error());
     }

@@ -47,13 +47,19 @@ nlohmann::json FleetReportToJson(const FleetReport& report) {
   for (const FleetEntry& entry : report.entries) {
     if (entry.unreachable) {
       results.push_back({{"url", entry.url},
-                         {"verdict", "unreachable"},
+                         {"verdict", core::VerdictName(core::Verdict::kError)},
                          {"error", ErrorToJson(*entry.unreachable)}});
     } else {
       results.push_back(LiveReportToJson(entry.report, entry.evidence));
     }
   }
-  return {{"mediaType", kFleetMediaType},
+  // The fleet's verdict follows the exit code: that of its first failure, if any.
+  const core::Verdict verdict =
+      report.first_failure
+          ? core::VerdictForErrorClass(core::InfoFor(report.first_failure->code).exit_class)
+          : core::Verdict::kAccepted;
+  return {{"media_type", kFleetMediaType},
+          {"verdict", core::VerdictName(verdict)},
           {"targets", std::move(results)},
           {"summary",
            {{"total", report.entries.size()},

@@ -696,7 +696,7 @@ json LiveReportToJson(const LiveReport& report, const Evidence& evidence) {
     return value ? json(core::HexEncode(*value)) : json(nullptr);
   };
   json out;
-  out["mediaType"] = kLiveMediaType;
+  out["media_type"] = kLiveMediaType;
   out["url"] = evidence.url;
   out["verdict"] = std::string(VerdictName(report.verdict));
   out["error"] = report.error ? ErrorToJson(*report.error) : json(nullptr);

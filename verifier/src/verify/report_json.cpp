@@ -38,9 +38,10 @@ nlohmann::json ChecksToJson(const std::vector<Check>& checks) {
 
 nlohmann::json ReportToJson(const VerificationReport& report) {
   nlohmann::json out;
-  out["mediaType"] = kVerifyMediaType;
+  out["media_type"] = kVerifyMediaType;
   out["verdict"] = std::string(VerdictName(report.verdict));
   out["error"] = report.error ? ErrorToJson(*report.error) : nlohmann::json(nullptr);
+  out["hint"] = report.hint.empty() ? nlohmann::json(nullptr) : nlohmann::json(report.hint);
   if (report.verification_time_known) {
     out["verification_time"] = {
         {"unix_ms", report.verification_time.value},

@@ -26,12 +26,6 @@ std::string Pcr0(const LiveReport& report) {
   return it == report.document.document->pcrs.end() ? "(none)" : core::HexEncode(it->second);
 }
 
-// "error: NAME (N): detail" for a report that was not accepted.
-void RenderError(std::ostream& out, const core::Error& error) {
-  out << "error: " << core::ErrorCodeName(error.code) << " (" << static_cast<unsigned>(error.code)
-      << "): " << error.detail << "\n";
-}
-
 // Whether the visit's recorded options say --insecure-tls (a bundle's options are untrusted:
 // read strictly, any other shape reads as false; informational only).
 bool RecordedInsecureTls(const nlohmann::json& options) {
@@ -53,7 +47,10 @@ void RenderChecks(std::ostream& out, const std::vector<Check>& checks, int name_
 
 void RenderPcrsAndChain(std::ostream& out, const VerificationReport& report) {
   if (report.document) {
-    out << "pcrs\n";
+    // A document whose root, chain or signature failed only claims these values.
+    const bool verified = report.ContentVerified();
+    out << "pcrs" << (verified ? "" : " (unverified: the document's signature did not verify)")
+        << "\n";
     std::size_t zero = 0;
     for (const auto& [index, value] : report.document->pcrs) {
       if (core::IsAllZero(value)) {
@@ -61,7 +58,7 @@ void RenderPcrsAndChain(std::ostream& out, const VerificationReport& report) {
         continue;
       }
       out << "  PCR" << std::left << std::setw(3) << index << std::right << core::HexEncode(value)
-          << "\n";
+          << (verified ? "" : " (unverified)") << "\n";
     }
     if (zero > 0) {
       out << "  (" << zero << " all-zero PCRs not shown)\n";
@@ -101,8 +98,12 @@ void RenderReportText(std::ostream& out, const std::string& path, InputEncoding 
                core::UnixMillis{static_cast<std::int64_t>(report.document->timestamp_ms)})
         << "\n";
   }
-  out << "  verified at  " << core::FormatRfc3339(report.verification_time)
-      << (report.time_source == TimeSource::kDocument ? " (the document's own timestamp)" : "")
+  out << "  verified at  "
+      << (report.verification_time_known ? core::FormatRfc3339(report.verification_time)
+                                         : "(not verified: the document could not be decoded)")
+      << (report.verification_time_known && report.time_source == TimeSource::kDocument
+              ? " (the document's own timestamp)"
+              : "")
       << "\n";
   out << "  trust        " << report.root_description << " (sha256 " << Abbrev(report.root_sha256)
       << ")\n";
@@ -115,8 +116,12 @@ void RenderReportText(std::ostream& out, const std::string& path, InputEncoding 
   }
   RenderChecks(out, report.checks, 13);
   RenderPcrsAndChain(out, report);
-  if (report.verdict != Verdict::kAccepted) {
-    RenderError(out, *report.error);
+}
+
+void RenderFailure(std::ostream& err, const core::Error& error, const std::string& hint) {
+  err << "enclavectl: " << core::ErrorCodeName(error.code) << ": " << error.detail << "\n";
+  if (!hint.empty()) {
+    err << "hint: " << hint << "\n";
   }
 }
 
@@ -167,9 +172,6 @@ void RenderLiveText(std::ostream& out, const LiveReport& report, const Evidence&
     out << "  PCR0          " << Pcr0(report) << "\n";
   }
   RenderChecks(out, report.checks, 20);
-  if (report.verdict != Verdict::kAccepted) {
-    RenderError(out, *report.error);
-  }
 }
 
 void RenderBundleText(std::ostream& out, const BundleVerification& verification,

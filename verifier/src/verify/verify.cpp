@@ -264,10 +264,12 @@ void CheckFreshness(const AttestationDocument& doc, const VerificationPolicy& po
                                          -1});
     return;
   }
-  builder.Pass("freshness",
-               "the document is " + FormatAge(age) + " old" +
-                   (policy.max_age_ms ? " (at most " + FormatAge(*policy.max_age_ms) + ")"
-                                      : " (no --max-age given)"));
+  if (!policy.max_age_ms) {
+    builder.Skip("freshness", "no --max-age given (the document is " + FormatAge(age) + " old)");
+    return;
+  }
+  builder.Pass("freshness", "the document is " + FormatAge(age) + " old (at most " +
+                                FormatAge(*policy.max_age_ms) + ")");
 }
 
 // The report's facts about the inputs: time, root, insecure options, input size and hash.
@@ -317,7 +319,8 @@ void CheckChainAndSignature(const ParsedAttestation& parsed, const TrustAnchor& 
     core::Error error = chain.error();
     if ((error.code == ErrorCode::kCertExpired || error.code == ErrorCode::kCertNotYetValid) &&
         report.time_source != TimeSource::kDocument) {
-      error.detail += at + "; stored document? verify it at its own time with --at doc";
+      error.detail += at;
+      report.hint = "stored document? verify it at its own time with --at doc";
     }
     builder.FailCheck("chain", std::move(error));
   }
@@ -422,7 +425,11 @@ core::Result<VerifiedDocument> VerifyDocument(ByteView cose_bytes, const Verifie
                                               const VerificationPolicy& policy) {
   VerificationReport report = Verify(cose_bytes, config, policy);
   if (report.verdict != Verdict::kAccepted) {
-    return core::Fail(std::move(*report.error));
+    core::Error error = std::move(*report.error);
+    if (!report.hint.empty()) {
+      error.detail += "; " + report.hint;  // no report here to carry the hint apart
+    }
+    return core::Fail(std::move(error));
   }
   return VerifiedDocument(std::move(*report.document), report.verification_time);
 }

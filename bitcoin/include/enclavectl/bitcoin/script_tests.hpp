@@ -47,9 +47,10 @@ inline constexpr std::size_t kMaxScriptTestFileBytes = 64U << 20U;
 inline constexpr const char* kScriptTestsMediaType =
     "application/vnd.enclavectl.bitcoin-script-tests+json;version=1";
 
-// The report of a run with kScriptTestFlags as bitcoin-script-tests+json: {"mediaType",
-// "verdict": "pass"|"fail", "flags", "passed", "failed", "entries": [{"number", "comment",
-// "result", "success", "failure", "problem"}]} (`enclavectl bitcoin script-tests --json`).
+// The report of a run with kScriptTestFlags as bitcoin-script-tests+json: {"media_type",
+// "verdict": "accepted" (every entry passed, exit 0) | "rejected" (exit 1), "flags", "passed",
+// "failed", "entries": [{"number", "comment", "status": "pass"|"fail", "success", "failure",
+// "problem"}]} (`enclavectl bitcoin script-tests --json`).
 nlohmann::json ScriptTestReportToJson(const ScriptTestReport& report);
 
 // The same for people: "ok   N COMMENT (failure witness: ERROR)" or "FAIL N COMMENT: PROBLEM"

@@ -37,6 +37,9 @@ inline constexpr std::size_t kMaxEifMetadataBytes = 1 << 20;
 inline constexpr std::size_t kMaxEifCustomMetadataBytes = 4096;
 // Nesting of JSON objects and arrays in metadata (nlohmann's dump recurses).
 inline constexpr std::size_t kMaxEifJsonDepth = 64;
+// An image (or `eif pcr` input) read from standard input ("-") is copied to a scratch file
+// first: at most this much (a path has no limit; enclave images are far smaller).
+inline constexpr std::uint64_t kMaxEifStdinBytes = std::uint64_t{8} << 30;
 // Root filesystem given to the builder (directory or tar): entries and path lengths.
 inline constexpr std::size_t kMaxRootfsEntries = 1 << 20;
 inline constexpr std::size_t kMaxRootfsPathBytes = 4096;

@@ -4,9 +4,12 @@
 
 #include <cstdint>
 #include <optional>
+#include <ostream>
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include <nlohmann/json.hpp>
 
 #include "enclavectl/core/bytes.hpp"
 #include "enclavectl/core/result.hpp"
@@ -96,5 +99,15 @@ struct KernelConfigInfo {
   std::string kernel_version;
 };
 KernelConfigInfo ParseKernelConfig(std::string_view text);
+
+// `eif build` / `eif sign` for people: "wrote PATH (N bytes, M sections)" and the
+// measurements ("measurements (SHA-384)").
+void RenderBuiltText(std::ostream& out, const std::string& path, const BuildResult& result);
+
+// `eif build` / `eif sign --json` (`media_type` kBuildMediaType or kSignMediaType):
+// {"Measurements" (nitro-cli build-enclave's shape), "media_type", "verdict": "accepted",
+// "image", "size", "crc32"}.
+nlohmann::ordered_json BuiltJson(const char* media_type, const std::string& path,
+                                 const BuildResult& result);
 
 }  // namespace enclavectl::eif

@@ -22,7 +22,9 @@ namespace enclavectl::eif::io {
 // afterwards fails reads with kIoRead.
 class FileSource final : public ByteSource {
  public:
-  // Fails with kIoRead (cannot open, not a regular file).
+  // "-" is standard input, copied first when it is not a regular file (core::io::SpoolToFile,
+  // at most kMaxEifStdinBytes). Fails with kIoRead (cannot open, not a regular file),
+  // kInputTooLarge, or kIoWrite (the scratch copy).
   [[nodiscard]] static core::Result<std::unique_ptr<FileSource>> Open(const std::string& path);
   std::uint64_t Size() const noexcept override { return size_; }
   [[nodiscard]] core::Status ReadAt(std::uint64_t offset,

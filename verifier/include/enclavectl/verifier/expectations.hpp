@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <functional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -56,6 +57,15 @@ struct VerifyFlagSources {
 };
 
 enum class VerifyMode : std::uint8_t { kDoc, kLive, kFleet, kBundle };
+
+// The bytes of hex flag `flag`, read as pasted (core::HexDecodeLenient: whitespace, line
+// breaks, one leading 0x, either case). Fails with kInvalidArgument naming the flag.
+[[nodiscard]] core::Result<core::Bytes> HexFlagValue(const std::string& flag,
+                                                     std::string_view value);
+
+// HexFlagValue of exactly 32 bytes (64 hex digits, e.g. a SHA-256 digest).
+[[nodiscard]] core::Result<core::Sha256Digest> Hex32FlagValue(const std::string& flag,
+                                                              std::string_view value);
 
 // Which mode the flags select, or a usage error (kInvalidArgument), including the any-image
 // rule: --doc/--url/--targets need an image expectation flag or --any-image, not both.

@@ -47,8 +47,9 @@ FleetReport VerifyFleet(const std::vector<std::string>& urls,
                         const LiveExpectations& expectations,
                         const nlohmann::json& recorded_options);
 
-// {"mediaType", "targets": [verify-live+json | {"url", "verdict": "unreachable", "error"}],
-//  "summary": {...counts, "chain_cache"}, "options"} -- see docs/verify.md.
+// {"media_type", "verdict" (that of the first failure, as the exit code), "targets":
+//  [verify-live+json | {"url", "verdict": "error", "error"} (unreachable)], "summary":
+//  {...counts, "chain_cache"}, "options"} -- see docs/verify.md.
 nlohmann::json FleetReportToJson(const FleetReport& report);
 
 }  // namespace enclavectl::verifier

@@ -104,7 +104,7 @@ struct LiveReport {
 LiveReport VerifyEvidence(const Evidence& evidence, const VerifierConfig& config,
                           const LiveExpectations& expectations);
 
-// {"mediaType", "url", "verdict", "error", "checks", "claims", "nonce", "captured_at",
+// {"media_type", "url", "verdict", "error", "checks", "claims", "nonce", "captured_at",
 //  "document": <the verify+json report>} -- see docs/verify.md.
 nlohmann::json LiveReportToJson(const LiveReport& report, const Evidence& evidence);
 

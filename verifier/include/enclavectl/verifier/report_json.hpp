@@ -9,7 +9,7 @@ namespace enclavectl::verifier {
 
 inline constexpr const char* kVerifyMediaType = "application/vnd.enclavectl.verify+json;version=1";
 
-// {"mediaType", "verdict", "error", "verification_time", "trust", "insecure", "input",
+// {"media_type", "verdict", "error", "hint", "verification_time", "trust", "insecure", "input",
 //  "checks": [...], "document": {...}, "chain": [...]} -- see docs/verify.md.
 nlohmann::json ReportToJson(const VerificationReport& report);
 

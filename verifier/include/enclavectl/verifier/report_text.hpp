@@ -13,10 +13,15 @@
 
 namespace enclavectl::verifier {
 
-// A document's report (`verify --doc`): headline, input, time, trust, checks, PCRs, chain,
-// and the error. `any_image`: no PCR expectation was given, on purpose.
+// A document's report (`verify --doc`): headline, input, time, trust, checks, PCRs (marked
+// "(unverified)" unless ContentVerified), chain. The error goes apart (RenderFailure), on
+// standard error. `any_image`: no PCR expectation was given, on purpose.
 void RenderReportText(std::ostream& out, const std::string& path, InputEncoding encoding,
                       const VerificationReport& report, bool any_image);
+
+// The failure line of docs/cli-conventions.md, for standard error: "enclavectl: CODE: detail",
+// then "hint: HINT" when `hint` is not empty.
+void RenderFailure(std::ostream& err, const core::Error& error, const std::string& hint = "");
 
 // "ACCEPTED", "ACCEPTED (any image: ...)", "REJECTED (CODE)" or "MALFORMED (CODE)".
 std::string LiveHeadline(const LiveReport& report);

@@ -41,6 +41,9 @@ struct VerificationReport {
   Verdict verdict = Verdict::kMalformed;
   // The first failure in check order; set iff verdict != kAccepted.
   std::optional<core::Error> error;
+  // What to do about `error`, when there is something ("stored document? verify it at its
+  // own time with --at doc"); empty otherwise. The CLI prints it as a `hint:` line.
+  std::string hint;
   std::vector<Check> checks;
 
   TimeSource time_source = TimeSource::kGiven;

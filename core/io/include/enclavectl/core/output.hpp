@@ -22,6 +22,7 @@
 #include <string>
 
 #include "enclavectl/core/bytes.hpp"
+#include "enclavectl/core/handles.hpp"
 #include "enclavectl/core/result.hpp"
 
 namespace enclavectl::core::io {
@@ -74,6 +75,13 @@ class OutputFile {
 // Writes all of `data` to file descriptor `fd` (1: standard output), retrying on EINTR and
 // short writes. Fails with kIoWrite naming `what` (e.g. "standard output") and the reason.
 [[nodiscard]] Status WriteAllTo(int fd, ByteView data, const std::string& what);
+
+// Input `-` where a reader needs a regular file (to read by position, e.g. an EIF): the file
+// behind `fd` (0: standard input) when it is one at offset 0, else its bytes copied to an
+// unlinked scratch file in $TMPDIR (else /tmp; O_TMPFILE, or mkstemp then unlink), so nothing
+// is left behind on any exit. Copies at most `max_bytes`. Fails with kIoRead, kIoWrite (the
+// scratch file) or kInputTooLarge.
+[[nodiscard]] Result<UniqueFd> SpoolToFile(int fd, std::uint64_t max_bytes);
 
 // Installs the SIGINT/SIGTERM/SIGHUP handlers and the exit hook that remove temporary output
 // files, then let the signal take its default action. Idempotent; called once by each main().
