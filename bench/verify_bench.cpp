@@ -152,8 +152,9 @@ void BM_VerifyBatch(benchmark::State& state) {
                                                     : &warm_cache;
     const verifier::BatchSummary summary = verifier::VerifyBatch(
         kDocuments,
-        [&](std::size_t i) -> core::Result<core::Bytes> {
-          return fleet.docs[i % fleet.docs.size()];
+        [&](std::size_t i) -> core::Result<verifier::DocumentInput> {
+          return verifier::DocumentInput{fleet.docs[i % fleet.docs.size()],
+                                         verifier::InputEncoding::kBinary};
         },
         [](const verifier::BatchItem&) {}, verifier::VerifierConfig{&fleet.root, cache},
         fleet.policy, verifier::BatchOptions{jobs, 0});

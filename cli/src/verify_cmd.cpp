@@ -1,6 +1,7 @@
 // `enclavectl verify`: flags in, one library call per mode (--doc: verifier::Verify; --url:
 // CollectEvidence + VerifyEvidence, --check-key-policy: kmspolicy::io's key policy audit;
 // --targets: VerifyFleet; --bundle: ReverifyBundle), the report rendered as text or JSON.
+#include <chrono>
 #include <memory>
 #include <string>
 #include <variant>
@@ -15,6 +16,7 @@
 #include "enclavectl/core/limits.hpp"
 #include "enclavectl/kmspolicy/io/key_policy_audit.hpp"
 #include "enclavectl/kmspolicy/io/pcr_sources.hpp"
+#include "enclavectl/verifier/batch.hpp"
 #include "enclavectl/verifier/collect.hpp"
 #include "enclavectl/verifier/expectations.hpp"
 #include "enclavectl/verifier/fleet.hpp"
@@ -34,6 +36,7 @@ namespace v = verifier;
 struct VerifyOptions : v::VerifyFlagValues {
   double timeout_seconds = 10;
   std::size_t concurrency = 32;
+  unsigned jobs = 0;  // batch: 0 = one per core
   bool json = false;
 };
 
@@ -132,6 +135,60 @@ int RunVerifyDoc(Context& ctx, const VerifyOptions& options) {
   }
   v::RenderReportText(ctx.out, options.doc_path, input->encoding, report, options.any_image);
   return Failed(ctx, FailureOf(report), report.hint);
+}
+
+// Several documents: each read, decoded and verified on its own (v::VerifyBatch on --jobs
+// threads sharing one chain cache), one line or one JSON line each, in the order given; the
+// exit code is the worst document's.
+int RunVerifyBatch(Context& ctx, const VerifyOptions& options) {
+  auto policy = v::BuildPolicy(options, Sources(options), ctx.clock.Now());
+  if (!policy) {
+    return ReportError(ctx, policy.error(), options.json, v::kVerifyBatchMediaType);
+  }
+  auto root = LoadRoot(options);
+  if (!root) {
+    return ReportError(ctx, root.error(), options.json, v::kVerifyBatchMediaType);
+  }
+  std::vector<std::string> paths = options.doc_paths;
+  if (!options.docs_from.empty()) {
+    auto text = core::io::ReadFile(options.docs_from, v::kMaxDocumentListBytes);
+    auto listed = text ? v::ParseDocumentList(core::AsChars(*text))
+                       : core::Result<std::vector<std::string>>(core::Fail(text.error()));
+    if (!listed) {
+      return ReportError(ctx, InFile(options.docs_from, listed.error()), options.json,
+                         v::kVerifyBatchMediaType);
+    }
+    paths.insert(paths.end(), listed->begin(), listed->end());
+  }
+  const v::BatchLoader load = [&paths](std::size_t i) -> core::Result<v::DocumentInput> {
+    auto raw = core::io::ReadFile(paths[i], core::limits::kMaxDocumentTextBytes);
+    if (!raw) {
+      return core::Fail(raw.error());  // names the path
+    }
+    auto input = v::DecodeDocumentInput(*raw);
+    return input ? std::move(input) : core::Fail(InFile(paths[i], input.error()));
+  };
+  const v::BatchSink print = [&](const v::BatchItem& item) {
+    if (options.json) {
+      ctx.out << v::BatchItemToJson(paths[item.index], item)
+                     .dump(-1, ' ', false, json::error_handler_t::replace)
+              << "\n";
+    } else {
+      ctx.out << v::BatchItemLine(paths[item.index], item) << "\n";
+    }
+  };
+  v::ChainCache cache;
+  const auto start = std::chrono::steady_clock::now();
+  const v::BatchSummary summary = v::VerifyBatch(
+      paths.size(), load, print, v::VerifierConfig{&*root, &cache}, *policy, {options.jobs, 0});
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  if (options.json) {
+    ctx.out << v::BatchSummaryToJson(summary, seconds).dump() << "\n";
+  } else {
+    ctx.err << v::BatchSummaryLine(summary, seconds) << "\n";
+  }
+  return summary.exit_code;
 }
 
 // Everything a live check needs before it goes on the network.
@@ -283,7 +340,11 @@ int RunVerifyFleet(Context& ctx, const VerifyOptions& options) {
   return Failed(ctx, report.first_failure);
 }
 
-int RunVerify(Context& ctx, const VerifyOptions& options) {
+int RunVerify(Context& ctx, VerifyOptions options) {
+  if (options.doc_paths.size() == 1 && options.docs_from.empty()) {
+    options.doc_path = options.doc_paths.front();  // one --doc: the full report
+    options.doc_paths.clear();
+  }
   auto mode = v::SelectVerifyMode(options);
   if (!mode) {
     return ReportError(ctx, mode.error(), options.json, v::kVerifyMediaType);
@@ -291,6 +352,8 @@ int RunVerify(Context& ctx, const VerifyOptions& options) {
   switch (*mode) {
     case v::VerifyMode::kDoc:
       return RunVerifyDoc(ctx, options);
+    case v::VerifyMode::kBatch:
+      return RunVerifyBatch(ctx, options);
     case v::VerifyMode::kLive:
       return RunVerifyLive(ctx, options);
     case v::VerifyMode::kFleet:
@@ -311,8 +374,15 @@ void RegisterVerify(CLI::App& app, Context& ctx) {
       "fresh document for our nonce, its signing key against PCR16, its response-signing key "
       "against appKeyHash, every response signature), many services at once (--targets), or "
       "the evidence bundle of an earlier visit (--bundle), down to the pinned AWS root.");
-  cmd->add_option("--doc", options->doc_path,
-                  "Attestation document: raw CBOR, hex or base64 (detected); - for stdin");
+  cmd->add_option("--doc", options->doc_paths,
+                  "Attestation document: raw CBOR, hex or base64 (detected); - for stdin. "
+                  "Repeat it to verify several, one line each (JSON Lines with --json)");
+  cmd->add_option("--docs-from", options->docs_from,
+                  "Verify every document listed in FILE (one path a line, # comments; - for "
+                  "stdin), one line each, exit code the worst");
+  cmd->add_option("--jobs", options->jobs,
+                  "Several documents: verify on this many threads (default: one per core)")
+      ->check(CLI::Range(1U, 256U));
   cmd->add_option("--url", options->url,
                   "Key service to verify live: http(s)://HOST[:PORT] (enclave-app, or any "
                   "service with nitriding's /enclave/attestation and the /v1/info and "
@@ -417,6 +487,8 @@ void RegisterVerify(CLI::App& app, Context& ctx) {
       "--expect-kms-key arn:aws:kms:us-east-1:111122223333:key/ID --check-key-policy\n"
       "  # re-check that evidence later, offline, at the time it was captured\n"
       "  enclavectl verify --bundle evidence.zip --verify-build enclave.eif\n"
+      "  # a thousand stored documents on every core, one JSON line each\n"
+      "  enclavectl verify --docs-from list.txt --at doc --any-image --json\n"
       "  # a fleet\n"
       "  enclavectl verify --targets fleet.txt --expect-pcrs pcr.json\n\n"
       "Without an image expectation (--expect-pcr0/--expect-pcr/--expect-pcrs/--verify-build) "

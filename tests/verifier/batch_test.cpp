@@ -49,11 +49,11 @@ class BatchTest : public ::testing::Test {
   }
 
   BatchLoader Loader() const {
-    return [this](std::size_t i) -> core::Result<core::Bytes> {
+    return [this](std::size_t i) -> core::Result<DocumentInput> {
       if (i == load_error_index_) {
         return core::Fail(core::ErrorCode::kIoRead, "cannot read document " + std::to_string(i));
       }
-      return corpus_.at(i);
+      return DocumentInput{corpus_.at(i), InputEncoding::kBinary};
     };
   }
 
@@ -106,8 +106,91 @@ TEST_F(BatchTest, EveryThreadCountAndWindowGivesTheSameResultsInOrder) {
       EXPECT_EQ(summary.load_errors, 1U);
       EXPECT_GE(summary.rejected + summary.malformed, 2U);  // truncated and flipped
       EXPECT_EQ(summary.jobs_used, jobs);
+      EXPECT_EQ(summary.exit_code, 74);  // the unreadable document is the worst
     }
   }
+}
+
+TEST_F(BatchTest, TheExitCodeIsTheWorstItems) {
+  const auto run = [&](std::vector<std::size_t> indexes) {
+    return VerifyBatch(
+               indexes.size(),
+               [&](std::size_t i) -> core::Result<DocumentInput> {
+                 return DocumentInput{corpus_.at(indexes[i]), InputEncoding::kBinary};
+               },
+               [](const BatchItem&) {}, VerifierConfig{&*root_, nullptr}, policy_,
+               BatchOptions{2, 0})
+        .exit_code;
+  };
+  std::size_t accepted = corpus_.size();
+  for (std::size_t i = 0; i < alone_.size(); ++i) {
+    if (i != load_error_index_ && alone_[i].verdict == Verdict::kAccepted) {
+      accepted = i;
+      break;
+    }
+  }
+  ASSERT_LT(accepted, corpus_.size());
+  const std::size_t truncated = load_error_index_ - 2;
+  const std::size_t flipped = load_error_index_ - 1;
+  EXPECT_EQ(run({accepted, accepted}), 0);
+  EXPECT_EQ(run({accepted, flipped, accepted}), 1);
+  EXPECT_EQ(run({flipped, truncated, accepted}), 2);
+}
+
+TEST(DocumentList, PathsOneALineWithCommentsAndBlanksSkipped) {
+  auto paths = ParseDocumentList("a.cbor\r\n\n# a comment\n  b c.b64\nlast");
+  ASSERT_TRUE(paths) << paths.error().detail;
+  EXPECT_EQ(*paths, (std::vector<std::string>{"a.cbor", "  b c.b64", "last"}));
+  EXPECT_EQ(ParseDocumentList("").error().code, core::ErrorCode::kInvalidArgument);
+  EXPECT_EQ(ParseDocumentList("# only\n\n").error().code, core::ErrorCode::kInvalidArgument);
+  EXPECT_EQ(ParseDocumentList(std::string("a\0b", 3)).error().code,
+            core::ErrorCode::kInvalidArgument);
+  std::string huge;
+  for (std::size_t i = 0; i <= kMaxBatchDocuments; ++i) {
+    huge += "d\n";
+  }
+  EXPECT_EQ(ParseDocumentList(huge).error().code, core::ErrorCode::kInvalidArgument);
+}
+
+TEST_F(BatchTest, LinesAndJsonNameThePathTheVerdictAndTheError) {
+  std::vector<std::string> lines;
+  std::vector<nlohmann::json> objects;
+  const BatchSummary summary = VerifyBatch(
+      corpus_.size(), Loader(),
+      [&](const BatchItem& item) {
+        const std::string path = "doc-" + std::to_string(item.index);
+        lines.push_back(BatchItemLine(path, item));
+        objects.push_back(BatchItemToJson(path, item));
+      },
+      VerifierConfig{&*root_, nullptr}, policy_, BatchOptions{2, 0});
+  ASSERT_EQ(lines.size(), corpus_.size());
+  EXPECT_EQ(lines[load_error_index_], "doc-" + std::to_string(load_error_index_) +
+                                          ": error: IO_READ: cannot read document " +
+                                          std::to_string(load_error_index_));
+  EXPECT_EQ(objects[load_error_index_]["verdict"], "error");
+  EXPECT_EQ(objects[load_error_index_]["error"]["code"], "IO_READ");
+  for (std::size_t i = 0; i < alone_.size(); ++i) {
+    if (i == load_error_index_) {
+      continue;
+    }
+    EXPECT_EQ(objects[i]["path"], "doc-" + std::to_string(i));
+    EXPECT_EQ(objects[i]["index"], i);
+    EXPECT_EQ(objects[i]["verdict"], std::string(core::VerdictName(alone_[i].verdict)));
+    if (alone_[i].verdict == Verdict::kAccepted) {
+      EXPECT_EQ(lines[i], "doc-" + std::to_string(i) + ": accepted");
+    } else {
+      EXPECT_NE(lines[i].find(core::ErrorCodeName(alone_[i].error->code)), std::string::npos)
+          << lines[i];
+    }
+  }
+  const nlohmann::json closing = BatchSummaryToJson(summary, 2.0);
+  EXPECT_EQ(closing["media_type"], kVerifyBatchMediaType);
+  EXPECT_EQ(closing["verdict"], "error");
+  EXPECT_EQ(closing["exit_code"], 74);
+  EXPECT_EQ(closing["total"], corpus_.size());
+  EXPECT_EQ(closing["unreadable"], 1);
+  EXPECT_NE(BatchSummaryLine(summary, 2.0).find(std::to_string(corpus_.size()) + " documents"),
+            std::string::npos);
 }
 
 TEST_F(BatchTest, TheSummaryCountsEachVerdict) {
@@ -147,11 +230,11 @@ TEST_F(BatchTest, TheSharedCacheSavesSignaturesAcrossThreads) {
 TEST_F(BatchTest, ALoaderExceptionStopsTheBatchAndIsRethrown) {
   for (const unsigned jobs : {1U, 2U, 4U}) {
     std::size_t seen = 0;
-    const BatchLoader throwing = [](std::size_t i) -> core::Result<core::Bytes> {
+    const BatchLoader throwing = [](std::size_t i) -> core::Result<DocumentInput> {
       if (i == 5) {
         throw std::runtime_error("loader failed");
       }
-      return core::Bytes{0x00};
+      return DocumentInput{core::Bytes{0x00}, InputEncoding::kBinary};
     };
     EXPECT_THROW(VerifyBatch(
                      1000, throwing, [&](const BatchItem&) { ++seen; },
@@ -164,9 +247,9 @@ TEST_F(BatchTest, ALoaderExceptionStopsTheBatchAndIsRethrown) {
 TEST_F(BatchTest, ASinkExceptionStopsTheWorkers) {
   for (const unsigned jobs : {1U, 2U, 4U}) {
     std::atomic<std::size_t> loads{0};
-    const BatchLoader counting = [&](std::size_t) -> core::Result<core::Bytes> {
+    const BatchLoader counting = [&](std::size_t) -> core::Result<DocumentInput> {
       ++loads;
-      return core::Bytes{0x00};
+      return DocumentInput{core::Bytes{0x00}, InputEncoding::kBinary};
     };
     EXPECT_THROW(VerifyBatch(
                      100000, counting,

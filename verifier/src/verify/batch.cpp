@@ -18,16 +18,38 @@ BatchItem VerifyOne(std::size_t index, const BatchLoader& load, const VerifierCo
                     const VerificationPolicy& policy) {
   BatchItem item;
   item.index = index;
-  core::Result<core::Bytes> bytes = load(index);
-  if (!bytes) {
-    item.load_error = std::move(bytes.error());
+  core::Result<DocumentInput> input = load(index);
+  if (!input) {
+    item.load_error = std::move(input.error());
     return item;
   }
-  item.report = Verify(*bytes, config, policy);
+  item.encoding = input->encoding;
+  item.report = Verify(input->cbor, config, policy);
   return item;
 }
 
+// Worse exit codes rank higher: 0 < 1 < 2 < 64 < 74 < 70.
+int Rank(int exit_code) {
+  switch (exit_code) {
+    case 0:
+      return 0;
+    case 1:
+      return 1;
+    case 2:
+      return 2;
+    case 64:
+      return 3;
+    case 74:
+      return 4;
+    default:
+      return 5;
+  }
+}
+
 void Count(const BatchItem& item, BatchSummary& summary) {
+  if (const int code = item.ExitCode(); Rank(code) > Rank(summary.exit_code)) {
+    summary.exit_code = code;
+  }
   if (item.load_error) {
     ++summary.load_errors;
     return;
@@ -124,6 +146,21 @@ class Pool {
 };
 
 }  // namespace
+
+std::optional<core::Error> BatchItem::Failure() const {
+  if (load_error) {
+    return load_error;
+  }
+  return report.verdict == Verdict::kAccepted ? std::nullopt : report.error;
+}
+
+int BatchItem::ExitCode() const {
+  const std::optional<core::Error> failure = Failure();
+  if (!failure) {
+    return 0;
+  }
+  return core::ExitCodeFor(core::InfoFor(failure->code).exit_class);
+}
 
 BatchSummary VerifyBatch(std::size_t count, const BatchLoader& load, const BatchSink& sink,
                          const VerifierConfig& config, const VerificationPolicy& policy,

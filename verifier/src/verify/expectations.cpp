@@ -37,7 +37,9 @@ core::Status CheckFlagCombinations(const VerifyFlagValues& flags) {
   const bool doc_only = !flags.expect_key_hex.empty() || !flags.expect_app_key_hex.empty() ||
                         !flags.expect_app_key_hash_hex.empty() || !flags.expect_nonce_hex.empty() ||
                         flags.at != "now";
-  if (flags.doc_path.empty() && doc_only) {
+  const bool documents =
+      !flags.doc_path.empty() || !flags.doc_paths.empty() || !flags.docs_from.empty();
+  if (!documents && doc_only) {
     return core::Fail(ErrorCode::kInvalidArgument,
                       "--at, --expect-key, --expect-app-key(-hash) and --expect-nonce go with "
                       "--doc: a live service supplies its keys and our nonce, and a bundle its "
@@ -46,8 +48,7 @@ core::Status CheckFlagCombinations(const VerifyFlagValues& flags) {
   if (flags.insecure_tls && flags.url.empty() && flags.targets_path.empty()) {
     return core::Fail(ErrorCode::kInvalidArgument, "--insecure-tls goes with --url or --targets");
   }
-  if (!flags.doc_path.empty() &&
-      (!flags.expect_kms_key.empty() || !flags.expect_blockhash.empty())) {
+  if (documents && (!flags.expect_kms_key.empty() || !flags.expect_blockhash.empty())) {
     return core::Fail(ErrorCode::kInvalidArgument,
                       "--expect-kms-key and --expect-blockhash check what a service's /v1/info "
                       "says: use them with --url, --targets or --bundle");
@@ -69,8 +70,7 @@ core::Status CheckFlagCombinations(const VerifyFlagValues& flags) {
   }
   // Secure by default: "some Nitro enclave made this" is rarely what anyone means. A bundle
   // still shows what its documents prove before it refuses (the CLI's bundle mode).
-  const bool live_or_doc =
-      !flags.doc_path.empty() || !flags.url.empty() || !flags.targets_path.empty();
+  const bool live_or_doc = documents || !flags.url.empty() || !flags.targets_path.empty();
   if (live_or_doc && !flags.any_image && !HasImageExpectationFlags(flags)) {
     return core::Fail(NoImageExpectationError());
   }
@@ -153,7 +153,8 @@ core::Error NoImageExpectationError() {
 }
 
 core::Result<VerifyMode> SelectVerifyMode(const VerifyFlagValues& flags) {
-  const int modes = static_cast<int>(!flags.doc_path.empty()) +
+  const bool batch = !flags.doc_paths.empty() || !flags.docs_from.empty();
+  const int modes = static_cast<int>(!flags.doc_path.empty() || batch) +
                     static_cast<int>(!flags.url.empty()) +
                     static_cast<int>(!flags.targets_path.empty());
   if (modes > 1) {
@@ -161,6 +162,19 @@ core::Result<VerifyMode> SelectVerifyMode(const VerifyFlagValues& flags) {
                       "give one of --doc, --url and --targets (or --bundle alone)");
   }
   ENCLAVECTL_RETURN_IF_ERROR(CheckFlagCombinations(flags));
+  if (batch) {
+    if (!flags.doc_path.empty() || !flags.bundle_path.empty()) {
+      return core::Fail(ErrorCode::kInvalidArgument,
+                        "several documents (--doc ... --doc, --docs-from) are verified one by "
+                        "one: no --bundle");
+    }
+    if (std::ranges::find(flags.doc_paths, "-") != flags.doc_paths.end()) {
+      return core::Fail(ErrorCode::kInvalidArgument,
+                        "- (standard input) names one document: with several, list their "
+                        "paths with --docs-from FILE or --docs-from -");
+    }
+    return VerifyMode::kBatch;
+  }
   if (!flags.doc_path.empty()) {
     if (!flags.bundle_path.empty()) {
       return core::Fail(ErrorCode::kInvalidArgument,

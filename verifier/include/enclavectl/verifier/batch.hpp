@@ -7,6 +7,12 @@
 #include <cstddef>
 #include <functional>
 #include <optional>
+#include <ostream>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <nlohmann/json.hpp>
 
 #include "enclavectl/core/bytes.hpp"
 #include "enclavectl/core/result.hpp"
@@ -14,17 +20,22 @@
 
 namespace enclavectl::verifier {
 
-// Returns the bytes of document `index` (untrusted), or why they could not be read; a load
-// error becomes that document's result and the batch goes on. Called from worker threads,
-// at most once per index, concurrently for different indexes.
-using BatchLoader = std::function<core::Result<core::Bytes>(std::size_t index)>;
+// Returns document `index` (untrusted bytes, decoded by DecodeDocumentInput), or why it could
+// not be read or decoded; a load error becomes that document's result and the batch goes on.
+// Called from worker threads, at most once per index, concurrently for different indexes.
+using BatchLoader = std::function<core::Result<DocumentInput>(std::size_t index)>;
 
 struct BatchItem {
   std::size_t index = 0;
   // Set when the loader failed; `report` is then empty (verdict malformed, no checks) and
   // must not be read as a verification.
   std::optional<core::Error> load_error;
+  InputEncoding encoding = InputEncoding::kBinary;
   VerificationReport report;
+
+  // The item's failure (none when accepted) and its exit code (0, 1, 2, 74 or 70).
+  std::optional<core::Error> Failure() const;
+  int ExitCode() const;
 };
 
 // Receives every item exactly once, in index order, on the thread that called VerifyBatch.
@@ -44,6 +55,9 @@ struct BatchSummary {
   std::size_t malformed = 0;
   std::size_t load_errors = 0;
   unsigned jobs_used = 0;
+  // The worst item's exit code, worst first: 70 (internal), 74 (I/O), 2 (malformed),
+  // 1 (rejected), 0 (all accepted).
+  int exit_code = 0;
   std::size_t Total() const noexcept { return accepted + rejected + malformed + load_errors; }
 };
 
@@ -55,5 +69,28 @@ struct BatchSummary {
 BatchSummary VerifyBatch(std::size_t count, const BatchLoader& load, const BatchSink& sink,
                          const VerifierConfig& config, const VerificationPolicy& policy,
                          const BatchOptions& options = {});
+
+// The paths of a --docs-from list (untrusted text): one path a line; blank lines and lines
+// starting with '#' are skipped, a CR before the LF is dropped. Fails with kInvalidArgument
+// when the list names no document, more than kMaxBatchDocuments, or holds a NUL byte.
+inline constexpr std::size_t kMaxBatchDocuments = 1'000'000;
+inline constexpr std::size_t kMaxDocumentListBytes = std::size_t{256} << 20;
+[[nodiscard]] core::Result<std::vector<std::string>> ParseDocumentList(std::string_view text);
+
+inline constexpr const char* kVerifyBatchMediaType =
+    "application/vnd.enclavectl.verify-batch+json;version=1";
+
+// One line of the text form: "PATH: accepted" or "PATH: rejected: CODE: message" (malformed,
+// error likewise), no newline.
+std::string BatchItemLine(const std::string& path, const BatchItem& item);
+// One JSON Lines object per document: the verify+json report with "path" and "index" (a load
+// error: {"media_type", "path", "index", "verdict", "error"}).
+nlohmann::json BatchItemToJson(const std::string& path, const BatchItem& item);
+// The closing JSON Lines object: {"media_type": verify-batch+json, "verdict", "exit_code",
+// "total", "accepted", "rejected", "malformed", "unreadable", "jobs", "seconds",
+// "documents_per_second"}.
+nlohmann::json BatchSummaryToJson(const BatchSummary& summary, double seconds);
+// The closing text line: "N documents, J jobs, S s (R/s): A accepted, ...".
+std::string BatchSummaryLine(const BatchSummary& summary, double seconds);
 
 }  // namespace enclavectl::verifier

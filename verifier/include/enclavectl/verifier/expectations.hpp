@@ -23,6 +23,9 @@ namespace enclavectl::verifier {
 struct VerifyFlagValues {
   // Exactly one mode: a document, a live service, a fleet, or a bundle to re-verify.
   std::string doc_path;
+  // Batch: several --doc paths, or a --docs-from list (one path a line, - for stdin).
+  std::vector<std::string> doc_paths;
+  std::string docs_from;
   std::string url;
   std::string targets_path;
   std::string bundle_path;  // with --url: written; alone: read and re-verified
@@ -56,7 +59,7 @@ struct VerifyFlagSources {
   std::function<bool(const std::string&)> is_kms_key_arn;       // --expect-kms-key grammar
 };
 
-enum class VerifyMode : std::uint8_t { kDoc, kLive, kFleet, kBundle };
+enum class VerifyMode : std::uint8_t { kDoc, kBatch, kLive, kFleet, kBundle };
 
 // The bytes of hex flag `flag`, read as pasted (core::HexDecodeLenient: whitespace, line
 // breaks, one leading 0x, either case). Fails with kInvalidArgument naming the flag.
