@@ -4,8 +4,8 @@
 #include <openssl/evp.h>
 #include <openssl/rand.h>
 
+#include <algorithm>
 #include <array>
-#include <climits>
 
 #include "enclavectl/core/encoding.hpp"
 #include "enclavectl/core/handles.hpp"
