@@ -133,7 +133,7 @@ TEST_F(SqliteStore, NotASqliteFileOrASymlinkIsAStoreError) {
   EXPECT_EQ(store.error().code, ErrorCode::kWalletStoreError);
   const std::string link = (dir_ / "link.db").string();
   std::filesystem::create_symlink(dir_ / "target.db", link);
-  EXPECT_EQ(SqliteAccountStore::Open(link).error().code, ErrorCode::kWalletStoreError);
+  EXPECT_EQ(SqliteAccountStore::Open(link).error().code, ErrorCode::kIoWrite);
   EXPECT_FALSE(std::filesystem::exists(dir_ / "target.db"));
 }
 

@@ -36,8 +36,12 @@ constexpr const char* kColumns =
     "SELECT key_id, name, address, encrypted_data_key, encrypted_private_key, created_at, "
     "owner_key FROM accounts ";
 
-core::Error StoreError(sqlite3* db, const char* what) {
-  return core::Error{ErrorCode::kWalletStoreError,
+// A file that is not a (sound) SQLite database is kWalletStoreError; any other failure is
+// the I/O code the caller names (kIoRead for reads, kIoWrite for writes).
+core::Error StoreError(sqlite3* db, const char* what, ErrorCode io_code) {
+  const int rc = db != nullptr ? sqlite3_errcode(db) : SQLITE_NOMEM;
+  const bool not_a_store = rc == SQLITE_NOTADB || (rc & 0xff) == SQLITE_CORRUPT;
+  return core::Error{not_a_store ? ErrorCode::kWalletStoreError : io_code,
                      std::string(what) + ": " + (db != nullptr ? sqlite3_errmsg(db) : "no memory")};
 }
 
@@ -46,7 +50,7 @@ core::Result<Statement> Prepare(sqlite3* db, const std::string& sql) {
   if (sqlite3_prepare_v2(db, sql.c_str(), static_cast<int>(sql.size()), &raw, nullptr) !=
       SQLITE_OK) {
     sqlite3_finalize(raw);
-    return Fail(StoreError(db, "SQLite prepare"));
+    return Fail(StoreError(db, "SQLite prepare", ErrorCode::kIoRead));
   }
   return Statement(raw);
 }
@@ -101,7 +105,7 @@ core::Result<Account> DecodeRow(sqlite3_stmt* statement) {
 core::Status CreatePrivateFile(const std::string& path) {
   const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
   if (fd < 0) {
-    return Fail(ErrorCode::kWalletStoreError,
+    return Fail(ErrorCode::kIoWrite,
                 "cannot open the account store " + path + ": " + std::strerror(errno));
   }
   ::close(fd);
@@ -123,12 +127,12 @@ core::Result<std::unique_ptr<SqliteAccountStore>> SqliteAccountStore::Open(
       nullptr);
   std::unique_ptr<SqliteAccountStore> store(new SqliteAccountStore(raw));
   if (rc != SQLITE_OK) {
-    return Fail(StoreError(raw, "cannot open the account store"));
+    return Fail(StoreError(raw, "cannot open the account store", ErrorCode::kIoRead));
   }
   sqlite3_busy_timeout(raw, options.busy_timeout_ms);
   sqlite3_extended_result_codes(raw, 1);
   if (sqlite3_exec(raw, kSchema, nullptr, nullptr, nullptr) != SQLITE_OK) {
-    return Fail(StoreError(raw, "cannot prepare the account store"));
+    return Fail(StoreError(raw, "cannot prepare the account store", ErrorCode::kIoWrite));
   }
   return store;
 }
@@ -146,7 +150,7 @@ core::Status SqliteAccountStore::Put(const Account& account) {
   if (!Bind(s, 1, account.key_id) || !Bind(s, 2, account.name) || !Bind(s, 3, account.address) ||
       !Bind(s, 4, account.encrypted_data_key) || !Bind(s, 5, account.encrypted_private_key) ||
       !BindOptional(s, 6, account.created_at) || !BindOptional(s, 7, account.owner_key)) {
-    return Fail(StoreError(db_.get(), "SQLite bind"));
+    return Fail(StoreError(db_.get(), "SQLite bind", ErrorCode::kInternal));
   }
   const int rc = sqlite3_step(s);
   if (rc == SQLITE_CONSTRAINT_UNIQUE) {
@@ -154,7 +158,7 @@ core::Status SqliteAccountStore::Put(const Account& account) {
                 "an account named " + account.name + " already exists for this key id");
   }
   if (rc != SQLITE_DONE) {
-    return Fail(StoreError(db_.get(), "cannot store the account"));
+    return Fail(StoreError(db_.get(), "cannot store the account", ErrorCode::kIoWrite));
   }
   return core::Ok();
 }
@@ -165,14 +169,14 @@ core::Result<Account> SqliteAccountStore::Get(std::string_view key_id, std::stri
     return Fail(statement.error());
   }
   if (!Bind(statement->get(), 1, key_id) || !Bind(statement->get(), 2, name)) {
-    return Fail(StoreError(db_.get(), "SQLite bind"));
+    return Fail(StoreError(db_.get(), "SQLite bind", ErrorCode::kInternal));
   }
   const int rc = sqlite3_step(statement->get());
   if (rc == SQLITE_DONE) {
     return Fail(ErrorCode::kWalletAccountNotFound, "no account named " + std::string(name));
   }
   if (rc != SQLITE_ROW) {
-    return Fail(StoreError(db_.get(), "cannot read the account"));
+    return Fail(StoreError(db_.get(), "cannot read the account", ErrorCode::kIoRead));
   }
   return DecodeRow(statement->get());
 }
@@ -198,7 +202,7 @@ core::Result<AccountPage> SqliteAccountStore::List(const ListRequest& request) {
         bound && Bind(s, 2, request.start_after->key_id) && Bind(s, 3, request.start_after->name);
   }
   if (!bound) {
-    return Fail(StoreError(db_.get(), "SQLite bind"));
+    return Fail(StoreError(db_.get(), "SQLite bind", ErrorCode::kInternal));
   }
   AccountPage page;
   for (;;) {
@@ -207,7 +211,7 @@ core::Result<AccountPage> SqliteAccountStore::List(const ListRequest& request) {
       break;
     }
     if (rc != SQLITE_ROW) {
-      return Fail(StoreError(db_.get(), "cannot list the accounts"));
+      return Fail(StoreError(db_.get(), "cannot list the accounts", ErrorCode::kIoRead));
     }
     if (page.accounts.size() == request.page_size) {
       const Account& last = page.accounts.back();

@@ -351,15 +351,15 @@ enum class ExitClass : std::uint8_t {
     "an account with this key id and name already exists (accounts are never overwritten)")        \
   X(kWalletAccountNotFound, 1127, "WALLET_ACCOUNT_NOT_FOUND", kRejected,                           \
     "no account with this key id and name")                                                        \
-  X(kWalletStoreError, 1128, "WALLET_STORE_ERROR", kIo,                                            \
-    "the account store (SQLite file) failed: open, permissions, busy, I/O")                        \
-  X(kDynamoDbError, 1129, "DYNAMODB_ERROR", kIo,                                                   \
+  X(kWalletStoreError, 1128, "WALLET_STORE_ERROR", kMalformed,                                     \
+    "the account store file is not a usable SQLite account store (not a database, corrupt)")       \
+  X(kDynamoDbError, 1129, "DYNAMODB_ERROR", kRejected,                                             \
     "DynamoDB refused a request (validation, limits, or an unknown error type)")                   \
   X(kDynamoDbResponseMalformed, 1130, "DYNAMODB_RESPONSE_MALFORMED", kMalformed,                   \
     "a DynamoDB answer is not the JSON the operation defines")                                     \
-  X(kDynamoDbTableNotFound, 1131, "DYNAMODB_TABLE_NOT_FOUND", kIo,                                 \
+  X(kDynamoDbTableNotFound, 1131, "DYNAMODB_TABLE_NOT_FOUND", kRejected,                           \
     "the DynamoDB table does not exist (ResourceNotFoundException)")                               \
-  X(kDynamoDbAccessDenied, 1132, "DYNAMODB_ACCESS_DENIED", kIo,                                    \
+  X(kDynamoDbAccessDenied, 1132, "DYNAMODB_ACCESS_DENIED", kRejected,                              \
     "DynamoDB refused the credentials or the signature, or IAM denies the action")                 \
   X(kDynamoDbConditionFailed, 1133, "DYNAMODB_CONDITION_FAILED", kRejected,                        \
     "a DynamoDB write's condition does not hold (ConditionalCheckFailedException)")

@@ -41,7 +41,8 @@ class AccountStore {
   virtual ~AccountStore() = default;
   // Stores a valid account (ValidateAccount). Fails with kWalletAccountExists when an account
   // with the same key already exists (never overwritten), ValidateAccount's codes, or the
-  // backend's I/O codes (kWalletStoreError, DynamoDB's and the network's).
+  // backend's codes (SQLite: kIoRead, kIoWrite, kWalletStoreError; DynamoDB's and the
+  // network's).
   [[nodiscard]] virtual core::Status Put(const Account& account) = 0;
   // Fails with kWalletAccountNotFound, a stored row's decoding codes (kWalletItemMalformed,
   // kWalletAccountInvalid...), or I/O codes.

@@ -25,7 +25,10 @@ struct SqliteStoreOptions {
 class SqliteAccountStore final : public AccountStore {
  public:
   // Opens (creating it with mode 0600 when absent) the store at `path`; a symlink is refused.
-  // Fails with kWalletStoreError (cannot open, not a SQLite file, schema cannot be made).
+  // Fails with kIoWrite (cannot create or open the file, a symlink, the schema cannot be
+  // written), kIoRead, or kWalletStoreError (the file is not a SQLite database or is corrupt).
+  // Put, Get and List fail with kIoWrite/kIoRead (busy beyond the timeout, disk) besides their
+  // AccountStore codes.
   [[nodiscard]] static core::Result<std::unique_ptr<SqliteAccountStore>> Open(
       const std::string& path, const SqliteStoreOptions& options = {});
   ~SqliteAccountStore() override;
