@@ -13,6 +13,8 @@ find_package(Boost 1.74 REQUIRED COMPONENTS system)
 find_package(ZLIB REQUIRED)
 # libzip through pkg-config: its CMake config also imports zipcmp/zipmerge, absent without libzip-tools.
 pkg_check_modules(LIBZIP REQUIRED IMPORTED_TARGET libzip>=1.7)
+# The wallet's local account store (wallet/io).
+pkg_check_modules(SQLITE3 REQUIRED IMPORTED_TARGET sqlite3>=3.31)
 # The AWS clients. HTTP transport (aws/net).
 find_package(CURL 7.85 REQUIRED)
 if(ENCLAVECTL_BUILD_TESTS AND NOT ENCLAVECTL_FUZZ)

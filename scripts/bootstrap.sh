@@ -8,7 +8,7 @@ packages=(
   build-essential cmake ninja-build pkg-config g++ clang-14 libclang-rt-14-dev
   # libraries (../shared/DESIGN.md: Debian packages only)
   libssl-dev libcbor-dev libsecp256k1-dev nettle-dev libgmp-dev libcurl4-openssl-dev libcli11-dev
-  nlohmann-json3-dev libzip-dev zlib1g-dev libexpected-dev libboost-dev libboost-system-dev
+  nlohmann-json3-dev libzip-dev zlib1g-dev libsqlite3-dev libexpected-dev libboost-dev libboost-system-dev
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev wrk python3 cpio tar openssl curl
 )

@@ -23,6 +23,7 @@ HEADER_ROOM = {
     "eif": "eifbuild",
     "bitcoin": "bitcoin",
     "ethereum": "ethereum",
+    "wallet": "wallet",
     "kmspolicy": "kmspolicy",
     "localkms": "localkms",
     "app": "enclave-app",
@@ -38,17 +39,21 @@ ALLOWED = {
     "eifbuild": {"core"},
     "bitcoin": {"core"},
     "ethereum": {"core"},
+    "wallet": {"core", "ethereum"},
     "kmspolicy": {"core", "aws", "verifier"},
     "localkms": {"core", "aws", "kmspolicy", "verifier"},
-    "enclave-app": {"core", "aws", "verifier", "eifbuild", "bitcoin", "ethereum", "kmspolicy"},
-    "cli": {"core", "aws", "verifier", "eifbuild", "bitcoin", "ethereum", "kmspolicy", "localkms",
-            "enclave-app"},
+    "enclave-app": {"core", "aws", "verifier", "eifbuild", "bitcoin", "ethereum", "wallet",
+                    "kmspolicy"},
+    "cli": {"core", "aws", "verifier", "eifbuild", "bitcoin", "ethereum", "wallet", "kmspolicy",
+            "localkms", "enclave-app"},
 }
 
 # Adapter layers that may reach one step further than their room's pure code.
 ADAPTER_EXTRA = {
     # kmspolicy/io reads PCRs from EIF images (eifbuild's reader).
     ("kmspolicy", "io"): {"eifbuild"},
+    # wallet/io keeps accounts in DynamoDB (aws's client) or SQLite.
+    ("wallet", "io"): {"aws"},
 }
 
 INCLUDE = re.compile(r'^\s*#\s*include\s+"enclavectl/([a-z_]+)/')

@@ -79,6 +79,20 @@ class CheckLayers(unittest.TestCase):
         self.assertIn("bitcoin/src/side.cpp:1: bitcoin includes ethereum", result.stdout)
         self.assertIn("localkms/src/z.cpp:1: localkms includes ethereum", result.stdout)
 
+    def test_wallet_sits_on_ethereum_and_only_its_io_reaches_aws(self):
+        write(self.root, "wallet/src/envelope.cpp", '#include "enclavectl/ethereum/address.hpp"\n')
+        write(self.root, "wallet/src/io/dynamo.cpp", '#include "enclavectl/aws/arn.hpp"\n')
+        write(self.root, "enclave-app/src/w.cpp", '#include "enclavectl/wallet/account.hpp"\n')
+        write(self.root, "cli/src/w.cpp", '#include "enclavectl/wallet/account.hpp"\n')
+        self.assertEqual(run(self.root).returncode, 0, run(self.root).stdout)
+        write(self.root, "wallet/src/bad.cpp", '#include "enclavectl/aws/arn.hpp"\n')
+        write(self.root, "ethereum/src/up.cpp", '#include "enclavectl/wallet/account.hpp"\n')
+        result = run(self.root)
+        self.assertEqual(result.returncode, 1)
+        self.assertIn("wallet/src/bad.cpp:1: wallet includes aws", result.stdout)
+        self.assertIn("ethereum/src/up.cpp:1: ethereum includes wallet", result.stdout)
+        self.assertNotIn("dynamo.cpp", result.stdout)
+
     def test_an_unknown_header_folder_fails(self):
         write(self.root, "aws/src/y.cpp", '#include "enclavectl/nowhere/x.hpp"\n')
         self.assertIn("no room's header folder", run(self.root).stdout)

@@ -95,7 +95,7 @@ core::Result<PreparedRequest> AwsJsonClient::Prepare(std::string_view operation,
   // kms.md 1 / sigv4.md 7: the headers botocore sends and signs.
   std::vector<HttpHeader> headers = {
       {"Host", options_.endpoint.host},
-      {"Content-Type", std::string(kKmsContentType)},
+      {"Content-Type", options_.content_type},
       {"X-Amz-Target", service_.target_prefix + "." + std::string(operation)}};
   SigningRequest to_sign{"POST", "/", "", headers, body.View()};
   SigningParams params;

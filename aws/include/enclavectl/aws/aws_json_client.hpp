@@ -1,7 +1,7 @@
-// What every AWS JSON 1.1 client here shares (adapter): the endpoint of a service, SigV4
+// What every AWS JSON 1.1 (and 1.0) client here shares (adapter): the endpoint of a service, SigV4
 // signing of `POST /` with X-Amz-Target, and retries with jittered backoff on throttling,
-// server faults and network failures. KmsClient (kms_client.hpp) and SsmClient
-// (ssm_client.hpp) are thin typed layers over it.
+// server faults and network failures. KmsClient (kms_client.hpp), SsmClient (ssm_client.hpp)
+// and DynamoDbClient (dynamodb_client.hpp) are thin typed layers over it.
 #pragma once
 
 #include <string>
@@ -49,6 +49,8 @@ struct AwsJsonClientOptions {
   HttpOptions http;
   // Also send and sign X-Amz-Content-SHA256 (as aws-nitro-enclaves-sdk-c does).
   bool add_content_sha256 = false;
+  // The protocol's Content-Type: JSON 1.1 (KMS, SSM); DynamoDbClient sets JSON 1.0.
+  std::string content_type = std::string(kKmsContentType);
 };
 
 // A signed request, ready to send (or to show with --dry-run).

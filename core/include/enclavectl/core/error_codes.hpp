@@ -340,7 +340,35 @@ enum class ExitClass : std::uint8_t {
   X(kEthMessageTooLarge, 1113, "ETH_MESSAGE_TOO_LARGE", kMalformed,                              \
     "a personal_sign message exceeds its size limit")                                            \
   X(kEthTxFromMismatch, 1114, "ETH_TX_FROM_MISMATCH", kRejected,                                 \
-    "a transaction's from address is not the address of the signing key")
+    "a transaction's from address is not the address of the signing key")                          \
+  X(kWalletEnvelopeMalformed, 1120, "WALLET_ENVELOPE_MALFORMED", kMalformed,                       \
+    "an encryptedPrivateKey is not a legacy or hardened account envelope (base64, size, prefix)")  \
+  X(kWalletDecryptFailed, 1121, "WALLET_DECRYPT_FAILED", kRejected,                                \
+    "an account envelope does not open: wrong data key, or bytes or bound fields changed")         \
+  X(kWalletKeyTextInvalid, 1122, "WALLET_KEY_TEXT_INVALID", kMalformed,                            \
+    "a legacy envelope's plaintext is neither base64 of 32 bytes nor 0x and 64 hex digits")        \
+  X(kWalletAddressMismatch, 1123, "WALLET_ADDRESS_MISMATCH", kRejected,                            \
+    "the decrypted account key is not the key of the row's address (a swapped row)")               \
+  X(kWalletItemMalformed, 1124, "WALLET_ITEM_MALFORMED", kMalformed,                               \
+    "an account row lacks an attribute, has a non-S or oversized one, or mixes dialects")          \
+  X(kWalletAccountInvalid, 1125, "WALLET_ACCOUNT_INVALID", kMalformed,                             \
+    "an account field has a bad value: name, key id, address, base64 or its size")                 \
+  X(kWalletAccountExists, 1126, "WALLET_ACCOUNT_EXISTS", kRejected,                                \
+    "an account with this key id and name already exists (accounts are never overwritten)")        \
+  X(kWalletAccountNotFound, 1127, "WALLET_ACCOUNT_NOT_FOUND", kRejected,                           \
+    "no account with this key id and name")                                                        \
+  X(kWalletStoreError, 1128, "WALLET_STORE_ERROR", kMalformed,                                     \
+    "the account store file is not a usable SQLite account store (not a database, corrupt)")       \
+  X(kDynamoDbError, 1129, "DYNAMODB_ERROR", kRejected,                                             \
+    "DynamoDB refused a request (validation, limits, or an unknown error type)")                   \
+  X(kDynamoDbResponseMalformed, 1130, "DYNAMODB_RESPONSE_MALFORMED", kMalformed,                   \
+    "a DynamoDB answer is not the JSON the operation defines")                                     \
+  X(kDynamoDbTableNotFound, 1131, "DYNAMODB_TABLE_NOT_FOUND", kRejected,                           \
+    "the DynamoDB table does not exist (ResourceNotFoundException)")                               \
+  X(kDynamoDbAccessDenied, 1132, "DYNAMODB_ACCESS_DENIED", kRejected,                              \
+    "DynamoDB refused the credentials or the signature, or IAM denies the action")                 \
+  X(kDynamoDbConditionFailed, 1133, "DYNAMODB_CONDITION_FAILED", kRejected,                        \
+    "a DynamoDB write's condition does not hold (ConditionalCheckFailedException)")
 
 enum class ErrorCode : std::uint16_t {
 #define ENCLAVECTL_X_ENUM(name, value, text, exit_class, meaning) name = value,
