@@ -82,8 +82,8 @@ cp "$enclave_app" "$work/eif/rootfs/usr/bin/enclave-app"
 "$enclavectl" eif build --kernel "$work/eif/bzImage" --cmdline "console=ttyS0 quiet" \
   --init "$work/eif/init" --nsm-ko "$work/eif/nsm.ko" --rootfs "$work/eif/rootfs" \
   --cmd /usr/bin/enclave-app --name enclave-app-demo --version 1.0 \
-  --build-time 2025-01-01T00:00:00Z --output "$work/enclave-app.eif" >/dev/null
-"$enclavectl" eif measure "$work/enclave-app.eif" --output "$work/pcr.json"
+  --build-time 2025-01-01T00:00:00Z --out "$work/enclave-app.eif" >/dev/null
+"$enclavectl" eif measure "$work/enclave-app.eif" --out "$work/pcr.json"
 pcr0=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["Measurements"]["PCR0"])' "$work/pcr.json")
 
 step "create a P-256 key-agreement key in the local KMS (CreateKey, SigV4-signed by curl)"

@@ -8,7 +8,7 @@ import sys
 
 root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 binary = sys.argv[1] if len(sys.argv) > 1 else os.path.join(root, "build", "dev", "cli", "enclavectl")
-rows = json.loads(subprocess.run([binary, "errors", "--json"], check=True, capture_output=True, text=True).stdout)
+rows = json.loads(subprocess.run([binary, "errors", "--json"], check=True, capture_output=True, text=True).stdout)["codes"]
 blocks = {0: "Usage", 1: "Framing, CBOR, COSE and NSM messages", 2: "Document fields",
           3: "Certificate chain", 4: "Signature", 5: "Policy", 6: "EIF images",
           7: "KMS policies and KMS", 8: "I/O, network and devices", 9: "Internal",

@@ -7,6 +7,9 @@
 #include "enclavectl/core/text_wrap.hpp"
 
 namespace enclavectl::cli {
+namespace {
+constexpr const char* kErrorsMediaType = "application/vnd.enclavectl.errors+json;version=1";
+}  // namespace
 
 void RegisterErrors(CLI::App& app, Context& ctx) {
   auto json = std::make_shared<bool>(false);
@@ -14,7 +17,9 @@ void RegisterErrors(CLI::App& app, Context& ctx) {
   CLI::App* cmd = app.add_subcommand(
       "errors", "List the stable error codes, or explain one: meaning, exit code, cause, remedy.");
   cmd->add_option("code", *name, "An error name (CERT_EXPIRED) or number (301) to explain");
-  cmd->add_flag("--json", *json, "Print a JSON array (one row with CODE; with cause and remedy)");
+  cmd->add_flag("--json", *json,
+                "Print one JSON object: media_type, verdict and codes (the rows; one with CODE, "
+                "with its cause and remedy)");
   cmd->footer(
       "Examples:\n  enclavectl errors\n  enclavectl errors CERT_EXPIRED\n  enclavectl errors "
       "--json");
@@ -23,7 +28,7 @@ void RegisterErrors(CLI::App& app, Context& ctx) {
     if (!name->empty() && one == nullptr) {
       ctx.exit_code = ReportError(
           ctx, core::Error{core::ErrorCode::kInvalidArgument, "no error code '" + *name + "'", -1},
-          *json, "application/vnd.enclavectl.errors+json;version=1");
+          *json, kErrorsMediaType);
       return;
     }
     nlohmann::json rows = nlohmann::json::array();
@@ -40,7 +45,9 @@ void RegisterErrors(CLI::App& app, Context& ctx) {
       }
     }
     if (*json) {
-      ctx.out << rows.dump(2) << "\n";
+      nlohmann::json answer = {{"media_type", kErrorsMediaType}, {"verdict", "accepted"}};
+      answer["codes"] = std::move(rows);
+      ctx.out << answer.dump(2) << "\n";
     }
   });
 }

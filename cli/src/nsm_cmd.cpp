@@ -35,7 +35,7 @@ core::Result<std::optional<core::Bytes>> HexOption(const std::string& flag,
   if (hex.empty()) {
     return std::optional<core::Bytes>();
   }
-  auto bytes = HexFlag(flag, hex);
+  auto bytes = HexFlagValue(flag, hex);
   return bytes ? core::Result<std::optional<core::Bytes>>(std::move(*bytes))
                : core::Fail(bytes.error());
 }

@@ -212,13 +212,16 @@ TEST(HelpCli, ErrorsExplainsCauseAndRemedy) {
     const std::string name(core::ErrorCodeName(explanation.code));
     const testing::CommandResult r = Cli({"errors", name, "--json"});
     EXPECT_EQ(r.exit_code, 0) << name;
-    const json rows = OneDocument(r.out);
+    const json answer = OneDocument(r.out);
+    EXPECT_EQ(answer["media_type"], "application/vnd.enclavectl.errors+json;version=1");
+    EXPECT_EQ(answer["verdict"], "accepted");
+    const json rows = answer["codes"];
     ASSERT_EQ(rows.size(), 1U) << name;
     EXPECT_EQ(rows[0]["code"], name);
     EXPECT_EQ(rows[0]["cause"], std::string(explanation.cause)) << name;
     EXPECT_EQ(rows[0]["remedy"], std::string(explanation.remedy)) << name;
   }
-  const json all = OneDocument(Cli({"errors", "--json"}).out);
+  const json all = OneDocument(Cli({"errors", "--json"}).out)["codes"];
   EXPECT_GE(all.size(), 100U);
   EXPECT_TRUE(all[0].contains("remedy"));
 }
