@@ -5,6 +5,9 @@
   seed_clients.py wallet tcp|vsock HOST|CID PORT REQUEST_JSON
       nitro-enclave-wallet client.py: json.dumps(request) in ONE send(), no half-close,
       ONE recv(4096), close; writes the raw reply bytes to stdout.
+  seed_clients.py wallet-to-eof ...
+      the same request, but reads the reply to EOF (enclavectl's client rule, wallet.md 1.2;
+      get_attestation replies are longer than 4096 bytes).
   seed_clients.py account tcp|vsock HOST|CID PORT MODE PAYLOAD
       aws-nitro-enclaves-rs parent: struct.pack('<Q', len) header, then the payload; reads
       one frame back and writes its payload to stdout. MODE: frame (a whole frame),
@@ -39,11 +42,16 @@ def recv_exactly(s, n):
     return out
 
 
-def wallet(transport, host, port, request_json):
+def wallet(transport, host, port, request_json, to_eof=False):
     request = json.loads(request_json)
     s = connect(transport, host, port)
     s.send(json.dumps(request).encode())
     response = s.recv(4096)
+    while to_eof and len(response) < 65536:
+        chunk = s.recv(65536)
+        if not chunk:
+            break
+        response += chunk
     s.close()
     sys.stdout.buffer.write(response)
 
@@ -71,5 +79,7 @@ def account(transport, host, port, mode, payload):
 if __name__ == "__main__":
     if sys.argv[1] == "wallet":
         wallet(*sys.argv[2:6])
+    elif sys.argv[1] == "wallet-to-eof":
+        wallet(*sys.argv[2:6], to_eof=True)
     else:
         account(*sys.argv[2:7])

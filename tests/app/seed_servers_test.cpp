@@ -78,8 +78,9 @@ std::string RunClient(const std::vector<std::string>& args) {
   return result.out;
 }
 
-std::string Wallet(const Endpoint& at, const std::string& request) {
-  return RunClient({"wallet", at.transport, at.host, std::to_string(at.port), request});
+std::string Wallet(const Endpoint& at, const std::string& request,
+                   const std::string& mode = "wallet") {
+  return RunClient({mode, at.transport, at.host, std::to_string(at.port), request});
 }
 
 std::string Account(const Endpoint& at, const std::string& mode, const std::string& payload) {
@@ -133,7 +134,7 @@ void CheckV1(const Endpoint& at) {
   EXPECT_EQ(Wallet(at, R"({"action":"sign","message":"74657374"})"),
             R"({"r": "0xf1abb023518351cd71d881567b1ea663ed3efcf6c5132b354f28d3b0b7d38367", )"
             R"("s": "0x19f4113742a2b14bd25926b49c649155f267e60d3814b4c0cc84250e46f0083"})");
-  EXPECT_EQ(Wallet(at, R"({"action":"sign","message":""})").substr(0, 8), R"({"r": ")");
+  EXPECT_EQ(Wallet(at, R"({"action":"sign","message":""})").rfind(R"({"r": "0x)", 0), 0U);
   EXPECT_EQ(Wallet(at, R"({"action":"delete"})"), R"({"error": "unknown action"})");
   EXPECT_EQ(Wallet(at, R"({"action":"sign","message":"zz"})"),
             R"({"error": "non-hexadecimal number found in fromhex() arg at position 0"})");
@@ -157,7 +158,7 @@ TEST_F(SeedWalletServerTest, V1SeedClientOverTcp) {
 }
 
 TEST_F(SeedWalletServerTest, V2SeedClientAndAttestation) {
-  SimulatedEnclave enclave(core::Bytes(48, 0x11));
+  enclavectl::testing::SimulatedEnclave enclave(core::Bytes(48, 0x11));
   const SeedWalletService service(
       SeedWalletKey::FromScalar(SeedRevision::kV2, Hex(kK1Secret)).value(),
       NsmSeedAttester(*enclave.client));
@@ -186,8 +187,9 @@ TEST_F(SeedWalletServerTest, V2SeedClientAndAttestation) {
             R"(digest size."})");
 
   // get_attestation: the document's public_key is the signing key, its nonce the given one.
-  const json attestation =
-      json::parse(Wallet(at, R"({"action":"get_attestation","nonce":"00112233"})"));
+  // The reply is longer than client.py's one recv(4096): our client reads to EOF.
+  const json attestation = json::parse(
+      Wallet(at, R"({"action":"get_attestation","nonce":"00112233"})", "wallet-to-eof"));
   auto document = core::Base64Decode(attestation.at("attestation_document").get<std::string>());
   ASSERT_TRUE(document);
   auto decoded = verifier::DecodeAttestation(*document);
