@@ -159,6 +159,14 @@ TEST(AccountResponses, EnvelopesAndErrorMapping) {
   EXPECT_EQ(AccountService::Refuse(ErrorCode::kAccountFrameInvalid),
             R"({"apiResponse":"error","content":{"error":"bad_request"}})");
 
+  // The codes AccountOperations implementations report (the fake's, seed_fakes.hpp).
+  EXPECT_EQ(EnvelopeErrorFor({ErrorCode::kAccountKmsFailed, "", -1}), EnvelopeError::kKmsFailed);
+  EXPECT_EQ(EnvelopeErrorFor({ErrorCode::kAccountAddressMismatch, "", -1}),
+            EnvelopeError::kAddressMismatch);
+  EXPECT_EQ(EnvelopeErrorFor({ErrorCode::kAccountDecryptFailed, "", -1}),
+            EnvelopeError::kDecryptFailed);
+  EXPECT_EQ(EnvelopeErrorFor({ErrorCode::kAccountRequestUnsupported, "", -1}),
+            EnvelopeError::kUnsupported);
   EXPECT_EQ(EnvelopeErrorFor({ErrorCode::kKmsAccessDenied, "", -1}), EnvelopeError::kKmsFailed);
   EXPECT_EQ(EnvelopeErrorFor({ErrorCode::kEthTxFromMismatch, "", -1}),
             EnvelopeError::kAddressMismatch);

@@ -110,17 +110,14 @@ bool IsPythonSpace(char c) {
   return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f';
 }
 
+// A hex digit's value (either case), -1 for any other character (NUL included).
 int HexValue(char c) {
-  if (c >= '0' && c <= '9') {
-    return c - '0';
+  constexpr std::string_view kDigits = "0123456789abcdefABCDEF";
+  const std::size_t at = kDigits.find(c);
+  if (at == std::string_view::npos) {
+    return -1;
   }
-  if (c >= 'a' && c <= 'f') {
-    return c - 'a' + 10;
-  }
-  if (c >= 'A' && c <= 'F') {
-    return c - 'A' + 10;
-  }
-  return -1;
+  return static_cast<int>(at < 16 ? at : at - 6);
 }
 
 core::Error FromHexError(std::size_t position) {
