@@ -140,12 +140,15 @@ void CheckV1(const Endpoint& at) {
             R"({"error": "non-hexadecimal number found in fromhex() arg at position 0"})");
 }
 
-TEST_F(SeedWalletServerTest, V1SeedClientOverVsockOrTcp) {
+TEST_F(SeedWalletServerTest, V1SeedClientOverVsock) {
   const SeedWalletService service(
       SeedWalletKey::FromScalar(SeedRevision::kV1, Hex(kP256Secret)).value(), {});
   Endpoint at;
   auto server = Start(service, true, at);
-  std::cout << "seed client over " << at.transport << "\n";
+  if (at.transport != "vsock") {
+    GTEST_SKIP() << "no vsock loopback here (/dev/vsock missing or CID 1 unreachable); the TCP "
+                    "listener carries the same bytes in V1SeedClientOverTcp";
+  }
   CheckV1(at);
 }
 

@@ -37,17 +37,20 @@ core::Result<aws::AwsCredentials> ReadCredential(const core::JsonObjectView& req
   auto id = credential->String("aws_access_key_id");
   auto secret = credential->String("aws_secret_access_key");
   auto token = credential->String("aws_session_token");
+  // Held as SecretBytes at once, so that no failure path below frees a secret unwiped.
+  core::SecretBytes secret_bytes = secret ? TakeSecret(*secret) : core::SecretBytes();
+  core::SecretBytes token_bytes = token ? TakeSecret(*token) : core::SecretBytes();
   if (!id || !secret || !token) {
     // The view's details name the member and its JSON type, never its value.
     return Fail(!id ? id.error() : !secret ? secret.error() : token.error());
   }
-  if (id->empty() || secret->empty()) {
+  if (id->empty() || secret_bytes.empty()) {
     return Fail(kInvalid, "credential: empty access key id or secret access key");
   }
   aws::AwsCredentials out;
   out.access_key_id = std::move(*id);
-  out.secret_access_key = TakeSecret(*secret);
-  out.session_token = TakeSecret(*token);
+  out.secret_access_key = std::move(secret_bytes);
+  out.session_token = std::move(token_bytes);
   return out;
 }
 
