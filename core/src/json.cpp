@@ -109,6 +109,24 @@ std::string LineAndColumn(std::string_view text, std::size_t position) {
 
 }  // namespace
 
+JsonPrefix ClassifyJsonPrefix(std::string_view text, std::size_t max_depth) noexcept {
+  if (JsonNestingDepth(text) > max_depth) {
+    return JsonPrefix::kInvalid;
+  }
+  try {
+    StrictChecker checker;
+    if (nlohmann::json::sax_parse(text.begin(), text.end(), &checker,
+                                  nlohmann::json::input_format_t::json, /*strict=*/true)) {
+      return JsonPrefix::kComplete;
+    }
+    // nlohmann counts the end of input as one more byte read: an error found there means the
+    // text stopped early, not that it went wrong.
+    return checker.error_position > text.size() ? JsonPrefix::kIncomplete : JsonPrefix::kInvalid;
+  } catch (...) {  // std::bad_alloc while building key sets
+    return JsonPrefix::kInvalid;
+  }
+}
+
 Result<nlohmann::json> ParseStrictJson(std::string_view text, std::size_t max_bytes, ErrorCode code,
                                        std::string_view what, std::size_t max_depth) {
   if (text.size() > max_bytes) {

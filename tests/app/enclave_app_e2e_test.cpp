@@ -34,6 +34,7 @@
 #include "enclavectl/core/encoding.hpp"
 #include "enclavectl/core/sha.hpp"
 #include "enclavectl/localkms/server.hpp"
+#include "enclavectl/verifier/document.hpp"
 #include "enclavectl/verifier/signatures.hpp"
 #include "socket_client.hpp"
 #include "subprocess.hpp"
@@ -556,6 +557,45 @@ TEST_F(EnclaveAppE2e, DevWarningIsPrintedOnceAtStart) {
   const std::string warning = "*** DEVELOPMENT MODE (--dev)";
   EXPECT_NE(log.find(warning), std::string::npos) << log;
   EXPECT_EQ(log.find(warning), log.rfind(warning)) << log;
+}
+
+// Issue 15: the seed wallet flags on the real binary: revision v2 on TCP (the same bytes as
+// on vsock), the key logged at start is the key served, get_attestation binds it to the NSM
+// document; the seed port must differ from the wallet line protocol's.
+TEST_F(EnclaveAppE2e, SeedWalletFlags) {
+  const std::string url =
+      Start({"--seed-wallet-listen", "127.0.0.1:0", "--seed-wallet-revision", "v2"}, "seed-wallet");
+  ASSERT_FALSE(url.empty()) << Slurp(log_);
+  const std::string log = Slurp(log_);
+  const std::string marker = "seed wallet listening on 127.0.0.1:";
+  const std::size_t at = log.find(marker);
+  ASSERT_NE(at, std::string::npos) << log;
+  const auto port = static_cast<std::uint16_t>(std::stoul(log.substr(at + marker.size())));
+  const auto ask = [port](const std::string& request) {
+    testing::SocketClient client(port);
+    client.Send(request);  // no half-close, as the seed's client.py
+    return client.ReadAll();
+  };
+  const std::string reply = ask(R"({"action": "get_public_key"})");
+  const json key = json::parse(reply);
+  const std::string public_key = key["public_key"].get<std::string>();
+  EXPECT_EQ(reply, R"({"public_key": ")" + public_key + R"(", "address": ")" +
+                       key["address"].get<std::string>() + R"("})");
+  EXPECT_NE(log.find("public key " + public_key + ", address " + key["address"].get<std::string>()),
+            std::string::npos);
+  const json attestation = json::parse(ask(R"({"action": "get_attestation", "nonce": "c0ffee"})"));
+  auto document = verifier::DecodeAttestation(
+      core::Base64Decode(attestation["attestation_document"].get<std::string>()).value());
+  ASSERT_TRUE(document) << document.error().detail;
+  EXPECT_EQ(core::HexEncode(document->doc.public_key.value()), public_key);
+  EXPECT_EQ(core::HexEncode(document->doc.nonce.value()), "c0ffee");
+
+  log_ = (dir_.Path() / "seed-usage.log").string();
+  apps_.emplace_back(
+      std::vector<std::string>{ENCLAVE_APP_BINARY, "--dev", "--nsm-state", nsm_state_, "--listen",
+                               "127.0.0.1:0", "--vsock-port", "5999", "--seed-wallet-port", "5999"},
+      env_vars_, log_);
+  EXPECT_EQ(ExitStatus(), 64) << Slurp(log_);
 }
 
 }  // namespace

@@ -23,6 +23,7 @@
 #include "enclavectl/app/hardening.hpp"
 #include "enclavectl/app/nsm_device.hpp"
 #include "enclavectl/app/nsm_simulator.hpp"
+#include "enclavectl/app/seed_servers.hpp"
 #include "enclavectl/app/servers.hpp"
 #include "enclavectl/app/service.hpp"
 #include "enclavectl/app/simulator_config.hpp"
@@ -32,6 +33,7 @@
 #include "enclavectl/aws/ssm_client.hpp"
 #include "enclavectl/core/build_info.hpp"
 #include "enclavectl/core/encoding.hpp"
+#include "enclavectl/ethereum/address.hpp"
 #include "enclavectl/kmspolicy/lint.hpp"
 #include "enclavectl/net/fd_limit.hpp"
 #include "enclavectl/verifier/trust.hpp"
@@ -62,6 +64,9 @@ struct Flags {
   std::vector<std::string> pcr;
   std::string listen = "127.0.0.1:7074";
   std::uint32_t vsock_port = 5000;
+  std::uint32_t seed_wallet_port = 0;
+  std::string seed_wallet_listen;
+  std::string seed_wallet_revision = "v1";
   std::string kms_endpoint;
   std::string ssm_endpoint;
   std::string region;
@@ -221,6 +226,74 @@ ConnectionLimits FitConnectionsToFdLimit(const Flags& flags, LogSink& log) {
   }
   limits.http = http.max_connections;
   return limits;
+}
+
+// Seed (a)'s wallet protocol (nitro-enclave-wallet, docs/enclave-app.md "Seed wallet
+// protocols"): a fresh key per process start, as the seed does, served on vsock and/or TCP.
+struct SeedWallet {
+  std::unique_ptr<SeedWalletService> service;
+  std::vector<std::unique_ptr<OneShotServer>> servers;
+  void Stop() {
+    for (auto& server : servers) {
+      server->Stop();
+    }
+  }
+};
+
+core::Result<SeedWallet> StartSeedWallet(const Flags& flags, NsmClient& nsm, LogSink& log) {
+  SeedWallet out;
+  if (flags.seed_wallet_port == 0 && flags.seed_wallet_listen.empty()) {
+    return out;
+  }
+  if (flags.seed_wallet_port != 0 && flags.seed_wallet_port == flags.vsock_port) {
+    return core::Fail(ErrorCode::kInvalidArgument,
+                      "--seed-wallet-port and --vsock-port must differ (use --vsock-port 0)");
+  }
+  const SeedRevision revision =
+      flags.seed_wallet_revision == "v2" ? SeedRevision::kV2 : SeedRevision::kV1;
+  auto key = SeedWalletKey::Generate(revision);
+  if (!key) {
+    return core::Fail(key.error());
+  }
+  std::string described = "public key " + core::HexEncode(key->PublicKey());
+  if (revision == SeedRevision::kV2) {
+    auto address = ethereum::AddressFromPublicKey(key->PublicKey());
+    if (address) {
+      described += ", address " + ethereum::LowercaseAddress(*address);
+    }
+  }
+  log.Log(LogLevel::kInfo, "seed wallet (nitro-enclave-wallet " + flags.seed_wallet_revision +
+                               "): a new key for this process, lost when it stops (the seed's "
+                               "semantics); " +
+                               described);
+  out.service = std::make_unique<SeedWalletService>(std::move(*key), NsmSeedAttester(nsm));
+  OneShotServerOptions options;
+  options.warn = [&log](const std::string& line) {
+    log.Log(LogLevel::kWarning, "seed wallet: " + line);
+  };
+  std::vector<OneShotAddress> addresses;
+  if (flags.seed_wallet_port != 0) {
+    addresses.push_back({"", flags.seed_wallet_port});
+  }
+  if (!flags.seed_wallet_listen.empty()) {
+    auto tcp = SplitHostPort(flags.seed_wallet_listen);
+    if (!tcp) {
+      return core::Fail(tcp.error());
+    }
+    addresses.push_back({tcp->first, tcp->second});
+  }
+  for (const OneShotAddress& address : addresses) {
+    auto server = ListenSeedWallet(address, options, *out.service);
+    if (!server) {
+      out.Stop();
+      return core::Fail(server.error());
+    }
+    log.Log(LogLevel::kInfo, "seed wallet listening on " +
+                                 (address.host.empty() ? "vsock port " : address.host + ":") +
+                                 std::to_string((*server)->Port()));
+    out.servers.push_back(std::move(*server));
+  }
+  return out;
 }
 
 int Serve(const Flags& flags, std::ostream& out, LogSink& log) {
@@ -401,6 +474,14 @@ int Serve(const Flags& flags, std::ostream& out, LogSink& log) {
       vsock = std::move(*listening);
     }
   }
+  auto seed_wallet = StartSeedWallet(flags, nsm, log);
+  if (!seed_wallet) {
+    if (vsock) {
+      vsock->Stop();
+    }
+    (*http_server)->Stop();
+    return ExitFor(seed_wallet.error(), log, "seed wallet");
+  }
   const std::string url = "http://" + listen->first + ":" + std::to_string((*http_server)->Port());
   out << "enclave-app: listening on " << url;
   if (vsock) {
@@ -431,6 +512,7 @@ int Serve(const Flags& flags, std::ostream& out, LogSink& log) {
   if (boot_setup.joinable()) {
     boot_setup.join();
   }
+  seed_wallet->Stop();
   if (vsock) {
     vsock->Stop();
   }
@@ -483,6 +565,21 @@ int RunEnclaveApp(int argc, const char* const* argv, std::ostream& out, std::ost
                  "AF_VSOCK port of the wallet JSON protocol (0: off)")
       ->default_str("5000")
       ->envname("ENCLAVE_APP_VSOCK_PORT");
+  app.add_option("--seed-wallet-port", flags.seed_wallet_port,
+                 "AF_VSOCK port of the nitro-enclave-wallet protocol (seed clients use 5000; "
+                 "then move --vsock-port); 0: off")
+      ->default_str("0")
+      ->envname("ENCLAVE_APP_SEED_WALLET_PORT");
+  app.add_option("--seed-wallet-listen", flags.seed_wallet_listen,
+                 "The same protocol on TCP HOST:PORT (development, tests); empty: off")
+      ->envname("ENCLAVE_APP_SEED_WALLET_LISTEN");
+  app.add_option("--seed-wallet-revision", flags.seed_wallet_revision,
+                 "v1: P-256 ECDSA over SHA-256(message) (the seed); v2: secp256k1 over a "
+                 "32-byte digest, low s, with an address (the seed's later HEAD). The key is "
+                 "new at every start, as the seed's")
+      ->check(CLI::IsMember({"v1", "v2"}))
+      ->default_str("v1")
+      ->envname("ENCLAVE_APP_SEED_WALLET_REVISION");
   app.add_option("--kms-endpoint", flags.kms_endpoint,
                  "KMS endpoint URL (default: AWS_ENDPOINT_URL_KMS, AWS_ENDPOINT_URL, then "
                  "https://kms.REGION.amazonaws.com)")
@@ -544,7 +641,8 @@ int RunEnclaveApp(int argc, const char* const* argv, std::ostream& out, std::ost
       "Examples:\n"
       "  enclave-app --listen 127.0.0.1:7074 --vsock-port 5000\n"
       "  enclave-app --dev --eif image.eif --kms-endpoint http://127.0.0.1:4000\n"
-      "  enclave-app --sealed-store ssm:/enclave/sealed-key --key-mode sealed --key-id ARN\n\n"
+      "  enclave-app --sealed-store ssm:/enclave/sealed-key --key-mode sealed --key-id ARN\n"
+      "  enclave-app --vsock-port 0 --seed-wallet-port 5000 --seed-wallet-revision v2\n\n"
       "Exit codes: 0 stopped by SIGINT/SIGTERM, 64 usage, 74 NSM/listener/store failure or a "
       "configured key refused at start (APP_KEY_POLICY_UNSAFE, SEALED_RECORD_OUTDATED), 70 "
       "internal error.");

@@ -289,6 +289,8 @@ enum class ExitClass : std::uint8_t {
     "a client did not send its whole request in time (HTTP 408; slow clients are cut off)")        \
   X(kAppOverloaded, 841, "APP_OVERLOADED", kIo,                                                    \
     "the key service refused a connection: too many open connections (HTTP 503)")                  \
+  X(kAccountKmsFailed, 842, "ACCOUNT_KMS_FAILED", kIo,                                             \
+    "the account service could not get or open a data key from KMS (the kms_failed envelope)")     \
   X(kLocalKmsNotOurs, 848, "LOCAL_KMS_NOT_OURS", kIo,                                              \
     "a pid file names a process that is not provably the local KMS it recorded: not stopped")      \
   X(kLocalStackNotFound, 849, "LOCAL_STACK_NOT_FOUND", kUsage,                                     \
@@ -368,7 +370,19 @@ enum class ExitClass : std::uint8_t {
   X(kDynamoDbAccessDenied, 1132, "DYNAMODB_ACCESS_DENIED", kRejected,                              \
     "DynamoDB refused the credentials or the signature, or IAM denies the action")                 \
   X(kDynamoDbConditionFailed, 1133, "DYNAMODB_CONDITION_FAILED", kRejected,                        \
-    "a DynamoDB write's condition does not hold (ConditionalCheckFailedException)")
+    "a DynamoDB write's condition does not hold (ConditionalCheckFailedException)") \
+  X(kSeedWalletRequestInvalid, 1140, "SEED_WALLET_REQUEST_INVALID", kMalformed,                  \
+    "a nitro-enclave-wallet (seed a) request is not one JSON object or a field is not valid")   \
+  X(kAccountFrameInvalid, 1141, "ACCOUNT_FRAME_INVALID", kMalformed,                             \
+    "an account protocol frame is cut short (header or body) or declares more than its cap")     \
+  X(kAccountRequestInvalid, 1142, "ACCOUNT_REQUEST_INVALID", kMalformed,                         \
+    "an account request (generateAccount, sign) is not JSON or misses or mistypes a field")      \
+  X(kAccountRequestUnsupported, 1143, "ACCOUNT_REQUEST_UNSUPPORTED", kMalformed,                 \
+    "an account request names an apiRequest this enclave does not offer")                        \
+  X(kAccountAddressMismatch, 1144, "ACCOUNT_ADDRESS_MISMATCH", kRejected,                        \
+    "a sign request's address is not the address of the decrypted account key")                  \
+  X(kAccountDecryptFailed, 1145, "ACCOUNT_DECRYPT_FAILED", kRejected,                            \
+    "an account's encrypted private key does not open under its data key")
 
 enum class ErrorCode : std::uint16_t {
 #define ENCLAVECTL_X_ENUM(name, value, text, exit_class, meaning) name = value,

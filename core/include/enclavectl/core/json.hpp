@@ -36,6 +36,21 @@ std::size_t JsonNestingDepth(std::string_view text) noexcept;
                                                      ErrorCode code, std::string_view what,
                                                      std::size_t max_depth = limits::kMaxJsonDepth);
 
+// What a stream of bytes received so far (untrusted) holds, for protocols that end a request
+// where its JSON value ends (no framing: wallet.md 1.2).
+enum class JsonPrefix : std::uint8_t {
+  kComplete,    // exactly one JSON value (whitespace around it allowed)
+  kIncomplete,  // the start of one: more bytes could complete it (also the empty text)
+  kInvalid,     // neither: no byte that follows can make it one JSON value
+};
+
+// Classifies `text` with the same syntax as ParseStrictJson (nlohmann's strict parser: one
+// value, nothing after it; invalid UTF-8 is invalid unless it is a sequence cut at the end).
+// Nesting deeper than `max_depth` is kInvalid. A complete value may still fail
+// ParseStrictJson's semantic checks (repeated keys, non-finite numbers). Linear in the size.
+JsonPrefix ClassifyJsonPrefix(std::string_view text,
+                              std::size_t max_depth = limits::kMaxJsonDepth) noexcept;
+
 // Serialises `value` with `indent` (-1: compact). Invalid UTF-8 in strings (which only values
 // built from command-line text can hold) is replaced by U+FFFD instead of throwing.
 std::string DumpJson(const nlohmann::json& value, int indent = -1);

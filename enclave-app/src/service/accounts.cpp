@@ -1,0 +1,421 @@
+#include "enclavectl/app/accounts.hpp"
+
+#include <openssl/crypto.h>
+
+#include <algorithm>
+
+#include "enclavectl/core/encoding.hpp"
+#include "enclavectl/core/json.hpp"
+
+namespace enclavectl::app::accounts {
+namespace {
+
+using core::ErrorCode;
+using core::Fail;
+using nlohmann::json;
+using nlohmann::ordered_json;
+
+constexpr ErrorCode kInvalid = ErrorCode::kAccountRequestInvalid;
+
+// Wipes a parsed request's strings (credentials, key material) when it goes out of scope.
+struct WipeOnExit {
+  json& value;
+  ~WipeOnExit() { core::WipeJsonStrings(value); }
+};
+
+core::SecretBytes TakeSecret(std::string& text) {
+  core::SecretBytes out(core::AsBytes(text));
+  OPENSSL_cleanse(text.data(), text.size());
+  return out;
+}
+
+core::Result<aws::AwsCredentials> ReadCredential(const core::JsonObjectView& request) {
+  auto credential = request.Object("credential");
+  if (!credential) {
+    return Fail(credential.error());
+  }
+  auto id = credential->String("aws_access_key_id");
+  auto secret = credential->String("aws_secret_access_key");
+  auto token = credential->String("aws_session_token");
+  // Held as SecretBytes at once, so that no failure path below frees a secret unwiped.
+  core::SecretBytes secret_bytes = secret ? TakeSecret(*secret) : core::SecretBytes();
+  core::SecretBytes token_bytes = token ? TakeSecret(*token) : core::SecretBytes();
+  if (!id || !secret || !token) {
+    // The view's details name the member and its JSON type, never its value.
+    return Fail(!id ? id.error() : !secret ? secret.error() : token.error());
+  }
+  if (id->empty() || secret_bytes.empty()) {
+    return Fail(kInvalid, "credential: empty access key id or secret access key");
+  }
+  aws::AwsCredentials out;
+  out.access_key_id = std::move(*id);
+  out.secret_access_key = std::move(secret_bytes);
+  out.session_token = std::move(token_bytes);
+  return out;
+}
+
+core::Result<std::string> ReadKeyId(const core::JsonObjectView& request) {
+  const bool snake = request.Has("key_id");
+  if (snake && request.Has("keyId")) {
+    return Fail(kInvalid, "request: both key_id and keyId");
+  }
+  auto key_id = request.String(snake ? "key_id" : "keyId");
+  if (!key_id) {
+    return Fail(key_id.error());
+  }
+  if (key_id->empty() || key_id->size() > 2048) {
+    return Fail(kInvalid, "request: key_id must be 1..2048 characters");
+  }
+  return key_id;
+}
+
+core::Result<core::Bytes> ReadBase64(const core::JsonObjectView& request, std::string_view key) {
+  auto text = request.String(key);
+  if (!text) {
+    return Fail(text.error());
+  }
+  auto bytes = core::Base64Decode(*text);
+  if (!bytes || bytes->empty()) {
+    return Fail(kInvalid, "request: " + std::string(key) + " is not non-empty base64");
+  }
+  return bytes;
+}
+
+core::Result<ethereum::Hash256> ReadDigest(const core::JsonObjectView& request) {
+  auto text = request.String("message");
+  if (!text) {
+    return Fail(text.error());
+  }
+  std::string_view hex = *text;
+  if (hex.size() >= 2 && hex[0] == '0' && (hex[1] == 'x' || hex[1] == 'X')) {
+    hex.remove_prefix(2);
+  }
+  auto bytes = core::HexDecode(hex);
+  ethereum::Hash256 digest{};
+  if (!bytes || bytes->size() != digest.size()) {
+    return Fail(kInvalid, "request: message must be the hex of exactly 32 bytes");
+  }
+  std::copy(bytes->begin(), bytes->end(), digest.begin());
+  return digest;
+}
+
+core::Result<GenerateRequest> ReadGenerate(const core::JsonObjectView& request) {
+  GenerateRequest out;
+  auto credential = ReadCredential(request);
+  if (!credential) {
+    return Fail(credential.error());
+  }
+  out.credential = std::move(*credential);
+  auto key_id = ReadKeyId(request);
+  auto name = request.OptionalString("name");
+  if (!key_id || !name) {
+    return Fail(!key_id ? key_id.error() : name.error());
+  }
+  out.key_id = std::move(*key_id);
+  out.name = name->value_or("");
+  return out;
+}
+
+core::Result<SignRequest> ReadSign(const core::JsonObjectView& request) {
+  SignRequest out;
+  auto credential = ReadCredential(request);
+  if (!credential) {
+    return Fail(credential.error());
+  }
+  out.credential = std::move(*credential);
+  auto key_id = ReadKeyId(request);
+  auto name = request.String("name");
+  auto address = request.OptionalString("address");
+  if (!key_id || !name || !address) {
+    return Fail(!key_id ? key_id.error() : !name ? name.error() : address.error());
+  }
+  out.key_id = std::move(*key_id);
+  out.name = std::move(*name);
+  if (*address) {
+    auto parsed = ethereum::ParseAddress(**address);
+    if (!parsed) {
+      return Fail(kInvalid, "request: address is not an Ethereum address");
+    }
+    out.address = *parsed;
+  }
+  auto data_key = ReadBase64(request, "encryptedDataKey");
+  auto private_key = ReadBase64(request, "encryptedPrivateKey");
+  auto digest = ReadDigest(request);
+  if (!data_key || !private_key || !digest) {
+    return Fail(!data_key ? data_key.error() : !private_key ? private_key.error() : digest.error());
+  }
+  out.encrypted_data_key = std::move(*data_key);
+  out.encrypted_private_key = std::move(*private_key);
+  out.digest = *digest;
+  return out;
+}
+
+ordered_json CredentialJson(const aws::AwsCredentials& credential) {
+  const auto text = [](const core::SecretBytes& secret) {
+    const core::ByteView view = secret.View();
+    return std::string(view.begin(), view.end());
+  };
+  return ordered_json{{"aws_access_key_id", credential.access_key_id},
+                      {"aws_secret_access_key", text(credential.secret_access_key)},
+                      {"aws_session_token", text(credential.session_token)}};
+}
+
+std::string Envelope(std::string_view kind, ordered_json content) {
+  return core::DumpJson(ordered_json{{"apiResponse", kind}, {"content", std::move(content)}});
+}
+
+}  // namespace
+
+std::string EncodeFrame(std::string_view payload) {
+  std::string out(kFrameHeaderBytes + payload.size(), '\0');
+  std::uint64_t len = payload.size();
+  for (std::size_t i = 0; i < kFrameHeaderBytes; ++i) {
+    out[i] = static_cast<char>(len & 0xFF);
+    len >>= 8;
+  }
+  std::copy(payload.begin(), payload.end(), out.begin() + kFrameHeaderBytes);
+  return out;
+}
+
+FrameCheck CheckFrame(std::string_view received, std::size_t max_payload) noexcept {
+  if (received.size() < kFrameHeaderBytes) {
+    return {};
+  }
+  std::uint64_t len = 0;
+  for (std::size_t i = kFrameHeaderBytes; i > 0; --i) {
+    len = (len << 8) | static_cast<unsigned char>(received[i - 1]);
+  }
+  if (len > max_payload) {
+    return {FrameState::kTooLarge, 0};
+  }
+  const auto payload_len = static_cast<std::size_t>(len);
+  return {received.size() - kFrameHeaderBytes >= payload_len ? FrameState::kComplete
+                                                             : FrameState::kNeedMore,
+          payload_len};
+}
+
+core::Result<std::string_view> DecodeFrame(std::string_view bytes, std::size_t max_payload) {
+  const FrameCheck check = CheckFrame(bytes, max_payload);
+  if (check.state == FrameState::kTooLarge) {
+    return Fail(ErrorCode::kInputTooLarge,
+                "frame declares more than " + std::to_string(max_payload) + " bytes");
+  }
+  const int present = static_cast<int>(std::min<std::size_t>(bytes.size(), 1 << 30));
+  if (check.state == FrameState::kNeedMore) {
+    return Fail(core::Error{
+        ErrorCode::kAccountFrameInvalid,
+        bytes.size() < kFrameHeaderBytes ? "frame header cut short" : "frame payload cut short",
+        present});
+  }
+  if (bytes.size() != kFrameHeaderBytes + check.payload_len) {
+    return Fail(core::Error{ErrorCode::kAccountFrameInvalid, "bytes after the frame", present});
+  }
+  return bytes.substr(kFrameHeaderBytes);
+}
+
+core::Result<Request> DecodeRequest(std::string_view payload) {
+  auto parsed = core::ParseStrictJson(payload, kMaxFramePayloadBytes, kInvalid, "request");
+  if (!parsed) {
+    return Fail(parsed.error());
+  }
+  WipeOnExit wipe{*parsed};
+  auto request = core::JsonObjectView::Of(*parsed, kInvalid, "request");
+  if (!request) {
+    return Fail(request.error());
+  }
+  const json* api = request->Find("apiRequest");
+  if (api == nullptr || !api->is_string()) {
+    return Fail(ErrorCode::kAccountRequestUnsupported, "request: no apiRequest string");
+  }
+  const auto& name = api->get_ref<const std::string&>();
+  if (name == "generateAccount") {
+    auto generate = ReadGenerate(*request);
+    if (!generate) {
+      return Fail(generate.error());
+    }
+    return Request(std::move(*generate));
+  }
+  if (name == "sign") {
+    auto sign = ReadSign(*request);
+    if (!sign) {
+      return Fail(sign.error());
+    }
+    return Request(std::move(*sign));
+  }
+  return Fail(ErrorCode::kAccountRequestUnsupported,
+              "request: unsupported apiRequest \"" + core::SafeExcerpt(name, 40) + "\"");
+}
+
+std::string EncodeRequest(const Request& request) {
+  ordered_json out;
+  if (const auto* generate = std::get_if<GenerateRequest>(&request)) {
+    out = {{"apiRequest", "generateAccount"},
+           {"credential", CredentialJson(generate->credential)},
+           {"key_id", generate->key_id},
+           {"name", generate->name}};
+  } else {
+    const auto& sign = std::get<SignRequest>(request);
+    out = {{"apiRequest", "sign"},
+           {"credential", CredentialJson(sign.credential)},
+           {"key_id", sign.key_id},
+           {"name", sign.name}};
+    if (sign.address) {
+      out["address"] = ethereum::ChecksumAddress(*sign.address);
+    }
+    out["encryptedDataKey"] = core::Base64Encode(sign.encrypted_data_key);
+    out["encryptedPrivateKey"] = core::Base64Encode(sign.encrypted_private_key);
+    out["message"] = "0x" + core::HexEncode(sign.digest);
+  }
+  std::string text = core::DumpJson(out);
+  return text;
+}
+
+const char* EnvelopeErrorName(EnvelopeError error) noexcept {
+  switch (error) {
+    case EnvelopeError::kBadRequest:
+      return "bad_request";
+    case EnvelopeError::kKmsFailed:
+      return "kms_failed";
+    case EnvelopeError::kDecryptFailed:
+      return "decrypt_failed";
+    case EnvelopeError::kAddressMismatch:
+      return "address_mismatch";
+    case EnvelopeError::kUnsupported:
+      return "unsupported";
+  }
+  return "kms_failed";
+}
+
+EnvelopeError EnvelopeErrorFor(const core::Error& error) noexcept {
+  switch (error.code) {
+    case ErrorCode::kAccountRequestUnsupported:
+      return EnvelopeError::kUnsupported;
+    case ErrorCode::kAccountAddressMismatch:
+    case ErrorCode::kEthTxFromMismatch:
+      return EnvelopeError::kAddressMismatch;
+    case ErrorCode::kAccountDecryptFailed:
+      return EnvelopeError::kDecryptFailed;
+    case ErrorCode::kAccountKmsFailed:
+    case ErrorCode::kNetwork:
+    case ErrorCode::kServiceUnavailable:
+      return EnvelopeError::kKmsFailed;
+    default:
+      break;
+  }
+  const auto value = static_cast<unsigned>(error.code);
+  if (value / 100 == 7) {
+    return EnvelopeError::kKmsFailed;
+  }
+  const core::ExitClass exit_class = core::InfoFor(error.code).exit_class;
+  return exit_class == core::ExitClass::kMalformed || exit_class == core::ExitClass::kUsage
+             ? EnvelopeError::kBadRequest
+             : EnvelopeError::kKmsFailed;
+}
+
+std::string EncodeGenerateResponse(const GenerateResponse& response) {
+  return Envelope("generateResponse",
+                  {{"address", ethereum::ChecksumAddress(response.address)},
+                   {"encryptedDataKey", core::Base64Encode(response.encrypted_data_key)},
+                   {"encryptedPrivateKey", core::Base64Encode(response.encrypted_private_key)}});
+}
+
+std::string EncodeSignResponse(const SignResponse& response) {
+  const ethereum::Signature65 raw = ethereum::EncodeSignature(response.signature, 0);
+  return Envelope("signResponse", {{"address", ethereum::ChecksumAddress(response.address)},
+                                   {"signature", "0x" + core::HexEncode(raw)}});
+}
+
+std::string EncodeErrorResponse(EnvelopeError error) {
+  return Envelope("error", {{"error", EnvelopeErrorName(error)}});
+}
+
+core::Result<Response> DecodeResponse(std::string_view payload) {
+  auto parsed = core::ParseStrictJson(payload, kMaxFramePayloadBytes, kInvalid, "response");
+  if (!parsed) {
+    return Fail(parsed.error());
+  }
+  auto response = core::JsonObjectView::Of(*parsed, kInvalid, "response");
+  if (!response) {
+    return Fail(response.error());
+  }
+  auto kind = response->String("apiResponse");
+  auto content = response->Object("content");
+  if (!kind || !content) {
+    return Fail(!kind ? kind.error() : content.error());
+  }
+  if (*kind == "error") {
+    auto error = content->String("error");
+    if (!error) {
+      return Fail(error.error());
+    }
+    for (const EnvelopeError e :
+         {EnvelopeError::kBadRequest, EnvelopeError::kKmsFailed, EnvelopeError::kDecryptFailed,
+          EnvelopeError::kAddressMismatch, EnvelopeError::kUnsupported}) {
+      if (*error == EnvelopeErrorName(e)) {
+        return Response(e);
+      }
+    }
+    return Fail(kInvalid, "response: unknown error");
+  }
+  auto address_text = content->String("address");
+  if (!address_text) {
+    return Fail(address_text.error());
+  }
+  auto address = ethereum::ParseAddress(*address_text);
+  if (!address) {
+    return Fail(kInvalid, "response: address is not an Ethereum address");
+  }
+  if (*kind == "generateResponse") {
+    GenerateResponse out;
+    out.address = *address;
+    auto data_key = ReadBase64(*content, "encryptedDataKey");
+    auto private_key = ReadBase64(*content, "encryptedPrivateKey");
+    if (!data_key || !private_key) {
+      return Fail(!data_key ? data_key.error() : private_key.error());
+    }
+    out.encrypted_data_key = std::move(*data_key);
+    out.encrypted_private_key = std::move(*private_key);
+    return Response(std::move(out));
+  }
+  if (*kind == "signResponse") {
+    auto signature = content->String("signature");
+    if (!signature) {
+      return Fail(signature.error());
+    }
+    auto bytes = signature->rfind("0x", 0) == 0 ? core::HexDecode(signature->substr(2))
+                                                : core::Result<core::Bytes>(core::Bytes{});
+    auto parsed_signature = bytes ? ethereum::ParseSignature(*bytes)
+                                  : core::Result<ethereum::Signature>(core::Fail(bytes.error()));
+    if (!bytes || bytes->size() != 65 || (*bytes)[64] > 1 || !parsed_signature) {
+      return Fail(kInvalid, "response: signature is not 0x and r || s || v (v 0 or 1)");
+    }
+    return Response(SignResponse{*address, *parsed_signature});
+  }
+  return Fail(kInvalid, "response: unknown apiResponse");
+}
+
+std::string AccountService::Handle(std::string_view payload) const {
+  try {
+    auto request = DecodeRequest(payload);
+    if (!request) {
+      return EncodeErrorResponse(EnvelopeErrorFor(request.error()));
+    }
+    if (auto* generate = std::get_if<GenerateRequest>(&*request)) {
+      auto response = operations_.Generate(*generate);
+      return response ? EncodeGenerateResponse(*response)
+                      : EncodeErrorResponse(EnvelopeErrorFor(response.error()));
+    }
+    auto response = operations_.Sign(std::get<SignRequest>(*request));
+    return response ? EncodeSignResponse(*response)
+                    : EncodeErrorResponse(EnvelopeErrorFor(response.error()));
+  } catch (const std::bad_alloc&) {
+    return EncodeErrorResponse(EnvelopeError::kKmsFailed);
+  }
+}
+
+std::string AccountService::Refuse(core::ErrorCode /*code*/) {
+  // A frame too large, cut short or too slow is a bad request whatever the reason.
+  return EncodeErrorResponse(EnvelopeError::kBadRequest);
+}
+
+}  // namespace enclavectl::app::accounts
