@@ -105,14 +105,28 @@ int Failed(Context& ctx, const std::optional<core::Error>& failure, const std::s
   return ExitFor(failure);
 }
 
-int RunVerifyDoc(Context& ctx, const VerifyOptions& options) {
+// What judging stored documents needs: the policy the flags describe, and the root.
+struct StoredSetup {
+  v::VerificationPolicy policy;
+  v::TrustAnchor root;
+};
+
+core::Result<StoredSetup> PrepareStored(Context& ctx, const VerifyOptions& options) {
   auto policy = v::BuildPolicy(options, Sources(options), ctx.clock.Now());
   if (!policy) {
-    return ReportError(ctx, policy.error(), options.json, v::kVerifyMediaType);
+    return core::Fail(policy.error());
   }
   auto root = LoadRoot(options);
   if (!root) {
-    return ReportError(ctx, root.error(), options.json, v::kVerifyMediaType);
+    return core::Fail(root.error());
+  }
+  return StoredSetup{std::move(*policy), std::move(*root)};
+}
+
+int RunVerifyDoc(Context& ctx, const VerifyOptions& options) {
+  auto setup = PrepareStored(ctx, options);
+  if (!setup) {
+    return ReportError(ctx, setup.error(), options.json, v::kVerifyMediaType);
   }
   auto raw = core::io::ReadFile(options.doc_path, core::limits::kMaxDocumentTextBytes);
   if (!raw) {
@@ -123,7 +137,8 @@ int RunVerifyDoc(Context& ctx, const VerifyOptions& options) {
     return ReportError(ctx, InFile(options.doc_path, input.error()), options.json,
                        v::kVerifyMediaType);
   }
-  const auto report = v::Verify(input->cbor, v::VerifierConfig{&*root, nullptr}, *policy);
+  const auto report =
+      v::Verify(input->cbor, v::VerifierConfig{&setup->root, nullptr}, setup->policy);
   if (options.json) {
     json out = v::ReportToJson(report);
     out["input"]["path"] = options.doc_path;
@@ -141,13 +156,9 @@ int RunVerifyDoc(Context& ctx, const VerifyOptions& options) {
 // threads sharing one chain cache), one line or one JSON line each, in the order given; the
 // exit code is the worst document's.
 int RunVerifyBatch(Context& ctx, const VerifyOptions& options) {
-  auto policy = v::BuildPolicy(options, Sources(options), ctx.clock.Now());
-  if (!policy) {
-    return ReportError(ctx, policy.error(), options.json, v::kVerifyBatchMediaType);
-  }
-  auto root = LoadRoot(options);
-  if (!root) {
-    return ReportError(ctx, root.error(), options.json, v::kVerifyBatchMediaType);
+  auto setup = PrepareStored(ctx, options);
+  if (!setup) {
+    return ReportError(ctx, setup.error(), options.json, v::kVerifyBatchMediaType);
   }
   std::vector<std::string> paths = options.doc_paths;
   if (!options.docs_from.empty()) {
@@ -179,8 +190,9 @@ int RunVerifyBatch(Context& ctx, const VerifyOptions& options) {
   };
   v::ChainCache cache;
   const auto start = std::chrono::steady_clock::now();
-  const v::BatchSummary summary = v::VerifyBatch(
-      paths.size(), load, print, v::VerifierConfig{&*root, &cache}, *policy, {options.jobs, 0});
+  const v::BatchSummary summary =
+      v::VerifyBatch(paths.size(), load, print, v::VerifierConfig{&setup->root, &cache},
+                     setup->policy, {options.jobs, 0});
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   if (options.json) {
