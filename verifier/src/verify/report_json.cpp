@@ -15,14 +15,6 @@ nlohmann::json TimeJson(std::int64_t unix_seconds) {
 
 }  // namespace
 
-nlohmann::json ErrorToJson(const core::Error& error) {
-  nlohmann::json out = {{"code", core::ErrorCodeName(error.code)},
-                        {"value", static_cast<unsigned>(error.code)},
-                        {"message", error.detail}};
-  out["index"] = error.index >= 0 ? nlohmann::json(error.index) : nlohmann::json(nullptr);
-  return out;
-}
-
 nlohmann::json ChecksToJson(const std::vector<Check>& checks) {
   nlohmann::json out = nlohmann::json::array();
   for (const Check& check : checks) {

@@ -3,6 +3,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "enclavectl/core/report_json.hpp"
 #include "enclavectl/verifier/verify.hpp"
 
 namespace enclavectl::verifier {
@@ -17,6 +18,6 @@ nlohmann::json ReportToJson(const VerificationReport& report);
 nlohmann::json ChecksToJson(const std::vector<Check>& checks);
 
 // The JSON form of an Error: {"code": "NAME", "value": N, "message": detail, "index": i}.
-nlohmann::json ErrorToJson(const core::Error& error);
+using core::ErrorToJson;
 
 }  // namespace enclavectl::verifier
