@@ -12,6 +12,8 @@
 #include <openssl/evp.h>
 
 #include <atomic>
+#include <chrono>
+#include <future>
 #include <optional>
 #include <thread>
 #include <vector>
@@ -1094,6 +1096,33 @@ TEST_F(Service, ASetupPathWithAnotherMethodIsRefusedAtOnceAndSetsNothingUp) {
     }
   }
   EXPECT_EQ(a.service->State(), KeyState::kUnset);
+}
+
+// The setup worker frees its slot before it answers: a client that sends its next setup
+// request the moment it has read an answer never gets a spurious "another setup is running"
+// (the flake of EnclaveAppE2e.AfterAFailedBootSetupOnlyTheConfiguredKeyIsAccepted). The second
+// request is submitted from inside the first one's delivery, the earliest moment a client can.
+TEST_F(Service, ASetupRequestSentRightAfterAnAnswerFindsTheWorkerFree) {
+  Instance a(kms_);
+  kms_.FailNext(ErrorCode::kKmsAccessDenied);
+  std::promise<net::HttpResponse> second;
+  std::optional<net::HttpResponse> first;
+  a.service->HandleAsync(Request("POST", "/generate-secret", SetupBody(kAgreementKey)),
+                         [&](net::HttpResponse response) {
+                           first = response;
+                           a.service->HandleAsync(
+                               Request("POST", "/v1/setup", SetupBody(kAgreementKey)),
+                               [&second](net::HttpResponse next) {
+                                 second.set_value(std::move(next));
+                               });
+                         });
+  std::future<net::HttpResponse> answer = second.get_future();
+  ASSERT_EQ(answer.wait_for(std::chrono::seconds(30)), std::future_status::ready);
+  const net::HttpResponse response = answer.get();
+  ASSERT_TRUE(first.has_value());
+  EXPECT_EQ(ErrorCodeOf(*first), "KMS_ACCESS_DENIED");
+  EXPECT_EQ(response.status, 200U) << response.body;
+  EXPECT_EQ(a.service->State(), KeyState::kReady);
 }
 
 TEST_F(Service, WalletActionsMatchExactlyAndUnknownOnesNeverSign) {

@@ -190,14 +190,18 @@ class KeyService::SetupWorker {
   SetupWorker(const SetupWorker&) = delete;
   SetupWorker& operator=(const SetupWorker&) = delete;
 
-  // False when a job is queued or running (the caller answers at once).
-  bool TrySubmit(std::function<void()> job) {
+  // False when a job is queued or running (the caller answers at once). The worker runs
+  // `work`, frees its slot, and only then calls `deliver`: a client that sends its next setup
+  // request as soon as it has read this answer must find the worker free.
+  bool TrySubmit(std::function<net::HttpResponse()> work,
+                 std::function<void(net::HttpResponse)> deliver) {
     std::lock_guard lock(mutex_);
     if (busy_ || stop_) {
       return false;
     }
     busy_ = true;
-    job_ = std::move(job);
+    work_ = std::move(work);
+    deliver_ = std::move(deliver);
     cv_.notify_all();
     return true;
   }
@@ -206,22 +210,28 @@ class KeyService::SetupWorker {
   void Run() {
     std::unique_lock lock(mutex_);
     while (true) {
-      cv_.wait(lock, [this] { return stop_ || job_; });
-      if (!job_) {
+      cv_.wait(lock, [this] { return stop_ || work_; });
+      if (!work_) {
         return;  // stopping with nothing to do
       }
-      std::function<void()> job = std::move(job_);
-      job_ = nullptr;
+      std::function<net::HttpResponse()> work = std::move(work_);
+      std::function<void(net::HttpResponse)> deliver = std::move(deliver_);
+      work_ = nullptr;
+      deliver_ = nullptr;
       lock.unlock();
-      job();
+      net::HttpResponse response = work();
       lock.lock();
       busy_ = false;
+      lock.unlock();
+      deliver(std::move(response));
+      lock.lock();
     }
   }
 
   std::mutex mutex_;
   std::condition_variable cv_;
-  std::function<void()> job_;
+  std::function<net::HttpResponse()> work_;
+  std::function<void(net::HttpResponse)> deliver_;
   bool busy_ = false;
   bool stop_ = false;
   std::thread thread_;  // last: starts once the members above exist
@@ -425,15 +435,15 @@ void KeyService::HandleAsync(net::HttpRequest request,
   auto shared =
       std::make_shared<std::pair<net::HttpRequest, std::function<void(net::HttpResponse)>>>(
           std::move(request), std::move(respond));
-  const bool submitted = worker_->TrySubmit([this, shared] {
-    net::HttpResponse response;
-    try {
-      response = Handle(shared->first);
-    } catch (const std::exception&) {
-      response = Refuse(500, "internal error");
-    }
-    shared->second(std::move(response));
-  });
+  const bool submitted = worker_->TrySubmit(
+      [this, shared] {
+        try {
+          return Handle(shared->first);
+        } catch (const std::exception&) {
+          return Refuse(500, "internal error");
+        }
+      },
+      [shared](net::HttpResponse response) { shared->second(std::move(response)); });
   if (!submitted) {
     net::HttpResponse response =
         ErrorResponse(RequestError(ErrorCode::kAppAlreadySetUp, "another setup is running"));
