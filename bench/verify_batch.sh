@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Batch verification (issue 18): documents per second for 1,000 documents on 1 and 2 jobs.
 #   CLI:     `enclavectl verify --docs-from LIST --jobs N` over the 14 genuine AWS documents of
-#            ../shared/testdata cycled to 1,000 paths, each at its own time: one process, its
+#            tests/data cycled to 1,000 paths, each at its own time: one process, its
 #            chain cache empty at the start and shared by the threads (the first document of
 #            each chain pays 5 P-384 verifications, the rest 1). Wall-clock time of the process.
 #   library: bench/verify_bench BM_VerifyBatch, 1,000 development-CA documents through
@@ -17,7 +17,7 @@ cmake --build --preset release --target enclavectl verify_bench -j "$(nproc 2>/d
 bin=build/release
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-docs=(../shared/testdata/attestation/*.cbor)
+docs=(tests/data/attestation/*.cbor)
 for i in $(seq 0 999); do
   echo "${docs[$((i % ${#docs[@]}))]}"
 done >"$work/list.txt"

@@ -20,7 +20,7 @@ rounds=${1:-3}
 per_run=${2:-3}
 build=${BUILD_DIR:-$root/build/release}
 scratch=$build/peers
-doc=$root/../shared/testdata/attestation/evervault_2022-10-13_valid.cbor
+doc=$root/tests/data/attestation/evervault_2022-10-13_valid.cbor
 at=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["verification_time"])' \
   "${doc%.cbor}.json")
 at_utc=$(date -u -d "@$at" '+%Y-%m-%d %H:%M:%S')

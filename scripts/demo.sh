@@ -238,9 +238,9 @@ printf '# the demo fleet\n%s\n%s\n' "$url" "$second_url" >"$work/fleet.txt"
 stop_pid "$second_pid"
 second_pid=
 
-step "the same verifier on real AWS documents: every genuine attestation in ../shared/testdata/attestation at its own timestamp, against the pinned AWS root"
+step "the same verifier on real AWS documents: every genuine attestation in tests/data/attestation at its own timestamp, against the pinned AWS root"
 genuine_failures=0
-for doc in ../shared/testdata/attestation/*.cbor; do
+for doc in tests/data/attestation/*.cbor; do
   name=$(basename "$doc" .cbor)
   flags=(--at doc)
   # Debug-mode enclaves (PCR0-2 all zero) are refused unless explicitly allowed.

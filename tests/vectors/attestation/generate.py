@@ -20,7 +20,7 @@ import os
 import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-SHARED = os.path.normpath(os.path.join(HERE, "..", "..", "..", "..", "shared", "testdata", "attestation"))
+SHARED = os.path.normpath(os.path.join(HERE, "..", "..", "data", "attestation"))
 
 
 def head(data, pos):
