@@ -1,4 +1,7 @@
+#include <unistd.h>
+
 #include <algorithm>
+#include <iostream>
 #include <new>
 #include <sstream>
 
@@ -16,6 +19,14 @@
 #endif
 
 namespace enclavectl::cli {
+
+bool ProgressOn(const Context& ctx, bool quiet) {
+  return !quiet && &ctx.err == &std::cerr && core::io::ProgressWanted(STDERR_FILENO);
+}
+
+bool ColourOn(const Context& ctx) {
+  return &ctx.out == &std::cout && core::io::ColourWanted(STDOUT_FILENO);
+}
 
 int ReportError(Context& ctx, const core::Error& error, bool json, const char* media_type,
                 const core::UsageProblem* usage) {

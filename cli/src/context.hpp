@@ -28,6 +28,12 @@ struct Context {
 // one line on stderr, or a JSON object with `media_type` on stdout when `json` is set.
 // Returns the exit code for the error's class.
 // A usage problem adds its "hint:" line, or "hint" and "suggestions" to the JSON.
+// Progress lines go to stderr only when it is a terminal, never with --json or --quiet
+// (`quiet`); colours go to stdout only when it is a terminal and NO_COLOR is unset
+// (docs/cli-conventions.md "Progress and colour"). Tests' string streams get neither.
+bool ProgressOn(const Context& ctx, bool quiet);
+bool ColourOn(const Context& ctx);
+
 int ReportError(Context& ctx, const core::Error& error, bool json, const char* media_type,
                 const core::UsageProblem* usage = nullptr);
 // help.cpp: a CLI11 parse error as a usage error (did you mean ...?).

@@ -1,9 +1,6 @@
 // `enclavectl eif`: describe, measure, pcr, build and sign Enclave Image Format files.
-#include <unistd.h>
-
 #include <cctype>
 #include <cstdlib>
-#include <iomanip>
 #include <iostream>
 #include <memory>
 #include <string>
@@ -12,6 +9,7 @@
 #include "context.hpp"
 #include "enclavectl/core/encoding.hpp"
 #include "enclavectl/core/limits.hpp"
+#include "enclavectl/core/progress_line.hpp"
 #include "enclavectl/eif/image_files.hpp"
 #include "enclavectl/eif/measure.hpp"
 #include "enclavectl/eif/report_json.hpp"
@@ -30,7 +28,6 @@ using core::Error;
 using core::ErrorCode;
 
 constexpr const char* kPcrMediaType = "application/vnd.enclavectl.eif-pcr+json;version=1";
-constexpr std::uint64_t kProgressThreshold = 64ULL << 20;  // 64 MiB
 
 int ExitFor(const Error& error) { return core::ExitCodeFor(core::InfoFor(error.code).exit_class); }
 
@@ -39,53 +36,13 @@ Error WithPath(Error error, const std::string& path) {
   return error;
 }
 
-// A one-line progress bar on stderr, only when stderr is a terminal (never in tests, pipes
-// or CI logs) and the file is large enough to be worth it.
-class ProgressBar {
- public:
-  ProgressBar(Context& ctx, bool quiet)
-      : ctx_(ctx), enabled_(!quiet && &ctx.err == &std::cerr && ::isatty(STDERR_FILENO) == 1) {}
-  ~ProgressBar() {
-    if (enabled_ && last_percent_ >= 0) {
-      ctx_.err << "\r" << std::string(60, ' ') << "\r" << std::flush;
-    }
-  }
-  ProgressBar(const ProgressBar&) = delete;
-  ProgressBar& operator=(const ProgressBar&) = delete;
-
-  std::function<void(std::uint64_t, std::uint64_t)> Callback() {
-    if (!enabled_) {
-      return {};
-    }
-    return [this](std::uint64_t done, std::uint64_t total) { Show(done, total); };
-  }
-
- private:
-  void Show(std::uint64_t done, std::uint64_t total) {
-    if (total <= kProgressThreshold) {
-      return;
-    }
-    const int percent = total == 0 ? 100 : static_cast<int>(done * 100 / total);
-    if (percent == last_percent_) {
-      return;
-    }
-    last_percent_ = percent;
-    constexpr int kWidth = 30;
-    const int filled = percent * kWidth / 100;
-    ctx_.err << "\rmeasuring [" << std::string(static_cast<std::size_t>(filled), '#')
-             << std::string(static_cast<std::size_t>(kWidth - filled), ' ') << "] " << std::setw(3)
-             << percent << "% " << (done >> 20) << "/" << (total >> 20) << " MiB" << std::flush;
-  }
-
-  Context& ctx_;
-  bool enabled_;
-  int last_percent_ = -1;
-};
-
 core::Result<eif::ImageReport> Inspect(Context& ctx, const std::string& path, bool quiet) {
-  ProgressBar progress(ctx, quiet);
+  core::io::ProgressLine progress(ctx.err, ProgressOn(ctx, quiet),
+                                  {"measuring", core::ProgressUnit::kBytes, "", {}, {}});
   eif::InspectOptions options;
-  options.progress = progress.Callback();
+  options.progress = [&progress](std::uint64_t done, std::uint64_t total) {
+    progress.Update(done, total);
+  };
   return eif::io::InspectImageFile(path, options);
 }
 

@@ -14,6 +14,8 @@
 #include "enclavectl/aws/kms_client.hpp"
 #include "enclavectl/core/encoding.hpp"
 #include "enclavectl/core/limits.hpp"
+#include "enclavectl/core/progress.hpp"
+#include "enclavectl/core/progress_line.hpp"
 #include "enclavectl/kmspolicy/io/key_policy_audit.hpp"
 #include "enclavectl/kmspolicy/io/pcr_sources.hpp"
 #include "enclavectl/verifier/batch.hpp"
@@ -148,7 +150,8 @@ int RunVerifyDoc(Context& ctx, const VerifyOptions& options) {
     PrintJson(ctx, out);
     return ExitFor(FailureOf(report));
   }
-  v::RenderReportText(ctx.out, options.doc_path, input->encoding, report, options.any_image);
+  v::RenderReportText(ctx.out, options.doc_path, input->encoding, report, options.any_image,
+                      ColourOn(ctx));
   return Failed(ctx, FailureOf(report), report.hint);
 }
 
@@ -179,14 +182,19 @@ int RunVerifyBatch(Context& ctx, const VerifyOptions& options) {
     auto input = v::DecodeDocumentInput(*raw);
     return input ? std::move(input) : core::Fail(InFile(paths[i], input.error()));
   };
+  core::io::ProgressLine progress(ctx.err, ProgressOn(ctx, options.json),
+                                  {"verifying", core::ProgressUnit::kItems, "documents", {}, {}});
+  const bool colour = ColourOn(ctx);
   const v::BatchSink print = [&](const v::BatchItem& item) {
+    progress.Clear();  // stdout and stderr may be the same terminal
     if (options.json) {
       ctx.out << v::BatchItemToJson(paths[item.index], item)
                      .dump(-1, ' ', false, json::error_handler_t::replace)
               << "\n";
     } else {
-      ctx.out << v::BatchItemLine(paths[item.index], item) << "\n";
+      ctx.out << v::BatchItemLine(paths[item.index], item, colour) << "\n";
     }
+    progress.Update(item.index + 1, paths.size());
   };
   v::ChainCache cache;
   const auto start = std::chrono::steady_clock::now();
@@ -195,6 +203,7 @@ int RunVerifyBatch(Context& ctx, const VerifyOptions& options) {
                      setup->policy, {options.jobs, 0});
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  progress.Clear();
   if (options.json) {
     ctx.out << v::BatchSummaryToJson(summary, seconds).dump() << "\n";
   } else {
@@ -284,7 +293,8 @@ int RunVerifyLive(Context& ctx, const VerifyOptions& options) {
     PrintJson(ctx, out);
     return ExitFor(FailureOf(report));
   }
-  v::RenderLiveText(ctx.out, report, evidence, "", v::LiveHeadline(report));
+  v::RenderLiveText(ctx.out, report, evidence, "",
+                    core::PaintVerdict(v::LiveHeadline(report), ColourOn(ctx)));
   if (!options.bundle_path.empty()) {
     ctx.out << "evidence bundle written to " << options.bundle_path
             << " (re-verify offline: enclavectl verify --bundle " << options.bundle_path
@@ -341,14 +351,21 @@ int RunVerifyFleet(Context& ctx, const VerifyOptions& options) {
   if (!options.json) {
     ctx.err << "verifying " << targets->size() << " services ...\n";
   }
-  auto visits = v::CollectEvidence(*targets, HttpOptions(options), ctx.clock);
+  core::io::ProgressLine progress(ctx.err, ProgressOn(ctx, options.json),
+                                  {"fetching", core::ProgressUnit::kItems, "requests", {}, {}});
+  net::HttpClientOptions http = HttpOptions(options);
+  http.on_progress = [&progress](std::size_t done, std::size_t total) {
+    progress.Update(done, total);
+  };
+  auto visits = v::CollectEvidence(*targets, http, ctx.clock);
+  progress.Clear();
   const v::FleetReport report = v::VerifyFleet(*targets, std::move(visits), setup->root,
                                                setup->live.expectations, setup->live.recorded);
   if (options.json) {
     PrintJson(ctx, v::FleetReportToJson(report));
     return ExitFor(report.first_failure);
   }
-  v::RenderFleetText(ctx.out, report, options.insecure_tls, options.any_image);
+  v::RenderFleetText(ctx.out, report, options.insecure_tls, options.any_image, ColourOn(ctx));
   return Failed(ctx, report.first_failure);
 }
 

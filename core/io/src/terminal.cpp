@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <cstdlib>
+#include <string_view>
 
 #include "enclavectl/core/text_wrap.hpp"
 
@@ -21,5 +22,25 @@ std::size_t HelpColumns() {
   }
   return kMaxHelpWidth;
 }
+
+namespace {
+
+// NOLINTBEGIN(concurrency-mt-unsafe): read once per command, before any thread starts
+bool EnvironmentSet(const char* name) {
+  const char* value = std::getenv(name);
+  return value != nullptr && *value != '\0';
+}
+
+bool DumbTerminal() {
+  const char* term = std::getenv("TERM");
+  return term != nullptr && std::string_view(term) == "dumb";
+}
+// NOLINTEND(concurrency-mt-unsafe)
+
+}  // namespace
+
+bool ProgressWanted(int fd) { return isatty(fd) == 1 && !DumbTerminal(); }
+
+bool ColourWanted(int fd) { return ProgressWanted(fd) && !EnvironmentSet("NO_COLOR"); }
 
 }  // namespace enclavectl::core::io

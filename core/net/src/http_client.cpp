@@ -309,6 +309,7 @@ std::vector<core::Result<HttpClientResponse>> FetchAll(
   }
   std::size_t next = 0;
   std::size_t running = 0;
+  std::size_t finished = 0;
   auto start_more = [&] {
     while (next < requests.size() && running < std::max<std::size_t>(options.max_concurrency, 1)) {
       const std::size_t i = next++;
@@ -342,6 +343,10 @@ std::vector<core::Result<HttpClientResponse>> FetchAll(
       results[i] = exchanges[i]->Finish(message->data.result);
       exchanges[i].reset();
       --running;
+      ++finished;
+      if (options.on_progress) {
+        options.on_progress(finished, requests.size());
+      }
     }
     start_more();
     if (running > 0) {

@@ -2,6 +2,7 @@
 #include <algorithm>
 #include <cstdio>
 
+#include "enclavectl/core/progress.hpp"
 #include "enclavectl/verifier/batch.hpp"
 #include "enclavectl/verifier/report_json.hpp"
 
@@ -56,8 +57,11 @@ core::Result<std::vector<std::string>> ParseDocumentList(std::string_view text) 
   return paths;
 }
 
-std::string BatchItemLine(const std::string& path, const BatchItem& item) {
-  std::string line = path + ": " + ItemVerdict(item);
+std::string BatchItemLine(const std::string& path, const BatchItem& item, bool colour) {
+  const std::string verdict = ItemVerdict(item);
+  std::string line =
+      path + ": " +
+      core::Paint(verdict, verdict == "accepted" ? core::Tone::kGood : core::Tone::kBad, colour);
   if (const std::optional<core::Error> failure = item.Failure()) {
     line += ": " + std::string(core::ErrorCodeName(failure->code)) + ": " + failure->detail;
   }

@@ -5,6 +5,7 @@
 #include "enclavectl/core/encoding.hpp"
 #include "enclavectl/core/error_codes.hpp"
 #include "enclavectl/core/json.hpp"
+#include "enclavectl/core/progress.hpp"
 #include "enclavectl/core/time.hpp"
 
 namespace enclavectl::verifier {
@@ -78,7 +79,7 @@ void RenderPcrsAndChain(std::ostream& out, const VerificationReport& report) {
 }  // namespace
 
 void RenderReportText(std::ostream& out, const std::string& path, InputEncoding encoding,
-                      const VerificationReport& report, bool any_image) {
+                      const VerificationReport& report, bool any_image, bool colour) {
   std::string headline =
       any_image ? "ACCEPTED (any image: no PCR was checked; genuine Nitro Enclaves document)"
                 : "ACCEPTED";
@@ -86,7 +87,7 @@ void RenderReportText(std::ostream& out, const std::string& path, InputEncoding 
     headline = report.verdict == Verdict::kMalformed ? "MALFORMED" : "REJECTED";
     headline += " (" + std::string(core::ErrorCodeName(report.error->code)) + ")";
   }
-  out << headline << "  " << path << "\n";
+  out << core::PaintVerdict(headline, colour) << "  " << path << "\n";
   out << "  input        " << report.input_size << " bytes of "
       << (encoding == InputEncoding::kBinary ? "binary CBOR"
                                              : std::string(InputEncodingName(encoding)) + " text")
@@ -108,10 +109,12 @@ void RenderReportText(std::ostream& out, const std::string& path, InputEncoding 
   out << "  trust        " << report.root_description << " (sha256 " << Abbrev(report.root_sha256)
       << ")\n";
   for (const std::string& flag : report.insecure) {
-    out << "  INSECURE     --insecure-" << flag << " is in effect\n";
+    out << "  " << core::Paint("INSECURE", core::Tone::kWarning, colour) << "     --insecure-"
+        << flag << " is in effect\n";
   }
   if (any_image) {
-    out << "  ANY IMAGE    --any-image: the image (PCRs) was not checked against any "
+    out << "  " << core::Paint("ANY IMAGE", core::Tone::kWarning, colour)
+        << "    --any-image: the image (PCRs) was not checked against any "
            "expectation\n";
   }
   RenderChecks(out, report.checks, 13);
@@ -197,15 +200,17 @@ void RenderBundleText(std::ostream& out, const BundleVerification& verification,
 }
 
 void RenderFleetText(std::ostream& out, const FleetReport& report, bool insecure_tls,
-                     bool any_image) {
+                     bool any_image, bool colour) {
   for (const FleetEntry& entry : report.entries) {
     if (entry.unreachable || entry.report.verdict != Verdict::kAccepted) {
       const core::Error& error = entry.unreachable ? *entry.unreachable : *entry.report.error;
-      out << "FAIL  " << entry.url << "  " << core::ErrorCodeName(error.code) << " ("
-          << static_cast<unsigned>(error.code) << "): " << error.detail << "\n";
+      out << core::Paint("FAIL", core::Tone::kBad, colour) << "  " << entry.url << "  "
+          << core::ErrorCodeName(error.code) << " (" << static_cast<unsigned>(error.code)
+          << "): " << error.detail << "\n";
       continue;
     }
-    out << "PASS  " << entry.url << "  PCR0 " << Pcr0(entry.report).substr(0, 16) << "..."
+    out << core::Paint("PASS", core::Tone::kGood, colour) << "  " << entry.url << "  PCR0 "
+        << Pcr0(entry.report).substr(0, 16) << "..."
         << (entry.report.image_checked ? "" : " (any image)") << "  key "
         << Short(entry.report.claims.signing_public_key) << "\n";
   }

@@ -81,8 +81,8 @@ inline constexpr const char* kVerifyBatchMediaType =
     "application/vnd.enclavectl.verify-batch+json;version=1";
 
 // One line of the text form: "PATH: accepted" or "PATH: rejected: CODE: message" (malformed,
-// error likewise), no newline.
-std::string BatchItemLine(const std::string& path, const BatchItem& item);
+// error likewise), no newline. `colour`: the verdict in terminal colours.
+std::string BatchItemLine(const std::string& path, const BatchItem& item, bool colour = false);
 // One JSON Lines object per document: the verify+json report with "path" and "index" (a load
 // error: {"media_type", "path", "index", "verdict", "error"}).
 nlohmann::json BatchItemToJson(const std::string& path, const BatchItem& item);

@@ -15,9 +15,10 @@ namespace enclavectl::verifier {
 
 // A document's report (`verify --doc`): headline, input, time, trust, checks, PCRs (marked
 // "(unverified)" unless ContentVerified), chain. The error goes apart (RenderFailure), on
-// standard error. `any_image`: no PCR expectation was given, on purpose.
+// standard error. `any_image`: no PCR expectation was given, on purpose. `colour`: the
+// verdict and the warnings in terminal colours (core::Paint).
 void RenderReportText(std::ostream& out, const std::string& path, InputEncoding encoding,
-                      const VerificationReport& report, bool any_image);
+                      const VerificationReport& report, bool any_image, bool colour = false);
 
 // The failure line of docs/cli-conventions.md, for standard error: "enclavectl: CODE: detail",
 // then "hint: HINT" when `hint` is not empty.
@@ -36,7 +37,8 @@ void RenderBundleText(std::ostream& out, const BundleVerification& verification,
                       const std::string& path, const std::string& root_sha256_hex);
 
 // One line per service, then the summary; `insecure_tls` and `any_image` add their warnings.
+// `colour`: PASS and FAIL in terminal colours.
 void RenderFleetText(std::ostream& out, const FleetReport& report, bool insecure_tls,
-                     bool any_image);
+                     bool any_image, bool colour = false);
 
 }  // namespace enclavectl::verifier

@@ -8,6 +8,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -54,6 +55,8 @@ struct HttpClientOptions {
   bool capture_peer_certificate = false;
   // At most this many requests in flight at once (FetchAll).
   std::size_t max_concurrency = 32;
+  // FetchAll calls it on its own thread after each request finishes (progress lines).
+  std::function<void(std::size_t done, std::size_t total)> on_progress;
 };
 
 // Sends one request. Any HTTP status is a success here; the caller judges it.
