@@ -11,38 +11,11 @@ seconds=${1:-20}
 connections=${2:-64}
 wrk_threads=${3:-2}
 
-scripts/bootstrap.sh
-echo "== building the release preset (enclavectl, enclave-app)"
-cmake --preset release >/dev/null
-cmake --build --preset release --target enclavectl enclave-app -j "$(nproc 2>/dev/null || echo 2)" >/dev/null
-bin=build/release
-work=$(mktemp -d)
-app_pid=
-cleanup() {
-  [ -n "$app_pid" ] && kill "$app_pid" 2>/dev/null && wait "$app_pid" 2>/dev/null || true
-  "$bin/cli/enclavectl" dev down --state "$work/stack" >/dev/null 2>&1 || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
-
-echo "== local KMS (enclavectl dev up)"
-eval "$("$bin/cli/enclavectl" dev up --state "$work/stack" --listen 127.0.0.1:0 --background --quiet)"
-key_arn=$(curl -sf --aws-sigv4 "aws:amz:$AWS_REGION:kms" --user "$AWS_ACCESS_KEY_ID:$AWS_SECRET_ACCESS_KEY" \
-  -H 'Content-Type: application/x-amz-json-1.1' -H 'X-Amz-Target: TrentService.CreateKey' \
-  -d '{"KeySpec":"ECC_NIST_P256","KeyUsage":"KEY_AGREEMENT"}' "$AWS_ENDPOINT_URL_KMS/" |
-  python3 -c 'import json,sys; print(json.load(sys.stdin)["KeyMetadata"]["Arn"])')
-
-echo "== enclave-app --dev (release), one I/O thread per core"
-"$bin/enclave-app/enclave-app" --dev --nsm-state "$work/stack/nsm" --listen 127.0.0.1:0 \
-  --vsock-port 0 --sealed-store "file:$work/sealed.json" >"$work/app.out" 2>"$work/app.log" &
-app_pid=$!
-for _ in $(seq 1 100); do
-  grep -q "listening on" "$work/app.out" 2>/dev/null && break
-  sleep 0.1
-done
-url=$(sed -n 's/^enclave-app: listening on \(http:[^ ]*\).*/\1/p' "$work/app.out")
-[ -n "$url" ] || { cat "$work/app.log" >&2; exit 1; }
-curl -sf -X POST "$url/generate-secret" -d "{\"key_id\":\"$key_arn\"}" >/dev/null
+source bench/stack.sh
+bench_build
+bench_stack_up
+key_arn=$(bench_agreement_key)
+bench_app_up "$key_arn"
 
 # Other work on this machine (a build, say) depresses the figures: each run also reports the
 # CPU that enclave-app, wrk and everything else used, in cores (from /proc, in clock ticks).

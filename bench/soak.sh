@@ -13,31 +13,12 @@ cd "$(dirname "$0")/.."
 duration=${1:-600}
 interval=10
 
-scripts/bootstrap.sh
-echo "== building the release preset (enclavectl, enclave-app)"
-cmake --preset release >/dev/null
-cmake --build --preset release --target enclavectl enclave-app -j "$(nproc 2>/dev/null || echo 2)" >/dev/null
-bin=$PWD/build/release
+source bench/stack.sh
+bench_build
 out=${SOAK_OUT:-$bin/soak.csv}
-work=$(mktemp -d)
-app_pid=
-cleanup() {
-  [ -n "$app_pid" ] && kill "$app_pid" 2>/dev/null && wait "$app_pid" 2>/dev/null || true
-  "$bin/cli/enclavectl" dev down --state "$work/stack" >/dev/null 2>&1 || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
-
-echo "== local stack (enclavectl dev up)"
-eval "$("$bin/cli/enclavectl" dev up --state "$work/stack" --listen 127.0.0.1:0 --background --quiet)"
+bench_stack_up
 kms_pid=$(head -n1 "$work/stack/kms.pid" | tr -cd '0-9')
-kms() {  # kms TARGET JSON: one signed call with curl's SigV4
-  curl -sf --aws-sigv4 "aws:amz:$AWS_REGION:kms" --user "$AWS_ACCESS_KEY_ID:$AWS_SECRET_ACCESS_KEY" \
-    -H 'Content-Type: application/x-amz-json-1.1' -H "X-Amz-Target: TrentService.$1" -d "$2" \
-    "$AWS_ENDPOINT_URL_KMS/"
-}
-key_arn=$(kms CreateKey '{"KeySpec":"ECC_NIST_P256","KeyUsage":"KEY_AGREEMENT"}' |
-  python3 -c 'import json,sys; print(json.load(sys.stdin)["KeyMetadata"]["Arn"])')
+key_arn=$(bench_agreement_key)
 
 echo "== a Recipient: RSA key, attestation document from the NSM simulator, a peer key"
 openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$work/rsa.pem" 2>/dev/null
@@ -80,17 +61,7 @@ cat bench/wrk/report.lua >>"$work/kms_derive.lua"
 status=$(curl -s -o "$work/first.json" -w '%{http_code}' -K "$work/curl.cfg")
 [ "$status" = 200 ] || { echo "DeriveSharedSecret with a Recipient failed ($status):" >&2; cat "$work/first.json" >&2; exit 1; }
 
-echo "== enclave-app --dev (release)"
-"$bin/enclave-app/enclave-app" --dev --nsm-state "$work/stack/nsm" --listen 127.0.0.1:0 \
-  --vsock-port 0 --sealed-store "file:$work/sealed.json" >"$work/app.out" 2>"$work/app.log" &
-app_pid=$!
-for _ in $(seq 1 100); do
-  grep -q "listening on" "$work/app.out" 2>/dev/null && break
-  sleep 0.1
-done
-url=$(sed -n 's/^enclave-app: listening on \(http:[^ ]*\).*/\1/p' "$work/app.out")
-[ -n "$url" ] || { cat "$work/app.log" >&2; exit 1; }
-curl -sf -X POST "$url/generate-secret" -d "{\"key_id\":\"$key_arn\"}" >/dev/null
+bench_app_up "$key_arn"
 cat bench/wrk/sign_ecdsa.lua bench/wrk/report.lua >"$work/app_sign.lua"
 
 rss_kib() { awk '/^VmRSS/{print $2}' "/proc/$1/status"; }
