@@ -227,7 +227,7 @@ TEST(WalletProtocol, OwnerFieldsRoundTrip) {
   sign.key_id = "alias/wallet";
   sign.name = "UID1";
   sign.encrypted_data_key = core::Bytes{1};
-  sign.encrypted_private_key = core::Bytes{2};
+  sign.encrypted_private_key = "Ag==";
   sign.digest = Digest(5);
   sign.owner_key = owner;
   sign.owner_auth = protocol::OwnerAuthorization{Nonce(3, 20), OwnerSignature{}};
@@ -244,7 +244,7 @@ TEST(WalletProtocol, OwnerFieldsRoundTrip) {
 
   protocol::GenerateResponse response;
   response.encrypted_data_key = core::Bytes{1};
-  response.encrypted_private_key = core::Bytes{2};
+  response.encrypted_private_key = "enclavectl:v1:Ag==";
   response.owner_key = owner;
   auto decoded_response = protocol::DecodeResponse(protocol::EncodeGenerateResponse(response));
   ASSERT_TRUE(decoded_response);

@@ -277,11 +277,14 @@ core::Result<core::SecretBytes> OpenAccountKey(ByteView data_key,
   if (!format) {
     return Fail(format.error());
   }
-  auto address = ParseBoundAddress(binding.address);
+  const bool legacy = *format == EnvelopeFormat::kLegacy;
+  // A legacy row's sign request may omit the address (wallet.md 2.8): then nothing to check.
+  const bool check_address = !(legacy && binding.address.empty());
+  auto address = check_address ? ParseBoundAddress(binding.address)
+                               : core::Result<ethereum::Address>(ethereum::Address{});
   if (!address) {
     return Fail(address.error());
   }
-  const bool legacy = *format == EnvelopeFormat::kLegacy;
   if (legacy && !binding.owner_key.empty()) {
     return Fail(ErrorCode::kWalletAccountInvalid,
                 "an owned account's envelope must be hardened, this one is legacy");
@@ -314,7 +317,9 @@ core::Result<core::SecretBytes> OpenAccountKey(ByteView data_key,
   if (!key) {
     return Fail(key.error());
   }
-  ENCLAVECTL_RETURN_IF_ERROR(CheckKeyAddress(*key, *address));
+  if (check_address) {
+    ENCLAVECTL_RETURN_IF_ERROR(CheckKeyAddress(*key, *address));
+  }
   return key;
 }
 

@@ -85,7 +85,9 @@ struct AccountBinding {
                                                        EnvelopeFormat format);
 
 // Opens `encrypted_private_key` (untrusted) with the 32-byte `data_key` and returns the 32-byte
-// secret key, after checking that its address equals `binding.address` (wallet.md 5.4).
+// secret key, after checking that its address equals `binding.address` (wallet.md 5.4). A
+// legacy envelope with an empty binding.address is opened without that check (a seed (b)
+// sign request may omit the address; the caller derives it).
 // Fails with kWalletEnvelopeMalformed (shape), kWalletDecryptFailed (tag: wrong data key,
 // changed bytes, or for hardened envelopes another name/address/key id), kWalletKeyTextInvalid
 // (legacy plaintext), kEthSecretKeyInvalid, kWalletAccountInvalid (binding.address does not
