@@ -5,7 +5,8 @@
 // to its process exit code. Blocks (STYLE.md section 3):
 //   0xx usage, 1xx framing/CBOR/COSE, 2xx document fields, 3xx certificate chain,
 //   4xx signature, 5xx policy, 6xx EIF, 7xx KMS policy and KMS, 8xx I/O, 9xx internal,
-//   10xx Bitcoin transactions and script, 11xx wallet and Ethereum.
+//   10xx Bitcoin transactions and script, 11xx wallet and Ethereum, 12xx operations (monitor,
+//   metrics).
 #pragma once
 
 #include <cstdint>
@@ -382,7 +383,9 @@ enum class ExitClass : std::uint8_t {
   X(kAccountAddressMismatch, 1144, "ACCOUNT_ADDRESS_MISMATCH", kRejected,                        \
     "a sign request's address is not the address of the decrypted account key")                  \
   X(kAccountDecryptFailed, 1145, "ACCOUNT_DECRYPT_FAILED", kRejected,                            \
-    "an account's encrypted private key does not open under its data key")
+    "an account's encrypted private key does not open under its data key")                       \
+  X(kMonitorListenFailed, 1200, "MONITOR_LISTEN_FAILED", kIo,                                    \
+    "the metrics server cannot listen on the address given (in use, not local, no permission)")
 
 enum class ErrorCode : std::uint16_t {
 #define ENCLAVECTL_X_ENUM(name, value, text, exit_class, meaning) name = value,
