@@ -12,6 +12,7 @@
 #include <csignal>
 #include <filesystem>
 #include <fstream>
+#include <iostream>
 #include <mutex>
 #include <sstream>
 #include <thread>
@@ -206,7 +207,8 @@ class MonitorE2e : public ::testing::Test {
   // The instant vector of `query` in Prometheus.
   json Query(const std::string& query) {
     std::string encoded;
-    for (const unsigned char c : query) {
+    for (const char ch : query) {
+      const auto c = static_cast<unsigned char>(ch);
       if (std::isalnum(c) != 0 || c == '_') {
         encoded.push_back(static_cast<char>(c));
       } else {
@@ -322,6 +324,8 @@ TEST_F(MonitorE2e, PrometheusSeesTheVerdictTurnZeroWhenTheImageChanges) {
   front.SetUpstream(upstream_b);
   const double took = WaitForValue(verdict, "0", 4 * kIntervalSeconds);
   EXPECT_LE(took, 2 * kIntervalSeconds) << "the verdict turned 0 after " << took << " s";
+  std::cout << "verdict 0 in Prometheus " << took << " s after the image changed (interval "
+            << kIntervalSeconds << " s)\n";
   WaitForValue("enclavectl_monitor_target_info{pcr0=\"" + kPcr0B + "\"}", "1", 5);
   EXPECT_FALSE(Query("enclavectl_monitor_check_failures_total{code=\"PCR_MISMATCH\"}").empty());
 
