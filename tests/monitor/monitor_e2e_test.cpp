@@ -383,6 +383,17 @@ TEST_F(MonitorE2e, OnceAndAPortInUse) {
   EXPECT_EQ(JsonLines(bad.out).at(0)["error"]["code"], "PCR_MISMATCH");
   // No image expectation: a usage error, as for verify.
   EXPECT_EQ(testing::RunCommand(base, env_).exit_code, 64);
+  // --check-key-policy audits each target's key with the monitor's credentials: the stack's
+  // key has the default policy (the account may use it), so the target is rejected for it.
+  const CommandResult policy =
+      testing::RunCommand(with({"--expect-pcr0", kPcr0A, "--check-key-policy"}), env_);
+  EXPECT_EQ(policy.exit_code, 1) << policy.out << policy.err;
+  const std::vector<json> audited = JsonLines(policy.out);
+  ASSERT_EQ(audited.size(), 1U) << policy.out;
+  EXPECT_EQ(audited[0]["error"]["code"], "POLICY_NOT_ENCLAVE_ONLY") << policy.out;
+  EXPECT_EQ(
+      testing::RunCommand(with({"--expect-pcr0", kPcr0A, "--region", "us-east-1"}), env_).exit_code,
+      64);  // --region only goes with --check-key-policy
 
   // A port already taken.
   net::HttpServerOptions options;
