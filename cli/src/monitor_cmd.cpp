@@ -36,7 +36,7 @@ struct MonitorFlags : v::VerifyFlagValues {
 core::Result<monitor::LiveMonitorOptions> BuildOptions(const MonitorFlags& flags,
                                                        const v::TrustAnchor& root,
                                                        const core::io::Clock& clock) {
-  v::VerifyFlagValues as_fleet = flags;
+  v::VerifyFlagValues as_fleet = static_cast<const v::VerifyFlagValues&>(flags);
   as_fleet.check_key_policy = false;
   if (flags.check_key_policy) {
     as_fleet.region.clear();

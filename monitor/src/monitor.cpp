@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <cstdio>
 
 #include "enclavectl/core/report_json.hpp"
 
@@ -58,6 +57,15 @@ bool SafeChar(char c) noexcept {
          c == '-';
 }
 
+// `value` in decimal, zero-padded to `width` digits (more when it needs them).
+std::string Padded(std::uint64_t value, std::size_t width) {
+  std::string text = std::to_string(value);
+  if (text.size() < width) {
+    text.insert(0, width - text.size(), '0');
+  }
+  return text;
+}
+
 bool AllDigits(std::string_view text) noexcept {
   return !text.empty() &&
          std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; });
@@ -78,11 +86,9 @@ std::string EvidenceFileName(const Transition& transition, core::UnixMillis at,
   if (host.empty()) {
     host = "target";
   }
-  char head[48];
-  std::snprintf(head, sizeof head, "%013lld-%06llu-",
-                static_cast<long long>(std::max<std::int64_t>(0, at.value)),  // NOLINT
-                static_cast<unsigned long long>(sequence % 1000000));         // NOLINT
-  return std::string(head) + host + "-" + std::string(TargetStateName(transition.to)) + ".zip";
+  const auto time = static_cast<std::uint64_t>(std::max<std::int64_t>(0, at.value));
+  return Padded(time, kTimeDigits) + "-" + Padded(sequence % 1000000, kSequenceDigits) + "-" +
+         host + "-" + std::string(TargetStateName(transition.to)) + ".zip";
 }
 
 bool IsEvidenceFileName(std::string_view name) noexcept {
