@@ -17,6 +17,9 @@ pkg_check_modules(LIBZIP REQUIRED IMPORTED_TARGET libzip>=1.7)
 pkg_check_modules(SQLITE3 REQUIRED IMPORTED_TARGET sqlite3>=3.31)
 # The AWS clients. HTTP transport (aws/net).
 find_package(CURL 7.85 REQUIRED)
+# Prometheus metrics: the registry and text format (core), the HTTP exposer (pull, civetweb):
+# enclavectl monitor and enclave-app --metrics.
+find_package(prometheus-cpp CONFIG REQUIRED COMPONENTS core pull)
 if(ENCLAVECTL_BUILD_TESTS AND NOT ENCLAVECTL_FUZZ)
   find_package(GTest REQUIRED)
 endif()

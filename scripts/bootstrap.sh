@@ -9,8 +9,12 @@ packages=(
   # libraries (../shared/DESIGN.md: Debian packages only)
   libssl-dev libcbor-dev libsecp256k1-dev nettle-dev libgmp-dev libcurl4-openssl-dev libcli11-dev
   nlohmann-json3-dev libzip-dev zlib1g-dev libsqlite3-dev libexpected-dev libboost-dev libboost-system-dev
+  # Prometheus metrics (enclavectl monitor, enclave-app --metrics)
+  prometheus-cpp-dev
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev wrk python3 cpio tar openssl curl
+  # the monitor's end-to-end test and rule tests (prometheus, promtool)
+  prometheus
 )
 
 missing=()

@@ -26,6 +26,7 @@ HEADER_ROOM = {
     "wallet": "wallet",
     "kmspolicy": "kmspolicy",
     "localkms": "localkms",
+    "monitor": "monitor",
     "app": "enclave-app",
     "cli": "cli",
 }
@@ -42,10 +43,12 @@ ALLOWED = {
     "wallet": {"core", "ethereum"},
     "kmspolicy": {"core", "aws", "verifier"},
     "localkms": {"core", "aws", "kmspolicy", "verifier"},
+    # monitor: the continuous audit (verifier's live checks on a schedule, Prometheus metrics).
+    "monitor": {"core", "verifier"},
     "enclave-app": {"core", "aws", "verifier", "eifbuild", "bitcoin", "ethereum", "wallet",
                     "kmspolicy"},
     "cli": {"core", "aws", "verifier", "eifbuild", "bitcoin", "ethereum", "wallet", "kmspolicy",
-            "localkms", "enclave-app"},
+            "localkms", "enclave-app", "monitor"},
 }
 
 # Adapter layers that may reach one step further than their room's pure code.

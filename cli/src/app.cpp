@@ -58,6 +58,7 @@ int Run(int argc, const char* const* argv, std::istream& in, std::ostream& out, 
       "and the pinned AWS root's SHA-256 (with --json: one JSON object)");
   app.require_subcommand(1);
   RegisterVerify(app, ctx);
+  RegisterMonitor(app, ctx);
   RegisterPolicy(app, ctx);
   RegisterLockPolicy(app, ctx);
   RegisterNsm(app, ctx);

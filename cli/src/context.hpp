@@ -52,5 +52,6 @@ void RegisterDev(CLI::App& app, Context& ctx);
 void RegisterSignature(CLI::App& app, Context& ctx);
 void RegisterBitcoin(CLI::App& app, Context& ctx);
 void RegisterHelp(CLI::App& app, Context& ctx);
+void RegisterMonitor(CLI::App& app, Context& ctx);
 
 }  // namespace enclavectl::cli

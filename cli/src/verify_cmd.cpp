@@ -4,20 +4,13 @@
 #include <chrono>
 #include <memory>
 #include <string>
-#include <variant>
 #include <vector>
 
 #include "context.hpp"
-#include "enclavectl/aws/arn.hpp"
-#include "enclavectl/aws/credentials.hpp"
-#include "enclavectl/aws/curl_transport.hpp"
-#include "enclavectl/aws/kms_client.hpp"
 #include "enclavectl/core/encoding.hpp"
 #include "enclavectl/core/limits.hpp"
 #include "enclavectl/core/progress.hpp"
 #include "enclavectl/core/progress_line.hpp"
-#include "enclavectl/kmspolicy/io/key_policy_audit.hpp"
-#include "enclavectl/kmspolicy/io/pcr_sources.hpp"
 #include "enclavectl/verifier/batch.hpp"
 #include "enclavectl/verifier/collect.hpp"
 #include "enclavectl/verifier/expectations.hpp"
@@ -28,6 +21,7 @@
 #include "enclavectl/verifier/reverify.hpp"
 #include "enclavectl/verifier/trust.hpp"
 #include "enclavectl/verifier/verify.hpp"
+#include "verify_common.hpp"
 
 namespace enclavectl::cli {
 namespace {
@@ -42,23 +36,6 @@ struct VerifyOptions : v::VerifyFlagValues {
   bool json = false;
 };
 
-// The PCR sets of a kmspolicy::io source (pcr.json or an EIF's measurements): a file that is
-// wrong is malformed input (2), an unreadable one an I/O error (74).
-core::Result<std::vector<v::PcrSet>> SetsOf(const auto& source) {
-  auto measured = source->Load();
-  if (!measured) {
-    return core::Fail(measured.error());
-  }
-  return std::move(measured->sets);
-}
-
-// What the verifier room cannot read itself: the PCR file, the EIF, the KMS key ARN grammar.
-v::VerifyFlagSources Sources(const VerifyOptions& options) {
-  return {[&options] { return SetsOf(kmspolicy::io::MakePcrFileSource(options.expect_pcrs_path)); },
-          [&options] { return SetsOf(kmspolicy::io::MakeEifSource(options.verify_build_path)); },
-          [](const std::string& arn) { return aws::ParseKmsKeyArn(arn).has_value(); }};
-}
-
 // --timeout, --insecure-tls and --concurrency.
 net::HttpClientOptions HttpOptions(const VerifyOptions& options) {
   return v::LiveHttpOptions(options.timeout_seconds, options.insecure_tls, options.concurrency);
@@ -68,22 +45,6 @@ net::HttpClientOptions HttpOptions(const VerifyOptions& options) {
 core::Error InFile(const std::string& path, core::Error error) {
   error.detail = path + ": " + error.detail;
   return error;
-}
-
-// The root to trust: the pinned AWS root, or --root.
-core::Result<v::TrustAnchor> LoadRoot(const VerifyOptions& options) {
-  if (options.root_path.empty()) {
-    return v::TrustAnchor::AwsNitroRoot();
-  }
-  auto pem = core::io::ReadFile(options.root_path, core::limits::kMaxPemFileBytes);
-  if (!pem) {
-    return core::Fail(pem.error());
-  }
-  auto root = v::TrustAnchor::FromPemOrDer(*pem);
-  if (!root) {
-    return core::Fail(InFile(options.root_path, root.error()));
-  }
-  return root;
 }
 
 // The exit code of a report: 0 when accepted, else that of its error's class.
@@ -118,7 +79,7 @@ core::Result<StoredSetup> PrepareStored(Context& ctx, const VerifyOptions& optio
   if (!policy) {
     return core::Fail(policy.error());
   }
-  auto root = LoadRoot(options);
+  auto root = LoadRoot(options.root_path);
   if (!root) {
     return core::Fail(root.error());
   }
@@ -219,7 +180,7 @@ struct LiveSetup {
 };
 
 core::Result<LiveSetup> PrepareLive(const VerifyOptions& options) {
-  auto root = LoadRoot(options);
+  auto root = LoadRoot(options.root_path);
   if (!root) {
     return core::Fail(root.error());
   }
@@ -228,34 +189,6 @@ core::Result<LiveSetup> PrepareLive(const VerifyOptions& options) {
     return core::Fail(live.error());
   }
   return LiveSetup{std::move(*root), std::move(*live)};
-}
-
-// --check-key-policy: the audit (kmspolicy/io/key_policy_audit.hpp) with a KMS client for the
-// key's region, signed with the auditor's own credentials.
-v::Check CheckKeyPolicy(const VerifyOptions& options, const v::LiveReport& report,
-                        const core::io::Clock& clock) {
-  auto plan = kmspolicy::io::PlanKeyPolicyAudit(report, options.expect_kms_key, options.region);
-  if (const auto* done = std::get_if<v::Check>(&plan)) {
-    return *done;
-  }
-  const auto& audit = std::get<kmspolicy::io::KeyPolicyAudit>(plan);
-  aws::ProcessEnvironment env;
-  aws::CurlTransport transport{"enclavectl-verify"};
-  aws::RealSleeper sleeper;
-  aws::CredentialOptions credential_options;
-  credential_options.profile = options.profile;
-  auto credentials = aws::ResolveCredentials(env, transport, credential_options);
-  if (!credentials) {
-    return kmspolicy::io::KeyPolicyAuditFailure(credentials.error());
-  }
-  auto endpoint = aws::ResolveKmsEndpoint(options.endpoint_url, audit.region, env);
-  if (!endpoint) {
-    return kmspolicy::io::KeyPolicyAuditFailure(endpoint.error());
-  }
-  aws::KmsClientOptions client_options;
-  client_options.endpoint = std::move(*endpoint);
-  aws::KmsClient client(client_options, transport, credentials->credentials, clock, sleeper);
-  return kmspolicy::io::RunKeyPolicyAudit(audit, client);
 }
 
 int RunVerifyLive(Context& ctx, const VerifyOptions& options) {
@@ -304,7 +237,7 @@ int RunVerifyLive(Context& ctx, const VerifyOptions& options) {
 }
 
 int RunVerifyBundle(Context& ctx, const VerifyOptions& options) {
-  auto root = LoadRoot(options);
+  auto root = LoadRoot(options.root_path);
   if (!root) {
     return ReportError(ctx, root.error(), options.json, v::kLiveMediaType);
   }

@@ -258,6 +258,10 @@ constexpr std::array kExplanations = {
     ErrorExplanation{E::kInternal, "a bug, or memory exhausted",
                      "retry with more memory; if it persists, report it with the command and "
                      "enclavectl --version"},
+    ErrorExplanation{E::kMonitorListenFailed,
+                     "another process (or another monitor) holds the port, or the address is not "
+                     "one of this machine's",
+                     "pick a free port (--listen 127.0.0.1:9464), or stop the other listener"},
 };
 
 constexpr bool IsAscending() {

@@ -551,6 +551,96 @@ TEST_F(EnclaveAppE2e, UnknownPathsAre404AndOtherMethods405WithAllow) {
   EXPECT_EQ(call("POST", "/v1/sign").status, 200U);
 }
 
+// Issue 17 item 6: --metrics serves GET /metrics in Prometheus text (promtool accepts it):
+// requests by route and status (unknown paths as "other"), sign latency by scheme, the setup
+// state, KMS call latency and errors; the key's ARN and id appear nowhere; without the flag
+// /metrics is 404 like any unknown path.
+TEST_F(EnclaveAppE2e, MetricsOnlyWithTheFlagAndNoKeyIdInThem) {
+  const auto scrape = [](const std::string& url) {
+    testing::SocketClient client(PortOf(url));
+    client.Send("GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n");
+    const std::string raw = client.ReadResponse();
+    const std::size_t end = raw.find("\r\n\r\n");
+    Response out;
+    if (raw.size() >= 12 && end != std::string::npos) {
+      out.status = static_cast<unsigned>(std::stoul(raw.substr(9, 3)));
+      out.headers = raw.substr(0, end + 2);
+      out.body = raw.substr(end + 4);
+    }
+    return out;
+  };
+  const auto promtool_accepts = [this](const std::string& text) {
+    const std::string path = dir_.Write("metrics.txt", core::AsBytes(text));
+    const testing::CommandResult checked = testing::RunCommand(
+        {"sh", "-c", "promtool check metrics < '" + path + "'"}, testing::Environment({}));
+    EXPECT_EQ(checked.exit_code, 0) << checked.out << checked.err << text;
+  };
+  const std::string key = CreateKey(Policy(false), true);
+  const std::string key_id = key.substr(key.rfind('/') + 1);
+  const std::string url =
+      Start({"--key-mode", "reproducible", "--key-id", key, "--metrics"}, "metrics");
+  ASSERT_FALSE(url.empty()) << Slurp(log_);
+  ASSERT_TRUE(WaitForLog("setup done")) << Slurp(log_);
+  for (const char* scheme : {"bip340", "bip340", "ecdsa-secp256k1"}) {
+    EXPECT_EQ(Post(url, "/v1/sign", {{"scheme", scheme}, {"message", "00"}}).status, 200U);
+  }
+  EXPECT_EQ(Get(url, "/nowhere/" + key_id).status, 404U);
+  EXPECT_EQ(Get(url, "/v1/info").status, 200U);
+  const Response metrics = scrape(url);
+  ASSERT_EQ(metrics.status, 200U) << metrics.headers;
+  EXPECT_NE(metrics.Header("Content-Type").find("text/plain; version=0.0.4"), std::string::npos);
+  const std::string& text = metrics.body;
+  for (const std::string line :
+       {"enclave_app_http_requests_total{method=\"POST\",route=\"/v1/sign\",status=\"200\"} 3",
+        "enclave_app_http_requests_total{method=\"GET\",route=\"other\",status=\"404\"} 1",
+        "enclave_app_http_requests_total{method=\"GET\",route=\"/v1/info\",status=\"200\"} 1",
+        "enclave_app_http_request_duration_seconds_count{route=\"/v1/sign\"} 3",
+        "enclave_app_sign_duration_seconds_count{scheme=\"bip340\"} 2",
+        "enclave_app_sign_duration_seconds_count{scheme=\"ecdsa-secp256k1\"} 1",
+        "enclave_app_setup_state{state=\"ready\"} 1", "enclave_app_setup_state{state=\"failed\"} 0",
+        "enclave_app_kms_request_duration_seconds_count{operation=\"DescribeKey\"} 1",
+        "enclave_app_kms_request_duration_seconds_count{operation=\"GetKeyPolicy\"} 1",
+        "enclave_app_kms_request_duration_seconds_count{operation=\"DeriveSharedSecret\"} 1"}) {
+    EXPECT_NE(text.find(line + "\n"), std::string::npos) << line << "\n" << text;
+  }
+  EXPECT_EQ(text.find(key_id), std::string::npos) << text;
+  EXPECT_EQ(text.find("arn:"), std::string::npos) << text;
+  EXPECT_EQ(text.find("kms_errors_total{"), std::string::npos) << text;
+  promtool_accepts(text);
+  // Only GET (another method is the service's signed 404); the scrape itself is counted.
+  EXPECT_EQ(Exchange(url, "POST /metrics HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n").status,
+            404U);
+  EXPECT_NE(
+      scrape(url).body.find(
+          "enclave_app_http_requests_total{method=\"GET\",route=\"/metrics\",status=\"200\"} 1"),
+      std::string::npos);
+
+  // A key that does not exist: the failed KMS call counted by its code, the id nowhere.
+  const std::string missing = "arn:aws:kms:us-east-1:111122223333:key/" +
+                              std::string("0badc0de-0000-4000-8000-00000000d00d");
+  const std::string failed =
+      Start({"--key-mode", "reproducible", "--key-id", missing, "--metrics"}, "metrics-failed");
+  ASSERT_FALSE(failed.empty()) << Slurp(log_);
+  ASSERT_TRUE(WaitForLog("setup failed")) << Slurp(log_);
+  const std::string failed_text = scrape(failed).body;
+  EXPECT_NE(failed_text.find("enclave_app_kms_errors_total{code=\""), std::string::npos)
+      << failed_text;
+  // DescribeKey failed before anything was made: the service is unset again (may be retried).
+  EXPECT_NE(failed_text.find("enclave_app_setup_state{state=\"unset\"} 1"), std::string::npos)
+      << failed_text;
+  EXPECT_NE(failed_text.find("enclave_app_setup_state{state=\"ready\"} 0"), std::string::npos)
+      << failed_text;
+  EXPECT_EQ(failed_text.find("0badc0de"), std::string::npos) << failed_text;
+  promtool_accepts(failed_text);
+
+  // Off by default: /metrics is an unknown path.
+  const std::string plain = Start({"--key-mode", "reproducible", "--key-id", key}, "no-metrics");
+  ASSERT_FALSE(plain.empty()) << Slurp(log_);
+  const Response none = Get(plain, "/metrics");
+  EXPECT_EQ(none.status, 404U);
+  EXPECT_EQ(none.Code(), "APP_NOT_FOUND");
+}
+
 // Issue 19: a started development service prints its warning once (it used to print it twice).
 TEST_F(EnclaveAppE2e, DevWarningIsPrintedOnceAtStart) {
   const std::string url = Start({}, "dev-warning");

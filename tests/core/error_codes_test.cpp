@@ -39,9 +39,11 @@ TEST(ErrorCodes, NamesAreUniqueAndRoundTrip) {
 TEST(ErrorCodes, ValuesSitInTheirBlocksAndMapToExitCodes) {
   for (const ErrorCodeInfo& info : AllErrorCodes()) {
     const unsigned value = static_cast<unsigned>(info.code);
-    EXPECT_LT(value, 1200U) << info.name;
+    EXPECT_LT(value, 1300U) << info.name;
+    // I/O failures sit in 8xx, except those of the operations block (12xx: the monitor's
+    // listener).
     if (info.exit_class == ExitClass::kIo) {
-      EXPECT_EQ(value / 100, 8U) << info.name;
+      EXPECT_TRUE(value / 100 == 8U || value / 100 == 12U) << info.name;
     }
     if (value / 100 == 9) {
       EXPECT_EQ(info.exit_class, ExitClass::kInternal) << info.name;

@@ -1,6 +1,7 @@
 #include "enclavectl/app/servers.hpp"
 
 #include <algorithm>
+#include <chrono>
 
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/read_until.hpp>
@@ -186,13 +187,44 @@ core::Result<std::unique_ptr<LineServer>> Listen(const net::ListenAddress& addre
 }  // namespace
 
 core::Result<std::unique_ptr<net::HttpServer>> StartHttpApi(net::HttpServerOptions options,
-                                                            KeyService& service) {
+                                                            KeyService& service,
+                                                            AppMetrics* metrics) {
+  if (metrics == nullptr) {
+    return net::HttpServer::StartAsync(
+        options,
+        [&service](net::HttpRequest request, net::HttpRespond respond) {
+          service.HandleAsync(std::move(request), std::move(respond));
+        },
+        [&service](unsigned status, std::string_view reason) {
+          return service.Refuse(status, reason);
+        });
+  }
   return net::HttpServer::StartAsync(
       options,
-      [&service](net::HttpRequest request, net::HttpRespond respond) {
-        service.HandleAsync(std::move(request), std::move(respond));
+      [&service, metrics](net::HttpRequest request, net::HttpRespond respond) {
+        const auto start = std::chrono::steady_clock::now();
+        auto seconds = [start] {
+          return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+        };
+        if (request.path == "/metrics" && request.method == "GET") {
+          net::HttpResponse response;
+          response.content_type = "text/plain; version=0.0.4; charset=utf-8";
+          response.body = metrics->Text(service.State());
+          metrics->RecordRequest(request.path, request.method, response.status, seconds());
+          respond(std::move(response));
+          return;
+        }
+        std::string path = request.path;
+        std::string method = request.method;
+        service.HandleAsync(std::move(request),
+                            [metrics, respond = std::move(respond), path = std::move(path),
+                             method = std::move(method), seconds](net::HttpResponse response) {
+                              metrics->RecordRequest(path, method, response.status, seconds());
+                              respond(std::move(response));
+                            });
       },
-      [&service](unsigned status, std::string_view reason) {
+      [&service, metrics](unsigned status, std::string_view reason) {
+        metrics->RecordRequest("", "", status, 0);
         return service.Refuse(status, reason);
       });
 }

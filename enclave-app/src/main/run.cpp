@@ -19,6 +19,7 @@
 #include <CLI/CLI.hpp>
 
 #include "enclavectl/app/aws_kms.hpp"
+#include "enclavectl/app/metrics.hpp"
 #include "enclavectl/app/confidential_script.hpp"
 #include "enclavectl/app/hardening.hpp"
 #include "enclavectl/app/kms_accounts.hpp"
@@ -88,6 +89,7 @@ struct Flags {
   std::int64_t request_timeout_ms = 10000;
   std::int64_t idle_timeout_ms = 30000;
   bool verbose = false;
+  bool metrics = false;
 };
 
 // Log lines on stderr: "2025-01-01T00:00:00Z enclave-app INFO text".
@@ -512,7 +514,20 @@ int Serve(const Flags& flags, std::ostream& out, LogSink& log) {
   service_options.configured = configured;
   service_options.max_weight = flags.max_weight;
   service_options.policy = policy_check;
-  auto service = KeyService::Create(service_options, nsm, kms, *store, log);
+  // --metrics: KMS calls timed, signatures timed, requests counted, GET /metrics served.
+  std::unique_ptr<AppMetrics> metrics;
+  std::unique_ptr<EnclaveKms> observed_kms;
+  EnclaveKms* service_kms = &kms;
+  if (flags.metrics) {
+    metrics = std::make_unique<AppMetrics>();
+    observed_kms = MakeObservedKms(kms, *metrics);
+    service_kms = observed_kms.get();
+    service_options.on_sign = [sink = metrics.get()](std::string_view scheme, double seconds) {
+      sink->RecordSign(scheme, seconds);
+    };
+    log.Log(LogLevel::kInfo, "metrics: GET /metrics (Prometheus text) on the HTTP listener");
+  }
+  auto service = KeyService::Create(service_options, nsm, *service_kms, *store, log);
   if (!service) {
     return ExitFor(service.error(), log, "key service");
   }
@@ -529,7 +544,7 @@ int Serve(const Flags& flags, std::ostream& out, LogSink& log) {
   http.idle_timeout = std::chrono::milliseconds(flags.idle_timeout_ms);
   http.max_connections = connection_limits.http;
   http.warn = [&log](const std::string& line) { log.Log(LogLevel::kWarning, "HTTP: " + line); };
-  auto http_server = StartHttpApi(http, **service);
+  auto http_server = StartHttpApi(http, **service, metrics.get());
   if (!http_server) {
     return ExitFor(http_server.error(), log, "HTTP listener");
   }
@@ -748,6 +763,10 @@ int RunEnclaveApp(int argc, const char* const* argv, std::ostream& out, std::ost
   app.add_option("--idle-timeout-ms", flags.idle_timeout_ms, "Idle keep-alive connections close")
       ->default_str("30000");
   app.add_flag("--verbose", flags.verbose, "Also log refused requests");
+  app.add_flag("--metrics", flags.metrics,
+               "Serve GET /metrics (Prometheus text) on the HTTP listener: requests by route "
+               "and status, sign latency by scheme, setup state, KMS call latency and errors "
+               "(no key id, secret or message in any label)");
   app.footer(
       "Examples:\n"
       "  enclave-app --listen 127.0.0.1:7074 --vsock-port 5000\n"

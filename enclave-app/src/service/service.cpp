@@ -1,6 +1,7 @@
 #include "enclavectl/app/service.hpp"
 
 #include <array>
+#include <chrono>
 #include <condition_variable>
 #include <mutex>
 #include <optional>
@@ -164,6 +165,8 @@ const Endpoint* FindEndpoint(std::string_view path) {
 }
 
 }  // namespace
+
+bool IsServiceRoute(std::string_view path) noexcept { return FindEndpoint(path) != nullptr; }
 
 // The keys of this boot, immutable once published.
 struct KeyService::ActiveKeys {
@@ -621,6 +624,19 @@ net::HttpResponse KeyService::Sign(const net::HttpRequest& request) const {
   json out = {{"scheme", SignSchemeName(parsed->scheme)},
               {"digest", core::HexEncode(parsed->digest)}};
   const KeyPair& pair = keys->keys;
+  const auto start = std::chrono::steady_clock::now();
+  struct Timer {  // reports the signature's time however Sign returns
+    const ServiceOptions& options;
+    std::string_view scheme;
+    std::chrono::steady_clock::time_point start;
+    ~Timer() {
+      if (options.on_sign) {
+        options.on_sign(scheme, std::chrono::duration<double>(
+                                    std::chrono::steady_clock::now() - start)
+                                    .count());
+      }
+    }
+  } timer{options_, SignSchemeName(parsed->scheme), start};
   if (parsed->scheme == SignScheme::kBip340) {
     auto sig = pair.signing.SignBip340(parsed->digest);
     if (!sig) {

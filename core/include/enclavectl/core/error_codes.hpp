@@ -5,7 +5,8 @@
 // to its process exit code. Blocks (STYLE.md section 3):
 //   0xx usage, 1xx framing/CBOR/COSE, 2xx document fields, 3xx certificate chain,
 //   4xx signature, 5xx policy, 6xx EIF, 7xx KMS policy and KMS, 8xx I/O, 9xx internal,
-//   10xx Bitcoin transactions and script, 11xx wallet and Ethereum.
+//   10xx Bitcoin transactions and script, 11xx wallet and Ethereum, 12xx operations (monitor,
+//   metrics).
 #pragma once
 
 #include <cstdint>
@@ -396,7 +397,9 @@ enum class ExitClass : std::uint8_t {
   X(kAccountKeyPolicyRefused, 1151, "ACCOUNT_KEY_POLICY_REFUSED", kRejected,                     \
     "the KMS key's policy is not enclave-only for this enclave's PCR0, so no account is used")   \
   X(kAccountDebugEnclaveRefused, 1152, "ACCOUNT_DEBUG_ENCLAVE_REFUSED", kRejected,               \
-    "a debug-mode enclave (PCR0 all zeros) refuses account keys outside --dev")
+    "a debug-mode enclave (PCR0 all zeros) refuses account keys outside --dev")                    \
+  X(kMonitorListenFailed, 1200, "MONITOR_LISTEN_FAILED", kIo,                                    \
+    "the metrics server cannot listen on the address given (in use, not local, no permission)")
 
 enum class ErrorCode : std::uint16_t {
 #define ENCLAVECTL_X_ENUM(name, value, text, exit_class, meaning) name = value,

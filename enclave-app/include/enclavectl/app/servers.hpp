@@ -13,6 +13,7 @@
 #include <string>
 #include <string_view>
 
+#include "enclavectl/app/metrics.hpp"
 #include "enclavectl/app/service.hpp"
 #include "enclavectl/core/limits.hpp"
 #include "enclavectl/core/result.hpp"
@@ -24,8 +25,11 @@ namespace enclavectl::app {
 // server's own refusals (400, 408, 413, 431, 503) to KeyService::Refuse, so every response
 // is a signed JSON error or answer. `options` limits default to the service's
 // (limits::kMaxAppRequestBodyBytes, kMaxAppRequestHeaderBytes). Fails with kListenFailed.
+// With `metrics` (enclave-app --metrics; it outlives the server): GET /metrics answers the
+// Prometheus text exposition (unsigned, like no other route), and every request is counted by
+// route, method and status.
 [[nodiscard]] core::Result<std::unique_ptr<net::HttpServer>> StartHttpApi(
-    net::HttpServerOptions options, KeyService& service);
+    net::HttpServerOptions options, KeyService& service, AppMetrics* metrics = nullptr);
 
 struct LineServerOptions {
   std::size_t max_line_bytes = core::limits::kMaxWalletLineBytes;

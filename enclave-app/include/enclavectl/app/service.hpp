@@ -44,7 +44,13 @@ struct ServiceOptions {
   PolicyCheckOptions policy;
   // Confidential Script's max_weight: heavier emulated transactions are refused (spec 2.3).
   std::uint64_t max_weight = 4'000'000;
+  // Told the scheme name (SignSchemeName) and the seconds of every signature POST /v1/sign
+  // makes (enclave-app --metrics); may be null. Called on the request's thread.
+  std::function<void(std::string_view scheme, double seconds)> on_sign;
 };
+
+// True when `path` is one of the service's routes (compared exactly).
+bool IsServiceRoute(std::string_view path) noexcept;
 
 enum class KeyState : std::uint8_t { kUnset, kSettingUp, kReady, kFailed };
 const char* KeyStateName(KeyState state) noexcept;  // "unset", "setting-up", "ready", "failed"
