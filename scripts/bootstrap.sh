@@ -11,6 +11,10 @@ packages=(
   nlohmann-json3-dev libzip-dev zlib1g-dev libsqlite3-dev libexpected-dev libboost-dev libboost-system-dev
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev wrk python3 cpio tar openssl curl
+  # man pages, completions, units and the Debian package (issue 17): groff checks the pages,
+  # zsh and fish parse their completion scripts, systemd-analyze verifies the units,
+  # dpkg-dev computes the package's dependencies (dpkg-shlibdeps), lintian judges the .deb
+  groff-base man-db bash-completion zsh fish systemd dpkg-dev lintian
 )
 
 missing=()

@@ -28,12 +28,15 @@ HEADER_ROOM = {
     "localkms": "localkms",
     "app": "enclave-app",
     "cli": "cli",
+    "cmddoc": "cmddoc",
 }
 
 # Which rooms a room may include (besides itself). Dependencies point down: core at the
 # bottom, cli at the top.
 ALLOWED = {
     "core": set(),
+    # cmddoc: man pages and completions from the command tree (core/suggest.hpp's description).
+    "cmddoc": {"core"},
     "aws": {"core"},
     "verifier": {"core"},
     "eifbuild": {"core"},
@@ -43,9 +46,9 @@ ALLOWED = {
     "kmspolicy": {"core", "aws", "verifier"},
     "localkms": {"core", "aws", "kmspolicy", "verifier"},
     "enclave-app": {"core", "aws", "verifier", "eifbuild", "bitcoin", "ethereum", "wallet",
-                    "kmspolicy"},
+                    "kmspolicy", "cmddoc"},
     "cli": {"core", "aws", "verifier", "eifbuild", "bitcoin", "ethereum", "wallet", "kmspolicy",
-            "localkms", "enclave-app"},
+            "localkms", "enclave-app", "cmddoc"},
 }
 
 # Adapter layers that may reach one step further than their room's pure code.

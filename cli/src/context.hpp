@@ -52,5 +52,7 @@ void RegisterDev(CLI::App& app, Context& ctx);
 void RegisterSignature(CLI::App& app, Context& ctx);
 void RegisterBitcoin(CLI::App& app, Context& ctx);
 void RegisterHelp(CLI::App& app, Context& ctx);
+// doc_cmd.cpp: `completion` and the hidden `man --out DIR`.
+void RegisterCompletion(CLI::App& app, Context& ctx);
 
 }  // namespace enclavectl::cli
