@@ -57,8 +57,19 @@ core::ValueKind KindOf(const CLI::Option& opt, const std::vector<std::string>& c
   if (HasWord(text, "directory")) {
     return core::ValueKind::kDirectory;
   }
-  if (HasWord(text, "file") || HasWord(text, "eif") || HasWord(text, "image") ||
-      HasWord(text, "path") || HasWord(text, "pem") || HasWord(text, ".json")) {
+  // Words of help texts that name a file: "the key policy JSON file", "Where to write the
+  // document", "Sign with this PEM certificate", "Attestation document: raw CBOR, ...",
+  // "boot PCRs measured from this EIF". Anything else is text (a completion offers nothing).
+  for (std::string_view word :
+       {"file", "path", ".json", "pem", "certificate", "ramdisk", "this eif", "this init",
+        "this nsm driver", "where to write", "write the", "write to", "kernel config",
+        "kernel image", "an enclave image"}) {
+    if (HasWord(text, word)) {
+      return core::ValueKind::kFile;
+    }
+  }
+  if (text.rfind("attestation document", 0) == 0 || text.rfind("an attestation document", 0) == 0 ||
+      text.rfind("the enclave's attestation document", 0) == 0) {
     return core::ValueKind::kFile;
   }
   return core::ValueKind::kText;
