@@ -80,6 +80,7 @@ refuse() {  # refuse "UNWANTED..." -- words...
   done
   return 0
 }
+# shellcheck disable=SC1090
 source <("$enclavectl" completion bash)
 complete -p enclavectl >/dev/null || fail "bash: no completion registered for enclavectl"
 expect "verify eif policy" -- enclavectl ""

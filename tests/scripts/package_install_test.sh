@@ -71,6 +71,7 @@ MANPATH="$root/usr/share/man" MANWIDTH=80 man enclavectl-verify 2>/dev/null \
 
 # Units: every program they run is in the package, except nitro-cli's vsock-proxy.
 for unit in "$root"/lib/systemd/system/*.service; do
+  # shellcheck disable=SC2013  # paths have no spaces
   for program in $(sed -n 's/^Exec[A-Za-z]*=[-@+!]*\(\/[^ ]*\).*/\1/p' "$unit"); do
     if [ "$program" = /usr/bin/vsock-proxy ]; then
       continue
