@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Builds the Debian package: configures and builds the release preset (hardened, optimised;
-# without the tests and benchmarks), runs cpack (DEB), then lintian on the result.
+# Builds the Debian package: configures the release preset (hardened, optimised), builds the
+# two programs, their man pages and completions (not the tests), runs cpack (DEB), then
+# lintian on the result.
 #   build/release/enclavectl_<version>-1_<arch>.deb
 # lintian's findings are printed; the script fails when lintian reports an error.
 # Usage: scripts/package.sh [-jN]   (default: -j2)
@@ -12,7 +13,7 @@ if [ -f /root/.ccache-env ]; then
   # shellcheck disable=SC1091
   source /root/.ccache-env
 fi
-cmake --preset release -DENCLAVECTL_BUILD_TESTS=OFF -DENCLAVECTL_BUILD_BENCH=OFF >/dev/null
+cmake --preset release >/dev/null
 cmake --build build/release "$jobs" --target enclavectl enclave-app enclavectl_docs \
   enclavectl_changelog
 (cd build/release && cpack -G DEB)
