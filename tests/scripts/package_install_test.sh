@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The Debian package, built with cpack from this build tree, installed into a scratch root
-# with `dpkg -x`: the installed binaries run (--version names the package's version), the man
+# with `dpkg --root ROOT -i` (an empty dpkg database there, so its dependencies are checked
+# against the host's instead): the installed binaries run (--version names the package's version), the man
 # pages are found by `man -w` on the installed manpath, the installed bash completion
 # completes, `enclavectl completion bash` works, and every program the installed units run
 # is installed by the package (or is nitro-cli's vsock-proxy); the installed units pass
@@ -24,7 +25,19 @@ dpkg-deb -f "$deb" Depends | grep -q 'libssl3' || fail "Depends lacks libssl3 (s
 dpkg-deb -f "$deb" Depends | grep -q 'python3' || fail "Depends lacks python3 (the watchdog)"
 
 root=$scratch/root
-dpkg -x "$deb" "$root"
+mkdir -p "$root/var/lib/dpkg/info" "$root/var/lib/dpkg/updates" "$root/var/lib/dpkg/triggers"
+touch "$root/var/lib/dpkg/status" "$root/var/lib/dpkg/available"
+dpkg --root="$root" --force-depends --force-not-root --force-script-chrootless \
+  --log="$scratch/dpkg.log" -i "$deb" >"$scratch/dpkg.out" 2>&1 \
+  || { cat "$scratch/dpkg.out" >&2; exit 1; }
+dpkg --root="$root" -s enclavectl | grep -q '^Status: install ok installed' \
+  || fail "dpkg does not list enclavectl as installed in the scratch root"
+# Its dependencies are those of the host that built it.
+depends=$(dpkg-deb -f "$deb" Depends | tr ',' '\n' | sed -E 's/^ *([^ (]+).*/\1/')
+for package in $depends; do
+  dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" \
+    || fail "dependency $package is not installed on this machine"
+done
 for file in usr/bin/enclavectl usr/bin/enclave-app usr/share/enclavectl/aws_nitro_root_g1.pem \
             usr/share/doc/enclavectl/copyright usr/share/doc/enclavectl/changelog.Debian.gz \
             usr/share/bash-completion/completions/enclavectl \
@@ -93,6 +106,12 @@ if command -v systemd-analyze >/dev/null 2>&1; then
 else
   echo "SKIP: systemd-analyze not installed: installed units not verified"
 fi
+
+# Removal leaves none of the package's files behind.
+rm -f "$root/usr/bin/vsock-proxy"
+dpkg --root="$root" --force-not-root --force-script-chrootless --log="$scratch/dpkg.log" \
+  -r enclavectl >"$scratch/dpkg.out" 2>&1 || fail "dpkg -r: $(cat "$scratch/dpkg.out")"
+[ ! -e "$root/usr/bin/enclavectl" ] || fail "dpkg -r left /usr/bin/enclavectl"
 
 [ "$failures" -eq 0 ] || exit 1
 echo "package install test: ok"
