@@ -15,6 +15,10 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev wrk python3 cpio tar openssl curl
   # the monitor's end-to-end test and rule tests (prometheus, promtool)
   prometheus
+  # man pages, completions, units and the Debian package (issue 17): groff checks the pages,
+  # zsh and fish parse their completion scripts, systemd-analyze verifies the units,
+  # dpkg-dev computes the package's dependencies (dpkg-shlibdeps), lintian judges the .deb
+  groff-base man-db bash-completion zsh fish systemd dpkg-dev lintian
 )
 
 missing=()

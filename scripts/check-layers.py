@@ -29,12 +29,15 @@ HEADER_ROOM = {
     "monitor": "monitor",
     "app": "enclave-app",
     "cli": "cli",
+    "cmddoc": "cmddoc",
 }
 
 # Which rooms a room may include (besides itself). Dependencies point down: core at the
 # bottom, cli at the top.
 ALLOWED = {
     "core": set(),
+    # cmddoc: man pages and completions from the command tree (core/suggest.hpp's description).
+    "cmddoc": {"core"},
     "aws": {"core"},
     "verifier": {"core"},
     "eifbuild": {"core"},
@@ -46,9 +49,9 @@ ALLOWED = {
     # monitor: the continuous audit (verifier's live checks on a schedule, Prometheus metrics).
     "monitor": {"core", "verifier"},
     "enclave-app": {"core", "aws", "verifier", "eifbuild", "bitcoin", "ethereum", "wallet",
-                    "kmspolicy"},
+                    "kmspolicy", "cmddoc"},
     "cli": {"core", "aws", "verifier", "eifbuild", "bitcoin", "ethereum", "wallet", "kmspolicy",
-            "localkms", "enclave-app", "monitor"},
+            "localkms", "enclave-app", "monitor", "cmddoc"},
 }
 
 # Adapter layers that may reach one step further than their room's pure code.

@@ -69,6 +69,7 @@ int Run(int argc, const char* const* argv, std::istream& in, std::ostream& out, 
   RegisterEif(app, ctx);
   RegisterBitcoin(app, ctx);
   RegisterHelp(app, ctx);
+  RegisterCompletion(app, ctx);
   // After the subcommands: CLI11 copies a parent's footer into subcommands created later.
   app.footer(
       "Examples:\n"

@@ -53,5 +53,7 @@ void RegisterSignature(CLI::App& app, Context& ctx);
 void RegisterBitcoin(CLI::App& app, Context& ctx);
 void RegisterHelp(CLI::App& app, Context& ctx);
 void RegisterMonitor(CLI::App& app, Context& ctx);
+// doc_cmd.cpp: `completion` and the hidden `man --out DIR`.
+void RegisterCompletion(CLI::App& app, Context& ctx);
 
 }  // namespace enclavectl::cli

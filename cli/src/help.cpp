@@ -1,8 +1,10 @@
-// `enclavectl help`, and usage errors with "did you mean ...?": the CLI11 tree described for
-// core/suggest.hpp, which finds the unknown name and the suggestions.
+// `enclavectl help`, and usage errors with "did you mean ...?": the CLI11 tree described
+// (cmddoc/describe.hpp) for core/suggest.hpp, which finds the unknown name and the
+// suggestions.
 #include <memory>
 
 #include "context.hpp"
+#include "enclavectl/cmddoc/describe.hpp"
 #include "enclavectl/core/terminal.hpp"
 #include "enclavectl/core/text_wrap.hpp"
 
@@ -10,43 +12,6 @@ namespace enclavectl::cli {
 namespace {
 
 constexpr const char* kUsageMediaType = "application/vnd.enclavectl.usage-error+json;version=1";
-
-std::size_t Count(int n) { return n < 0 ? 0 : static_cast<std::size_t>(n); }
-
-// Names and arities of `app`'s flags and subcommands; option groups belong to their command.
-void Describe(const CLI::App& app, core::CommandNode& node) {
-  for (const CLI::Option* opt : app.get_options()) {
-    if (!opt->nonpositional()) {
-      node.max_positionals += Count(opt->get_items_expected_max());
-      continue;
-    }
-    core::CommandFlag& flag = node.flags.emplace_back();
-    flag = {{},
-            Count(opt->get_items_expected_min()),
-            Count(opt->get_items_expected_max()),
-            opt->get_group().empty()};
-    for (const std::string& name : opt->get_lnames()) {
-      flag.names.push_back("--" + name);
-    }
-    for (const std::string& name : opt->get_snames()) {
-      flag.names.push_back("-" + name);
-    }
-  }
-  for (const CLI::App* sub : app.get_subcommands(nullptr)) {
-    if (sub->get_name().empty()) {
-      Describe(*sub, node);
-    } else {
-      node.commands.push_back({sub->get_name(), {}, 0, sub->get_group().empty(), {}});
-      Describe(*sub, node.commands.back());
-    }
-  }
-}
-
-core::CommandNode DescribeCommands(const CLI::App& app) {
-  core::CommandNode root{app.get_name(), {}, 0, false, {}};
-  Describe(app, root);
-  return root;
-}
 
 int ReportUsage(Context& ctx, const core::UsageProblem& problem, bool json) {
   return ReportError(ctx, {problem.code, problem.message, -1}, json, kUsageMediaType, &problem);
@@ -61,7 +26,7 @@ int ReportParseError(Context& ctx, const CLI::App& app, const CLI::ParseError& e
       e.what() == std::string("A subcommand is required")     ? core::ParseFailure::kMissingCommand
       : kind == "RequiredError" || kind == "ArgumentMismatch" ? core::ParseFailure::kMissingValue
                                                               : core::ParseFailure::kInvalid;
-  return ReportUsage(ctx, core::DiagnoseUsage(DescribeCommands(app), args, failure, e.what()),
+  return ReportUsage(ctx, core::DiagnoseUsage(cmddoc::DescribeApp(app), args, failure, e.what()),
                      json);
 }
 
@@ -73,7 +38,7 @@ void RegisterHelp(CLI::App& app, Context& ctx) {
   cmd->add_option("command", *words, "The command and its subcommands");
   cmd->add_flag("--json", *json, "Report an unknown command as one JSON usage error");
   cmd->callback([&app, &ctx, words, json] {
-    const core::CommandLookup found = core::FindCommand(DescribeCommands(app), *words);
+    const core::CommandLookup found = core::FindCommand(cmddoc::DescribeApp(app), *words);
     if (found.problem) {
       ctx.exit_code = ReportUsage(ctx, *found.problem, *json);
       return;

@@ -225,6 +225,8 @@ void RegisterLint(CLI::App* policy, Context& ctx) {
   cmd->add_option("--require", flags->require,
                   "Verdicts that must hold for exit 0: enclave-only, locked, "
                   "enclave-only,locked or none")
+      ->check(CLI::Validator([](std::string&) { return std::string(); },
+                             "{enclave-only,locked,none}", "choices"))
       ->default_str("enclave-only");
   cmd->add_option("--key-arn", flags->key_arn,
                   "The ARN of the key the policy is for (arn:aws:kms:REGION:ACCOUNT:key/ID). A "

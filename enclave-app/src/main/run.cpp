@@ -33,6 +33,8 @@
 #include "enclavectl/aws/credentials.hpp"
 #include "enclavectl/aws/curl_transport.hpp"
 #include "enclavectl/aws/ssm_client.hpp"
+#include "enclavectl/cmddoc/describe.hpp"
+#include "enclavectl/cmddoc/man.hpp"
 #include "enclavectl/core/build_info.hpp"
 #include "enclavectl/core/encoding.hpp"
 #include "enclavectl/ethereum/address.hpp"
@@ -637,6 +639,28 @@ int Serve(const Flags& flags, std::ostream& out, LogSink& log) {
   return boot_exit.load();
 }
 
+// --man-page DIR: enclave-app(8) from the flags above (cmddoc).
+int WriteManPage(const CLI::App& app, const std::string& dir, std::ostream& err) {
+  cmddoc::ManOptions options;
+  options.program = "enclave-app";
+  options.section = "8";
+  options.version = ENCLAVECTL_VERSION;
+  options.manual = "System Administration";
+  options.exit_classes = false;  // the footer's "Exit codes:" says what they mean here
+  options.see_also = {"enclavectl(1)", "enclavectl-verify(1)", "nitro-cli(1)"};
+  for (const cmddoc::ManPage& page :
+       cmddoc::RenderManPages(cmddoc::DescribeApp(app), options, false)) {
+    const core::Status written =
+        core::io::WriteFileAtomic(dir + "/" + page.file, core::AsBytes(page.text));
+    if (!written) {
+      err << "enclave-app: " << core::ErrorCodeName(written.error().code) << ": "
+          << written.error().detail << "\n";
+      return kExitIo;
+    }
+  }
+  return 0;
+}
+
 }  // namespace
 
 int RunEnclaveApp(int argc, const char* const* argv, std::ostream& out, std::ostream& err) {
@@ -750,6 +774,8 @@ int RunEnclaveApp(int argc, const char* const* argv, std::ostream& out, std::ost
                  "Refuse setup (both modes) unless the key policy is enclave-only and/or locked "
                  "for this enclave's PCR0: enclave-only, locked, enclave-only,locked (sealed "
                  "mode always requires enclave-only)")
+      ->check(CLI::Validator([](std::string&) { return std::string(); }, "{enclave-only,locked}",
+                             "choices"))
       ->envname("ENCLAVE_APP_REQUIRE_KEY_POLICY");
   app.add_option("--threads", flags.threads, "HTTP I/O threads (0: one per core)")
       ->default_str("0");
@@ -767,6 +793,9 @@ int RunEnclaveApp(int argc, const char* const* argv, std::ostream& out, std::ost
                "Serve GET /metrics (Prometheus text) on the HTTP listener: requests by route "
                "and status, sign latency by scheme, setup state, KMS call latency and errors "
                "(no key id, secret or message in any label)");
+  std::string man_page_dir;  // hidden: the build writes enclave-app.8 with it
+  app.add_option("--man-page", man_page_dir, "Write the man page enclave-app.8 into DIR")
+      ->group("");
   app.footer(
       "Examples:\n"
       "  enclave-app --listen 127.0.0.1:7074 --vsock-port 5000\n"
@@ -781,6 +810,9 @@ int RunEnclaveApp(int argc, const char* const* argv, std::ostream& out, std::ost
   } catch (const CLI::ParseError& e) {
     const int code = app.exit(e, out, err);
     return code == 0 ? 0 : kExitUsage;
+  }
+  if (!man_page_dir.empty()) {
+    return WriteManPage(app, man_page_dir, err);
   }
   StreamLog log(err, flags.verbose);
   if (flags.nsm.empty()) {

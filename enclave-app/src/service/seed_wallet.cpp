@@ -58,7 +58,7 @@ char32_t NextCodePoint(std::string_view text, std::size_t& i) {
 }
 
 void AppendEscape(std::string& out, char32_t unit) {
-  char buffer[8];
+  char buffer[16];  // \uXXXX; room for any unsigned, as _FORTIFY_SOURCE checks
   std::snprintf(buffer, sizeof(buffer), "\\u%04x", static_cast<unsigned>(unit));
   out += buffer;
 }

@@ -1,6 +1,8 @@
 // "Did you mean ...?" for command lines: the edit distance between names, and a walk over a
-// command tree (names and arities only, as the CLI parser defines them) that finds the first
+// command tree (names and arities, as the CLI parser defines them) that finds the first
 // unknown command or flag. Pure: the CLI describes its tree, this code never sees CLI11.
+// The same description also carries each command's and flag's help text, value kind and
+// choices, from which cmddoc renders man pages and shell completions.
 #pragma once
 
 #include <cstddef>
@@ -26,21 +28,47 @@ std::vector<std::string> SuggestNames(std::string_view typed,
                                       std::span<const std::string> candidates,
                                       std::size_t max_results = 3);
 
+// What a flag's or a positional's value is, for completion: nothing to complete, free text,
+// a file, a directory, or one of `choices`.
+enum class ValueKind : std::uint8_t { kNone, kText, kFile, kDirectory, kChoice };
+
 // A flag of a command: its spellings ("--root", "-r") and how many values one use takes.
+// The fields after `hidden` document it (help text, value name, kind, choices, default,
+// environment variable); the usage walk ignores them.
 struct CommandFlag {
   std::vector<std::string> names;
   std::size_t min_values = 0;
   std::size_t max_values = 0;  // more than min_values: takes further values until a flag
   bool hidden = false;         // an old spelling: accepted, never suggested
+  std::string description = {};
+  std::string value_name = {};  // "TEXT", "FILE", "UINT" ...; empty for a switch
+  ValueKind kind = ValueKind::kNone;
+  std::vector<std::string> choices = {};
+  std::string default_value = {};
+  std::string env = {};
 };
 
-// A command: its flags, how many positional values it takes, its subcommands.
+// A positional argument of a command ("policy" of `policy lint policy.json`).
+struct CommandPositional {
+  std::string name;
+  std::string description = {};
+  ValueKind kind = ValueKind::kText;
+  std::vector<std::string> choices = {};
+  bool required = false;
+  bool repeated = false;
+};
+
+// A command: its flags, how many positional values it takes, its subcommands; then its help
+// text (one-line description, the footer with examples and exit codes) and positionals.
 struct CommandNode {
   std::string name;
   std::vector<CommandFlag> flags;
   std::size_t max_positionals = 0;
   bool hidden = false;
   std::vector<CommandNode> commands;
+  std::string description = {};
+  std::string footer = {};
+  std::vector<CommandPositional> positionals = {};
 };
 
 // What is wrong with a command line, for the usage error report.
