@@ -382,7 +382,18 @@ enum class ExitClass : std::uint8_t {
   X(kAccountAddressMismatch, 1144, "ACCOUNT_ADDRESS_MISMATCH", kRejected,                        \
     "a sign request's address is not the address of the decrypted account key")                  \
   X(kAccountDecryptFailed, 1145, "ACCOUNT_DECRYPT_FAILED", kRejected,                            \
-    "an account's encrypted private key does not open under its data key")
+    "an account's encrypted private key does not open under its data key")                       \
+  X(kWalletEnclaveUnreachable, 1160, "WALLET_ENCLAVE_UNREACHABLE", kIo,                          \
+    "the wallet enclave cannot be reached (vsock or TCP connect, send or receive failed or timed "\
+    "out)")                                                                                        \
+  X(kWalletEnclaveRefused, 1161, "WALLET_ENCLAVE_REFUSED", kRejected,                              \
+    "the wallet enclave answered with an error envelope (kms_failed, decrypt_failed, ...)")         \
+  X(kWalletEnclaveResponseInvalid, 1162, "WALLET_ENCLAVE_RESPONSE_INVALID", kMalformed,            \
+    "the wallet enclave's answer is not a valid response to the request sent")                     \
+  X(kWalletSignatureMismatch, 1163, "WALLET_SIGNATURE_MISMATCH", kRejected,                        \
+    "a signature from the enclave does not recover the account's address (nothing is printed)")    \
+  X(kWalletOwnerRequired, 1164, "WALLET_OWNER_REQUIRED", kUsage,                                   \
+    "the account has an owner key: signing needs the owner's secret (--owner-secret-file)")
 
 enum class ErrorCode : std::uint16_t {
 #define ENCLAVECTL_X_ENUM(name, value, text, exit_class, meaning) name = value,
