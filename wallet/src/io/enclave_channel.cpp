@@ -208,6 +208,14 @@ core::Result<EnclaveAddress> ParseTcpAddress(std::string_view text) {
     }
     host = host.substr(1, host.size() - 2);
   }
+  // The frame carries AWS credentials in clear: TCP is for the local stack (enclave-app --dev)
+  // on this machine only.
+  const bool loopback = host == "localhost" || host == "::1" || host.substr(0, 4) == "127.";
+  if (!loopback) {
+    return Fail(ErrorCode::kInvalidArgument,
+                "--enclave-tcp is for the local stack only: the host must be loopback "
+                "(127.0.0.1, ::1, localhost); a real enclave is reached with --enclave CID:PORT");
+  }
   auto port = ParseNumber(text.substr(colon + 1), 1, 65535, "the TCP port");
   if (!port) {
     return Fail(port.error());

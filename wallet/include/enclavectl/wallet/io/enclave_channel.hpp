@@ -23,7 +23,9 @@ struct EnclaveAddress {
 
 // "CID:PORT" (decimal, CID 2..0xfffffffe, port 1..0xfffffffe). Fails with kInvalidArgument.
 [[nodiscard]] core::Result<EnclaveAddress> ParseVsockAddress(std::string_view text);
-// "HOST:PORT" or "[V6]:PORT" (port 1..65535). Fails with kInvalidArgument.
+// "HOST:PORT" or "[V6]:PORT" (port 1..65535) with a loopback host (127.x.y.z, ::1,
+// localhost): the frames carry AWS credentials in clear, so TCP is for the local stack only.
+// Fails with kInvalidArgument.
 [[nodiscard]] core::Result<EnclaveAddress> ParseTcpAddress(std::string_view text);
 // "vsock:CID:PORT" or "tcp:HOST:PORT", for messages.
 std::string DescribeEnclaveAddress(const EnclaveAddress& address);
