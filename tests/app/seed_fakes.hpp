@@ -56,7 +56,7 @@ class FakeAccountOperations final : public accounts::AccountOperations {
   }
 
  private:
-  void Remember(const aws::AwsCredentials& credential) {
+  void Remember(const accounts::Credential& credential) {
     std::lock_guard lock(mutex_);
     const core::ByteView secret = credential.secret_access_key.View();
     last_secret_.assign(secret.begin(), secret.end());

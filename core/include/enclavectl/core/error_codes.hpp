@@ -382,7 +382,21 @@ enum class ExitClass : std::uint8_t {
   X(kAccountAddressMismatch, 1144, "ACCOUNT_ADDRESS_MISMATCH", kRejected,                        \
     "a sign request's address is not the address of the decrypted account key")                  \
   X(kAccountDecryptFailed, 1145, "ACCOUNT_DECRYPT_FAILED", kRejected,                            \
-    "an account's encrypted private key does not open under its data key")                       \
+    "an account's encrypted private key does not open under its data key")                     \
+  X(kAccountOwnerKeyInvalid, 1146, "ACCOUNT_OWNER_KEY_INVALID", kMalformed,                      \
+    "an account owner key is not 64 hex digits of a valid x-only (BIP-340) secp256k1 key")       \
+  X(kAccountOwnerNonceInvalid, 1147, "ACCOUNT_OWNER_NONCE_INVALID", kMalformed,                  \
+    "an owner authorization's nonce is not 16 to 32 bytes of hex")                               \
+  X(kAccountOwnerAuthMissing, 1148, "ACCOUNT_OWNER_AUTH_MISSING", kRejected,                     \
+    "a sign request for an owned account carries no owner signature")                            \
+  X(kAccountOwnerAuthInvalid, 1149, "ACCOUNT_OWNER_AUTH_INVALID", kRejected,                     \
+    "an owner signature does not verify under the account's owner key for this request")        \
+  X(kAccountOwnerNonceReplayed, 1150, "ACCOUNT_OWNER_NONCE_REPLAYED", kRejected,                 \
+    "an owner authorization was already used (its nonce is in the enclave's replay cache)")      \
+  X(kAccountKeyPolicyRefused, 1151, "ACCOUNT_KEY_POLICY_REFUSED", kRejected,                     \
+    "the KMS key's policy is not enclave-only for this enclave's PCR0, so no account is used")   \
+  X(kAccountDebugEnclaveRefused, 1152, "ACCOUNT_DEBUG_ENCLAVE_REFUSED", kRejected,               \
+    "a debug-mode enclave (PCR0 all zeros) refuses account keys outside --dev") \
   X(kWalletEnclaveUnreachable, 1160, "WALLET_ENCLAVE_UNREACHABLE", kIo,                          \
     "the wallet enclave cannot be reached (vsock or TCP connect, send or receive failed or timed "\
     "out)")                                                                                        \
