@@ -21,7 +21,8 @@ namespace w = wallet;
 using core::ErrorCode;
 using nlohmann::json;
 
-constexpr const char* kAccountMediaType = "application/vnd.enclavectl.wallet-account+json;version=1";
+constexpr const char* kAccountMediaType =
+    "application/vnd.enclavectl.wallet-account+json;version=1";
 constexpr const char* kAccountsMediaType =
     "application/vnd.enclavectl.wallet-accounts+json;version=1";
 constexpr const char* kSignatureMediaType =
@@ -50,8 +51,8 @@ struct AccountFlags {
 
 // Fills the session options from the flags; `need_enclave` for create and sign.
 core::Status Prepare(CommonFlags& flags, bool need_enclave) {
-  const bool dialect_ok = flags.dialect == "readme" || flags.dialect == "python" ||
-                          flags.dialect == "rust-parent";
+  const bool dialect_ok =
+      flags.dialect == "readme" || flags.dialect == "python" || flags.dialect == "rust-parent";
   if (!dialect_ok) {
     return core::Fail(ErrorCode::kInvalidArgument,
                       "--table-dialect must be readme, python or rust-parent");
@@ -80,12 +81,21 @@ core::Status Prepare(CommonFlags& flags, bool need_enclave) {
   return core::Ok();
 }
 
+// The owner's x-only key (64 hex), as --owner-key takes it.
+json OwnerJson(const w::Account& a) {
+  if (!a.owner_key) {
+    return nullptr;
+  }
+  auto key = w::ParseStoredOwnerKey(*a.owner_key);
+  return key ? json(w::OwnerKeyHex(*key)) : json(*a.owner_key);
+}
+
 json AccountJson(const w::Account& a) {
   return {{"name", a.name},
           {"key_id", a.key_id},
           {"address", a.address},
           {"format", std::string(w::EnvelopeFormatName(a.format))},
-          {"owner_key", a.owner_key ? json(*a.owner_key) : json(nullptr)},
+          {"owner_key", OwnerJson(a)},
           {"created_at", a.created_at ? json(*a.created_at) : json(nullptr)}};
 }
 
@@ -131,8 +141,8 @@ int RunCreate(Context& ctx, AccountFlags& flags) {
   return Print(ctx, as_json, kAccountMediaType, body,
                "created " + account->name + " " + account->address + " (key " + account->key_id +
                    ", " + std::string(w::EnvelopeFormatName(account->format)) +
-                   (account->owner_key ? ", owner " + *account->owner_key : "") + ") in " +
-                   (*session)->StoreDescription() + "\n");
+                   (account->owner_key ? ", owner " + OwnerJson(*account).get<std::string>() : "") +
+                   ") in " + (*session)->StoreDescription() + "\n");
 }
 
 int RunList(Context& ctx, AccountFlags& flags) {
@@ -173,14 +183,10 @@ std::string Hex0x(core::ByteView bytes) { return "0x" + core::HexEncode(bytes); 
 
 json SignatureJson(const w::SignedDigest& s, std::uint8_t v_base) {
   const ethereum::Signature65 sig = ethereum::EncodeSignature(s.signature, v_base);
-  return {{"address", s.account.address},
-          {"name", s.account.name},
-          {"key_id", s.account.key_id},
-          {"digest", Hex0x(s.digest)},
-          {"signature", Hex0x(sig)},
-          {"r", Hex0x(s.signature.r)},
-          {"s", Hex0x(s.signature.s)},
-          {"y_parity", s.signature.recovery_id}};
+  return {{"address", s.account.address}, {"name", s.account.name},
+          {"key_id", s.account.key_id},   {"digest", Hex0x(s.digest)},
+          {"signature", Hex0x(sig)},      {"r", Hex0x(s.signature.r)},
+          {"s", Hex0x(s.signature.s)},    {"y_parity", s.signature.recovery_id}};
 }
 
 int RunSign(Context& ctx, AccountFlags& flags) {
@@ -321,8 +327,9 @@ void RegisterWallet(CLI::App& app, Context& ctx) {
 
   auto create_flags = std::make_shared<AccountFlags>();
   CLI::App* create = wallet->add_subcommand(
-      "create", "Have the enclave generate an account under a KMS key and store it (never "
-                "overwriting an account of the same name).");
+      "create",
+      "Have the enclave generate an account under a KMS key and store it (never "
+      "overwriting an account of the same name).");
   create->add_option("--name", create_flags->name, "Account name (unique per key)")->required();
   create->add_option("--key-id", create_flags->key_id, "KMS key id, ARN or alias")->required();
   create->add_option("--owner-key", create_flags->owner_key_file,

@@ -129,11 +129,10 @@ class Stack {
     key_arn_ = json::parse(key.out)["KeyMetadata"]["Arn"].get<std::string>();
     accounts_port_ = FreePort();
     const std::string log = (dir_ / "app.log").string();
-    app_ = ChildProcess(
-        {ENCLAVE_APP_BINARY, "--dev", "--nsm-state", state + "/nsm", "--listen", "127.0.0.1:0",
-         "--vsock-port", "0", "--threads", "1", "--sealed-store",
-         "file:" + (dir_ / "sealed.json").string(), "--accounts-listen", Enclave()},
-        testing::Environment(env_), log);
+    app_ = ChildProcess({ENCLAVE_APP_BINARY, "--dev", "--nsm-state", state + "/nsm", "--listen",
+                         "127.0.0.1:0", "--vsock-port", "0", "--threads", "1", "--sealed-store",
+                         "file:" + (dir_ / "sealed.json").string(), "--accounts-listen", Enclave()},
+                        testing::Environment(env_), log);
     for (int i = 0; i < 600 && !ready_; ++i) {
       ready_ = Connects(accounts_port_);
       if (!ready_) {
@@ -169,12 +168,11 @@ class WalletCli : public ::testing::Test {
  protected:
   void SetUp() override {
     ASSERT_TRUE(Stack::Get().Ready());
-    store_ = "sqlite:" + (Stack::Get().Dir() /
-                          (std::string(::testing::UnitTest::GetInstance()
-                                           ->current_test_info()
-                                           ->name()) +
-                           ".db"))
-                             .string();
+    store_ =
+        "sqlite:" +
+        (Stack::Get().Dir() /
+         (std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()) + ".db"))
+            .string();
   }
 
   // `wallet SUB --json` with the account flags; the parsed answer.
@@ -211,10 +209,10 @@ std::string InstallEthers() {
   const fs::path scratch(ETHERS_SCRATCH_DIR);
   fs::create_directories(scratch);
   if (!fs::exists(scratch / "node_modules" / "ethers" / "package.json")) {
-    const CommandResult installed = testing::RunCommand(
-        {"npm", "install", "--prefix", scratch.string(), "--no-audit", "--no-fund", "--save-exact",
-         kEthersPackage},
-        testing::Environment({}), std::chrono::seconds(300));
+    const CommandResult installed =
+        testing::RunCommand({"npm", "install", "--prefix", scratch.string(), "--no-audit",
+                             "--no-fund", "--save-exact", kEthersPackage},
+                            testing::Environment({}), std::chrono::seconds(300));
     if (installed.exit_code != 0) {
       return "npm install " + std::string(kEthersPackage) + " failed: " + installed.err;
     }
@@ -302,17 +300,16 @@ TEST_F(WalletCli, CreateSignAndEthersAgrees) {
                                {"address", bob["address"]},
                                {"expect_match", false}});
   // An EIP-1559 transaction by alice, a legacy EIP-155 one by bob.
-  const std::string eip1559 = WriteFile(
-      "eip1559.json",
-      json({{"chainId", 1},
-            {"nonce", 7},
-            {"maxPriorityFeePerGas", "1500000000"},
-            {"maxFeePerGas", "0x6fc23ac00"},
-            {"gasLimit", 21000},
-            {"to", "0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed"},
-            {"value", "1000000000000000000"},
-            {"from", alice["address"]}})
-          .dump());
+  const std::string eip1559 =
+      WriteFile("eip1559.json", json({{"chainId", 1},
+                                      {"nonce", 7},
+                                      {"maxPriorityFeePerGas", "1500000000"},
+                                      {"maxFeePerGas", "0x6fc23ac00"},
+                                      {"gasLimit", 21000},
+                                      {"to", "0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed"},
+                                      {"value", "1000000000000000000"},
+                                      {"from", alice["address"]}})
+                                    .dump());
   const std::string legacy =
       WriteFile("legacy.json", json({{"type", 0},
                                      {"chain_id", 137},
@@ -389,13 +386,12 @@ TEST_F(WalletCli, ErrorsHaveTheirCodes) {
   EXPECT_EQ(unreachable.exit_code, 74) << unreachable.out;
   EXPECT_NE(unreachable.out.find("WALLET_ENCLAVE_UNREACHABLE"), std::string::npos);
   // TCP off the machine is refused (credentials travel in the frame).
-  const CommandResult remote = Stack::Get().Run({"wallet", "create", "--enclave-tcp",
-                                                 "192.0.2.1:7878", "--name", "x", "--key-id", "k"});
+  const CommandResult remote = Stack::Get().Run(
+      {"wallet", "create", "--enclave-tcp", "192.0.2.1:7878", "--name", "x", "--key-id", "k"});
   EXPECT_EQ(remote.exit_code, 64);
   EXPECT_NE(remote.err.find("loopback"), std::string::npos) << remote.err;
   // An unknown KMS key: the enclave's error envelope.
-  const json refused =
-      Wallet("create", {"--name", "x", "--key-id", "alias/does-not-exist"}, 1);
+  const json refused = Wallet("create", {"--name", "x", "--key-id", "alias/does-not-exist"}, 1);
   EXPECT_EQ(refused["error"]["code"], "WALLET_ENCLAVE_REFUSED");
   // Not in the store.
   const json missing = Wallet("address", Args("nobody", {}), 1);
@@ -419,8 +415,7 @@ TEST_F(WalletCli, DynamoDbStoreOnMoto) {
   const json second = Wallet("create", Args("bob", {}), 0, env);
   EXPECT_NE(first["address"], second["address"]);
   EXPECT_NE(first["store"].get<std::string>().find(testing::MotoServer::Url()), std::string::npos);
-  EXPECT_EQ(Wallet("create", Args("alice", {}), 1, env)["error"]["code"],
-            "WALLET_ACCOUNT_EXISTS");
+  EXPECT_EQ(Wallet("create", Args("alice", {}), 1, env)["error"]["code"], "WALLET_ACCOUNT_EXISTS");
   EXPECT_EQ(Wallet("list", {}, 0, env)["accounts"].size(), 2U);
   const json signed_digest =
       Wallet("sign", Args("bob", {"--digest", "0x" + std::string(64, '1')}), 0, env);
@@ -429,10 +424,10 @@ TEST_F(WalletCli, DynamoDbStoreOnMoto) {
   std::map<std::string, std::string> aws_env = {{"AWS_ACCESS_KEY_ID", "x"},
                                                 {"AWS_SECRET_ACCESS_KEY", "x"},
                                                 {"AWS_DEFAULT_REGION", "us-east-1"}};
-  const CommandResult scan = testing::RunCommand(
-      {"aws", "--endpoint-url", testing::MotoServer::Url(), "dynamodb", "scan", "--table-name",
-       "WalletAccounts", "--output", "json"},
-      testing::Environment(aws_env));
+  const CommandResult scan =
+      testing::RunCommand({"aws", "--endpoint-url", testing::MotoServer::Url(), "dynamodb", "scan",
+                           "--table-name", "WalletAccounts", "--output", "json"},
+                          testing::Environment(aws_env));
   ASSERT_EQ(scan.exit_code, 0) << scan.err;
   const json items = json::parse(scan.out)["Items"];
   ASSERT_EQ(items.size(), 2U);

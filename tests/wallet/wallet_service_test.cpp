@@ -4,19 +4,21 @@
 // account; owned accounts need the owner's secret; and an enclave that lies (another signer,
 // an error envelope, garbage, a dropped owner) is caught. The socket channel: connection
 // refused, a peer that closes early, and an oversized answer.
+#include "enclavectl/wallet/io/wallet_service.hpp"
+
 #include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include <filesystem>
+#include <fstream>
 #include <map>
 #include <thread>
 
 #include "enclavectl/core/encoding.hpp"
 #include "enclavectl/wallet/envelope.hpp"
 #include "enclavectl/wallet/io/sqlite_store.hpp"
-#include "enclavectl/wallet/io/wallet_service.hpp"
 #include "enclavectl/wallet/owner_auth.hpp"
 
 namespace enclavectl::wallet {
@@ -63,9 +65,9 @@ class FakeEnclave final : public EnclaveChannel {
     for (std::size_t i = 0; i < data_key.size(); ++i) {
       data_key[i] = static_cast<std::uint8_t>(i * 13 + data_keys_.size());
     }
-    auto text = SealAccountKey(data_key, account->secret_key,
-                               {request.name, account->address, request.key_id},
-                               EnvelopeFormat::kLegacy);
+    auto text =
+        SealAccountKey(data_key, account->secret_key,
+                       {request.name, account->address, request.key_id}, EnvelopeFormat::kLegacy);
     EXPECT_TRUE(text) << text.error().detail;
     protocol::GenerateResponse response;
     response.address = *ethereum::ParseAddress(account->address);
@@ -81,10 +83,10 @@ class FakeEnclave final : public EnclaveChannel {
         request.encrypted_data_key[0] >= data_keys_.size()) {
       return protocol::EncodeErrorResponse(protocol::EnvelopeError::kKmsFailed);
     }
-    auto secret = OpenAccountKey(data_keys_[request.encrypted_data_key[0]],
-                                 core::Base64Encode(request.encrypted_private_key),
-                                 {request.name, ethereum::ChecksumAddress(*request.address),
-                                  request.key_id});
+    auto secret =
+        OpenAccountKey(data_keys_[request.encrypted_data_key[0]],
+                       core::Base64Encode(request.encrypted_private_key),
+                       {request.name, ethereum::ChecksumAddress(*request.address), request.key_id});
     if (!secret) {
       return protocol::EncodeErrorResponse(protocol::EnvelopeError::kDecryptFailed);
     }
@@ -164,8 +166,9 @@ TEST_F(WalletServiceTest, SignaturesRecoverTheAccount) {
   const SignTarget target{"alias/wallet", "alice", nullptr};
   auto digest = service_->SignDigest(target, Digest(0x11));
   ASSERT_TRUE(digest) << digest.error().detail;
-  EXPECT_EQ(*ethereum::RecoverAddress(Digest(0x11), ethereum::EncodeSignature(digest->signature, 0)),
-            address);
+  EXPECT_EQ(
+      *ethereum::RecoverAddress(Digest(0x11), ethereum::EncodeSignature(digest->signature, 0)),
+      address);
   auto personal = service_->SignPersonalMessage(target, core::AsBytes("hello world"));
   ASSERT_TRUE(personal);
   EXPECT_EQ(personal->digest, *ethereum::PersonalMessageHash(core::AsBytes("hello world")));
@@ -224,7 +227,8 @@ TEST_F(WalletServiceTest, OwnedAccountsNeedTheOwner) {
   const OwnerKey owner = *OwnerKeyOf(owner_secret);
   const Account carol = Create("carol", owner);
   ASSERT_TRUE(carol.owner_key);
-  EXPECT_EQ(*carol.owner_key, OwnerKeyHex(owner));
+  EXPECT_EQ(*carol.owner_key, "02" + OwnerKeyHex(owner));
+  EXPECT_EQ(*ParseStoredOwnerKey(*carol.owner_key), owner);
   auto without = service_->SignDigest({"alias/wallet", "carol", nullptr}, Digest(3));
   ASSERT_FALSE(without);
   EXPECT_EQ(without.error().code, ErrorCode::kWalletOwnerRequired);

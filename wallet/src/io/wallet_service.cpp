@@ -72,6 +72,17 @@ std::string Trimmed(std::string_view text) {
 
 }  // namespace
 
+// The row keeps the owner as a SEC1 compressed key, 02 || x (account.hpp: the hex of a
+// secp256k1 public key); BIP-340's x-only key is the point with even y, so nothing is lost.
+std::string StoredOwnerKey(const OwnerKey& key) { return "02" + OwnerKeyHex(key); }
+
+core::Result<OwnerKey> ParseStoredOwnerKey(std::string_view hex) {
+  if (hex.size() == 2 * kOwnerKeyLen + 2 && (hex.substr(0, 2) == "02")) {
+    hex.remove_prefix(2);
+  }
+  return ParseOwnerKey(hex);
+}
+
 core::Result<protocol::Response> WalletService::Call(const protocol::Request& request) {
   std::string payload = protocol::EncodeRequest(request);
   auto answer = channel_.Exchange(payload);
@@ -143,7 +154,7 @@ core::Result<Account> WalletService::Create(const CreateAccountRequest& request)
   account.format = *format;
   account.created_at = request.created_at;
   if (request.owner_key) {
-    account.owner_key = OwnerKeyHex(*request.owner_key);
+    account.owner_key = StoredOwnerKey(*request.owner_key);
   }
   if (auto valid = ValidateAccount(account); !valid) {
     return Fail(ErrorCode::kWalletEnclaveResponseInvalid,
@@ -189,7 +200,7 @@ core::Result<SignedDigest> WalletService::SignDigest(const SignTarget& target,
   sign.encrypted_private_key = std::move(*envelope);
   sign.digest = digest;
   if (account->owner_key) {
-    auto owner = ParseOwnerKey(*account->owner_key);
+    auto owner = ParseStoredOwnerKey(*account->owner_key);
     if (!owner) {
       return Fail(owner.error());
     }
@@ -205,7 +216,7 @@ core::Result<SignedDigest> WalletService::SignDigest(const SignTarget& target,
     if (*mine != *owner) {
       return Fail(ErrorCode::kAccountOwnerKeyInvalid,
                   "the owner secret's key " + OwnerKeyHex(*mine) + " is not the account's owner " +
-                      *account->owner_key);
+                      OwnerKeyHex(*owner));
     }
     protocol::OwnerAuthorization auth;
     auth.nonce.resize(kOwnerNonceLen);

@@ -87,6 +87,12 @@ class WalletService {
   protocol::Credential credential_;
 };
 
+// The owner key as an account row keeps it: "02" + 64 hex (the SEC1 compressed form of the
+// x-only key, whose point has even y), and back (64 hex is also read). Fails with
+// kAccountOwnerKeyInvalid.
+std::string StoredOwnerKey(const OwnerKey& key);
+[[nodiscard]] core::Result<OwnerKey> ParseStoredOwnerKey(std::string_view hex);
+
 // Reads an owner secret key file (untrusted): 64 hex digits (whitespace and 0x allowed) or 32
 // raw bytes. Fails with kIoRead, kEthSecretKeyInvalid.
 [[nodiscard]] core::Result<core::SecretBytes> ReadOwnerSecretFile(const std::string& path);
