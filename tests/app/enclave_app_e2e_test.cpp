@@ -25,6 +25,7 @@
 #include <nlohmann/json.hpp>
 
 #include "app_fakes.hpp"
+#include "enclavectl/app/accounts.hpp"
 #include "enclavectl/app/key_setup.hpp"
 #include "enclavectl/app/keys.hpp"
 #include "enclavectl/app/nsm_simulator.hpp"
@@ -33,6 +34,7 @@
 #include "enclavectl/aws/kms_client.hpp"
 #include "enclavectl/core/encoding.hpp"
 #include "enclavectl/core/sha.hpp"
+#include "enclavectl/ethereum/signing.hpp"
 #include "enclavectl/localkms/server.hpp"
 #include "enclavectl/verifier/document.hpp"
 #include "enclavectl/verifier/signatures.hpp"
@@ -594,6 +596,153 @@ TEST_F(EnclaveAppE2e, SeedWalletFlags) {
   apps_.emplace_back(
       std::vector<std::string>{ENCLAVE_APP_BINARY, "--dev", "--nsm-state", nsm_state_, "--listen",
                                "127.0.0.1:0", "--vsock-port", "5999", "--seed-wallet-port", "5999"},
+      env_vars_, log_);
+  EXPECT_EQ(ExitStatus(), 64) << Slurp(log_);
+}
+
+// Issue 15 items 2, 5 and 6 on the real binary: --accounts-listen (TCP, --dev) against the
+// local KMS. Two accounts (one owned), signatures whose signer is recovered, and the refusals:
+// another row's address, a tampered envelope, owner authorization missing, replayed or
+// stripped, a key whose policy lets the parent encrypt (not enclave-only).
+TEST_F(EnclaveAppE2e, AccountsE2e) {
+  const std::string key = CreateKey(Policy(false), false);
+  const std::string loose_key = CreateKey(Policy(true), false);
+  ASSERT_FALSE(key.empty());
+  const std::string url = Start({"--accounts-listen", "127.0.0.1:0"}, "accounts");
+  ASSERT_FALSE(url.empty()) << Slurp(log_);
+  const std::string marker = "accounts listening on 127.0.0.1:";
+  const std::string log = Slurp(log_);
+  const std::size_t at = log.find(marker);
+  ASSERT_NE(at, std::string::npos) << log;
+  const auto port = static_cast<std::uint16_t>(std::stoul(log.substr(at + marker.size())));
+
+  const auto call = [port](const accounts::Request& request) -> accounts::Response {
+    testing::SocketClient client(port);
+    client.Send(accounts::EncodeFrame(accounts::EncodeRequest(request)));
+    const std::string reply = client.ReadAll();
+    auto payload = accounts::DecodeFrame(reply);
+    EXPECT_TRUE(payload) << reply;
+    auto response = payload ? accounts::DecodeResponse(*payload)
+                            : core::Result<accounts::Response>(core::Fail(payload.error()));
+    EXPECT_TRUE(response) << reply;
+    return response ? std::move(*response)
+                    : accounts::Response(accounts::EnvelopeError::kKmsFailed);
+  };
+  const auto credential = [this] {
+    accounts::Credential out;
+    out.access_key_id = access_key_id_;
+    out.secret_access_key = core::SecretBytes(core::AsBytes(secret_));
+    return out;
+  };
+  const auto generate = [&](const std::string& name, const std::string& key_id,
+                            std::optional<wallet::OwnerKey> owner) {
+    accounts::GenerateRequest request;
+    request.credential = credential();
+    request.key_id = key_id;
+    request.name = name;
+    request.owner_key = owner;
+    return call(accounts::Request(std::move(request)));
+  };
+  const core::SecretBytes owner_secret(core::Bytes(32, 0x5a));
+  const wallet::OwnerKey owner = *wallet::OwnerKeyOf(owner_secret);
+
+  const accounts::Response first = generate("alice", key, std::nullopt);
+  const accounts::Response second = generate("bob", key, owner);
+  ASSERT_TRUE(std::holds_alternative<accounts::GenerateResponse>(first));
+  ASSERT_TRUE(std::holds_alternative<accounts::GenerateResponse>(second));
+  const auto& alice = std::get<accounts::GenerateResponse>(first);
+  const auto& bob = std::get<accounts::GenerateResponse>(second);
+  EXPECT_NE(alice.address, bob.address);
+  EXPECT_EQ(alice.encrypted_private_key.rfind("enclavectl:v1:", 0), 0U);
+  EXPECT_EQ(bob.owner_key, owner);
+
+  const auto sign_request = [&](const std::string& name, const accounts::GenerateResponse& row,
+                                std::uint8_t fill) {
+    accounts::SignRequest request;
+    request.credential = credential();
+    request.key_id = key;
+    request.name = name;
+    request.address = row.address;
+    request.encrypted_data_key = row.encrypted_data_key;
+    request.encrypted_private_key = row.encrypted_private_key;
+    request.digest.fill(fill);
+    request.owner_key = row.owner_key;
+    return request;
+  };
+  const auto authorize = [&](accounts::SignRequest& request, std::uint8_t nonce_fill) {
+    accounts::OwnerAuthorization auth;
+    auth.nonce = Bytes(24, nonce_fill);
+    auth.signature = *wallet::SignOwnerAuth(
+        owner_secret,
+        wallet::OwnerAuthMessage(request.name, *request.address, request.digest, auth.nonce));
+    request.owner_auth = std::move(auth);
+  };
+  const auto expect_signed = [&](accounts::SignRequest request) {
+    const ethereum::Hash256 digest = request.digest;
+    const ethereum::Address address = *request.address;
+    const accounts::Response response = call(accounts::Request(std::move(request)));
+    ASSERT_TRUE(std::holds_alternative<accounts::SignResponse>(response));
+    const auto& signature = std::get<accounts::SignResponse>(response);
+    EXPECT_EQ(signature.address, address);
+    auto recovered =
+        ethereum::RecoverAddress(digest, ethereum::EncodeSignature(signature.signature, 0));
+    ASSERT_TRUE(recovered);
+    EXPECT_EQ(*recovered, address);
+  };
+  const auto expect_refused = [&](accounts::SignRequest request, accounts::EnvelopeError error) {
+    const accounts::Response response = call(accounts::Request(std::move(request)));
+    ASSERT_TRUE(std::holds_alternative<accounts::EnvelopeError>(response));
+    EXPECT_EQ(accounts::EnvelopeErrorName(std::get<accounts::EnvelopeError>(response)),
+              std::string(accounts::EnvelopeErrorName(error)));
+  };
+
+  expect_signed(sign_request("alice", alice, 0x01));
+  auto owned = sign_request("bob", bob, 0x02);
+  authorize(owned, 1);
+  expect_signed(std::move(owned));
+
+  using accounts::EnvelopeError;
+  // Owner authorization: missing, replayed (same name, digest and nonce), wrong digest.
+  expect_refused(sign_request("bob", bob, 0x03), EnvelopeError::kOwnerAuthFailed);
+  auto replayed = sign_request("bob", bob, 0x02);
+  authorize(replayed, 1);
+  expect_refused(std::move(replayed), EnvelopeError::kOwnerAuthFailed);
+  auto other_digest = sign_request("bob", bob, 0x04);
+  authorize(other_digest, 2);
+  other_digest.digest.fill(0x05);
+  expect_refused(std::move(other_digest), EnvelopeError::kOwnerAuthFailed);
+  // Stripped owner key: the request looks unowned, the envelope and KMS context are not.
+  auto stripped = sign_request("bob", bob, 0x06);
+  stripped.owner_key.reset();
+  expect_refused(std::move(stripped), EnvelopeError::kDecryptFailed);
+  // Another row's address, and bob's key under alice's data key.
+  auto wrong_address = sign_request("alice", alice, 0x07);
+  wrong_address.address = bob.address;
+  expect_refused(std::move(wrong_address), EnvelopeError::kDecryptFailed);
+  auto swapped = sign_request("alice", alice, 0x07);
+  swapped.encrypted_private_key = bob.encrypted_private_key;
+  expect_refused(std::move(swapped), EnvelopeError::kDecryptFailed);
+  // A tampered envelope.
+  auto tampered = sign_request("alice", alice, 0x08);
+  std::string& text = tampered.encrypted_private_key;
+  text[text.size() - 4] = text[text.size() - 4] == 'A' ? 'B' : 'A';
+  expect_refused(std::move(tampered), EnvelopeError::kDecryptFailed);
+  // A key whose policy lets the parent kms:Encrypt is not enclave-only: nothing is created, and
+  // a row that names it is not signed for.
+  const accounts::Response loose = generate("carol", loose_key, std::nullopt);
+  ASSERT_TRUE(std::holds_alternative<EnvelopeError>(loose));
+  EXPECT_EQ(std::get<EnvelopeError>(loose), EnvelopeError::kPolicyRefused);
+  auto loose_sign = sign_request("alice", alice, 0x09);
+  loose_sign.key_id = loose_key;
+  expect_refused(std::move(loose_sign), EnvelopeError::kPolicyRefused);
+  // The parent's credentials never reach the log.
+  EXPECT_EQ(Slurp(log_).find(secret_), std::string::npos);
+
+  // --accounts-listen is TCP: development only.
+  log_ = (dir_.Path() / "accounts-usage.log").string();
+  apps_.emplace_back(
+      std::vector<std::string>{ENCLAVE_APP_BINARY, "--listen", "127.0.0.1:0", "--vsock-port", "0",
+                               "--accounts-listen", "127.0.0.1:0"},
       env_vars_, log_);
   EXPECT_EQ(ExitStatus(), 64) << Slurp(log_);
 }

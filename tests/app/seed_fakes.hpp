@@ -26,7 +26,7 @@ class FakeAccountOperations final : public accounts::AccountOperations {
     accounts::GenerateResponse out;
     out.address = Address();
     out.encrypted_data_key = core::Bytes(184, 0xDA);
-    out.encrypted_private_key = core::Bytes(60, 0xE5);
+    out.encrypted_private_key = core::Base64Encode(core::Bytes(60, 0xE5));
     return out;
   }
 
@@ -35,7 +35,7 @@ class FakeAccountOperations final : public accounts::AccountOperations {
     if (request.key_id == "kms-down") {
       return core::Fail(core::ErrorCode::kAccountKmsFailed, "KMS unreachable");
     }
-    if (request.encrypted_private_key != core::Bytes(60, 0xE5)) {
+    if (request.encrypted_private_key != core::Base64Encode(core::Bytes(60, 0xE5))) {
       return core::Fail(core::ErrorCode::kAccountDecryptFailed, "GCM tag mismatch");
     }
     if (request.address && *request.address != Address()) {

@@ -37,7 +37,7 @@ class FixedOperations final : public app::accounts::AccountOperations {
  public:
   core::Result<app::accounts::GenerateResponse> Generate(
       const app::accounts::GenerateRequest& /*request*/) override {
-    return app::accounts::GenerateResponse{{}, core::Bytes{1}, core::Bytes{2}};
+    return app::accounts::GenerateResponse{{}, core::Bytes{1}, "Ag==", std::nullopt};
   }
   core::Result<app::accounts::SignResponse> Sign(
       const app::accounts::SignRequest& /*request*/) override {

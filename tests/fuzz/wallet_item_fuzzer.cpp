@@ -50,7 +50,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   static const core::Bytes kDataKey =
       *core::Base64Decode("gnbLKIT08rBb6beAGBqyhBb+usZKBSQ3DgAyDFEolzs=");
   const wallet::AccountBinding binding{"UID10000", "0x9141B7539E7902872095C408BfA294435e2b8c8a",
-                                       "alias/wallet"};
+                                       "alias/wallet", ""};
   auto key = wallet::OpenAccountKey(kDataKey, core::AsChars(bytes), binding);
   if (key) {
     auto address = ethereum::AddressFromSecret(key->View());

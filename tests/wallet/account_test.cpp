@@ -126,9 +126,15 @@ TEST(WalletAccount, FieldValuesAreValidated) {
   a = testing::SampleAccount("a");
   a.owner_key = "04zz";
   EXPECT_EQ(code(a), ErrorCode::kWalletAccountInvalid);
+  // A SEC1 key is not an owner key: owner keys are x-only (BIP-340).
   a.owner_key =
       "0479be667ef9dcbbac55a06295ce870b07029bfcdb2dce28d959f2815b16f81798483ada7726a3c4655da4fbfc0e"
       "1108a8fd17b448a68554199c47d08ffb10d4b8";
+  EXPECT_EQ(code(a), ErrorCode::kWalletAccountInvalid);
+  // A valid x-only key, but the sample's envelope is legacy, which binds nothing.
+  a.owner_key = "79be667ef9dcbbac55a06295ce870b07029bfcdb2dce28d959f2815b16f81798";
+  EXPECT_EQ(code(a), ErrorCode::kWalletAccountInvalid);
+  a.owner_key.reset();
   EXPECT_TRUE(ValidateAccount(a));
   a.created_at = "";
   EXPECT_EQ(code(a), ErrorCode::kWalletAccountInvalid);

@@ -33,7 +33,8 @@ constexpr const char* kNotAKeyVector = "dXpU/RK3+QrESXCGuvJKN98+6TQGps2GFw==";
 core::Bytes DataKey() { return *core::Base64Decode(kDataKeyB64); }
 core::SecretBytes Key(const char* hex) { return core::SecretBytes(*core::HexDecode(hex)); }
 AccountBinding Binding(std::string address = kAddress) {
-  return AccountBinding{"UID10000", std::move(address), "arn:aws:kms:us-east-1:111122223333:key/k"};
+  return AccountBinding{"UID10000", std::move(address), "arn:aws:kms:us-east-1:111122223333:key/k",
+                        ""};
 }
 
 TEST(WalletEnvelope, OpensBothLegacyVectors) {
@@ -168,7 +169,7 @@ TEST(WalletEnvelope, GeneratedAccountsSealAndOpen) {
   ASSERT_TRUE(a && b);
   EXPECT_NE(a->address, b->address);
   EXPECT_EQ(a->secret_key.size(), 32U);
-  const AccountBinding binding{"n", a->address, "alias/wallet"};
+  const AccountBinding binding{"n", a->address, "alias/wallet", ""};
   for (const EnvelopeFormat format : {EnvelopeFormat::kLegacy, EnvelopeFormat::kHardenedV1}) {
     auto sealed = SealAccountKey(DataKey(), a->secret_key, binding, format);
     ASSERT_TRUE(sealed);

@@ -4,6 +4,7 @@
 
 #include "enclavectl/core/encoding.hpp"
 #include "enclavectl/ethereum/address.hpp"
+#include "enclavectl/wallet/owner_auth.hpp"
 
 namespace enclavectl::wallet {
 namespace {
@@ -86,7 +87,8 @@ const DialectNames& NamesOf(Dialect dialect) noexcept {
 }
 
 AccountBinding BindingOf(const Account& account) {
-  return AccountBinding{account.name, account.address, account.key_id};
+  return AccountBinding{account.name, account.address, account.key_id,
+                        account.owner_key.value_or("")};
 }
 
 core::Status ValidateAccount(const Account& account) {
@@ -121,11 +123,11 @@ core::Status ValidateAccount(const Account& account) {
     return Invalid("CreatedAt has 1 to 64 characters and no control characters");
   }
   if (account.owner_key) {
-    auto bytes = account.owner_key->size() <= kMaxOwnerKeyLen
-                     ? core::HexDecode(*account.owner_key)
-                     : core::Result<core::Bytes>(Fail(ErrorCode::kWalletAccountInvalid, ""));
-    if (!bytes || !ethereum::ParsePublicKey(*bytes)) {
-      return Invalid("OwnerKey is not the hex of a secp256k1 public key");
+    if (!ParseOwnerKey(*account.owner_key)) {
+      return Invalid("OwnerKey is not 64 hex digits of an x-only (BIP-340) secp256k1 key");
+    }
+    if (account.format != EnvelopeFormat::kHardenedV1) {
+      return Invalid("an owned account's envelope must be hardened");
     }
   }
   return core::Ok();

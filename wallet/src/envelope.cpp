@@ -9,6 +9,7 @@
 
 #include "enclavectl/core/encoding.hpp"
 #include "enclavectl/core/handles.hpp"
+#include "enclavectl/wallet/owner_auth.hpp"
 
 namespace enclavectl::wallet {
 namespace {
@@ -200,6 +201,13 @@ core::Result<core::Bytes> AccountAad(const AccountBinding& binding) {
   AppendField(aad, binding.name);
   AppendField(aad, core::AsChars(*address));
   AppendField(aad, binding.key_id);
+  if (!binding.owner_key.empty()) {
+    auto owner = ParseOwnerKey(binding.owner_key);
+    if (!owner) {
+      return Fail(owner.error());
+    }
+    AppendField(aad, core::AsChars(*owner));
+  }
   return aad;
 }
 
@@ -210,12 +218,16 @@ core::Result<std::map<std::string, std::string>> AccountEncryptionContext(
     return Fail(aad.error());
   }
   const auto address = ParseBoundAddress(binding.address);
-  return std::map<std::string, std::string>{
+  std::map<std::string, std::string> context{
       {"enclavectl:wallet", "account-v1"},
       {"enclavectl:name", binding.name},
       {"enclavectl:address", ethereum::ChecksumAddress(*address)},
       {"enclavectl:key-id", binding.key_id},
   };
+  if (!binding.owner_key.empty()) {
+    context.emplace("enclavectl:owner-key", OwnerKeyHex(*ParseOwnerKey(binding.owner_key)));
+  }
+  return context;
 }
 
 core::Result<std::string> SealAccountKey(ByteView data_key, const core::SecretBytes& secret_key,
@@ -226,6 +238,10 @@ core::Result<std::string> SealAccountKey(ByteView data_key, const core::SecretBy
     return Fail(address.error());
   }
   ENCLAVECTL_RETURN_IF_ERROR(CheckKeyAddress(secret_key, *address));
+  if (format == EnvelopeFormat::kLegacy && !binding.owner_key.empty()) {
+    return Fail(ErrorCode::kWalletAccountInvalid,
+                "an owned account needs the hardened envelope (the legacy one binds nothing)");
+  }
   if (format == EnvelopeFormat::kLegacy) {
     // wallet.md 2.5 steps 2-5: encrypt the base64 text of the key, fixed nonce, no AAD.
     std::string key_b64 = core::Base64Encode(secret_key.View());
@@ -261,11 +277,18 @@ core::Result<core::SecretBytes> OpenAccountKey(ByteView data_key,
   if (!format) {
     return Fail(format.error());
   }
-  auto address = ParseBoundAddress(binding.address);
+  const bool legacy = *format == EnvelopeFormat::kLegacy;
+  // A legacy row's sign request may omit the address (wallet.md 2.8): then nothing to check.
+  const bool check_address = !(legacy && binding.address.empty());
+  auto address = check_address ? ParseBoundAddress(binding.address)
+                               : core::Result<ethereum::Address>(ethereum::Address{});
   if (!address) {
     return Fail(address.error());
   }
-  const bool legacy = *format == EnvelopeFormat::kLegacy;
+  if (legacy && !binding.owner_key.empty()) {
+    return Fail(ErrorCode::kWalletAccountInvalid,
+                "an owned account's envelope must be hardened, this one is legacy");
+  }
   const std::string_view b64 =
       legacy ? encrypted_private_key : encrypted_private_key.substr(kHardenedV1Prefix.size());
   auto raw = core::Base64Decode(b64);
@@ -294,7 +317,9 @@ core::Result<core::SecretBytes> OpenAccountKey(ByteView data_key,
   if (!key) {
     return Fail(key.error());
   }
-  ENCLAVECTL_RETURN_IF_ERROR(CheckKeyAddress(*key, *address));
+  if (check_address) {
+    ENCLAVECTL_RETURN_IF_ERROR(CheckKeyAddress(*key, *address));
+  }
   return key;
 }
 

@@ -81,6 +81,18 @@ core::Result<core::Bytes> ReadBase64(const core::JsonObjectView& request, std::s
   return bytes;
 }
 
+// The envelope text exactly as stored (legacy base64 or "enclavectl:v1:"...), shape-checked.
+core::Result<std::string> ReadEnvelopeText(const core::JsonObjectView& object) {
+  auto text = object.String("encryptedPrivateKey");
+  if (!text) {
+    return Fail(text.error());
+  }
+  if (auto format = DetectEnvelopeFormat(*text); !format) {
+    return Fail(format.error());
+  }
+  return text;
+}
+
 core::Result<ethereum::Hash256> ReadDigest(const core::JsonObjectView& request) {
   auto text = request.String("message");
   if (!text) {
@@ -195,7 +207,7 @@ core::Result<SignRequest> ReadSign(const core::JsonObjectView& request) {
     out.address = *parsed;
   }
   auto data_key = ReadBase64(request, "encryptedDataKey");
-  auto private_key = ReadBase64(request, "encryptedPrivateKey");
+  auto private_key = ReadEnvelopeText(request);
   auto digest = ReadDigest(request);
   if (!data_key || !private_key || !digest) {
     return Fail(!data_key ? data_key.error() : !private_key ? private_key.error() : digest.error());
@@ -332,7 +344,7 @@ std::string EncodeRequest(const Request& request) {
       out["address"] = ethereum::ChecksumAddress(*sign.address);
     }
     out["encryptedDataKey"] = core::Base64Encode(sign.encrypted_data_key);
-    out["encryptedPrivateKey"] = core::Base64Encode(sign.encrypted_private_key);
+    out["encryptedPrivateKey"] = sign.encrypted_private_key;
     out["message"] = "0x" + core::HexEncode(sign.digest);
     if (sign.owner_key) {
       out["ownerKey"] = core::HexEncode(*sign.owner_key);
@@ -376,6 +388,7 @@ EnvelopeError EnvelopeErrorFor(const core::Error& error) noexcept {
       return EnvelopeError::kAddressMismatch;
     case ErrorCode::kAccountDecryptFailed:
     case ErrorCode::kWalletDecryptFailed:
+    case ErrorCode::kKmsInvalidCiphertext:  // another context: a row bound to other fields
       return EnvelopeError::kDecryptFailed;
     case ErrorCode::kAccountOwnerAuthMissing:
     case ErrorCode::kAccountOwnerAuthInvalid:
@@ -404,7 +417,7 @@ EnvelopeError EnvelopeErrorFor(const core::Error& error) noexcept {
 std::string EncodeGenerateResponse(const GenerateResponse& response) {
   ordered_json content{{"address", ethereum::ChecksumAddress(response.address)},
                        {"encryptedDataKey", core::Base64Encode(response.encrypted_data_key)},
-                       {"encryptedPrivateKey", core::Base64Encode(response.encrypted_private_key)}};
+                       {"encryptedPrivateKey", response.encrypted_private_key}};
   if (response.owner_key) {
     content["ownerKey"] = core::HexEncode(*response.owner_key);
   }
@@ -462,7 +475,7 @@ core::Result<Response> DecodeResponse(std::string_view payload) {
     GenerateResponse out;
     out.address = *address;
     auto data_key = ReadBase64(*content, "encryptedDataKey");
-    auto private_key = ReadBase64(*content, "encryptedPrivateKey");
+    auto private_key = ReadEnvelopeText(*content);
     if (!data_key || !private_key) {
       return Fail(!data_key ? data_key.error() : private_key.error());
     }

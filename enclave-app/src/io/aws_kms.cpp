@@ -1,5 +1,6 @@
 #include "enclavectl/app/aws_kms.hpp"
 
+#include <memory>
 #include <utility>
 
 namespace enclavectl::app {
@@ -108,6 +109,24 @@ SsmSealedKeyStore::ClientCall MakeSsmClientCall(AwsAccess access, aws::AwsEndpoi
              const std::function<core::Status(aws::SsmClient&)>& use) -> core::Status {
     return WithAwsClient<aws::SsmClient>(access, endpoint, use);
   };
+}
+
+std::unique_ptr<EnclaveKms> AwsAccountKmsFactory::ForCredential(
+    const accounts::Credential& credential) {
+  auto held = std::make_shared<aws::AwsCredentials>();
+  held->access_key_id = credential.access_key_id;
+  held->secret_access_key = core::SecretBytes(credential.secret_access_key.View());
+  held->session_token = core::SecretBytes(credential.session_token.View());
+  AwsAccess access{transport_,
+                   [held]() -> core::Result<aws::AwsCredentials> {
+                     aws::AwsCredentials copy;
+                     copy.access_key_id = held->access_key_id;
+                     copy.secret_access_key = core::SecretBytes(held->secret_access_key.View());
+                     copy.session_token = core::SecretBytes(held->session_token.View());
+                     return copy;
+                   },
+                   clock_, sleeper_, retry_};
+  return std::make_unique<AwsEnclaveKms>(std::move(access), endpoint_);
 }
 
 }  // namespace enclavectl::app

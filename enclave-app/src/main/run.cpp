@@ -21,6 +21,7 @@
 #include "enclavectl/app/aws_kms.hpp"
 #include "enclavectl/app/confidential_script.hpp"
 #include "enclavectl/app/hardening.hpp"
+#include "enclavectl/app/kms_accounts.hpp"
 #include "enclavectl/app/nsm_device.hpp"
 #include "enclavectl/app/nsm_simulator.hpp"
 #include "enclavectl/app/seed_servers.hpp"
@@ -67,6 +68,9 @@ struct Flags {
   std::uint32_t seed_wallet_port = 0;
   std::string seed_wallet_listen;
   std::string seed_wallet_revision = "v1";
+  std::uint32_t accounts_port = 0;
+  std::string accounts_listen;
+  bool legacy_format = false;
   std::string kms_endpoint;
   std::string ssm_endpoint;
   std::string region;
@@ -296,6 +300,76 @@ core::Result<SeedWallet> StartSeedWallet(const Flags& flags, NsmClient& nsm, Log
   return out;
 }
 
+// Seed (b)'s account protocol (aws-nitro-enclaves-rs, docs/wallet.md "The enclave side"):
+// accounts sealed under KMS data keys obtained with a Recipient, on vsock and/or TCP (--dev).
+struct Accounts {
+  std::unique_ptr<AwsAccountKmsFactory> factory;
+  std::unique_ptr<KmsAccountOperations> operations;
+  std::unique_ptr<accounts::AccountService> service;
+  std::vector<std::unique_ptr<OneShotServer>> servers;
+  void Stop() {
+    for (auto& server : servers) {
+      server->Stop();
+    }
+  }
+};
+
+core::Result<Accounts> StartAccounts(const Flags& flags, NsmClient& nsm,
+                                     std::unique_ptr<AwsAccountKmsFactory> factory,
+                                     const PolicyCheckOptions& policy, LogSink& log) {
+  Accounts out;
+  if (flags.accounts_port == 0 && flags.accounts_listen.empty()) {
+    return out;
+  }
+  if (flags.accounts_port != 0 &&
+      (flags.accounts_port == flags.vsock_port || flags.accounts_port == flags.seed_wallet_port)) {
+    return core::Fail(ErrorCode::kInvalidArgument,
+                      "--accounts-port must differ from --vsock-port and --seed-wallet-port");
+  }
+  KmsAccountOptions options;
+  options.format =
+      flags.legacy_format ? wallet::EnvelopeFormat::kLegacy : wallet::EnvelopeFormat::kHardenedV1;
+  options.dev = flags.dev;
+  options.policy = policy;
+  out.factory = std::move(factory);
+  out.operations = std::make_unique<KmsAccountOperations>(nsm, *out.factory, options);
+  out.service = std::make_unique<accounts::AccountService>(*out.operations);
+  log.Log(LogLevel::kInfo,
+          std::string("accounts (aws-nitro-enclaves-rs protocol): new accounts in the ") +
+              (flags.legacy_format ? "legacy layout (--legacy-format: fixed nonce, no binding)"
+                                   : "hardened v1 envelope") +
+              "; every request's KMS key must be enclave-only for this enclave's PCR0");
+  OneShotServerOptions server_options;
+  // KMS round trips happen inside the request: a longer deadline than the seed (a) default.
+  server_options.timeout = std::chrono::milliseconds(flags.request_timeout_ms);
+  server_options.warn = [&log](const std::string& line) {
+    log.Log(LogLevel::kWarning, "accounts: " + line);
+  };
+  std::vector<OneShotAddress> addresses;
+  if (flags.accounts_port != 0) {
+    addresses.push_back({"", flags.accounts_port});
+  }
+  if (!flags.accounts_listen.empty()) {
+    auto tcp = SplitHostPort(flags.accounts_listen);
+    if (!tcp) {
+      return core::Fail(tcp.error());
+    }
+    addresses.push_back({tcp->first, tcp->second});
+  }
+  for (const OneShotAddress& address : addresses) {
+    auto server = ListenAccounts(address, server_options, *out.service);
+    if (!server) {
+      out.Stop();
+      return core::Fail(server.error());
+    }
+    const std::string where = (address.host.empty() ? "vsock port " : address.host + ":") +
+                              std::to_string((*server)->Port());
+    log.Log(LogLevel::kInfo, "accounts listening on " + where);
+    out.servers.push_back(std::move(*server));
+  }
+  return out;
+}
+
 int Serve(const Flags& flags, std::ostream& out, LogSink& log) {
   const core::io::SystemClock clock;
   const ConnectionLimits connection_limits = FitConnectionsToFdLimit(flags, log);
@@ -325,6 +399,18 @@ int Serve(const Flags& flags, std::ostream& out, LogSink& log) {
     return ExitFor(
         {ErrorCode::kInvalidArgument, "--derivation needs --key-id in reproducible mode", -1}, log,
         "usage");
+  }
+  if (!flags.accounts_listen.empty() && !flags.dev) {
+    return ExitFor({ErrorCode::kInvalidArgument,
+                    "--accounts-listen (TCP) is for development only: use it with --dev, or "
+                    "--accounts-port for vsock",
+                    -1},
+                   log, "usage");
+  }
+  if (flags.legacy_format && flags.accounts_port == 0 && flags.accounts_listen.empty()) {
+    return ExitFor({ErrorCode::kInvalidArgument,
+                    "--legacy-format applies to the accounts protocol: add --accounts-port", -1},
+                   log, "usage");
   }
   PolicyCheckOptions policy_check;
   policy_check.skip = flags.insecure_skip_policy_check;
@@ -482,6 +568,18 @@ int Serve(const Flags& flags, std::ostream& out, LogSink& log) {
     (*http_server)->Stop();
     return ExitFor(seed_wallet.error(), log, "seed wallet");
   }
+  auto accounts = StartAccounts(flags, nsm,
+                                std::make_unique<AwsAccountKmsFactory>(
+                                    transport, clock, sleeper, aws::RetryPolicy{}, *kms_endpoint),
+                                policy_check, log);
+  if (!accounts) {
+    seed_wallet->Stop();
+    if (vsock) {
+      vsock->Stop();
+    }
+    (*http_server)->Stop();
+    return ExitFor(accounts.error(), log, "accounts");
+  }
   const std::string url = "http://" + listen->first + ":" + std::to_string((*http_server)->Port());
   out << "enclave-app: listening on " << url;
   if (vsock) {
@@ -512,6 +610,7 @@ int Serve(const Flags& flags, std::ostream& out, LogSink& log) {
   if (boot_setup.joinable()) {
     boot_setup.join();
   }
+  accounts->Stop();
   seed_wallet->Stop();
   if (vsock) {
     vsock->Stop();
@@ -580,6 +679,18 @@ int RunEnclaveApp(int argc, const char* const* argv, std::ostream& out, std::ost
       ->check(CLI::IsMember({"v1", "v2"}))
       ->default_str("v1")
       ->envname("ENCLAVE_APP_SEED_WALLET_REVISION");
+  app.add_option("--accounts-port", flags.accounts_port,
+                 "AF_VSOCK port of the wallet accounts protocol (aws-nitro-enclaves-rs: "
+                 "generateAccount, sign; its clients use 7878); 0: off")
+      ->default_str("0")
+      ->envname("ENCLAVE_APP_ACCOUNTS_PORT");
+  app.add_option("--accounts-listen", flags.accounts_listen,
+                 "The same protocol on TCP HOST:PORT (port 0: any); only with --dev")
+      ->envname("ENCLAVE_APP_ACCOUNTS_LISTEN");
+  app.add_flag("--legacy-format", flags.legacy_format,
+               "New accounts in the seed's layout (fixed nonce, no binding, no owner), readable "
+               "by upstream tools; default: the hardened v1 envelope. Both are always read")
+      ->envname("ENCLAVE_APP_LEGACY_FORMAT");
   app.add_option("--kms-endpoint", flags.kms_endpoint,
                  "KMS endpoint URL (default: AWS_ENDPOINT_URL_KMS, AWS_ENDPOINT_URL, then "
                  "https://kms.REGION.amazonaws.com)")

@@ -7,6 +7,7 @@
 #include <mutex>
 
 #include "enclavectl/app/enclave_kms.hpp"
+#include "enclavectl/app/kms_accounts.hpp"
 #include "enclavectl/app/stores.hpp"
 #include "enclavectl/aws/kms_client.hpp"
 #include "enclavectl/aws/retry.hpp"
@@ -45,6 +46,31 @@ class AwsEnclaveKms final : public EnclaveKms {
  private:
   std::mutex mutex_;  // one KMS call at a time (setups are serialised anyway)
   AwsAccess access_;
+  aws::AwsEndpoint endpoint_;
+};
+
+// The account operations' KMS clients (kms_accounts.hpp): each signs with the credentials of
+// its request (the parent's, as seed (b) sends them), never with the enclave's own chain;
+// they are held as SecretBytes and wiped with the client.
+class AwsAccountKmsFactory final : public AccountKmsFactory {
+ public:
+  // Everything borrowed.
+  AwsAccountKmsFactory(aws::HttpTransport& transport, const core::io::Clock& clock,
+                       aws::Sleeper& sleeper, aws::RetryPolicy retry, aws::AwsEndpoint endpoint)
+      : transport_(transport),
+        clock_(clock),
+        sleeper_(sleeper),
+        retry_(retry),
+        endpoint_(std::move(endpoint)) {}
+
+  [[nodiscard]] std::unique_ptr<EnclaveKms> ForCredential(
+      const accounts::Credential& credential) override;
+
+ private:
+  aws::HttpTransport& transport_;
+  const core::io::Clock& clock_;
+  aws::Sleeper& sleeper_;
+  aws::RetryPolicy retry_;
   aws::AwsEndpoint endpoint_;
 };
 

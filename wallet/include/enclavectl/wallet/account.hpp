@@ -47,7 +47,7 @@ const DialectNames& NamesOf(Dialect dialect) noexcept;
 inline constexpr std::size_t kMaxNameLen = 255;
 inline constexpr std::size_t kMaxKeyIdLen = 2048;
 inline constexpr std::size_t kMaxDataKeyB64Len = 8192;  // KMS CiphertextBlob: at most 6144 bytes
-inline constexpr std::size_t kMaxOwnerKeyLen = 132;     // hex of a 65-byte SEC1 key
+inline constexpr std::size_t kMaxOwnerKeyLen = 64;      // hex of an x-only key
 inline constexpr std::size_t kMaxCreatedAtLen = 64;
 inline constexpr std::size_t kMaxItemAttributes = 64;
 inline constexpr std::size_t kMaxAttributeValueLen = 16384;
@@ -60,7 +60,7 @@ struct Account {
   std::string encrypted_private_key;  // an envelope (envelope.hpp)
   EnvelopeFormat format = EnvelopeFormat::kLegacy;  // from encrypted_private_key's text
   std::optional<std::string> created_at;            // RFC 3339 UTC, ours
-  std::optional<std::string> owner_key;  // hex of a secp256k1 public key (later owner auth)
+  std::optional<std::string> owner_key;             // 64 hex, x-only BIP-340 key (owner_auth.hpp)
   friend bool operator==(const Account&, const Account&) = default;
 };
 

@@ -45,6 +45,10 @@ struct AccountBinding {
   std::string name;     // the account name (DynamoDB Name)
   std::string address;  // the account's address text as stored (EIP-55 or lowercase)
   std::string key_id;   // the KMS key id or ARN, exactly as stored in the row (KeyId)
+  // The owner key (owner_auth.hpp: 64 hex of an x-only key) of an owned account, "" for none.
+  // Hardened only: it becomes part of the AAD and of the EncryptionContext, so an owned
+  // account cannot be opened as an unowned one.
+  std::string owner_key;
 };
 
 // Which format `encrypted_private_key` is in, from its text alone (untrusted). Fails with
@@ -53,13 +57,16 @@ struct AccountBinding {
     std::string_view encrypted_private_key);
 
 // The AAD of a hardened v1 envelope: "enclavectl wallet account v1" || 0x00, then name, the 20
-// address bytes and key id, each preceded by its length as 4 bytes big-endian. Fails with
-// kWalletAccountInvalid when the address does not parse or a field is longer than 4096 bytes.
+// address bytes and key id, each preceded by its length as 4 bytes big-endian; for an owned
+// account then the 32 owner key bytes, preceded by their length the same way. Fails with
+// kWalletAccountInvalid when the address does not parse or a field is longer than 4096 bytes,
+// kAccountOwnerKeyInvalid when the owner key is not a valid x-only key.
 [[nodiscard]] core::Result<core::Bytes> AccountAad(const AccountBinding& binding);
 
 // The KMS EncryptionContext to send with GenerateDataKey and with Decrypt of the data key of a
 // hardened account: {"enclavectl:wallet": "account-v1", "enclavectl:name": name,
-// "enclavectl:address": EIP-55 address, "enclavectl:key-id": key_id}. Legacy accounts use no
+// "enclavectl:address": EIP-55 address, "enclavectl:key-id": key_id} and, for an owned
+// account, "enclavectl:owner-key": the owner key's lowercase hex. Legacy accounts use no
 // context (upstream sends none). Generate the account key first (GenerateAccount), then the
 // data key with this context. Fails as AccountAad.
 [[nodiscard]] core::Result<std::map<std::string, std::string>> AccountEncryptionContext(
@@ -69,7 +76,8 @@ struct AccountBinding {
 // address of `secret_key` (checked). Legacy output is deterministic (fixed nonce): use a data
 // key from a fresh GenerateDataKey for every account and never seal twice under one key
 // (wallet.md 2.5); hardened output uses a fresh random nonce. Returns the encryptedPrivateKey
-// text. Fails with kWalletAccountInvalid (data key length, binding), kEthSecretKeyInvalid,
+// text. Fails with kWalletAccountInvalid (data key length, binding, an owner key with the
+// legacy format), kAccountOwnerKeyInvalid, kEthSecretKeyInvalid,
 // kWalletAddressMismatch (binding.address is not the key's), kInternal (OpenSSL).
 [[nodiscard]] core::Result<std::string> SealAccountKey(core::ByteView data_key,
                                                        const core::SecretBytes& secret_key,
@@ -77,11 +85,14 @@ struct AccountBinding {
                                                        EnvelopeFormat format);
 
 // Opens `encrypted_private_key` (untrusted) with the 32-byte `data_key` and returns the 32-byte
-// secret key, after checking that its address equals `binding.address` (wallet.md 5.4).
+// secret key, after checking that its address equals `binding.address` (wallet.md 5.4). A
+// legacy envelope with an empty binding.address is opened without that check (a seed (b)
+// sign request may omit the address; the caller derives it).
 // Fails with kWalletEnvelopeMalformed (shape), kWalletDecryptFailed (tag: wrong data key,
 // changed bytes, or for hardened envelopes another name/address/key id), kWalletKeyTextInvalid
 // (legacy plaintext), kEthSecretKeyInvalid, kWalletAccountInvalid (binding.address does not
-// parse, data key length), kWalletAddressMismatch (a swapped row).
+// parse, data key length, an owner key with a legacy envelope), kAccountOwnerKeyInvalid,
+// kWalletAddressMismatch (a swapped row).
 [[nodiscard]] core::Result<core::SecretBytes> OpenAccountKey(core::ByteView data_key,
                                                              std::string_view encrypted_private_key,
                                                              const AccountBinding& binding);

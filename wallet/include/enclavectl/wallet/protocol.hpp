@@ -37,6 +37,7 @@
 #include "enclavectl/ethereum/address.hpp"
 #include "enclavectl/ethereum/keccak.hpp"
 #include "enclavectl/ethereum/signing.hpp"
+#include "enclavectl/wallet/envelope.hpp"
 #include "enclavectl/wallet/owner_auth.hpp"
 
 namespace enclavectl::wallet::protocol {
@@ -98,7 +99,7 @@ struct SignRequest {
   std::string name;
   std::optional<ethereum::Address> address;      // when given, must be the key's address
   core::Bytes encrypted_data_key;                // the KMS CiphertextBlob (base64 on the wire)
-  core::Bytes encrypted_private_key;             // the envelope (base64 on the wire)
+  std::string encrypted_private_key;             // the envelope text (envelope.hpp), as stored
   ethereum::Hash256 digest{};                    // "message": 32 bytes, hex, "0x" optional
   std::optional<OwnerKey> owner_key;             // "ownerKey": the account's owner, as stored
   std::optional<OwnerAuthorization> owner_auth;  // needs owner_key
@@ -108,6 +109,7 @@ using Request = std::variant<GenerateRequest, SignRequest>;
 
 // Decodes a request payload (untrusted, at most kMaxFramePayloadBytes). Fails with
 // kAccountRequestInvalid (not a JSON object, a missing, mistyped or badly encoded field,
+// kWalletEnvelopeMalformed (encryptedPrivateKey is neither envelope shape),
 // owner fields without ownerKey or only one of ownerNonce/ownerSignature),
 // kAccountRequestUnsupported (another or no apiRequest), kAccountOwnerKeyInvalid (ownerKey
 // not 64 hex), kAccountOwnerNonceInvalid (ownerNonce not 16..32 bytes of hex) or
@@ -122,7 +124,7 @@ std::string EncodeRequest(const Request& request);
 struct GenerateResponse {
   ethereum::Address address{};
   core::Bytes encrypted_data_key;
-  core::Bytes encrypted_private_key;
+  std::string encrypted_private_key;  // the envelope text (legacy base64 or enclavectl:v1:...)
   std::optional<OwnerKey> owner_key;  // the owner the enclave bound, when any
 };
 
@@ -144,11 +146,11 @@ const char* EnvelopeErrorName(EnvelopeError error) noexcept;  // "bad_request", 
 
 // The envelope error for an Error: kAccountRequestUnsupported -> unsupported;
 // kAccountAddressMismatch, kWalletAddressMismatch, kEthTxFromMismatch -> address_mismatch;
-// kAccountDecryptFailed, kWalletDecryptFailed -> decrypt_failed; kAccountOwnerAuthMissing,
-// kAccountOwnerAuthInvalid, kAccountOwnerNonceReplayed -> owner_auth_failed;
-// kAccountKeyPolicyRefused, kAccountDebugEnclaveRefused -> policy_refused; kAccountKmsFailed,
-// 7xx, kNetwork, kServiceUnavailable -> kms_failed; any other input code (exit class
-// malformed or usage) -> bad_request; anything else -> kms_failed.
+// kAccountDecryptFailed, kWalletDecryptFailed, kKmsInvalidCiphertext -> decrypt_failed;
+// kAccountOwnerAuthMissing, kAccountOwnerAuthInvalid, kAccountOwnerNonceReplayed ->
+// owner_auth_failed; kAccountKeyPolicyRefused, kAccountDebugEnclaveRefused -> policy_refused;
+// kAccountKmsFailed, 7xx, kNetwork, kServiceUnavailable -> kms_failed; any other input code (exit
+// class malformed or usage) -> bad_request; anything else -> kms_failed.
 EnvelopeError EnvelopeErrorFor(const core::Error& error) noexcept;
 
 // Compact JSON, "address" in EIP-55.
