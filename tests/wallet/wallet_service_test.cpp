@@ -65,14 +65,16 @@ class FakeEnclave final : public EnclaveChannel {
     for (std::size_t i = 0; i < data_key.size(); ++i) {
       data_key[i] = static_cast<std::uint8_t>(i * 13 + data_keys_.size());
     }
-    auto text =
-        SealAccountKey(data_key, account->secret_key,
-                       {request.name, account->address, request.key_id}, EnvelopeFormat::kLegacy);
+    // Owned accounts are hardened (the owner bound in the AAD); the others legacy.
+    const std::string owner = request.owner_key ? OwnerKeyHex(*request.owner_key) : "";
+    auto text = SealAccountKey(
+        data_key, account->secret_key, {request.name, account->address, request.key_id, owner},
+        owner.empty() ? EnvelopeFormat::kLegacy : EnvelopeFormat::kHardenedV1);
     EXPECT_TRUE(text) << text.error().detail;
     protocol::GenerateResponse response;
     response.address = *ethereum::ParseAddress(account->address);
     response.encrypted_data_key = core::Bytes{static_cast<std::uint8_t>(data_keys_.size())};
-    response.encrypted_private_key = *core::Base64Decode(*text);
+    response.encrypted_private_key = *text;
     response.owner_key = lie == Lie::kDropOwner ? std::nullopt : request.owner_key;
     data_keys_.push_back(std::move(data_key));
     return protocol::EncodeGenerateResponse(response);
@@ -84,9 +86,9 @@ class FakeEnclave final : public EnclaveChannel {
       return protocol::EncodeErrorResponse(protocol::EnvelopeError::kKmsFailed);
     }
     auto secret =
-        OpenAccountKey(data_keys_[request.encrypted_data_key[0]],
-                       core::Base64Encode(request.encrypted_private_key),
-                       {request.name, ethereum::ChecksumAddress(*request.address), request.key_id});
+        OpenAccountKey(data_keys_[request.encrypted_data_key[0]], request.encrypted_private_key,
+                       {request.name, ethereum::ChecksumAddress(*request.address), request.key_id,
+                        request.owner_key ? OwnerKeyHex(*request.owner_key) : ""});
     if (!secret) {
       return protocol::EncodeErrorResponse(protocol::EnvelopeError::kDecryptFailed);
     }
@@ -227,7 +229,8 @@ TEST_F(WalletServiceTest, OwnedAccountsNeedTheOwner) {
   const OwnerKey owner = *OwnerKeyOf(owner_secret);
   const Account carol = Create("carol", owner);
   ASSERT_TRUE(carol.owner_key);
-  EXPECT_EQ(*carol.owner_key, "02" + OwnerKeyHex(owner));
+  EXPECT_EQ(*carol.owner_key, OwnerKeyHex(owner));
+  EXPECT_EQ(*ParseStoredOwnerKey("02" + OwnerKeyHex(owner)), owner);
   EXPECT_EQ(*ParseStoredOwnerKey(*carol.owner_key), owner);
   auto without = service_->SignDigest({"alias/wallet", "carol", nullptr}, Digest(3));
   ASSERT_FALSE(without);

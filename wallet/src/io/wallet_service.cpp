@@ -29,28 +29,6 @@ protocol::Credential Clone(const protocol::Credential& c) {
   return out;
 }
 
-// The envelope text as stored (envelope.hpp) from its wire bytes, and back: a hardened
-// envelope travels as its text, a legacy one as the bytes its base64 text stands for.
-std::string EnvelopeText(const core::Bytes& wire) {
-  const std::string_view text = core::AsChars(wire);
-  if (text.substr(0, kHardenedV1Prefix.size()) == kHardenedV1Prefix) {
-    return std::string(text);
-  }
-  return core::Base64Encode(wire);
-}
-
-core::Result<core::Bytes> EnvelopeWire(const std::string& text) {
-  if (std::string_view(text).substr(0, kHardenedV1Prefix.size()) == kHardenedV1Prefix) {
-    return core::ToBytes(core::AsBytes(text));
-  }
-  auto bytes = core::Base64Decode(text);
-  if (!bytes) {
-    return Fail(ErrorCode::kWalletEnvelopeMalformed,
-                "the stored encryptedPrivateKey is not base64");
-  }
-  return bytes;
-}
-
 core::Error Refused(protocol::EnvelopeError error, const char* what) {
   return {ErrorCode::kWalletEnclaveRefused,
           std::string("the enclave refused to ") + what + ": " + protocol::EnvelopeErrorName(error),
@@ -72,9 +50,9 @@ std::string Trimmed(std::string_view text) {
 
 }  // namespace
 
-// The row keeps the owner as a SEC1 compressed key, 02 || x (account.hpp: the hex of a
-// secp256k1 public key); BIP-340's x-only key is the point with even y, so nothing is lost.
-std::string StoredOwnerKey(const OwnerKey& key) { return "02" + OwnerKeyHex(key); }
+// The row keeps the owner as its x-only key (64 hex, account.hpp); 02 || x (the SEC1
+// compressed form of the same even-y point) is also read.
+std::string StoredOwnerKey(const OwnerKey& key) { return OwnerKeyHex(key); }
 
 core::Result<OwnerKey> ParseStoredOwnerKey(std::string_view hex) {
   if (hex.size() == 2 * kOwnerKeyLen + 2 && (hex.substr(0, 2) == "02")) {
@@ -145,7 +123,7 @@ core::Result<Account> WalletService::Create(const CreateAccountRequest& request)
   account.key_id = request.key_id;
   account.address = ethereum::ChecksumAddress(generated->address);
   account.encrypted_data_key = core::Base64Encode(generated->encrypted_data_key);
-  account.encrypted_private_key = EnvelopeText(generated->encrypted_private_key);
+  account.encrypted_private_key = generated->encrypted_private_key;
   auto format = DetectEnvelopeFormat(account.encrypted_private_key);
   if (!format) {
     return Fail(ErrorCode::kWalletEnclaveResponseInvalid,
@@ -193,11 +171,7 @@ core::Result<SignedDigest> WalletService::SignDigest(const SignTarget& target,
     return Fail(ErrorCode::kWalletAccountInvalid, "the stored encryptedDataKey is not base64");
   }
   sign.encrypted_data_key = std::move(*data_key);
-  auto envelope = EnvelopeWire(account->encrypted_private_key);
-  if (!envelope) {
-    return Fail(envelope.error());
-  }
-  sign.encrypted_private_key = std::move(*envelope);
+  sign.encrypted_private_key = account->encrypted_private_key;
   sign.digest = digest;
   if (account->owner_key) {
     auto owner = ParseStoredOwnerKey(*account->owner_key);

@@ -87,8 +87,8 @@ class WalletService {
   protocol::Credential credential_;
 };
 
-// The owner key as an account row keeps it: "02" + 64 hex (the SEC1 compressed form of the
-// x-only key, whose point has even y), and back (64 hex is also read). Fails with
+// The owner key as an account row keeps it: 64 hex of the x-only key, and back ("02" + 64 hex,
+// the SEC1 compressed form of the same even-y point, is also read). Fails with
 // kAccountOwnerKeyInvalid.
 std::string StoredOwnerKey(const OwnerKey& key);
 [[nodiscard]] core::Result<OwnerKey> ParseStoredOwnerKey(std::string_view hex);
