@@ -32,6 +32,10 @@ using nlohmann::json;
 using testing::ChildProcess;
 using testing::CommandResult;
 
+// The image the simulated enclave measures (PCR0), pinned by the key policy.
+constexpr const char* kPcr0 =
+    "5c5c5c5c5c5c5c5c5c5c5c5c5c5c5c5c5c5c5c5c5c5c5c5c5c5c5c5c5c5c5c5c5c5c5c5c5c5c5c5c5c5c5c5c5c5c"
+    "5c5c";
 constexpr const char* kEthersPackage = "ethers@6.17.0";  // pinned (npm registry)
 
 bool InCi() {
@@ -119,8 +123,31 @@ class Stack {
             {"AWS_PROFILE", ""},
             {"AWS_SESSION_TOKEN", ""},
             {"AWS_EC2_METADATA_DISABLED", "true"}};
+    // The enclave refuses keys whose policy is not enclave-only for its PCR0 (issue 15 item
+    // 6): GenerateDataKey and Decrypt only with a Recipient of this image.
+    const std::string principal = stack["principal"].get<std::string>();
+    const std::string account = principal.substr(13, principal.find(':', 13) - 13);
+    auto statement = [&account](const char* sid, json actions, json condition) {
+      json out = {{"Sid", sid},
+                  {"Effect", "Allow"},
+                  {"Principal", {{"AWS", "arn:aws:iam::" + account + ":root"}}},
+                  {"Action", std::move(actions)},
+                  {"Resource", "*"}};
+      if (!condition.is_null()) {
+        out["Condition"] = std::move(condition);
+      }
+      return out;
+    };
+    const json policy = {
+        {"Version", "2012-10-17"},
+        {"Statement",
+         {statement("KeyInfo", {"kms:DescribeKey", "kms:GetKeyPolicy"}, nullptr),
+          statement("EnclaveOnly", {"kms:Decrypt", "kms:GenerateDataKey"},
+                    {{"StringEqualsIgnoreCase",
+                      {{"kms:RecipientAttestation:ImageSha384", kPcr0}}}})}}};
     const CommandResult key = testing::RunCommand(
-        {"aws", "kms", "create-key", "--description", "wallet test", "--output", "json"},
+        {"aws", "kms", "create-key", "--description", "wallet test", "--policy", policy.dump(),
+         "--bypass-policy-lockout-safety-check", "--output", "json"},
         testing::Environment(env_));
     if (key.exit_code != 0) {
       ADD_FAILURE() << "aws kms create-key: " << key.err;
@@ -129,7 +156,8 @@ class Stack {
     key_arn_ = json::parse(key.out)["KeyMetadata"]["Arn"].get<std::string>();
     accounts_port_ = FreePort();
     const std::string log = (dir_ / "app.log").string();
-    app_ = ChildProcess({ENCLAVE_APP_BINARY, "--dev", "--nsm-state", state + "/nsm", "--listen",
+    app_ = ChildProcess({ENCLAVE_APP_BINARY, "--dev", "--nsm-state", state + "/nsm", "--pcr",
+                         std::string("0=") + kPcr0, "--listen",
                          "127.0.0.1:0", "--vsock-port", "0", "--threads", "1", "--sealed-store",
                          "file:" + (dir_ / "sealed.json").string(), "--accounts-listen", Enclave()},
                         testing::Environment(env_), log);
