@@ -138,13 +138,12 @@ class Stack {
       }
       return out;
     };
-    const json policy = {
-        {"Version", "2012-10-17"},
-        {"Statement",
-         {statement("KeyInfo", {"kms:DescribeKey", "kms:GetKeyPolicy"}, nullptr),
-          statement("EnclaveOnly", {"kms:Decrypt", "kms:GenerateDataKey"},
-                    {{"StringEqualsIgnoreCase",
-                      {{"kms:RecipientAttestation:ImageSha384", kPcr0}}}})}}};
+    const json policy = {{"Version", "2012-10-17"},
+                         {"Statement",
+                          {statement("KeyInfo", {"kms:DescribeKey", "kms:GetKeyPolicy"}, nullptr),
+                           statement("EnclaveOnly", {"kms:Decrypt", "kms:GenerateDataKey"},
+                                     {{"StringEqualsIgnoreCase",
+                                       {{"kms:RecipientAttestation:ImageSha384", kPcr0}}}})}}};
     const CommandResult key = testing::RunCommand(
         {"aws", "kms", "create-key", "--description", "wallet test", "--policy", policy.dump(),
          "--bypass-policy-lockout-safety-check", "--output", "json"},
@@ -157,8 +156,8 @@ class Stack {
     accounts_port_ = FreePort();
     const std::string log = (dir_ / "app.log").string();
     app_ = ChildProcess({ENCLAVE_APP_BINARY, "--dev", "--nsm-state", state + "/nsm", "--pcr",
-                         std::string("0=") + kPcr0, "--listen",
-                         "127.0.0.1:0", "--vsock-port", "0", "--threads", "1", "--sealed-store",
+                         std::string("0=") + kPcr0, "--listen", "127.0.0.1:0", "--vsock-port", "0",
+                         "--threads", "1", "--sealed-store",
                          "file:" + (dir_ / "sealed.json").string(), "--accounts-listen", Enclave()},
                         testing::Environment(env_), log);
     for (int i = 0; i < 600 && !ready_; ++i) {
