@@ -311,9 +311,9 @@ void AddCommon(CLI::App* cmd, CommonFlags& flags, bool enclave) {
 
 constexpr const char* kExitCodes =
     "Exit codes: 0 done, 1 refused (the account exists or is missing, the enclave refused, a "
-    "signature does not\nrecover the account), 2 malformed input or answer, 64 usage, 74 I/O "
+    "signature does not recover the account), 2 malformed input or answer, 64 usage, 74 I/O "
     "(enclave or store unreachable).\nAWS credentials come from the chain (environment, "
-    "profile, IMDSv2), travel to the enclave inside\nthe request and are never printed.\n";
+    "profile, IMDSv2), travel to the enclave inside the request and are never printed.\n";
 
 }  // namespace
 
@@ -398,8 +398,8 @@ void RegisterWallet(CLI::App& app, Context& ctx) {
           "  enclavectl wallet sign --name alice --key-id alias/wallet --enclave 16:7878 \\\n"
           "      --tx tx.json --json   # {\"chain_id\":1,\"nonce\":0,\"gas_limit\":21000,...}\n"
           "  enclavectl wallet sign --name bob --key-id alias/wallet --enclave 16:7878 \\\n"
-          "      --digest 0x47173285a8d7341e5e972fc677286384f802f8ef42a5ec5f03bbfa254cb01fad "
-          "--owner-secret-file bob.key\n") +
+          "      --owner-secret-file bob.key \\\n"
+          "      --digest 0x47173285a8d7341e5e972fc677286384f802f8ef42a5ec5f03bbfa254cb01fad\n") +
       kExitCodes);
   sign->callback([&ctx, sign_flags] { ctx.exit_code = RunSign(ctx, *sign_flags); });
 }

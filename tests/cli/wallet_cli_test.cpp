@@ -312,8 +312,9 @@ TEST_F(WalletCli, CreateSignAndEthersAgrees) {
   const std::string text = "Sign in to example.org: nonce 42";
   const json p = Wallet("sign", Args("bob", {"--message", text}));
   std::string message_hex = "0x";
-  for (const unsigned char c : text) {
+  for (const char ch : text) {
     static const char* kDigits = "0123456789abcdef";
+    const auto c = static_cast<unsigned char>(ch);
     message_hex += kDigits[c >> 4];
     message_hex += kDigits[c & 15];
   }
