@@ -319,7 +319,7 @@ TEST(SocketEnclaveChannel, FailuresHaveTheirCodes) {
   SocketEnclaveChannel refused(*ParseTcpAddress("127.0.0.1:" + std::to_string(free_port)), 2000);
   auto r = refused.Exchange("{}");
   ASSERT_FALSE(r);
-  EXPECT_EQ(r.error().code, ErrorCode::kWalletEnclaveUnreachable);
+  EXPECT_EQ(r.error().code, ErrorCode::kNetwork);
   // A header announcing 2^40 bytes.
   std::string huge(8, '\0');
   huge[5] = 1;
@@ -333,7 +333,7 @@ TEST(SocketEnclaveChannel, FailuresHaveTheirCodes) {
   SocketEnclaveChannel to_cut(*ParseTcpAddress("localhost:" + std::to_string(cut.Port())), 2000);
   auto c = to_cut.Exchange("{}");
   ASSERT_FALSE(c);
-  EXPECT_EQ(c.error().code, ErrorCode::kWalletEnclaveUnreachable);
+  EXPECT_EQ(c.error().code, ErrorCode::kNetwork);
 }
 
 TEST(EnclaveAddress, Parses) {

@@ -59,7 +59,7 @@ core::Status WaitFor(int fd, short events, Clock::time_point deadline, const cha
     const auto left =
         std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
     if (left <= 0) {
-      return Fail(ErrorCode::kWalletEnclaveUnreachable, std::string(what) + ": timed out");
+      return Fail(ErrorCode::kNetwork, std::string(what) + ": timed out");
     }
     pollfd p{fd, events, 0};
     const int n = ::poll(&p, 1, static_cast<int>(left));
@@ -67,7 +67,7 @@ core::Status WaitFor(int fd, short events, Clock::time_point deadline, const cha
       return core::Ok();
     }
     if (n < 0 && errno != EINTR) {
-      return Fail(ErrorCode::kWalletEnclaveUnreachable, Errno(what));
+      return Fail(ErrorCode::kNetwork, Errno(what));
     }
   }
 }
@@ -78,13 +78,13 @@ core::Status ConnectWithDeadline(int fd, const sockaddr* addr, socklen_t len,
     return core::Ok();
   }
   if (errno != EINPROGRESS && errno != EINTR) {
-    return Fail(ErrorCode::kWalletEnclaveUnreachable, Errno("connect"));
+    return Fail(ErrorCode::kNetwork, Errno("connect"));
   }
   ENCLAVECTL_RETURN_IF_ERROR(WaitFor(fd, POLLOUT, deadline, "connect"));
   int err = 0;
   socklen_t err_len = sizeof(err);
   if (::getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &err_len) != 0 || err != 0) {
-    return Fail(ErrorCode::kWalletEnclaveUnreachable,
+    return Fail(ErrorCode::kNetwork,
                 std::string("connect: ") + std::strerror(err != 0 ? err : errno));
   }
   return core::Ok();
@@ -94,7 +94,7 @@ core::Result<int> Connect(const EnclaveAddress& address, Clock::time_point deadl
   if (address.kind == EnclaveAddress::Kind::kVsock) {
     const int fd = ::socket(AF_VSOCK, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
     if (fd < 0) {
-      return Fail(ErrorCode::kWalletEnclaveUnreachable, Errno("vsock socket"));
+      return Fail(ErrorCode::kNetwork, Errno("vsock socket"));
     }
     sockaddr_vm sa{};
     sa.svm_family = AF_VSOCK;
@@ -115,15 +115,14 @@ core::Result<int> Connect(const EnclaveAddress& address, Clock::time_point deadl
   const std::string port = std::to_string(address.port);
   const int rc = ::getaddrinfo(address.host.c_str(), port.c_str(), &hints, &found);
   if (rc != 0) {
-    return Fail(ErrorCode::kWalletEnclaveUnreachable,
-                "cannot resolve " + address.host + ": " + ::gai_strerror(rc));
+    return Fail(ErrorCode::kNetwork, "cannot resolve " + address.host + ": " + ::gai_strerror(rc));
   }
-  core::Error last{ErrorCode::kWalletEnclaveUnreachable, "no address for " + address.host, -1};
+  core::Error last{ErrorCode::kNetwork, "no address for " + address.host, -1};
   for (addrinfo* ai = found; ai != nullptr; ai = ai->ai_next) {
     const int fd =
         ::socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC | SOCK_NONBLOCK, ai->ai_protocol);
     if (fd < 0) {
-      last = {ErrorCode::kWalletEnclaveUnreachable, Errno("socket"), -1};
+      last = {ErrorCode::kNetwork, Errno("socket"), -1};
       continue;
     }
     auto connected = ConnectWithDeadline(fd, ai->ai_addr, ai->ai_addrlen, deadline);
@@ -150,7 +149,7 @@ core::Status SendAll(int fd, std::string_view bytes, Clock::time_point deadline)
       ENCLAVECTL_RETURN_IF_ERROR(WaitFor(fd, POLLOUT, deadline, "send"));
       continue;
     }
-    return Fail(ErrorCode::kWalletEnclaveUnreachable, Errno("send"));
+    return Fail(ErrorCode::kNetwork, Errno("send"));
   }
   return core::Ok();
 }
@@ -164,15 +163,15 @@ core::Status ReceiveExactly(int fd, char* out, std::size_t len, Clock::time_poin
       continue;
     }
     if (n == 0) {
-      return Fail(ErrorCode::kWalletEnclaveUnreachable, "the enclave closed the connection after " +
-                                                            std::to_string(got) + " of " +
-                                                            std::to_string(len) + " bytes");
+      return Fail(ErrorCode::kNetwork, "the enclave closed the connection after " +
+                                           std::to_string(got) + " of " + std::to_string(len) +
+                                           " bytes");
     }
     if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) {
       ENCLAVECTL_RETURN_IF_ERROR(WaitFor(fd, POLLIN, deadline, "receive"));
       continue;
     }
-    return Fail(ErrorCode::kWalletEnclaveUnreachable, Errno("receive"));
+    return Fail(ErrorCode::kNetwork, Errno("receive"));
   }
   return core::Ok();
 }

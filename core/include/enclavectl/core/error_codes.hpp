@@ -397,9 +397,6 @@ enum class ExitClass : std::uint8_t {
     "the KMS key's policy is not enclave-only for this enclave's PCR0, so no account is used")   \
   X(kAccountDebugEnclaveRefused, 1152, "ACCOUNT_DEBUG_ENCLAVE_REFUSED", kRejected,               \
     "a debug-mode enclave (PCR0 all zeros) refuses account keys outside --dev") \
-  X(kWalletEnclaveUnreachable, 1160, "WALLET_ENCLAVE_UNREACHABLE", kIo,                          \
-    "the wallet enclave cannot be reached (vsock or TCP connect, send or receive failed or timed "\
-    "out)")                                                                                        \
   X(kWalletEnclaveRefused, 1161, "WALLET_ENCLAVE_REFUSED", kRejected,                              \
     "the wallet enclave answered with an error envelope (kms_failed, decrypt_failed, ...)")         \
   X(kWalletEnclaveResponseInvalid, 1162, "WALLET_ENCLAVE_RESPONSE_INVALID", kMalformed,            \

@@ -37,7 +37,7 @@ inline constexpr std::size_t kMaxResponseFrameBytes = std::size_t{1} << 20;
 class EnclaveChannel {
  public:
   virtual ~EnclaveChannel() = default;
-  // Fails with kWalletEnclaveUnreachable (connect, send, receive, timeout, EOF before the
+  // Fails with kNetwork (connect, send, receive, timeout, EOF before the
   // whole frame) or kWalletEnclaveResponseInvalid (a frame above kMaxResponseFrameBytes).
   [[nodiscard]] virtual core::Result<std::string> Exchange(std::string_view request_payload) = 0;
 };
