@@ -745,6 +745,13 @@ TEST_F(EnclaveAppE2e, AccountsE2e) {
                                "--accounts-listen", "127.0.0.1:0"},
       env_vars_, log_);
   EXPECT_EQ(ExitStatus(), 64) << Slurp(log_);
+  // --legacy-format without an accounts listener is a usage error.
+  log_ = (dir_.Path() / "legacy-usage.log").string();
+  apps_.emplace_back(
+      std::vector<std::string>{ENCLAVE_APP_BINARY, "--dev", "--nsm-state", nsm_state_, "--listen",
+                               "127.0.0.1:0", "--vsock-port", "0", "--legacy-format"},
+      env_vars_, log_);
+  EXPECT_EQ(ExitStatus(), 64) << Slurp(log_);
 }
 
 }  // namespace

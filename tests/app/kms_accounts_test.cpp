@@ -6,6 +6,7 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -338,6 +339,54 @@ TEST_F(KmsAccounts, TheServiceAnswersEnvelopes) {
       accounts::DecodeResponse(service.Handle(accounts::EncodeRequest(std::move(request))));
   ASSERT_TRUE(answer);
   EXPECT_EQ(std::get<accounts::EnvelopeError>(*answer), accounts::EnvelopeError::kDecryptFailed);
+}
+
+// One Recipient serves requests for recipient_lifetime, then a new one is made; a failed KMS
+// call drops it; lifetime 0 makes one per request. Counted in NSM exchanges: the gate makes
+// two (DescribePCR 0, and again in the policy check), a new Recipient one more (Attestation).
+class CountingTransport final : public NsmTransport {
+ public:
+  explicit CountingTransport(NsmTransport& inner) : inner_(inner) {}
+  core::Result<Bytes> Exchange(core::ByteView request) override {
+    ++count;
+    return inner_.Exchange(request);
+  }
+  int count = 0;
+
+ private:
+  NsmTransport& inner_;
+};
+
+TEST_F(KmsAccounts, OneRecipientServesItsLifetime) {
+  CountingTransport counting(*enclave_.nsm);
+  NsmClient nsm(counting);
+  auto now = std::chrono::steady_clock::time_point{} + std::chrono::hours(1);
+  KmsAccountOptions options;
+  options.now = [&now] { return now; };
+  KmsAccountOperations ops(nsm, factory_, options);
+  const auto exchanges = [&](const auto& call) {
+    const int before = counting.count;
+    call();
+    return counting.count - before;
+  };
+  accounts::GenerateResponse a;
+  EXPECT_EQ(exchanges([&] { a = *ops.Generate(GenerateFor("UID1")); }), 3);
+  EXPECT_EQ(exchanges([&] { EXPECT_TRUE(ops.Sign(SignFor("UID1", a, 1))); }), 2);
+  now += std::chrono::seconds(59);
+  EXPECT_EQ(exchanges([&] { EXPECT_TRUE(ops.Sign(SignFor("UID1", a, 2))); }), 2);
+  now += std::chrono::seconds(1);
+  EXPECT_EQ(exchanges([&] { EXPECT_TRUE(ops.Sign(SignFor("UID1", a, 3))); }), 3);
+  // A failed KMS call drops the Recipient.
+  auto wrong = SignFor("UID1", a, 4);
+  wrong.name = "UID2";
+  EXPECT_EQ(exchanges([&] { EXPECT_FALSE(ops.Sign(wrong)); }), 2);
+  EXPECT_EQ(exchanges([&] { EXPECT_TRUE(ops.Sign(SignFor("UID1", a, 5))); }), 3);
+
+  KmsAccountOptions fresh;
+  fresh.recipient_lifetime = std::chrono::seconds(0);
+  KmsAccountOperations fresh_ops(nsm, factory_, fresh);
+  EXPECT_EQ(exchanges([&] { EXPECT_TRUE(fresh_ops.Sign(SignFor("UID1", a, 6))); }), 3);
+  EXPECT_EQ(exchanges([&] { EXPECT_TRUE(fresh_ops.Sign(SignFor("UID1", a, 7))); }), 3);
 }
 
 }  // namespace

@@ -9,17 +9,19 @@
 #include "enclavectl/ethereum/signing.hpp"
 
 namespace enclavectl::app {
+
+// A Recipient: an RSA-2048 key and an attestation document carrying its public key (kms.md
+// section 6). Read-only once made, shared between concurrent requests.
+struct AccountRecipient {
+  core::EvpPkeyPtr key;
+  core::Bytes document;
+};
+
 namespace {
 
 using core::ErrorCode;
 using core::Fail;
-
-// The Recipient of one request: a fresh RSA-2048 key and an attestation document carrying its
-// public key (kms.md section 6).
-struct Recipient {
-  core::EvpPkeyPtr key;
-  core::Bytes document;
-};
+using Recipient = AccountRecipient;
 
 core::Result<Recipient> MakeRecipient(NsmClient& nsm) {
   auto key = aws::MakeRecipientKey();
@@ -69,6 +71,29 @@ core::Result<EncryptionContext> ContextFor(wallet::EnvelopeFormat format,
 }
 
 }  // namespace
+
+core::Result<std::shared_ptr<const AccountRecipient>> KmsAccountOperations::CurrentRecipient() {
+  const auto now = options_.now ? options_.now() : std::chrono::steady_clock::now();
+  const std::lock_guard lock(recipient_mutex_);
+  if (recipient_ && options_.recipient_lifetime.count() > 0 && now >= recipient_made_ &&
+      now - recipient_made_ < options_.recipient_lifetime) {
+    return recipient_;
+  }
+  auto made = MakeRecipient(nsm_);
+  if (!made) {
+    return Fail(made.error());
+  }
+  recipient_ = std::make_shared<const AccountRecipient>(std::move(*made));
+  recipient_made_ = now;
+  return recipient_;
+}
+
+void KmsAccountOperations::DropRecipient(const std::shared_ptr<const AccountRecipient>& recipient) {
+  const std::lock_guard lock(recipient_mutex_);
+  if (recipient_ == recipient) {
+    recipient_.reset();
+  }
+}
 
 core::Result<std::string> KmsAccountOperations::Gate(EnclaveKms& kms, const std::string& key_id) {
   auto pcr0 = nsm_.DescribePcr(0);
@@ -123,17 +148,19 @@ core::Result<accounts::GenerateResponse> KmsAccountOperations::Generate(
   if (!context) {
     return Fail(context.error());
   }
-  auto recipient = MakeRecipient(nsm_);
+  auto recipient = CurrentRecipient();
   if (!recipient) {
     return Fail(recipient.error());
   }
   auto data_key = kms->GenerateDataKey(*key_arn, static_cast<std::uint32_t>(wallet::kDataKeyLen),
-                                       *context, recipient->document);
+                                       *context, (*recipient)->document);
   if (!data_key) {
+    DropRecipient(*recipient);
     return Fail(data_key.error());
   }
-  auto plain = OpenDataKey(data_key->ciphertext_for_recipient, *recipient, "GenerateDataKey");
+  auto plain = OpenDataKey(data_key->ciphertext_for_recipient, **recipient, "GenerateDataKey");
   if (!plain) {
+    DropRecipient(*recipient);
     return Fail(plain.error());
   }
   // One plaintext per GenerateDataKey result (wallet.md 2.5): the fixed legacy nonce is never
@@ -184,17 +211,19 @@ core::Result<accounts::SignResponse> KmsAccountOperations::Sign(
   if (!context) {
     return Fail(context.error());
   }
-  auto recipient = MakeRecipient(nsm_);
+  auto recipient = CurrentRecipient();
   if (!recipient) {
     return Fail(recipient.error());
   }
   auto for_recipient =
-      kms->Decrypt(*key_arn, request.encrypted_data_key, *context, recipient->document);
+      kms->Decrypt(*key_arn, request.encrypted_data_key, *context, (*recipient)->document);
   if (!for_recipient) {
+    DropRecipient(*recipient);
     return Fail(for_recipient.error());
   }
-  auto data_key = OpenDataKey(*for_recipient, *recipient, "Decrypt");
+  auto data_key = OpenDataKey(*for_recipient, **recipient, "Decrypt");
   if (!data_key) {
+    DropRecipient(*recipient);
     return Fail(data_key.error());
   }
   auto secret = wallet::OpenAccountKey(data_key->View(), request.encrypted_private_key, binding);

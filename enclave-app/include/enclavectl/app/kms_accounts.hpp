@@ -15,7 +15,10 @@
 // sealed mode; else kAccountKeyPolicyRefused). KMS calls then use the resolved key ARN.
 #pragma once
 
+#include <chrono>
+#include <functional>
 #include <memory>
+#include <mutex>
 
 #include "enclavectl/app/accounts.hpp"
 #include "enclavectl/app/enclave_kms.hpp"
@@ -44,7 +47,16 @@ struct KmsAccountOptions {
   bool dev = false;
   PolicyCheckOptions policy{};
   std::size_t replay_capacity = wallet::OwnerReplayCache::kDefaultCapacity;
+  // How long one Recipient (an RSA-2048 key and the attestation document carrying it) serves
+  // successive requests; 0: a fresh one per request. Making one costs an RSA key generation
+  // and an NSM call; the private key never leaves the enclave either way. A Recipient is
+  // dropped at once when a KMS call made with it fails.
+  std::chrono::seconds recipient_lifetime{60};
+  // The clock of recipient_lifetime (steady_clock::now when empty; tests inject one).
+  std::function<std::chrono::steady_clock::time_point()> now;
 };
+
+struct AccountRecipient;  // kms_accounts.cpp
 
 class KmsAccountOperations final : public accounts::AccountOperations {
  public:
@@ -65,11 +77,17 @@ class KmsAccountOperations final : public accounts::AccountOperations {
  private:
   // The gate; returns the key ARN to use.
   core::Result<std::string> Gate(EnclaveKms& kms, const std::string& key_id);
+  // The current Recipient, made anew when there is none or it is older than the lifetime.
+  core::Result<std::shared_ptr<const AccountRecipient>> CurrentRecipient();
+  void DropRecipient(const std::shared_ptr<const AccountRecipient>& recipient);
 
   NsmClient& nsm_;
   AccountKmsFactory& kms_;
   KmsAccountOptions options_;
   wallet::OwnerReplayCache replay_;
+  std::mutex recipient_mutex_;
+  std::shared_ptr<const AccountRecipient> recipient_;
+  std::chrono::steady_clock::time_point recipient_made_{};
 };
 
 }  // namespace enclavectl::app
