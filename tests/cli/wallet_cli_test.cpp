@@ -319,6 +319,13 @@ TEST_F(WalletCli, CreateSignAndEthersAgrees) {
     message_hex += kDigits[c & 15];
   }
   EXPECT_EQ(p["message"], message_hex);
+  // The same bytes from a file give the same (deterministic, RFC 6979) signature.
+  const json from_file =
+      Wallet("sign", Args("bob", {"--message-file", WriteFile("message.txt", text)}));
+  EXPECT_EQ(from_file["signature"], p["signature"]);
+  // list --key-id: only this key's accounts.
+  EXPECT_EQ(Wallet("list", {"--key-id", Stack::Get().KeyArn()})["accounts"].size(), 2U);
+  EXPECT_EQ(Wallet("list", {"--key-id", "alias/other"})["accounts"].size(), 0U);
   cases["personal"].push_back({{"message", message_hex},
                                {"signature", p["signature"]},
                                {"address", bob["address"]},
