@@ -5,7 +5,8 @@
 # set the key up, sign a message, verify the signatures, every response signature, a Confidential
 # Script verify-and-sign of an emulated spend (checked in Python) and a fresh
 # attestation document, audit the live enclave with verify --url (evidence bundle re-verified
-# offline, a fleet of two), then stop everything. No AWS account, no Nitro hardware.
+# offline, a fleet of two), create two wallet accounts sealed by the enclave and sign a
+# transaction whose sender ethers recovers, then stop everything. No AWS account, no Nitro hardware.
 # Usage: scripts/demo.sh   (runs on a fresh machine: scripts/bootstrap.sh installs what it needs)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -17,6 +18,7 @@ stack=$work/stack
 app_pid=
 other_pid=
 second_pid=
+wallet_pid=
 started_pid=
 step=0
 step_title=
@@ -51,6 +53,7 @@ cleanup() {
   stop_pid "$app_pid"
   stop_pid "$other_pid"
   stop_pid "$second_pid"
+  stop_pid "$wallet_pid"
   [ -x build/release/cli/enclavectl ] && [ -e "$stack/kms.pid" ] &&
     build/release/cli/enclavectl dev down --state "$stack" >/dev/null 2>&1
   rm -rf "$work"
@@ -237,6 +240,62 @@ printf '# the demo fleet\n%s\n%s\n' "$url" "$second_url" >"$work/fleet.txt"
   --verify-build "$work/enclave-app.eif"
 stop_pid "$second_pid"
 second_pid=
+
+step "wallet: two Ethereum accounts generated and sealed inside the enclave (GenerateDataKey with a Recipient, under a key only this image can use), a transaction signed, and ethers recovering the signer"
+# The wallet key: GenerateDataKey and Decrypt only with an attestation of this EIF's PCR0.
+wallet_key=$(python3 - "$account" "$pcr0" <<'PY' |
+import json, sys
+account, pcr0 = sys.argv[1:]
+root = {"AWS": "arn:aws:iam::%s:root" % account}
+policy = {"Version": "2012-10-17", "Statement": [
+    {"Sid": "KeyInfo", "Effect": "Allow", "Principal": root,
+     "Action": ["kms:DescribeKey", "kms:GetKeyPolicy"], "Resource": "*"},
+    {"Sid": "EnclaveOnly", "Effect": "Allow", "Principal": root,
+     "Action": ["kms:GenerateDataKey", "kms:Decrypt"], "Resource": "*",
+     "Condition": {"StringEqualsIgnoreCase": {"kms:RecipientAttestation:ImageSha384": pcr0}}}]}
+print(json.dumps({"Description": "enclavectl demo wallet", "Policy": json.dumps(policy),
+                  "BypassPolicyLockoutSafetyCheck": True}))
+PY
+  curl -sSf --aws-sigv4 "aws:amz:$AWS_REGION:kms" --user "$AWS_ACCESS_KEY_ID:$AWS_SECRET_ACCESS_KEY" \
+    -H 'Content-Type: application/x-amz-json-1.1' -H 'X-Amz-Target: TrentService.CreateKey' -d @- \
+    "$AWS_ENDPOINT_URL_KMS/" | python3 -c 'import json,sys; print(json.load(sys.stdin)["KeyMetadata"]["Arn"])')
+echo "wallet key $wallet_key (GenerateDataKey/Decrypt only for PCR0 ${pcr0:0:16}...)"
+wallet_port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+start_app wallet --eif "$work/enclave-app.eif" --accounts-listen "127.0.0.1:$wallet_port"
+wallet_pid=$started_pid
+wait_url wallet >/dev/null
+# The parent's credentials (the local administrator's) travel inside each request; rows in SQLite.
+wallet_args=(--store "sqlite:$work/wallet.db" --key-id "$wallet_key")
+enclave_args=(--enclave-tcp "127.0.0.1:$wallet_port")
+"$enclavectl" wallet create "${wallet_args[@]}" "${enclave_args[@]}" --name alice
+"$enclavectl" wallet create "${wallet_args[@]}" "${enclave_args[@]}" --name bob
+"$enclavectl" wallet list --store "sqlite:$work/wallet.db"
+alice=$("$enclavectl" wallet address "${wallet_args[@]}" --name alice)
+bob=$("$enclavectl" wallet address "${wallet_args[@]}" --name bob)
+printf '{"chain_id": 1, "nonce": 0, "max_priority_fee_per_gas": "1500000000",
+ "max_fee_per_gas": "30000000000", "gas_limit": 21000, "to": "%s",
+ "value": "1000000000000000", "from": "%s"}\n' "$bob" "$alice" >"$work/tx.json"
+"$enclavectl" wallet sign "${wallet_args[@]}" "${enclave_args[@]}" --name alice --tx "$work/tx.json" \
+  --json >"$work/signed.json"
+python3 -c 'import json,sys; d=json.load(open(sys.argv[1]))
+print("enclavectl: signed by", d["from"], "hash", d["hash"])
+print("raw", d["raw"][:72] + "...")' "$work/signed.json"
+# ethers 6 (npm) as the independent judge: parse the raw transaction and recover its sender.
+mkdir -p "$work/npm"
+npm install --prefix "$work/npm" --no-audit --no-fund --save-exact ethers@6.17.0 \
+  >"$work/npm.log" 2>&1 || fail "npm install ethers failed: $(tail -3 "$work/npm.log")"
+printf '%s\n' 'import { readFileSync } from "node:fs";' \
+  'import { Transaction, getAddress } from "ethers";' \
+  'const signed = JSON.parse(readFileSync(process.argv[2], "utf8"));' \
+  'const tx = Transaction.from(signed.raw);' \
+  'const eip55 = getAddress(tx.from.toLowerCase()) === tx.from ? "EIP-55 ok" : "EIP-55 BAD";' \
+  'console.log(`ethers:     signed by ${tx.from} (${eip55}) hash ${tx.hash}`);' \
+  'process.exit(tx.from === process.argv[3] && tx.hash === signed.hash ? 0 : 1);' \
+  >"$work/npm/recover.mjs"
+node "$work/npm/recover.mjs" "$work/signed.json" "$alice" || fail "ethers does not recover alice ($alice)"
+echo "ethers recovers alice's address $alice from the signed transaction"
+stop_pid "$wallet_pid"
+wallet_pid=
 
 step "the same verifier on real AWS documents: every genuine attestation in tests/data/attestation at its own timestamp, against the pinned AWS root"
 genuine_failures=0

@@ -68,6 +68,7 @@ int Run(int argc, const char* const* argv, std::istream& in, std::ostream& out, 
   RegisterErrors(app, ctx);
   RegisterEif(app, ctx);
   RegisterBitcoin(app, ctx);
+  RegisterWallet(app, ctx);
   RegisterHelp(app, ctx);
   RegisterCompletion(app, ctx);
   // After the subcommands: CLI11 copies a parent's footer into subcommands created later.

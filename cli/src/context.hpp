@@ -51,6 +51,7 @@ void RegisterKms(CLI::App& app, Context& ctx);
 void RegisterDev(CLI::App& app, Context& ctx);
 void RegisterSignature(CLI::App& app, Context& ctx);
 void RegisterBitcoin(CLI::App& app, Context& ctx);
+void RegisterWallet(CLI::App& app, Context& ctx);
 void RegisterHelp(CLI::App& app, Context& ctx);
 void RegisterMonitor(CLI::App& app, Context& ctx);
 // doc_cmd.cpp: `completion` and the hidden `man --out DIR`.

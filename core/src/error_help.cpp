@@ -258,6 +258,21 @@ constexpr std::array kExplanations = {
     ErrorExplanation{E::kInternal, "a bug, or memory exhausted",
                      "retry with more memory; if it persists, report it with the command and "
                      "enclavectl --version"},
+    ErrorExplanation{E::kWalletEnclaveRefused,
+                     "the enclave could not use the KMS key (kms_failed, policy_refused), the "
+                     "row does not open (decrypt_failed) or the owner did not authorize",
+                     "read the named envelope error; check the key policy and the credentials "
+                     "the parent passes"},
+    ErrorExplanation{E::kWalletEnclaveResponseInvalid,
+                     "the peer is not the wallet enclave, or it answered something else",
+                     "check that --enclave names the accounts port of enclave-app"},
+    ErrorExplanation{E::kWalletSignatureMismatch,
+                     "the enclave signed with another key than the account's (a wrong or "
+                     "compromised enclave, or a swapped row)",
+                     "do not use the output; check the enclave's attestation and the account row"},
+    ErrorExplanation{E::kWalletOwnerRequired,
+                     "the account was created with --owner-key, so the parent alone cannot sign",
+                     "give --owner-secret-file with the owner's secret key"},
     ErrorExplanation{E::kMonitorListenFailed,
                      "another process (or another monitor) holds the port, or the address is not "
                      "one of this machine's",

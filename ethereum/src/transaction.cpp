@@ -325,6 +325,22 @@ core::Result<SignedTransaction> SignTransactionRequest(const TransactionRequest&
   return SignTransaction(request.tx, secret);
 }
 
+core::Result<SignedTransaction> AssembleSignedTransaction(const Transaction& tx,
+                                                          const Signature& signature) {
+  ENCLAVECTL_RETURN_IF_ERROR(ValidateTransaction(tx));
+  auto key = RecoverPublicKey(SigningHash(tx), signature);
+  if (!key) {
+    return Fail(key.error());
+  }
+  SignedTransaction out;
+  out.tx = tx;
+  out.signature = signature;
+  out.from = AddressOf(*key);
+  out.raw = RawSigned(tx, signature);
+  out.hash = Keccak256Of(out.raw);
+  return out;
+}
+
 core::Result<SignedTransaction> DecodeSignedTransaction(ByteView raw) {
   if (raw.empty()) {
     return Fail(ErrorCode::kEthTxMalformed, "a raw transaction is empty");

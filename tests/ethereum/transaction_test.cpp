@@ -111,6 +111,40 @@ TEST(SignTransaction, CreationWithAccessListMatchesEthers) {
   EXPECT_EQ(core::HexEncode(signed_tx->hash), kCreationHash);
 }
 
+TEST(AssembleSignedTransaction, RebuildsWhatSignTransactionMakes) {
+  for (const Transaction& tx : {Eip1559Example(), Eip155Example(), CreationExample()}) {
+    auto made = SignTransaction(tx, test::kSecretF89f);
+    ASSERT_TRUE(made);
+    // The signature alone (as an enclave returns it) gives the same bytes, hash and signer.
+    auto assembled = AssembleSignedTransaction(tx, made->signature);
+    ASSERT_TRUE(assembled) << assembled.error().detail;
+    EXPECT_EQ(assembled->raw, made->raw);
+    EXPECT_EQ(assembled->hash, made->hash);
+    EXPECT_EQ(assembled->from, made->from);
+    // A signature over another transaction recovers another signer (the caller's check).
+    Transaction other = tx;
+    other.nonce += 1;
+    auto wrong = AssembleSignedTransaction(other, made->signature);
+    if (wrong) {
+      EXPECT_NE(wrong->from, made->from);
+    }
+  }
+  // An invalid transaction is refused before anything is assembled.
+  Transaction bad = Eip1559Example();
+  bad.chain_id = 0;
+  auto made = SignTransaction(Eip1559Example(), test::kSecretF89f);
+  ASSERT_TRUE(made);
+  auto refused = AssembleSignedTransaction(bad, made->signature);
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().code, core::ErrorCode::kEthTxChainId);
+  // r = 0 is malformed.
+  Signature zero = made->signature;
+  zero.r = {};
+  auto malformed = AssembleSignedTransaction(Eip1559Example(), zero);
+  ASSERT_FALSE(malformed);
+  EXPECT_EQ(malformed.error().code, core::ErrorCode::kEthSignatureMalformed);
+}
+
 TEST(DecodeSignedTransaction, RoundTripsEveryExample) {
   struct Case {
     Transaction tx;

@@ -398,6 +398,14 @@ enum class ExitClass : std::uint8_t {
     "the KMS key's policy is not enclave-only for this enclave's PCR0, so no account is used")   \
   X(kAccountDebugEnclaveRefused, 1152, "ACCOUNT_DEBUG_ENCLAVE_REFUSED", kRejected,               \
     "a debug-mode enclave (PCR0 all zeros) refuses account keys outside --dev")                    \
+  X(kWalletEnclaveRefused, 1161, "WALLET_ENCLAVE_REFUSED", kRejected,                              \
+    "the wallet enclave answered with an error envelope (kms_failed, decrypt_failed, ...)")         \
+  X(kWalletEnclaveResponseInvalid, 1162, "WALLET_ENCLAVE_RESPONSE_INVALID", kMalformed,            \
+    "the wallet enclave's answer is not a valid response to the request sent")                     \
+  X(kWalletSignatureMismatch, 1163, "WALLET_SIGNATURE_MISMATCH", kRejected,                        \
+    "a signature from the enclave does not recover the account's address (nothing is printed)")    \
+  X(kWalletOwnerRequired, 1164, "WALLET_OWNER_REQUIRED", kUsage,                                   \
+    "the account has an owner key: signing needs the owner's secret (--owner-secret-file)")        \
   X(kMonitorListenFailed, 1200, "MONITOR_LISTEN_FAILED", kIo,                                    \
     "the metrics server cannot listen on the address given (in use, not local, no permission)")
 

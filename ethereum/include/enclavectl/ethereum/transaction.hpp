@@ -111,6 +111,13 @@ struct SignedTransaction {
 [[nodiscard]] core::Result<SignedTransaction> SignTransactionRequest(
     const TransactionRequest& request, ByteView secret);
 
+// Assembles a transaction signed elsewhere (an enclave that signed SigningHash(tx)): validates
+// `tx`, recovers the signer from `signature` over SigningHash(tx), and builds the raw bytes and
+// their hash. Fails with ValidateTransaction's codes, kEthSignatureMalformed or
+// kEthSignatureInvalid. The caller compares `from` with the address it expects.
+[[nodiscard]] core::Result<SignedTransaction> AssembleSignedTransaction(const Transaction& tx,
+                                                                        const Signature& signature);
+
 // Decodes signed raw bytes (untrusted): a type 2 or an EIP-155 legacy transaction. Strict:
 // canonical RLP and integers, exactly the fields of its type, a 20-byte or empty `to`,
 // 32-byte storage keys, y_parity 0 or 1, low s, and the checks of ValidateTransaction. The
