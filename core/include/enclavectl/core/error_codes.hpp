@@ -382,7 +382,28 @@ enum class ExitClass : std::uint8_t {
   X(kAccountAddressMismatch, 1144, "ACCOUNT_ADDRESS_MISMATCH", kRejected,                        \
     "a sign request's address is not the address of the decrypted account key")                  \
   X(kAccountDecryptFailed, 1145, "ACCOUNT_DECRYPT_FAILED", kRejected,                            \
-    "an account's encrypted private key does not open under its data key")
+    "an account's encrypted private key does not open under its data key")                      \
+  X(kIntrospectorBodyMalformed, 1300, "INTROSPECTOR_BODY_MALFORMED", kMalformed,                 \
+    "an Introspector-compatible body (/v1/info, /v1/enclave-info, /v1/migration-status) does "   \
+    "not decode as the Go client decodes it")                                                    \
+  X(kImageConfigInvalid, 1301, "IMAGE_CONFIG_INVALID", kMalformed,                               \
+    "the image config (/etc/enclavectl/image-config.json) is not valid: unknown member, bad "    \
+    "previous_pcr0 or maintainer_pubkey")                                                        \
+  X(kNitridingRegistrationFailed, 1302, "NITRIDING_REGISTRATION_FAILED", kIo,                    \
+    "nitriding did not accept the appKeyHash registration (POST /enclave/hash) or readiness")    \
+  X(kTlsKeyHashMismatch, 1303, "TLS_KEY_HASH_MISMATCH", kRejected,                               \
+    "the document's tlsKeyHash is not SHA-256 of the DER certificate the HTTPS server served")   \
+  X(kTlsKeyHashZero, 1304, "TLS_KEY_HASH_ZERO", kRejected,                                       \
+    "over HTTPS the document's tlsKeyHash is all zero: the TLS session is not bound to it")      \
+  X(kPreviousPcr0Mismatch, 1305, "PREVIOUS_PCR0_MISMATCH", kRejected,                            \
+    "/v1/enclave-info previous_pcr0 is not the expected PCR0 of the image this one replaces")    \
+  X(kLineageBroken, 1306, "LINEAGE_BROKEN", kRejected,                                           \
+    "a lineage step's previous_pcr0 is not the PCR0 of the step before it")                      \
+  X(kLineageInvalid, 1307, "LINEAGE_INVALID", kMalformed,                                        \
+    "a lineage (targets file) is malformed: no steps, a PCR0 that is not 96 hex digits")         \
+  X(kMaintainerSignatureInvalid, 1308, "MAINTAINER_SIGNATURE_INVALID", kRejected,                \
+    "the maintainer's BIP-340 signature over SHA-256(target_pcr0:activation_time) does not "     \
+    "verify")
 
 enum class ErrorCode : std::uint16_t {
 #define ENCLAVECTL_X_ENUM(name, value, text, exit_class, meaning) name = value,
