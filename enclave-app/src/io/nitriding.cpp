@@ -87,9 +87,9 @@ core::Status RegisterAppKeyHash(const std::string& base_url,
                 "POST /enclave/hash: " + response.error().detail);
   }
   if (response->status != 200) {
-    return Fail(ErrorCode::kNitridingRegistrationFailed,
-                "POST /enclave/hash answered " + std::to_string(response->status) + " (" +
-                    Excerpt(*response) + ")");
+    return Fail(ErrorCode::kNitridingRegistrationFailed, "POST /enclave/hash answered " +
+                                                             std::to_string(response->status) +
+                                                             " (" + Excerpt(*response) + ")");
   }
   return core::Ok();
 }
@@ -110,9 +110,9 @@ core::Result<NitridingReady> SignalNitridingReady(const std::string& base_url) {
     case 404:
       return NitridingReady::kNotWaiting;
     default:
-      return Fail(ErrorCode::kNitridingRegistrationFailed,
-                  "GET /enclave/ready answered " + std::to_string(response->status) + " (" +
-                      Excerpt(*response) + ")");
+      return Fail(ErrorCode::kNitridingRegistrationFailed, "GET /enclave/ready answered " +
+                                                               std::to_string(response->status) +
+                                                               " (" + Excerpt(*response) + ")");
   }
 }
 

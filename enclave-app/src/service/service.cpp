@@ -506,6 +506,10 @@ net::HttpResponse KeyService::Route(const net::HttpRequest& request) {
     case Handler::kPublicKey:
       return PublicKey();
     case Handler::kAttestation:
+      if (!options_.serve_attestation) {
+        return ErrorResponse(RequestError(ErrorCode::kAppNotFound,
+                                          "behind nitriding: /enclave/attestation is nitriding's"));
+      }
       return Attestation(request);
     case Handler::kInfo:
       return Info();

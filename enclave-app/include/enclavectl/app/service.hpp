@@ -39,6 +39,9 @@ struct ServiceOptions {
   // (64 hex, or empty). Reported in /v1/enclave-info (docs/migration.md).
   std::string previous_pcr0 = "genesis";
   std::string maintainer_pubkey;
+  // Behind nitriding (--nitriding-url) nitriding answers /enclave/attestation on its TLS port;
+  // the service then does not (404 APP_NOT_FOUND), so no document without tlsKeyHash exists.
+  bool serve_attestation = true;
   bool dev = false;  // simulator + local KMS: reported in /v1/enclave-info
   // --key-id (with --key-mode, --blockhash): when set, this is the only setup the service
   // performs; an HTTP setup naming anything else fails with kAppKeyNotAllowed (403), the same
