@@ -39,8 +39,9 @@ TEST(ErrorCodes, NamesAreUniqueAndRoundTrip) {
 TEST(ErrorCodes, ValuesSitInTheirBlocksAndMapToExitCodes) {
   for (const ErrorCodeInfo& info : AllErrorCodes()) {
     const unsigned value = static_cast<unsigned>(info.code);
-    EXPECT_LT(value, 1200U) << info.name;
-    if (info.exit_class == ExitClass::kIo) {
+    EXPECT_LT(value, 1400U) << info.name;  // 13xx: issue 14 (migration, nitriding, lineage)
+    // I/O codes are 8xx, except the one of nitriding's internal API (issue 14's block).
+    if (info.exit_class == ExitClass::kIo && info.code != ErrorCode::kNitridingRegistrationFailed) {
       EXPECT_EQ(value / 100, 8U) << info.name;
     }
     if (value / 100 == 9) {

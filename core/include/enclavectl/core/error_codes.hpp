@@ -5,7 +5,8 @@
 // to its process exit code. Blocks (STYLE.md section 3):
 //   0xx usage, 1xx framing/CBOR/COSE, 2xx document fields, 3xx certificate chain,
 //   4xx signature, 5xx policy, 6xx EIF, 7xx KMS policy and KMS, 8xx I/O, 9xx internal,
-//   10xx Bitcoin transactions and script, 11xx wallet and Ethereum.
+//   10xx Bitcoin transactions and script, 11xx wallet and Ethereum, 13xx migration, nitriding
+//   and image lineage (issue 14).
 #pragma once
 
 #include <cstdint>
@@ -391,8 +392,6 @@ enum class ExitClass : std::uint8_t {
     "previous_pcr0 or maintainer_pubkey")                                                        \
   X(kNitridingRegistrationFailed, 1302, "NITRIDING_REGISTRATION_FAILED", kIo,                    \
     "nitriding did not accept the appKeyHash registration (POST /enclave/hash) or readiness")    \
-  X(kTlsKeyHashMismatch, 1303, "TLS_KEY_HASH_MISMATCH", kRejected,                               \
-    "the document's tlsKeyHash is not SHA-256 of the DER certificate the HTTPS server served")   \
   X(kTlsKeyHashZero, 1304, "TLS_KEY_HASH_ZERO", kRejected,                                       \
     "over HTTPS the document's tlsKeyHash is all zero: the TLS session is not bound to it")      \
   X(kPreviousPcr0Mismatch, 1305, "PREVIOUS_PCR0_MISMATCH", kRejected,                            \
