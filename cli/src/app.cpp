@@ -65,6 +65,7 @@ int Run(int argc, const char* const* argv, std::istream& in, std::ostream& out, 
   RegisterKms(app, ctx);
   RegisterDev(app, ctx);
   RegisterSignature(app, ctx);
+  RegisterMigration(app, ctx);
   RegisterErrors(app, ctx);
   RegisterEif(app, ctx);
   RegisterBitcoin(app, ctx);

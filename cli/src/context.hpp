@@ -50,6 +50,7 @@ void RegisterLockPolicy(CLI::App& app, Context& ctx);
 void RegisterKms(CLI::App& app, Context& ctx);
 void RegisterDev(CLI::App& app, Context& ctx);
 void RegisterSignature(CLI::App& app, Context& ctx);
+void RegisterMigration(CLI::App& app, Context& ctx);
 void RegisterBitcoin(CLI::App& app, Context& ctx);
 void RegisterWallet(CLI::App& app, Context& ctx);
 void RegisterHelp(CLI::App& app, Context& ctx);

@@ -355,6 +355,10 @@ void RegisterBuild(CLI::App* eif, Context& ctx) {
   cmd->add_option("--rootfs", build->request.rootfs,
                   "Application root filesystem, a directory or a tar file: becomes the last "
                   "ramdisk with /cmd, /env and /rootfs/...");
+  cmd->add_option("--config", build->request.image_config,
+                  "Image config JSON (previous_pcr0, maintainer_pubkey): placed at "
+                  "/etc/enclavectl/image-config.json in the rootfs, so PCR0 covers it "
+                  "(docs/migration.md); needs --rootfs");
   cmd->add_option("--cmd", build->request.cmd,
                   "An argv element of the application (repeatable; the first is the program "
                   "inside the rootfs)");

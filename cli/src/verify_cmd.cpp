@@ -402,6 +402,10 @@ void RegisterVerify(CLI::App& app, Context& ctx) {
   cmd->add_option("--expect-blockhash", options->expect_blockhash,
                   "--url/--targets/--bundle: the blockhash (64 hex) /v1/info must carry; missing "
                   "or other: BLOCKHASH_MISMATCH");
+  cmd->add_option("--expect-previous-pcr0", options->expect_previous_pcr0,
+                  "--url/--targets/--bundle: the PCR0 (96 hex) or genesis the image replaces, as "
+                  "its measured image config says in the signed /v1/enclave-info previous_pcr0; "
+                  "needs PCR0 pinned; missing or other: PREVIOUS_PCR0_MISMATCH");
   cmd->add_flag("--check-key-policy", options->check_key_policy,
                 "--url: fetch the key's policy with your AWS credentials (GetKeyPolicy on "
                 "--expect-kms-key, else on the kms_key_arn /v1/info reports), lint it and require "
@@ -421,6 +425,9 @@ void RegisterVerify(CLI::App& app, Context& ctx) {
   cmd->add_flag("--insecure-tls", options->insecure_tls,
                 "--url/--targets: do not check the service's TLS certificate (trust comes from "
                 "the attestation and the response signatures; reported as insecure)");
+  cmd->add_flag("--insecure-allow-unbound-tls", options->insecure_allow_unbound_tls,
+                "--url/--targets: over HTTPS, accept a document whose tlsKeyHash is zero (TLS "
+                "not terminated by nitriding in the enclave); without it: TLS_KEY_HASH_ZERO");
   cmd->add_option("--timeout", options->timeout_seconds,
                   "--url/--targets: seconds allowed for each service's answers")
       ->default_val(10)

@@ -277,6 +277,23 @@ constexpr std::array kExplanations = {
                      "another process (or another monitor) holds the port, or the address is not "
                      "one of this machine's",
                      "pick a free port (--listen 127.0.0.1:9464), or stop the other listener"},
+    ErrorExplanation{E::kImageConfigInvalid,
+                     "the image config (eif build --config) has another member or a bad value",
+                     "write {\"previous_pcr0\": \"genesis\" or 96 lower-case hex, "
+                     "\"maintainer_pubkey\": 64 lower-case hex} and nothing else"},
+    ErrorExplanation{E::kNitridingRegistrationFailed,
+                     "nitriding is not listening on --nitriding-url, or refused POST /enclave/hash",
+                     "start enclave-app from nitriding (-appcmd) and give its -intport, e.g. "
+                     "http://127.0.0.1:8080"},
+    ErrorExplanation{E::kTlsKeyHashZero,
+                     "TLS is terminated by something other than nitriding in the enclave (an "
+                     "ALB, a proxy), so the document binds no certificate",
+                     "connect to nitriding's own TLS port; or, knowingly, "
+                     "--insecure-allow-unbound-tls"},
+    ErrorExplanation{E::kPreviousPcr0Mismatch,
+                     "the image does not name the expected predecessor in its image config",
+                     "check --expect-previous-pcr0 against the lineage the image was built with "
+                     "(eif build --config)"},
 };
 
 constexpr bool IsAscending() {

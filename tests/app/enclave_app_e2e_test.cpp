@@ -17,6 +17,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <mutex>
 #include <random>
 #include <sstream>
 #include <thread>
@@ -36,6 +37,7 @@
 #include "enclavectl/core/sha.hpp"
 #include "enclavectl/ethereum/signing.hpp"
 #include "enclavectl/localkms/server.hpp"
+#include "enclavectl/net/http_server.hpp"
 #include "enclavectl/verifier/document.hpp"
 #include "enclavectl/verifier/signatures.hpp"
 #include "socket_client.hpp"
@@ -842,6 +844,94 @@ TEST_F(EnclaveAppE2e, AccountsE2e) {
                                "127.0.0.1:0", "--vsock-port", "0", "--legacy-format"},
       env_vars_, log_);
   EXPECT_EQ(ExitStatus(), 64) << Slurp(log_);
+}
+
+}  // namespace
+}  // namespace enclavectl::app
+
+namespace enclavectl::app {
+namespace {
+
+// Issue 14 items 2 and 3: the real binary behind a fake nitriding (net::HttpServer recording
+// what it is sent; the exact bytes are nitriding_test.cpp's), with an image config.
+TEST_F(EnclaveAppE2e, BehindNitridingWithAnImageConfig) {
+  std::mutex mutex;
+  std::vector<std::tuple<std::string, std::string, std::string, std::string>> seen;
+  net::HttpServerOptions options;
+  options.threads = 1;
+  auto nitriding = net::HttpServer::Start(options, [&](const net::HttpRequest& request) {
+    std::lock_guard lock(mutex);
+    seen.emplace_back(request.method, request.target, std::string(request.Header("content-type")),
+                      request.body);
+    net::HttpResponse response;
+    response.content_type = "text/plain; charset=utf-8";
+    return response;
+  });
+  ASSERT_TRUE(nitriding);
+  const std::string v1(96, 'b');
+  const std::string config = (dir_.Path() / "image-config.json").string();
+  std::ofstream(config) << R"({"previous_pcr0":")" << v1 << R"(","maintainer_pubkey":")"
+                        << std::string(64, 'c') << "\"}";
+  const std::string url = Start({"--image-config", config, "--nitriding-url",
+                                 "http://127.0.0.1:" + std::to_string((*nitriding)->Port())},
+                                "nitriding");
+  ASSERT_FALSE(url.empty()) << Slurp(log_);
+  const Response info = Get(url, "/v1/enclave-info");
+  ASSERT_EQ(info.status, 200U);
+  const json body = json::parse(info.body);
+  EXPECT_EQ(body["previous_pcr0"], v1);
+  EXPECT_EQ(body["maintainer_pubkey"], std::string(64, 'c'));
+  // nitriding was sent the appKeyHash /v1/enclave-info names, then asked for readiness.
+  ASSERT_TRUE(WaitForLog("nitriding: ready signalled")) << Slurp(log_);
+  {
+    std::lock_guard lock(mutex);
+    ASSERT_EQ(seen.size(), 2U);
+    const auto hash = core::HexDecode(body["app_key_hash"].get<std::string>());
+    ASSERT_TRUE(hash);
+    EXPECT_EQ(seen[0], std::make_tuple(std::string("POST"), std::string("/enclave/hash"),
+                                       std::string("text/plain"), core::Base64Encode(*hash)));
+    EXPECT_EQ(std::get<0>(seen[1]), "GET");
+    EXPECT_EQ(std::get<1>(seen[1]), "/enclave/ready");
+  }
+  // nitriding serves the attestation; the app does not.
+  EXPECT_EQ(Exchange(url, "GET /enclave/attestation?nonce=" + std::string(40, '0') +
+                              " HTTP/1.1\r\nHost: x\r\n\r\n")
+                .status,
+            404U);
+  (*nitriding)->Stop();
+
+  // --image-config is refused outside --dev (exit 64), before any NSM is opened.
+  log_ = (dir_.Path() / "image-config-no-dev.log").string();
+  apps_.emplace_back(std::vector<std::string>{ENCLAVE_APP_BINARY, "--image-config", config,
+                                              "--listen", "127.0.0.1:0", "--vsock-port", "0"},
+                     env_vars_, log_);
+  EXPECT_EQ(ExitStatus(), 64) << Slurp(log_);
+  // A nitriding that refuses the hash stops the app (exit 74).
+  log_ = (dir_.Path() / "nitriding-refuses.log").string();
+  net::HttpServerOptions refusing_options;
+  refusing_options.threads = 1;
+  auto refusing = net::HttpServer::Start(refusing_options, [](const net::HttpRequest&) {
+    net::HttpResponse response;
+    response.status = 400;
+    response.body = "no Base64 given\n";
+    return response;
+  });
+  ASSERT_TRUE(refusing);
+  std::vector<std::string> argv = {ENCLAVE_APP_BINARY,
+                                   "--dev",
+                                   "--nsm-state",
+                                   nsm_state_,
+                                   "--pcr",
+                                   "0=" + Pcr0Hex(),
+                                   "--listen",
+                                   "127.0.0.1:0",
+                                   "--vsock-port",
+                                   "0",
+                                   "--nitriding-url",
+                                   "http://127.0.0.1:" + std::to_string((*refusing)->Port())};
+  apps_.emplace_back(argv, env_vars_, log_);
+  EXPECT_EQ(ExitStatus(), 74) << Slurp(log_);
+  EXPECT_NE(Slurp(log_).find("NITRIDING_REGISTRATION_FAILED"), std::string::npos);
 }
 
 }  // namespace

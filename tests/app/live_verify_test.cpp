@@ -59,9 +59,12 @@ HttpExchange Record(const std::string& target, const net::HttpResponse& response
 
 // One simulated enclave running the key service, set up with the agreement key.
 struct Service {
-  Service(testing::FakeKms& kms, const Bytes& pcr0, bool set_up = true) : enclave(pcr0) {
+  Service(testing::FakeKms& kms, const Bytes& pcr0, bool set_up = true,
+          std::string previous_pcr0 = "genesis")
+      : enclave(pcr0) {
     app::ServiceOptions options;
     options.version = "live-test";
+    options.previous_pcr0 = std::move(previous_pcr0);
     auto created = app::KeyService::Create(options, *enclave.client, kms, store, log);
     EXPECT_TRUE(created);
     service = std::move(*created);
@@ -316,6 +319,56 @@ TEST_F(LiveVerify, ATlsCertificateTheEnclaveDoesNotBindIsRejected) {
   const LiveReport own = Judge(service.Visit(Nonce(21)));
   EXPECT_EQ(Find(own, "tls_binding")->status, CheckStatus::kSkipped);
   EXPECT_EQ(own.verdict, Verdict::kAccepted);
+}
+
+// Issue 14 item 2: over HTTPS a zero tlsKeyHash is a failure unless allowed by name, and then
+// reported as skipped (never a silent pass).
+TEST_F(LiveVerify, AZeroTlsKeyHashOverHttpsIsReported) {
+  Service service(kms_, Pcr0(0xa0));
+  Evidence evidence = service.Visit(Nonce(22));
+  evidence.url = "https://127.0.0.1:8443";
+  evidence.attestation.tls_certificate = Text("a TLS proxy's certificate");
+  const LiveReport refused = Judge(evidence);
+  EXPECT_EQ(CodeOf(refused), ErrorCode::kTlsKeyHashZero);
+  EXPECT_EQ(Find(refused, "tls_binding")->status, CheckStatus::kFail);
+  LiveExpectations allow;
+  allow.allow_unbound_tls = true;
+  const LiveReport allowed = Judge(evidence, allow);
+  EXPECT_EQ(allowed.verdict, Verdict::kAccepted);
+  EXPECT_EQ(Find(allowed, "tls_binding")->status, CheckStatus::kSkipped);
+  EXPECT_NE(Find(allowed, "tls_binding")->reason.find("INSECURE"), std::string::npos);
+  EXPECT_NE(DescribeExpectations(allow).find("unbound TLS"), std::string::npos);
+}
+
+// Issue 14 item 3: /v1/enclave-info previous_pcr0 (signed) against --expect-previous-pcr0.
+TEST_F(LiveVerify, PreviousPcr0IsCheckedWhenExpected) {
+  const std::string v1(96, 'b');
+  Service v2(kms_, Pcr0(0xa2), true, v1);
+  const Evidence evidence = v2.Visit(Nonce(23));
+  const LiveReport unchecked = Judge(evidence);
+  EXPECT_EQ(unchecked.verdict, Verdict::kAccepted);
+  EXPECT_EQ(Find(unchecked, "previous_pcr0")->status, CheckStatus::kSkipped);
+  EXPECT_EQ(unchecked.claims.previous_pcr0, v1);
+  LiveExpectations expect;
+  expect.required_pcrs[0] = Pcr0(0xa2);
+  expect.previous_pcr0 = v1;
+  const LiveReport checked = Judge(evidence, expect);
+  EXPECT_EQ(checked.verdict, Verdict::kAccepted) << (checked.error ? checked.error->detail : "");
+  EXPECT_EQ(Find(checked, "previous_pcr0")->status, CheckStatus::kPass);
+  expect.previous_pcr0 = std::string(96, 'c');
+  EXPECT_EQ(CodeOf(Judge(evidence, expect)), ErrorCode::kPreviousPcr0Mismatch);
+  expect.previous_pcr0 = "genesis";
+  EXPECT_EQ(CodeOf(Judge(evidence, expect)), ErrorCode::kPreviousPcr0Mismatch);
+  // A genesis image does not pass for a successor.
+  Service genesis(kms_, Pcr0(0xa2));
+  expect.previous_pcr0 = v1;
+  EXPECT_EQ(CodeOf(Judge(genesis.Visit(Nonce(24)), expect)), ErrorCode::kPreviousPcr0Mismatch);
+  // The expectation survives a bundle's options round trip.
+  expect.allow_unbound_tls = true;
+  auto back = ExpectationsFromJson(ExpectationsToJson(expect));
+  ASSERT_TRUE(back);
+  EXPECT_EQ(back->previous_pcr0, v1);
+  EXPECT_TRUE(back->allow_unbound_tls);
 }
 
 TEST_F(LiveVerify, UnsignedResponsesHttpErrorsAndMalformedAnswersHaveTheirCodes) {

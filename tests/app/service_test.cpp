@@ -24,6 +24,7 @@
 #include "enclavectl/app/key_setup.hpp"
 #include "enclavectl/core/encoding.hpp"
 #include "enclavectl/core/sha.hpp"
+#include "enclavectl/verifier/introspector.hpp"
 #include "enclavectl/verifier/key_binding.hpp"
 #include "enclavectl/verifier/signatures.hpp"
 #include "enclavectl/verifier/verify.hpp"
@@ -431,6 +432,54 @@ TEST_F(Service, AttestationCarriesPcr16AndAppKeyHash) {
       verifier::VerifyDocument(*fresh_doc, {&testing::TestRoot(), nullptr}, plain);
   ASSERT_TRUE(fresh_verified);
   EXPECT_FALSE(fresh_verified->Document().pcrs.count(16));
+}
+
+// Issue 14 item 1: the Introspector Go client reads our /v1/info, /v1/enclave-info and
+// /v1/migration-status (verifier/introspector.hpp decodes as encoding/json does).
+TEST_F(Service, IntrospectorClientReadsOurBodies) {
+  ServiceOptions options;
+  options.previous_pcr0 = std::string(96, 'e');
+  options.maintainer_pubkey = std::string(64, '7');
+  Instance a(kms_, Pcr0(0xa0), nullptr, options);
+  Instance plain(kms_);
+  // Before setup: enclave-info and migration-status answer; maintainer_pubkey omitted when
+  // not configured.
+  const net::HttpResponse plain_info = plain.Call(Request("GET", "/v1/enclave-info"));
+  ASSERT_EQ(plain_info.status, 200U);
+  EXPECT_FALSE(Body(plain_info).contains("maintainer_pubkey"));
+  auto plain_decoded = verifier::DecodeIntrospectorEnclaveInfo(plain_info.body);
+  ASSERT_TRUE(plain_decoded) << plain_decoded.error().detail;
+  EXPECT_EQ(plain_decoded->previous_pcr0, "genesis");
+  EXPECT_EQ(plain_decoded->maintainer_pubkey, "");
+
+  const net::HttpResponse enclave_info = a.Call(Request("GET", "/v1/enclave-info"));
+  ASSERT_EQ(enclave_info.status, 200U);
+  auto decoded = verifier::DecodeIntrospectorEnclaveInfo(enclave_info.body);
+  ASSERT_TRUE(decoded) << decoded.error().detail;
+  EXPECT_EQ(decoded->version, "test");
+  EXPECT_EQ(decoded->previous_pcr0, std::string(96, 'e'));
+  EXPECT_EQ(decoded->maintainer_pubkey, std::string(64, '7'));
+  EXPECT_EQ(decoded->attestation_pubkey, core::HexEncode(a.service->AttestationKey().Compressed()));
+
+  const net::HttpResponse status = a.Call(Request("GET", "/v1/migration-status"));
+  ASSERT_EQ(status.status, 200U);
+  EXPECT_EQ(status.body, "{\"state\":null}\n");
+  EXPECT_EQ(status.content_type, "application/json");
+  auto migration = verifier::DecodeMigrationStatus(status.body);
+  ASSERT_TRUE(migration);
+  EXPECT_FALSE(migration->state);
+
+  ASSERT_EQ(a.Call(Request("POST", "/generate-secret", SetupBody(kAgreementKey))).status, 200U);
+  const net::HttpResponse info = a.Call(Request("GET", "/v1/info"));
+  ASSERT_EQ(info.status, 200U);
+  auto signer = verifier::DecodeIntrospectorInfo(info.body);
+  ASSERT_TRUE(signer) << signer.error().detail;
+  EXPECT_EQ(signer->signer_pubkey, Body(info)["public_key"].get<std::string>());
+  EXPECT_EQ(signer->signer_pubkey.size(), 66U);
+  EXPECT_EQ(signer->version, "test");
+  // The Go client's PCR16 check on signerPubkey (migration.md 7 step 3).
+  EXPECT_EQ(core::HexEncode(verifier::KeyBindingPcrValue(Hex(signer->signer_pubkey))),
+            Body(info)["pcr16"].get<std::string>());
 }
 
 TEST_F(Service, SignEveryScheme) {
@@ -1024,6 +1073,7 @@ const std::vector<std::pair<std::string, std::string>> kRoutes = {
     {"/enclave/attestation", "GET"},
     {"/v1/info", "GET"},
     {"/v1/enclave-info", "GET"},
+    {"/v1/migration-status", "GET"},
     {"/v1/sign", "POST"},
     {"/verify-and-sign", "POST"},
     {"/secure/verify-and-sign", "POST"},
@@ -1107,15 +1157,14 @@ TEST_F(Service, ASetupRequestSentRightAfterAnAnswerFindsTheWorkerFree) {
   kms_.FailNext(ErrorCode::kKmsAccessDenied);
   std::promise<net::HttpResponse> second;
   std::optional<net::HttpResponse> first;
-  a.service->HandleAsync(Request("POST", "/generate-secret", SetupBody(kAgreementKey)),
-                         [&](net::HttpResponse response) {
-                           first = response;
-                           a.service->HandleAsync(
-                               Request("POST", "/v1/setup", SetupBody(kAgreementKey)),
-                               [&second](net::HttpResponse next) {
-                                 second.set_value(std::move(next));
-                               });
-                         });
+  a.service->HandleAsync(
+      Request("POST", "/generate-secret", SetupBody(kAgreementKey)),
+      [&](net::HttpResponse response) {
+        first = response;
+        a.service->HandleAsync(
+            Request("POST", "/v1/setup", SetupBody(kAgreementKey)),
+            [&second](net::HttpResponse next) { second.set_value(std::move(next)); });
+      });
   std::future<net::HttpResponse> answer = second.get_future();
   ASSERT_EQ(answer.wait_for(std::chrono::seconds(30)), std::future_status::ready);
   const net::HttpResponse response = answer.get();

@@ -12,6 +12,7 @@
 #include "enclavectl/cli/cli.hpp"
 #include "enclavectl/core/encoding.hpp"
 #include "enclavectl/core/pem.hpp"
+#include "enclavectl/verifier/maintainer.hpp"
 #include "json_style.hpp"
 #include "test_paths.hpp"
 #include "virtual_nitro.hpp"
@@ -406,6 +407,55 @@ TEST(Cli, VersionHelpAndErrors) {
   EXPECT_EQ(one.exit_code, 0);
   EXPECT_NE(one.out.find("CERT_EXPIRED"), std::string::npos);
   EXPECT_EQ(RunCli({"errors", "NO_SUCH_CODE"}).exit_code, 64);
+}
+
+// Issue 14 item 4: `migration sign` makes the maintainer authorization the protocol checks.
+TEST(MigrationCli, SignMakesAVerifiableMaintainerAuthorization) {
+  testing::ScopedTempDir dir;
+  // BIP-340 vector 0's key (secret 3), x-only f9308a01...
+  const std::string key_file =
+      dir.Write("maintainer.hex", core::AsBytes(std::string(63, '0') + "3\n"));
+  const std::string xonly = "f9308a019258c31049344f85f89d5229b531c845836f99b08601f113bce036f9";
+  const std::string pcr0(96, 'B');
+  const Outcome signed_out = RunCli({"migration", "sign", "--key", key_file, "--target-pcr0", pcr0,
+                                     "--activation-time", "1700090000"});
+  ASSERT_EQ(signed_out.exit_code, 0) << signed_out.err;
+  ASSERT_EQ(signed_out.out.size(), 129U) << signed_out.out;
+  const std::string signature = signed_out.out.substr(0, 128);
+  EXPECT_NE(signed_out.out.find(std::string(63, '0')), 0U);  // the key is never printed
+  EXPECT_TRUE(verifier::VerifyMaintainerAuthorization(xonly, pcr0, 1700090000, signature));
+  EXPECT_TRUE(
+      verifier::VerifyMaintainerAuthorization(xonly, std::string(96, 'b'), 1700090000, signature));
+  for (const auto& [target, time] : {std::pair<std::string, std::int64_t>{pcr0, 1700090001},
+                                     {std::string(96, 'c'), 1700090000}}) {
+    auto refused = verifier::VerifyMaintainerAuthorization(xonly, target, time, signature);
+    ASSERT_FALSE(refused);
+    EXPECT_EQ(refused.error().code, core::ErrorCode::kMaintainerSignatureInvalid);
+  }
+  const Outcome json = RunCli({"migration", "sign", "--key", key_file, "--target-pcr0",
+                               std::string(96, '0'), "--activation-time", "1700000000", "--json"});
+  ASSERT_EQ(json.exit_code, 0) << json.err;
+  EXPECT_EQ(json.Json()["message_sha256"],
+            "b13ca9c854498a6cefb6c7806ead1ad61a96548ad265654df77003ca75df9517");
+  EXPECT_EQ(json.out.find(std::string(63, '0') + "3"), std::string::npos);
+  // Usage errors: a short PCR0, a non-positive time, a key file that is not 64 hex digits.
+  EXPECT_EQ(RunCli({"migration", "sign", "--key", key_file, "--target-pcr0", "abcd",
+                    "--activation-time", "1"})
+                .exit_code,
+            64);
+  EXPECT_EQ(RunCli({"migration", "sign", "--key", key_file, "--target-pcr0", pcr0,
+                    "--activation-time", "0"})
+                .exit_code,
+            64);
+  const std::string bad_key = dir.Write("bad.hex", core::AsBytes(std::string("not a key")));
+  const Outcome bad = RunCli(
+      {"migration", "sign", "--key", bad_key, "--target-pcr0", pcr0, "--activation-time", "1"});
+  EXPECT_EQ(bad.exit_code, 64);
+  EXPECT_EQ(bad.err.find("not a key"), std::string::npos);
+  EXPECT_EQ(RunCli({"migration", "sign", "--key", (dir.Path() / "absent").string(), "--target-pcr0",
+                    pcr0, "--activation-time", "1"})
+                .exit_code,
+            74);
 }
 
 }  // namespace

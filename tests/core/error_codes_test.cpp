@@ -39,10 +39,10 @@ TEST(ErrorCodes, NamesAreUniqueAndRoundTrip) {
 TEST(ErrorCodes, ValuesSitInTheirBlocksAndMapToExitCodes) {
   for (const ErrorCodeInfo& info : AllErrorCodes()) {
     const unsigned value = static_cast<unsigned>(info.code);
-    EXPECT_LT(value, 1300U) << info.name;
+    EXPECT_LT(value, 1400U) << info.name;  // 13xx: issue 14 (migration, nitriding, lineage)
     // I/O failures sit in 8xx, except those of the operations block (12xx: the monitor's
-    // listener).
-    if (info.exit_class == ExitClass::kIo) {
+    // listener) and nitriding's internal API (issue 14's block).
+    if (info.exit_class == ExitClass::kIo && info.code != ErrorCode::kNitridingRegistrationFailed) {
       EXPECT_TRUE(value / 100 == 8U || value / 100 == 12U) << info.name;
     }
     if (value / 100 == 9) {

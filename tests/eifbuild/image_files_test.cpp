@@ -112,6 +112,54 @@ TEST_F(ImageFiles, BuildRequestsThatCannotBeBuilt) {
   EXPECT_FALSE(std::filesystem::exists(Out("never.eif")));
 }
 
+// Issue 14 item 3: --config places the image config in the rootfs, so PCR0 covers it.
+TEST_F(ImageFiles, ImageConfigIsPlacedInTheRootfsAndMeasured) {
+  const std::filesystem::path rootfs = dir_.Path() / "rootfs";
+  std::filesystem::create_directories(rootfs / "bin");
+  dir_.Write("rootfs/bin/app", Text("#!/bin/sh\n"));
+  BuildRequest r = request_;
+  r.rootfs = rootfs.string();
+  r.cmd = {"/bin/app"};
+  auto plain = BuildImageFile(r, Out("plain.eif"));
+  ASSERT_TRUE(plain) << plain.error().detail;
+  const std::string v1_config = R"({"previous_pcr0":"genesis"})";
+  r.image_config = dir_.Write("v1.json", Text(v1_config));
+  auto v1 = BuildImageFile(r, Out("v1.eif"));
+  ASSERT_TRUE(v1) << v1.error().detail;
+  EXPECT_NE(v1->measurements.pcr0, plain->measurements.pcr0);
+  // The file's exact bytes at rootfs/etc/enclavectl/image-config.json (cpio newc: stored).
+  const core::Bytes image = testing::ReadBytes(Out("v1.eif"));
+  const std::string text(image.begin(), image.end());
+  EXPECT_NE(text.find("rootfs/etc/enclavectl/image-config.json"), std::string::npos);
+  EXPECT_NE(text.find(v1_config), std::string::npos);
+  // The successor names v1's PCR0: another PCR0 again.
+  const std::string v2_config = R"({"previous_pcr0":")" + core::HexEncode(v1->measurements.pcr0) +
+                                R"(","maintainer_pubkey":")" + std::string(64, 'f') + "\"}";
+  r.image_config = dir_.Write("v2.json", Text(v2_config));
+  auto v2 = BuildImageFile(r, Out("v2.eif"));
+  ASSERT_TRUE(v2) << v2.error().detail;
+  EXPECT_NE(v2->measurements.pcr0, v1->measurements.pcr0);
+
+  for (const std::string bad :
+       {R"({"previous_pcr0":"genesis","extra":1})", R"({})", R"({"previous_pcr0":"GENESIS"})",
+        R"({"previous_pcr0":"ab"})", R"({"previous_pcr0":"genesis","maintainer_pubkey":"zz"})",
+        R"({"previous_pcr0":7})", R"(not json)"}) {
+    r.image_config = dir_.Write("bad.json", Text(bad));
+    auto assembled = AssembleBuild(r);
+    ASSERT_FALSE(assembled) << bad;
+    EXPECT_EQ(assembled.error().code, ErrorCode::kImageConfigInvalid) << bad;
+  }
+  // The rootfs may not bring its own (it would be two files at one path).
+  std::filesystem::create_directories(rootfs / "etc" / "enclavectl");
+  dir_.Write("rootfs/etc/enclavectl/image-config.json", Text(v1_config));
+  r.image_config = dir_.Write("v1.json", Text(v1_config));
+  EXPECT_EQ(AssembleBuild(r).error().code, ErrorCode::kInvalidArgument);
+  // --config needs --rootfs.
+  BuildRequest no_rootfs = request_;
+  no_rootfs.image_config = r.image_config;
+  EXPECT_EQ(AssembleBuild(no_rootfs).error().code, ErrorCode::kInvalidArgument);
+}
+
 TEST_F(ImageFiles, PcrOfFilesAndInspectErrors) {
   const std::string kernel = request_.kernel;
   auto pcr = PcrOfFile(kernel);

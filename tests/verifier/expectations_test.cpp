@@ -141,6 +141,40 @@ TEST(VerifyFlags, MaxAgeKmsKeyAndBlockhash) {
   EXPECT_EQ(BuildExpectations(flags, sources)->blockhash_hex, std::string(64, 'a'));
 }
 
+// Issue 14 item 3: --expect-previous-pcr0 needs PCR0 pinned and a live service (or bundle).
+TEST(VerifyFlags, ExpectPreviousPcr0NeedsPcr0PinnedAndALiveService) {
+  VerifyFlagValues doc = DocFlags();
+  doc.expect_previous_pcr0 = "genesis";
+  ExpectUsage(SelectVerifyMode(doc), "--expect-previous-pcr0 checks what");
+  VerifyFlagValues flags;
+  flags.url = "https://enclave.example";
+  flags.any_image = true;
+  flags.expect_previous_pcr0 = std::string(96, 'B');
+  ASSERT_TRUE(SelectVerifyMode(flags));
+  ExpectUsage(BuildExpectations(flags, {}), "--expect-previous-pcr0 needs PCR0 pinned");
+  flags.any_image = false;
+  flags.expect_pcr = {"1=" + kPcr0};  // PCR1 is not PCR0
+  ExpectUsage(BuildExpectations(flags, {}), "--expect-previous-pcr0 needs PCR0 pinned");
+  VerifyFlagSources sources;
+  sources.pcr_file = [] {
+    return core::Result<std::vector<PcrSet>>(std::vector<PcrSet>{PcrSet{{1, core::Bytes(48)}}});
+  };
+  flags.expect_pcrs_path = "pcr.json";  // a set without PCR0
+  ExpectUsage(BuildExpectations(flags, sources), "--expect-previous-pcr0 needs PCR0 pinned");
+  flags.expect_pcrs_path.clear();
+  flags.expect_pcr0_hex = kPcr0;
+  auto built = BuildExpectations(flags, {});
+  ASSERT_TRUE(built) << built.error().detail;
+  EXPECT_EQ(built->previous_pcr0, std::string(96, 'b'));
+  flags.expect_previous_pcr0 = "genesis";
+  EXPECT_EQ(BuildExpectations(flags, {})->previous_pcr0, "genesis");
+  flags.expect_previous_pcr0 = "00";
+  ExpectUsage(BuildExpectations(flags, {}), "--expect-previous-pcr0 must be genesis or a PCR0");
+  VerifyFlagValues unbound = DocFlags();
+  unbound.insecure_allow_unbound_tls = true;
+  ExpectUsage(SelectVerifyMode(unbound), "--insecure-allow-unbound-tls goes with");
+}
+
 TEST(VerifyFlags, LiveDefaultsMaxAgeAndRecordsTheOptions) {
   VerifyFlagValues flags = DocFlags();
   auto live = BuildLiveExpectations(flags, {}, core::Sha256Digest{});

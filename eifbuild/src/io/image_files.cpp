@@ -1,11 +1,13 @@
 #include "enclavectl/eif/image_files.hpp"
 
 #include <filesystem>
+#include <memory>
 #include <utility>
 
 #include "enclavectl/core/encoding.hpp"
 #include "enclavectl/core/file_io.hpp"
 #include "enclavectl/core/limits.hpp"
+#include "enclavectl/eif/image_config.hpp"
 #include "enclavectl/eif/tar.hpp"
 
 namespace enclavectl::eif::io {
@@ -28,6 +30,35 @@ core::Result<nlohmann::json> ReadJsonFile(const std::string& path, std::size_t m
     return core::Fail(WithPath(json.error(), path));
   }
   return json;
+}
+
+// The image config file as a rootfs entry: read once, checked, archived with these bytes.
+core::Result<ArchiveEntry> ImageConfigEntry(const std::string& path,
+                                            const std::vector<ArchiveEntry>& tree) {
+  for (const ArchiveEntry& entry : tree) {
+    if (entry.path == kImageConfigArchivePath) {
+      return core::Fail(ErrorCode::kInvalidArgument, "the rootfs already has " +
+                                                         std::string(kImageConfigArchivePath) +
+                                                         ": give it with --config only");
+    }
+  }
+  auto text = core::io::ReadFile(path, kMaxImageConfigBytes);
+  if (!text) {
+    return core::Fail(text.error());
+  }
+  if (auto config = DecodeImageConfig(core::AsChars(*text)); !config) {
+    return core::Fail(WithPath(config.error(), path));
+  }
+  ArchiveEntry entry;
+  entry.path = std::string(kImageConfigArchivePath);
+  entry.kind = EntryKind::kFile;
+  entry.permissions = 0644;
+  entry.size = text->size();
+  auto bytes = std::make_shared<const core::Bytes>(std::move(*text));
+  entry.open = [bytes]() -> core::Result<std::unique_ptr<ByteSource>> {
+    return std::make_unique<MemorySource>(*bytes);
+  };
+  return entry;
 }
 
 // The application ramdisk's tree: a directory listed, or a tar read (kept open in `in`).
@@ -93,13 +124,20 @@ core::Status AddSections(const BuildRequest& r, BuildInputs& in) {
     if (!tree) {
       return core::Fail(tree.error());
     }
+    if (!r.image_config.empty()) {
+      auto config = ImageConfigEntry(r.image_config, *tree);
+      if (!config) {
+        return core::Fail(config.error());
+      }
+      tree->push_back(std::move(*config));
+    }
     auto app = ApplicationRamdisk(std::move(*tree), r.cmd, r.env);
     if (!app) {
       return core::Fail(app.error());
     }
     spec.ramdisks.push_back(std::move(*app));
-  } else if (!r.cmd.empty() || !r.env.empty()) {
-    return core::Fail(ErrorCode::kInvalidArgument, "--cmd and --env need --rootfs");
+  } else if (!r.cmd.empty() || !r.env.empty() || !r.image_config.empty()) {
+    return core::Fail(ErrorCode::kInvalidArgument, "--cmd, --env and --config need --rootfs");
   }
   if (spec.ramdisks.empty()) {
     return core::Fail(ErrorCode::kInvalidArgument,

@@ -8,6 +8,7 @@
 #include <atomic>
 #include <chrono>
 #include <ctime>
+#include <filesystem>
 #include <iomanip>
 #include <memory>
 #include <mutex>
@@ -23,6 +24,7 @@
 #include "enclavectl/app/confidential_script.hpp"
 #include "enclavectl/app/hardening.hpp"
 #include "enclavectl/app/kms_accounts.hpp"
+#include "enclavectl/app/nitriding.hpp"
 #include "enclavectl/app/nsm_device.hpp"
 #include "enclavectl/app/nsm_simulator.hpp"
 #include "enclavectl/app/seed_servers.hpp"
@@ -37,6 +39,8 @@
 #include "enclavectl/cmddoc/man.hpp"
 #include "enclavectl/core/build_info.hpp"
 #include "enclavectl/core/encoding.hpp"
+#include "enclavectl/core/file_io.hpp"
+#include "enclavectl/eif/image_config.hpp"
 #include "enclavectl/ethereum/address.hpp"
 #include "enclavectl/kmspolicy/lint.hpp"
 #include "enclavectl/net/fd_limit.hpp"
@@ -83,7 +87,8 @@ struct Flags {
   std::string blockhash;
   std::string derivation;
   std::uint64_t max_weight = 4000000;
-  std::string previous_pcr0 = "genesis";
+  std::string image_config;  // --dev only; default eif::kImageConfigPath
+  std::string nitriding_url;
   bool insecure_skip_policy_check = false;
   std::string require_key_policy;
   std::size_t threads = 0;
@@ -374,6 +379,40 @@ core::Result<Accounts> StartAccounts(const Flags& flags, NsmClient& nsm,
   return out;
 }
 
+// The image config measured into PCR0 (eif/image_config.hpp). The file is part of the image:
+// absent means the first image of a lineage (genesis, no maintainer). Only --dev may read
+// another file (--image-config); never the parent's choice in production.
+core::Result<eif::ImageConfig> LoadImageConfig(const Flags& flags, LogSink& log) {
+  if (!flags.image_config.empty() && !flags.dev) {
+    return core::Fail(ErrorCode::kInvalidArgument,
+                      "--image-config is for --dev only: in an enclave the image config is the "
+                      "measured file " +
+                          std::string(eif::kImageConfigPath));
+  }
+  const std::string path =
+      flags.image_config.empty() ? std::string(eif::kImageConfigPath) : flags.image_config;
+  std::error_code ec;
+  if (flags.image_config.empty() && !std::filesystem::exists(path, ec)) {
+    log.Log(LogLevel::kInfo, "no image config (" + path + "): previous_pcr0 genesis");
+    return eif::ImageConfig{};
+  }
+  auto text = core::io::ReadFile(path, eif::kMaxImageConfigBytes);
+  if (!text) {
+    return core::Fail(text.error());
+  }
+  auto config = eif::DecodeImageConfig(core::AsChars(*text));
+  if (!config) {
+    core::Error error = config.error();
+    error.detail = path + ": " + error.detail;
+    return core::Fail(error);
+  }
+  log.Log(LogLevel::kInfo, "image config " + path + ": previous_pcr0 " + config->previous_pcr0 +
+                               (config->maintainer_pubkey.empty()
+                                    ? ", no maintainer key"
+                                    : ", maintainer key " + config->maintainer_pubkey));
+  return config;
+}
+
 int Serve(const Flags& flags, std::ostream& out, LogSink& log) {
   const core::io::SystemClock clock;
   const ConnectionLimits connection_limits = FitConnectionsToFdLimit(flags, log);
@@ -385,6 +424,20 @@ int Serve(const Flags& flags, std::ostream& out, LogSink& log) {
   auto listen = SplitHostPort(flags.listen);
   if (!listen) {
     return ExitFor(listen.error(), log, "usage");
+  }
+  std::optional<std::string> nitriding;
+  if (!flags.nitriding_url.empty()) {
+    auto parsed = ParseNitridingUrl(flags.nitriding_url);
+    if (!parsed) {
+      return ExitFor(parsed.error(), log, "usage");
+    }
+    nitriding = std::move(*parsed);
+  }
+  auto image_config = LoadImageConfig(flags, log);
+  if (!image_config) {
+    return ExitFor(
+        image_config.error(), log,
+        image_config.error().code == ErrorCode::kInvalidArgument ? "usage" : "image config");
   }
   std::optional<core::Sha256Digest> blockhash;
   if (!flags.blockhash.empty()) {
@@ -511,7 +564,9 @@ int Serve(const Flags& flags, std::ostream& out, LogSink& log) {
   ServiceOptions service_options;
   service_options.version = ENCLAVECTL_VERSION;
   service_options.build = std::string("g++ ") + __VERSION__ + ", " + ENCLAVECTL_BUILD_TYPE;
-  service_options.previous_pcr0 = flags.previous_pcr0;
+  service_options.previous_pcr0 = image_config->previous_pcr0;
+  service_options.maintainer_pubkey = image_config->maintainer_pubkey;
+  service_options.serve_attestation = !nitriding;
   service_options.dev = flags.dev;
   service_options.configured = configured;
   service_options.max_weight = flags.max_weight;
@@ -532,6 +587,14 @@ int Serve(const Flags& flags, std::ostream& out, LogSink& log) {
   auto service = KeyService::Create(service_options, nsm, *service_kms, *store, log);
   if (!service) {
     return ExitFor(service.error(), log, "key service");
+  }
+
+  if (nitriding) {
+    // migration.md 3.4: appKeyHash before anything is served; a refusal is fatal.
+    if (auto registered = RegisterAppKeyHash(*nitriding, (*service)->AppKeyHash()); !registered) {
+      return ExitFor(registered.error(), log, "nitriding");
+    }
+    log.Log(LogLevel::kInfo, "appKeyHash registered with nitriding at " + *nitriding);
   }
 
   net::HttpServerOptions http;
@@ -604,6 +667,21 @@ int Serve(const Flags& flags, std::ostream& out, LogSink& log) {
   }
   out << (flags.dev ? " (DEVELOPMENT MODE)" : "") << std::endl;  // NOLINT: scripts wait for it
   log.Log(LogLevel::kInfo, "serving on " + url);
+  if (nitriding) {
+    auto ready = SignalNitridingReady(*nitriding);
+    if (!ready) {
+      if (vsock) {
+        vsock->Stop();
+      }
+      seed_wallet->Stop();
+      (*http_server)->Stop();
+      return ExitFor(ready.error(), log, "nitriding");
+    }
+    log.Log(LogLevel::kInfo, *ready == NitridingReady::kReady ? "nitriding: ready signalled"
+                             : *ready == NitridingReady::kAlreadyReady
+                                 ? "nitriding: already ready (410)"
+                                 : "nitriding: not waiting for the app (no -wait-for-app)");
+  }
 
   // A setup requested on the command line runs once the listeners are up, so that /health
   // and /enclave/attestation answer meanwhile.
@@ -762,10 +840,14 @@ int RunEnclaveApp(int argc, const char* const* argv, std::ostream& out, std::ost
       ->default_str("4000000")
       ->check(CLI::Range(std::uint64_t{1}, std::uint64_t{4000000}))
       ->envname("ENCLAVE_APP_MAX_WEIGHT");
-  app.add_option("--previous-pcr0", flags.previous_pcr0,
-                 "PCR0 of the image this one upgrades (GET /v1/enclave-info)")
-      ->default_str("genesis")
-      ->envname("ENCLAVE_PREVIOUS_PCR0");
+  app.add_option("--image-config", flags.image_config,
+                 "--dev only: read the image config from this file instead of the measured "
+                 "/etc/enclavectl/image-config.json (previous_pcr0, maintainer_pubkey)");
+  app.add_option("--nitriding-url", flags.nitriding_url,
+                 "Behind nitriding: its internal API (e.g. http://127.0.0.1:8080); registers "
+                 "appKeyHash (POST /enclave/hash), signals readiness, leaves "
+                 "/enclave/attestation to nitriding")
+      ->envname("ENCLAVE_APP_NITRIDING_URL");
   app.add_flag("--insecure-skip-policy-check", flags.insecure_skip_policy_check,
                "DEVELOPMENT ONLY: do not fetch and lint the KMS key policy at setup (reported "
                "in /v1/enclave-info; sealed mode then adopts whatever record KMS decrypts)")

@@ -16,6 +16,7 @@
 #include "enclavectl/core/encoding.hpp"
 #include "enclavectl/core/json.hpp"
 #include "enclavectl/core/sha.hpp"
+#include "enclavectl/verifier/introspector.hpp"
 #include "enclavectl/verifier/key_binding.hpp"
 #include "enclavectl/verifier/signatures.hpp"
 
@@ -125,6 +126,7 @@ enum class Handler : std::uint8_t {
   kAttestation,
   kInfo,
   kEnclaveInfo,
+  kMigrationStatus,  // migration.md 4.2 (Introspector-compatible)
   kSetupV1,
   kSign,
   kVerifyAndSign,  // Confidential Script (docs/confidential-script.md)
@@ -138,7 +140,7 @@ struct Endpoint {
   bool waits_for_kms;  // a setup: runs on the service's setup thread (HandleAsync)
 };
 
-constexpr std::array<Endpoint, 13> kEndpoints = {{
+constexpr std::array<Endpoint, 14> kEndpoints = {{
     {"/health", "GET", Handler::kHealth, false},
     {"/generate-secret", "POST", Handler::kGenerateSecret, true},
     {"/setup", "POST", Handler::kSetupWithBlockhash, true},
@@ -147,6 +149,7 @@ constexpr std::array<Endpoint, 13> kEndpoints = {{
     {"/enclave/attestation", "GET", Handler::kAttestation, false},
     {"/v1/info", "GET", Handler::kInfo, false},
     {"/v1/enclave-info", "GET", Handler::kEnclaveInfo, false},
+    {"/v1/migration-status", "GET", Handler::kMigrationStatus, false},
     {"/v1/setup", "POST", Handler::kSetupV1, true},
     {"/v1/sign", "POST", Handler::kSign, false},
     {"/v1/health", "GET", Handler::kHealth, false},
@@ -371,8 +374,11 @@ core::Status KeyService::Setup(const SetupRequest& request) {
   }
   const KeyPair& pair = obtained->keys;
   const core::Sha384Digest pcr16 = verifier::KeyBindingPcrValue(pair.signing.Compressed());
+  // signerPubkey: the upstream signer's name for the same key (migration.md 4.3), so the
+  // Introspector Go client's PCR16 check reads it.
   json info = {
       {"public_key", core::HexEncode(pair.signing.Compressed())},
+      {"signerPubkey", core::HexEncode(pair.signing.Compressed())},
       {"public_key_uncompressed", core::HexEncode(pair.signing.Uncompressed())},
       {"x_only_public_key", core::HexEncode(pair.signing.XOnly())},
       {"wallet_public_key", core::HexEncode(pair.wallet.Uncompressed())},
@@ -503,11 +509,17 @@ net::HttpResponse KeyService::Route(const net::HttpRequest& request) {
     case Handler::kPublicKey:
       return PublicKey();
     case Handler::kAttestation:
+      if (!options_.serve_attestation) {
+        return ErrorResponse(RequestError(ErrorCode::kAppNotFound,
+                                          "behind nitriding: /enclave/attestation is nitriding's"));
+      }
       return Attestation(request);
     case Handler::kInfo:
       return Info();
     case Handler::kEnclaveInfo:
       return EnclaveInfo();
+    case Handler::kMigrationStatus:
+      return MigrationStatus();
     case Handler::kSetupV1:
       return SetupV1(request);
     case Handler::kSign:
@@ -593,23 +605,36 @@ net::HttpResponse KeyService::Info() const {
 }
 
 net::HttpResponse KeyService::EnclaveInfo() const {
-  return JsonResponse(
-      200,
-      json{{"version", options_.version},
-           {"build", options_.build},
-           {"previous_pcr0", options_.previous_pcr0},
-           {"attestation_pubkey", attestation_pubkey_hex_},
-           {"app_key_hash", core::HexEncode(app_key_hash_)},
-           {"key_state", KeyStateName(State())},
-           {"dev", options_.dev},
-           {"configured_key_id",
-            options_.configured ? json(options_.configured->key_id) : json(nullptr)},
-           {"configured_key_mode",
-            options_.configured ? json(KeyModeName(options_.configured->mode)) : json(nullptr)},
-           {"insecure_skip_policy_check", options_.policy.skip},
-           {"require_key_policy",
-            {{"enclave_only", options_.policy.require.enclave_only},
-             {"locked", options_.policy.require.locked}}}});
+  // migration.md 4.1: version, previous_pcr0, maintainer_pubkey (omitted when empty) and
+  // attestation_pubkey as the Introspector client reads them; the rest is ours (additive).
+  json body{{"version", options_.version},
+            {"build", options_.build},
+            {"previous_pcr0", options_.previous_pcr0},
+            {"attestation_pubkey", attestation_pubkey_hex_},
+            {"app_key_hash", core::HexEncode(app_key_hash_)},
+            {"key_state", KeyStateName(State())},
+            {"dev", options_.dev},
+            {"configured_key_id",
+             options_.configured ? json(options_.configured->key_id) : json(nullptr)},
+            {"configured_key_mode",
+             options_.configured ? json(KeyModeName(options_.configured->mode)) : json(nullptr)},
+            {"insecure_skip_policy_check", options_.policy.skip},
+            {"require_key_policy",
+             {{"enclave_only", options_.policy.require.enclave_only},
+              {"locked", options_.policy.require.locked}}}};
+  if (!options_.maintainer_pubkey.empty()) {
+    body["maintainer_pubkey"] = options_.maintainer_pubkey;
+  }
+  return JsonResponse(200, body);
+}
+
+net::HttpResponse KeyService::MigrationStatus() const {
+  // migration.md 4.2. The migration protocol is not implemented yet (docs/migration.md):
+  // there is never a migration state, so the answer is the idle one, {"state":null}.
+  net::HttpResponse response;
+  response.content_type = kJson;
+  response.body = verifier::EncodeMigrationStatus({});
+  return response;
 }
 
 net::HttpResponse KeyService::Sign(const net::HttpRequest& request) const {

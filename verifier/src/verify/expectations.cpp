@@ -53,6 +53,15 @@ core::Status CheckFlagCombinations(const VerifyFlagValues& flags) {
                       "--expect-kms-key and --expect-blockhash check what a service's /v1/info "
                       "says: use them with --url, --targets or --bundle");
   }
+  if (documents && !flags.expect_previous_pcr0.empty()) {
+    return core::Fail(ErrorCode::kInvalidArgument,
+                      "--expect-previous-pcr0 checks what a service's /v1/enclave-info says: use "
+                      "it with --url, --targets or --bundle");
+  }
+  if (flags.insecure_allow_unbound_tls && flags.url.empty() && flags.targets_path.empty()) {
+    return core::Fail(ErrorCode::kInvalidArgument,
+                      "--insecure-allow-unbound-tls goes with --url or --targets");
+  }
   if (flags.check_key_policy && flags.url.empty()) {
     return core::Fail(ErrorCode::kInvalidArgument,
                       "--check-key-policy goes with --url (it fetches the policy of the key the "
@@ -228,6 +237,30 @@ core::Result<LiveExpectations> BuildExpectations(const VerifyFlagValues& flags,
       return core::Fail(blockhash.error());
     }
     out.blockhash_hex = core::HexEncode(*blockhash);
+  }
+  out.allow_unbound_tls = flags.insecure_allow_unbound_tls;
+  if (!flags.expect_previous_pcr0.empty()) {
+    std::string previous = flags.expect_previous_pcr0;
+    if (previous != "genesis") {
+      auto pcr0 = HexFlagValue("--expect-previous-pcr0", previous);
+      if (!pcr0 || pcr0->size() != 48) {
+        return core::Fail(ErrorCode::kInvalidArgument,
+                          "--expect-previous-pcr0 must be genesis or a PCR0 (96 hex digits)");
+      }
+      previous = core::HexEncode(*pcr0);
+    }
+    // The claim comes from the image config measured into PCR0: without PCR0 pinned, any
+    // image could say anything.
+    const bool pcr0_pinned = out.required_pcrs.count(0) != 0 ||
+                             (!out.allowed_pcr_sets.empty() &&
+                              std::all_of(out.allowed_pcr_sets.begin(), out.allowed_pcr_sets.end(),
+                                          [](const PcrSet& set) { return set.count(0) != 0; }));
+    if (!pcr0_pinned) {
+      return core::Fail(ErrorCode::kInvalidArgument,
+                        "--expect-previous-pcr0 needs PCR0 pinned (--expect-pcr0, --expect-pcr "
+                        "0=..., --expect-pcrs with PCR0 in every set, or --verify-build)");
+    }
+    out.previous_pcr0 = std::move(previous);
   }
   return out;
 }

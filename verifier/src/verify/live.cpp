@@ -12,6 +12,7 @@
 #include "enclavectl/core/limits.hpp"
 #include "enclavectl/core/sha.hpp"
 #include "enclavectl/verifier/key_binding.hpp"
+#include "enclavectl/verifier/lineage.hpp"
 #include "enclavectl/verifier/report_json.hpp"
 #include "enclavectl/verifier/signatures.hpp"
 
@@ -219,6 +220,7 @@ class LiveVerifier {
     CheckResponseSignatures();
     CheckKmsKey();
     CheckBlockhash();
+    CheckPreviousPcr0Claim();
     report_.image_checked = expectations_.HasImageExpectation();
     Finish();
     return std::move(report_);
@@ -323,6 +325,12 @@ class LiveVerifier {
       Add(FailWith("enclave_info", dev.error()));
       return;
     }
+    auto previous = info.OptionalString("previous_pcr0");
+    if (!previous) {
+      Add(FailWith("enclave_info", previous.error()));
+      return;
+    }
+    report_.claims.previous_pcr0 = *previous;
     report_.claims.attestation_public_key = *key;
     report_.claims.version = version->value_or("");
     report_.claims.dev = dev->value_or(false);
@@ -390,7 +398,21 @@ class LiveVerifier {
       return;
     }
     if (core::IsAllZero(fields->tls_key_hash)) {
-      Add(Skip("tls_binding", "the enclave binds no TLS certificate (tlsKeyHash is zero)"));
+      // Over HTTPS a zero tlsKeyHash means nothing binds the session to the enclave: a failure
+      // unless asked for by name (the bodies are still covered by their signatures).
+      if (!evidence_.attestation.tls_certificate.empty() && !expectations_.allow_unbound_tls) {
+        Add(FailWith("tls_binding",
+                     Err(ErrorCode::kTlsKeyHashZero,
+                         "served over HTTPS, but the document's tlsKeyHash is zero: the TLS "
+                         "session is not bound to the enclave (--insecure-allow-unbound-tls "
+                         "accepts that)")));
+        return;
+      }
+      Add(Skip("tls_binding",
+               evidence_.attestation.tls_certificate.empty()
+                   ? "the enclave binds no TLS certificate (tlsKeyHash is zero)"
+                   : "INSECURE (--insecure-allow-unbound-tls): served over HTTPS with a zero "
+                     "tlsKeyHash; the TLS session is not bound to the enclave"));
       return;
     }
     const std::string bound = core::HexEncode(fields->tls_key_hash);
@@ -530,6 +552,23 @@ class LiveVerifier {
     Add(Pass("blockhash", "blockhash " + *expectations_.blockhash_hex));
   }
 
+  // /v1/enclave-info previous_pcr0 (the measured image config, in a signed response) against
+  // --expect-previous-pcr0.
+  void CheckPreviousPcr0Claim() {
+    const std::optional<std::string>& claimed = report_.claims.previous_pcr0;
+    if (!expectations_.previous_pcr0) {
+      Add(Skip("previous_pcr0", claimed ? "no previous PCR0 expected; the service names " +
+                                              core::SafeExcerpt(*claimed, 100)
+                                        : "no previous PCR0 expected"));
+      return;
+    }
+    if (auto ok = CheckPreviousPcr0(claimed.value_or(""), *expectations_.previous_pcr0); !ok) {
+      Add(FailWith("previous_pcr0", ok.error()));
+      return;
+    }
+    Add(Pass("previous_pcr0", "the image replaces PCR0 " + *expectations_.previous_pcr0));
+  }
+
   void Finish() { FinishReport(report_); }
 
   const Evidence& evidence_;
@@ -593,7 +632,10 @@ json ExpectationsToJson(const LiveExpectations& expectations) {
       {"allow_debug", expectations.allow_debug},
       {"kms_key_arn", expectations.kms_key_arn ? json(*expectations.kms_key_arn) : json(nullptr)},
       {"blockhash", expectations.blockhash_hex ? json(*expectations.blockhash_hex) : json(nullptr)},
-      {"any_image", expectations.any_image}};
+      {"any_image", expectations.any_image},
+      {"previous_pcr0",
+       expectations.previous_pcr0 ? json(*expectations.previous_pcr0) : json(nullptr)},
+      {"allow_unbound_tls", expectations.allow_unbound_tls}};
 }
 
 core::Result<LiveExpectations> ExpectationsFromJson(const json& object) {
@@ -646,6 +688,14 @@ core::Result<LiveExpectations> ExpectationsFromJson(const json& object) {
   out.any_image = any_image->value_or(false);
   out.kms_key_arn = *arn;
   out.blockhash_hex = *blockhash;
+  auto previous = view->OptionalString("previous_pcr0");
+  auto unbound = view->OptionalBool("allow_unbound_tls");
+  if (!previous || !unbound) {
+    return core::Fail(ErrorCode::kBundleMalformed,
+                      "previous_pcr0 is not a string, or allow_unbound_tls not a boolean");
+  }
+  out.previous_pcr0 = *previous;
+  out.allow_unbound_tls = unbound->value_or(false);
   return out;
 }
 
@@ -667,6 +717,12 @@ std::string DescribeExpectations(const LiveExpectations& expectations) {
   }
   if (expectations.blockhash_hex) {
     parts.push_back("blockhash " + core::SafeExcerpt(*expectations.blockhash_hex, 16) + "...");
+  }
+  if (expectations.previous_pcr0) {
+    parts.push_back("previous PCR0 " + core::SafeExcerpt(*expectations.previous_pcr0, 16) + "...");
+  }
+  if (expectations.allow_unbound_tls) {
+    parts.emplace_back("INSECURE: unbound TLS allowed");
   }
   if (expectations.max_age_ms) {
     parts.push_back("max age " + std::to_string(*expectations.max_age_ms / 1000) + "s");
@@ -721,6 +777,7 @@ json LiveReportToJson(const LiveReport& report, const Evidence& evidence) {
                    {"dev", report.claims.dev},
                    {"kms_key_arn", text(report.claims.kms_key_arn)},
                    {"blockhash", text(report.claims.blockhash_hex)},
+                   {"previous_pcr0", text(report.claims.previous_pcr0)},
                    {"key_policy", std::move(key_policy)}};
   out["responses_signed"] = report.responses_signed;
   out["exchange_signatures"] = report.exchange_signatures;

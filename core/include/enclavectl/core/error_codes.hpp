@@ -6,7 +6,7 @@
 //   0xx usage, 1xx framing/CBOR/COSE, 2xx document fields, 3xx certificate chain,
 //   4xx signature, 5xx policy, 6xx EIF, 7xx KMS policy and KMS, 8xx I/O, 9xx internal,
 //   10xx Bitcoin transactions and script, 11xx wallet and Ethereum, 12xx operations (monitor,
-//   metrics).
+//   metrics), 13xx migration, nitriding and image lineage (issue 14).
 #pragma once
 
 #include <cstdint>
@@ -407,7 +407,26 @@ enum class ExitClass : std::uint8_t {
   X(kWalletOwnerRequired, 1164, "WALLET_OWNER_REQUIRED", kUsage,                                   \
     "the account has an owner key: signing needs the owner's secret (--owner-secret-file)")        \
   X(kMonitorListenFailed, 1200, "MONITOR_LISTEN_FAILED", kIo,                                    \
-    "the metrics server cannot listen on the address given (in use, not local, no permission)")
+    "the metrics server cannot listen on the address given (in use, not local, no permission)")    \
+  X(kIntrospectorBodyMalformed, 1300, "INTROSPECTOR_BODY_MALFORMED", kMalformed,                 \
+    "an Introspector-compatible body (/v1/info, /v1/enclave-info, /v1/migration-status) does "   \
+    "not decode as the Go client decodes it")                                                    \
+  X(kImageConfigInvalid, 1301, "IMAGE_CONFIG_INVALID", kMalformed,                               \
+    "the image config (/etc/enclavectl/image-config.json) is not valid: unknown member, bad "    \
+    "previous_pcr0 or maintainer_pubkey")                                                        \
+  X(kNitridingRegistrationFailed, 1302, "NITRIDING_REGISTRATION_FAILED", kIo,                    \
+    "nitriding did not accept the appKeyHash registration (POST /enclave/hash) or readiness")    \
+  X(kTlsKeyHashZero, 1304, "TLS_KEY_HASH_ZERO", kRejected,                                       \
+    "over HTTPS the document's tlsKeyHash is all zero: the TLS session is not bound to it")      \
+  X(kPreviousPcr0Mismatch, 1305, "PREVIOUS_PCR0_MISMATCH", kRejected,                            \
+    "/v1/enclave-info previous_pcr0 is not the expected PCR0 of the image this one replaces")    \
+  X(kLineageBroken, 1306, "LINEAGE_BROKEN", kRejected,                                           \
+    "a lineage step's previous_pcr0 is not the PCR0 of the step before it")                      \
+  X(kLineageInvalid, 1307, "LINEAGE_INVALID", kMalformed,                                        \
+    "a lineage (targets file) is malformed: no steps, a PCR0 that is not 96 hex digits")         \
+  X(kMaintainerSignatureInvalid, 1308, "MAINTAINER_SIGNATURE_INVALID", kRejected,                \
+    "the maintainer's BIP-340 signature over SHA-256(target_pcr0:activation_time) does not "     \
+    "verify")
 
 enum class ErrorCode : std::uint16_t {
 #define ENCLAVECTL_X_ENUM(name, value, text, exit_class, meaning) name = value,

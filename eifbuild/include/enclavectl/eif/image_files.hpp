@@ -46,6 +46,10 @@ struct BuildRequest {
   std::string nsm_ko;
   std::vector<std::string> ramdisks;  // verbatim ramdisk files
   std::string rootfs;                 // directory or tar: the application ramdisk
+  // The image config (--config; image_config.hpp): checked, then placed in the rootfs at
+  // etc/enclavectl/image-config.json (0644) with its exact bytes, so PCR0 covers it. Needs
+  // rootfs; a rootfs that already has that path is refused.
+  std::string image_config;
   std::vector<std::string> cmd;
   std::vector<std::string> env;
   std::string name;  // default: the kernel's file name
@@ -78,8 +82,8 @@ struct BuildInputs {
 // Checks the request, reads its small files (command line, kernel config, metadata, signing
 // files) and lists the rootfs; large inputs are opened when written. Fails with
 // kInvalidArgument (arch, flag combinations, no ramdisk, build time), kIoRead, kInputTooLarge,
-// kEifMetadata, kCpioUnsupportedEntry, kRootfsPathInvalid, the tar reader's codes and
-// LoadSignerFiles's.
+// kImageConfigInvalid, kEifMetadata, kCpioUnsupportedEntry, kRootfsPathInvalid, the tar reader's
+// codes and LoadSignerFiles's.
 [[nodiscard]] core::Result<std::unique_ptr<BuildInputs>> AssembleBuild(const BuildRequest& request);
 
 // Assembles and builds the image into `output` (a temporary file renamed into place). Fails

@@ -33,9 +33,16 @@ class LogSink {
 
 struct ServiceOptions {
   std::string version = "0.0.0";
-  std::string build;                      // "g++ 12.2.0, Release"
-  std::string previous_pcr0 = "genesis";  // ENCLAVE_PREVIOUS_PCR0 (upgrade chain)
-  bool dev = false;                       // simulator + local KMS: reported in /v1/enclave-info
+  std::string build;  // "g++ 12.2.0, Release"
+  // The image config (/etc/enclavectl/image-config.json, measured into PCR0): the PCR0 of the
+  // image this one replaces ("genesis" for the first) and the maintainer's x-only BIP-340 key
+  // (64 hex, or empty). Reported in /v1/enclave-info (docs/migration.md).
+  std::string previous_pcr0 = "genesis";
+  std::string maintainer_pubkey;
+  // Behind nitriding (--nitriding-url) nitriding answers /enclave/attestation on its TLS port;
+  // the service then does not (404 APP_NOT_FOUND), so no document without tlsKeyHash exists.
+  bool serve_attestation = true;
+  bool dev = false;  // simulator + local KMS: reported in /v1/enclave-info
   // --key-id (with --key-mode, --blockhash): when set, this is the only setup the service
   // performs; an HTTP setup naming anything else fails with kAppKeyNotAllowed (403), the same
   // setup may be retried. Reported in /v1/enclave-info as configured_key_id.
@@ -128,6 +135,7 @@ class KeyService {
   net::HttpResponse Attestation(const net::HttpRequest& request);
   net::HttpResponse Info() const;
   net::HttpResponse EnclaveInfo() const;
+  net::HttpResponse MigrationStatus() const;
   net::HttpResponse Sign(const net::HttpRequest& request) const;
   net::HttpResponse ErrorResponse(const core::Error& error) const;
   void SignResponse(net::HttpResponse& response, std::string_view method, std::string_view path,

@@ -50,6 +50,10 @@ struct VerifyFlagValues {
   std::string endpoint_url;       // --check-key-policy: KMS endpoint
   std::string profile;            // --check-key-policy: AWS profile
   bool insecure_tls = false;
+  // --url/--targets/--bundle: /v1/enclave-info previous_pcr0 ("genesis" or 96 hex); needs a
+  // PCR0 expectation (the claim is only as good as the image that makes it).
+  std::string expect_previous_pcr0;
+  bool insecure_allow_unbound_tls = false;  // --url/--targets: zero tlsKeyHash over HTTPS
 };
 
 // What the flags name but this room cannot read or judge; called only when the flag is given.

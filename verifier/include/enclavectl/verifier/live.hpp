@@ -37,6 +37,15 @@ struct LiveExpectations {
   // The blockhash /v1/info must carry (--expect-blockhash): 64 lower-case hex digits; a
   // missing, null or different value fails with kBlockhashMismatch.
   std::optional<std::string> blockhash_hex;
+  // The previous_pcr0 /v1/enclave-info must report (--expect-previous-pcr0): "genesis" or 96
+  // hex digits; a missing or different value fails with kPreviousPcr0Mismatch. The claim is
+  // the image config's, measured into PCR0: only meaningful with a PCR0 expectation (callers
+  // refuse it without one).
+  std::optional<std::string> previous_pcr0;
+  // Over HTTPS, accept a document whose tlsKeyHash is zero (--insecure-allow-unbound-tls):
+  // the TLS session is then not bound to the enclave (a proxy may terminate it); the check
+  // is reported as skipped. Without it that fails with kTlsKeyHashZero.
+  bool allow_unbound_tls = false;
   // No image expectation on purpose (--any-image): reported, never implied. Callers refuse an
   // empty image expectation unless this is set (HasImageExpectation).
   bool any_image = false;
@@ -65,6 +74,7 @@ struct ServiceClaims {
   std::string key_mode;                               // /v1/info key_mode, if any
   std::string version;                                // /v1/enclave-info version, if any
   bool dev = false;                                   // /v1/enclave-info dev
+  std::optional<std::string> previous_pcr0;           // /v1/enclave-info previous_pcr0
   std::optional<std::string> kms_key_arn;             // /v1/info kms_key_arn, if any
   std::optional<std::string> blockhash_hex;           // /v1/info blockhash (lower case), if any
   // /v1/info key_policy: what the enclave says about its key's policy (informational: the
@@ -85,8 +95,9 @@ struct LiveReport {
   // verify.hpp; key_binding is PCR16 against /v1/info, app_key_hash against
   // /v1/enclave-info, nonce against ours), then tls_binding (nitriding's tlsKeyHash against the
   // certificate seen over HTTPS), then response_signatures (the body signatures, and the
-  // exchange signatures where present), kms_key (kms_key_arn against --expect-kms-key) and
-  // blockhash (against --expect-blockhash); both skipped when nothing is expected. A caller
+  // exchange signatures where present), kms_key (kms_key_arn against --expect-kms-key),
+  // blockhash (against --expect-blockhash) and previous_pcr0 (against
+  // --expect-previous-pcr0); each skipped when nothing is expected. A caller
   // may append checks of its own (key_policy) with AddCheck.
   std::vector<Check> checks;
   VerificationReport document;  // the offline verifier's report on the attestation
