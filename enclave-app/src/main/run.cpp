@@ -20,10 +20,10 @@
 #include <CLI/CLI.hpp>
 
 #include "enclavectl/app/aws_kms.hpp"
-#include "enclavectl/app/metrics.hpp"
 #include "enclavectl/app/confidential_script.hpp"
 #include "enclavectl/app/hardening.hpp"
 #include "enclavectl/app/kms_accounts.hpp"
+#include "enclavectl/app/metrics.hpp"
 #include "enclavectl/app/nitriding.hpp"
 #include "enclavectl/app/nsm_device.hpp"
 #include "enclavectl/app/nsm_simulator.hpp"
@@ -45,6 +45,7 @@
 #include "enclavectl/kmspolicy/lint.hpp"
 #include "enclavectl/net/fd_limit.hpp"
 #include "enclavectl/verifier/trust.hpp"
+#include "listeners.hpp"
 
 #ifndef ENCLAVECTL_VERSION
 #define ENCLAVECTL_VERSION "0.0.0"
@@ -57,47 +58,16 @@ namespace enclavectl::app {
 namespace {
 
 using core::ErrorCode;
+using run_detail::Accounts;
+using run_detail::Flags;
+using run_detail::SeedWallet;
+using run_detail::SplitHostPort;
+using run_detail::StartAccounts;
+using run_detail::StartSeedWallet;
 
 constexpr int kExitUsage = 64;
 constexpr int kExitIo = 74;
 constexpr int kExitInternal = 70;
-
-struct Flags {
-  bool dev = false;
-  std::string nsm;  // device | simulator (default: device, simulator with --dev)
-  std::string nsm_device = "/dev/nsm";
-  std::string nsm_state = ".enclavectl/nsm";
-  std::string eif;
-  std::string pcrs;
-  std::vector<std::string> pcr;
-  std::string listen = "127.0.0.1:7074";
-  std::uint32_t vsock_port = 5000;
-  std::uint32_t seed_wallet_port = 0;
-  std::string seed_wallet_listen;
-  std::string seed_wallet_revision = "v1";
-  std::uint32_t accounts_port = 0;
-  std::string accounts_listen;
-  bool legacy_format = false;
-  std::string kms_endpoint;
-  std::string ssm_endpoint;
-  std::string region;
-  std::string sealed_store = "file:enclave-app-sealed-key.json";
-  std::string key_mode;
-  std::string key_id;
-  std::string blockhash;
-  std::string derivation;
-  std::uint64_t max_weight = 4000000;
-  std::string image_config;  // --dev only; default eif::kImageConfigPath
-  std::string nitriding_url;
-  bool insecure_skip_policy_check = false;
-  std::string require_key_policy;
-  std::size_t threads = 0;
-  std::size_t max_connections = 4096;
-  std::int64_t request_timeout_ms = 10000;
-  std::int64_t idle_timeout_ms = 30000;
-  bool verbose = false;
-  bool metrics = false;
-};
 
 // Log lines on stderr: "2025-01-01T00:00:00Z enclave-app INFO text".
 class StreamLog final : public LogSink {
@@ -124,29 +94,6 @@ class StreamLog final : public LogSink {
   std::ostream& out_;
   bool verbose_;
 };
-
-core::Result<std::pair<std::string, std::uint16_t>> SplitHostPort(const std::string& text) {
-  const std::size_t colon = text.rfind(':');
-  if (colon == std::string::npos || colon == 0) {
-    return core::Fail(ErrorCode::kInvalidArgument, "--listen must be HOST:PORT, e.g. 0.0.0.0:7074");
-  }
-  std::string host = text.substr(0, colon);
-  if (host.size() > 2 && host.front() == '[' && host.back() == ']') {
-    host = host.substr(1, host.size() - 2);
-  }
-  const std::string port_text = text.substr(colon + 1);
-  unsigned long port = 0;  // NOLINT(google-runtime-int): std::stoul's type
-  try {
-    std::size_t used = 0;
-    port = std::stoul(port_text, &used);
-    if (used != port_text.size() || port > 65535) {
-      throw std::out_of_range("port");
-    }
-  } catch (const std::exception&) {
-    return core::Fail(ErrorCode::kInvalidArgument, "--listen: not a port: " + port_text);
-  }
-  return std::make_pair(host, static_cast<std::uint16_t>(port));
-}
 
 core::Result<std::unique_ptr<NsmTransport>> OpenNsm(const Flags& flags, LogSink& log,
                                                     const core::io::Clock& clock) {
@@ -243,142 +190,6 @@ ConnectionLimits FitConnectionsToFdLimit(const Flags& flags, LogSink& log) {
 
 // Seed (a)'s wallet protocol (nitro-enclave-wallet, docs/enclave-app.md "Seed wallet
 // protocols"): a fresh key per process start, as the seed does, served on vsock and/or TCP.
-struct SeedWallet {
-  std::unique_ptr<SeedWalletService> service;
-  std::vector<std::unique_ptr<OneShotServer>> servers;
-  void Stop() {
-    for (auto& server : servers) {
-      server->Stop();
-    }
-  }
-};
-
-core::Result<SeedWallet> StartSeedWallet(const Flags& flags, NsmClient& nsm, LogSink& log) {
-  SeedWallet out;
-  if (flags.seed_wallet_port == 0 && flags.seed_wallet_listen.empty()) {
-    return out;
-  }
-  if (flags.seed_wallet_port != 0 && flags.seed_wallet_port == flags.vsock_port) {
-    return core::Fail(ErrorCode::kInvalidArgument,
-                      "--seed-wallet-port and --vsock-port must differ (use --vsock-port 0)");
-  }
-  const SeedRevision revision =
-      flags.seed_wallet_revision == "v2" ? SeedRevision::kV2 : SeedRevision::kV1;
-  auto key = SeedWalletKey::Generate(revision);
-  if (!key) {
-    return core::Fail(key.error());
-  }
-  std::string described = "public key " + core::HexEncode(key->PublicKey());
-  if (revision == SeedRevision::kV2) {
-    auto address = ethereum::AddressFromPublicKey(key->PublicKey());
-    if (address) {
-      described += ", address " + ethereum::LowercaseAddress(*address);
-    }
-  }
-  log.Log(LogLevel::kInfo, "seed wallet (nitro-enclave-wallet " + flags.seed_wallet_revision +
-                               "): a new key for this process, lost when it stops (the seed's "
-                               "semantics); " +
-                               described);
-  out.service = std::make_unique<SeedWalletService>(std::move(*key), NsmSeedAttester(nsm));
-  OneShotServerOptions options;
-  options.warn = [&log](const std::string& line) {
-    log.Log(LogLevel::kWarning, "seed wallet: " + line);
-  };
-  std::vector<OneShotAddress> addresses;
-  if (flags.seed_wallet_port != 0) {
-    addresses.push_back({"", flags.seed_wallet_port});
-  }
-  if (!flags.seed_wallet_listen.empty()) {
-    auto tcp = SplitHostPort(flags.seed_wallet_listen);
-    if (!tcp) {
-      return core::Fail(tcp.error());
-    }
-    addresses.push_back({tcp->first, tcp->second});
-  }
-  for (const OneShotAddress& address : addresses) {
-    auto server = ListenSeedWallet(address, options, *out.service);
-    if (!server) {
-      out.Stop();
-      return core::Fail(server.error());
-    }
-    log.Log(LogLevel::kInfo, "seed wallet listening on " +
-                                 (address.host.empty() ? "vsock port " : address.host + ":") +
-                                 std::to_string((*server)->Port()));
-    out.servers.push_back(std::move(*server));
-  }
-  return out;
-}
-
-// Seed (b)'s account protocol (aws-nitro-enclaves-rs, docs/wallet.md "The enclave side"):
-// accounts sealed under KMS data keys obtained with a Recipient, on vsock and/or TCP (--dev).
-struct Accounts {
-  std::unique_ptr<AwsAccountKmsFactory> factory;
-  std::unique_ptr<KmsAccountOperations> operations;
-  std::unique_ptr<accounts::AccountService> service;
-  std::vector<std::unique_ptr<OneShotServer>> servers;
-  void Stop() {
-    for (auto& server : servers) {
-      server->Stop();
-    }
-  }
-};
-
-core::Result<Accounts> StartAccounts(const Flags& flags, NsmClient& nsm,
-                                     std::unique_ptr<AwsAccountKmsFactory> factory,
-                                     const PolicyCheckOptions& policy, LogSink& log) {
-  Accounts out;
-  if (flags.accounts_port == 0 && flags.accounts_listen.empty()) {
-    return out;
-  }
-  if (flags.accounts_port != 0 &&
-      (flags.accounts_port == flags.vsock_port || flags.accounts_port == flags.seed_wallet_port)) {
-    return core::Fail(ErrorCode::kInvalidArgument,
-                      "--accounts-port must differ from --vsock-port and --seed-wallet-port");
-  }
-  KmsAccountOptions options;
-  options.format =
-      flags.legacy_format ? wallet::EnvelopeFormat::kLegacy : wallet::EnvelopeFormat::kHardenedV1;
-  options.dev = flags.dev;
-  options.policy = policy;
-  out.factory = std::move(factory);
-  out.operations = std::make_unique<KmsAccountOperations>(nsm, *out.factory, options);
-  out.service = std::make_unique<accounts::AccountService>(*out.operations);
-  log.Log(LogLevel::kInfo,
-          std::string("accounts (aws-nitro-enclaves-rs protocol): new accounts in the ") +
-              (flags.legacy_format ? "legacy layout (--legacy-format: fixed nonce, no binding)"
-                                   : "hardened v1 envelope") +
-              "; every request's KMS key must be enclave-only for this enclave's PCR0");
-  OneShotServerOptions server_options;
-  // KMS round trips happen inside the request: a longer deadline than the seed (a) default.
-  server_options.timeout = std::chrono::milliseconds(flags.request_timeout_ms);
-  server_options.warn = [&log](const std::string& line) {
-    log.Log(LogLevel::kWarning, "accounts: " + line);
-  };
-  std::vector<OneShotAddress> addresses;
-  if (flags.accounts_port != 0) {
-    addresses.push_back({"", flags.accounts_port});
-  }
-  if (!flags.accounts_listen.empty()) {
-    auto tcp = SplitHostPort(flags.accounts_listen);
-    if (!tcp) {
-      return core::Fail(tcp.error());
-    }
-    addresses.push_back({tcp->first, tcp->second});
-  }
-  for (const OneShotAddress& address : addresses) {
-    auto server = ListenAccounts(address, server_options, *out.service);
-    if (!server) {
-      out.Stop();
-      return core::Fail(server.error());
-    }
-    const std::string where = (address.host.empty() ? "vsock port " : address.host + ":") +
-                              std::to_string((*server)->Port());
-    log.Log(LogLevel::kInfo, "accounts listening on " + where);
-    out.servers.push_back(std::move(*server));
-  }
-  return out;
-}
-
 // The image config measured into PCR0 (eif/image_config.hpp). The file is part of the image:
 // absent means the first image of a lineage (genesis, no maintainer). Only --dev may read
 // another file (--image-config); never the parent's choice in production.
