@@ -8,6 +8,7 @@
 #include <utility>
 
 #include "enclavectl/app/confidential_script.hpp"
+#include "enclavectl/app/kms_recipient.hpp"
 #include "enclavectl/aws/recipient.hpp"
 #include "enclavectl/core/encoding.hpp"
 #include "enclavectl/core/limits.hpp"
@@ -23,45 +24,7 @@ using core::Fail;
 
 constexpr std::uint16_t kBindingPcr = static_cast<std::uint16_t>(verifier::kKeyBindingPcr);
 
-// The Recipient of one setup: a fresh RSA-2048 key and an attestation document carrying its
-// public key (kms.md section 6: no user_data, no nonce).
-struct Recipient {
-  core::EvpPkeyPtr key;
-  Bytes document;
-};
-
-core::Result<Recipient> MakeRecipient(NsmClient& nsm) {
-  auto key = aws::MakeRecipientKey();
-  if (!key) {
-    return Fail(key.error());
-  }
-  auto spki = aws::PublicKeyDer(key->get());
-  if (!spki) {
-    return Fail(spki.error());
-  }
-  AttestationRequest request;
-  request.public_key = std::move(*spki);
-  auto document = nsm.Attestation(request);
-  if (!document) {
-    return Fail(document.error());
-  }
-  return Recipient{std::move(*key), std::move(*document)};
-}
-
-// Decrypts a CiphertextForRecipient that must hold a 32-byte secret.
-core::Result<core::SecretBytes> OpenSecret(ByteView ciphertext_for_recipient,
-                                           const Recipient& recipient, const char* what) {
-  auto secret = aws::DecryptCiphertextForRecipient(ciphertext_for_recipient, recipient.key.get());
-  if (!secret) {
-    return Fail(secret.error());
-  }
-  if (secret->size() != 32) {
-    return Fail(ErrorCode::kKmsResponseMalformed, std::string(what) + " returned a secret of " +
-                                                      std::to_string(secret->size()) +
-                                                      " bytes (32 expected)");
-  }
-  return secret;
-}
+using Recipient = KmsRecipient;
 
 core::Result<KeyPair> Reproducible(const SetupRequest& request, const std::string& key_arn,
                                    SetupContext& setup, std::string& detail) {
@@ -75,7 +38,7 @@ core::Result<KeyPair> Reproducible(const SetupRequest& request, const std::strin
   if (!nums) {
     return Fail(nums.error());
   }
-  auto recipient = MakeRecipient(setup.nsm);
+  auto recipient = MakeKmsRecipient(setup.nsm);
   if (!recipient) {
     return Fail(recipient.error());
   }
@@ -83,7 +46,7 @@ core::Result<KeyPair> Reproducible(const SetupRequest& request, const std::strin
   if (!for_recipient) {
     return Fail(for_recipient.error());
   }
-  auto secret = OpenSecret(*for_recipient, *recipient, "DeriveSharedSecret");
+  auto secret = OpenRecipientSecret(*for_recipient, *recipient, "DeriveSharedSecret");
   if (!secret) {
     return Fail(secret.error());
   }
@@ -117,7 +80,7 @@ core::Result<KeyPair> Unseal(std::string_view text, const std::string& key_arn, 
   if (!for_recipient) {
     return Fail(for_recipient.error());
   }
-  auto data_key = OpenSecret(*for_recipient, recipient, "Decrypt");
+  auto data_key = OpenRecipientSecret(*for_recipient, recipient, "Decrypt");
   if (!data_key) {
     return Fail(data_key.error());
   }
@@ -145,7 +108,7 @@ core::Result<KeyPair> Sealed(const SetupRequest& request, const std::string& key
   if (!stored) {
     return Fail(stored.error());
   }
-  auto recipient = MakeRecipient(setup.nsm);
+  auto recipient = MakeKmsRecipient(setup.nsm);
   if (!recipient) {
     return Fail(recipient.error());
   }
@@ -159,7 +122,7 @@ core::Result<KeyPair> Sealed(const SetupRequest& request, const std::string& key
     return Fail(data_key.error());
   }
   auto plain_data_key =
-      OpenSecret(data_key->ciphertext_for_recipient, *recipient, "GenerateDataKey");
+      OpenRecipientSecret(data_key->ciphertext_for_recipient, *recipient, "GenerateDataKey");
   if (!plain_data_key) {
     return Fail(plain_data_key.error());
   }

@@ -3,58 +3,20 @@
 #include <string>
 #include <utility>
 
-#include "enclavectl/aws/recipient.hpp"
+#include "enclavectl/app/kms_recipient.hpp"
 #include "enclavectl/core/encoding.hpp"
 #include "enclavectl/ethereum/address.hpp"
 #include "enclavectl/ethereum/signing.hpp"
 
 namespace enclavectl::app {
 
-// A Recipient: an RSA-2048 key and an attestation document carrying its public key (kms.md
-// section 6). Read-only once made, shared between concurrent requests.
-struct AccountRecipient {
-  core::EvpPkeyPtr key;
-  core::Bytes document;
-};
+// A Recipient (kms_recipient.hpp), read-only once made, shared between concurrent requests.
+struct AccountRecipient : KmsRecipient {};
 
 namespace {
 
 using core::ErrorCode;
 using core::Fail;
-using Recipient = AccountRecipient;
-
-core::Result<Recipient> MakeRecipient(NsmClient& nsm) {
-  auto key = aws::MakeRecipientKey();
-  if (!key) {
-    return Fail(key.error());
-  }
-  auto spki = aws::PublicKeyDer(key->get());
-  if (!spki) {
-    return Fail(spki.error());
-  }
-  AttestationRequest request;
-  request.public_key = std::move(*spki);
-  auto document = nsm.Attestation(request);
-  if (!document) {
-    return Fail(document.error());
-  }
-  return Recipient{std::move(*key), std::move(*document)};
-}
-
-// The 32-byte data key in a CiphertextForRecipient.
-core::Result<core::SecretBytes> OpenDataKey(core::ByteView for_recipient,
-                                            const Recipient& recipient, const char* what) {
-  auto secret = aws::DecryptCiphertextForRecipient(for_recipient, recipient.key.get());
-  if (!secret) {
-    return Fail(secret.error());
-  }
-  if (secret->size() != wallet::kDataKeyLen) {
-    return Fail(ErrorCode::kKmsResponseMalformed, std::string(what) + " returned a data key of " +
-                                                      std::to_string(secret->size()) +
-                                                      " bytes (32 expected)");
-  }
-  return secret;
-}
 
 // The KMS EncryptionContext of an account: the hardened format's, none for legacy (upstream
 // sends none).
@@ -79,11 +41,11 @@ core::Result<std::shared_ptr<const AccountRecipient>> KmsAccountOperations::Curr
       now - recipient_made_ < options_.recipient_lifetime) {
     return recipient_;
   }
-  auto made = MakeRecipient(nsm_);
+  auto made = MakeKmsRecipient(nsm_);
   if (!made) {
     return Fail(made.error());
   }
-  recipient_ = std::make_shared<const AccountRecipient>(std::move(*made));
+  recipient_ = std::make_shared<const AccountRecipient>(AccountRecipient{std::move(*made)});
   recipient_made_ = now;
   return recipient_;
 }
@@ -158,7 +120,8 @@ core::Result<accounts::GenerateResponse> KmsAccountOperations::Generate(
     DropRecipient(*recipient);
     return Fail(data_key.error());
   }
-  auto plain = OpenDataKey(data_key->ciphertext_for_recipient, **recipient, "GenerateDataKey");
+  auto plain =
+      OpenRecipientSecret(data_key->ciphertext_for_recipient, **recipient, "GenerateDataKey");
   if (!plain) {
     DropRecipient(*recipient);
     return Fail(plain.error());
@@ -221,7 +184,7 @@ core::Result<accounts::SignResponse> KmsAccountOperations::Sign(
     DropRecipient(*recipient);
     return Fail(for_recipient.error());
   }
-  auto data_key = OpenDataKey(*for_recipient, **recipient, "Decrypt");
+  auto data_key = OpenRecipientSecret(*for_recipient, **recipient, "Decrypt");
   if (!data_key) {
     DropRecipient(*recipient);
     return Fail(data_key.error());
