@@ -656,9 +656,9 @@ net::HttpResponse KeyService::Sign(const net::HttpRequest& request) const {
     std::chrono::steady_clock::time_point start;
     ~Timer() {
       if (options.on_sign) {
-        options.on_sign(scheme, std::chrono::duration<double>(
-                                    std::chrono::steady_clock::now() - start)
-                                    .count());
+        options.on_sign(
+            scheme,
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
       }
     }
   } timer{options_, SignSchemeName(parsed->scheme), start};
