@@ -333,10 +333,14 @@ std::string RoffEscape(std::string_view text) {
     } else {
       // UTF-8 -> \[uXXXX]; a malformed byte becomes U+FFFD.
       std::uint32_t code = 0xFFFD;
-      std::size_t extra = c >= 0xF0 ? 3 : c >= 0xE0 ? 2 : c >= 0xC0 ? 1 : 0;
-      if (extra > 0 && i + extra < text.size()) {
+      const std::size_t extra = c >= 0xF8 ? 0 : c >= 0xF0 ? 3 : c >= 0xE0 ? 2 : c >= 0xC0 ? 1 : 0;
+      bool whole = extra > 0 && i + extra < text.size();
+      for (std::size_t k = 1; whole && k <= extra; ++k) {
+        whole = (static_cast<unsigned char>(text[i + k]) & 0xC0u) == 0x80u;
+      }
+      if (whole) {  // else only this byte is replaced; the next ones are read on their own
         code = c & (0x3Fu >> extra);
-        for (std::size_t k = 1; k <= extra && i + k < text.size(); ++k) {
+        for (std::size_t k = 1; k <= extra; ++k) {
           code = (code << 6) | (static_cast<unsigned char>(text[i + k]) & 0x3Fu);
         }
         i += extra;

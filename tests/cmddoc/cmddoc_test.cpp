@@ -101,6 +101,11 @@ TEST(CmddocMan, RoffEscape) {
   EXPECT_EQ(RoffEscape(".x\n'y\na\\b-c"), "\\&.x\n\\&'y\na\\eb\\-c");
   EXPECT_EQ(RoffEscape("\xE2\x86\x92"), "\\[u2192]");
   EXPECT_EQ(RoffEscape("\xE2"), "\\[uFFFD]");  // truncated UTF-8
+  // A lead byte whose continuation is not 10xxxxxx: only the lead byte is replaced.
+  EXPECT_EQ(RoffEscape("\xC3"
+                       "A"),
+            "\\[uFFFD]A");
+  EXPECT_EQ(RoffEscape("\xFF"), "\\[uFFFD]");
 }
 
 TEST(CmddocCompletion, Scripts) {
