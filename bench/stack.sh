@@ -2,6 +2,7 @@
 #   bench_build                  the release preset's enclavectl and enclave-app
 #   bench_stack_up               `enclavectl dev up` in $work/stack (exports the AWS_* variables)
 #   kms TARGET JSON              one SigV4-signed call to the local KMS (curl)
+#   kms_enclave_only_key D PCR0  a symmetric key usable only with an attestation of PCR0
 #   bench_agreement_key          creates an ECC_NIST_P256 KEY_AGREEMENT key, prints its ARN
 #   bench_app_up KEY_ARN         enclave-app --dev (release) set up with that key; sets $url
 # Sets $bin, $work and $app_pid; an EXIT trap stops what it started and removes $work.
@@ -29,11 +30,8 @@ bench_stack_up() {
   eval "$("$bin/cli/enclavectl" dev up --state "$work/stack" --listen 127.0.0.1:0 --background --quiet)"
 }
 
-kms() {
-  curl -sf --aws-sigv4 "aws:amz:$AWS_REGION:kms" --user "$AWS_ACCESS_KEY_ID:$AWS_SECRET_ACCESS_KEY" \
-    -H 'Content-Type: application/x-amz-json-1.1' -H "X-Amz-Target: TrentService.$1" -d "$2" \
-    "$AWS_ENDPOINT_URL_KMS/"
-}
+# kms and kms_enclave_only_key (scripts/lib/local_kms.sh)
+source scripts/lib/local_kms.sh
 
 bench_agreement_key() {
   kms CreateKey '{"KeySpec":"ECC_NIST_P256","KeyUsage":"KEY_AGREEMENT"}' |

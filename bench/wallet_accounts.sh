@@ -22,23 +22,7 @@ fi
 bench_stack_up
 
 pcr0=$(printf 'a0%.0s' $(seq 1 48))
-# The account id of the local KMS's credentials, from a throwaway key's ARN.
-account=$(kms CreateKey '{}' |
-  python3 -c 'import json,sys; print(json.load(sys.stdin)["KeyMetadata"]["Arn"].split(":")[4])')
-policy=$(python3 - "$account" "$pcr0" <<'EOF'
-import json, sys
-account, pcr0 = sys.argv[1:]
-principal = {"AWS": f"arn:aws:iam::{account}:root"}
-print(json.dumps({"Version": "2012-10-17", "Statement": [
-    {"Sid": "EnclaveKeyInfo", "Effect": "Allow", "Principal": principal,
-     "Action": ["kms:DescribeKey", "kms:GetKeyPolicy"], "Resource": "*"},
-    {"Sid": "EnclaveAttestedUse", "Effect": "Allow", "Principal": principal,
-     "Action": ["kms:Decrypt", "kms:GenerateDataKey"], "Resource": "*",
-     "Condition": {"StringEqualsIgnoreCase": {"kms:RecipientAttestation:ImageSha384": pcr0}}}]}))
-EOF
-)
-key_arn=$(kms CreateKey "$(python3 -c 'import json,sys; print(json.dumps({"Policy": sys.argv[1], "BypassPolicyLockoutSafetyCheck": True}))' "$policy")" |
-  python3 -c 'import json,sys; print(json.load(sys.stdin)["KeyMetadata"]["Arn"])')
+key_arn=$(kms_enclave_only_key "wallet accounts bench" "$pcr0")
 
 echo "== enclave-app --dev --accounts-listen ($bin)"
 "$bin/enclave-app/enclave-app" --dev --nsm-state "$work/stack/nsm" --pcr "0=$pcr0" \

@@ -21,25 +21,7 @@ fi
 bench_stack_up
 # The enclave uses only keys whose policy is enclave-only for its PCR0 (the image measured here).
 pcr0=$(printf '5c%.0s' $(seq 1 48))
-account=$(kms CreateKey '{"Description":"probe"}' |
-  python3 -c 'import json,sys; print(json.load(sys.stdin)["KeyMetadata"]["Arn"].split(":")[4])')
-key_arn=$(python3 - "$account" "$pcr0" <<'PY' |
-import json, sys
-account, pcr0 = sys.argv[1:]
-root = {"AWS": "arn:aws:iam::%s:root" % account}
-policy = {"Version": "2012-10-17", "Statement": [
-    {"Sid": "KeyInfo", "Effect": "Allow", "Principal": root,
-     "Action": ["kms:DescribeKey", "kms:GetKeyPolicy"], "Resource": "*"},
-    {"Sid": "EnclaveOnly", "Effect": "Allow", "Principal": root,
-     "Action": ["kms:GenerateDataKey", "kms:Decrypt"], "Resource": "*",
-     "Condition": {"StringEqualsIgnoreCase": {"kms:RecipientAttestation:ImageSha384": pcr0}}}]}
-print(json.dumps({"Description": "wallet bench", "Policy": json.dumps(policy),
-                  "BypassPolicyLockoutSafetyCheck": True}))
-PY
-  curl -sf --aws-sigv4 "aws:amz:$AWS_REGION:kms" --user "$AWS_ACCESS_KEY_ID:$AWS_SECRET_ACCESS_KEY" \
-    -H 'Content-Type: application/x-amz-json-1.1' -H "X-Amz-Target: TrentService.CreateKey" \
-    -d @- "$AWS_ENDPOINT_URL_KMS/" |
-  python3 -c 'import json,sys; print(json.load(sys.stdin)["KeyMetadata"]["Arn"])')
+key_arn=$(kms_enclave_only_key "wallet bench" "$pcr0")
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 echo "== enclave-app --dev --accounts-listen 127.0.0.1:$port"
 "$bin/enclave-app/enclave-app" --dev --nsm-state "$work/stack/nsm" --pcr "0=$pcr0" \

@@ -10,6 +10,8 @@
 # Usage: scripts/demo.sh   (runs on a fresh machine: scripts/bootstrap.sh installs what it needs)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# kms (one SigV4-signed local KMS call) and kms_enclave_only_key
+source scripts/lib/local_kms.sh
 
 scripts/bootstrap.sh
 jobs=$(nproc 2>/dev/null || echo 2)
@@ -90,10 +92,8 @@ cp "$enclave_app" "$work/eif/rootfs/usr/bin/enclave-app"
 pcr0=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["Measurements"]["PCR0"])' "$work/pcr.json")
 
 step "create a P-256 key-agreement key in the local KMS (CreateKey, SigV4-signed by curl)"
-key_arn=$(curl -sSf --aws-sigv4 "aws:amz:$AWS_REGION:kms" --user "$AWS_ACCESS_KEY_ID:$AWS_SECRET_ACCESS_KEY" \
-  -H 'Content-Type: application/x-amz-json-1.1' -H 'X-Amz-Target: TrentService.CreateKey' \
-  -d '{"KeySpec":"ECC_NIST_P256","KeyUsage":"KEY_AGREEMENT","Description":"enclavectl demo"}' \
-  "$AWS_ENDPOINT_URL_KMS/" | python3 -c 'import json,sys; print(json.load(sys.stdin)["KeyMetadata"]["Arn"])')
+key_arn=$(kms CreateKey '{"KeySpec":"ECC_NIST_P256","KeyUsage":"KEY_AGREEMENT","Description":"enclavectl demo"}' |
+  python3 -c 'import json,sys; print(json.load(sys.stdin)["KeyMetadata"]["Arn"])')
 echo "key $key_arn"
 account=$(echo "$key_arn" | cut -d: -f5)
 role="arn:aws:iam::$account:role/enclave"
@@ -243,22 +243,7 @@ second_pid=
 
 step "wallet: two Ethereum accounts generated and sealed inside the enclave (GenerateDataKey with a Recipient, under a key only this image can use), a transaction signed, and ethers recovering the signer"
 # The wallet key: GenerateDataKey and Decrypt only with an attestation of this EIF's PCR0.
-wallet_key=$(python3 - "$account" "$pcr0" <<'PY' |
-import json, sys
-account, pcr0 = sys.argv[1:]
-root = {"AWS": "arn:aws:iam::%s:root" % account}
-policy = {"Version": "2012-10-17", "Statement": [
-    {"Sid": "KeyInfo", "Effect": "Allow", "Principal": root,
-     "Action": ["kms:DescribeKey", "kms:GetKeyPolicy"], "Resource": "*"},
-    {"Sid": "EnclaveOnly", "Effect": "Allow", "Principal": root,
-     "Action": ["kms:GenerateDataKey", "kms:Decrypt"], "Resource": "*",
-     "Condition": {"StringEqualsIgnoreCase": {"kms:RecipientAttestation:ImageSha384": pcr0}}}]}
-print(json.dumps({"Description": "enclavectl demo wallet", "Policy": json.dumps(policy),
-                  "BypassPolicyLockoutSafetyCheck": True}))
-PY
-  curl -sSf --aws-sigv4 "aws:amz:$AWS_REGION:kms" --user "$AWS_ACCESS_KEY_ID:$AWS_SECRET_ACCESS_KEY" \
-    -H 'Content-Type: application/x-amz-json-1.1' -H 'X-Amz-Target: TrentService.CreateKey' -d @- \
-    "$AWS_ENDPOINT_URL_KMS/" | python3 -c 'import json,sys; print(json.load(sys.stdin)["KeyMetadata"]["Arn"])')
+wallet_key=$(kms_enclave_only_key "enclavectl demo wallet" "$pcr0")
 echo "wallet key $wallet_key (GenerateDataKey/Decrypt only for PCR0 ${pcr0:0:16}...)"
 wallet_port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 start_app wallet --eif "$work/enclave-app.eif" --accounts-listen "127.0.0.1:$wallet_port"
