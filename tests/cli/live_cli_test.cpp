@@ -20,6 +20,7 @@
 #include "enclavectl/core/file_io.hpp"
 #include "enclavectl/net/http_client.hpp"
 #include "enclavectl/net/http_server.hpp"
+#include "local_stack.hpp"
 #include "subprocess.hpp"
 #include "test_paths.hpp"
 
@@ -118,52 +119,33 @@ class Stack {
       : dir_(std::filesystem::temp_directory_path() /
              ("enclavectl-live-" + std::to_string(::getpid()))) {
     std::filesystem::create_directories(dir_);
-    const std::string state = (dir_ / "stack").string();
-    const CommandResult up =
-        testing::RunCommand({ENCLAVECTL_BINARY, "dev", "up", "--state", state, "--listen",
-                             "127.0.0.1:0", "--background", "--json"},
-                            testing::Environment({}));
-    if (up.exit_code != 0) {
-      ADD_FAILURE() << "dev up: " << up.err;
+    std::string error;
+    if (!testing::StartLocalStack(ENCLAVECTL_BINARY, (dir_ / "stack").string(), local_, error)) {
+      ADD_FAILURE() << error;
       return;
     }
     std::atexit([] { Get().Down(); });
-    state_ = state;
-    const json env = json::parse(up.out);
-    nsm_ = state + "/nsm";
-    root_ = nsm_ + "/root.pem";
-    env_ = testing::Environment(
-        {{"AWS_ACCESS_KEY_ID", env["access_key_id"].get<std::string>()},
-         {"AWS_SECRET_ACCESS_KEY", env["secret_access_key"].get<std::string>()},
-         {"AWS_REGION", env["region"].get<std::string>()},
-         {"AWS_DEFAULT_REGION", env["region"].get<std::string>()},
-         {"AWS_ENDPOINT_URL_KMS", env["endpoint"].get<std::string>()},
-         {"AWS_PROFILE", ""},
-         {"AWS_SESSION_TOKEN", ""}});
-    const CommandResult key =
-        testing::RunCommand({"aws", "kms", "create-key", "--key-spec", "ECC_NIST_P256",
-                             "--key-usage", "KEY_AGREEMENT", "--output", "json"},
-                            env_);
-    if (key.exit_code != 0) {
-      ADD_FAILURE() << "aws kms create-key: " << key.err;
+    nsm_ = local_.nsm;
+    root_ = local_.root;
+    env_ = testing::Environment(local_.env);
+    key_arn_ = testing::CreateKmsKey(
+        local_, {"--key-spec", "ECC_NIST_P256", "--key-usage", "KEY_AGREEMENT"}, error);
+    if (key_arn_.empty()) {
+      ADD_FAILURE() << error;
       return;
     }
-    key_arn_ = json::parse(key.out)["KeyMetadata"]["Arn"].get<std::string>();
     ready_ = true;
   }
 
   void Down() {
     apps_.clear();  // SIGKILL and reap
-    if (!state_.empty()) {
-      testing::RunCommand({ENCLAVECTL_BINARY, "dev", "down", "--state", state_},
-                          testing::Environment({}));
-    }
+    testing::StopLocalStack(ENCLAVECTL_BINARY, local_);
     std::error_code ignored;
     std::filesystem::remove_all(dir_, ignored);
   }
 
   std::filesystem::path dir_;
-  std::string state_;
+  testing::LocalStack local_;
   std::string nsm_;
   std::string root_;
   std::string key_arn_;

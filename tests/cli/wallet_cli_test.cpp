@@ -21,6 +21,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "local_stack.hpp"
 #include "moto_server.hpp"
 #include "subprocess.hpp"
 
@@ -102,57 +103,26 @@ class Stack {
  private:
   Stack() : dir_(fs::temp_directory_path() / ("enclavectl-wallet-" + std::to_string(::getpid()))) {
     fs::create_directories(dir_);
-    const std::string state = (dir_ / "stack").string();
-    const CommandResult up =
-        testing::RunCommand({ENCLAVECTL_BINARY, "dev", "up", "--state", state, "--listen",
-                             "127.0.0.1:0", "--background", "--json"},
-                            testing::Environment({}));
-    if (up.exit_code != 0) {
-      ADD_FAILURE() << "dev up: " << up.err;
+    std::string error;
+    if (!testing::StartLocalStack(ENCLAVECTL_BINARY, (dir_ / "stack").string(), local_, error)) {
+      ADD_FAILURE() << error;
       return;
     }
     std::atexit([] { Get().Down(); });
-    state_ = state;
-    const json stack = json::parse(up.out);
-    secret_ = stack["secret_access_key"].get<std::string>();
-    env_ = {{"AWS_ACCESS_KEY_ID", stack["access_key_id"].get<std::string>()},
-            {"AWS_SECRET_ACCESS_KEY", secret_},
-            {"AWS_REGION", stack["region"].get<std::string>()},
-            {"AWS_DEFAULT_REGION", stack["region"].get<std::string>()},
-            {"AWS_ENDPOINT_URL_KMS", stack["endpoint"].get<std::string>()},
-            {"AWS_PROFILE", ""},
-            {"AWS_SESSION_TOKEN", ""},
-            {"AWS_EC2_METADATA_DISABLED", "true"}};
+    const std::string state = local_.state;
+    secret_ = local_.secret;
+    env_ = local_.env;
     // The enclave refuses keys whose policy is not enclave-only for its PCR0 (issue 15 item
     // 6): GenerateDataKey and Decrypt only with a Recipient of this image.
-    const std::string principal = stack["principal"].get<std::string>();
-    const std::string account = principal.substr(13, principal.find(':', 13) - 13);
-    auto statement = [&account](const char* sid, json actions, json condition) {
-      json out = {{"Sid", sid},
-                  {"Effect", "Allow"},
-                  {"Principal", {{"AWS", "arn:aws:iam::" + account + ":root"}}},
-                  {"Action", std::move(actions)},
-                  {"Resource", "*"}};
-      if (!condition.is_null()) {
-        out["Condition"] = std::move(condition);
-      }
-      return out;
-    };
-    const json policy = {{"Version", "2012-10-17"},
-                         {"Statement",
-                          {statement("KeyInfo", {"kms:DescribeKey", "kms:GetKeyPolicy"}, nullptr),
-                           statement("EnclaveOnly", {"kms:Decrypt", "kms:GenerateDataKey"},
-                                     {{"StringEqualsIgnoreCase",
-                                       {{"kms:RecipientAttestation:ImageSha384", kPcr0}}}})}}};
-    const CommandResult key = testing::RunCommand(
-        {"aws", "kms", "create-key", "--description", "wallet test", "--policy", policy.dump(),
-         "--bypass-policy-lockout-safety-check", "--output", "json"},
-        testing::Environment(env_));
-    if (key.exit_code != 0) {
-      ADD_FAILURE() << "aws kms create-key: " << key.err;
+    key_arn_ = testing::CreateKmsKey(local_,
+                                     {"--description", "wallet test", "--policy",
+                                      testing::EnclaveOnlyKeyPolicy(local_.account, kPcr0),
+                                      "--bypass-policy-lockout-safety-check"},
+                                     error);
+    if (key_arn_.empty()) {
+      ADD_FAILURE() << error;
       return;
     }
-    key_arn_ = json::parse(key.out)["KeyMetadata"]["Arn"].get<std::string>();
     accounts_port_ = FreePort();
     const std::string log = (dir_ / "app.log").string();
     app_ = ChildProcess({ENCLAVE_APP_BINARY, "--dev", "--nsm-state", state + "/nsm", "--pcr",
@@ -173,16 +143,13 @@ class Stack {
 
   void Down() {
     app_ = ChildProcess();
-    if (!state_.empty()) {
-      testing::RunCommand({ENCLAVECTL_BINARY, "dev", "down", "--state", state_},
-                          testing::Environment({}));
-    }
+    testing::StopLocalStack(ENCLAVECTL_BINARY, local_);
     std::error_code ignored;
     fs::remove_all(dir_, ignored);
   }
 
   fs::path dir_;
-  std::string state_;
+  testing::LocalStack local_;
   std::string secret_;
   std::string key_arn_;
   std::map<std::string, std::string> env_;
