@@ -9,7 +9,7 @@ cd "$(dirname "$0")/.."
 if [ $# -gt 0 ]; then
   files=("$@")
 else
-  mapfile -t files < <(git ls-files '*.cpp' | grep -v '^tests/fuzz/.*_corpus')
+  mapfile -t files < <(git ls-files '*.cpp' | grep -v '^tests/fuzz/corpus/')
 fi
 status=0
 python3 scripts/check-layers.py || status=1

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Regenerates tests/fuzz/eif_corpus and tests/fuzz/tar_corpus (seed inputs for the eif and
+"""Regenerates tests/fuzz/corpus/eif and tests/fuzz/corpus/tar (seed inputs for the eif and
 tar fuzz targets). Deterministic: run from the repository root, commit the output.
 
 eif_corpus: small images in the EIF layout of ../shared/spec/eif.md (548-byte header,
@@ -47,7 +47,7 @@ def write(path, data):
 
 
 def main():
-    d = "tests/fuzz/eif_corpus/"
+    d = "tests/fuzz/corpus/eif/"
     write(d + "minimal_v4", image(BASIC))
     write(d + "v3_no_metadata", image([(1, b"k"), (2, b"c"), (3, b"r")], version=3))
     write(d + "metadata_null", image([(1, b"k"), (2, b"c"), (5, b"null"), (3, b"r")]))
@@ -59,7 +59,7 @@ def main():
     write(d + "trailing", image(BASIC) + b"abc")
     write(d + "signature_garbage", image(BASIC + [(4, SIGNATURE)]))
 
-    t = "tests/fuzz/tar_corpus/"
+    t = "tests/fuzz/corpus/tar/"
     members = [("./", tarfile.DIRTYPE, b""), ("./bin", tarfile.DIRTYPE, b""),
                ("./bin/app", tarfile.REGTYPE, b"#!/bin/sh\n", 0o755),
                ("./bin/sh", tarfile.SYMTYPE, b"app"), ("./bin/hard", tarfile.LNKTYPE, b"./bin/app"),
