@@ -14,6 +14,7 @@
 # Usage: scripts/fuzz.sh [SECONDS_PER_TARGET] [TARGET...]   (default 60 s, all targets)
 #   scripts/fuzz.sh 900                 every target 15 minutes (the campaign of docs/fuzzing.md)
 #   scripts/fuzz.sh 60 attestation cose two targets, one minute each
+#   FUZZ_NO_BUILD=1 scripts/fuzz.sh 900 eif tar   a second lane beside a running one (no build)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${1:-60}
@@ -21,9 +22,11 @@ shift || true
 case $seconds in
   '' | *[!0-9]*) echo "fuzz.sh: SECONDS must be a positive integer, got '$seconds'" >&2; exit 64 ;;
 esac
-scripts/bootstrap.sh
-cmake --preset clang-fuzz >/dev/null
-cmake --build --preset clang-fuzz -j "$(nproc 2>/dev/null || echo 2)" >/dev/null
+if [ -z "${FUZZ_NO_BUILD:-}" ]; then  # FUZZ_NO_BUILD=1: a second lane uses the existing build
+  scripts/bootstrap.sh
+  cmake --preset clang-fuzz >/dev/null
+  cmake --build --preset clang-fuzz -j "$(nproc 2>/dev/null || echo 2)" >/dev/null
+fi
 out=build/clang-fuzz
 mkdir -p "$out/fuzz-logs"
 targets=("$@")
