@@ -242,6 +242,19 @@ TEST_F(Adoption, GeneratedKeysAreSealedAndProvable) {
   EXPECT_TRUE(generated->origin_provable);
 }
 
+TEST_F(Adoption, ReproducibleKeysAreProvable) {
+  constexpr const char* kAgreementKey = "arn:aws:kms:us-east-1:111122223333:key/agree-1";
+  kms_.AddAgreementKey(kAgreementKey, Hex(kSecretHex));
+  SetupContext context{*enclave_.client, kms_, store_, ctx_.get(), {}, &adoption_};
+  SetupRequest request;
+  request.key_id = kAgreementKey;
+  auto derived = ObtainKey(request, context);
+  ASSERT_TRUE(derived) << derived.error().detail;
+  EXPECT_EQ(derived->origin, "reproducible");
+  EXPECT_TRUE(derived->origin_provable);
+  EXPECT_FALSE(store_.text);  // adoption is sealed mode's only
+}
+
 TEST_F(Adoption, RefusalsHaveTheirCodesAndSealNothing) {
   // Absent parameter: nothing is generated instead.
   auto absent = Obtain();
