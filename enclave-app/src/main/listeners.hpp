@@ -45,6 +45,8 @@ struct Flags {
   std::string key_id;
   std::string blockhash;
   std::string derivation;
+  std::string adopt_ciphertext;  // adopt_flags.hpp
+  std::string adopt_kms_key;
   std::uint64_t max_weight = 4000000;
   std::string image_config;  // --dev only; default eif::kImageConfigPath
   std::string nitriding_url;

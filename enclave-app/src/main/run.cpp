@@ -19,6 +19,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "adopt_flags.hpp"
 #include "enclavectl/app/aws_kms.hpp"
 #include "enclavectl/app/confidential_script.hpp"
 #include "enclavectl/app/hardening.hpp"
@@ -371,6 +372,10 @@ int Serve(const Flags& flags, std::ostream& out, LogSink& log) {
     store = std::make_unique<FileSealedKeyStore>(location->location);
   }
   log.Log(LogLevel::kInfo, "sealed keys: " + store->Describe());
+  auto adoption = run_detail::MakeAdoption(flags, access, region, env, log);
+  if (!adoption) {
+    return ExitFor(adoption.error(), log, "usage");
+  }
 
   ServiceOptions service_options;
   service_options.version = ENCLAVECTL_VERSION;
@@ -382,6 +387,9 @@ int Serve(const Flags& flags, std::ostream& out, LogSink& log) {
   service_options.configured = configured;
   service_options.max_weight = flags.max_weight;
   service_options.policy = policy_check;
+  if (*adoption) {
+    service_options.adoption = (*adoption)->adoption;
+  }
   // --metrics: KMS calls timed, signatures timed, requests counted, GET /metrics served.
   std::unique_ptr<AppMetrics> metrics;
   std::unique_ptr<EnclaveKms> observed_kms;
@@ -505,7 +513,8 @@ int Serve(const Flags& flags, std::ostream& out, LogSink& log) {
     boot_setup = std::thread([&service, &boot_exit, request = *configured] {
       auto done = (*service)->Setup(request);  // logged by the service
       if (!done && (done.error().code == ErrorCode::kAppKeyPolicyUnsafe ||
-                    done.error().code == ErrorCode::kSealedRecordOutdated)) {
+                    done.error().code == ErrorCode::kSealedRecordOutdated ||
+                    run_detail::IsAdoptionRefusal(done.error().code))) {
         boot_exit.store(kExitIo);
         kill(getpid(), SIGTERM);
       }
@@ -633,6 +642,7 @@ int RunEnclaveApp(int argc, const char* const* argv, std::ostream& out, std::ost
                  "Where sealed mode keeps its KMS ciphertext: file:PATH or ssm:PARAMETER_NAME")
       ->default_str("file:enclave-app-sealed-key.json")
       ->envname("ENCLAVE_APP_SEALED_STORE");
+  run_detail::AddAdoptFlags(app, flags);
   app.add_option("--key-mode", flags.key_mode, "Set the key up at start: reproducible or sealed")
       ->check(CLI::IsMember({"reproducible", "sealed"}))
       ->envname("ENCLAVE_APP_KEY_MODE");
@@ -696,7 +706,8 @@ int RunEnclaveApp(int argc, const char* const* argv, std::ostream& out, std::ost
       "  enclave-app --sealed-store ssm:/enclave/sealed-key --key-mode sealed --key-id ARN\n"
       "  enclave-app --vsock-port 0 --seed-wallet-port 5000 --seed-wallet-revision v2\n\n"
       "Exit codes: 0 stopped by SIGINT/SIGTERM, 64 usage, 74 NSM/listener/store failure or a "
-      "configured key refused at start (APP_KEY_POLICY_UNSAFE, SEALED_RECORD_OUTDATED), 70 "
+      "configured key refused at start (APP_KEY_POLICY_UNSAFE, SEALED_RECORD_OUTDATED, ADOPT_*), "
+      "70 "
       "internal error.");
   try {
     app.parse(argc, argv);

@@ -7,6 +7,7 @@
 #include <string>
 #include <utility>
 
+#include "enclavectl/app/adopt.hpp"
 #include "enclavectl/app/confidential_script.hpp"
 #include "enclavectl/app/kms_recipient.hpp"
 #include "enclavectl/aws/recipient.hpp"
@@ -65,8 +66,8 @@ core::Result<KeyPair> Reproducible(const SetupRequest& request, const std::strin
 
 // Unseals `text` (a stored record) with KMS: Decrypt(data key blob) with a Recipient, then the
 // AES-256-GCM secret under the data key, bound to the key ARN.
-core::Result<KeyPair> Unseal(std::string_view text, const std::string& key_arn, SetupContext& setup,
-                             const Recipient& recipient) {
+core::Result<SealedKey> Unseal(std::string_view text, const std::string& key_arn,
+                               SetupContext& setup, const Recipient& recipient) {
   auto record = DecodeSealedRecord(text);
   if (!record) {
     return Fail(record.error());
@@ -96,11 +97,11 @@ core::Result<KeyPair> Unseal(std::string_view text, const std::string& key_arn, 
     return Fail(ErrorCode::kSealedRecordInvalid,
                 "the unsealed key is not the public key the record names");
   }
-  return keys;
+  return SealedKey{std::move(*keys), std::move(record->origin)};
 }
 
-core::Result<KeyPair> Sealed(const SetupRequest& request, const std::string& key_arn,
-                             SetupContext& setup, std::string& detail) {
+core::Result<SealedKey> Sealed(const SetupRequest& request, const std::string& key_arn,
+                               SetupContext& setup, std::string& detail) {
   if (request.blockhash) {
     return Fail(ErrorCode::kInvalidArgument, "a blockhash applies to reproducible mode only");
   }
@@ -114,28 +115,62 @@ core::Result<KeyPair> Sealed(const SetupRequest& request, const std::string& key
   }
   if (*stored) {
     detail = "unsealed from " + setup.store.Describe();
+    if (setup.adoption != nullptr) {
+      detail +=
+          " (--adopt-ciphertext ignored: the store already holds a record, adoption "
+          "happens once)";
+    }
     return Unseal(**stored, key_arn, setup, *recipient);
   }
-  // Only operations that need an attestation: GenerateDataKey with a Recipient.
-  auto data_key = setup.kms.GenerateDataKey(key_arn, 32, SealedKeyContext(), recipient->document);
-  if (!data_key) {
-    return Fail(data_key.error());
-  }
-  auto plain_data_key =
-      OpenRecipientSecret(data_key->ciphertext_for_recipient, *recipient, "GenerateDataKey");
-  if (!plain_data_key) {
-    return Fail(plain_data_key.error());
+  if (setup.adoption != nullptr) {
+    std::string adopted;
+    auto secret = AdoptIntrospectorSecret(*setup.adoption, setup, key_arn, *recipient, adopted);
+    if (!secret) {
+      return Fail(secret.error());
+    }
+    auto sealed =
+        SealProvidedSecret(setup, key_arn, *recipient, *secret, kSealedOriginAdopted, detail);
+    if (sealed && detail.rfind("sealed into", 0) == 0) {
+      detail = adopted + ", " + detail;
+    }
+    return sealed;
   }
   core::SecretBytes secret(32);
   if (RAND_bytes(secret.MutableData(), 32) != 1) {
     return Fail(ErrorCode::kInternal, "no random secret");
+  }
+  return SealProvidedSecret(setup, key_arn, *recipient, secret, {}, detail);
+}
+
+}  // namespace
+
+core::Result<SealedKey> SealProvidedSecret(SetupContext& setup, const std::string& key_arn,
+                                           const KmsRecipient& recipient,
+                                           const core::SecretBytes& secret, std::string_view origin,
+                                           std::string& detail) {
+  if (secret.size() != 32) {
+    return Fail(ErrorCode::kInvalidArgument, "a sealed secret is 32 bytes");
+  }
+  if (!origin.empty() && !IsValidSealedOrigin(origin)) {
+    return Fail(ErrorCode::kInvalidArgument, "a sealed origin is 1..32 characters of [a-z0-9-]");
+  }
+  // Only operations that need an attestation: GenerateDataKey with a Recipient.
+  auto data_key = setup.kms.GenerateDataKey(key_arn, 32, SealedKeyContext(), recipient.document);
+  if (!data_key) {
+    return Fail(data_key.error());
+  }
+  auto plain_data_key =
+      OpenRecipientSecret(data_key->ciphertext_for_recipient, recipient, "GenerateDataKey");
+  if (!plain_data_key) {
+    return Fail(plain_data_key.error());
   }
   auto keys = MakeKeyPair(secret, setup.ctx);
   if (!keys) {
     return Fail(keys.error());
   }
   auto record = SealSecret(plain_data_key->View(), secret.View(), key_arn,
-                           std::move(data_key->ciphertext_blob), keys->signing.Compressed());
+                           std::move(data_key->ciphertext_blob), keys->signing.Compressed(),
+                           std::string(origin));
   if (!record) {
     return Fail(record.error());
   }
@@ -153,13 +188,11 @@ core::Result<KeyPair> Sealed(const SetupRequest& request, const std::string& key
                   setup.store.Describe() + " reported a record that is not there");
     }
     detail = "unsealed from " + setup.store.Describe() + " (another instance sealed it)";
-    return Unseal(**winner, key_arn, setup, *recipient);
+    return Unseal(**winner, key_arn, setup, recipient);
   }
   detail = "sealed into " + setup.store.Describe();
-  return keys;
+  return SealedKey{std::move(*keys), std::string(origin)};
 }
-
-}  // namespace
 
 const char* KeyModeName(KeyMode mode) noexcept {
   return mode == KeyMode::kSealed ? "sealed" : "reproducible";
@@ -255,12 +288,23 @@ core::Result<ObtainedKey> ObtainKey(const SetupRequest& request, SetupContext& s
     return Fail(policy.error());
   }
   std::string detail;
-  auto keys = request.mode == KeyMode::kSealed ? Sealed(request, key_arn, setup, detail)
-                                               : Reproducible(request, key_arn, setup, detail);
+  if (request.mode == KeyMode::kSealed) {
+    auto sealed = Sealed(request, key_arn, setup, detail);
+    if (!sealed) {
+      return Fail(sealed.error());
+    }
+    // A recorded origin means the secret was made outside an enclave (docs/migration.md).
+    const bool provable = sealed->origin.empty();
+    std::string origin = provable ? std::string("sealed") : std::move(sealed->origin);
+    return ObtainedKey{std::move(sealed->keys), std::move(detail), std::move(key_arn),
+                       std::move(*policy),      std::move(origin), provable};
+  }
+  auto keys = Reproducible(request, key_arn, setup, detail);
   if (!keys) {
     return Fail(keys.error());
   }
-  return ObtainedKey{std::move(*keys), std::move(detail), std::move(key_arn), std::move(*policy)};
+  return ObtainedKey{std::move(*keys),   std::move(detail), std::move(key_arn),
+                     std::move(*policy), "reproducible",    true};
 }
 
 core::Status BindKeyToPcr16(NsmClient& nsm, ByteView compressed_key, bool& touched) {

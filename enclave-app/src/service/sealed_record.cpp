@@ -1,6 +1,7 @@
 #include <openssl/evp.h>
 #include <openssl/rand.h>
 
+#include <algorithm>
 #include <string>
 
 #include "enclavectl/app/sealed_store.hpp"
@@ -41,7 +42,15 @@ core::Result<core::Bytes> HexMember(const core::JsonObjectView& object, const ch
 
 }  // namespace
 
-std::string SealedRecordAad(std::string_view key_arn, core::ByteView public_key) {
+bool IsValidSealedOrigin(std::string_view origin) noexcept {
+  return !origin.empty() && origin.size() <= 32 &&
+         std::all_of(origin.begin(), origin.end(), [](char c) {
+           return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-';
+         });
+}
+
+std::string SealedRecordAad(std::string_view key_arn, core::ByteView public_key,
+                            std::string_view origin) {
   std::string aad(kSealedRecordFormat);
   aad.push_back('\0');
   aad += std::to_string(kSealedRecordVersion);
@@ -49,26 +58,34 @@ std::string SealedRecordAad(std::string_view key_arn, core::ByteView public_key)
   aad += key_arn;
   aad.push_back('\0');
   aad += core::HexEncode(public_key);
+  if (!origin.empty()) {
+    aad.push_back('\0');
+    aad += origin;
+  }
   return aad;
 }
 
 core::Result<SealedRecord> SealSecret(core::ByteView data_key, core::ByteView secret,
                                       std::string key_arn, core::Bytes data_key_blob,
-                                      core::Bytes public_key) {
+                                      core::Bytes public_key, std::string origin) {
   if (data_key.size() != 32 || secret.size() != kSecretBytes) {
     return Fail(ErrorCode::kInvalidArgument, "sealing needs a 32-byte data key and secret");
+  }
+  if (!origin.empty() && !IsValidSealedOrigin(origin)) {
+    return Fail(ErrorCode::kInvalidArgument, "a sealed origin is 1..32 characters of [a-z0-9-]");
   }
   SealedRecord record;
   record.key_arn = std::move(key_arn);
   record.data_key_blob = std::move(data_key_blob);
   record.public_key = std::move(public_key);
+  record.origin = std::move(origin);
   record.nonce.resize(kNonceBytes);
   record.ciphertext.resize(kSecretBytes);
   record.tag.resize(kTagBytes);
   if (RAND_bytes(record.nonce.data(), Len(kNonceBytes)) != 1) {
     return Fail(ErrorCode::kInternal, "no random nonce");
   }
-  const std::string aad = SealedRecordAad(record.key_arn, record.public_key);
+  const std::string aad = SealedRecordAad(record.key_arn, record.public_key, record.origin);
   core::EvpCipherCtxPtr ctx(EVP_CIPHER_CTX_new());
   int len = 0;
   int final_len = 0;
@@ -94,7 +111,7 @@ core::Result<core::SecretBytes> OpenSealedSecret(const SealedRecord& record,
       record.ciphertext.size() != kSecretBytes || record.tag.size() != kTagBytes) {
     return Fail(Invalid("wrong data key, nonce, ciphertext or tag length"));
   }
-  const std::string aad = SealedRecordAad(record.key_arn, record.public_key);
+  const std::string aad = SealedRecordAad(record.key_arn, record.public_key, record.origin);
   core::SecretBytes secret(kSecretBytes);
   core::Bytes tag = record.tag;
   core::EvpCipherCtxPtr ctx(EVP_CIPHER_CTX_new());
@@ -126,6 +143,9 @@ std::string EncodeSealedRecord(const SealedRecord& record) {
                                  {"ciphertext", core::HexEncode(record.ciphertext)},
                                  {"tag", core::HexEncode(record.tag)},
                                  {"public_key", core::HexEncode(record.public_key)}};
+  if (!record.origin.empty()) {
+    json["origin"] = record.origin;
+  }
   return core::DumpJson(json, 2) + "\n";
 }
 
@@ -156,7 +176,7 @@ core::Result<SealedRecord> DecodeSealedRecord(std::string_view text) {
     return Fail(Invalid("version " + std::to_string(*version) + " is not supported (2 is)"));
   }
   if (auto only = object->OnlyKeys({"format", "version", "key_arn", "data_key_blob", "nonce",
-                                    "ciphertext", "tag", "public_key"});
+                                    "ciphertext", "tag", "public_key", "origin"});
       !only) {
     return Fail(Invalid(only.error().detail));
   }
@@ -190,6 +210,13 @@ core::Result<SealedRecord> DecodeSealedRecord(std::string_view text) {
   record.ciphertext = std::move(*ciphertext);
   record.tag = std::move(*tag);
   record.public_key = std::move(*public_key);
+  if (object->Has("origin")) {
+    auto origin = object->String("origin");
+    if (!origin || !IsValidSealedOrigin(*origin)) {
+      return Fail(Invalid("origin must be 1..32 characters of [a-z0-9-]"));
+    }
+    record.origin = std::move(*origin);
+  }
   return record;
 }
 

@@ -177,6 +177,8 @@ struct KeyService::ActiveKeys {
   std::string key_arn;
   std::optional<core::Sha256Digest> blockhash;
   KeyPair keys;
+  std::string origin;  // /v1/enclave-info key_origin (ObtainedKey::origin)
+  bool origin_provable = true;
   std::string info_body;        // GET /v1/info
   std::string public_key_body;  // GET /public-key
 };
@@ -351,7 +353,12 @@ core::Status KeyService::Setup(const SetupRequest& request) {
   }
   log_.Log(LogLevel::kInfo, std::string("setup: ") + KeyModeName(request.mode) +
                                 " key from KMS key " + request.key_id);
-  SetupContext context{nsm_, kms_, store_, ctx_.get(), options_.policy};
+  SetupContext context{nsm_,
+                       kms_,
+                       store_,
+                       ctx_.get(),
+                       options_.policy,
+                       options_.adoption ? &*options_.adoption : nullptr};
   auto obtained = ObtainKey(request, context);
   if (!obtained) {
     state_.store(KeyState::kUnset, std::memory_order_release);
@@ -399,7 +406,8 @@ core::Status KeyService::Setup(const SetupRequest& request) {
                      {"public_key", core::HexEncode(pair.signing.Compressed())}};
   keys_ = std::make_unique<const ActiveKeys>(
       ActiveKeys{request.mode, obtained->key_arn, request.blockhash, std::move(obtained->keys),
-                 core::DumpJson(info), core::DumpJson(public_key)});
+                 obtained->origin, obtained->origin_provable, core::DumpJson(info),
+                 core::DumpJson(public_key)});
   active_.store(keys_.get(), std::memory_order_release);
   state_.store(KeyState::kReady, std::memory_order_release);
   log_.Log(
@@ -625,6 +633,10 @@ net::HttpResponse KeyService::EnclaveInfo() const {
   if (!options_.maintainer_pubkey.empty()) {
     body["maintainer_pubkey"] = options_.maintainer_pubkey;
   }
+  // Where the key came from (docs/enclave-app.md): null until a key is set up.
+  const ActiveKeys* keys = Active();
+  body["key_origin"] = keys != nullptr ? json(keys->origin) : json(nullptr);
+  body["key_origin_provable"] = keys != nullptr ? json(keys->origin_provable) : json(nullptr);
   return JsonResponse(200, body);
 }
 

@@ -426,7 +426,19 @@ enum class ExitClass : std::uint8_t {
     "a lineage (targets file) is malformed: no steps, a PCR0 that is not 96 hex digits")         \
   X(kMaintainerSignatureInvalid, 1308, "MAINTAINER_SIGNATURE_INVALID", kRejected,                \
     "the maintainer's BIP-340 signature over SHA-256(target_pcr0:activation_time) does not "     \
-    "verify")
+    "verify")                                                                                    \
+  X(kAdoptCiphertextAbsent, 1360, "ADOPT_CIPHERTEXT_ABSENT", kRejected,                          \
+    "--adopt-ciphertext: the parameter or file is missing, empty or UNSET: there is no "         \
+    "Introspector key to adopt (nothing is generated instead)")                                  \
+  X(kAdoptCiphertextInvalid, 1361, "ADOPT_CIPHERTEXT_INVALID", kMalformed,                       \
+    "--adopt-ciphertext: the value is not standard padded base64 of a KMS ciphertext blob "      \
+    "(1..6144 bytes)")                                                                           \
+  X(kAdoptSecretInvalid, 1362, "ADOPT_SECRET_INVALID", kRejected,                                \
+    "the adopted ciphertext's plaintext is not 32 bytes or 64 hex digits, or not a valid "       \
+    "secp256k1 secret (zero, or not below the group order)")                                     \
+  X(kAdoptKeyPolicyUnsafe, 1363, "ADOPT_KEY_POLICY_UNSAFE", kRejected,                           \
+    "the KMS key of the ciphertext to adopt is not enclave-only for this enclave's PCR0 (its "   \
+    "policy lets something else decrypt or encrypt under it): nothing is adopted")
 
 enum class ErrorCode : std::uint16_t {
 #define ENCLAVECTL_X_ENUM(name, value, text, exit_class, meaning) name = value,

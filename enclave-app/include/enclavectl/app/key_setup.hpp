@@ -60,6 +60,9 @@ struct KeyPolicyReport {
 // The encryption context of sealed data keys (KMS binds it as AAD).
 EncryptionContext SealedKeyContext();
 
+struct KeyAdoption;   // adopt.hpp
+struct KmsRecipient;  // kms_recipient.hpp
+
 // What setup needs; everything borrowed.
 struct SetupContext {
   NsmClient& nsm;
@@ -67,6 +70,9 @@ struct SetupContext {
   SealedKeyStore& store;
   const secp256k1_context* ctx;
   PolicyCheckOptions policy{};
+  // --adopt-ciphertext: what sealed mode seals when its store holds no record yet (instead of
+  // a generated secret); ignored (and logged) when a record exists. Borrowed; may be null.
+  const KeyAdoption* adoption = nullptr;
 };
 
 // The outcome of obtaining a key, before it is bound.
@@ -76,7 +82,32 @@ struct ObtainedKey {
                            // file /x", "sealed into SSM parameter /y" (never secret)
   std::string key_arn;     // the key ARN DescribeKey resolved the request's key id to
   KeyPolicyReport policy;  // the policy check of that key
+  // Where the key came from (/v1/enclave-info key_origin): "reproducible", "sealed" (drawn in
+  // an enclave), or a sealed record's origin ("adopted", ...). Provable: the key was made
+  // inside an attested enclave (false for any recorded origin: made outside, history unknown).
+  std::string origin;
+  bool origin_provable = true;
 };
+
+// A key taken out of (or just put into) the sealed store, with its record's origin (empty:
+// generated in an enclave).
+struct SealedKey {
+  KeyPair keys;
+  std::string origin;
+};
+
+// Seals `secret` (32 bytes; converted to a signing key by MakeKeyPair, so a caller that needs
+// the key used as is passes a valid secp256k1 secret) under `key_arn` into setup.store: a data
+// key from GenerateDataKey(key_arn, 32, SealedKeyContext(), Recipient), AES-256-GCM, the record
+// created once with `origin` recorded (empty for a secret the enclave drew; kSealedOriginAdopted;
+// another token for other provenances). The caller has resolved `key_arn` and checked its policy.
+// If another instance stored a record first, that record is unsealed instead and returned
+// (its key and origin: every instance holds the same key). `detail` says which happened.
+// Fails with the KMS, CMS and store codes, kSealedRecordInvalid, kInvalidArgument (a secret
+// that is not 32 bytes, an invalid origin).
+[[nodiscard]] core::Result<SealedKey> SealProvidedSecret(
+    SetupContext& setup, const std::string& key_arn, const KmsRecipient& recipient,
+    const core::SecretBytes& secret, std::string_view origin, std::string& detail);
 
 // Resolves `key_id` (an id, ARN, alias name or alias ARN) with DescribeKey: the metadata, whose
 // `arn` is checked to be a key ARN. Fails with the KMS codes, kKmsResponseMalformed when KMS
@@ -108,7 +139,9 @@ struct ObtainedKey {
 // key ARN), Decrypt its data key blob with a Recipient, open the AES-256-GCM secret and check
 // that the key matches the record; else GenerateDataKey (32 bytes) with a Recipient, draw a
 // random 32-byte secret, seal it under the data key and store the record create-once (if
-// another instance stored one first, unseal that one). No PCR changes. Fails with the NSM,
+// another instance stored one first, unseal that one); with setup.adoption and no record, the
+// adopted secret (adopt.hpp AdoptIntrospectorSecret) is sealed instead of a generated one,
+// with origin "adopted". No PCR changes. Fails with the NSM,
 // KMS, CMS and store codes, kAppKeyPolicyUnsafe, kKmsResponseMalformed when a secret is not
 // 32 bytes, kSealedRecordOutdated for a version 1 record, kSealedRecordInvalid for a record
 // that is malformed, for another key ARN or does not match its key, kInvalidArgument for a

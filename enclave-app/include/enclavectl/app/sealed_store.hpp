@@ -30,18 +30,34 @@ struct SealedRecord {
   core::Bytes ciphertext;     // the 32-byte signing secret under the data key
   core::Bytes tag;            // 16-byte GCM tag
   core::Bytes public_key;     // 33-byte compressed secp256k1 key of the sealed secret
+  // Where the secret came from when the enclave did not draw it itself: empty for a secret
+  // generated in the enclave (records written before origins existed read the same), else a
+  // token of 1..32 characters [a-z0-9-], e.g. kSealedOriginAdopted. Covered by the GCM
+  // additional data, so it cannot be added, removed or changed without the tag failing.
+  std::string origin;
 };
 
+// The origin of a secret adopted from an Introspector deployment (--adopt-ciphertext): drawn
+// outside any enclave, so its history is not provable (docs/migration.md).
+inline constexpr std::string_view kSealedOriginAdopted = "adopted";
+
+// True for a valid non-empty origin token: 1..32 characters of [a-z0-9-].
+bool IsValidSealedOrigin(std::string_view origin) noexcept;
+
 // The GCM additional data of a record: "enclavectl-sealed-key\0" "2\0" key_arn "\0"
-// hex(public_key).
-std::string SealedRecordAad(std::string_view key_arn, core::ByteView public_key);
+// hex(public_key), followed by "\0" origin when the origin is not empty (hex(public_key) has a
+// fixed length, so the two forms cannot collide).
+std::string SealedRecordAad(std::string_view key_arn, core::ByteView public_key,
+                            std::string_view origin = {});
 
 // Encrypts `secret` (32 bytes) under `data_key` (32 bytes, GenerateDataKey's plaintext) with a
-// fresh random nonce, binding `key_arn` and `public_key`. Fails with kInternal (RNG or OpenSSL
-// failure) or kInvalidArgument (wrong lengths).
+// fresh random nonce, binding `key_arn`, `public_key` and `origin` (empty: generated in the
+// enclave). Fails with kInternal (RNG or OpenSSL failure) or kInvalidArgument (wrong lengths,
+// an invalid origin).
 [[nodiscard]] core::Result<SealedRecord> SealSecret(core::ByteView data_key, core::ByteView secret,
                                                     std::string key_arn, core::Bytes data_key_blob,
-                                                    core::Bytes public_key);
+                                                    core::Bytes public_key,
+                                                    std::string origin = {});
 
 // Decrypts the record's secret with `data_key` (untrusted record). Fails with
 // kSealedRecordInvalid when the tag does not verify (a tampered record, a record re-labelled
@@ -53,6 +69,7 @@ std::string SealedRecordAad(std::string_view key_arn, core::ByteView public_key)
 //   {"format": "enclavectl-sealed-key", "version": 2, "key_arn": "arn:...",
 //    "data_key_blob": "<base64>", "nonce": "<24 hex>", "ciphertext": "<64 hex>",
 //    "tag": "<32 hex>", "public_key": "<66 hex>"}
+// plus "origin": "<token>" last when the origin is not empty.
 std::string EncodeSealedRecord(const SealedRecord& record);
 
 // Parses a record (untrusted: it comes from a file or SSM). Fails with kSealedRecordOutdated

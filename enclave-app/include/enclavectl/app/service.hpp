@@ -11,6 +11,7 @@
 #include <string>
 #include <string_view>
 
+#include "enclavectl/app/adopt.hpp"
 #include "enclavectl/app/enclave_kms.hpp"
 #include "enclavectl/app/key_setup.hpp"
 #include "enclavectl/app/keys.hpp"
@@ -49,6 +50,9 @@ struct ServiceOptions {
   std::optional<SetupRequest> configured;
   // The key policy check (--insecure-skip-policy-check, --require-key-policy).
   PolicyCheckOptions policy;
+  // --adopt-ciphertext (sealed mode, with --key-id): what the first sealed setup seals
+  // (adopt.hpp). Its source is borrowed and must outlive the service.
+  std::optional<KeyAdoption> adoption;
   // Confidential Script's max_weight: heavier emulated transactions are refused (spec 2.3).
   std::uint64_t max_weight = 4'000'000;
   // Told the scheme name (SignSchemeName) and the seconds of every signature POST /v1/sign
