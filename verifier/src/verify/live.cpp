@@ -121,6 +121,13 @@ core::Result<Bytes> KeyField(const core::JsonObjectView& object, const char* fie
   return key;
 }
 
+std::string Lower(std::string_view text) {
+  std::string out(text);
+  std::transform(out.begin(), out.end(), out.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return out;
+}
+
 bool IsLowerHex(std::string_view text) {
   return std::all_of(text.begin(), text.end(),
                      [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); });
@@ -221,6 +228,9 @@ class LiveVerifier {
     CheckKmsKey();
     CheckBlockhash();
     CheckPreviousPcr0Claim();
+    CheckMigrationStatus();
+    CheckMigration();
+    CheckRetired();
     report_.image_checked = expectations_.HasImageExpectation();
     Finish();
     return std::move(report_);
@@ -228,10 +238,13 @@ class LiveVerifier {
 
  private:
   const HttpExchange* Exchanges(std::size_t i) const {
-    const std::array<const HttpExchange*, 3> all = {&evidence_.attestation, &evidence_.info,
-                                                    &evidence_.enclave_info};
+    const std::array<const HttpExchange*, 4> all = {
+        &evidence_.attestation, &evidence_.info, &evidence_.enclave_info,
+        evidence_.migration_status ? &*evidence_.migration_status : nullptr};
     return all.at(i);
   }
+  // 3, or 4 with GET /v1/migration-status.
+  std::size_t ExchangeCount() const { return evidence_.migration_status ? 4 : 3; }
 
   void Add(Check check) { report_.checks.push_back(std::move(check)); }
 
@@ -255,7 +268,7 @@ class LiveVerifier {
   }
 
   void CheckHttp() {
-    for (std::size_t i = 0; i < 3; ++i) {
+    for (std::size_t i = 0; i < ExchangeCount(); ++i) {
       const HttpExchange& exchange = *Exchanges(i);
       if (exchange.status != 200) {
         Add(FailWith("http",
@@ -265,7 +278,8 @@ class LiveVerifier {
         return;
       }
     }
-    Add(Pass("http", "the three requests answered 200"));
+    Add(Pass("http", ExchangeCount() == 3 ? std::string("the three requests answered 200")
+                                          : std::string("the four requests answered 200")));
   }
 
   static bool Answered(const HttpExchange& exchange) { return exchange.status == 200; }
@@ -286,6 +300,17 @@ class LiveVerifier {
     if (!key) {
       Add(FailWith("info", key.error()));
       return;
+    }
+    // Introspector's name for the same key (its Go client binds PCR16 to it): when present it
+    // must be that key, or a client reading it would bind another one.
+    if (const json* signer = info.Find("signerPubkey"); signer != nullptr) {
+      auto other = KeyField(info, "signerPubkey", exchange);
+      if (!other || *other != *key) {
+        Add(FailWith("info", Err(ErrorCode::kLiveResponseMalformed,
+                                 Describe(exchange) +
+                                     ": \"signerPubkey\" is not the public_key it serves")));
+        return;
+      }
     }
     if (auto claims = ReadInfoClaims(info, exchange, report_.claims); !claims) {
       Add(FailWith("info", claims.error()));
@@ -330,6 +355,22 @@ class LiveVerifier {
       Add(FailWith("enclave_info", previous.error()));
       return;
     }
+    // The Introspector members as the Go client decodes them, and ours about migration,
+    // checked for form (a hostile server's PCR0 is 96 hex digits or it is refused).
+    auto introspector = DecodeIntrospectorEnclaveInfo(core::AsChars(exchange.body));
+    if (!introspector) {
+      Add(FailWith("enclave_info", introspector.error()));
+      return;
+    }
+    if (auto valid = CheckEnclaveInfoMigration(*introspector); !valid) {
+      Add(FailWith("enclave_info", valid.error()));
+      return;
+    }
+    report_.claims.maintainer_pubkey = introspector->maintainer_pubkey;
+    report_.claims.migrated_to_pcr0 = Lower(introspector->migrated_to_pcr0);
+    report_.claims.migrated_from_pcr0 = Lower(introspector->migrated_from_pcr0);
+    report_.claims.key_origin = introspector->key_origin;
+    report_.claims.key_origin_provable = introspector->key_origin_provable;
     report_.claims.previous_pcr0 = *previous;
     report_.claims.attestation_public_key = *key;
     report_.claims.version = version->value_or("");
@@ -445,7 +486,7 @@ class LiveVerifier {
       return;
     }
     const std::string expected_key = core::HexEncode(*report_.claims.attestation_public_key);
-    for (std::size_t i = 0; i < 3; ++i) {
+    for (std::size_t i = 0; i < ExchangeCount(); ++i) {
       const HttpExchange& exchange = *Exchanges(i);
       const std::string_view signature = exchange.Header(kSignatureHeader);
       const std::string_view pubkey = exchange.Header(kPubkeyHeader);
@@ -498,12 +539,12 @@ class LiveVerifier {
       }
       ++report_.exchange_signatures;
     }
-    Add(Pass("response_signatures", "3 responses BIP-340-signed by the attestation key " +
-                                        Abbrev(*report_.claims.attestation_public_key) + "; " +
-                                        std::to_string(report_.exchange_signatures) +
-                                        " exchange signature" +
-                                        (report_.exchange_signatures == 1 ? "" : "s") +
-                                        " (method, path, status, nonce) checked"));
+    Add(Pass("response_signatures",
+             std::to_string(ExchangeCount()) + " responses BIP-340-signed by the attestation key " +
+                 Abbrev(*report_.claims.attestation_public_key) + "; " +
+                 std::to_string(report_.exchange_signatures) + " exchange signature" +
+                 (report_.exchange_signatures == 1 ? "" : "s") +
+                 " (method, path, status, nonce) checked"));
   }
 
   // /v1/info kms_key_arn against --expect-kms-key. The claim is covered by the response
@@ -567,6 +608,125 @@ class LiveVerifier {
       return;
     }
     Add(Pass("previous_pcr0", "the image replaces PCR0 " + *expectations_.previous_pcr0));
+  }
+
+  // The attested PCR0 (lower-case hex), when the document decoded.
+  std::string AttestedPcr0() const {
+    const std::optional<AttestationDocument>& doc = report_.document.document;
+    if (!doc) {
+      return {};
+    }
+    const auto it = doc->pcrs.find(0);
+    return it == doc->pcrs.end() ? std::string() : core::HexEncode(it->second);
+  }
+
+  // GET /v1/migration-status (Go's decoding, then the form of every member).
+  void CheckMigrationStatus() {
+    if (!evidence_.migration_status) {
+      Add(Skip("migration_status", "not asked for (verify --check-migration)"));
+      return;
+    }
+    const HttpExchange& exchange = *evidence_.migration_status;
+    if (!Answered(exchange)) {
+      Add(Skip("migration_status", Describe(exchange) + " did not answer 200"));
+      return;
+    }
+    auto status = DecodeMigrationStatus(core::AsChars(exchange.body));
+    if (!status) {
+      Add(FailWith("migration_status", status.error()));
+      return;
+    }
+    if (auto valid = verifier::CheckMigrationStatus(*status); !valid) {
+      Add(FailWith("migration_status", valid.error()));
+      return;
+    }
+    if (status->state) {
+      status->state->target_pcr0 = Lower(status->state->target_pcr0);
+      status->state->source_pcr0 = Lower(status->state->source_pcr0);
+      status->state->previous_pcr0 = Lower(status->state->previous_pcr0);
+    }
+    report_.migration = std::move(*status);
+    Add(Pass("migration_status",
+             report_.migration->state
+                 ? "a migration to PCR0 " + report_.migration->state->target_pcr0.substr(0, 16) +
+                       "..." +
+                       (report_.migration->state->completed_at != 0 ? " (completed)" : " (pending)")
+                 : std::string("no migration pending")));
+  }
+
+  // The migration members against each other and against what the document attests.
+  void CheckMigration() {
+    const ServiceClaims& claims = report_.claims;
+    const std::string pcr0 = AttestedPcr0();
+    const std::string previous = Lower(claims.previous_pcr0.value_or(""));
+    const auto inconsistent = [this](std::string detail) {
+      Add(FailWith("migration", Err(ErrorCode::kMigrationInconsistent, std::move(detail))));
+    };
+    if (!pcr0.empty() && claims.migrated_to_pcr0 == pcr0) {
+      inconsistent("the enclave says it migrated its key to its own PCR0");
+      return;
+    }
+    if (!pcr0.empty() && claims.migrated_from_pcr0 == pcr0) {
+      inconsistent("the enclave says its key came from its own PCR0");
+      return;
+    }
+    if (!claims.migrated_from_pcr0.empty() && !previous.empty() &&
+        claims.migrated_from_pcr0 != previous) {
+      inconsistent("the key came by migration from PCR0 " +
+                   claims.migrated_from_pcr0.substr(0, 16) +
+                   "..., not from the image this one names as its predecessor (previous_pcr0 " +
+                   core::SafeExcerpt(previous, 16) + "...)");
+      return;
+    }
+    const std::optional<MigrationState> state =
+        report_.migration ? report_.migration->state : std::nullopt;
+    if (state) {
+      if (!pcr0.empty() && IsPcr0HexText(state->source_pcr0) && state->source_pcr0 != pcr0) {
+        inconsistent("the migration state's source_pcr0 " + state->source_pcr0.substr(0, 16) +
+                     "... is not this enclave's attested PCR0 " + pcr0.substr(0, 16) + "...");
+        return;
+      }
+      if (!state->previous_pcr0.empty() && !previous.empty() && state->previous_pcr0 != previous) {
+        inconsistent("the migration state's previous_pcr0 is not the enclave's previous_pcr0");
+        return;
+      }
+      if (!claims.migrated_to_pcr0.empty() &&
+          (state->target_pcr0 != claims.migrated_to_pcr0 || state->completed_at == 0)) {
+        inconsistent("the enclave says it migrated to PCR0 " +
+                     claims.migrated_to_pcr0.substr(0, 16) + "..., but its migration state is " +
+                     (state->completed_at == 0 ? "still pending" : "for another PCR0"));
+        return;
+      }
+      if (claims.migrated_to_pcr0.empty() && state->completed_at != 0) {
+        inconsistent("the migration to PCR0 " + state->target_pcr0.substr(0, 16) +
+                     "... is completed but the enclave does not say migrated_to_pcr0: it would "
+                     "still sign with a key that has moved (two signers)");
+        return;
+      }
+    }
+    if (!report_.migration && claims.migrated_to_pcr0.empty() &&
+        claims.migrated_from_pcr0.empty()) {
+      Add(Skip("migration", "no migration status fetched and no migration members"));
+      return;
+    }
+    Add(Pass("migration", "the migration members agree with each other and the document"));
+  }
+
+  // migrated_to_pcr0: the key has moved and the enclave no longer signs.
+  void CheckRetired() {
+    const std::string& to = report_.claims.migrated_to_pcr0;
+    if (to.empty()) {
+      Add(Pass("retired", "not retired (no migrated_to_pcr0)"));
+      return;
+    }
+    if (!expectations_.allow_retired) {
+      Add(FailWith("retired",
+                   Err(ErrorCode::kEnclaveRetired,
+                       "the enclave is RETIRED: it handed its key to PCR0 " + to.substr(0, 16) +
+                           "... and no longer signs; verify that image instead")));
+      return;
+    }
+    Add(Pass("retired", "RETIRED: its key moved to PCR0 " + to + "; it no longer signs"));
   }
 
   void Finish() { FinishReport(report_); }
@@ -747,6 +907,35 @@ LiveReport VerifyEvidence(const Evidence& evidence, const VerifierConfig& config
   return LiveVerifier(evidence, config, expectations).Run();
 }
 
+std::string MigrationStateWords(const LiveReport& report, core::UnixMillis now) {
+  if (!report.migration) {
+    return {};
+  }
+  const std::optional<MigrationState>& state = report.migration->state;
+  if (!state) {
+    return "no migration pending";
+  }
+  const auto at = [](std::int64_t seconds) {
+    return core::FormatRfc3339(core::UnixMillis{seconds * 1000});
+  };
+  if (state->completed_at != 0) {
+    return "COMPLETED at " + at(state->completed_at);
+  }
+  if (report.migration->cooldown_expired) {
+    return "EXPIRED (ready for completion)";
+  }
+  constexpr std::int64_t kCooldownSeconds = 86400;  // migration.md 5.4
+  const std::int64_t until = state->initiated_at > INT64_MAX - kCooldownSeconds
+                                 ? INT64_MAX / 1000
+                                 : state->initiated_at + kCooldownSeconds;
+  const std::int64_t remaining = until - now.value / 1000;
+  if (remaining <= 0 || until > core::kLatestVerificationTime.value / 1000) {
+    return "PENDING (cooldown not expired, the enclave says)";
+  }
+  return "PENDING (cooldown until " + at(until) + ", " + std::to_string(remaining / 3600) + "h" +
+         std::to_string(remaining % 3600 / 60) + "m remaining)";
+}
+
 json LiveReportToJson(const LiveReport& report, const Evidence& evidence) {
   const auto key = [](const std::optional<Bytes>& value) {
     return value ? json(core::HexEncode(*value)) : json(nullptr);
@@ -763,6 +952,9 @@ json LiveReportToJson(const LiveReport& report, const Evidence& evidence) {
   const auto text = [](const std::optional<std::string>& value) {
     return value ? json(*value) : json(nullptr);
   };
+  const auto nonempty = [](const std::string& value) {
+    return value.empty() ? json(nullptr) : json(value);
+  };
   json key_policy = nullptr;
   if (report.claims.key_policy) {
     key_policy = {{"checked", report.claims.key_policy->checked},
@@ -778,7 +970,42 @@ json LiveReportToJson(const LiveReport& report, const Evidence& evidence) {
                    {"kms_key_arn", text(report.claims.kms_key_arn)},
                    {"blockhash", text(report.claims.blockhash_hex)},
                    {"previous_pcr0", text(report.claims.previous_pcr0)},
-                   {"key_policy", std::move(key_policy)}};
+                   {"key_policy", std::move(key_policy)},
+                   {"maintainer_pubkey", nonempty(report.claims.maintainer_pubkey)},
+                   {"migrated_to_pcr0", nonempty(report.claims.migrated_to_pcr0)},
+                   {"migrated_from_pcr0", nonempty(report.claims.migrated_from_pcr0)},
+                   {"key_origin", nonempty(report.claims.key_origin)},
+                   {"key_origin_provable", report.claims.key_origin_provable
+                                               ? json(*report.claims.key_origin_provable)
+                                               : json(nullptr)}};
+  out["retired"] = !report.claims.migrated_to_pcr0.empty();
+  if (evidence.migration_status) {
+    json migration = nullptr;
+    if (report.migration) {
+      migration = {{"words", MigrationStateWords(report, evidence.captured_at)},
+                   {"cooldown_expired", report.migration->cooldown_expired},
+                   {"state", nullptr}};
+      if (const auto& s = report.migration->state) {
+        const auto when = [](std::int64_t seconds) {
+          return seconds == 0 ? json(nullptr)
+                              : json(core::FormatRfc3339(core::UnixMillis{seconds * 1000}));
+        };
+        migration["state"] = {
+            {"target_pcr0", s->target_pcr0},
+            {"v2_kms_key_id", nonempty(s->v2_kms_key_id)},
+            {"initiated_at", s->initiated_at},
+            {"initiated_rfc3339", when(s->initiated_at)},
+            {"completed_at", s->completed_at == 0 ? json(nullptr) : json(s->completed_at)},
+            {"completed_rfc3339", when(s->completed_at)},
+            {"source_pcr0", nonempty(s->source_pcr0)},
+            {"previous_pcr0", nonempty(s->previous_pcr0)},
+            {"activation_time", s->activation_time == 0 ? json(nullptr) : json(s->activation_time)},
+            {"activation_rfc3339", when(s->activation_time)},
+            {"completed", s->completed_at != 0}};
+      }
+    }
+    out["migration"] = std::move(migration);
+  }
   out["responses_signed"] = report.responses_signed;
   out["exchange_signatures"] = report.exchange_signatures;
   out["image_checked"] = report.image_checked;
