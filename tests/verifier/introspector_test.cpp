@@ -162,8 +162,8 @@ TEST(Introspector, MigrationMembersOfEnclaveInfo) {
     EXPECT_EQ(decoded.error().code, ErrorCode::kIntrospectorBodyMalformed) << bad;
   }
   // Well typed but not well formed: kMigrationStatusInvalid.
-  const auto invalid = [](IntrospectorEnclaveInfo info) {
-    auto checked = CheckEnclaveInfoMigration(info);
+  const auto invalid = [](const IntrospectorEnclaveInfo& candidate) {
+    auto checked = CheckEnclaveInfoMigration(candidate);
     return !checked && checked.error().code == ErrorCode::kMigrationStatusInvalid;
   };
   IntrospectorEnclaveInfo base;
