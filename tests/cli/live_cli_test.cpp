@@ -262,7 +262,11 @@ class Proxy {
         response.body.insert(response.body.size() - 1, " ");  // still the same JSON
       } else if (mode_ == Mode::kSwapKey) {
         json body = json::parse(response.body);
+        // Both names of the key (a public_key other than signerPubkey is malformed).
         body["public_key"] = "0279be667ef9dcbbac55a06295ce870b07029bfcdb2dce28d959f2815b16f81798";
+        if (body.contains("signerPubkey")) {
+          body["signerPubkey"] = body["public_key"];
+        }
         response.body = body.dump();
       }
     }
