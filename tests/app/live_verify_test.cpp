@@ -676,6 +676,29 @@ TEST(LiveExpectationsJson, RoundTripsAndRejectsMalformedRecords) {
   }
 }
 
+// verify lineage --targets: `URL pcr0=HEX`, oldest first; a bad line is named.
+TEST(LiveTargets, LineageTargetsAreUrlAndPcr0PerLine) {
+  const std::string upper(96, 'A');
+  auto parsed =
+      ParseLineageTargets("# v1 then v2\n\nhttps://v1.example/ pcr0=" + upper +
+                          "\n  http://127.0.0.1:7074\tpcr0=" + std::string(96, 'b') + "  \n");
+  ASSERT_TRUE(parsed) << parsed.error().detail;
+  ASSERT_EQ(parsed->size(), 2U);
+  EXPECT_EQ((*parsed)[0].url, "https://v1.example");
+  EXPECT_EQ((*parsed)[0].pcr0_hex, std::string(96, 'a'));
+  EXPECT_EQ((*parsed)[0].line, 3);
+  EXPECT_EQ((*parsed)[1].line, 4);
+  for (const std::string& bad : std::vector<std::string>{
+           "https://v1.example", "https://v1.example pcr0=ab", "https://v1.example pcr1=" + upper,
+           "ftp://v1 pcr0=" + upper, "https://v1.example pcr0=" + std::string(95, 'a') + "g",
+           std::string("# only\n")}) {
+    auto refused = ParseLineageTargets("# header\n" + bad);
+    ASSERT_FALSE(refused) << bad;
+    EXPECT_EQ(refused.error().code, ErrorCode::kLineageInvalid) << bad;
+  }
+  EXPECT_EQ(ParseLineageTargets("\nhttps://a pcr0=zz").error().index, 2);
+}
+
 TEST(LiveTargets, UrlsAreNormalisedAndBadLinesNamed) {
   EXPECT_EQ(*NormalizeServiceUrl("https://signer.example.com/"), "https://signer.example.com");
   EXPECT_EQ(*NormalizeServiceUrl("http://127.0.0.1:7074"), "http://127.0.0.1:7074");
