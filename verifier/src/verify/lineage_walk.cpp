@@ -157,8 +157,7 @@ void RenderLineageWalkText(std::ostream& out, const LineageWalkReport& report) {
         << step.target.pcr0_hex.substr(0, 16) << "...";
     if (ok) {
       const std::string previous = step.report.claims.previous_pcr0.value_or("(none)");
-      out << "  previous " << core::SafeExcerpt(previous, 16)
-          << (previous.size() > 16 ? "..." : "");
+      out << "  previous " << core::SafeExcerpt(previous, 16);
       if (!step.report.claims.migrated_to_pcr0.empty()) {
         out << "  RETIRED (key moved to " << step.report.claims.migrated_to_pcr0.substr(0, 16)
             << "...)";
