@@ -1,5 +1,6 @@
 // `enclavectl migration`: the maintainer's side of a key migration (docs/migration.md).
 //   migration sign --key FILE --target-pcr0 HEX --activation-time T
+//   migration status --url URL [--expect-pcr0 HEX | --any-image] [--root FILE] [--json]
 // prints the BIP-340 authorization the Introspector protocol expects (migration.md 5.3).
 #include <algorithm>
 #include <memory>
@@ -11,13 +12,75 @@
 #include "enclavectl/app/maintainer.hpp"
 #include "enclavectl/core/encoding.hpp"
 #include "enclavectl/core/file_io.hpp"
+#include "enclavectl/core/progress.hpp"
 #include "enclavectl/core/secret.hpp"
+#include "enclavectl/verifier/collect.hpp"
+#include "enclavectl/verifier/expectations.hpp"
+#include "enclavectl/verifier/live.hpp"
 #include "enclavectl/verifier/maintainer.hpp"
+#include "enclavectl/verifier/report_text.hpp"
+#include "verify_common.hpp"
 
 namespace enclavectl::cli {
 namespace {
 
 constexpr const char* kSignMediaType = "application/vnd.enclavectl.migration-sign+json;version=1";
+constexpr const char* kStatusMediaType =
+    "application/vnd.enclavectl.migration-status+json;version=1";
+
+struct StatusFlags : verifier::VerifyFlagValues {
+  double timeout_seconds = 10;
+  bool json = false;
+};
+
+// Attests the service as `verify --url` does (fresh nonce, root, the image expectation), with
+// GET /v1/migration-status too, every response signature checked; a retired enclave is shown,
+// not refused.
+int RunStatus(Context& ctx, const StatusFlags& flags) {
+  auto mode = verifier::SelectVerifyMode(flags);
+  if (!mode) {
+    return ReportError(ctx, mode.error(), flags.json, kStatusMediaType);
+  }
+  auto root = LoadRoot(flags.root_path);
+  if (!root) {
+    return ReportError(ctx, root.error(), flags.json, kStatusMediaType);
+  }
+  auto live = verifier::BuildLiveExpectations(flags, Sources(flags), root->Fingerprint());
+  if (!live) {
+    return ReportError(ctx, live.error(), flags.json, kStatusMediaType);
+  }
+  live->expectations.allow_retired = true;
+  auto url = verifier::NormalizeServiceUrl(flags.url);
+  if (!url) {
+    return ReportError(ctx, url.error(), flags.json, kStatusMediaType);
+  }
+  auto visits = verifier::CollectEvidence(
+      {*url}, verifier::LiveHttpOptions(flags.timeout_seconds, flags.insecure_tls, 4), ctx.clock,
+      /*with_migration_status=*/true);
+  if (!visits.front()) {
+    return ReportError(ctx, visits.front().error(), flags.json, kStatusMediaType);
+  }
+  verifier::Evidence evidence = std::move(*visits.front());
+  evidence.options = live->recorded;
+  verifier::ChainCache cache;
+  const verifier::LiveReport report = verifier::VerifyEvidence(
+      evidence, verifier::VerifierConfig{&*root, &cache}, live->expectations);
+  const std::optional<core::Error> failure =
+      report.verdict == verifier::Verdict::kAccepted ? std::nullopt : report.error;
+  const int exit_code = failure ? core::ExitCodeFor(core::InfoFor(failure->code).exit_class) : 0;
+  if (flags.json) {
+    nlohmann::json out = verifier::LiveReportToJson(report, evidence);
+    out["media_type"] = kStatusMediaType;
+    ctx.out << out.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
+    return exit_code;
+  }
+  verifier::RenderLiveText(ctx.out, report, evidence, "",
+                           core::PaintVerdict(verifier::LiveHeadline(report), ColourOn(ctx)));
+  if (failure) {
+    verifier::RenderFailure(ctx.err, *failure);
+  }
+  return exit_code;
+}
 
 struct SignFlags {
   std::string key_path;
@@ -89,8 +152,9 @@ int RunSign(Context& ctx, const SignFlags& flags) {
 void RegisterMigration(CLI::App& app, Context& ctx) {
   CLI::App* cmd = app.add_subcommand(
       "migration",
-      "Key migration between image versions (docs/migration.md). The protocol itself is not "
-      "implemented yet; `sign` makes the maintainer's authorization.");
+      "Key migration between image versions (docs/migration.md): `status` shows a live "
+      "enclave's migration state, attested and signed; `sign` makes the maintainer's "
+      "authorization.");
   cmd->require_subcommand(1);
   auto flags = std::make_shared<SignFlags>();
   CLI::App* sign = cmd->add_subcommand(
@@ -113,6 +177,50 @@ void RegisterMigration(CLI::App& app, Context& ctx) {
       "Example:\n  enclavectl migration sign --key maintainer.hex --target-pcr0 $PCR0 "
       "--activation-time 1700090000\n");
   sign->callback([&ctx, flags] { ctx.exit_code = RunSign(ctx, *flags); });
+
+  auto status_flags = std::make_shared<StatusFlags>();
+  CLI::App* status = cmd->add_subcommand(
+      "status",
+      "Attest a live enclave as verify --url does (fresh nonce, chain to the root, its keys "
+      "against PCR16 and appKeyHash), then show its signed /v1/enclave-info (version, previous "
+      "PCR0, maintainer key, key origin, migrated to/from) and /v1/migration-status (no "
+      "migration pending, PENDING with its cooldown, EXPIRED, COMPLETED), every response "
+      "signature checked.");
+  status->add_option("--url", status_flags->url, "The enclave: http(s)://HOST[:PORT]")->required();
+  status->add_option("--root", status_flags->root_path,
+                     "Trust this root (PEM or DER) instead of the pinned AWS Nitro Enclaves root "
+                     "G1 (the local stack: its dev-root.pem)");
+  status->add_option("--expect-pcr0", status_flags->expect_pcr0_hex,
+                     "Require PCR0 (the image measurement) to equal HEX");
+  status->add_option("--expect-pcrs", status_flags->expect_pcrs_path,
+                     "Allowed measurement sets (nitro-cli pcr.json, describe-eif output or an "
+                     "array); one must match");
+  status->add_flag("--any-image", status_flags->any_image,
+                   "Accept any enclave image (without it an image expectation is required); "
+                   "the report says that no image was checked");
+  status->add_option("--max-age", status_flags->max_age,
+                     "Reject documents older than this (90s, 5m, 1h); default 5m");
+  status
+      ->add_option("--timeout", status_flags->timeout_seconds,
+                   "Seconds allowed for the service's answers")
+      ->default_val(10)
+      ->check(CLI::Range(0.1, 600.0));
+  status->add_flag("--insecure-tls", status_flags->insecure_tls,
+                   "Do not check the service's TLS certificate (reported as insecure)");
+  status->add_flag("--insecure-allow-unbound-tls", status_flags->insecure_allow_unbound_tls,
+                   "Over HTTPS, accept a document whose tlsKeyHash is zero");
+  status->add_flag("--json", status_flags->json,
+                   "Print one migration-status+json object (the verify-live+json report with "
+                   "its migration section; docs/migration.md)");
+  status->footer(
+      "Examples:\n"
+      "  enclavectl migration status --url https://signer.example.com --expect-pcr0 7a3b05...\n"
+      "  enclavectl migration status --url http://127.0.0.1:7074 --root dev-root.pem "
+      "--any-image --json\n\n"
+      "Exit codes: 0 shown (a retired enclave too), 1 a check failed (attestation, signature,\n"
+      "MIGRATION_INCONSISTENT), 2 malformed answer (MIGRATION_STATUS_INVALID), 64 usage,\n"
+      "74 the service could not be reached.");
+  status->callback([&ctx, status_flags] { ctx.exit_code = RunStatus(ctx, *status_flags); });
 }
 
 }  // namespace enclavectl::cli

@@ -15,6 +15,7 @@
 #include "enclavectl/verifier/collect.hpp"
 #include "enclavectl/verifier/expectations.hpp"
 #include "enclavectl/verifier/fleet.hpp"
+#include "enclavectl/verifier/lineage_walk.hpp"
 #include "enclavectl/verifier/live.hpp"
 #include "enclavectl/verifier/report_json.hpp"
 #include "enclavectl/verifier/report_text.hpp"
@@ -33,6 +34,19 @@ struct VerifyOptions : v::VerifyFlagValues {
   double timeout_seconds = 10;
   std::size_t concurrency = 32;
   unsigned jobs = 0;  // batch: 0 = one per core
+  bool json = false;
+  bool check_migration = false;  // --url: also GET /v1/migration-status, the migration checks
+};
+
+// `verify lineage --targets FILE`.
+struct LineageOptions {
+  std::string targets_path;
+  std::string root_path;
+  std::string max_age;
+  double timeout_seconds = 10;
+  bool insecure_tls = false;
+  bool insecure_allow_debug = false;
+  bool insecure_allow_unbound_tls = false;
   bool json = false;
 };
 
@@ -200,7 +214,16 @@ int RunVerifyLive(Context& ctx, const VerifyOptions& options) {
   if (!url) {
     return ReportError(ctx, url.error(), options.json, v::kLiveMediaType);
   }
-  auto visits = v::CollectEvidence({*url}, HttpOptions(options), ctx.clock);
+  if (options.check_migration && !options.bundle_path.empty()) {
+    return ReportError(ctx,
+                       core::Error{core::ErrorCode::kInvalidArgument,
+                                   "--check-migration does not go with --bundle (a bundle does "
+                                   "not keep GET /v1/migration-status)",
+                                   -1},
+                       options.json, v::kLiveMediaType);
+  }
+  auto visits =
+      v::CollectEvidence({*url}, HttpOptions(options), ctx.clock, options.check_migration);
   if (!visits.front()) {
     return ReportError(ctx, visits.front().error(), options.json, v::kLiveMediaType);
   }
@@ -302,6 +325,53 @@ int RunVerifyFleet(Context& ctx, const VerifyOptions& options) {
   return Failed(ctx, report.first_failure);
 }
 
+// Every version of a lineage visited at once (3 GETs each), then judged in order.
+int RunVerifyLineage(Context& ctx, const LineageOptions& options) {
+  v::VerifyFlagValues flags;
+  flags.root_path = options.root_path;
+  flags.max_age = options.max_age;
+  flags.insecure_allow_debug = options.insecure_allow_debug;
+  flags.insecure_allow_unbound_tls = options.insecure_allow_unbound_tls;
+  flags.insecure_tls = options.insecure_tls;
+  flags.any_image = true;  // each step's PCR0 comes from the targets file
+  auto root = LoadRoot(options.root_path);
+  if (!root) {
+    return ReportError(ctx, root.error(), options.json, v::kLineageMediaType);
+  }
+  auto live = v::BuildLiveExpectations(flags, Sources(flags), root->Fingerprint());
+  if (!live) {
+    return ReportError(ctx, live.error(), options.json, v::kLineageMediaType);
+  }
+  auto text = core::io::ReadFile(options.targets_path, core::limits::kMaxPolicyFileBytes);
+  if (!text) {
+    return ReportError(ctx, text.error(), options.json, v::kLineageMediaType);
+  }
+  auto targets = v::ParseLineageTargets(core::AsChars(*text));
+  if (!targets) {
+    return ReportError(ctx, InFile(options.targets_path, targets.error()), options.json,
+                       v::kLineageMediaType);
+  }
+  std::vector<std::string> urls;
+  for (const v::LineageTarget& target : *targets) {
+    urls.push_back(target.url);
+  }
+  auto visits = v::CollectEvidence(
+      urls, v::LiveHttpOptions(options.timeout_seconds, options.insecure_tls, 32), ctx.clock);
+  for (auto& visit : visits) {
+    if (visit) {
+      visit->options = live->recorded;
+    }
+  }
+  const v::LineageWalkReport report =
+      v::VerifyLineageWalk(*targets, std::move(visits), *root, live->expectations);
+  if (options.json) {
+    PrintJson(ctx, v::LineageWalkToJson(report));
+    return ExitFor(report.error);
+  }
+  v::RenderLineageWalkText(ctx.out, report);
+  return Failed(ctx, report.error);
+}
+
 int RunVerify(Context& ctx, VerifyOptions options) {
   if (options.doc_paths.size() == 1 && options.docs_from.empty()) {
     options.doc_path = options.doc_paths.front();  // one --doc: the full report
@@ -310,6 +380,12 @@ int RunVerify(Context& ctx, VerifyOptions options) {
   auto mode = v::SelectVerifyMode(options);
   if (!mode) {
     return ReportError(ctx, mode.error(), options.json, v::kVerifyMediaType);
+  }
+  if (options.check_migration && *mode != v::VerifyMode::kLive) {
+    return ReportError(ctx,
+                       core::Error{core::ErrorCode::kInvalidArgument,
+                                   "--check-migration goes with --url only", -1},
+                       options.json, v::kVerifyMediaType);
   }
   switch (*mode) {
     case v::VerifyMode::kDoc:
@@ -459,14 +535,69 @@ void RegisterVerify(CLI::App& app, Context& ctx) {
       "  # a thousand stored documents on every core, one JSON line each\n"
       "  enclavectl verify --docs-from list.txt --at doc --any-image --json\n"
       "  # a fleet\n"
-      "  enclavectl verify --targets fleet.txt --expect-pcrs pcr.json\n\n"
+      "  enclavectl verify --targets fleet.txt --expect-pcrs pcr.json\n"
+      "  # Introspector's --check-migration checks, every response signed, the lineage pinned\n"
+      "  enclavectl verify --url https://v2.example --expect-pcr0 c0ffee... --check-migration "
+      "--expect-previous-pcr0 7a3b05...\n\n"
       "Without an image expectation (--expect-pcr0/--expect-pcr/--expect-pcrs/--verify-build) "
       "verify refuses\n(exit 64) unless --any-image is given.\n\n"
       "Exit codes: 0 accepted, 1 a check failed, 2 malformed document or input file,\n"
       "64 usage error (also: no image expectation), 74 I/O error (also: a service could not be "
       "reached), 70 internal "
       "error.\nError codes: enclavectl errors.");
-  cmd->callback([&ctx, options] { ctx.exit_code = RunVerify(ctx, *options); });
+  cmd->add_flag("--check-migration", options->check_migration,
+                "--url: also GET /v1/migration-status and check it as Introspector's client "
+                "does and more: signed like every response, its state well formed and "
+                "consistent with the document and /v1/enclave-info (migrated_to/from_pcr0, "
+                "previous_pcr0); the report gains a migration section");
+
+  auto lineage_options = std::make_shared<LineageOptions>();
+  CLI::App* lineage = cmd->add_subcommand(
+      "lineage",
+      "Walk a published lineage genesis -> v1 -> v2 of live services: each version attested "
+      "(fresh nonce, chained to the root) with the PCR0 the file names, its signed "
+      "/v1/enclave-info previous_pcr0 naming the version before it; a retired version must "
+      "have handed its key to the next one.");
+  lineage
+      ->add_option("--targets", lineage_options->targets_path,
+                   "File listing the versions oldest first, one a line: URL pcr0=HEX (# "
+                   "comments)")
+      ->required();
+  lineage->add_option("--root", lineage_options->root_path,
+                      "Trust this root (PEM or DER) instead of the pinned AWS Nitro Enclaves root "
+                      "G1 (the local stack: its dev-root.pem)");
+  lineage->add_option("--max-age", lineage_options->max_age,
+                      "Reject documents older than this (90s, 5m, 1h); default 5m");
+  lineage
+      ->add_option("--timeout", lineage_options->timeout_seconds,
+                   "Seconds allowed for each service's answers")
+      ->default_val(10)
+      ->check(CLI::Range(0.1, 600.0));
+  lineage->add_flag("--insecure-tls", lineage_options->insecure_tls,
+                    "Do not check the services' TLS certificates (reported as insecure)");
+  lineage->add_flag("--insecure-allow-debug", lineage_options->insecure_allow_debug,
+                    "Accept debug-mode enclaves (PCR0-2 all zero)");
+  lineage->add_flag("--insecure-allow-unbound-tls", lineage_options->insecure_allow_unbound_tls,
+                    "Over HTTPS, accept documents whose tlsKeyHash is zero");
+  lineage->add_flag("--json", lineage_options->json,
+                    "Print one verify-lineage+json object (docs/verify.md)");
+  lineage->footer(
+      "Examples:\n"
+      "  # lineage.txt: one version a line, oldest first\n"
+      "  #   https://v1.example:443 pcr0=7a3b05...\n"
+      "  #   https://v2.example:443 pcr0=c0ffee...\n"
+      "  enclavectl verify lineage --targets lineage.txt\n\n"
+      "Exit codes: 0 the lineage holds, 1 a step or a link failed (PCR_MISMATCH, "
+      "LINEAGE_BROKEN,\nENCLAVE_RETIRED, ...), 2 malformed (LINEAGE_INVALID, a bad answer), 64 "
+      "usage error,\n74 a service could not be reached.");
+  lineage->callback(
+      [&ctx, lineage_options] { ctx.exit_code = RunVerifyLineage(ctx, *lineage_options); });
+  cmd->callback([&ctx, options, lineage] {
+    if (lineage->parsed()) {
+      return;  // `verify lineage` ran
+    }
+    ctx.exit_code = RunVerify(ctx, *options);
+  });
 }
 
 }  // namespace enclavectl::cli

@@ -294,6 +294,20 @@ constexpr std::array kExplanations = {
                      "the image does not name the expected predecessor in its image config",
                      "check --expect-previous-pcr0 against the lineage the image was built with "
                      "(eif build --config)"},
+    ErrorExplanation{E::kEnclaveRetired,
+                     "the enclave handed its signing key to a newer image (a completed "
+                     "migration) and refuses to sign",
+                     "verify the image it names in migrated_to_pcr0; enclavectl migration "
+                     "status shows the retired one"},
+    ErrorExplanation{E::kMigrationStatusInvalid,
+                     "the service sent a migration field of the right JSON type but the wrong "
+                     "form (a PCR0 that is not 96 hex digits, a zero or negative time)",
+                     "treat the service as hostile or broken; the report names the field"},
+    ErrorExplanation{E::kMigrationInconsistent,
+                     "the migration status does not agree with the attested enclave (another "
+                     "source PCR0, a completed migration while it still signs)",
+                     "do not trust the service as a signer; check which image holds the key "
+                     "with migration status on each version"},
 };
 
 constexpr bool IsAscending() {

@@ -17,6 +17,7 @@
 #include "enclavectl/verifier/collect.hpp"
 #include "enclavectl/verifier/fleet.hpp"
 #include "enclavectl/verifier/key_binding.hpp"
+#include "enclavectl/verifier/lineage_walk.hpp"
 #include "enclavectl/verifier/live.hpp"
 #include "enclavectl/verifier/report_text.hpp"
 #include "enclavectl/verifier/reverify.hpp"
@@ -675,6 +676,29 @@ TEST(LiveExpectationsJson, RoundTripsAndRejectsMalformedRecords) {
   }
 }
 
+// verify lineage --targets: `URL pcr0=HEX`, oldest first; a bad line is named.
+TEST(LiveTargets, LineageTargetsAreUrlAndPcr0PerLine) {
+  const std::string upper(96, 'A');
+  auto parsed =
+      ParseLineageTargets("# v1 then v2\n\nhttps://v1.example/ pcr0=" + upper +
+                          "\n  http://127.0.0.1:7074\tpcr0=" + std::string(96, 'b') + "  \n");
+  ASSERT_TRUE(parsed) << parsed.error().detail;
+  ASSERT_EQ(parsed->size(), 2U);
+  EXPECT_EQ((*parsed)[0].url, "https://v1.example");
+  EXPECT_EQ((*parsed)[0].pcr0_hex, std::string(96, 'a'));
+  EXPECT_EQ((*parsed)[0].line, 3);
+  EXPECT_EQ((*parsed)[1].line, 4);
+  for (const std::string& bad : std::vector<std::string>{
+           "https://v1.example", "https://v1.example pcr0=ab", "https://v1.example pcr1=" + upper,
+           "ftp://v1 pcr0=" + upper, "https://v1.example pcr0=" + std::string(95, 'a') + "g",
+           std::string("# only\n")}) {
+    auto refused = ParseLineageTargets("# header\n" + bad);
+    ASSERT_FALSE(refused) << bad;
+    EXPECT_EQ(refused.error().code, ErrorCode::kLineageInvalid) << bad;
+  }
+  EXPECT_EQ(ParseLineageTargets("\nhttps://a pcr0=zz").error().index, 2);
+}
+
 TEST(LiveTargets, UrlsAreNormalisedAndBadLinesNamed) {
   EXPECT_EQ(*NormalizeServiceUrl("https://signer.example.com/"), "https://signer.example.com");
   EXPECT_EQ(*NormalizeServiceUrl("http://127.0.0.1:7074"), "http://127.0.0.1:7074");
@@ -817,6 +841,284 @@ TEST_F(LiveVerify, AFleetCountsEveryVisitAndNamesTheFirstFailure) {
   EXPECT_NE(text.str().find("4 services: 2 accepted, 2 failed (1 rejected, 0 malformed, 1 "
                             "unreachable)"),
             std::string::npos);
+}
+
+// Issue 14 item 6: GET /v1/migration-status in a visit (verify --check-migration, migration
+// status). The service on main has no migration yet ({"state":null}); pending and completed
+// states are bodies signed here with the service's own attestation key, as it would sign them.
+Evidence VisitWithMigration(Service& service, const Bytes& nonce) {
+  Evidence evidence = service.Visit(nonce);
+  evidence.migration_status =
+      Record("/v1/migration-status", service.service->Handle(Get("/v1/migration-status")));
+  return evidence;
+}
+
+// /v1/enclave-info with `extra` members merged in, re-signed.
+void ExtendEnclaveInfo(Evidence& evidence, const app::Secp256k1Key& key, const json& extra) {
+  json info = json::parse(core::AsChars(evidence.enclave_info.body));
+  for (const auto& [name, value] : extra.items()) {
+    info[name] = value;
+  }
+  Resign(evidence.enclave_info, key, info.dump());
+}
+
+std::string Hex48(std::uint8_t fill) { return core::HexEncode(Pcr0(fill)); }
+
+// A migration state body of V1 = Pcr0(0xa0) to `target`.
+std::string StateBody(const std::string& target, std::int64_t completed_at,
+                      bool cooldown_expired = false) {
+  json state = {{"target_pcr0", target},      {"v2_kms_key_id", ""},
+                {"initiated_at", 1700000000}, {"source_pcr0", Hex48(0xa0)},
+                {"previous_pcr0", "genesis"}, {"activation_time", 1700090000}};
+  if (completed_at != 0) {
+    state["completed_at"] = completed_at;
+  }
+  json body = {{"state", state}};
+  if (cooldown_expired) {
+    body["cooldown_expired"] = true;
+  }
+  return body.dump() + "\n";
+}
+
+TEST_F(LiveVerify, MigrationStatusIsSignedDecodedAndConsistent) {
+  Service service(kms_, Pcr0(0xa0));
+  const app::Secp256k1Key& key = service.service->AttestationKey();
+  LiveExpectations expect;
+  expect.required_pcrs[0] = Pcr0(0xa0);
+
+  // No migration: four responses signed, "no migration pending".
+  const Evidence none = VisitWithMigration(service, Nonce(40));
+  const LiveReport report = Judge(none, expect);
+  ASSERT_EQ(report.verdict, Verdict::kAccepted) << (report.error ? report.error->detail : "");
+  EXPECT_EQ(report.responses_signed, 4);
+  EXPECT_EQ(Find(report, "migration_status")->status, CheckStatus::kPass);
+  ASSERT_TRUE(report.migration);
+  EXPECT_FALSE(report.migration->state);
+  EXPECT_EQ(MigrationStateWords(report, none.captured_at), "no migration pending");
+  EXPECT_EQ(Find(report, "retired")->status, CheckStatus::kPass);
+  const json out = LiveReportToJson(report, none);
+  EXPECT_EQ(out["migration"]["words"], "no migration pending");
+  EXPECT_EQ(out["retired"], false);
+  // Without the fetch the check is skipped, three responses signed.
+  const LiveReport plain = Judge(service.Visit(Nonce(41)), expect);
+  EXPECT_EQ(Find(plain, "migration_status")->status, CheckStatus::kSkipped);
+  EXPECT_EQ(plain.responses_signed, 3);
+  EXPECT_FALSE(LiveReportToJson(plain, service.Visit(Nonce(41))).contains("migration"));
+
+  // Pending, in its cooldown (the spec's 24 h from initiation).
+  Evidence pending = VisitWithMigration(service, Nonce(42));
+  Resign(*pending.migration_status, key, StateBody(Hex48(0xb0), 0));
+  pending.captured_at = core::UnixMillis{(1700000000LL + 3600) * 1000};
+  LiveReport judged = Judge(pending, expect);
+  // The document is checked at captured_at; judge the words at that time only.
+  ASSERT_TRUE(judged.migration) << (judged.error ? judged.error->detail : "");
+  EXPECT_EQ(MigrationStateWords(judged, pending.captured_at),
+            "PENDING (cooldown until 2023-11-15T22:13:20Z, 23h0m remaining)");
+  pending = VisitWithMigration(service, Nonce(42));
+  Resign(*pending.migration_status, key, StateBody(Hex48(0xb0), 0));
+  judged = Judge(pending, expect);
+  ASSERT_EQ(judged.verdict, Verdict::kAccepted) << judged.error->detail;
+  ASSERT_TRUE(judged.migration->state);
+  EXPECT_EQ(judged.migration->state->target_pcr0, Hex48(0xb0));
+  std::ostringstream text;
+  RenderLiveText(text, judged, pending, "", LiveHeadline(judged));
+  EXPECT_NE(text.str().find("maintainer    (not configured)"), std::string::npos) << text.str();
+  EXPECT_NE(text.str().find("target PCR0   " + Hex48(0xb0)), std::string::npos);
+  EXPECT_NE(text.str().find("initiated     2023-11-14T22:13:20Z"), std::string::npos);
+
+  Evidence expired = VisitWithMigration(service, Nonce(43));
+  Resign(*expired.migration_status, key, StateBody(Hex48(0xb0), 0, true));
+  judged = Judge(expired, expect);
+  ASSERT_EQ(judged.verdict, Verdict::kAccepted);
+  EXPECT_EQ(MigrationStateWords(judged, expired.captured_at), "EXPIRED (ready for completion)");
+
+  // Completed while the enclave still signs (no migrated_to_pcr0): two signers.
+  Evidence completed = VisitWithMigration(service, Nonce(44));
+  Resign(*completed.migration_status, key, StateBody(Hex48(0xb0), 1700100000));
+  EXPECT_EQ(CodeOf(Judge(completed, expect)), ErrorCode::kMigrationInconsistent);
+  // Completed and retired: ENCLAVE_RETIRED unless retired enclaves are allowed.
+  ExtendEnclaveInfo(completed, key, {{"migrated_to_pcr0", Hex48(0xb0)}});
+  const LiveReport retired = Judge(completed, expect);
+  EXPECT_EQ(CodeOf(retired), ErrorCode::kEnclaveRetired);
+  EXPECT_EQ(Find(retired, "retired")->status, CheckStatus::kFail);
+  LiveExpectations allow = expect;
+  allow.allow_retired = true;
+  const LiveReport shown = Judge(completed, allow);
+  ASSERT_EQ(shown.verdict, Verdict::kAccepted) << shown.error->detail;
+  EXPECT_EQ(MigrationStateWords(shown, completed.captured_at), "COMPLETED at 2023-11-16T02:00:00Z");
+  EXPECT_EQ(LiveReportToJson(shown, completed)["retired"], true);
+  EXPECT_EQ(LiveReportToJson(shown, completed)["claims"]["migrated_to_pcr0"], Hex48(0xb0));
+  std::ostringstream retired_text;
+  RenderLiveText(retired_text, shown, completed, "", LiveHeadline(shown));
+  EXPECT_NE(retired_text.str().find("RETIRED       its key moved to PCR0"), std::string::npos);
+  // Retired to another PCR0 than the state says.
+  Evidence other = VisitWithMigration(service, Nonce(45));
+  Resign(*other.migration_status, key, StateBody(Hex48(0xb0), 1700100000));
+  ExtendEnclaveInfo(other, key, {{"migrated_to_pcr0", Hex48(0xc0)}});
+  EXPECT_EQ(CodeOf(Judge(other, allow)), ErrorCode::kMigrationInconsistent);
+  // Retired while the state is still pending.
+  Evidence early = VisitWithMigration(service, Nonce(46));
+  Resign(*early.migration_status, key, StateBody(Hex48(0xb0), 0));
+  ExtendEnclaveInfo(early, key, {{"migrated_to_pcr0", Hex48(0xb0)}});
+  EXPECT_EQ(CodeOf(Judge(early, allow)), ErrorCode::kMigrationInconsistent);
+  // A state whose source is another enclave.
+  Evidence foreign = VisitWithMigration(service, Nonce(47));
+  json state = json::parse(StateBody(Hex48(0xb0), 0));
+  state["state"]["source_pcr0"] = Hex48(0xd0);
+  Resign(*foreign.migration_status, key, state.dump());
+  EXPECT_EQ(CodeOf(Judge(foreign, expect)), ErrorCode::kMigrationInconsistent);
+  // A key migrated from another image than the one it names as predecessor.
+  Evidence from = VisitWithMigration(service, Nonce(48));
+  ExtendEnclaveInfo(from, key, {{"migrated_from_pcr0", Hex48(0xd0)}});
+  EXPECT_EQ(CodeOf(Judge(from, expect)), ErrorCode::kMigrationInconsistent);
+  // ... or from itself.
+  Evidence self = VisitWithMigration(service, Nonce(49));
+  ExtendEnclaveInfo(self, key, {{"migrated_to_pcr0", Hex48(0xa0)}});
+  EXPECT_EQ(CodeOf(Judge(self, allow)), ErrorCode::kMigrationInconsistent);
+}
+
+TEST_F(LiveVerify, HostileMigrationAnswersAreRefused) {
+  Service service(kms_, Pcr0(0xa0));
+  const app::Secp256k1Key& key = service.service->AttestationKey();
+  LiveExpectations expect;
+  expect.required_pcrs[0] = Pcr0(0xa0);
+  const auto judge_status = [&](const std::string& body) {
+    Evidence evidence = VisitWithMigration(service, Nonce(50));
+    Resign(*evidence.migration_status, key, body);
+    return CodeOf(Judge(evidence, expect));
+  };
+  // Not signed, signed by another key, or a body that is not the signed one.
+  Evidence unsigned_status = VisitWithMigration(service, Nonce(51));
+  DropHeader(*unsigned_status.migration_status, "X-Attestation-Signature");
+  EXPECT_EQ(CodeOf(Judge(unsigned_status, expect)), ErrorCode::kLiveResponseUnsigned);
+  Evidence tampered = VisitWithMigration(service, Nonce(52));
+  tampered.migration_status->body = Text(StateBody(Hex48(0xb0), 0));
+  EXPECT_EQ(CodeOf(Judge(tampered, expect)), ErrorCode::kAppSignatureInvalid);
+  Evidence foreign_key = VisitWithMigration(service, Nonce(53));
+  Service another(kms_, Pcr0(0xa0));
+  const app::Secp256k1Key* other = &another.service->AttestationKey();
+  Resign(*foreign_key.migration_status, *other, StateBody(Hex48(0xb0), 0));
+  EXPECT_EQ(CodeOf(Judge(foreign_key, expect)), ErrorCode::kAppSignatureInvalid);
+  // An error status.
+  Evidence failed = VisitWithMigration(service, Nonce(54));
+  failed.migration_status->status = 500;
+  EXPECT_EQ(CodeOf(Judge(failed, expect)), ErrorCode::kLiveHttpStatus);
+  // Wrong JSON types (Go would refuse them too) and ill-formed values.
+  EXPECT_EQ(judge_status(R"({"state":"pending"})"), ErrorCode::kIntrospectorBodyMalformed);
+  EXPECT_EQ(judge_status(R"({"state":{"target_pcr0":")" + Hex48(0xb0) +
+                         R"(","initiated_at":"1700000000"}})"),
+            ErrorCode::kIntrospectorBodyMalformed);
+  EXPECT_EQ(
+      judge_status(R"({"state":{"target_pcr0":")" + Hex48(0xb0) + R"(","initiated_at":1.5}})"),
+      ErrorCode::kIntrospectorBodyMalformed);
+  EXPECT_EQ(judge_status(R"({"state":null,"cooldown_expired":"yes"})"),
+            ErrorCode::kIntrospectorBodyMalformed);
+  EXPECT_EQ(judge_status("[]"), ErrorCode::kIntrospectorBodyMalformed);
+  EXPECT_EQ(judge_status(R"({"state":{"target_pcr0":"zz","initiated_at":1700000000}})"),
+            ErrorCode::kMigrationStatusInvalid);
+  EXPECT_EQ(judge_status(R"({"state":{"target_pcr0":")" + Hex48(0xb0) + R"(","initiated_at":0}})"),
+            ErrorCode::kMigrationStatusInvalid);
+  EXPECT_EQ(judge_status(R"({"state":null,"cooldown_expired":true})"),
+            ErrorCode::kMigrationStatusInvalid);
+  // Hostile enclave-info members.
+  const auto judge_info = [&](const json& extra) {
+    Evidence evidence = VisitWithMigration(service, Nonce(55));
+    ExtendEnclaveInfo(evidence, key, extra);
+    return CodeOf(Judge(evidence, expect));
+  };
+  EXPECT_EQ(judge_info({{"migrated_to_pcr0", "xyz"}}), ErrorCode::kMigrationStatusInvalid);
+  EXPECT_EQ(judge_info({{"migrated_to_pcr0", 7}}), ErrorCode::kIntrospectorBodyMalformed);
+  EXPECT_EQ(judge_info({{"migrated_from_pcr0", Hex48(0xb0).substr(2)}}),
+            ErrorCode::kMigrationStatusInvalid);
+  EXPECT_EQ(judge_info({{"key_origin_provable", "no"}}), ErrorCode::kIntrospectorBodyMalformed);
+  EXPECT_EQ(judge_info({{"maintainer_pubkey", "02"}}), ErrorCode::kMigrationStatusInvalid);
+  // /v1/info's signerPubkey must be the key it serves as public_key.
+  Evidence signer = VisitWithMigration(service, Nonce(56));
+  ExtendInfo(signer, key, {{"signerPubkey", core::HexEncode(other->Compressed())}});
+  EXPECT_EQ(CodeOf(Judge(signer, expect)), ErrorCode::kLiveResponseMalformed);
+  // The provenance is shown: an adopted key is not provable.
+  Evidence adopted = VisitWithMigration(service, Nonce(57));
+  ExtendEnclaveInfo(adopted, key, {{"key_origin", "adopted"}, {"key_origin_provable", false}});
+  const LiveReport shown = Judge(adopted, expect);
+  ASSERT_EQ(shown.verdict, Verdict::kAccepted);
+  EXPECT_EQ(shown.claims.key_origin_provable, std::optional<bool>(false));
+  std::ostringstream text;
+  RenderLiveText(text, shown, adopted, "", LiveHeadline(shown));
+  EXPECT_NE(text.str().find("adopted (NOT PROVABLE"), std::string::npos) << text.str();
+}
+
+// verify lineage: every version attested with the PCR0 its line names, then linked.
+TEST_F(LiveVerify, ALineageWalkChecksEveryStepAndEveryLink) {
+  Service v1(kms_, Pcr0(0xa1));
+  Service v2(kms_, Pcr0(0xa2), true, Hex48(0xa1));
+  Service v3(kms_, Pcr0(0xa3), true, Hex48(0xa2));
+  const auto target = [](std::uint8_t fill, int line) {
+    return LineageTarget{"http://127.0.0.1:" + std::to_string(7000 + fill), Hex48(fill), line};
+  };
+  const auto walk = [&](std::vector<LineageTarget> targets, std::vector<Evidence> evidence) {
+    std::vector<core::Result<Evidence>> visits;
+    for (Evidence& e : evidence) {
+      visits.emplace_back(std::move(e));
+    }
+    return VerifyLineageWalk(targets, std::move(visits), testing::TestRoot(), {});
+  };
+  const LineageWalkReport ok =
+      walk({target(0xa1, 1), target(0xa2, 2), target(0xa3, 4)},
+           {v1.Visit(Nonce(60)), v2.Visit(Nonce(61)), v3.Visit(Nonce(62))});
+  ASSERT_EQ(ok.verdict, Verdict::kAccepted) << ok.error->detail;
+  const json out = LineageWalkToJson(ok);
+  EXPECT_EQ(out["chain"].size(), 4U);
+  EXPECT_EQ(out["steps"][2]["previous_pcr0"], Hex48(0xa2));
+  std::ostringstream text;
+  RenderLineageWalkText(text, ok);
+  EXPECT_NE(text.str().find("ACCEPTED"), std::string::npos);
+
+  // Broken: v3 listed right after v1.
+  const LineageWalkReport broken =
+      walk({target(0xa1, 1), target(0xa3, 2)}, {v1.Visit(Nonce(63)), v3.Visit(Nonce(64))});
+  ASSERT_TRUE(broken.error);
+  EXPECT_EQ(broken.error->code, ErrorCode::kLineageBroken);
+  EXPECT_EQ(broken.error->index, 1);
+  // The first step must be genesis.
+  const LineageWalkReport headless = walk({target(0xa2, 1)}, {v2.Visit(Nonce(65))});
+  EXPECT_EQ(headless.error->code, ErrorCode::kLineageBroken);
+  EXPECT_EQ(headless.error->index, 0);
+  // A step whose attested PCR0 is not the line's.
+  const LineageWalkReport wrong =
+      walk({target(0xa1, 1), target(0xa2, 2)}, {v1.Visit(Nonce(66)), v3.Visit(Nonce(67))});
+  EXPECT_EQ(wrong.error->code, ErrorCode::kPcrMismatch);
+  EXPECT_EQ(wrong.error->index, 1);
+  EXPECT_NE(wrong.error->detail.find("step 1"), std::string::npos) << wrong.error->detail;
+  // A PCR0 twice (a genesis image listed twice).
+  const LineageWalkReport twice =
+      walk({target(0xa1, 1), target(0xa1, 2)}, {v1.Visit(Nonce(68)), v1.Visit(Nonce(69))});
+  EXPECT_EQ(twice.error->code, ErrorCode::kLineageBroken);
+  // An unreachable step.
+  std::vector<core::Result<Evidence>> visits;
+  visits.emplace_back(v1.Visit(Nonce(70)));
+  visits.emplace_back(core::Fail(ErrorCode::kNetwork, "connection refused"));
+  const LineageWalkReport down = VerifyLineageWalk({target(0xa1, 1), target(0xa2, 2)},
+                                                   std::move(visits), testing::TestRoot(), {});
+  EXPECT_EQ(down.error->code, ErrorCode::kNetwork);
+  EXPECT_EQ(down.error->index, 1);
+  EXPECT_EQ(LineageWalkToJson(down)["steps"][1]["verdict"], "error");
+
+  // A retired version is fine when it handed its key to the next one.
+  Evidence retired = v1.Visit(Nonce(71));
+  ExtendEnclaveInfo(retired, v1.service->AttestationKey(), {{"migrated_to_pcr0", Hex48(0xa2)}});
+  const LineageWalkReport handed =
+      walk({target(0xa1, 1), target(0xa2, 2)}, {retired, v2.Visit(Nonce(72))});
+  ASSERT_EQ(handed.verdict, Verdict::kAccepted) << handed.error->detail;
+  EXPECT_EQ(LineageWalkToJson(handed)["steps"][0]["retired"], true);
+  // ... not when it says it handed it elsewhere, nor when it is the newest listed.
+  Evidence elsewhere = v1.Visit(Nonce(73));
+  ExtendEnclaveInfo(elsewhere, v1.service->AttestationKey(), {{"migrated_to_pcr0", Hex48(0xa3)}});
+  const LineageWalkReport stolen =
+      walk({target(0xa1, 1), target(0xa2, 2)}, {elsewhere, v2.Visit(Nonce(74))});
+  EXPECT_EQ(stolen.error->code, ErrorCode::kLineageBroken);
+  EXPECT_EQ(stolen.error->index, 0);
+  const LineageWalkReport last = walk({target(0xa1, 1)}, {retired});
+  EXPECT_EQ(last.error->code, ErrorCode::kEnclaveRetired);
 }
 
 }  // namespace

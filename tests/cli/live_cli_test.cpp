@@ -87,16 +87,35 @@ class Stack {
   }
 
   // Starts an enclave-app --dev set up with the stack's key; returns its base URL.
-  std::string StartApp(const std::string& pcr0_hex) {
+  // `image_config`: the image config's JSON (--image-config, --dev only), if any.
+  std::string StartApp(const std::string& pcr0_hex, const std::string& image_config = "") {
     const std::string tag = std::to_string(apps_.size());
     const std::string log = (dir_ / ("app-" + tag + ".log")).string();
-    apps_.emplace_back(
-        std::vector<std::string>{ENCLAVE_APP_BINARY, "--dev", "--nsm-state", nsm_, "--pcr",
-                                 "0=" + pcr0_hex, "--listen", "127.0.0.1:0", "--vsock-port", "0",
-                                 "--threads", "1", "--sealed-store",
-                                 "file:" + (dir_ / ("sealed-" + tag + ".json")).string(),
-                                 "--key-mode", "reproducible", "--key-id", key_arn_},
-        env_, log);
+    std::vector<std::string> args = {ENCLAVE_APP_BINARY,
+                                     "--dev",
+                                     "--nsm-state",
+                                     nsm_,
+                                     "--pcr",
+                                     "0=" + pcr0_hex,
+                                     "--listen",
+                                     "127.0.0.1:0",
+                                     "--vsock-port",
+                                     "0",
+                                     "--threads",
+                                     "1",
+                                     "--sealed-store",
+                                     "file:" + (dir_ / ("sealed-" + tag + ".json")).string(),
+                                     "--key-mode",
+                                     "reproducible",
+                                     "--key-id",
+                                     key_arn_};
+    if (!image_config.empty()) {
+      const std::string path = (dir_ / ("image-config-" + tag + ".json")).string();
+      std::ofstream(path) << image_config;
+      args.emplace_back("--image-config");
+      args.push_back(path);
+    }
+    apps_.emplace_back(std::move(args), env_, log);
     // The sanitizer build starts slowly: up to a minute for "setup done".
     for (int i = 0; i < 600; ++i) {
       const std::string text = Slurp(log);
@@ -157,7 +176,14 @@ class Stack {
 // A proxy in front of one enclave-app that can misbehave.
 class Proxy {
  public:
-  enum class Mode : std::uint8_t { kPass, kReplayAttestation, kAlterInfo, kSwapKey };
+  enum class Mode : std::uint8_t {
+    kPass,
+    kReplayAttestation,
+    kAlterInfo,
+    kSwapKey,
+    kUnsignedMigration,  // /v1/migration-status without its signature headers
+    kAlterMigration,     // /v1/migration-status with a pending state it did not sign
+  };
 
   explicit Proxy(std::string upstream) : upstream_(std::move(upstream)) {
     net::HttpServerOptions options;
@@ -203,12 +229,26 @@ class Proxy {
         return *kept_;
       }
     }
+    if (request.path == "/v1/migration-status") {
+      if (mode_ == Mode::kUnsignedMigration) {
+        response.headers.clear();
+      } else if (mode_ == Mode::kAlterMigration) {
+        response.body =
+            R"({"state":{"target_pcr0":")" + std::string(kPcr0B) +
+            R"(","v2_kms_key_id":"","initiated_at":1700000000},"cooldown_expired":true})"
+            "\n";
+      }
+    }
     if (request.path == "/v1/info") {
       if (mode_ == Mode::kAlterInfo) {
         response.body.insert(response.body.size() - 1, " ");  // still the same JSON
       } else if (mode_ == Mode::kSwapKey) {
         json body = json::parse(response.body);
+        // Both names of the key (a public_key other than signerPubkey is malformed).
         body["public_key"] = "0279be667ef9dcbbac55a06295ce870b07029bfcdb2dce28d959f2815b16f81798";
+        if (body.contains("signerPubkey")) {
+          body["signerPubkey"] = body["public_key"];
+        }
         response.body = body.dump();
       }
     }
@@ -567,6 +607,106 @@ TEST_F(LiveCli, AFleetOfEightWithOneMisconfigured) {
   const CliResult invalid = Enclavectl({"verify", "--targets", bad, "--any-image", "--json"});
   EXPECT_EQ(invalid.exit_code, 2);
   EXPECT_EQ(ErrorCodeIn(invalid.out), "TARGETS_INVALID");
+}
+
+// Issue 14 item 6 on real enclave-apps: v1 (PCR0 A, genesis) and v2 (PCR0 B, whose measured
+// image config names A and a maintainer key).
+TEST_F(LiveCli, MigrationStatusCheckMigrationAndALineageOfRealEnclaves) {
+  const std::string maintainer = "79be667ef9dcbbac55a06295ce870b07029bfcdb2dce28d959f2815b16f81798";
+  static std::string v2;
+  if (v2.empty()) {
+    v2 = Stack::Get().StartApp(kPcr0B, R"({"previous_pcr0":")" + std::string(kPcr0A) +
+                                           R"(","maintainer_pubkey":")" + maintainer + "\"}");
+  }
+  const std::string& root = Stack::Get().Root();
+  const CliResult status =
+      Enclavectl({"migration", "status", "--url", url_, "--root", root, "--expect-pcr0", kPcr0A});
+  EXPECT_EQ(status.exit_code, 0) << status.out << status.err;
+  EXPECT_NE(status.out.find("migration     no migration pending"), std::string::npos) << status.out;
+  EXPECT_NE(status.out.find("maintainer    (not configured)"), std::string::npos);
+  EXPECT_NE(status.out.find("previous PCR0 genesis"), std::string::npos);
+  const CliResult status_json = Enclavectl(
+      {"migration", "status", "--url", v2, "--root", root, "--expect-pcr0", kPcr0B, "--json"});
+  EXPECT_EQ(status_json.exit_code, 0) << status_json.out;
+  const json report = json::parse(status_json.out, nullptr, false);
+  EXPECT_EQ(report.value("media_type", ""),
+            "application/vnd.enclavectl.migration-status+json;version=1");
+  EXPECT_EQ(report["migration"]["words"], "no migration pending");
+  EXPECT_EQ(report["migration"]["state"], nullptr);
+  EXPECT_EQ(report["claims"]["maintainer_pubkey"], maintainer);
+  EXPECT_EQ(report["claims"]["previous_pcr0"], kPcr0A);
+  EXPECT_EQ(report["responses_signed"], 4);
+  EXPECT_EQ(report["retired"], false);
+  // Secure default: an image expectation or --any-image.
+  EXPECT_EQ(Enclavectl({"migration", "status", "--url", url_, "--root", root}).exit_code, 64);
+
+  // verify --check-migration with the lineage pinned.
+  const CliResult checked = Enclavectl(Live(v2, {"--expect-pcr0", kPcr0B, "--check-migration",
+                                                 "--expect-previous-pcr0", kPcr0A, "--json"}));
+  EXPECT_EQ(checked.exit_code, 0) << checked.out;
+  const json verified = json::parse(checked.out, nullptr, false);
+  EXPECT_EQ(verified["responses_signed"], 4);
+  EXPECT_EQ(verified["migration"]["words"], "no migration pending");
+  const CliResult wrong_lineage = Enclavectl(
+      Live(v2, {"--expect-pcr0", kPcr0B, "--check-migration", "--expect-previous-pcr0", kPcr0B}));
+  EXPECT_EQ(wrong_lineage.exit_code, 1);
+  EXPECT_NE(wrong_lineage.err.find("PREVIOUS_PCR0_MISMATCH"), std::string::npos);
+  const CliResult text = Enclavectl(Live(url_, {"--expect-pcr0", kPcr0A, "--check-migration"}));
+  EXPECT_EQ(text.exit_code, 0) << text.out << text.err;
+  EXPECT_NE(text.out.find("migration     no migration pending"), std::string::npos) << text.out;
+  // --check-migration goes with --url only, and not with --bundle.
+  EXPECT_EQ(Enclavectl(Live(url_, {"--expect-pcr0", kPcr0A, "--check-migration", "--bundle",
+                                   (dir_.Path() / "b.zip").string()}))
+                .exit_code,
+            64);
+  EXPECT_EQ(Enclavectl({"verify", "--doc", "x", "--any-image", "--check-migration"}).exit_code, 64);
+
+  // A proxy that drops the migration status's signature, or alters its body.
+  Proxy proxy(url_);
+  proxy.SetMode(Proxy::Mode::kUnsignedMigration);
+  const CliResult unsigned_status = Enclavectl(
+      {"migration", "status", "--url", proxy.Url(), "--root", root, "--any-image", "--json"});
+  EXPECT_EQ(unsigned_status.exit_code, 1) << unsigned_status.out;
+  EXPECT_EQ(ErrorCodeIn(unsigned_status.out), "LIVE_RESPONSE_UNSIGNED");
+  proxy.SetMode(Proxy::Mode::kAlterMigration);
+  const CliResult altered = Enclavectl(Live(proxy.Url(), {"--any-image", "--check-migration"}));
+  EXPECT_EQ(altered.exit_code, 1);
+  EXPECT_NE(altered.err.find("APP_SIGNATURE_INVALID"), std::string::npos) << altered.err;
+
+  // verify lineage: ok, broken, a PCR0 twice, a step whose PCR0 is not its line's, malformed.
+  const auto lineage = [&](const std::string& name, const std::string& text_lines,
+                           std::vector<std::string> extra = {}) {
+    const std::string file = dir_.Write(name, core::AsBytes(text_lines));
+    std::vector<std::string> args = {"verify", "lineage", "--targets", file, "--root", root};
+    args.insert(args.end(), extra.begin(), extra.end());
+    return Enclavectl(args);
+  };
+  const std::string a = url_ + " pcr0=" + kPcr0A + "\n";
+  const std::string b = v2 + " pcr0=" + std::string(kPcr0B) + "\n";
+  const CliResult ok = lineage("ok.txt", "# genesis first\n" + a + "\n" + b);
+  EXPECT_EQ(ok.exit_code, 0) << ok.out << ok.err;
+  EXPECT_NE(ok.out.find("ACCEPTED"), std::string::npos) << ok.out;
+  const CliResult ok_json = lineage("ok.txt", a + b, {"--json"});
+  EXPECT_EQ(ok_json.exit_code, 0);
+  const json walked = json::parse(ok_json.out, nullptr, false);
+  EXPECT_EQ(walked.value("media_type", ""),
+            "application/vnd.enclavectl.verify-lineage+json;version=1");
+  EXPECT_EQ(walked["chain"], json::array({"genesis", kPcr0A, kPcr0B}));
+  const CliResult broken = lineage("broken.txt", b + a, {"--json"});
+  EXPECT_EQ(broken.exit_code, 1);
+  EXPECT_EQ(ErrorCodeIn(broken.out), "LINEAGE_BROKEN");
+  EXPECT_EQ(json::parse(broken.out, nullptr, false)["error"]["index"], 0);
+  const CliResult twice = lineage("twice.txt", a + a, {"--json"});
+  EXPECT_EQ(twice.exit_code, 1);
+  EXPECT_EQ(ErrorCodeIn(twice.out), "LINEAGE_BROKEN");
+  const CliResult differs = lineage("differs.txt", a + v2 + " pcr0=" + kPcr0A + "\n");
+  EXPECT_EQ(differs.exit_code, 1);
+  EXPECT_NE(differs.err.find("PCR_MISMATCH"), std::string::npos) << differs.err;
+  EXPECT_NE(differs.err.find("step 1"), std::string::npos) << differs.err;
+  const CliResult malformed = lineage("bad.txt", a + url_ + " pcr0=abc\n", {"--json"});
+  EXPECT_EQ(malformed.exit_code, 2);
+  EXPECT_EQ(ErrorCodeIn(malformed.out), "LINEAGE_INVALID");
+  EXPECT_EQ(lineage("empty.txt", "# nothing\n").exit_code, 2);
 }
 
 }  // namespace

@@ -137,5 +137,110 @@ TEST(Introspector, WhatGoWouldRefuseIsRefused) {
   EXPECT_EQ(max->state->activation_time, 9223372036854775807);
 }
 
+// Issue 14 item 6: our additive enclave-info members, and the form of every migration member a
+// (hostile) server sends, checked after Go's decoding.
+TEST(Introspector, MigrationMembersOfEnclaveInfo) {
+  const std::string body = R"({"version":"v2","previous_pcr0":")" + kPcr0A +
+                           R"(","attestation_pubkey":")" + kKey66 + R"(","migrated_from_pcr0":")" +
+                           kPcr0A + R"(","key_origin":"migrated","key_origin_provable":true})";
+  auto info = DecodeIntrospectorEnclaveInfo(body);
+  ASSERT_TRUE(info) << info.error().detail;
+  EXPECT_EQ(info->migrated_from_pcr0, kPcr0A);
+  EXPECT_EQ(info->migrated_to_pcr0, "");
+  EXPECT_EQ(info->key_origin, "migrated");
+  EXPECT_EQ(info->key_origin_provable, std::optional<bool>(true));
+  EXPECT_TRUE(CheckEnclaveInfoMigration(*info));
+  // Absent stays unknown (not Go's false); null too.
+  auto plain = DecodeIntrospectorEnclaveInfo(R"({"version":"dev","key_origin_provable":null})");
+  ASSERT_TRUE(plain);
+  EXPECT_FALSE(plain->key_origin_provable.has_value());
+  // Wrong types are Go's unmarshal errors.
+  for (const char* bad : {R"({"migrated_to_pcr0":1})", R"({"key_origin_provable":"false"})",
+                          R"({"key_origin":["x"]})", R"({"migrated_from_pcr0":{}})"}) {
+    auto decoded = DecodeIntrospectorEnclaveInfo(bad);
+    ASSERT_FALSE(decoded) << bad;
+    EXPECT_EQ(decoded.error().code, ErrorCode::kIntrospectorBodyMalformed) << bad;
+  }
+  // Well typed but not well formed: kMigrationStatusInvalid.
+  const auto invalid = [](const IntrospectorEnclaveInfo& candidate) {
+    auto checked = CheckEnclaveInfoMigration(candidate);
+    return !checked && checked.error().code == ErrorCode::kMigrationStatusInvalid;
+  };
+  IntrospectorEnclaveInfo base;
+  EXPECT_TRUE(CheckEnclaveInfoMigration(base));
+  IntrospectorEnclaveInfo to = base;
+  to.migrated_to_pcr0 = std::string(95, 'a');
+  EXPECT_TRUE(invalid(to));
+  to.migrated_to_pcr0 = std::string(95, 'a') + "g";
+  EXPECT_TRUE(invalid(to));
+  IntrospectorEnclaveInfo from = base;
+  from.migrated_from_pcr0 = "genesis";
+  EXPECT_TRUE(invalid(from));
+  IntrospectorEnclaveInfo both = base;
+  both.migrated_to_pcr0 = kPcr0A;
+  both.migrated_from_pcr0 = kPcr0A;
+  EXPECT_TRUE(invalid(both));
+  IntrospectorEnclaveInfo previous = base;
+  previous.previous_pcr0 = "Genesis";
+  EXPECT_TRUE(invalid(previous));
+  IntrospectorEnclaveInfo maintainer = base;
+  maintainer.maintainer_pubkey = kKey66;  // 66 hex: a compressed key, not x-only
+  EXPECT_TRUE(invalid(maintainer));
+  IntrospectorEnclaveInfo origin = base;
+  origin.key_origin = std::string("adopted\n");
+  EXPECT_TRUE(invalid(origin));
+  origin.key_origin = std::string(65, 'x');
+  EXPECT_TRUE(invalid(origin));
+}
+
+TEST(Introspector, MigrationStatusFormIsChecked) {
+  // The spec's example (4.2) is well formed, null is, a completed one is.
+  auto example = DecodeMigrationStatus(
+      R"({"state":{"target_pcr0":")" + kPcr0A +
+      R"(","v2_kms_key_id":"1234abcd-12ab-34cd-56ef-1234567890ab","initiated_at":1700000000,"source_pcr0":")" +
+      kPcr0C +
+      R"(","previous_pcr0":"genesis","activation_time":1700090000},"cooldown_expired":true})");
+  ASSERT_TRUE(example) << example.error().detail;
+  EXPECT_TRUE(CheckMigrationStatus(*example));
+  EXPECT_TRUE(CheckMigrationStatus(MigrationStatus{}));
+  MigrationState completed{kPcr0A, "", 1700000000, 1700090000, "unknown", kPcr0C, 0};
+  EXPECT_TRUE(CheckMigrationStatus(MigrationStatus{completed, false}));
+
+  const auto invalid = [](const MigrationStatus& status) {
+    auto checked = CheckMigrationStatus(status);
+    return !checked && checked.error().code == ErrorCode::kMigrationStatusInvalid;
+  };
+  EXPECT_TRUE(invalid(MigrationStatus{std::nullopt, true}));  // expired without a state
+  MigrationState s = completed;
+  s.target_pcr0 = "ab";
+  EXPECT_TRUE(invalid(MigrationStatus{s, false}));
+  s = completed;
+  s.initiated_at = 0;
+  EXPECT_TRUE(invalid(MigrationStatus{s, false}));
+  s = completed;
+  s.initiated_at = -5;
+  EXPECT_TRUE(invalid(MigrationStatus{s, false}));
+  s = completed;
+  s.completed_at = s.initiated_at - 1;  // completed before it began
+  EXPECT_TRUE(invalid(MigrationStatus{s, false}));
+  s = completed;
+  s.activation_time = -1;
+  EXPECT_TRUE(invalid(MigrationStatus{s, false}));
+  s = completed;
+  s.source_pcr0 = "genesis";
+  EXPECT_TRUE(invalid(MigrationStatus{s, false}));
+  s = completed;
+  s.previous_pcr0 = "unknown";
+  EXPECT_TRUE(invalid(MigrationStatus{s, false}));
+  s = completed;
+  s.v2_kms_key_id = std::string(2049, 'k');
+  EXPECT_TRUE(invalid(MigrationStatus{s, false}));
+  EXPECT_TRUE(invalid(MigrationStatus{completed, true}));  // expired cooldown yet completed
+  // A target_pcr0 of the wrong JSON type never reaches the form check.
+  auto typed = DecodeMigrationStatus(R"({"state":{"target_pcr0":12,"initiated_at":1}})");
+  ASSERT_FALSE(typed);
+  EXPECT_EQ(typed.error().code, ErrorCode::kIntrospectorBodyMalformed);
+}
+
 }  // namespace
 }  // namespace enclavectl::verifier

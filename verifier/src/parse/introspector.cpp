@@ -1,11 +1,13 @@
 #include "enclavectl/verifier/introspector.hpp"
 
+#include <algorithm>
 #include <limits>
 #include <string>
 #include <utility>
 
 #include <nlohmann/json.hpp>
 
+#include "enclavectl/core/encoding.hpp"
 #include "enclavectl/core/json.hpp"
 #include "enclavectl/core/limits.hpp"
 
@@ -129,6 +131,47 @@ core::Status GoBool(const json& object, std::string_view name, bool& out, const 
   return core::Ok();
 }
 
+// An optional bool: absent or null stays nullopt (ours; Go's bool would read false).
+core::Status GoOptionalBool(const json& object, std::string_view name, std::optional<bool>& out,
+                            const char* what) {
+  auto member = GoMember(object, name, what);
+  if (!member) {
+    return Fail(member.error());
+  }
+  if (*member == nullptr) {
+    return core::Ok();
+  }
+  if (!(*member)->is_boolean()) {
+    return tl::unexpected(TypeError(name, "bool", **member, what));
+  }
+  out = (*member)->get<bool>();
+  return core::Ok();
+}
+
+bool IsHexOfLength(std::string_view text, std::size_t length) {
+  if (text.size() != length) {
+    return false;
+  }
+  for (char c : text) {
+    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'))) {
+      return false;
+    }
+  }
+  return true;
+}
+
+std::string Quote(std::string_view text) {
+  std::string out;
+  for (char c : text.substr(0, 24)) {
+    out += c >= 0x20 && c < 0x7f ? c : '?';
+  }
+  return "\"" + out + (text.size() > 24 ? "...\"" : "\"");
+}
+
+core::Status Invalid(std::string detail) {
+  return Fail(ErrorCode::kMigrationStatusInvalid, std::move(detail));
+}
+
 core::Result<MigrationState> DecodeState(const json& object) {
   const char* what = "migration state";
   MigrationState state;
@@ -168,6 +211,12 @@ core::Result<IntrospectorEnclaveInfo> DecodeIntrospectorEnclaveInfo(std::string_
   ENCLAVECTL_RETURN_IF_ERROR(GoString(*object, "maintainer_pubkey", info.maintainer_pubkey, what));
   ENCLAVECTL_RETURN_IF_ERROR(
       GoString(*object, "attestation_pubkey", info.attestation_pubkey, what));
+  ENCLAVECTL_RETURN_IF_ERROR(GoString(*object, "migrated_to_pcr0", info.migrated_to_pcr0, what));
+  ENCLAVECTL_RETURN_IF_ERROR(
+      GoString(*object, "migrated_from_pcr0", info.migrated_from_pcr0, what));
+  ENCLAVECTL_RETURN_IF_ERROR(GoString(*object, "key_origin", info.key_origin, what));
+  ENCLAVECTL_RETURN_IF_ERROR(
+      GoOptionalBool(*object, "key_origin_provable", info.key_origin_provable, what));
   return info;
 }
 
@@ -224,6 +273,79 @@ std::string EncodeMigrationStatus(const MigrationStatus& status) {
     body["cooldown_expired"] = true;
   }
   return core::DumpJson(body) + "\n";
+}
+
+bool IsPcr0HexText(std::string_view text) noexcept { return IsHexOfLength(text, 96); }
+
+core::Status CheckMigrationStatus(const MigrationStatus& status) {
+  if (!status.state) {
+    if (status.cooldown_expired) {
+      return Invalid("migration status: cooldown_expired without a migration state");
+    }
+    return core::Ok();
+  }
+  const MigrationState& s = *status.state;
+  if (!IsPcr0HexText(s.target_pcr0)) {
+    return Invalid("migration state: target_pcr0 " + Quote(s.target_pcr0) +
+                   " is not 96 hex digits");
+  }
+  if (s.initiated_at <= 0) {
+    return Invalid("migration state: initiated_at " + std::to_string(s.initiated_at) +
+                   " is not a positive Unix time");
+  }
+  if (s.completed_at < 0 || (s.completed_at != 0 && s.completed_at < s.initiated_at)) {
+    return Invalid("migration state: completed_at " + std::to_string(s.completed_at) +
+                   " is negative or before initiated_at " + std::to_string(s.initiated_at));
+  }
+  if (s.activation_time < 0) {
+    return Invalid("migration state: activation_time " + std::to_string(s.activation_time) +
+                   " is negative");
+  }
+  if (!s.source_pcr0.empty() && s.source_pcr0 != "unknown" && !IsPcr0HexText(s.source_pcr0)) {
+    return Invalid("migration state: source_pcr0 " + Quote(s.source_pcr0) +
+                   " is neither unknown nor 96 hex digits");
+  }
+  if (!s.previous_pcr0.empty() && s.previous_pcr0 != "genesis" && !IsPcr0HexText(s.previous_pcr0)) {
+    return Invalid("migration state: previous_pcr0 " + Quote(s.previous_pcr0) +
+                   " is neither genesis nor 96 hex digits");
+  }
+  if (s.v2_kms_key_id.size() > 2048) {
+    return Invalid("migration state: v2_kms_key_id is longer than 2048 characters");
+  }
+  if (status.cooldown_expired && s.completed_at != 0) {
+    return Invalid("migration status: cooldown_expired on a completed migration");
+  }
+  return core::Ok();
+}
+
+core::Status CheckEnclaveInfoMigration(const IntrospectorEnclaveInfo& info) {
+  for (const auto& [name, value] :
+       {std::pair<const char*, const std::string*>{"migrated_to_pcr0", &info.migrated_to_pcr0},
+        {"migrated_from_pcr0", &info.migrated_from_pcr0}}) {
+    if (!value->empty() && !IsPcr0HexText(*value)) {
+      return Invalid(std::string("GET /v1/enclave-info: ") + name + " " + Quote(*value) +
+                     " is not 96 hex digits");
+    }
+  }
+  if (!info.previous_pcr0.empty() && info.previous_pcr0 != "genesis" &&
+      !IsPcr0HexText(info.previous_pcr0)) {
+    return Invalid("GET /v1/enclave-info: previous_pcr0 " + Quote(info.previous_pcr0) +
+                   " is neither genesis nor 96 hex digits");
+  }
+  if (!info.maintainer_pubkey.empty() && !IsHexOfLength(info.maintainer_pubkey, 64)) {
+    return Invalid("GET /v1/enclave-info: maintainer_pubkey " + Quote(info.maintainer_pubkey) +
+                   " is not 64 hex digits");
+  }
+  if (info.key_origin.size() > 64 || !std::all_of(info.key_origin.begin(), info.key_origin.end(),
+                                                  [](char c) { return c >= 0x20 && c < 0x7f; })) {
+    return Invalid("GET /v1/enclave-info: key_origin " + Quote(info.key_origin) +
+                   " is not at most 64 printable ASCII characters");
+  }
+  if (!info.migrated_to_pcr0.empty() && !info.migrated_from_pcr0.empty() &&
+      core::EqualsIgnoreCase(info.migrated_to_pcr0, info.migrated_from_pcr0)) {
+    return Invalid("GET /v1/enclave-info: migrated_to_pcr0 equals migrated_from_pcr0");
+  }
+  return core::Ok();
 }
 
 }  // namespace enclavectl::verifier

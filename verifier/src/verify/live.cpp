@@ -25,7 +25,6 @@ using core::ErrorCode;
 using nlohmann::json;
 
 constexpr std::size_t kQuotedBodyChars = 160;
-constexpr std::size_t kMaxRecordedPcrSets = 1024;
 constexpr const char* kSignatureHeader = "X-Attestation-Signature";
 constexpr const char* kPubkeyHeader = "X-Attestation-Pubkey";
 
@@ -119,6 +118,13 @@ core::Result<Bytes> KeyField(const core::JsonObjectView& object, const char* fie
                       Describe(exchange) + ": \"" + field + "\" is not a secp256k1 public key");
   }
   return key;
+}
+
+std::string Lower(std::string_view text) {
+  std::string out(text);
+  std::transform(out.begin(), out.end(), out.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return out;
 }
 
 bool IsLowerHex(std::string_view text) {
@@ -221,6 +227,9 @@ class LiveVerifier {
     CheckKmsKey();
     CheckBlockhash();
     CheckPreviousPcr0Claim();
+    CheckMigrationStatus();
+    CheckMigration();
+    CheckRetired();
     report_.image_checked = expectations_.HasImageExpectation();
     Finish();
     return std::move(report_);
@@ -228,10 +237,13 @@ class LiveVerifier {
 
  private:
   const HttpExchange* Exchanges(std::size_t i) const {
-    const std::array<const HttpExchange*, 3> all = {&evidence_.attestation, &evidence_.info,
-                                                    &evidence_.enclave_info};
+    const std::array<const HttpExchange*, 4> all = {
+        &evidence_.attestation, &evidence_.info, &evidence_.enclave_info,
+        evidence_.migration_status ? &*evidence_.migration_status : nullptr};
     return all.at(i);
   }
+  // 3, or 4 with GET /v1/migration-status.
+  std::size_t ExchangeCount() const { return evidence_.migration_status ? 4 : 3; }
 
   void Add(Check check) { report_.checks.push_back(std::move(check)); }
 
@@ -255,7 +267,7 @@ class LiveVerifier {
   }
 
   void CheckHttp() {
-    for (std::size_t i = 0; i < 3; ++i) {
+    for (std::size_t i = 0; i < ExchangeCount(); ++i) {
       const HttpExchange& exchange = *Exchanges(i);
       if (exchange.status != 200) {
         Add(FailWith("http",
@@ -265,7 +277,8 @@ class LiveVerifier {
         return;
       }
     }
-    Add(Pass("http", "the three requests answered 200"));
+    Add(Pass("http", ExchangeCount() == 3 ? std::string("the three requests answered 200")
+                                          : std::string("the four requests answered 200")));
   }
 
   static bool Answered(const HttpExchange& exchange) { return exchange.status == 200; }
@@ -286,6 +299,17 @@ class LiveVerifier {
     if (!key) {
       Add(FailWith("info", key.error()));
       return;
+    }
+    // Introspector's name for the same key (its Go client binds PCR16 to it): when present it
+    // must be that key, or a client reading it would bind another one.
+    if (const json* signer = info.Find("signerPubkey"); signer != nullptr) {
+      auto other = KeyField(info, "signerPubkey", exchange);
+      if (!other || *other != *key) {
+        Add(FailWith("info", Err(ErrorCode::kLiveResponseMalformed,
+                                 Describe(exchange) +
+                                     ": \"signerPubkey\" is not the public_key it serves")));
+        return;
+      }
     }
     if (auto claims = ReadInfoClaims(info, exchange, report_.claims); !claims) {
       Add(FailWith("info", claims.error()));
@@ -330,6 +354,22 @@ class LiveVerifier {
       Add(FailWith("enclave_info", previous.error()));
       return;
     }
+    // The Introspector members as the Go client decodes them, and ours about migration,
+    // checked for form (a hostile server's PCR0 is 96 hex digits or it is refused).
+    auto introspector = DecodeIntrospectorEnclaveInfo(core::AsChars(exchange.body));
+    if (!introspector) {
+      Add(FailWith("enclave_info", introspector.error()));
+      return;
+    }
+    if (auto valid = CheckEnclaveInfoMigration(*introspector); !valid) {
+      Add(FailWith("enclave_info", valid.error()));
+      return;
+    }
+    report_.claims.maintainer_pubkey = introspector->maintainer_pubkey;
+    report_.claims.migrated_to_pcr0 = Lower(introspector->migrated_to_pcr0);
+    report_.claims.migrated_from_pcr0 = Lower(introspector->migrated_from_pcr0);
+    report_.claims.key_origin = introspector->key_origin;
+    report_.claims.key_origin_provable = introspector->key_origin_provable;
     report_.claims.previous_pcr0 = *previous;
     report_.claims.attestation_public_key = *key;
     report_.claims.version = version->value_or("");
@@ -445,7 +485,7 @@ class LiveVerifier {
       return;
     }
     const std::string expected_key = core::HexEncode(*report_.claims.attestation_public_key);
-    for (std::size_t i = 0; i < 3; ++i) {
+    for (std::size_t i = 0; i < ExchangeCount(); ++i) {
       const HttpExchange& exchange = *Exchanges(i);
       const std::string_view signature = exchange.Header(kSignatureHeader);
       const std::string_view pubkey = exchange.Header(kPubkeyHeader);
@@ -498,12 +538,12 @@ class LiveVerifier {
       }
       ++report_.exchange_signatures;
     }
-    Add(Pass("response_signatures", "3 responses BIP-340-signed by the attestation key " +
-                                        Abbrev(*report_.claims.attestation_public_key) + "; " +
-                                        std::to_string(report_.exchange_signatures) +
-                                        " exchange signature" +
-                                        (report_.exchange_signatures == 1 ? "" : "s") +
-                                        " (method, path, status, nonce) checked"));
+    Add(Pass("response_signatures",
+             std::to_string(ExchangeCount()) + " responses BIP-340-signed by the attestation key " +
+                 Abbrev(*report_.claims.attestation_public_key) + "; " +
+                 std::to_string(report_.exchange_signatures) + " exchange signature" +
+                 (report_.exchange_signatures == 1 ? "" : "s") +
+                 " (method, path, status, nonce) checked"));
   }
 
   // /v1/info kms_key_arn against --expect-kms-key. The claim is covered by the response
@@ -569,6 +609,125 @@ class LiveVerifier {
     Add(Pass("previous_pcr0", "the image replaces PCR0 " + *expectations_.previous_pcr0));
   }
 
+  // The attested PCR0 (lower-case hex), when the document decoded.
+  std::string AttestedPcr0() const {
+    const std::optional<AttestationDocument>& doc = report_.document.document;
+    if (!doc) {
+      return {};
+    }
+    const auto it = doc->pcrs.find(0);
+    return it == doc->pcrs.end() ? std::string() : core::HexEncode(it->second);
+  }
+
+  // GET /v1/migration-status (Go's decoding, then the form of every member).
+  void CheckMigrationStatus() {
+    if (!evidence_.migration_status) {
+      Add(Skip("migration_status", "not asked for (verify --check-migration)"));
+      return;
+    }
+    const HttpExchange& exchange = *evidence_.migration_status;
+    if (!Answered(exchange)) {
+      Add(Skip("migration_status", Describe(exchange) + " did not answer 200"));
+      return;
+    }
+    auto status = DecodeMigrationStatus(core::AsChars(exchange.body));
+    if (!status) {
+      Add(FailWith("migration_status", status.error()));
+      return;
+    }
+    if (auto valid = verifier::CheckMigrationStatus(*status); !valid) {
+      Add(FailWith("migration_status", valid.error()));
+      return;
+    }
+    if (status->state) {
+      status->state->target_pcr0 = Lower(status->state->target_pcr0);
+      status->state->source_pcr0 = Lower(status->state->source_pcr0);
+      status->state->previous_pcr0 = Lower(status->state->previous_pcr0);
+    }
+    report_.migration = std::move(*status);
+    Add(Pass("migration_status",
+             report_.migration->state
+                 ? "a migration to PCR0 " + report_.migration->state->target_pcr0.substr(0, 16) +
+                       "..." +
+                       (report_.migration->state->completed_at != 0 ? " (completed)" : " (pending)")
+                 : std::string("no migration pending")));
+  }
+
+  // The migration members against each other and against what the document attests.
+  void CheckMigration() {
+    const ServiceClaims& claims = report_.claims;
+    const std::string pcr0 = AttestedPcr0();
+    const std::string previous = Lower(claims.previous_pcr0.value_or(""));
+    const auto inconsistent = [this](std::string detail) {
+      Add(FailWith("migration", Err(ErrorCode::kMigrationInconsistent, std::move(detail))));
+    };
+    if (!pcr0.empty() && claims.migrated_to_pcr0 == pcr0) {
+      inconsistent("the enclave says it migrated its key to its own PCR0");
+      return;
+    }
+    if (!pcr0.empty() && claims.migrated_from_pcr0 == pcr0) {
+      inconsistent("the enclave says its key came from its own PCR0");
+      return;
+    }
+    if (!claims.migrated_from_pcr0.empty() && !previous.empty() &&
+        claims.migrated_from_pcr0 != previous) {
+      inconsistent("the key came by migration from PCR0 " +
+                   claims.migrated_from_pcr0.substr(0, 16) +
+                   "..., not from the image this one names as its predecessor (previous_pcr0 " +
+                   core::SafeExcerpt(previous, 16) + "...)");
+      return;
+    }
+    const std::optional<MigrationState> state =
+        report_.migration ? report_.migration->state : std::nullopt;
+    if (state) {
+      if (!pcr0.empty() && IsPcr0HexText(state->source_pcr0) && state->source_pcr0 != pcr0) {
+        inconsistent("the migration state's source_pcr0 " + state->source_pcr0.substr(0, 16) +
+                     "... is not this enclave's attested PCR0 " + pcr0.substr(0, 16) + "...");
+        return;
+      }
+      if (!state->previous_pcr0.empty() && !previous.empty() && state->previous_pcr0 != previous) {
+        inconsistent("the migration state's previous_pcr0 is not the enclave's previous_pcr0");
+        return;
+      }
+      if (!claims.migrated_to_pcr0.empty() &&
+          (state->target_pcr0 != claims.migrated_to_pcr0 || state->completed_at == 0)) {
+        inconsistent("the enclave says it migrated to PCR0 " +
+                     claims.migrated_to_pcr0.substr(0, 16) + "..., but its migration state is " +
+                     (state->completed_at == 0 ? "still pending" : "for another PCR0"));
+        return;
+      }
+      if (claims.migrated_to_pcr0.empty() && state->completed_at != 0) {
+        inconsistent("the migration to PCR0 " + state->target_pcr0.substr(0, 16) +
+                     "... is completed but the enclave does not say migrated_to_pcr0: it would "
+                     "still sign with a key that has moved (two signers)");
+        return;
+      }
+    }
+    if (!report_.migration && claims.migrated_to_pcr0.empty() &&
+        claims.migrated_from_pcr0.empty()) {
+      Add(Skip("migration", "no migration status fetched and no migration members"));
+      return;
+    }
+    Add(Pass("migration", "the migration members agree with each other and the document"));
+  }
+
+  // migrated_to_pcr0: the key has moved and the enclave no longer signs.
+  void CheckRetired() {
+    const std::string& to = report_.claims.migrated_to_pcr0;
+    if (to.empty()) {
+      Add(Pass("retired", "not retired (no migrated_to_pcr0)"));
+      return;
+    }
+    if (!expectations_.allow_retired) {
+      Add(FailWith("retired",
+                   Err(ErrorCode::kEnclaveRetired,
+                       "the enclave is RETIRED: it handed its key to PCR0 " + to.substr(0, 16) +
+                           "... and no longer signs; verify that image instead")));
+      return;
+    }
+    Add(Pass("retired", "RETIRED: its key moved to PCR0 " + to + "; it no longer signs"));
+  }
+
   void Finish() { FinishReport(report_); }
 
   const Evidence& evidence_;
@@ -576,27 +735,6 @@ class LiveVerifier {
   const LiveExpectations& expectations_;
   LiveReport report_;
 };
-
-json PcrSetToJson(const PcrSet& set) {
-  json out = json::object();
-  for (const auto& [index, value] : set) {
-    out["PCR" + std::to_string(index)] = core::HexEncode(value);
-  }
-  return out;
-}
-
-core::Result<PcrSet> PcrSetFromJson(const json& object) {
-  if (!object.is_object()) {
-    return core::Fail(ErrorCode::kBundleMalformed, "a PCR set is not an object");
-  }
-  auto sets = ParsePcrSets(core::DumpJson(object));
-  if (!sets || sets->size() != 1) {
-    return core::Fail(
-        ErrorCode::kBundleMalformed,
-        "a recorded PCR set is malformed" + (sets ? std::string() : ": " + sets.error().detail));
-  }
-  return std::move(sets->front());
-}
 
 std::string Pem(const Bytes& der) {
   core::BioPtr bio(BIO_new(BIO_s_mem()));
@@ -618,123 +756,6 @@ std::string_view HttpExchange::Header(std::string_view name) const noexcept {
     }
   }
   return {};
-}
-
-json ExpectationsToJson(const LiveExpectations& expectations) {
-  json sets = json::array();
-  for (const PcrSet& set : expectations.allowed_pcr_sets) {
-    sets.push_back(PcrSetToJson(set));
-  }
-  return {
-      {"allowed_pcr_sets", std::move(sets)},
-      {"required_pcrs", PcrSetToJson(expectations.required_pcrs)},
-      {"max_age_ms", expectations.max_age_ms ? json(*expectations.max_age_ms) : json(nullptr)},
-      {"allow_debug", expectations.allow_debug},
-      {"kms_key_arn", expectations.kms_key_arn ? json(*expectations.kms_key_arn) : json(nullptr)},
-      {"blockhash", expectations.blockhash_hex ? json(*expectations.blockhash_hex) : json(nullptr)},
-      {"any_image", expectations.any_image},
-      {"previous_pcr0",
-       expectations.previous_pcr0 ? json(*expectations.previous_pcr0) : json(nullptr)},
-      {"allow_unbound_tls", expectations.allow_unbound_tls}};
-}
-
-core::Result<LiveExpectations> ExpectationsFromJson(const json& object) {
-  auto view = core::JsonObjectView::Of(object, ErrorCode::kBundleMalformed, "expectations");
-  if (!view) {
-    return core::Fail(view.error());
-  }
-  LiveExpectations out;
-  if (const json* sets = view->Find("allowed_pcr_sets"); sets != nullptr && !sets->is_null()) {
-    auto array = view->Array("allowed_pcr_sets", kMaxRecordedPcrSets);
-    if (!array) {
-      return core::Fail(array.error());
-    }
-    for (const json& set : **array) {
-      auto parsed = PcrSetFromJson(set);
-      if (!parsed) {
-        return core::Fail(parsed.error());
-      }
-      out.allowed_pcr_sets.push_back(std::move(*parsed));
-    }
-  }
-  auto required = view->OptionalObject("required_pcrs");
-  if (!required) {
-    return core::Fail(required.error());
-  }
-  if (*required && !(*required)->Value().empty()) {
-    auto parsed = PcrSetFromJson((*required)->Value());
-    if (!parsed) {
-      return core::Fail(parsed.error());
-    }
-    out.required_pcrs = std::move(*parsed);
-  }
-  auto age = view->OptionalUint("max_age_ms", static_cast<std::uint64_t>(INT64_MAX));
-  if (!age || (*age && **age == 0)) {
-    return core::Fail(ErrorCode::kBundleMalformed, "max_age_ms is not a positive integer");
-  }
-  if (*age) {
-    out.max_age_ms = static_cast<std::int64_t>(**age);
-  }
-  auto debug = view->OptionalBool("allow_debug");
-  auto any_image = view->OptionalBool("any_image");
-  auto arn = view->OptionalString("kms_key_arn");
-  auto blockhash = view->OptionalString("blockhash");
-  if (!debug || !any_image || !arn || !blockhash) {
-    return core::Fail(ErrorCode::kBundleMalformed,
-                      "allow_debug/any_image are not booleans, or kms_key_arn/blockhash not "
-                      "strings");
-  }
-  out.allow_debug = debug->value_or(false);
-  out.any_image = any_image->value_or(false);
-  out.kms_key_arn = *arn;
-  out.blockhash_hex = *blockhash;
-  auto previous = view->OptionalString("previous_pcr0");
-  auto unbound = view->OptionalBool("allow_unbound_tls");
-  if (!previous || !unbound) {
-    return core::Fail(ErrorCode::kBundleMalformed,
-                      "previous_pcr0 is not a string, or allow_unbound_tls not a boolean");
-  }
-  out.previous_pcr0 = *previous;
-  out.allow_unbound_tls = unbound->value_or(false);
-  return out;
-}
-
-std::string DescribeExpectations(const LiveExpectations& expectations) {
-  std::vector<std::string> parts;
-  for (const auto& [index, value] : expectations.required_pcrs) {
-    parts.push_back("PCR" + std::to_string(index) + "=" + core::HexEncode(value).substr(0, 16) +
-                    "...");
-  }
-  if (!expectations.allowed_pcr_sets.empty()) {
-    parts.push_back("one of " + std::to_string(expectations.allowed_pcr_sets.size()) +
-                    " PCR set(s)");
-  }
-  if (!expectations.HasImageExpectation()) {
-    parts.emplace_back(expectations.any_image ? "any image (--any-image)" : "no image expectation");
-  }
-  if (expectations.kms_key_arn) {
-    parts.push_back("KMS key " + core::SafeExcerpt(*expectations.kms_key_arn, 200));
-  }
-  if (expectations.blockhash_hex) {
-    parts.push_back("blockhash " + core::SafeExcerpt(*expectations.blockhash_hex, 16) + "...");
-  }
-  if (expectations.previous_pcr0) {
-    parts.push_back("previous PCR0 " + core::SafeExcerpt(*expectations.previous_pcr0, 16) + "...");
-  }
-  if (expectations.allow_unbound_tls) {
-    parts.emplace_back("INSECURE: unbound TLS allowed");
-  }
-  if (expectations.max_age_ms) {
-    parts.push_back("max age " + std::to_string(*expectations.max_age_ms / 1000) + "s");
-  }
-  if (expectations.allow_debug) {
-    parts.emplace_back("debug allowed");
-  }
-  std::string out;
-  for (const std::string& part : parts) {
-    out += (out.empty() ? "" : ", ") + part;
-  }
-  return out;
 }
 
 void LiveReport::AddCheck(Check check) {
@@ -763,6 +784,9 @@ json LiveReportToJson(const LiveReport& report, const Evidence& evidence) {
   const auto text = [](const std::optional<std::string>& value) {
     return value ? json(*value) : json(nullptr);
   };
+  const auto nonempty = [](const std::string& value) {
+    return value.empty() ? json(nullptr) : json(value);
+  };
   json key_policy = nullptr;
   if (report.claims.key_policy) {
     key_policy = {{"checked", report.claims.key_policy->checked},
@@ -778,7 +802,42 @@ json LiveReportToJson(const LiveReport& report, const Evidence& evidence) {
                    {"kms_key_arn", text(report.claims.kms_key_arn)},
                    {"blockhash", text(report.claims.blockhash_hex)},
                    {"previous_pcr0", text(report.claims.previous_pcr0)},
-                   {"key_policy", std::move(key_policy)}};
+                   {"key_policy", std::move(key_policy)},
+                   {"maintainer_pubkey", nonempty(report.claims.maintainer_pubkey)},
+                   {"migrated_to_pcr0", nonempty(report.claims.migrated_to_pcr0)},
+                   {"migrated_from_pcr0", nonempty(report.claims.migrated_from_pcr0)},
+                   {"key_origin", nonempty(report.claims.key_origin)},
+                   {"key_origin_provable", report.claims.key_origin_provable
+                                               ? json(*report.claims.key_origin_provable)
+                                               : json(nullptr)}};
+  out["retired"] = !report.claims.migrated_to_pcr0.empty();
+  if (evidence.migration_status) {
+    json migration = nullptr;
+    if (report.migration) {
+      migration = {{"words", MigrationStateWords(report, evidence.captured_at)},
+                   {"cooldown_expired", report.migration->cooldown_expired},
+                   {"state", nullptr}};
+      if (const auto& s = report.migration->state) {
+        const auto when = [](std::int64_t seconds) {
+          return seconds == 0 ? json(nullptr)
+                              : json(core::FormatRfc3339(core::UnixMillis{seconds * 1000}));
+        };
+        migration["state"] = {
+            {"target_pcr0", s->target_pcr0},
+            {"v2_kms_key_id", nonempty(s->v2_kms_key_id)},
+            {"initiated_at", s->initiated_at},
+            {"initiated_rfc3339", when(s->initiated_at)},
+            {"completed_at", s->completed_at == 0 ? json(nullptr) : json(s->completed_at)},
+            {"completed_rfc3339", when(s->completed_at)},
+            {"source_pcr0", nonempty(s->source_pcr0)},
+            {"previous_pcr0", nonempty(s->previous_pcr0)},
+            {"activation_time", s->activation_time == 0 ? json(nullptr) : json(s->activation_time)},
+            {"activation_rfc3339", when(s->activation_time)},
+            {"completed", s->completed_at != 0}};
+      }
+    }
+    out["migration"] = std::move(migration);
+  }
   out["responses_signed"] = report.responses_signed;
   out["exchange_signatures"] = report.exchange_signatures;
   out["image_checked"] = report.image_checked;

@@ -164,6 +164,56 @@ void RenderLiveText(std::ostream& out, const LiveReport& report, const Evidence&
   if (report.claims.blockhash_hex) {
     out << "  blockhash     " << *report.claims.blockhash_hex << "\n";
   }
+  const ServiceClaims& claims = report.claims;
+  if (evidence.migration_status || !claims.migrated_to_pcr0.empty() ||
+      !claims.migrated_from_pcr0.empty()) {
+    out << "  version       " << core::SafeExcerpt(claims.version, 100) << "\n";
+    out << "  previous PCR0 " << core::SafeExcerpt(claims.previous_pcr0.value_or("(none)"), 100)
+        << "\n";
+    out << "  maintainer    "
+        << (claims.maintainer_pubkey.empty() ? std::string("(not configured)")
+                                             : claims.maintainer_pubkey)
+        << "\n";
+    if (!claims.key_origin.empty() || claims.key_origin_provable) {
+      out << "  key origin    " << (claims.key_origin.empty() ? "(unnamed)" : claims.key_origin)
+          << (claims.key_origin_provable && !*claims.key_origin_provable
+                  ? " (NOT PROVABLE: the key was made outside an enclave)"
+                  : "")
+          << "\n";
+    }
+    if (!claims.migrated_from_pcr0.empty()) {
+      out << "  migrated from " << claims.migrated_from_pcr0 << "\n";
+    }
+    if (!claims.migrated_to_pcr0.empty()) {
+      out << "  RETIRED       its key moved to PCR0 " << claims.migrated_to_pcr0
+          << "; it no longer signs\n";
+    }
+    if (report.migration) {
+      out << "  migration     " << MigrationStateWords(report, evidence.captured_at) << "\n";
+      if (const auto& state = report.migration->state) {
+        const auto at = [](std::int64_t seconds) {
+          return core::FormatRfc3339(core::UnixMillis{seconds * 1000});
+        };
+        out << "    target PCR0   " << state->target_pcr0 << "\n";
+        if (!state->v2_kms_key_id.empty()) {
+          out << "    V2 KMS key    " << core::SafeExcerpt(state->v2_kms_key_id, 200) << "\n";
+        }
+        out << "    initiated     " << at(state->initiated_at) << "\n";
+        if (!state->source_pcr0.empty()) {
+          out << "    source PCR0   " << state->source_pcr0 << "\n";
+        }
+        if (!state->previous_pcr0.empty()) {
+          out << "    previous PCR0 " << state->previous_pcr0 << "\n";
+        }
+        if (state->activation_time != 0) {
+          out << "    activation    " << at(state->activation_time) << "\n";
+        }
+        if (state->completed_at != 0) {
+          out << "    completed     " << at(state->completed_at) << "\n";
+        }
+      }
+    }
+  }
   if (!report.image_checked) {
     out << "  ANY IMAGE     --any-image: the image (PCRs) was not checked against any "
            "expectation\n";

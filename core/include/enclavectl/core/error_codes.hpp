@@ -427,6 +427,16 @@ enum class ExitClass : std::uint8_t {
   X(kMaintainerSignatureInvalid, 1308, "MAINTAINER_SIGNATURE_INVALID", kRejected,                \
     "the maintainer's BIP-340 signature over SHA-256(target_pcr0:activation_time) does not "     \
     "verify")                                                                                    \
+  X(kEnclaveRetired, 1340, "ENCLAVE_RETIRED", kRejected,                                         \
+    "the enclave reports migrated_to_pcr0: it handed its key to that image and no longer signs") \
+  X(kMigrationStatusInvalid, 1341, "MIGRATION_STATUS_INVALID", kMalformed,                       \
+    "a migration field (/v1/migration-status state, migrated_to/from_pcr0, key_origin) is not "  \
+    "valid: a PCR0 that is not 96 hex digits, a time that is not positive, completion before "   \
+    "initiation")                                                                                \
+  X(kMigrationInconsistent, 1342, "MIGRATION_INCONSISTENT", kRejected,                           \
+    "the migration status contradicts the attested enclave: a state for another PCR0, a "        \
+    "completed migration while the enclave still signs, a key migrated from another PCR0 than "  \
+    "its previous_pcr0")                                                                           \
   X(kAdoptCiphertextAbsent, 1360, "ADOPT_CIPHERTEXT_ABSENT", kRejected,                          \
     "--adopt-ciphertext: the parameter or file is missing, empty or UNSET: there is no "         \
     "Introspector key to adopt (nothing is generated instead)")                                  \

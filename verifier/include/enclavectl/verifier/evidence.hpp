@@ -2,6 +2,7 @@
 // anyone can verify it again offline and reach the same verdict.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -42,7 +43,10 @@ struct Evidence {
   HttpExchange attestation;                           // GET /enclave/attestation?nonce=
   HttpExchange info;                                  // GET /v1/info
   HttpExchange enclave_info;                          // GET /v1/enclave-info
-  nlohmann::json report;                              // the report at capture time (informational)
+  // GET /v1/migration-status, when asked for (verify --check-migration, migration status,
+  // verify lineage); not kept in bundles.
+  std::optional<HttpExchange> migration_status;
+  nlohmann::json report;  // the report at capture time (informational)
 };
 
 // Derived members written for people and other tools: the decoded document and its chain.

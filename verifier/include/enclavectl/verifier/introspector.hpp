@@ -35,6 +35,13 @@ struct IntrospectorEnclaveInfo {
   std::string previous_pcr0;      // "genesis" or 96 lower-case hex
   std::string maintainer_pubkey;  // 64 hex (x-only BIP-340 key) or empty
   std::string attestation_pubkey;
+  // Ours, additive (issue 14; the Go client ignores them), each omitted when empty:
+  std::string migrated_to_pcr0;    // 96 hex: this enclave handed its key to that image
+  std::string migrated_from_pcr0;  // 96 hex: this enclave's key came from that image
+  std::string key_origin;          // how the key came to be ("generated", "adopted", ...)
+  // false: the key was made outside an enclave (adopted from an Introspector ciphertext);
+  // nullopt when the member is absent or null.
+  std::optional<bool> key_origin_provable;
 };
 [[nodiscard]] core::Result<IntrospectorEnclaveInfo> DecodeIntrospectorEnclaveInfo(
     std::string_view body);
@@ -61,5 +68,19 @@ struct MigrationStatus {
 [[nodiscard]] core::Result<MigrationStatus> DecodeMigrationStatus(std::string_view body);
 // Compact JSON + "\n"; with no state exactly "{\"state\":null}\n".
 std::string EncodeMigrationStatus(const MigrationStatus& status);
+
+// What a decoded body may still get wrong (decoding follows Go, which checks types only).
+// CheckMigrationStatus: a state's target_pcr0 is 96 hex digits; initiated_at > 0;
+// completed_at and activation_time 0 or positive, completed_at not before initiated_at;
+// source_pcr0 empty, "unknown" or 96 hex; previous_pcr0 empty, "genesis" or 96 hex;
+// v2_kms_key_id at most 2048 characters; cooldown_expired only with a pending state.
+// CheckEnclaveInfoMigration: migrated_to_pcr0 / migrated_from_pcr0 empty or 96 hex,
+// previous_pcr0 empty, "genesis" or 96 hex, maintainer_pubkey empty or 64 hex, key_origin at
+// most 64 printable ASCII characters. Both fail with kMigrationStatusInvalid.
+[[nodiscard]] core::Status CheckMigrationStatus(const MigrationStatus& status);
+[[nodiscard]] core::Status CheckEnclaveInfoMigration(const IntrospectorEnclaveInfo& info);
+
+// 96 hex digits (either case).
+bool IsPcr0HexText(std::string_view text) noexcept;
 
 }  // namespace enclavectl::verifier

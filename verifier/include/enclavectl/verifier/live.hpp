@@ -15,6 +15,7 @@
 #include "enclavectl/core/bytes.hpp"
 #include "enclavectl/core/result.hpp"
 #include "enclavectl/verifier/evidence.hpp"
+#include "enclavectl/verifier/introspector.hpp"
 #include "enclavectl/verifier/policy.hpp"
 #include "enclavectl/verifier/verify.hpp"
 
@@ -49,6 +50,10 @@ struct LiveExpectations {
   // No image expectation on purpose (--any-image): reported, never implied. Callers refuse an
   // empty image expectation unless this is set (HasImageExpectation).
   bool any_image = false;
+  // Accept a retired enclave (/v1/enclave-info migrated_to_pcr0: its key moved to another
+  // image and it refuses to sign): `migration status` and `verify lineage` show one. Without
+  // it a retired enclave fails with kEnclaveRetired (it is no live signer).
+  bool allow_retired = false;
 
   // True when a PCR is expected (allowed sets or required values).
   bool HasImageExpectation() const noexcept {
@@ -86,6 +91,13 @@ struct ServiceClaims {
     bool locked = false;
   };
   std::optional<KeyPolicy> key_policy;
+  // /v1/enclave-info, the Introspector members and the migration ones (introspector.hpp),
+  // checked for form; empty when absent.
+  std::string maintainer_pubkey;
+  std::string migrated_to_pcr0;    // set: the enclave is retired (its key moved there)
+  std::string migrated_from_pcr0;  // set: its key came by migration from there
+  std::string key_origin;
+  std::optional<bool> key_origin_provable;
 };
 
 struct LiveReport {
@@ -97,7 +109,10 @@ struct LiveReport {
   // certificate seen over HTTPS), then response_signatures (the body signatures, and the
   // exchange signatures where present), kms_key (kms_key_arn against --expect-kms-key),
   // blockhash (against --expect-blockhash) and previous_pcr0 (against
-  // --expect-previous-pcr0); each skipped when nothing is expected. A caller
+  // --expect-previous-pcr0); each skipped when nothing is expected; then migration_status
+  // (GET /v1/migration-status decoded and checked; skipped when not fetched), migration (its
+  // state and the enclave-info migration members against each other and the attested PCR0)
+  // and retired (migrated_to_pcr0 set: kEnclaveRetired unless allow_retired). A caller
   // may append checks of its own (key_policy) with AddCheck.
   std::vector<Check> checks;
   VerificationReport document;  // the offline verifier's report on the attestation
@@ -105,6 +120,8 @@ struct LiveReport {
   int responses_signed = 0;     // response (body) signatures verified
   int exchange_signatures = 0;  // X-Enclavectl-Exchange-Signature headers verified
   bool image_checked = false;   // a PCR expectation was checked (false: --any-image)
+  // GET /v1/migration-status as decoded and checked, when the evidence has it and it passed.
+  std::optional<MigrationStatus> migration;
 
   // Appends `check` and recomputes verdict and error (the first failure in check order).
   void AddCheck(Check check);
@@ -114,6 +131,12 @@ struct LiveReport {
 // std::bad_alloc.
 LiveReport VerifyEvidence(const Evidence& evidence, const VerifierConfig& config,
                           const LiveExpectations& expectations);
+
+// The migration state of a report in words, as the Go client's --check-migration prints it
+// (migration.md section 7 step 5), times in UTC: "no migration pending", "COMPLETED at T",
+// "EXPIRED (ready for completion)" or "PENDING (cooldown until T, 3h2m remaining)" -- the
+// cooldown counted as the spec's 24 hours from initiation at `now`. Empty without a status.
+std::string MigrationStateWords(const LiveReport& report, core::UnixMillis now);
 
 // {"media_type", "url", "verdict", "error", "checks", "claims", "nonce", "captured_at",
 //  "document": <the verify+json report>} -- see docs/verify.md.
