@@ -282,6 +282,8 @@ unsigned HttpStatusFor(core::ErrorCode code) noexcept {
       return 408;
     case ErrorCode::kAppAlreadySetUp:
       return 409;
+    case ErrorCode::kKeyMigrated:
+      return 410;
     case ErrorCode::kInputTooLarge:
       return 413;
     case ErrorCode::kAppNotSetUp:
@@ -625,15 +627,47 @@ net::HttpResponse KeyService::EnclaveInfo() const {
   if (!options_.maintainer_pubkey.empty()) {
     body["maintainer_pubkey"] = options_.maintainer_pubkey;
   }
+  if (auto migrated = MigratedTo()) {
+    body["migrated_to_pcr0"] = *migrated;
+  }
   return JsonResponse(200, body);
 }
 
+const core::SecretBytes* KeyService::SigningSecret() const noexcept {
+  const ActiveKeys* keys = Active();
+  return keys == nullptr ? nullptr : &keys->keys.signing.Secret();
+}
+
+void KeyService::SetMigratedTo(std::string target_pcr0) {
+  std::lock_guard lock(migration_mutex_);
+  if (!migrated_to_) {
+    log_.Log(LogLevel::kWarning,
+             "key migrated to PCR0 " + target_pcr0 + ": this enclave no longer signs");
+    migrated_to_ = std::move(target_pcr0);
+  }
+}
+
+std::optional<std::string> KeyService::MigratedTo() const {
+  std::lock_guard lock(migration_mutex_);
+  return migrated_to_;
+}
+
+void KeyService::SetMigrationStatus(std::function<std::string()> body) {
+  std::lock_guard lock(migration_mutex_);
+  migration_status_ = std::move(body);
+}
+
 net::HttpResponse KeyService::MigrationStatus() const {
-  // migration.md 4.2. The migration protocol is not implemented yet (docs/migration.md):
-  // there is never a migration state, so the answer is the idle one, {"state":null}.
+  // migration.md 4.2: the store's state (SetMigrationStatus, the migration protocol) or,
+  // without a migration store, the idle answer {"state":null}.
   net::HttpResponse response;
   response.content_type = kJson;
-  response.body = verifier::EncodeMigrationStatus({});
+  std::function<std::string()> status;
+  {
+    std::lock_guard lock(migration_mutex_);
+    status = migration_status_;
+  }
+  response.body = status ? status() : verifier::EncodeMigrationStatus({});
   return response;
 }
 
@@ -641,6 +675,11 @@ net::HttpResponse KeyService::Sign(const net::HttpRequest& request) const {
   const ActiveKeys* keys = Active();
   if (keys == nullptr) {
     return ErrorResponse(RequestError(ErrorCode::kAppNotSetUp, "no key has been set up yet"));
+  }
+  if (auto migrated = MigratedTo()) {
+    return ErrorResponse(core::Error{
+        ErrorCode::kKeyMigrated,
+        "the key was migrated to PCR0 " + *migrated + ": this enclave no longer signs"});
   }
   auto parsed = DecodeSignRequest(request.body);
   if (!parsed) {

@@ -7,6 +7,7 @@
 #include <atomic>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -122,6 +123,17 @@ class KeyService {
   // SHA-256 of the compressed attestation public key (nitriding's appKeyHash).
   const core::Sha256Digest& AppKeyHash() const noexcept { return app_key_hash_; }
 
+  // The migration protocol (app/migration_source.hpp). The signing secret once a key is set
+  // up (nullptr before): V1 encrypts it to V2's attested key and derives its state MAC key.
+  const core::SecretBytes* SigningSecret() const noexcept;
+  // After a completed migration (or a start that finds one): every signing route refuses
+  // with kKeyMigrated (410) and /v1/enclave-info carries "migrated_to_pcr0". Irreversible.
+  void SetMigratedTo(std::string target_pcr0);
+  std::optional<std::string> MigratedTo() const;
+  // The body of GET /v1/migration-status (migration.md 4.2); unset: {"state":null}. Set
+  // before the service answers requests.
+  void SetMigrationStatus(std::function<std::string()> body);
+
  private:
   struct ActiveKeys;
   class SetupWorker;
@@ -155,6 +167,9 @@ class KeyService {
   // Written once by the winning setup before `active_` is published; read through `active_`.
   std::unique_ptr<const ActiveKeys> keys_;
   std::atomic<const ActiveKeys*> active_{nullptr};
+  mutable std::mutex migration_mutex_;
+  std::optional<std::string> migrated_to_;
+  std::function<std::string()> migration_status_;
   std::unique_ptr<SetupWorker> worker_;  // last: stopped (joined) first
 };
 
