@@ -18,9 +18,11 @@
 #include "app_fakes.hpp"
 #include "enclavectl/app/keys.hpp"
 #include "enclavectl/app/maintainer.hpp"
+#include "enclavectl/app/migration_target.hpp"
 #include "enclavectl/core/encoding.hpp"
 #include "enclavectl/core/handles.hpp"
 #include "enclavectl/core/sha.hpp"
+#include "enclavectl/verifier/key_binding.hpp"
 #include "virtual_nitro.hpp"
 
 namespace enclavectl::app {
@@ -372,6 +374,110 @@ TEST_F(MigrationSource, V1WithoutAMaintainerKeyNeverMigrates) {
   EXPECT_EQ(refused.status, 403U);
   EXPECT_EQ(CodeOf(refused), "MIGRATION_NO_MAINTAINER_KEY");
   EXPECT_TRUE(store_.entries.empty());
+}
+
+// V2's side (RunMigrationTarget) against V1's handler in process: V2 ends up sealing and
+// serving V1's key, bound to its own PCR16.
+TEST_F(MigrationSource, V2TakesTheKeyFromItsPredecessorSealsItAndBindsPcr16) {
+  constexpr const char* kSealKey = "arn:aws:kms:us-east-1:111122223333:key/seal-v2";
+  kms_.AddSymmetricKey(kSealKey);
+  kms_.RequirePcr0(kSealKey, Pcr0(0xb2));
+  V1 v1(kms_, store_, now_);
+  const json v1_info = json::parse(v1.service->Handle(Request("GET", "/v1/info")).body);
+  testing::SimulatedEnclave v2(Pcr0(0xb2));
+  testing::CaptureLog log;
+  MigrationTransport transport = [&](std::string_view method, std::string_view path,
+                                     std::string_view body) -> core::Result<MigrationAnswer> {
+    const net::HttpResponse response =
+        v1.handler->Handle(Request(std::string(method), std::string(path), std::string(body)));
+    return MigrationAnswer{response.status, response.body};
+  };
+  MigrationTargetConfig config;
+  config.previous_pcr0 = core::HexEncode(Pcr0(0xa1));
+  config.activation_time = now_ + kCooldown;
+  config.maintainer_sig = Sign(core::HexEncode(Pcr0(0xb2)), config.activation_time);
+  config.root = &testing::TestRoot();
+  config.now = [this] { return now_; };
+  int sleeps = 0;
+  config.sleep = [&](std::int64_t seconds) {
+    now_ += seconds;
+    ++sleeps;
+  };
+  config.poll_seconds = 30;
+  auto secret = RunMigrationTarget(config, transport, *v2.client, log);
+  ASSERT_TRUE(secret) << core::ErrorCodeName(secret.error().code) << ": " << secret.error().detail;
+  EXPECT_EQ(sleeps, 4);  // 30 s polls until the activation 100 s later
+  EXPECT_TRUE(v1.service->MigratedTo());
+
+  // V2 seals it under its own KMS key (policy-checked) and serves the same signer key.
+  ServiceOptions options;
+  options.version = "v2";
+  options.previous_pcr0 = config.previous_pcr0;
+  testing::MemoryStore sealed;
+  testing::CaptureLog v2_log;
+  auto service = KeyService::Create(options, *v2.client, kms_, sealed, v2_log);
+  ASSERT_TRUE(service);
+  SetupRequest setup;
+  setup.mode = KeyMode::kSealed;
+  setup.key_id = kSealKey;
+  auto done = (*service)->Setup(setup, &*secret);
+  ASSERT_TRUE(done) << done.error().detail;
+  (*service)->SetMigratedFrom(config.previous_pcr0);
+  const json v2_info = json::parse((*service)->Handle(Request("GET", "/v1/info")).body);
+  EXPECT_EQ(v2_info["signerPubkey"], v1_info["signerPubkey"]);
+  EXPECT_EQ(json::parse(
+                (*service)->Handle(Request("GET", "/v1/enclave-info")).body)["migrated_from_pcr0"],
+            config.previous_pcr0);
+  auto pcr16 = v2.client->DescribePcr(16);
+  ASSERT_TRUE(pcr16);
+  const Bytes signer = *core::HexDecode(v1_info["signerPubkey"].get<std::string>());
+  const core::Sha384Digest bound = verifier::KeyBindingPcrValue(signer);
+  EXPECT_EQ(pcr16->data, Bytes(bound.begin(), bound.end()));
+  // A later boot of V2 finds the sealed record: the same key without V1.
+  testing::SimulatedEnclave v2_again(Pcr0(0xb2));
+  auto again = KeyService::Create(options, *v2_again.client, kms_, sealed, v2_log);
+  ASSERT_TRUE(again);
+  ASSERT_TRUE((*again)->Setup(setup));
+  EXPECT_EQ(json::parse((*again)->Handle(Request("GET", "/v1/info")).body)["signerPubkey"],
+            v1_info["signerPubkey"]);
+}
+
+TEST_F(MigrationSource, V2RefusesWithoutAPredecessorOrFromAnImpostor) {
+  V1 v1(kms_, store_, now_);
+  testing::SimulatedEnclave v2(Pcr0(0xb2));
+  testing::CaptureLog log;
+  MigrationTransport transport = [&](std::string_view method, std::string_view path,
+                                     std::string_view body) -> core::Result<MigrationAnswer> {
+    const net::HttpResponse response =
+        v1.handler->Handle(Request(std::string(method), std::string(path), std::string(body)));
+    return MigrationAnswer{response.status, response.body};
+  };
+  MigrationTargetConfig config;
+  config.previous_pcr0 = "genesis";
+  config.activation_time = now_ + kCooldown;
+  config.maintainer_sig = Sign(core::HexEncode(Pcr0(0xb2)), config.activation_time);
+  config.root = &testing::TestRoot();
+  config.now = [this] { return now_; };
+  config.sleep = [this](std::int64_t seconds) { now_ += seconds; };
+  auto genesis = RunMigrationTarget(config, transport, *v2.client, log);
+  ASSERT_FALSE(genesis);
+  EXPECT_EQ(genesis.error().code, ErrorCode::kMigrationNoPredecessor);
+  // V2 expects another predecessor than the V1 that answers: the key is not taken.
+  config.previous_pcr0 = core::HexEncode(Pcr0(0xa9));
+  auto impostor = RunMigrationTarget(config, transport, *v2.client, log);
+  ASSERT_FALSE(impostor);
+  EXPECT_EQ(impostor.error().code, ErrorCode::kMigrationSourceRefused);
+  // A V1 that is unreachable, or refuses.
+  MigrationTransport down = [](std::string_view, std::string_view,
+                               std::string_view) -> core::Result<MigrationAnswer> {
+    return core::Fail(ErrorCode::kMigrationPeerFailed, "connection refused");
+  };
+  EXPECT_EQ(RunMigrationTarget(config, down, *v2.client, log).error().code,
+            ErrorCode::kMigrationPeerFailed);
+  config.maintainer_sig = std::string(128, '0');
+  store_.entries.clear();
+  EXPECT_EQ(RunMigrationTarget(config, transport, *v2.client, log).error().code,
+            ErrorCode::kMigrationPeerFailed);
 }
 
 }  // namespace

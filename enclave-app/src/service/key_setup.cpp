@@ -127,7 +127,13 @@ core::Result<KeyPair> Sealed(const SetupRequest& request, const std::string& key
     return Fail(plain_data_key.error());
   }
   core::SecretBytes secret(32);
-  if (RAND_bytes(secret.MutableData(), 32) != 1) {
+  if (setup.given_secret != nullptr) {
+    if (setup.given_secret->size() != 32) {
+      return Fail(ErrorCode::kInvalidArgument, "a given secret must be 32 bytes");
+    }
+    std::copy(setup.given_secret->View().begin(), setup.given_secret->View().end(),
+              secret.MutableData());
+  } else if (RAND_bytes(secret.MutableData(), 32) != 1) {
     return Fail(ErrorCode::kInternal, "no random secret");
   }
   auto keys = MakeKeyPair(secret, setup.ctx);
@@ -253,6 +259,9 @@ core::Result<ObtainedKey> ObtainKey(const SetupRequest& request, SetupContext& s
   auto policy = CheckKeyPolicy(setup.kms, setup.nsm, *key, request.mode, setup.policy);
   if (!policy) {
     return Fail(policy.error());
+  }
+  if (setup.given_secret != nullptr && request.mode != KeyMode::kSealed) {
+    return Fail(ErrorCode::kInvalidArgument, "a migrated key is kept in sealed mode only");
   }
   std::string detail;
   auto keys = request.mode == KeyMode::kSealed ? Sealed(request, key_arn, setup, detail)

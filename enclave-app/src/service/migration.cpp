@@ -532,6 +532,60 @@ core::Result<core::Bytes> EncryptToPeer(const core::SecretBytes& secret, ByteVie
   return out;
 }
 
+namespace {
+
+// OAEP-SHA256 with the protocol's label on `ctx` (after *_init).
+bool SetOaep(EVP_PKEY_CTX* ctx) {
+  auto* label = static_cast<unsigned char*>(OPENSSL_malloc(kMigrationOaepLabel.size()));
+  if (label == nullptr) {
+    return false;
+  }
+  std::copy(kMigrationOaepLabel.begin(), kMigrationOaepLabel.end(), label);
+  if (EVP_PKEY_CTX_set_rsa_padding(ctx, RSA_PKCS1_OAEP_PADDING) != 1 ||
+      EVP_PKEY_CTX_set_rsa_oaep_md(ctx, EVP_sha256()) != 1 ||
+      EVP_PKEY_CTX_set_rsa_mgf1_md(ctx, EVP_sha256()) != 1 ||
+      EVP_PKEY_CTX_set0_rsa_oaep_label(ctx, label, static_cast<int>(kMigrationOaepLabel.size())) !=
+          1) {
+    OPENSSL_free(label);  // NOLINT: set0 did not take it
+    return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+core::Result<MigrationRsaKey> GenerateMigrationRsaKey() {
+  MigrationRsaKey out;
+  out.key.reset(EVP_RSA_gen(2048));
+  if (!out.key) {
+    return Fail(ErrorCode::kInternal, "RSA-2048 generation failed");
+  }
+  unsigned char* der = nullptr;
+  const int len = i2d_PUBKEY(out.key.get(), &der);
+  if (len <= 0) {
+    return Fail(ErrorCode::kInternal, "RSA public key encoding failed");
+  }
+  out.spki.assign(der, der + len);
+  OPENSSL_free(der);
+  return out;
+}
+
+core::Result<core::SecretBytes> DecryptFromPeer(const MigrationRsaKey& key, ByteView ciphertext) {
+  core::EvpPkeyCtxPtr ctx(EVP_PKEY_CTX_new(key.key.get(), nullptr));
+  if (!ctx || EVP_PKEY_decrypt_init(ctx.get()) != 1 || !SetOaep(ctx.get())) {
+    return Fail(ErrorCode::kInternal, "RSA-OAEP setup failed");
+  }
+  core::SecretBytes plain(512);
+  std::size_t len = plain.size();
+  if (EVP_PKEY_decrypt(ctx.get(), plain.MutableData(), &len, ciphertext.data(),
+                       ciphertext.size()) != 1 ||
+      len != 32) {
+    return Fail(ErrorCode::kMigrationSourceRefused,
+                "V1's ciphertext does not open to a 32-byte key with our attested RSA key");
+  }
+  return core::SecretBytes(plain.View().first(32));
+}
+
 core::Status CheckSourceAnswer(const PeerDocument& source, std::string_view expected_pcr0,
                                const core::Bytes& v2_nonce, ByteView ciphertext,
                                ByteView compressed_pubkey) {

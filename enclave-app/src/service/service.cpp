@@ -329,7 +329,7 @@ core::Result<std::unique_ptr<KeyService>> KeyService::Create(ServiceOptions opti
   return service;
 }
 
-core::Status KeyService::Setup(const SetupRequest& request) {
+core::Status KeyService::Setup(const SetupRequest& request, const core::SecretBytes* given_secret) {
   if (const std::optional<SetupRequest>& configured = options_.configured; configured) {
     // Item 3 of issue 12: with --key-id, setup only ever uses that key (mode, blockhash).
     if (request.key_id != configured->key_id || request.mode != configured->mode ||
@@ -353,7 +353,7 @@ core::Status KeyService::Setup(const SetupRequest& request) {
   }
   log_.Log(LogLevel::kInfo, std::string("setup: ") + KeyModeName(request.mode) +
                                 " key from KMS key " + request.key_id);
-  SetupContext context{nsm_, kms_, store_, ctx_.get(), options_.policy};
+  SetupContext context{nsm_, kms_, store_, ctx_.get(), options_.policy, given_secret};
   auto obtained = ObtainKey(request, context);
   if (!obtained) {
     state_.store(KeyState::kUnset, std::memory_order_release);
@@ -630,6 +630,12 @@ net::HttpResponse KeyService::EnclaveInfo() const {
   if (auto migrated = MigratedTo()) {
     body["migrated_to_pcr0"] = *migrated;
   }
+  {
+    std::lock_guard lock(migration_mutex_);
+    if (migrated_from_) {
+      body["migrated_from_pcr0"] = *migrated_from_;
+    }
+  }
   return JsonResponse(200, body);
 }
 
@@ -650,6 +656,11 @@ void KeyService::SetMigratedTo(std::string target_pcr0) {
 std::optional<std::string> KeyService::MigratedTo() const {
   std::lock_guard lock(migration_mutex_);
   return migrated_to_;
+}
+
+void KeyService::SetMigratedFrom(std::string source_pcr0) {
+  std::lock_guard lock(migration_mutex_);
+  migrated_from_ = std::move(source_pcr0);
 }
 
 void KeyService::SetMigrationStatus(std::function<std::string()> body) {

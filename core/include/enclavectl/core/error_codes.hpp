@@ -462,7 +462,11 @@ enum class ExitClass : std::uint8_t {
   X(kMigrationStateInvalid, 1325, "MIGRATION_STATE_INVALID", kMalformed,                           \
     "the stored migration state is not valid JSON of the expected shape")                          \
   X(kMigrationSourceRefused, 1326, "MIGRATION_SOURCE_REFUSED", kRejected,                          \
-    "V2 refuses V1's answer: PCR0 not previous_pcr0, or nonce, user_data, PCR16 wrong")
+    "V2 refuses V1's answer: PCR0 not previous_pcr0, or nonce, user_data, PCR16 wrong")            \
+  X(kMigrationNoPredecessor, 1327, "MIGRATION_NO_PREDECESSOR", kRejected,                          \
+    "this image's previous_pcr0 is genesis: it has no predecessor to take a key from")             \
+  X(kMigrationPeerFailed, 1328, "MIGRATION_PEER_FAILED", kIo,                                      \
+    "the migration peer is unreachable or answered an error or a malformed body")
 
 enum class ErrorCode : std::uint16_t {
 #define ENCLAVECTL_X_ENUM(name, value, text, exit_class, meaning) name = value,

@@ -67,6 +67,9 @@ struct SetupContext {
   SealedKeyStore& store;
   const secp256k1_context* ctx;
   PolicyCheckOptions policy{};
+  // Sealed mode without a record: seal this secret (a migrated key, app/migration_target.hpp)
+  // instead of a fresh random one. Borrowed; nullptr: random.
+  const core::SecretBytes* given_secret = nullptr;
 };
 
 // The outcome of obtaining a key, before it is bound.

@@ -12,6 +12,7 @@
 #include <string_view>
 
 #include "enclavectl/core/bytes.hpp"
+#include "enclavectl/core/handles.hpp"
 #include "enclavectl/core/result.hpp"
 #include "enclavectl/core/secret.hpp"
 #include "enclavectl/verifier/document.hpp"
@@ -147,6 +148,17 @@ struct MigrationSource {
 // public key (an SPKI DER). kMigrationPublicKeyInvalid for a key that is not RSA >= 2048.
 [[nodiscard]] core::Result<core::Bytes> EncryptToPeer(const core::SecretBytes& secret,
                                                       core::ByteView spki_der);
+
+// V2's fresh RSA-2048 key for one document (kInternal) and its DER SubjectPublicKeyInfo.
+struct MigrationRsaKey {
+  core::EvpPkeyPtr key;
+  core::Bytes spki;
+};
+[[nodiscard]] core::Result<MigrationRsaKey> GenerateMigrationRsaKey();
+// EncryptToPeer's inverse with V2's private key: kMigrationSourceRefused unless it opens to
+// 32 bytes.
+[[nodiscard]] core::Result<core::SecretBytes> DecryptFromPeer(const MigrationRsaKey& key,
+                                                              core::ByteView ciphertext);
 
 // V2's check of V1's answer (document through CheckPeerDocument): nonce == v2_nonce,
 // user_data == SHA-256(ciphertext), PCR0 == expected_pcr0 (V2's image previous_pcr0), and when
