@@ -1032,5 +1032,59 @@ TEST_F(EnclaveAppE2e, MigrationMovesTheKeyToV2AndV1StopsSigning) {
   }
 }
 
+// The refusals with real processes: a V1 without a maintainer key never migrates, and a V2
+// whose image names another predecessor refuses the key V1 sends (both stop V2, exit 74).
+TEST_F(EnclaveAppE2e, MigrationRefusalsStopV2) {
+  const std::string v2_pcr0 = core::HexEncode(Bytes(48, 0xb2));
+  const std::string v1_key = CreateKey(Policy(false), true);
+  const std::string v2_key = CreateKey(Policy(false, v2_pcr0), false);
+  struct Case {
+    std::string v1_config;
+    std::string v2_previous;
+    std::string v2_error;
+  };
+  const std::vector<Case> cases = {
+      {json{{"previous_pcr0", "genesis"}}.dump(), Pcr0Hex(), "MIGRATION_NO_MAINTAINER_KEY"},
+      {json{{"previous_pcr0", "genesis"}, {"maintainer_pubkey", kMaintainerX}}.dump(),
+       core::HexEncode(Bytes(48, 0xc3)), "MIGRATION_SOURCE_REFUSED"}};
+  int n = 0;
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.v2_error);
+    const std::string tag = std::to_string(n++);
+    const std::string v1_config = (dir_.Path() / ("refuse-v1-" + tag + ".json")).string();
+    const std::string v2_config = (dir_.Path() / ("refuse-v2-" + tag + ".json")).string();
+    std::ofstream(v1_config) << c.v1_config;
+    std::ofstream(v2_config) << json{{"previous_pcr0", c.v2_previous}}.dump();
+    pcr0_hex_.clear();
+    const std::string v1 =
+        Start({"--image-config", v1_config, "--key-id", v1_key, "--migration-listen", "127.0.0.1:0",
+               "--migration-store", "file:" + (dir_.Path() / ("refuse-mig-" + tag)).string(),
+               "--migration-cooldown", "1"},
+              "refuse-v1-" + tag);
+    ASSERT_FALSE(v1.empty()) << Slurp(log_);
+    ASSERT_TRUE(WaitForLog("migration listener on http://")) << Slurp(log_);
+    const std::string v1_log = Slurp(log_);
+    const std::size_t at = v1_log.find("migration listener on http://") + 29;
+    const std::string v1_migration = v1_log.substr(at, v1_log.find_first_of(" \n", at) - at);
+    const std::int64_t activation = std::chrono::duration_cast<std::chrono::seconds>(
+                                        std::chrono::system_clock::now().time_since_epoch())
+                                        .count() +
+                                    3;
+    Bytes maintainer(32, 0);
+    maintainer[31] = 1;
+    auto sig = SignMaintainerAuthorization(core::SecretBytes(maintainer), v2_pcr0, activation);
+    ASSERT_TRUE(sig);
+    pcr0_hex_ = v2_pcr0;
+    Start({"--image-config", v2_config, "--key-mode", "sealed", "--key-id", v2_key,
+           "--sealed-store", "file:" + (dir_.Path() / ("refuse-sealed-" + tag)).string(),
+           "--migrate-from-tcp", v1_migration, "--migration-poll", "1", "--maintainer-sig",
+           core::HexEncode(*sig), "--activation-time", std::to_string(activation)},
+          "refuse-v2-" + tag);
+    EXPECT_EQ(ExitStatus(), 74) << Slurp(log_);
+    EXPECT_NE(Slurp(log_).find(c.v2_error), std::string::npos) << Slurp(log_);
+    EXPECT_EQ(Slurp(log_).find("setup done"), std::string::npos);
+  }
+}
+
 }  // namespace
 }  // namespace enclavectl::app

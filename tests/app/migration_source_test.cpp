@@ -262,6 +262,10 @@ TEST_F(MigrationSource, AWholeMigrationMovesTheKeyOnlyToV2AndV1StopsSigning) {
       "POST", "/v1/sign", R"({"scheme":"bip340","digest":")" + std::string(64, '0') + "\"}"));
   EXPECT_EQ(sign.status, 410U);
   EXPECT_EQ(json::parse(sign.body)["error"]["code"], "KEY_MIGRATED");
+  // The wallet line protocol's key is derived from the same secret: it refuses too.
+  const json line =
+      json::parse(v1.service->HandleWalletLine(json{{"action", "sign"}, {"message", "00"}}.dump()));
+  EXPECT_EQ(line["error"]["code"], "KEY_MIGRATED");
   EXPECT_EQ(
       json::parse(v1.service->Handle(Request("GET", "/v1/enclave-info")).body)["migrated_to_pcr0"],
       core::HexEncode(Pcr0(0xb2)));

@@ -773,6 +773,11 @@ std::string KeyService::HandleWalletLine(std::string_view line) {
       case WalletRequest::Action::kGetPublicKey:
         return core::DumpJson(json{{"public_key", core::HexEncode(wallet.Uncompressed())}});
       case WalletRequest::Action::kSign: {
+        if (auto migrated = MigratedTo()) {
+          return ErrorBody(core::Error{
+              ErrorCode::kKeyMigrated,
+              "the key was migrated to PCR0 " + *migrated + ": this enclave no longer signs", -1});
+        }
         auto sig = wallet.SignDigest(core::Sha256(request->message));
         if (!sig) {
           return ErrorBody(sig.error());
