@@ -29,6 +29,7 @@
 #include "enclavectl/app/accounts.hpp"
 #include "enclavectl/app/key_setup.hpp"
 #include "enclavectl/app/keys.hpp"
+#include "enclavectl/app/maintainer.hpp"
 #include "enclavectl/app/nsm_simulator.hpp"
 #include "enclavectl/app/sealed_store.hpp"
 #include "enclavectl/aws/curl_transport.hpp"
@@ -39,6 +40,7 @@
 #include "enclavectl/localkms/server.hpp"
 #include "enclavectl/net/http_server.hpp"
 #include "enclavectl/verifier/document.hpp"
+#include "enclavectl/verifier/key_binding.hpp"
 #include "enclavectl/verifier/signatures.hpp"
 #include "socket_client.hpp"
 #include "subprocess.hpp"
@@ -53,6 +55,9 @@ using namespace std::chrono_literals;
 
 constexpr const char* kAccount = "111122223333";
 constexpr std::uint8_t kPcr0Fill = 0xa0;
+// The maintainer key of the migration test: secret 1, x-only key = G.x.
+constexpr const char* kMaintainerX =
+    "79be667ef9dcbbac55a06295ce870b07029bfcdb2dce28d959f2815b16f81798";
 
 std::string Slurp(const std::string& path) {
   std::ifstream in(path);
@@ -77,12 +82,12 @@ json Statement(const std::string& sid, const json& actions, const json& conditio
   return statement;
 }
 
-std::string Policy(bool allow_encrypt) {
+std::string Policy(bool allow_encrypt, const std::string& pcr0_hex = Pcr0Hex()) {
   json statements = json::array(
       {Statement("EnclaveKeyInfo", {"kms:DescribeKey", "kms:GetKeyPolicy"}),
        Statement(
            "EnclaveAttestedUse", {"kms:Decrypt", "kms:GenerateDataKey", "kms:DeriveSharedSecret"},
-           {{"StringEqualsIgnoreCase", {{"kms:RecipientAttestation:ImageSha384", Pcr0Hex()}}}})});
+           {{"StringEqualsIgnoreCase", {{"kms:RecipientAttestation:ImageSha384", pcr0_hex}}}})});
   if (allow_encrypt) {
     statements.push_back(Statement("ParentEncrypt", {"kms:Encrypt"}));
   }
@@ -175,10 +180,18 @@ class EnclaveAppE2e : public ::testing::Test {
   // (or exits). Returns the base URL ("" when it did not listen).
   std::string Start(const std::vector<std::string>& extra, const std::string& name) {
     log_ = (dir_.Path() / (name + ".log")).string();
-    std::vector<std::string> argv = {
-        ENCLAVE_APP_BINARY, "--dev",    "--nsm-state", nsm_state_,     "--pcr",
-        "0=" + Pcr0Hex(),   "--listen", "127.0.0.1:0", "--vsock-port", "0",
-        "--threads",        "1"};
+    std::vector<std::string> argv = {ENCLAVE_APP_BINARY,
+                                     "--dev",
+                                     "--nsm-state",
+                                     nsm_state_,
+                                     "--pcr",
+                                     "0=" + (pcr0_hex_.empty() ? Pcr0Hex() : pcr0_hex_),
+                                     "--listen",
+                                     "127.0.0.1:0",
+                                     "--vsock-port",
+                                     "0",
+                                     "--threads",
+                                     "1"};
     argv.insert(argv.end(), extra.begin(), extra.end());
     apps_.emplace_back(argv, env_vars_, log_);
     for (int i = 0; i < 600; ++i) {
@@ -259,6 +272,7 @@ class EnclaveAppE2e : public ::testing::Test {
   std::vector<std::string> env_vars_;
   std::vector<testing::ChildProcess> apps_;
   std::string log_;
+  std::string pcr0_hex_;  // Start's PCR0 when set (default Pcr0Hex())
 };
 
 // Item 3.
@@ -932,6 +946,144 @@ TEST_F(EnclaveAppE2e, BehindNitridingWithAnImageConfig) {
   apps_.emplace_back(argv, env_vars_, log_);
   EXPECT_EQ(ExitStatus(), 74) << Slurp(log_);
   EXPECT_NE(Slurp(log_).find("NITRIDING_REGISTRATION_FAILED"), std::string::npos);
+}
+
+// Issue 14 item 4 end to end: V1 (PCR0 a0, a maintainer key, reproducible key) and V2
+// (PCR0 b2, previous_pcr0 = a0, sealed mode under its own KMS key) as two enclave-app --dev
+// processes over loopback TCP, cooldown 2 s. V2 serves V1's signer key with PCR16 bound; V1
+// refuses to sign and says where its key went, also after a restart.
+TEST_F(EnclaveAppE2e, MigrationMovesTheKeyToV2AndV1StopsSigning) {
+  const std::string v2_pcr0 = core::HexEncode(Bytes(48, 0xb2));
+  const std::string v1_key = CreateKey(Policy(false), true);
+  const std::string v2_key = CreateKey(Policy(false, v2_pcr0), false);
+  const std::string v1_config = (dir_.Path() / "v1.json").string();
+  const std::string v2_config = (dir_.Path() / "v2.json").string();
+  std::ofstream(v1_config)
+      << json{{"previous_pcr0", "genesis"}, {"maintainer_pubkey", kMaintainerX}}.dump();
+  std::ofstream(v2_config) << json{{"previous_pcr0", Pcr0Hex()}}.dump();
+  const std::string store = "file:" + (dir_.Path() / "migration").string();
+  const std::vector<std::string> v1_flags = {
+      "--image-config",    v1_config, "--key-mode",           "reproducible",
+      "--key-id",          v1_key,    "--migration-listen",   "127.0.0.1:0",
+      "--migration-store", store,     "--migration-cooldown", "2"};
+  const std::string v1 = Start(v1_flags, "migration-v1");
+  ASSERT_FALSE(v1.empty()) << Slurp(log_);
+  ASSERT_TRUE(WaitForLog("migration listener on http://")) << Slurp(log_);
+  const std::string v1_log = Slurp(log_);
+  const std::size_t at = v1_log.find("migration listener on http://") + 29;
+  const std::string v1_migration = v1_log.substr(at, v1_log.find_first_of(" \n", at) - at);
+  const json v1_info = Get(v1, "/v1/info").Json();
+
+  const std::int64_t activation = std::chrono::duration_cast<std::chrono::seconds>(
+                                      std::chrono::system_clock::now().time_since_epoch())
+                                      .count() +
+                                  4;
+  Bytes maintainer(32, 0);
+  maintainer[31] = 1;
+  auto sig = SignMaintainerAuthorization(core::SecretBytes(maintainer), v2_pcr0, activation);
+  ASSERT_TRUE(sig);
+  pcr0_hex_ = v2_pcr0;
+  const std::string v2 =
+      Start({"--image-config", v2_config, "--key-mode", "sealed", "--key-id", v2_key,
+             "--sealed-store", "file:" + (dir_.Path() / "v2-sealed.json").string(),
+             "--migrate-from-tcp", v1_migration, "--migration-poll", "1", "--maintainer-sig",
+             core::HexEncode(*sig), "--activation-time", std::to_string(activation)},
+            "migration-v2");
+  ASSERT_FALSE(v2.empty()) << Slurp(log_);
+  bool done = false;
+  for (int i = 0; i < 600 && !done; ++i) {
+    done = Slurp(log_).find("setup done") != std::string::npos;
+    std::this_thread::sleep_for(50ms);
+  }
+  ASSERT_TRUE(done) << Slurp(log_);
+  const json v2_info = Get(v2, "/v1/info").Json();
+  EXPECT_EQ(v2_info["public_key"], v1_info["public_key"]);
+  EXPECT_EQ(v2_info["key_mode"], "sealed");
+  EXPECT_EQ(Get(v2, "/v1/enclave-info").Json()["migrated_from_pcr0"], Pcr0Hex());
+  // V2's attestation binds the migrated key in PCR16.
+  const std::string nonce(40, 'a');
+  const Response attestation =
+      Exchange(v2, "GET /enclave/attestation?nonce=" + nonce + " HTTP/1.1\r\nHost: x\r\n\r\n");
+  ASSERT_EQ(attestation.status, 200U);
+  auto raw = core::Base64Decode(core::TrimWhitespace(attestation.body));
+  ASSERT_TRUE(raw);
+  auto parsed = verifier::DecodeAttestation(*raw);
+  ASSERT_TRUE(parsed);
+  const Bytes signer = *core::HexDecode(v1_info["public_key"].get<std::string>());
+  const core::Sha384Digest bound = verifier::KeyBindingPcrValue(signer);
+  EXPECT_EQ(parsed->doc.pcrs.at(16), Bytes(bound.begin(), bound.end()));
+
+  // V1 refuses to sign and reports the target; also after a restart.
+  const json sign = {{"scheme", "bip340"}, {"digest", std::string(64, '0')}};
+  for (int boot = 0; boot < 2; ++boot) {
+    const std::string url = boot == 0 ? v1 : [&] {
+      pcr0_hex_.clear();
+      return Start(v1_flags, "migration-v1-restart");
+    }();
+    ASSERT_FALSE(url.empty()) << Slurp(log_);
+    if (boot == 1) {
+      ASSERT_TRUE(WaitForLog("migration listener on http://")) << Slurp(log_);
+    }
+    const Response refused = Post(url, "/v1/sign", sign);
+    EXPECT_EQ(refused.status, 410U) << refused.body;
+    EXPECT_EQ(refused.Json()["error"]["code"], "KEY_MIGRATED");
+    EXPECT_EQ(Get(url, "/v1/enclave-info").Json()["migrated_to_pcr0"], v2_pcr0);
+    EXPECT_NE(Get(url, "/v1/migration-status").body.find("\"completed_at\":"), std::string::npos);
+  }
+}
+
+// The refusals with real processes: a V1 without a maintainer key never migrates, and a V2
+// whose image names another predecessor refuses the key V1 sends (both stop V2, exit 74).
+TEST_F(EnclaveAppE2e, MigrationRefusalsStopV2) {
+  const std::string v2_pcr0 = core::HexEncode(Bytes(48, 0xb2));
+  const std::string v1_key = CreateKey(Policy(false), true);
+  const std::string v2_key = CreateKey(Policy(false, v2_pcr0), false);
+  struct Case {
+    std::string v1_config;
+    std::string v2_previous;
+    std::string v2_error;
+  };
+  const std::vector<Case> cases = {
+      {json{{"previous_pcr0", "genesis"}}.dump(), Pcr0Hex(), "MIGRATION_NO_MAINTAINER_KEY"},
+      {json{{"previous_pcr0", "genesis"}, {"maintainer_pubkey", kMaintainerX}}.dump(),
+       core::HexEncode(Bytes(48, 0xc3)), "MIGRATION_SOURCE_REFUSED"}};
+  int n = 0;
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.v2_error);
+    const std::string tag = std::to_string(n++);
+    const std::string v1_config = (dir_.Path() / ("refuse-v1-" + tag + ".json")).string();
+    const std::string v2_config = (dir_.Path() / ("refuse-v2-" + tag + ".json")).string();
+    std::ofstream(v1_config) << c.v1_config;
+    std::ofstream(v2_config) << json{{"previous_pcr0", c.v2_previous}}.dump();
+    pcr0_hex_.clear();
+    const std::string v1 =
+        Start({"--image-config", v1_config, "--key-id", v1_key, "--migration-listen", "127.0.0.1:0",
+               "--migration-store", "file:" + (dir_.Path() / ("refuse-mig-" + tag)).string(),
+               "--migration-cooldown", "1"},
+              "refuse-v1-" + tag);
+    ASSERT_FALSE(v1.empty()) << Slurp(log_);
+    ASSERT_TRUE(WaitForLog("migration listener on http://")) << Slurp(log_);
+    const std::string v1_log = Slurp(log_);
+    const std::size_t at = v1_log.find("migration listener on http://") + 29;
+    const std::string v1_migration = v1_log.substr(at, v1_log.find_first_of(" \n", at) - at);
+    const std::int64_t activation = std::chrono::duration_cast<std::chrono::seconds>(
+                                        std::chrono::system_clock::now().time_since_epoch())
+                                        .count() +
+                                    3;
+    Bytes maintainer(32, 0);
+    maintainer[31] = 1;
+    auto sig = SignMaintainerAuthorization(core::SecretBytes(maintainer), v2_pcr0, activation);
+    ASSERT_TRUE(sig);
+    pcr0_hex_ = v2_pcr0;
+    Start({"--image-config", v2_config, "--key-mode", "sealed", "--key-id", v2_key,
+           "--sealed-store", "file:" + (dir_.Path() / ("refuse-sealed-" + tag)).string(),
+           "--migrate-from-tcp", v1_migration, "--migration-poll", "1", "--maintainer-sig",
+           core::HexEncode(*sig), "--activation-time", std::to_string(activation)},
+          "refuse-v2-" + tag);
+    EXPECT_EQ(ExitStatus(), 74) << Slurp(log_);
+    EXPECT_NE(Slurp(log_).find(c.v2_error), std::string::npos) << Slurp(log_);
+    EXPECT_EQ(Slurp(log_).find("setup done"), std::string::npos);
+  }
 }
 
 }  // namespace

@@ -18,6 +18,7 @@
 #include "enclavectl/app/seed_wallet.hpp"
 #include "enclavectl/app/servers.hpp"
 #include "enclavectl/core/result.hpp"
+#include "migration_wiring.hpp"
 
 namespace enclavectl::app::run_detail {
 
@@ -58,6 +59,7 @@ struct Flags {
   std::int64_t idle_timeout_ms = 30000;
   bool verbose = false;
   bool metrics = false;
+  MigrationFlags migration;  // migration_wiring.hpp
 };
 
 // "HOST:PORT" (an IPv6 host in brackets) as a host and a port.

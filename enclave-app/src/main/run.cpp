@@ -60,7 +60,9 @@ namespace {
 
 using core::ErrorCode;
 using run_detail::Accounts;
+using run_detail::AddMigrationFlags;
 using run_detail::Flags;
+using run_detail::MigrationWiring;
 using run_detail::SeedWallet;
 using run_detail::SplitHostPort;
 using run_detail::StartAccounts;
@@ -408,6 +410,18 @@ int Serve(const Flags& flags, std::ostream& out, LogSink& log) {
     return ExitFor(service.error(), log, "key service");
   }
 
+  auto migration = MigrationWiring::Create(flags.migration, flags.dev, flags.nsm_state,
+                                           image_config->previous_pcr0,
+                                           image_config->maintainer_pubkey, nsm, **service, log);
+  if (!migration) {
+    return ExitFor(migration.error(), log, "migration");
+  }
+  if (*migration &&
+      (!configured || ((*migration)->IsTarget() && configured->mode != KeyMode::kSealed))) {
+    return ExitFor({ErrorCode::kInvalidArgument,
+                    "a migration needs the configured key (--key-id; V2: --key-mode sealed)", -1},
+                   log, "usage");
+  }
   if (nitriding) {
     // migration.md 3.4: appKeyHash before anything is served; a refusal is fatal.
     if (auto registered = RegisterAppKeyHash(*nitriding, (*service)->AppKeyHash()); !registered) {
@@ -510,20 +524,48 @@ int Serve(const Flags& flags, std::ostream& out, LogSink& log) {
   std::thread boot_setup;
   std::atomic<int> boot_exit{0};
   if (configured) {
-    boot_setup = std::thread([&service, &boot_exit, request = *configured] {
-      auto done = (*service)->Setup(request);  // logged by the service
-      if (!done && (done.error().code == ErrorCode::kAppKeyPolicyUnsafe ||
-                    done.error().code == ErrorCode::kSealedRecordOutdated ||
-                    run_detail::IsAdoptionRefusal(done.error().code))) {
-        boot_exit.store(kExitIo);
-        kill(getpid(), SIGTERM);
-      }
-    });
+    boot_setup =
+        std::thread([&service, &boot_exit, &migration, &store, &log, request = *configured] {
+          // V2 of a migration takes its key from V1 first; V1 restores its state after setup.
+          std::optional<core::SecretBytes> migrated;
+          if (*migration && (*migration)->IsTarget()) {
+            auto taken = (*migration)->TakeKey(*store);
+            if (!taken) {
+              log.Log(LogLevel::kError,
+                      "migration failed: " + std::string(core::ErrorCodeName(taken.error().code)) +
+                          ": " + taken.error().detail);
+              boot_exit.store(kExitIo);
+              kill(getpid(), SIGTERM);
+              return;
+            }
+            migrated = std::move(*taken);
+          }
+          auto done = (*service)->Setup(request, migrated ? &*migrated : nullptr);
+          if (done && *migration && !(*migration)->IsTarget()) {
+            if (auto started = (*migration)->StartSource(); !started) {
+              log.Log(LogLevel::kError,
+                      "migration: " + std::string(core::ErrorCodeName(started.error().code)) +
+                          ": " + started.error().detail);
+              boot_exit.store(kExitIo);
+              kill(getpid(), SIGTERM);
+              return;
+            }
+          }  // the setup itself is logged by the service
+          if (!done && (done.error().code == ErrorCode::kAppKeyPolicyUnsafe ||
+                        done.error().code == ErrorCode::kSealedRecordOutdated ||
+                        run_detail::IsAdoptionRefusal(done.error().code))) {
+            boot_exit.store(kExitIo);
+            kill(getpid(), SIGTERM);
+          }
+        });
   }
   WaitForStopSignal();
   log.Log(LogLevel::kInfo, "stopping");
   if (boot_setup.joinable()) {
     boot_setup.join();
+  }
+  if (*migration) {
+    (*migration)->Stop();
   }
   accounts->Stop();
   seed_wallet->Stop();
@@ -697,6 +739,7 @@ int RunEnclaveApp(int argc, const char* const* argv, std::ostream& out, std::ost
                "and status, sign latency by scheme, setup state, KMS call latency and errors "
                "(no key id, secret or message in any label)");
   std::string man_page_dir;  // hidden: the build writes enclave-app.8 with it
+  AddMigrationFlags(app, flags.migration);
   app.add_option("--man-page", man_page_dir, "Write the man page enclave-app.8 into DIR")
       ->group("");
   app.footer(

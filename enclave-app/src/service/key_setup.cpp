@@ -136,10 +136,17 @@ core::Result<SealedKey> Sealed(const SetupRequest& request, const std::string& k
     return sealed;
   }
   core::SecretBytes secret(32);
-  if (RAND_bytes(secret.MutableData(), 32) != 1) {
+  if (setup.given_secret != nullptr) {
+    if (setup.given_secret->size() != 32) {
+      return Fail(ErrorCode::kInvalidArgument, "a given secret must be 32 bytes");
+    }
+    std::copy(setup.given_secret->View().begin(), setup.given_secret->View().end(),
+              secret.MutableData());
+  } else if (RAND_bytes(secret.MutableData(), 32) != 1) {
     return Fail(ErrorCode::kInternal, "no random secret");
   }
-  return SealProvidedSecret(setup, key_arn, *recipient, secret, {}, detail);
+  return SealProvidedSecret(setup, key_arn, *recipient, secret,
+                            setup.given_secret != nullptr ? kSealedOriginMigrated : "", detail);
 }
 
 }  // namespace
@@ -286,6 +293,9 @@ core::Result<ObtainedKey> ObtainKey(const SetupRequest& request, SetupContext& s
   auto policy = CheckKeyPolicy(setup.kms, setup.nsm, *key, request.mode, setup.policy);
   if (!policy) {
     return Fail(policy.error());
+  }
+  if (setup.given_secret != nullptr && request.mode != KeyMode::kSealed) {
+    return Fail(ErrorCode::kInvalidArgument, "a migrated key is kept in sealed mode only");
   }
   std::string detail;
   if (request.mode == KeyMode::kSealed) {

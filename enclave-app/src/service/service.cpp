@@ -284,6 +284,8 @@ unsigned HttpStatusFor(core::ErrorCode code) noexcept {
       return 408;
     case ErrorCode::kAppAlreadySetUp:
       return 409;
+    case ErrorCode::kKeyMigrated:
+      return 410;
     case ErrorCode::kInputTooLarge:
       return 413;
     case ErrorCode::kAppNotSetUp:
@@ -329,7 +331,7 @@ core::Result<std::unique_ptr<KeyService>> KeyService::Create(ServiceOptions opti
   return service;
 }
 
-core::Status KeyService::Setup(const SetupRequest& request) {
+core::Status KeyService::Setup(const SetupRequest& request, const core::SecretBytes* given_secret) {
   if (const std::optional<SetupRequest>& configured = options_.configured; configured) {
     // Item 3 of issue 12: with --key-id, setup only ever uses that key (mode, blockhash).
     if (request.key_id != configured->key_id || request.mode != configured->mode ||
@@ -358,7 +360,8 @@ core::Status KeyService::Setup(const SetupRequest& request) {
                        store_,
                        ctx_.get(),
                        options_.policy,
-                       options_.adoption ? &*options_.adoption : nullptr};
+                       options_.adoption ? &*options_.adoption : nullptr,
+                       given_secret};
   auto obtained = ObtainKey(request, context);
   if (!obtained) {
     state_.store(KeyState::kUnset, std::memory_order_release);
@@ -637,15 +640,58 @@ net::HttpResponse KeyService::EnclaveInfo() const {
   const ActiveKeys* keys = Active();
   body["key_origin"] = keys != nullptr ? json(keys->origin) : json(nullptr);
   body["key_origin_provable"] = keys != nullptr ? json(keys->origin_provable) : json(nullptr);
+  if (auto migrated = MigratedTo()) {
+    body["migrated_to_pcr0"] = *migrated;
+  }
+  {
+    std::lock_guard lock(migration_mutex_);
+    if (migrated_from_) {
+      body["migrated_from_pcr0"] = *migrated_from_;
+    }
+  }
   return JsonResponse(200, body);
 }
 
+const core::SecretBytes* KeyService::SigningSecret() const noexcept {
+  const ActiveKeys* keys = Active();
+  return keys == nullptr ? nullptr : &keys->keys.signing.Secret();
+}
+
+void KeyService::SetMigratedTo(std::string target_pcr0) {
+  std::lock_guard lock(migration_mutex_);
+  if (!migrated_to_) {
+    log_.Log(LogLevel::kWarning,
+             "key migrated to PCR0 " + target_pcr0 + ": this enclave no longer signs");
+    migrated_to_ = std::move(target_pcr0);
+  }
+}
+
+std::optional<std::string> KeyService::MigratedTo() const {
+  std::lock_guard lock(migration_mutex_);
+  return migrated_to_;
+}
+
+void KeyService::SetMigratedFrom(std::string source_pcr0) {
+  std::lock_guard lock(migration_mutex_);
+  migrated_from_ = std::move(source_pcr0);
+}
+
+void KeyService::SetMigrationStatus(std::function<std::string()> body) {
+  std::lock_guard lock(migration_mutex_);
+  migration_status_ = std::move(body);
+}
+
 net::HttpResponse KeyService::MigrationStatus() const {
-  // migration.md 4.2. The migration protocol is not implemented yet (docs/migration.md):
-  // there is never a migration state, so the answer is the idle one, {"state":null}.
+  // migration.md 4.2: the store's state (SetMigrationStatus, the migration protocol) or,
+  // without a migration store, the idle answer {"state":null}.
   net::HttpResponse response;
   response.content_type = kJson;
-  response.body = verifier::EncodeMigrationStatus({});
+  std::function<std::string()> status;
+  {
+    std::lock_guard lock(migration_mutex_);
+    status = migration_status_;
+  }
+  response.body = status ? status() : verifier::EncodeMigrationStatus({});
   return response;
 }
 
@@ -653,6 +699,11 @@ net::HttpResponse KeyService::Sign(const net::HttpRequest& request) const {
   const ActiveKeys* keys = Active();
   if (keys == nullptr) {
     return ErrorResponse(RequestError(ErrorCode::kAppNotSetUp, "no key has been set up yet"));
+  }
+  if (auto migrated = MigratedTo()) {
+    return ErrorResponse(core::Error{
+        ErrorCode::kKeyMigrated,
+        "the key was migrated to PCR0 " + *migrated + ": this enclave no longer signs"});
   }
   auto parsed = DecodeSignRequest(request.body);
   if (!parsed) {
@@ -735,6 +786,11 @@ std::string KeyService::HandleWalletLine(std::string_view line) {
       case WalletRequest::Action::kGetPublicKey:
         return core::DumpJson(json{{"public_key", core::HexEncode(wallet.Uncompressed())}});
       case WalletRequest::Action::kSign: {
+        if (auto migrated = MigratedTo()) {
+          return ErrorBody(core::Error{
+              ErrorCode::kKeyMigrated,
+              "the key was migrated to PCR0 " + *migrated + ": this enclave no longer signs", -1});
+        }
         auto sig = wallet.SignDigest(core::Sha256(request->message));
         if (!sig) {
           return ErrorBody(sig.error());

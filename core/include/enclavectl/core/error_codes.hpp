@@ -426,7 +426,47 @@ enum class ExitClass : std::uint8_t {
     "a lineage (targets file) is malformed: no steps, a PCR0 that is not 96 hex digits")         \
   X(kMaintainerSignatureInvalid, 1308, "MAINTAINER_SIGNATURE_INVALID", kRejected,                \
     "the maintainer's BIP-340 signature over SHA-256(target_pcr0:activation_time) does not "     \
-    "verify")                                                                                    \
+    "verify")                                                                                      \
+  X(kMigrationRequestInvalid, 1309, "MIGRATION_REQUEST_INVALID", kMalformed,                       \
+    "a migration request body is not the expected JSON (attestation_doc base64, v2_nonce 64 hex)") \
+  X(kMigrationDocumentInvalid, 1310, "MIGRATION_DOCUMENT_INVALID", kRejected,                      \
+    "a migration peer's attestation document does not verify to the trusted root now")             \
+  X(kMigrationDebugDocument, 1311, "MIGRATION_DEBUG_DOCUMENT", kRejected,                          \
+    "a migration peer's attestation document is from a debug-mode enclave (PCR0 zero)")            \
+  X(kMigrationNonceInvalid, 1312, "MIGRATION_NONCE_INVALID", kRejected,                            \
+    "a migration document's nonce was not issued here, was already used or expired")               \
+  X(kMigrationPublicKeyInvalid, 1313, "MIGRATION_PUBLIC_KEY_INVALID", kRejected,                   \
+    "a migration document's public_key is missing or not an RSA key of >= 2048 bits")              \
+  X(kMigrationTargetIsSelf, 1314, "MIGRATION_TARGET_IS_SELF", kRejected,                           \
+    "the migration target's PCR0 is this enclave's own PCR0")                                      \
+  X(kMigrationNoMaintainerKey, 1315, "MIGRATION_NO_MAINTAINER_KEY", kRejected,                     \
+    "this image has no maintainer_pubkey: it never migrates its key")                              \
+  X(kMigrationActivationTooEarly, 1316, "MIGRATION_ACTIVATION_TOO_EARLY", kRejected,               \
+    "the signed activation_time is earlier than initiation plus the cooldown")                     \
+  X(kMigrationPending, 1317, "MIGRATION_PENDING", kRejected,                                       \
+    "a migration is already pending (409 migration already pending)")                              \
+  X(kKeyMigrated, 1318, "KEY_MIGRATED", kRejected,                                                 \
+    "the signing key was migrated to another image: this enclave no longer signs (410)")           \
+  X(kMigrationNotPending, 1319, "MIGRATION_NOT_PENDING", kRejected,                                \
+    "a migration completion was asked with no migration pending")                                  \
+  X(kMigrationAlreadyCompleted, 1320, "MIGRATION_ALREADY_COMPLETED", kRejected,                    \
+    "the migration was already completed (409 migration already completed)")                       \
+  X(kMigrationCooldownRunning, 1321, "MIGRATION_COOLDOWN_RUNNING", kRejected,                      \
+    "the migration cooldown since initiation has not elapsed (425)")                               \
+  X(kMigrationNotActive, 1322, "MIGRATION_NOT_ACTIVE", kRejected,                                  \
+    "the signed activation_time has not been reached (425)")                                       \
+  X(kMigrationPcr0Mismatch, 1323, "MIGRATION_PCR0_MISMATCH", kRejected,                            \
+    "the completing document's PCR0 is not the migration's target")                                \
+  X(kMigrationStateForged, 1324, "MIGRATION_STATE_FORGED", kRejected,                              \
+    "the stored migration state's MAC does not verify under this enclave's key")                   \
+  X(kMigrationStateInvalid, 1325, "MIGRATION_STATE_INVALID", kMalformed,                           \
+    "the stored migration state is not valid JSON of the expected shape")                          \
+  X(kMigrationSourceRefused, 1326, "MIGRATION_SOURCE_REFUSED", kRejected,                          \
+    "V2 refuses V1's answer: PCR0 not previous_pcr0, or nonce, user_data, PCR16 wrong")            \
+  X(kMigrationNoPredecessor, 1327, "MIGRATION_NO_PREDECESSOR", kRejected,                          \
+    "this image's previous_pcr0 is genesis: it has no predecessor to take a key from")             \
+  X(kMigrationPeerFailed, 1328, "MIGRATION_PEER_FAILED", kIo,                                      \
+    "the migration peer is unreachable or answered an error or a malformed body")                  \
   X(kEnclaveRetired, 1340, "ENCLAVE_RETIRED", kRejected,                                         \
     "the enclave reports migrated_to_pcr0: it handed its key to that image and no longer signs") \
   X(kMigrationStatusInvalid, 1341, "MIGRATION_STATUS_INVALID", kMalformed,                       \

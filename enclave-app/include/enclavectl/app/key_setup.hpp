@@ -73,6 +73,9 @@ struct SetupContext {
   // --adopt-ciphertext: what sealed mode seals when its store holds no record yet (instead of
   // a generated secret); ignored (and logged) when a record exists. Borrowed; may be null.
   const KeyAdoption* adoption = nullptr;
+  // Sealed mode without a record: seal this secret (a migrated key, app/migration_target.hpp)
+  // instead of a fresh random one. Borrowed; nullptr: random.
+  const core::SecretBytes* given_secret = nullptr;
 };
 
 // The outcome of obtaining a key, before it is bound.

@@ -40,6 +40,10 @@ struct SealedRecord {
 // The origin of a secret adopted from an Introspector deployment (--adopt-ciphertext): drawn
 // outside any enclave, so its history is not provable (docs/migration.md).
 inline constexpr std::string_view kSealedOriginAdopted = "adopted";
+// The origin of a secret received from the predecessor image by the migration protocol
+// (docs/migration.md): its history before the hand-over is the predecessor's, which this
+// enclave cannot prove, so it is reported as not provable; check the predecessor.
+inline constexpr std::string_view kSealedOriginMigrated = "migrated";
 
 // True for a valid non-empty origin token: 1..32 characters of [a-z0-9-].
 bool IsValidSealedOrigin(std::string_view origin) noexcept;

@@ -7,6 +7,7 @@
 #include <atomic>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -119,12 +120,28 @@ class KeyService {
   // service unset (setup may be retried); a failure after it leaves it failed for this boot.
   // With a configured setup, any other request fails with kAppKeyNotAllowed first. Fails with
   // kAppKeyNotAllowed, kAppAlreadySetUp, ObtainKey's and BindKeyToPcr16's codes.
-  [[nodiscard]] core::Status Setup(const SetupRequest& request);
+  // `given_secret` (sealed mode only): the key a migration brought (app/migration_target.hpp),
+  // sealed when the store has no record yet.
+  [[nodiscard]] core::Status Setup(const SetupRequest& request,
+                                   const core::SecretBytes* given_secret = nullptr);
 
   KeyState State() const noexcept { return state_.load(std::memory_order_acquire); }
   const Secp256k1Key& AttestationKey() const noexcept { return attestation_key_; }
   // SHA-256 of the compressed attestation public key (nitriding's appKeyHash).
   const core::Sha256Digest& AppKeyHash() const noexcept { return app_key_hash_; }
+
+  // The migration protocol (app/migration_source.hpp). The signing secret once a key is set
+  // up (nullptr before): V1 encrypts it to V2's attested key and derives its state MAC key.
+  const core::SecretBytes* SigningSecret() const noexcept;
+  // After a completed migration (or a start that finds one): every signing route refuses
+  // with kKeyMigrated (410) and /v1/enclave-info carries "migrated_to_pcr0". Irreversible.
+  void SetMigratedTo(std::string target_pcr0);
+  std::optional<std::string> MigratedTo() const;
+  // V2 after a migration: /v1/enclave-info carries "migrated_from_pcr0".
+  void SetMigratedFrom(std::string source_pcr0);
+  // The body of GET /v1/migration-status (migration.md 4.2); unset: {"state":null}. Set
+  // before the service answers requests.
+  void SetMigrationStatus(std::function<std::string()> body);
 
  private:
   struct ActiveKeys;
@@ -159,6 +176,10 @@ class KeyService {
   // Written once by the winning setup before `active_` is published; read through `active_`.
   std::unique_ptr<const ActiveKeys> keys_;
   std::atomic<const ActiveKeys*> active_{nullptr};
+  mutable std::mutex migration_mutex_;
+  std::optional<std::string> migrated_to_;
+  std::optional<std::string> migrated_from_;
+  std::function<std::string()> migration_status_;
   std::unique_ptr<SetupWorker> worker_;  // last: stopped (joined) first
 };
 

@@ -1,0 +1,75 @@
+// Migration adapters (app/migration_io.hpp).
+#include "enclavectl/app/migration_io.hpp"
+
+#include <filesystem>
+#include <system_error>
+#include <utility>
+
+#include "enclavectl/core/encoding.hpp"
+#include "enclavectl/core/file_io.hpp"
+#include "enclavectl/net/http_client.hpp"
+
+namespace enclavectl::app {
+
+using core::ErrorCode;
+using core::Fail;
+
+core::Result<std::optional<std::string>> FileMigrationStore::Load(std::string_view name) {
+  const std::string path = dir_ + "/" + std::string(name);
+  std::error_code ec;
+  if (!std::filesystem::exists(path, ec) && !ec) {
+    return std::optional<std::string>();
+  }
+  auto bytes = core::io::ReadFile(path, kMigrationMaxBody);
+  if (!bytes) {
+    return Fail(bytes.error());
+  }
+  std::string text(core::TrimWhitespace(core::AsChars(*bytes)));
+  if (text.empty() || text == "UNSET") {
+    return std::optional<std::string>();
+  }
+  return std::optional<std::string>(std::move(text));
+}
+
+core::Status FileMigrationStore::Save(std::string_view name, std::string_view value) {
+  std::error_code ec;
+  std::filesystem::create_directories(dir_, ec);
+  return core::io::WriteFileAtomic(dir_ + "/" + std::string(name), core::AsBytes(value));
+}
+
+core::Result<std::unique_ptr<net::HttpServer>> StartMigrationListener(
+    const std::string& host, std::uint16_t port, MigrationSourceHandler& handler) {
+  net::HttpServerOptions options;
+  options.host = host;
+  options.port = port;
+  options.threads = 1;
+  options.max_body_bytes = kMigrationMaxBody;
+  options.max_connections = 16;
+  return net::HttpServer::Start(
+      options, [&handler](const net::HttpRequest& request) { return handler.Handle(request); });
+}
+
+MigrationTransport TcpMigrationTransport(std::string host_port) {
+  return
+      [host_port = std::move(host_port)](std::string_view method, std::string_view path,
+                                         std::string_view body) -> core::Result<MigrationAnswer> {
+        net::HttpClientRequest request;
+        request.method = std::string(method);
+        request.url = "http://" + host_port + std::string(path);
+        if (method == "POST") {
+          request.headers.push_back({"Content-Type", "application/json"});
+          request.body = core::SecretBytes(core::AsBytes(body));
+        }
+        net::HttpClientOptions options;
+        options.max_response_bytes = kMigrationMaxBody;
+        auto response = net::Fetch(request, options);
+        if (!response) {
+          return Fail(ErrorCode::kMigrationPeerFailed,
+                      "V1 at " + host_port + " cannot be reached: " + response.error().detail);
+        }
+        return MigrationAnswer{static_cast<unsigned>(response->status),
+                               std::string(core::AsChars(response->body.View()))};
+      };
+}
+
+}  // namespace enclavectl::app
