@@ -25,6 +25,8 @@ namespace enclavectl::cli {
 namespace {
 
 constexpr const char* kSignMediaType = "application/vnd.enclavectl.migration-sign+json;version=1";
+constexpr const char* kPubkeyMediaType =
+    "application/vnd.enclavectl.migration-pubkey+json;version=1";
 constexpr const char* kStatusMediaType =
     "application/vnd.enclavectl.migration-status+json;version=1";
 
@@ -147,6 +149,26 @@ int RunSign(Context& ctx, const SignFlags& flags) {
   return 0;
 }
 
+int RunPubkey(Context& ctx, const std::string& key_path, bool json) {
+  auto secret = ReadMaintainerKey(key_path);
+  if (!secret) {
+    return ReportError(ctx, secret.error(), json, kPubkeyMediaType);
+  }
+  auto public_key = app::MaintainerPublicKey(*secret);
+  if (!public_key) {
+    return ReportError(ctx, public_key.error(), json, kPubkeyMediaType);
+  }
+  const std::string hex = core::HexEncode(*public_key);
+  if (json) {
+    const nlohmann::ordered_json out = {{"media_type", kPubkeyMediaType},
+                                        {"maintainer_pubkey", hex}};
+    ctx.out << out.dump(2) << "\n";
+  } else {
+    ctx.out << hex << "\n";
+  }
+  return 0;
+}
+
 }  // namespace
 
 void RegisterMigration(CLI::App& app, Context& ctx) {
@@ -154,7 +176,7 @@ void RegisterMigration(CLI::App& app, Context& ctx) {
       "migration",
       "Key migration between image versions (docs/migration.md): `status` shows a live "
       "enclave's migration state, attested and signed; `sign` makes the maintainer's "
-      "authorization.");
+      "authorization; `pubkey` prints the maintainer key for the image config.");
   cmd->require_subcommand(1);
   auto flags = std::make_shared<SignFlags>();
   CLI::App* sign = cmd->add_subcommand(
@@ -177,6 +199,27 @@ void RegisterMigration(CLI::App& app, Context& ctx) {
       "Example:\n  enclavectl migration sign --key maintainer.hex --target-pcr0 $PCR0 "
       "--activation-time 1700090000\n");
   sign->callback([&ctx, flags] { ctx.exit_code = RunSign(ctx, *flags); });
+
+  auto pubkey_flags = std::make_shared<SignFlags>();
+  CLI::App* pubkey = cmd->add_subcommand(
+      "pubkey",
+      "Print the maintainer key's x-only public key (64 hex digits, BIP-340): the "
+      "maintainer_pubkey of the image config (`eif build --config`) whose migrations the key "
+      "authorizes. The secret key is never printed.");
+  pubkey
+      ->add_option("--key", pubkey_flags->key_path,
+                   "File holding the maintainer's secp256k1 secret key (64 hex digits)")
+      ->required();
+  pubkey->add_flag("--json", pubkey_flags->json, "Print {media_type, maintainer_pubkey}");
+  pubkey->footer(
+      "Exit codes: 0 printed, 64 usage (the key file is not 64 hex digits of a valid key), 74 "
+      "unreadable key file.\n"
+      "Example:\n  enclavectl migration pubkey --key maintainer.hex\n"
+      "  (then {\"previous_pcr0\": \"genesis\", \"maintainer_pubkey\": \"<that>\"} as the image "
+      "config)\n");
+  pubkey->callback([&ctx, pubkey_flags] {
+    ctx.exit_code = RunPubkey(ctx, pubkey_flags->key_path, pubkey_flags->json);
+  });
 
   auto status_flags = std::make_shared<StatusFlags>();
   CLI::App* status = cmd->add_subcommand(

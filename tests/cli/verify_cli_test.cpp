@@ -409,6 +409,35 @@ TEST(Cli, VersionHelpAndErrors) {
   EXPECT_EQ(RunCli({"errors", "NO_SUCH_CODE"}).exit_code, 64);
 }
 
+// `migration pubkey` prints the maintainer_pubkey of an image config: BIP-340 vector 0's key
+// (secret 3) has x-only key f9308a01...; the secret is never printed; invalid keys refused.
+TEST(MigrationCli, PubkeyPrintsTheXOnlyKeyOfTheImageConfig) {
+  testing::ScopedTempDir dir;
+  const std::string key_file =
+      dir.Write("maintainer.hex", core::AsBytes(std::string(63, '0') + "3\n"));
+  const Outcome text = RunCli({"migration", "pubkey", "--key", key_file});
+  ASSERT_EQ(text.exit_code, 0) << text.err;
+  EXPECT_EQ(text.out, "f9308a019258c31049344f85f89d5229b531c845836f99b08601f113bce036f9\n");
+  const Outcome json = RunCli({"migration", "pubkey", "--key", key_file, "--json"});
+  ASSERT_EQ(json.exit_code, 0) << json.err;
+  EXPECT_EQ(json.Json()["maintainer_pubkey"],
+            "f9308a019258c31049344f85f89d5229b531c845836f99b08601f113bce036f9");
+  EXPECT_EQ(json.out.find(std::string(63, '0') + "3"), std::string::npos);
+  // Zero and the group order n are not secret keys; a file that is not 64 hex digits; none.
+  for (const std::string& bad :
+       {std::string(64, '0'),
+        std::string("fffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141"),
+        std::string("not a key")}) {
+    const std::string file = dir.Write("bad.hex", core::AsBytes(bad));
+    const Outcome refused = RunCli({"migration", "pubkey", "--key", file});
+    EXPECT_EQ(refused.exit_code, 64) << bad;
+    EXPECT_EQ(refused.out, "") << bad;
+    EXPECT_EQ(refused.err.find(bad), std::string::npos) << "the key file's content was echoed";
+  }
+  EXPECT_EQ(RunCli({"migration", "pubkey", "--key", (dir.Path() / "absent").string()}).exit_code,
+            74);
+}
+
 // Issue 14 item 4: `migration sign` makes the maintainer authorization the protocol checks.
 TEST(MigrationCli, SignMakesAVerifiableMaintainerAuthorization) {
   testing::ScopedTempDir dir;

@@ -34,4 +34,16 @@ core::Result<Bip340Signature> SignMaintainerAuthorization(const core::SecretByte
   return key->SignBip340(verifier::MaintainerMessage(target_pcr0_hex, activation_time));
 }
 
+core::Result<core::Bytes> MaintainerPublicKey(const core::SecretBytes& secret) {
+  core::Secp256k1ContextPtr ctx = core::MakeSecp256k1Context();
+  if (!ctx) {
+    return core::Fail(core::ErrorCode::kInternal, "cannot create a secp256k1 context");
+  }
+  auto key = Secp256k1Key::FromSecret(core::SecretBytes(secret.View()), ctx.get());
+  if (!key) {
+    return core::Fail(key.error());
+  }
+  return key->XOnly();
+}
+
 }  // namespace enclavectl::app

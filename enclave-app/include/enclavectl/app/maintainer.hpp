@@ -19,4 +19,9 @@ namespace enclavectl::app {
     const core::SecretBytes& secret, std::string_view target_pcr0_hex,
     std::int64_t activation_time);
 
+// The maintainer key's x-only public key (32 bytes; BIP-340), which an image config names as
+// `maintainer_pubkey` (64 hex digits). Fails with kInvalidArgument (not a valid secret: zero or
+// not below the group order) or kInternal.
+[[nodiscard]] core::Result<core::Bytes> MaintainerPublicKey(const core::SecretBytes& secret);
+
 }  // namespace enclavectl::app
