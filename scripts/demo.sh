@@ -6,8 +6,11 @@
 # Script verify-and-sign of an emulated spend (checked in Python) and a fresh
 # attestation document, audit the live enclave with verify --url (evidence bundle re-verified
 # offline, a fleet of two), create two wallet accounts sealed by the enclave and sign a
-# transaction whose sender ethers recovers, then stop everything. No AWS account, no Nitro hardware.
+# transaction whose sender ethers recovers, migrate a key from a V1 image to a V2 image (V1
+# stops signing, V2 serves the same key bound in PCR16), then stop everything. No AWS account,
+# no Nitro hardware.
 # Usage: scripts/demo.sh   (runs on a fresh machine: scripts/bootstrap.sh installs what it needs)
+#        DEMO_BIN=build/dev scripts/demo.sh   uses an existing build instead of the release one
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # kms (one SigV4-signed local KMS call) and kms_enclave_only_key
@@ -21,6 +24,8 @@ app_pid=
 other_pid=
 second_pid=
 wallet_pid=
+v1_pid=
+v2_pid=
 started_pid=
 step=0
 step_title=
@@ -56,8 +61,10 @@ cleanup() {
   stop_pid "$other_pid"
   stop_pid "$second_pid"
   stop_pid "$wallet_pid"
-  [ -x build/release/cli/enclavectl ] && [ -e "$stack/kms.pid" ] &&
-    build/release/cli/enclavectl dev down --state "$stack" >/dev/null 2>&1
+  stop_pid "$v1_pid"
+  stop_pid "$v2_pid"
+  [ -n "${enclavectl:-}" ] && [ -x "$enclavectl" ] && [ -e "$stack/kms.pid" ] &&
+    "$enclavectl" dev down --state "$stack" >/dev/null 2>&1
   rm -rf "$work"
   exit "$rc"
 }
@@ -66,11 +73,17 @@ trap 'exit 130' INT
 trap 'exit 143' TERM
 
 step "build enclavectl and enclave-app (release preset)"
-cmake --preset release >"$work/build.log" 2>&1 || fail "cmake --preset release failed"
-cmake --build --preset release --target enclavectl enclave-app -j "$jobs" >>"$work/build.log" 2>&1 ||
-  fail "the release build failed"
-enclavectl=build/release/cli/enclavectl
-enclave_app=build/release/enclave-app/enclave-app
+if [ -n "${DEMO_BIN:-}" ]; then  # DEMO_BIN=build/dev: an existing build (development of the demo)
+  enclavectl=$DEMO_BIN/cli/enclavectl
+  enclave_app=$DEMO_BIN/enclave-app/enclave-app
+  [ -x "$enclavectl" ] && [ -x "$enclave_app" ] || fail "DEMO_BIN=$DEMO_BIN has no enclavectl/enclave-app"
+else
+  cmake --preset release >"$work/build.log" 2>&1 || fail "cmake --preset release failed"
+  cmake --build --preset release --target enclavectl enclave-app -j "$jobs" >>"$work/build.log" 2>&1 ||
+    fail "the release build failed"
+  enclavectl=build/release/cli/enclavectl
+  enclave_app=build/release/enclave-app/enclave-app
+fi
 echo "built $enclavectl and $enclave_app"
 
 step "start the local KMS and the development CA (enclavectl dev up)"
@@ -281,6 +294,70 @@ node "$work/npm/recover.mjs" "$work/signed.json" "$alice" || fail "ethers does n
 echo "ethers recovers alice's address $alice from the signed transaction"
 stop_pid "$wallet_pid"
 wallet_pid=
+
+step "key migration V1 -> V2 (docs/migration.md): V1's image names a maintainer key, V2's image names V1's PCR0 as its predecessor; V2 proves itself to V1 with fresh attestations, the maintainer's signed authorization and the cooldown run out (3 s here, 24 h outside --dev), V1 encrypts its key to V2's attested key and stops signing, V2 seals it under its own enclave-only KMS key and binds it in PCR16"
+wait_log() {  # wait_log NAME PATTERN SECONDS : until enclave-app NAME logs PATTERN
+  for _ in $(seq 1 $((${3} * 10))); do
+    grep -q "$2" "$work/$1.log" "$work/$1.out" 2>/dev/null && return 0
+    sleep 0.1
+  done
+  fail "enclave-app ($1) did not log '$2' within $3 s: $(tail -5 "$work/$1.log")"
+}
+od -An -N32 -tx1 /dev/urandom | tr -d ' \n' >"$work/maintainer.hex"  # never printed
+maintainer_pub=$("$enclavectl" migration pubkey --key "$work/maintainer.hex")
+build_eif() {  # build_eif NAME CONFIG : $work/NAME.eif with CONFIG as its measured image config
+  "$enclavectl" eif build --kernel "$work/eif/bzImage" --cmdline "console=ttyS0 quiet" \
+    --init "$work/eif/init" --nsm-ko "$work/eif/nsm.ko" --rootfs "$work/eif/rootfs" \
+    --cmd /usr/bin/enclave-app --name "enclave-app-$1" --version 1.0 --config "$2" \
+    --build-time 2025-01-01T00:00:00Z --out "$work/$1.eif" >/dev/null
+  "$enclavectl" eif measure "$work/$1.eif" --out "$work/$1-pcr.json" >/dev/null
+  python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["Measurements"]["PCR0"])' \
+    "$work/$1-pcr.json"
+}
+printf '{"previous_pcr0":"genesis","maintainer_pubkey":"%s"}' "$maintainer_pub" >"$work/v1.json"
+v1_pcr0=$(build_eif v1 "$work/v1.json")
+printf '{"previous_pcr0":"%s","maintainer_pubkey":"%s"}' "$v1_pcr0" "$maintainer_pub" >"$work/v2.json"
+v2_pcr0=$(build_eif v2 "$work/v2.json")
+echo "maintainer key $maintainer_pub; V1 PCR0 ${v1_pcr0:0:16}... (genesis), V2 PCR0 ${v2_pcr0:0:16}... (names V1)"
+v1_key=$(kms_enclave_only_key "demo migration V1" "$v1_pcr0")
+v2_key=$(kms_enclave_only_key "demo migration V2" "$v2_pcr0")
+start_app v1 --eif "$work/v1.eif" --image-config "$work/v1.json" --key-mode sealed \
+  --key-id "$v1_key" --migration-listen 127.0.0.1:0 --migration-store "file:$work/migration" \
+  --migration-cooldown 3
+v1_pid=$started_pid
+v1_url=$(wait_url v1)
+wait_log v1 "migration listener on http://" 30
+v1_migration=$(sed -n 's/.*migration listener on http:\/\/\([0-9.:]*\).*/\1/p' "$work/v1.log" "$work/v1.out" | head -1)
+v1_signer=$(curl -sSf "$v1_url/v1/info" | python3 -c 'import json,sys; print(json.load(sys.stdin)["public_key"])')
+echo "V1 at $v1_url signs with $v1_signer; its migration listener: $v1_migration"
+activation=$(($(date +%s) + 5))
+maintainer_sig=$("$enclavectl" migration sign --key "$work/maintainer.hex" --target-pcr0 "$v2_pcr0" \
+  --activation-time "$activation")
+echo "maintainer: migration to ${v2_pcr0:0:16}... authorized from $(date -u -d "@$activation" +%TZ)"
+start_app v2 --eif "$work/v2.eif" --image-config "$work/v2.json" --key-mode sealed \
+  --key-id "$v2_key" --migrate-from-tcp "$v1_migration" --migration-poll 1 \
+  --maintainer-sig "$maintainer_sig" --activation-time "$activation"
+v2_pid=$started_pid
+wait_log v2 "setup done" 60
+v2_url=$(wait_url v2)
+v2_signer=$(curl -sSf "$v2_url/v1/info" | python3 -c 'import json,sys; print(json.load(sys.stdin)["public_key"])')
+echo "V2 at $v2_url signs with $v2_signer"
+[ "$v2_signer" = "$v1_signer" ] || fail "V2 does not serve V1's signer key"
+"$enclavectl" migration status --url "$v1_url" --root "$stack/nsm/root.pem" --expect-pcr0 "$v1_pcr0"
+echo "V2, audited with Introspector's --check-migration checks and its lineage pinned:"
+"$enclavectl" verify --url "$v2_url" --root "$stack/nsm/root.pem" --verify-build "$work/v2.eif" \
+  --expect-previous-pcr0 "$v1_pcr0" --check-migration
+refused_status=$(curl -s -o "$work/v1-refused.json" -w '%{http_code}' -X POST "$v1_url/v1/sign" \
+  -d "{\"scheme\":\"bip340\",\"message\":\"$message_hex\"}")
+echo "V1 asked to sign: $refused_status $(cat "$work/v1-refused.json")"
+[ "$refused_status" = 410 ] && grep -q KEY_MIGRATED "$work/v1-refused.json" ||
+  fail "V1 still signs after the migration"
+printf '# oldest first\n%s pcr0=%s\n%s pcr0=%s\n' "$v1_url" "$v1_pcr0" "$v2_url" "$v2_pcr0" >"$work/lineage.txt"
+"$enclavectl" verify lineage --targets "$work/lineage.txt" --root "$stack/nsm/root.pem"
+stop_pid "$v1_pid"
+v1_pid=
+stop_pid "$v2_pid"
+v2_pid=
 
 step "the same verifier on real AWS documents: every genuine attestation in tests/data/attestation at its own timestamp, against the pinned AWS root"
 genuine_failures=0

@@ -177,7 +177,10 @@ void RenderLiveText(std::ostream& out, const LiveReport& report, const Evidence&
     if (!claims.key_origin.empty() || claims.key_origin_provable) {
       out << "  key origin    " << (claims.key_origin.empty() ? "(unnamed)" : claims.key_origin)
           << (claims.key_origin_provable && !*claims.key_origin_provable
-                  ? " (NOT PROVABLE: the key was made outside an enclave)"
+                  ? (claims.key_origin == "migrated"
+                         ? " (NOT PROVABLE by this enclave: before the hand-over the key's "
+                           "history is its predecessor's; check the predecessor's key origin)"
+                         : " (NOT PROVABLE: the key was made outside an enclave)")
                   : "")
           << "\n";
     }

@@ -38,9 +38,10 @@ struct IntrospectorEnclaveInfo {
   // Ours, additive (issue 14; the Go client ignores them), each omitted when empty:
   std::string migrated_to_pcr0;    // 96 hex: this enclave handed its key to that image
   std::string migrated_from_pcr0;  // 96 hex: this enclave's key came from that image
-  std::string key_origin;          // how the key came to be ("generated", "adopted", ...)
-  // false: the key was made outside an enclave (adopted from an Introspector ciphertext);
-  // nullopt when the member is absent or null.
+  std::string key_origin;  // "reproducible", "sealed", "adopted", "migrated" (docs/enclave-app.md)
+  // false: the enclave cannot show the key was never outside an enclave (adopted from an
+  // Introspector ciphertext, or migrated: its history is the predecessor's); nullopt when the
+  // member is absent or null.
   std::optional<bool> key_origin_provable;
 };
 [[nodiscard]] core::Result<IntrospectorEnclaveInfo> DecodeIntrospectorEnclaveInfo(
