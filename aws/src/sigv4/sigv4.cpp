@@ -15,6 +15,7 @@
 #include "enclavectl/core/ascii.hpp"
 #include "enclavectl/core/encoding.hpp"
 #include "enclavectl/core/handles.hpp"
+#include "enclavectl/core/kdf.hpp"
 #include "enclavectl/core/sha.hpp"
 
 namespace enclavectl::aws {
@@ -27,25 +28,7 @@ constexpr std::string_view kAlgorithm = "AWS4-HMAC-SHA256";
 
 using Mac = std::array<std::uint8_t, 32>;
 
-// HMAC-SHA256(key, data) through EVP_MAC. Allocation failures are treated like bad_alloc.
-Mac HmacSha256(core::ByteView key, core::ByteView data) {
-  core::EvpMacPtr mac(EVP_MAC_fetch(nullptr, "HMAC", nullptr));
-  if (!mac) {
-    throw std::bad_alloc();
-  }
-  core::EvpMacCtxPtr ctx(EVP_MAC_CTX_new(mac.get()));
-  char digest[] = "SHA256";
-  const OSSL_PARAM params[] = {OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, digest, 0),
-                               OSSL_PARAM_END};
-  Mac out{};
-  std::size_t out_len = 0;
-  if (!ctx || EVP_MAC_init(ctx.get(), key.data(), key.size(), params) != 1 ||
-      EVP_MAC_update(ctx.get(), data.data(), data.size()) != 1 ||
-      EVP_MAC_final(ctx.get(), out.data(), &out_len, out.size()) != 1 || out_len != out.size()) {
-    throw std::bad_alloc();
-  }
-  return out;
-}
+using core::HmacSha256;  // core/kdf.hpp: throws std::bad_alloc when OpenSSL cannot allocate
 
 using core::ascii::Lower;
 

@@ -13,6 +13,7 @@
 #include <utility>
 
 #include "enclavectl/core/ecdsa.hpp"
+#include "enclavectl/core/kdf.hpp"
 #include "enclavectl/core/sha.hpp"
 
 namespace enclavectl::app {
@@ -244,30 +245,16 @@ core::Result<core::SecretBytes> DeriveWalletScalar(const core::SecretBytes& sign
   if (signing_secret.size() != 32) {
     return Fail(ErrorCode::kInvalidArgument, "the signing secret must be 32 bytes");
   }
-  core::EvpKdfPtr kdf(EVP_KDF_fetch(nullptr, "HKDF", nullptr));
-  if (!kdf) {
-    return Fail(ErrorCode::kInternal, core::DrainOpensslErrors("EVP_KDF_fetch HKDF"));
-  }
-  core::SecretBytes scalar(32);
   for (std::uint32_t counter = 0; counter < 1024; ++counter) {
     Bytes info(kWalletKeyInfo.begin(), kWalletKeyInfo.end());
     info.resize(info.size() + 4);
     PutBe32(counter, info.data() + info.size() - 4);
-    core::EvpKdfCtxPtr ctx(EVP_KDF_CTX_new(kdf.get()));
-    std::array<OSSL_PARAM, 4> params = {
-        OSSL_PARAM_construct_utf8_string(OSSL_KDF_PARAM_DIGEST, const_cast<char*>("SHA256"),
-                                         0),  // NOLINT: OpenSSL's non-const API
-        OSSL_PARAM_construct_octet_string(
-            OSSL_KDF_PARAM_KEY, const_cast<std::uint8_t*>(signing_secret.View().data()),  // NOLINT
-            signing_secret.size()),
-        OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_INFO, info.data(), info.size()),
-        OSSL_PARAM_construct_end()};
-    if (!ctx ||
-        EVP_KDF_derive(ctx.get(), scalar.MutableData(), scalar.size(), params.data()) != 1) {
-      return Fail(ErrorCode::kInternal, core::DrainOpensslErrors("HKDF"));
+    auto scalar = core::HkdfSha256(signing_secret.View(), {}, info, 32);
+    if (!scalar) {
+      return Fail(scalar.error());
     }
-    if (!core::IsAllZero(scalar.View()) && LessThan(scalar.View(), kP256Order)) {
-      return scalar;
+    if (!core::IsAllZero(scalar->View()) && LessThan(scalar->View(), kP256Order)) {
+      return std::move(*scalar);
     }
   }
   return Fail(ErrorCode::kInternal, "HKDF gave no valid P-256 scalar");

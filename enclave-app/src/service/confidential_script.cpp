@@ -17,6 +17,7 @@
 #include "enclavectl/core/encoding.hpp"
 #include "enclavectl/core/handles.hpp"
 #include "enclavectl/core/json.hpp"
+#include "enclavectl/core/kdf.hpp"
 
 namespace enclavectl::app {
 namespace {
@@ -377,32 +378,7 @@ net::HttpResponse VerifyAndSignHttp(const net::HttpRequest& request,
 }
 
 core::Result<core::SecretBytes> ConfidentialScriptHkdf(ByteView ikm, std::string_view info) {
-  EVP_KDF* kdf = EVP_KDF_fetch(nullptr, "HKDF", nullptr);
-  if (kdf == nullptr) {
-    return Fail(ErrorCode::kInternal, "HKDF unavailable");
-  }
-  EVP_KDF_CTX* ctx = EVP_KDF_CTX_new(kdf);
-  EVP_KDF_free(kdf);
-  if (ctx == nullptr) {
-    return Fail(ErrorCode::kInternal, "HKDF context");
-  }
-  std::string digest = "SHA256";
-  std::string salt(kSalt);
-  std::string info_copy(info);
-  std::array<OSSL_PARAM, 5> params = {
-      OSSL_PARAM_construct_utf8_string(OSSL_KDF_PARAM_DIGEST, digest.data(), 0),
-      OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_KEY, const_cast<std::uint8_t*>(ikm.data()),
-                                        ikm.size()),
-      OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_SALT, salt.data(), salt.size()),
-      OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_INFO, info_copy.data(), info_copy.size()),
-      OSSL_PARAM_construct_end()};
-  core::SecretBytes out(32);
-  const int ok = EVP_KDF_derive(ctx, out.MutableData(), 32, params.data());
-  EVP_KDF_CTX_free(ctx);
-  if (ok != 1) {
-    return Fail(ErrorCode::kInternal, "HKDF failed");
-  }
-  return out;
+  return core::HkdfSha256(ikm, core::AsBytes(kSalt), core::AsBytes(info), 32);
 }
 
 core::Result<core::SecretBytes> MiddlewareKey(ByteView master_secret, ByteView client_public) {

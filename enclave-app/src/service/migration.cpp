@@ -17,6 +17,7 @@
 #include "enclavectl/core/encoding.hpp"
 #include "enclavectl/core/handles.hpp"
 #include "enclavectl/core/json.hpp"
+#include "enclavectl/core/kdf.hpp"
 #include "enclavectl/core/limits.hpp"
 #include "enclavectl/core/sha.hpp"
 #include "enclavectl/verifier/key_binding.hpp"
@@ -64,24 +65,7 @@ core::Result<std::string> StringMember(const core::JsonObjectView& view, std::st
 }
 
 core::Result<core::Sha256Digest> Hmac(const core::SecretBytes& key, std::string_view message) {
-  core::EvpMacPtr mac(EVP_MAC_fetch(nullptr, "HMAC", nullptr));
-  if (!mac) {
-    return Fail(ErrorCode::kInternal, "HMAC unavailable");
-  }
-  core::EvpMacCtxPtr ctx(EVP_MAC_CTX_new(mac.get()));
-  std::array<OSSL_PARAM, 2> params = {
-      OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, const_cast<char*>("SHA256"),
-                                       0),  // NOLINT: OpenSSL's non-const API
-      OSSL_PARAM_construct_end()};
-  core::Sha256Digest out{};
-  std::size_t out_len = 0;
-  if (!ctx || EVP_MAC_init(ctx.get(), key.View().data(), key.size(), params.data()) != 1 ||
-      EVP_MAC_update(ctx.get(), reinterpret_cast<const unsigned char*>(message.data()),  // NOLINT
-                     message.size()) != 1 ||
-      EVP_MAC_final(ctx.get(), out.data(), &out_len, out.size()) != 1 || out_len != out.size()) {
-    return Fail(ErrorCode::kInternal, "HMAC-SHA256 failed");
-  }
-  return out;
+  return core::HmacSha256(key.View(), core::AsBytes(message));
 }
 
 core::Result<core::EvpPkeyPtr> RsaKey(const std::optional<core::Bytes>& spki) {
@@ -217,25 +201,7 @@ core::Result<core::SecretBytes> MigrationStateKey(const core::SecretBytes& signi
   if (signing_secret.size() != 32) {
     return Fail(ErrorCode::kInvalidArgument, "the signing secret must be 32 bytes");
   }
-  core::EvpKdfPtr kdf(EVP_KDF_fetch(nullptr, "HKDF", nullptr));
-  if (!kdf) {
-    return Fail(ErrorCode::kInternal, "HKDF unavailable");
-  }
-  core::EvpKdfCtxPtr ctx(EVP_KDF_CTX_new(kdf.get()));
-  std::string info(kMigrationStateMacInfo);
-  std::array<OSSL_PARAM, 4> params = {
-      OSSL_PARAM_construct_utf8_string(OSSL_KDF_PARAM_DIGEST, const_cast<char*>("SHA256"),
-                                       0),  // NOLINT: OpenSSL's non-const API
-      OSSL_PARAM_construct_octet_string(
-          OSSL_KDF_PARAM_KEY, const_cast<std::uint8_t*>(signing_secret.View().data()),  // NOLINT
-          signing_secret.size()),
-      OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_INFO, info.data(), info.size()),
-      OSSL_PARAM_construct_end()};
-  core::SecretBytes key(32);
-  if (!ctx || EVP_KDF_derive(ctx.get(), key.MutableData(), key.size(), params.data()) != 1) {
-    return Fail(ErrorCode::kInternal, "HKDF failed");
-  }
-  return key;
+  return core::HkdfSha256(signing_secret.View(), {}, core::AsBytes(kMigrationStateMacInfo), 32);
 }
 
 core::Result<MigrationState> SealMigrationState(MigrationState state,
