@@ -16,6 +16,7 @@
 
 #include "app_fakes.hpp"
 #include "enclavectl/app/aws_kms.hpp"
+#include "enclavectl/app/migration_io.hpp"
 #include "enclavectl/aws/curl_transport.hpp"
 #include "enclavectl/aws/ssm_client.hpp"
 #include "enclavectl/core/encoding.hpp"
@@ -223,6 +224,71 @@ TEST_F(Moto, SsmStoreIsCreateOnceUnderConcurrency) {
   auto none = SsmSealedKeyStore(MakeSsmClientCall(Access(), endpoint_), UniqueName("none")).Load();
   ASSERT_TRUE(none);
   EXPECT_FALSE(*none);
+}
+
+TEST_F(Moto, MigrationStoreOnSsm) {
+  const std::string prefix = UniqueName("migration");
+  SsmMigrationStore store(MakeSsmClientCall(Access(), endpoint_), prefix);
+  EXPECT_EQ(store.Describe(), "SSM parameters " + prefix + "/*");
+  // ParameterNotFound is absent.
+  auto none = store.Load(kMigrationStateName);
+  ASSERT_TRUE(none) << none.error().detail;
+  EXPECT_FALSE(*none);
+  // Saved as a String parameter, overwritten on the next save, read back as written.
+  ASSERT_TRUE(store.Save(kMigrationStateName, "{\"state\":1}"));
+  ASSERT_TRUE(store.Save(kMigrationStateName, "{\"state\":2}"));
+  auto loaded = store.Load(kMigrationStateName);
+  ASSERT_TRUE(loaded && *loaded);
+  EXPECT_EQ(**loaded, "{\"state\":2}");
+  aws::SsmClient client = Client();
+  auto raw = client.GetParameter(prefix + "/MigrationState");
+  ASSERT_TRUE(raw) << raw.error().detail;
+  EXPECT_EQ(raw->type, "String");
+  EXPECT_EQ(raw->value, "{\"state\":2}");
+  EXPECT_EQ(raw->version, 2);
+  // The operator's inputs: UNSET and blank are absent, a value is trimmed.
+  const auto put = [&](const std::string& name, const std::string& value, const std::string& type) {
+    aws::PutParameterRequest request{prefix + "/" + name, value, type, true, ""};
+    ASSERT_TRUE(client.PutParameter(request));
+  };
+  put("MaintainerSig", "UNSET", "String");
+  put("MigrationActivationTime", "  \n", "String");
+  auto sig = store.Load(kMaintainerSigName);
+  ASSERT_TRUE(sig);
+  EXPECT_FALSE(*sig);
+  auto time = store.Load(kActivationTimeName);
+  ASSERT_TRUE(time);
+  EXPECT_FALSE(*time);
+  put("MigrationActivationTime", " 1700000000\n", "String");
+  time = store.Load(kActivationTimeName);
+  ASSERT_TRUE(time && *time);
+  EXPECT_EQ(**time, "1700000000");
+  // Another type is refused, not read.
+  put("MaintainerSig", "ab", "StringList");
+  sig = store.Load(kMaintainerSigName);
+  ASSERT_FALSE(sig);
+  EXPECT_EQ(sig.error().code, ErrorCode::kInvalidArgument);
+  // An unreachable SSM fails, it is not "absent".
+  const aws::MapEnvironment env;
+  SsmMigrationStore down(
+      MakeSsmClientCall(Access(), *aws::ResolveSsmEndpoint("http://127.0.0.1:9", "us-east-1", env)),
+      prefix);
+  EXPECT_FALSE(down.Load(kMigrationStateName));
+  EXPECT_FALSE(down.Save(kMigrationStateName, "x"));
+}
+
+TEST(MigrationSsmPrefix, Validated) {
+  EXPECT_TRUE(ValidateMigrationSsmPrefix("/D/NitroIntrospector"));
+  EXPECT_TRUE(ValidateMigrationSsmPrefix("/a"));
+  for (const std::string bad :
+       {"", "/", "D/NitroIntrospector", "/D/", "/D//X", "/D X", "/D\n", "/D*", "/D?x"}) {
+    auto status = ValidateMigrationSsmPrefix(bad);
+    ASSERT_FALSE(status) << bad;
+    EXPECT_EQ(status.error().code, ErrorCode::kInvalidArgument);
+  }
+  const std::string longest = "/" + std::string(1011 - 1 - 1 - 23, 'a');
+  EXPECT_TRUE(ValidateMigrationSsmPrefix(longest));
+  EXPECT_FALSE(ValidateMigrationSsmPrefix(longest + "a"));
 }
 
 TEST_F(Moto, SealedModeOnSsmSurvivesARestart) {

@@ -5,6 +5,7 @@
 #include <system_error>
 #include <utility>
 
+#include "enclavectl/aws/ssm_api.hpp"
 #include "enclavectl/core/encoding.hpp"
 #include "enclavectl/core/file_io.hpp"
 #include "enclavectl/net/http_client.hpp"
@@ -35,6 +36,60 @@ core::Status FileMigrationStore::Save(std::string_view name, std::string_view va
   std::error_code ec;
   std::filesystem::create_directories(dir_, ec);
   return core::io::WriteFileAtomic(dir_ + "/" + std::string(name), core::AsBytes(value));
+}
+
+core::Status ValidateMigrationSsmPrefix(std::string_view prefix) {
+  constexpr std::size_t kMaxName = 1011;  // SSM's limit on a parameter name
+  if (prefix.size() < 2 || prefix.front() != '/' || prefix.back() == '/' ||
+      prefix.find("//") != std::string_view::npos ||
+      prefix.size() + 1 + kActivationTimeName.size() > kMaxName) {
+    return Fail(ErrorCode::kInvalidArgument,
+                "--migration-store ssm:PREFIX takes /NAME[/NAME...] (no trailing /, at most " +
+                    std::to_string(kMaxName - 1 - kActivationTimeName.size()) + " characters)");
+  }
+  return aws::ValidateSsmParameterName(prefix);
+}
+
+core::Result<std::optional<std::string>> SsmMigrationStore::Load(std::string_view name) {
+  const std::string full = prefix_ + "/" + std::string(name);
+  std::optional<std::string> value;
+  auto status = with_client_([&](aws::SsmClient& client) -> core::Status {
+    auto parameter = client.GetParameter(full);
+    if (!parameter) {
+      if (parameter.error().code == ErrorCode::kSsmParameterNotFound) {
+        return core::Ok();
+      }
+      return Fail(parameter.error());
+    }
+    if (parameter->type != "String") {
+      return Fail(ErrorCode::kInvalidArgument,
+                  "SSM parameter " + full + " is a " + parameter->type + ", not a String");
+    }
+    std::string text(core::TrimWhitespace(parameter->value));
+    if (!text.empty() && text != "UNSET") {
+      value = std::move(text);
+    }
+    return core::Ok();
+  });
+  if (!status) {
+    return Fail(status.error());
+  }
+  return value;
+}
+
+core::Status SsmMigrationStore::Save(std::string_view name, std::string_view value) {
+  return with_client_([&](aws::SsmClient& client) -> core::Status {
+    aws::PutParameterRequest request;
+    request.name = prefix_ + "/" + std::string(name);
+    request.value = std::string(value);
+    request.type = "String";
+    request.overwrite = true;
+    auto version = client.PutParameter(request);
+    if (!version) {
+      return Fail(version.error());
+    }
+    return core::Ok();
+  });
 }
 
 core::Result<std::unique_ptr<net::HttpServer>> StartMigrationListener(

@@ -38,8 +38,8 @@ void AddMigrationFlags(CLI::App& app, MigrationFlags& flags) {
   app.add_option("--migrate-from-tcp", flags.from_tcp,
                  "V2: take the key from the V1 listening at 127.0.0.1:PORT (--dev only)");
   app.add_option("--migration-store", flags.store,
-                 "Where the migration state and the operator's inputs live: file:DIR (default "
-                 "with --dev: file:.enclavectl/migration)");
+                 "Where the migration state and the operator's inputs live: file:DIR or "
+                 "ssm:PREFIX (PREFIX/MigrationState...; default file:.enclavectl/migration)");
   app.add_option("--migration-cooldown", flags.cooldown,
                  "Seconds between initiation and completion (default 86400; --dev only)");
   app.add_option("--migration-poll", flags.poll,
@@ -57,7 +57,7 @@ MigrationWiring::~MigrationWiring() { Stop(); }
 core::Result<std::unique_ptr<MigrationWiring>> MigrationWiring::Create(
     const MigrationFlags& flags, bool dev, const std::string& nsm_state,
     const std::string& previous_pcr0, const std::string& maintainer_pubkey, NsmClient& nsm,
-    KeyService& service, LogSink& log) {
+    KeyService& service, LogSink& log, const SsmCall& ssm) {
   if (flags.listen.empty() && flags.from_tcp.empty()) {
     if (flags.cooldown != 0 && !dev) {
       return Fail(ErrorCode::kInvalidArgument, "--migration-cooldown is for --dev only");
@@ -87,14 +87,23 @@ core::Result<std::unique_ptr<MigrationWiring>> MigrationWiring::Create(
     wiring->cooldown_ = flags.cooldown;
   }
   std::string dir = ".enclavectl/migration";
-  if (!flags.store.empty()) {
-    if (flags.store.rfind("file:", 0) != 0) {
-      return Fail(ErrorCode::kInvalidArgument,
-                  "--migration-store takes file:DIR (ssm: is not implemented yet)");
+  if (flags.store.rfind("ssm:", 0) == 0) {
+    const std::string prefix = flags.store.substr(4);
+    ENCLAVECTL_RETURN_IF_ERROR(ValidateMigrationSsmPrefix(prefix));
+    auto call = ssm();
+    if (!call) {
+      return Fail(call.error());
     }
-    dir = flags.store.substr(5);
+    wiring->store_ = std::make_unique<SsmMigrationStore>(std::move(*call), prefix);
+  } else {
+    if (!flags.store.empty()) {
+      if (flags.store.rfind("file:", 0) != 0 || flags.store.size() == 5) {
+        return Fail(ErrorCode::kInvalidArgument, "--migration-store takes file:DIR or ssm:PREFIX");
+      }
+      dir = flags.store.substr(5);
+    }
+    wiring->store_ = std::make_unique<FileMigrationStore>(dir);
   }
-  wiring->store_ = std::make_unique<FileMigrationStore>(dir);
   auto pem = core::io::ReadFile(nsm_state + "/root.pem", 64 * 1024);
   if (!pem) {
     return Fail(pem.error());

@@ -7,6 +7,7 @@
 
 #include "enclavectl/app/migration_source.hpp"
 #include "enclavectl/app/migration_target.hpp"
+#include "enclavectl/app/stores.hpp"
 #include "enclavectl/core/result.hpp"
 #include "enclavectl/net/http_server.hpp"
 
@@ -24,6 +25,28 @@ class FileMigrationStore final : public MigrationStore {
  private:
   std::string dir_;
 };
+
+// SSM Parameter Store: `prefix`/MigrationState, /MaintainerSig, /MigrationActivationTime as
+// String parameters (spec 1.1). ParameterNotFound, a value empty after trimming or "UNSET" is
+// absent; a parameter of another type fails (kInvalidArgument); Save overwrites
+// (PutParameter Type String, Overwrite true). The client is built per call (fresh credentials).
+class SsmMigrationStore final : public MigrationStore {
+ public:
+  SsmMigrationStore(SsmSealedKeyStore::ClientCall with_client, std::string prefix)
+      : with_client_(std::move(with_client)), prefix_(std::move(prefix)) {}
+  [[nodiscard]] core::Result<std::optional<std::string>> Load(std::string_view name) override;
+  [[nodiscard]] core::Status Save(std::string_view name, std::string_view value) override;
+  std::string Describe() const override { return "SSM parameters " + prefix_ + "/*"; }
+
+ private:
+  SsmSealedKeyStore::ClientCall with_client_;
+  std::string prefix_;
+};
+
+// An SSM prefix for the migration store: starts with "/", does not end with "/", no empty
+// level, only letters, digits and _ . - /, and every entry name (prefix + "/" + the longest
+// name) within SSM's 1011 characters. Fails with kInvalidArgument.
+[[nodiscard]] core::Status ValidateMigrationSsmPrefix(std::string_view prefix);
 
 // V1's migration listener on TCP `host`:`port` (loopback, --dev): plain HTTP/1.1, bodies at
 // most kMigrationMaxBody. Fails with kListenFailed.
