@@ -48,12 +48,19 @@ class SsmMigrationStore final : public MigrationStore {
 // name) within SSM's 1011 characters. Fails with kInvalidArgument.
 [[nodiscard]] core::Status ValidateMigrationSsmPrefix(std::string_view prefix);
 
-// V1's migration listener on TCP `host`:`port` (loopback, --dev): plain HTTP/1.1, bodies at
-// most kMigrationMaxBody. Fails with kListenFailed.
+// V1's migration listener on TCP `host`:`port` (loopback, --dev), or on AF_VSOCK (any CID)
+// `vsock_port` when non-zero: plain HTTP/1.1, bodies at most kMigrationMaxBody. Fails with
+// kListenFailed.
 [[nodiscard]] core::Result<std::unique_ptr<net::HttpServer>> StartMigrationListener(
-    const std::string& host, std::uint16_t port, MigrationSourceHandler& handler);
+    const std::string& host, std::uint16_t port, MigrationSourceHandler& handler,
+    std::uint32_t vsock_port = 0);
 
 // V2's transport to V1 at http://`host_port` (TCP). kMigrationPeerFailed when unreachable.
 MigrationTransport TcpMigrationTransport(std::string host_port);
+
+// V2's transport to V1 on AF_VSOCK `cid`:`port`: the same HTTP/1.1 exchanges, one connection
+// each ("Connection: close"), answers capped, 30 s per exchange. kMigrationPeerFailed when V1
+// cannot be reached or its answer is not HTTP/1.1.
+MigrationTransport VsockMigrationTransport(std::uint32_t cid, std::uint32_t port);
 
 }  // namespace enclavectl::app
