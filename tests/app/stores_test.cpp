@@ -4,8 +4,12 @@
 // to end on SSM.
 #include "enclavectl/app/stores.hpp"
 
+#include <arpa/inet.h>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
 #include <openssl/crypto.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <cstdlib>
@@ -21,6 +25,7 @@
 #include "enclavectl/aws/ssm_client.hpp"
 #include "enclavectl/core/encoding.hpp"
 #include "enclavectl/core/file_io.hpp"
+#include "enclavectl/net/http_server.hpp"
 #include "moto_server.hpp"
 #include "test_paths.hpp"
 
@@ -275,6 +280,76 @@ TEST_F(Moto, MigrationStoreOnSsm) {
       prefix);
   EXPECT_FALSE(down.Load(kMigrationStateName));
   EXPECT_FALSE(down.Save(kMigrationStateName, "x"));
+}
+
+// V2's stream transport (the vsock one's code, over TCP here: no vsock loopback) against the
+// real HTTP server, and what it refuses.
+TEST(MigrationStreamTransport, SpeaksHttpAndRefusesOtherAnswers) {
+  net::HttpServerOptions options;
+  options.threads = 1;
+  auto server = net::HttpServer::Start(options, [](const net::HttpRequest& request) {
+    net::HttpResponse response;
+    response.status = request.path == "/big" ? 200 : 202;
+    response.body = request.path == "/big"
+                        ? std::string(kMigrationMaxBody + 1, 'x')
+                        : request.method + " " + request.target + " " +
+                              std::string(request.Header("content-type")) + " " + request.body;
+    return response;
+  });
+  ASSERT_TRUE(server);
+  wallet::EnclaveAddress address;
+  address.kind = wallet::EnclaveAddress::Kind::kTcp;
+  address.host = "127.0.0.1";
+  address.port = (*server)->Port();
+  const MigrationTransport transport = StreamMigrationTransport(address);
+  auto got = transport("GET", "/migration/status", "");
+  ASSERT_TRUE(got) << got.error().detail;
+  EXPECT_EQ(got->status, 202U);
+  EXPECT_EQ(got->body, "GET /migration/status  ");
+  auto posted = transport("POST", "/migration/initiate", "{\"a\":1}");
+  ASSERT_TRUE(posted) << posted.error().detail;
+  EXPECT_EQ(posted->body, "POST /migration/initiate application/json {\"a\":1}");
+  auto big = transport("GET", "/big", "");
+  ASSERT_FALSE(big) << big->status << " " << big->body.size();
+  EXPECT_EQ(big.error().code, ErrorCode::kMigrationPeerFailed);
+  (*server)->Stop();
+
+  // Not HTTP: a peer that answers a line and closes.
+  const int listener = ::socket(AF_INET, SOCK_STREAM, 0);
+  ASSERT_GE(listener, 0);
+  sockaddr_in sa{};
+  sa.sin_family = AF_INET;
+  sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(::bind(listener, reinterpret_cast<sockaddr*>(&sa), sizeof(sa)), 0);
+  ASSERT_EQ(::listen(listener, 4), 0);
+  socklen_t len = sizeof(sa);
+  ASSERT_EQ(::getsockname(listener, reinterpret_cast<sockaddr*>(&sa), &len), 0);
+  std::thread peer([listener] {
+    for (int i = 0; i < 2; ++i) {
+      const int fd = ::accept(listener, nullptr, nullptr);
+      if (fd < 0) {
+        return;
+      }
+      char buffer[4096];
+      (void)::recv(fd, buffer, sizeof(buffer), 0);
+      const std::string reply =
+          i == 0 ? "garbage\r\n" : "HTTP/1.1 200 OK\r\nContent-Length: 9\r\n\r\nshort";
+      (void)::send(fd, reply.data(), reply.size(), MSG_NOSIGNAL);
+      ::close(fd);
+    }
+  });
+  address.port = ntohs(sa.sin_port);
+  for (int i = 0; i < 2; ++i) {
+    auto refused = StreamMigrationTransport(address)("GET", "/migration/status", "");
+    ASSERT_FALSE(refused) << i;
+    EXPECT_EQ(refused.error().code, ErrorCode::kMigrationPeerFailed);
+  }
+  peer.join();
+  ::close(listener);
+  // Nobody listening.
+  auto down = StreamMigrationTransport(address)("GET", "/migration/status", "");
+  ASSERT_FALSE(down);
+  EXPECT_EQ(down.error().code, ErrorCode::kMigrationPeerFailed);
 }
 
 TEST(MigrationSsmPrefix, Validated) {

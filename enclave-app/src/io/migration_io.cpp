@@ -138,8 +138,12 @@ MigrationTransport VsockMigrationTransport(std::uint32_t cid, std::uint32_t port
   address.kind = wallet::EnclaveAddress::Kind::kVsock;
   address.cid = cid;
   address.port = port;
-  return [address](std::string_view method, std::string_view path,
-                   std::string_view body) -> core::Result<MigrationAnswer> {
+  return StreamMigrationTransport(std::move(address));
+}
+
+MigrationTransport StreamMigrationTransport(wallet::EnclaveAddress address) {
+  return [address = std::move(address)](std::string_view method, std::string_view path,
+                                        std::string_view body) -> core::Result<MigrationAnswer> {
     const std::string where = wallet::DescribeEnclaveAddress(address);
     std::string request = std::string(method) + " " + std::string(path) +
                           " HTTP/1.1\r\nHost: migration\r\nConnection: close\r\n";
@@ -166,7 +170,8 @@ MigrationTransport VsockMigrationTransport(std::uint32_t cid, std::uint32_t port
     if (!ec && !parser.is_done()) {
       parser.put_eof(ec);  // a body delimited by the close
     }
-    const bool whole = !ec && parser.is_done() && used <= raw->size();
+    const bool whole = !ec && parser.is_done() && used <= raw->size() &&
+                       parser.get().body().size() <= kMigrationMaxBody;
     MigrationAnswer answer;
     if (whole) {
       answer = MigrationAnswer{parser.get().result_int(), std::move(parser.get().body())};

@@ -10,6 +10,7 @@
 #include "enclavectl/app/stores.hpp"
 #include "enclavectl/core/result.hpp"
 #include "enclavectl/net/http_server.hpp"
+#include "enclavectl/wallet/io/enclave_channel.hpp"
 
 namespace enclavectl::app {
 
@@ -62,5 +63,7 @@ MigrationTransport TcpMigrationTransport(std::string host_port);
 // each ("Connection: close"), answers capped, 30 s per exchange. kMigrationPeerFailed when V1
 // cannot be reached or its answer is not HTTP/1.1.
 MigrationTransport VsockMigrationTransport(std::uint32_t cid, std::uint32_t port);
+// The same over any wallet::EnclaveAddress (vsock, or TCP for tests).
+MigrationTransport StreamMigrationTransport(wallet::EnclaveAddress address);
 
 }  // namespace enclavectl::app
