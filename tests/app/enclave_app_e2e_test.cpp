@@ -1140,6 +1140,20 @@ TEST_F(EnclaveAppE2e, MigrationVsockFlags) {
     GTEST_SKIP() << "no AF_VSOCK in this kernel";
   }
   ::close(probe);
+  // V1 listens on vsock (any CID) when the kernel lets it bind.
+  const std::string v1_key = CreateKey(Policy(false), true);
+  const std::string v1_config = (dir_.Path() / "vsock-v1.json").string();
+  std::ofstream(v1_config)
+      << json{{"previous_pcr0", "genesis"}, {"maintainer_pubkey", kMaintainerX}}.dump();
+  const std::string v1_port = std::to_string(20000 + ::getpid() % 20000);
+  const std::string v1 =
+      Start({"--image-config", v1_config, "--key-id", v1_key, "--migration-port", v1_port,
+             "--migration-store", "file:" + (dir_.Path() / "vsock-v1-migration").string()},
+            "vsock-v1");
+  ASSERT_FALSE(v1.empty()) << Slurp(log_);
+  ASSERT_TRUE(WaitForLog("migration listener on vsock port " + v1_port)) << Slurp(log_);
+  apps_.pop_back();
+
   const std::string v2_pcr0 = core::HexEncode(Bytes(48, 0xb2));
   const std::string v2_key = CreateKey(Policy(false, v2_pcr0), false);
   const std::string v2_config = (dir_.Path() / "vsock-v2.json").string();

@@ -27,6 +27,7 @@
 #include "enclavectl/core/file_io.hpp"
 #include "enclavectl/net/http_server.hpp"
 #include "moto_server.hpp"
+#include "subprocess.hpp"
 #include "test_paths.hpp"
 
 namespace enclavectl::app {
@@ -251,6 +252,19 @@ TEST_F(Moto, MigrationStoreOnSsm) {
   EXPECT_EQ(raw->type, "String");
   EXPECT_EQ(raw->value, "{\"state\":2}");
   EXPECT_EQ(raw->version, 2);
+  // And as the AWS CLI reads it.
+  const testing::CommandResult cli = testing::RunCommand(
+      {"aws", "--endpoint-url", testing::MotoServer::Url(), "--region", "us-east-1", "ssm",
+       "get-parameter", "--name", prefix + "/MigrationState", "--query",
+       "[Parameter.Type,Parameter.Value]", "--output", "text"},
+      testing::Environment({{"AWS_ACCESS_KEY_ID", "AKIDSSMTEST"},
+                            {"AWS_SECRET_ACCESS_KEY", "ssm-test-secret"},
+                            {"AWS_PROFILE", ""},
+                            {"AWS_CONFIG_FILE", "/dev/null"},
+                            {"AWS_SHARED_CREDENTIALS_FILE", "/dev/null"},
+                            {"AWS_SESSION_TOKEN", ""}}));
+  EXPECT_EQ(cli.exit_code, 0) << cli.err;
+  EXPECT_EQ(cli.out, "String\t{\"state\":2}\n");
   // The operator's inputs: UNSET and blank are absent, a value is trimmed.
   const auto put = [&](const std::string& name, const std::string& value, const std::string& type) {
     aws::PutParameterRequest request{prefix + "/" + name, value, type, true, ""};
