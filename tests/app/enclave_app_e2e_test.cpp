@@ -8,8 +8,11 @@
 //           of a secret of its choice; the enclave refuses it (APP_KEY_POLICY_UNSAFE, exit 74);
 // and the honest sealed (across a restart) and reproducible flows.
 #include <gtest/gtest.h>
+#include <linux/vm_sockets.h>
 #include <signal.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
@@ -1084,6 +1087,98 @@ TEST_F(EnclaveAppE2e, MigrationRefusalsStopV2) {
     EXPECT_NE(Slurp(log_).find(c.v2_error), std::string::npos) << Slurp(log_);
     EXPECT_EQ(Slurp(log_).find("setup done"), std::string::npos);
   }
+}
+
+// The vsock transport's flags (--migration-port, --migrate-from CID:PORT): strict CID:PORT,
+// one transport flag at most (usage errors, exit 64); and, where this kernel has AF_VSOCK, a
+// V2 whose V1 CID does not exist stops with MIGRATION_PEER_FAILED (exit 74), not a hang.
+TEST_F(EnclaveAppE2e, MigrationVsockFlags) {
+  const std::vector<std::string> base = {ENCLAVE_APP_BINARY, "--dev",    "--nsm-state",
+                                         nsm_state_,         "--listen", "127.0.0.1:0",
+                                         "--vsock-port",     "0"};
+  const std::vector<std::vector<std::string>> usage = {
+      {"--migrate-from", "16"},
+      {"--migrate-from", "16:"},
+      {"--migrate-from", ":5005"},
+      {"--migrate-from", "1:5005"},
+      {"--migrate-from", "16:0"},
+      {"--migrate-from", "16:5005x"},
+      {"--migrate-from", "16:-1"},
+      {"--migrate-from", "16:+5"},
+      {"--migrate-from", " 16:5005"},
+      {"--migrate-from", "4294967295:5005"},
+      {"--migrate-from", "16:4294967295"},
+      {"--migrate-from", "16:5005:1"},
+      {"--migrate-from", "127.0.0.1:5005"},
+      {"--migration-port", "4294967295"},
+      {"--migration-port", "-1"},
+      {"--migration-port", "5005", "--migrate-from", "16:5005"},
+      {"--migration-port", "5005", "--migration-listen", "127.0.0.1:0"},
+      {"--migrate-from", "16:5005", "--migrate-from-tcp", "127.0.0.1:1"},
+      {"--migrate-from", "16:5005", "--migration-store", "ssm:NoSlash"},
+      {"--migrate-from", "16:5005", "--migration-store", "ssm:/D/"},
+      {"--migrate-from", "16:5005", "--migration-store", "nfs:/x"},
+  };
+  int n = 0;
+  for (const auto& extra : usage) {
+    std::string joined;
+    for (const auto& arg : extra) {
+      joined += arg + " ";
+    }
+    SCOPED_TRACE(joined);
+    log_ = (dir_.Path() / ("vsock-usage-" + std::to_string(n++) + ".log")).string();
+    std::vector<std::string> argv = base;
+    argv.insert(argv.end(), extra.begin(), extra.end());
+    apps_.emplace_back(argv, env_vars_, log_);
+    EXPECT_EQ(ExitStatus(), 64) << Slurp(log_);
+    // Refused for the migration flags, not for something else.
+    EXPECT_NE(Slurp(log_).find("migrat"), std::string::npos) << Slurp(log_);
+  }
+
+  const int probe = ::socket(AF_VSOCK, SOCK_STREAM, 0);
+  if (probe < 0) {
+    GTEST_SKIP() << "no AF_VSOCK in this kernel";
+  }
+  ::close(probe);
+  // V1 listens on vsock (any CID) when the kernel lets it bind.
+  const std::string v1_key = CreateKey(Policy(false), true);
+  const std::string v1_config = (dir_.Path() / "vsock-v1.json").string();
+  std::ofstream(v1_config)
+      << json{{"previous_pcr0", "genesis"}, {"maintainer_pubkey", kMaintainerX}}.dump();
+  const std::string v1_port = std::to_string(20000 + ::getpid() % 20000);
+  const std::string v1 =
+      Start({"--image-config", v1_config, "--key-id", v1_key, "--migration-port", v1_port,
+             "--migration-store", "file:" + (dir_.Path() / "vsock-v1-migration").string()},
+            "vsock-v1");
+  ASSERT_FALSE(v1.empty()) << Slurp(log_);
+  ASSERT_TRUE(WaitForLog("migration listener on vsock port " + v1_port)) << Slurp(log_);
+  apps_.pop_back();
+
+  const std::string v2_pcr0 = core::HexEncode(Bytes(48, 0xb2));
+  const std::string v2_key = CreateKey(Policy(false, v2_pcr0), false);
+  const std::string v2_config = (dir_.Path() / "vsock-v2.json").string();
+  std::ofstream(v2_config) << json{{"previous_pcr0", Pcr0Hex()}}.dump();
+  const std::int64_t activation = std::chrono::duration_cast<std::chrono::seconds>(
+                                      std::chrono::system_clock::now().time_since_epoch())
+                                      .count() -
+                                  10;
+  Bytes maintainer(32, 0);
+  maintainer[31] = 1;
+  auto sig = SignMaintainerAuthorization(core::SecretBytes(maintainer), v2_pcr0, activation);
+  ASSERT_TRUE(sig);
+  pcr0_hex_ = v2_pcr0;
+  const auto started = std::chrono::steady_clock::now();
+  Start({"--image-config", v2_config, "--key-mode", "sealed", "--key-id", v2_key, "--sealed-store",
+         "file:" + (dir_.Path() / "vsock-sealed.json").string(), "--migration-store",
+         "file:" + (dir_.Path() / "vsock-migration").string(), "--migrate-from", "4000000:5005",
+         "--migration-poll", "1", "--maintainer-sig", core::HexEncode(*sig), "--activation-time",
+         std::to_string(activation)},
+        "vsock-v2");
+  EXPECT_EQ(ExitStatus(), 74) << Slurp(log_);
+  EXPECT_NE(Slurp(log_).find("MIGRATION_PEER_FAILED"), std::string::npos) << Slurp(log_);
+  EXPECT_NE(Slurp(log_).find("vsock:4000000:5005"), std::string::npos) << Slurp(log_);
+  EXPECT_EQ(Slurp(log_).find("setup done"), std::string::npos);
+  EXPECT_LT(std::chrono::steady_clock::now() - started, 60s);
 }
 
 }  // namespace

@@ -4,8 +4,12 @@
 // to end on SSM.
 #include "enclavectl/app/stores.hpp"
 
+#include <arpa/inet.h>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
 #include <openssl/crypto.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <cstdlib>
@@ -16,11 +20,14 @@
 
 #include "app_fakes.hpp"
 #include "enclavectl/app/aws_kms.hpp"
+#include "enclavectl/app/migration_io.hpp"
 #include "enclavectl/aws/curl_transport.hpp"
 #include "enclavectl/aws/ssm_client.hpp"
 #include "enclavectl/core/encoding.hpp"
 #include "enclavectl/core/file_io.hpp"
+#include "enclavectl/net/http_server.hpp"
 #include "moto_server.hpp"
+#include "subprocess.hpp"
 #include "test_paths.hpp"
 
 namespace enclavectl::app {
@@ -223,6 +230,154 @@ TEST_F(Moto, SsmStoreIsCreateOnceUnderConcurrency) {
   auto none = SsmSealedKeyStore(MakeSsmClientCall(Access(), endpoint_), UniqueName("none")).Load();
   ASSERT_TRUE(none);
   EXPECT_FALSE(*none);
+}
+
+TEST_F(Moto, MigrationStoreOnSsm) {
+  const std::string prefix = UniqueName("migration");
+  SsmMigrationStore store(MakeSsmClientCall(Access(), endpoint_), prefix);
+  EXPECT_EQ(store.Describe(), "SSM parameters " + prefix + "/*");
+  // ParameterNotFound is absent.
+  auto none = store.Load(kMigrationStateName);
+  ASSERT_TRUE(none) << none.error().detail;
+  EXPECT_FALSE(*none);
+  // Saved as a String parameter, overwritten on the next save, read back as written.
+  ASSERT_TRUE(store.Save(kMigrationStateName, "{\"state\":1}"));
+  ASSERT_TRUE(store.Save(kMigrationStateName, "{\"state\":2}"));
+  auto loaded = store.Load(kMigrationStateName);
+  ASSERT_TRUE(loaded && *loaded);
+  EXPECT_EQ(**loaded, "{\"state\":2}");
+  aws::SsmClient client = Client();
+  auto raw = client.GetParameter(prefix + "/MigrationState");
+  ASSERT_TRUE(raw) << raw.error().detail;
+  EXPECT_EQ(raw->type, "String");
+  EXPECT_EQ(raw->value, "{\"state\":2}");
+  EXPECT_EQ(raw->version, 2);
+  // And as the AWS CLI reads it.
+  const testing::CommandResult cli = testing::RunCommand(
+      {"aws", "--endpoint-url", testing::MotoServer::Url(), "--region", "us-east-1", "ssm",
+       "get-parameter", "--name", prefix + "/MigrationState", "--query",
+       "[Parameter.Type,Parameter.Value]", "--output", "text"},
+      testing::Environment({{"AWS_ACCESS_KEY_ID", "AKIDSSMTEST"},
+                            {"AWS_SECRET_ACCESS_KEY", "ssm-test-secret"},
+                            {"AWS_PROFILE", ""},
+                            {"AWS_CONFIG_FILE", "/dev/null"},
+                            {"AWS_SHARED_CREDENTIALS_FILE", "/dev/null"},
+                            {"AWS_SESSION_TOKEN", ""}}));
+  EXPECT_EQ(cli.exit_code, 0) << cli.err;
+  EXPECT_EQ(cli.out, "String\t{\"state\":2}\n");
+  // The operator's inputs: UNSET and blank are absent, a value is trimmed.
+  const auto put = [&](const std::string& name, const std::string& value, const std::string& type) {
+    aws::PutParameterRequest request{prefix + "/" + name, value, type, true, ""};
+    ASSERT_TRUE(client.PutParameter(request));
+  };
+  put("MaintainerSig", "UNSET", "String");
+  put("MigrationActivationTime", "  \n", "String");
+  auto sig = store.Load(kMaintainerSigName);
+  ASSERT_TRUE(sig);
+  EXPECT_FALSE(*sig);
+  auto time = store.Load(kActivationTimeName);
+  ASSERT_TRUE(time);
+  EXPECT_FALSE(*time);
+  put("MigrationActivationTime", " 1700000000\n", "String");
+  time = store.Load(kActivationTimeName);
+  ASSERT_TRUE(time && *time);
+  EXPECT_EQ(**time, "1700000000");
+  // Another type is refused, not read.
+  put("MaintainerSig", "ab", "StringList");
+  sig = store.Load(kMaintainerSigName);
+  ASSERT_FALSE(sig);
+  EXPECT_EQ(sig.error().code, ErrorCode::kInvalidArgument);
+  // An unreachable SSM fails, it is not "absent".
+  const aws::MapEnvironment env;
+  SsmMigrationStore down(
+      MakeSsmClientCall(Access(), *aws::ResolveSsmEndpoint("http://127.0.0.1:9", "us-east-1", env)),
+      prefix);
+  EXPECT_FALSE(down.Load(kMigrationStateName));
+  EXPECT_FALSE(down.Save(kMigrationStateName, "x"));
+}
+
+// V2's stream transport (the vsock one's code, over TCP here: no vsock loopback) against the
+// real HTTP server, and what it refuses.
+TEST(MigrationStreamTransport, SpeaksHttpAndRefusesOtherAnswers) {
+  net::HttpServerOptions options;
+  options.threads = 1;
+  auto server = net::HttpServer::Start(options, [](const net::HttpRequest& request) {
+    net::HttpResponse response;
+    response.status = request.path == "/big" ? 200 : 202;
+    response.body = request.path == "/big"
+                        ? std::string(kMigrationMaxBody + 1, 'x')
+                        : request.method + " " + request.target + " " +
+                              std::string(request.Header("content-type")) + " " + request.body;
+    return response;
+  });
+  ASSERT_TRUE(server);
+  wallet::EnclaveAddress address;
+  address.kind = wallet::EnclaveAddress::Kind::kTcp;
+  address.host = "127.0.0.1";
+  address.port = (*server)->Port();
+  const MigrationTransport transport = StreamMigrationTransport(address);
+  auto got = transport("GET", "/migration/status", "");
+  ASSERT_TRUE(got) << got.error().detail;
+  EXPECT_EQ(got->status, 202U);
+  EXPECT_EQ(got->body, "GET /migration/status  ");
+  auto posted = transport("POST", "/migration/initiate", "{\"a\":1}");
+  ASSERT_TRUE(posted) << posted.error().detail;
+  EXPECT_EQ(posted->body, "POST /migration/initiate application/json {\"a\":1}");
+  auto big = transport("GET", "/big", "");
+  ASSERT_FALSE(big) << big->status << " " << big->body.size();
+  EXPECT_EQ(big.error().code, ErrorCode::kMigrationPeerFailed);
+  (*server)->Stop();
+
+  // Not HTTP: a peer that answers a line and closes.
+  const int listener = ::socket(AF_INET, SOCK_STREAM, 0);
+  ASSERT_GE(listener, 0);
+  sockaddr_in sa{};
+  sa.sin_family = AF_INET;
+  sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(::bind(listener, reinterpret_cast<sockaddr*>(&sa), sizeof(sa)), 0);
+  ASSERT_EQ(::listen(listener, 4), 0);
+  socklen_t len = sizeof(sa);
+  ASSERT_EQ(::getsockname(listener, reinterpret_cast<sockaddr*>(&sa), &len), 0);
+  std::thread peer([listener] {
+    for (int i = 0; i < 2; ++i) {
+      const int fd = ::accept(listener, nullptr, nullptr);
+      if (fd < 0) {
+        return;
+      }
+      char buffer[4096];
+      (void)::recv(fd, buffer, sizeof(buffer), 0);
+      const std::string reply =
+          i == 0 ? "garbage\r\n" : "HTTP/1.1 200 OK\r\nContent-Length: 9\r\n\r\nshort";
+      (void)::send(fd, reply.data(), reply.size(), MSG_NOSIGNAL);
+      ::close(fd);
+    }
+  });
+  address.port = ntohs(sa.sin_port);
+  for (int i = 0; i < 2; ++i) {
+    auto refused = StreamMigrationTransport(address)("GET", "/migration/status", "");
+    ASSERT_FALSE(refused) << i;
+    EXPECT_EQ(refused.error().code, ErrorCode::kMigrationPeerFailed);
+  }
+  peer.join();
+  ::close(listener);
+  // Nobody listening.
+  auto down = StreamMigrationTransport(address)("GET", "/migration/status", "");
+  ASSERT_FALSE(down);
+  EXPECT_EQ(down.error().code, ErrorCode::kMigrationPeerFailed);
+}
+
+TEST(MigrationSsmPrefix, Validated) {
+  EXPECT_TRUE(ValidateMigrationSsmPrefix("/D/NitroIntrospector"));
+  EXPECT_TRUE(ValidateMigrationSsmPrefix("/a"));
+  for (const std::string bad :
+       {"", "/", "D/NitroIntrospector", "/D/", "/D//X", "/D X", "/D\n", "/D*", "/D?x"}) {
+    auto status = ValidateMigrationSsmPrefix(bad);
+    ASSERT_FALSE(status) << bad;
+    EXPECT_EQ(status.error().code, ErrorCode::kInvalidArgument);
+  }
+  const std::string longest = "/" + std::string(1011 - 1 - 1 - 23, 'a');
+  EXPECT_TRUE(ValidateMigrationSsmPrefix(longest));
+  EXPECT_FALSE(ValidateMigrationSsmPrefix(longest + "a"));
 }
 
 TEST_F(Moto, SealedModeOnSsmSurvivesARestart) {

@@ -88,6 +88,9 @@ class Server final : public HttpServer {
   ~Server() override { Stop(); }
 
   core::Status Listen() {
+    if (options_.vsock_port != 0) {
+      return listener_.Listen(ListenAddress::Vsock(options_.vsock_port));
+    }
     auto address = ListenAddress::Tcp(options_.host, options_.port);
     if (!address) {
       return core::Fail(address.error());

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -20,7 +21,9 @@ namespace enclavectl::app::run_detail {
 struct MigrationFlags {
   std::string listen;                // --migration-listen HOST:PORT (V1, --dev, loopback)
   std::string from_tcp;              // --migrate-from-tcp HOST:PORT (V2, --dev, loopback)
-  std::string store;                 // --migration-store file:DIR
+  std::uint32_t port = 0;            // --migration-port N (V1, AF_VSOCK any CID)
+  std::string from;                  // --migrate-from CID:PORT (V2, AF_VSOCK)
+  std::string store;                 // --migration-store file:DIR or ssm:PREFIX
   std::int64_t cooldown = 0;         // --migration-cooldown (--dev only); 0: the default
   std::int64_t poll = 30;            // --migration-poll
   std::string maintainer_sig;        // --maintainer-sig (V2), else the store's MaintainerSig
@@ -32,15 +35,18 @@ void AddMigrationFlags(CLI::App& app, MigrationFlags& flags);
 class MigrationWiring {
  public:
   // Checks the flags (kInvalidArgument: a dev-only flag without --dev, a non-loopback
-  // address, both roles at once) and prepares the store and the trust root (AWS, or the
-  // simulator's `nsm_state`/root.pem with --dev). nullptr when no migration flag is given.
+  // address, a CID:PORT that is not one, more than one transport flag) and prepares the store and
+  // the trust root (AWS, or the simulator's `nsm_state`/root.pem with --dev). nullptr when no
+  // migration flag is given. `ssm` gives the SSM client call for --migration-store ssm:PREFIX
+  // (called only then).
+  using SsmCall = std::function<core::Result<SsmSealedKeyStore::ClientCall>()>;
   [[nodiscard]] static core::Result<std::unique_ptr<MigrationWiring>> Create(
       const MigrationFlags& flags, bool dev, const std::string& nsm_state,
       const std::string& previous_pcr0, const std::string& maintainer_pubkey, NsmClient& nsm,
-      KeyService& service, LogSink& log);
+      KeyService& service, LogSink& log, const SsmCall& ssm);
   ~MigrationWiring();
 
-  bool IsTarget() const noexcept { return !flags_.from_tcp.empty(); }
+  bool IsTarget() const noexcept { return !flags_.from_tcp.empty() || !flags_.from.empty(); }
   // V2, before its configured (sealed) setup: when `sealed` has no record yet, migrates and
   // returns the key; nullopt when a record exists (a later boot).
   [[nodiscard]] core::Result<std::optional<core::SecretBytes>> TakeKey(SealedKeyStore& sealed);
@@ -59,6 +65,8 @@ class MigrationWiring {
   bool dev_ = false;
   std::string previous_pcr0_;
   std::string maintainer_pubkey_;
+  std::uint32_t from_cid_ = 0;
+  std::uint32_t from_port_ = 0;
   std::int64_t cooldown_ = 86400;
   std::unique_ptr<verifier::TrustAnchor> root_;
   std::unique_ptr<MigrationStore> store_;

@@ -410,9 +410,16 @@ int Serve(const Flags& flags, std::ostream& out, LogSink& log) {
     return ExitFor(service.error(), log, "key service");
   }
 
-  auto migration = MigrationWiring::Create(flags.migration, flags.dev, flags.nsm_state,
-                                           image_config->previous_pcr0,
-                                           image_config->maintainer_pubkey, nsm, **service, log);
+  auto migration = MigrationWiring::Create(
+      flags.migration, flags.dev, flags.nsm_state, image_config->previous_pcr0,
+      image_config->maintainer_pubkey, nsm, **service, log,
+      [&]() -> core::Result<SsmSealedKeyStore::ClientCall> {
+        auto endpoint = aws::ResolveSsmEndpoint(flags.ssm_endpoint, region, env);
+        if (!endpoint) {
+          return core::Fail(endpoint.error());
+        }
+        return MakeSsmClientCall(access, *endpoint);
+      });
   if (!migration) {
     return ExitFor(migration.error(), log, "migration");
   }

@@ -264,4 +264,40 @@ core::Result<std::string> SocketEnclaveChannel::Exchange(std::string_view reques
   return payload;
 }
 
+core::Result<std::string> ExchangeUntilClose(const EnclaveAddress& address,
+                                             std::string_view request,
+                                             std::size_t max_response_bytes, int timeout_ms) {
+  const Clock::time_point deadline = Clock::now() + std::chrono::milliseconds(timeout_ms);
+  auto fd_value = Connect(address, deadline);
+  if (!fd_value) {
+    core::Error error = fd_value.error();
+    error.detail = DescribeEnclaveAddress(address) + ": " + error.detail;
+    return Fail(std::move(error));
+  }
+  const Fd fd(*fd_value);
+  ENCLAVECTL_RETURN_IF_ERROR(SendAll(fd.get(), request, deadline));
+  std::string answer;
+  std::array<char, 4096> chunk{};
+  for (;;) {
+    const ssize_t n = ::recv(fd.get(), chunk.data(), chunk.size(), 0);
+    if (n > 0) {
+      if (answer.size() + static_cast<std::size_t>(n) > max_response_bytes) {
+        return Fail(ErrorCode::kInputTooLarge, "the answer of " + DescribeEnclaveAddress(address) +
+                                                   " exceeds " +
+                                                   std::to_string(max_response_bytes) + " bytes");
+      }
+      answer.append(chunk.data(), static_cast<std::size_t>(n));
+      continue;
+    }
+    if (n == 0) {
+      return answer;
+    }
+    if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) {
+      ENCLAVECTL_RETURN_IF_ERROR(WaitFor(fd.get(), POLLIN, deadline, "receive"));
+      continue;
+    }
+    return Fail(ErrorCode::kNetwork, Errno("receive"));
+  }
+}
+
 }  // namespace enclavectl::wallet

@@ -60,7 +60,9 @@ using HttpErrorResponder = std::function<HttpResponse(unsigned status, std::stri
 
 struct HttpServerOptions {
   std::string host = "127.0.0.1";
-  std::uint16_t port = 0;   // 0: any free port (see HttpServer::Port)
+  std::uint16_t port = 0;  // 0: any free port (see HttpServer::Port)
+  // Non-zero: listen on AF_VSOCK (any CID) on this port instead of TCP host:port.
+  std::uint32_t vsock_port = 0;
   std::size_t threads = 0;  // 0: one per core
   std::size_t max_header_bytes = 8 * 1024;
   std::size_t max_body_bytes = 64 * 1024;

@@ -54,4 +54,12 @@ class SocketEnclaveChannel final : public EnclaveChannel {
   int timeout_ms_;
 };
 
+// One unframed exchange on a new connection (e.g. HTTP/1.1 with "Connection: close"): sends
+// `request`, then reads until the peer closes, at most `max_response_bytes` (more fails with
+// kInputTooLarge), all within `timeout_ms`. Fails with kNetwork like Exchange.
+[[nodiscard]] core::Result<std::string> ExchangeUntilClose(const EnclaveAddress& address,
+                                                           std::string_view request,
+                                                           std::size_t max_response_bytes,
+                                                           int timeout_ms);
+
 }  // namespace enclavectl::wallet
