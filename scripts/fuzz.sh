@@ -53,7 +53,7 @@ for target in "${targets[@]}"; do
     status=1
   fi
   # Keep what added coverage (the corpus directory first: only new inputs are copied into it).
-  "$bin" -merge=1 "$corpus" "$scratch" >>"$log" 2>&1 || true
+  "$bin" -merge=1 -artifact_prefix="$corpus/" "$corpus" "$scratch" >>"$log" 2>&1 || true
   rm -rf "$scratch"
   execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
   rate=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$log" | tail -1)

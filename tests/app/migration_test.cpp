@@ -250,6 +250,7 @@ TEST(MigrationRequests, InitiateAndCompleteBodiesAreStrict) {
   for (const std::string& body :
        {std::string("not json"), std::string("[]"), std::string("{}"),
         std::string("{\"attestation_doc\":\"\"}"), std::string("{\"attestation_doc\":\"!!\"}"),
+        std::string("{\"attestation_doc\":\" \"}"),
         "{\"attestation_doc\":\"" + doc + "\",\"activation_time\":-5}",
         "{\"attestation_doc\":\"" + doc + "\",\"maintainer_sig\":7}",
         "{\"attestation_doc\":\"" + doc + "\",\"attestation_doc\":\"" + doc + "\"}"}) {
@@ -264,6 +265,7 @@ TEST(MigrationRequests, InitiateAndCompleteBodiesAreStrict) {
   EXPECT_EQ(complete->v2_nonce, Random32(9));
   for (const std::string& body :
        {std::string("{}"), "{\"attestation_doc\":\"" + doc + "\"}",
+        "{\"attestation_doc\":\"\\n\",\"v2_nonce\":\"" + std::string(64, 'a') + "\"}",
         "{\"attestation_doc\":\"" + doc + "\",\"v2_nonce\":\"abcd\"}",
         "{\"attestation_doc\":\"" + doc + "\",\"v2_nonce\":\"" + std::string(64, 'G') + "\"}"}) {
     auto refused = ParseCompleteRequest(body);

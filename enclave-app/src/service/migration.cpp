@@ -101,6 +101,9 @@ core::Result<core::Bytes> DecodeDocumentField(const core::JsonObjectView& view) 
   if (!bytes) {
     return Fail(ErrorCode::kMigrationRequestInvalid, "invalid base64 attestation_doc");
   }
+  if (bytes->empty()) {  // e.g. " ": the base64 reader skips whitespace (found by fuzzing)
+    return Fail(ErrorCode::kMigrationRequestInvalid, "attestation_doc decodes to nothing");
+  }
   return std::move(*bytes);
 }
 
