@@ -164,12 +164,9 @@ net::HttpResponse MigrationSourceHandler::Initiate(const net::HttpRequest& reque
              "initiate-migration: v2_kms_key_id ignored (the key only travels RSA-encrypted to "
              "the attested public key)");
   }
-  auto peer = CheckPeerDocument(parsed->document, *config_.root, now);
+  auto peer = CheckFreshPeer(parsed->document, now);
   if (!peer) {
     return Refusal(peer.error());
-  }
-  if (auto used = nonces_.Consume(peer->doc.nonce, now); !used) {
-    return Refusal(used.error());
   }
   auto current = LoadState();
   if (!current) {
@@ -190,18 +187,27 @@ net::HttpResponse MigrationSourceHandler::Initiate(const net::HttpRequest& reque
   return Json(core::DumpJson(body) + "\n");
 }
 
+core::Result<PeerDocument> MigrationSourceHandler::CheckFreshPeer(core::ByteView document,
+                                                                  std::int64_t now) {
+  auto peer = CheckPeerDocument(document, *config_.root, now);
+  if (!peer) {
+    return tl::unexpected(peer.error());
+  }
+  if (auto used = nonces_.Consume(peer->doc.nonce, now); !used) {
+    return tl::unexpected(used.error());
+  }
+  return peer;
+}
+
 net::HttpResponse MigrationSourceHandler::Complete(const net::HttpRequest& request) {
   const std::int64_t now = config_.now();
   auto parsed = ParseCompleteRequest(request.body);
   if (!parsed) {
     return Refusal(parsed.error());
   }
-  auto peer = CheckPeerDocument(parsed->document, *config_.root, now);
+  auto peer = CheckFreshPeer(parsed->document, now);
   if (!peer) {
     return Refusal(peer.error());
-  }
-  if (auto used = nonces_.Consume(peer->doc.nonce, now); !used) {
-    return Refusal(used.error());
   }
   auto current = LoadState();
   if (!current) {

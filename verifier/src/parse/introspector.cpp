@@ -116,21 +116,6 @@ core::Status GoInt64(const json& object, std::string_view name, std::int64_t& ou
   return tl::unexpected(TypeError(name, "int64", value, what));
 }
 
-core::Status GoBool(const json& object, std::string_view name, bool& out, const char* what) {
-  auto member = GoMember(object, name, what);
-  if (!member) {
-    return Fail(member.error());
-  }
-  if (*member == nullptr) {
-    return core::Ok();
-  }
-  if (!(*member)->is_boolean()) {
-    return tl::unexpected(TypeError(name, "bool", **member, what));
-  }
-  out = (*member)->get<bool>();
-  return core::Ok();
-}
-
 // An optional bool: absent or null stays nullopt (ours; Go's bool would read false).
 core::Status GoOptionalBool(const json& object, std::string_view name, std::optional<bool>& out,
                             const char* what) {
@@ -145,6 +130,16 @@ core::Status GoOptionalBool(const json& object, std::string_view name, std::opti
     return tl::unexpected(TypeError(name, "bool", **member, what));
   }
   out = (*member)->get<bool>();
+  return core::Ok();
+}
+
+// Go's bool: absent or null leaves `out` as it was.
+core::Status GoBool(const json& object, std::string_view name, bool& out, const char* what) {
+  std::optional<bool> value;
+  ENCLAVECTL_RETURN_IF_ERROR(GoOptionalBool(object, name, value, what));
+  if (value) {
+    out = *value;
+  }
   return core::Ok();
 }
 

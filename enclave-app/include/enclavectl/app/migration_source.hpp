@@ -61,6 +61,10 @@ class MigrationSourceHandler {
 
  private:
   [[nodiscard]] core::Result<std::optional<MigrationState>> LoadState();
+  // A peer's document through CheckPeerDocument, then its nonce consumed (one issued here,
+  // unused, unexpired): the first step of both initiation and completion.
+  [[nodiscard]] core::Result<PeerDocument> CheckFreshPeer(core::ByteView document,
+                                                          std::int64_t now);
   [[nodiscard]] core::Status StoreState(const MigrationState& state);
   net::HttpResponse Nonce();
   net::HttpResponse Initiate(const net::HttpRequest& request);
