@@ -7,24 +7,18 @@
 // the record (parameter deleted); every refusal stops the service with its code (exit 74).
 #include <gtest/gtest.h>
 #include <signal.h>
-#include <sys/wait.h>
 
 #include <chrono>
 #include <filesystem>
 #include <fstream>
-#include <sstream>
-#include <thread>
 
 #include <nlohmann/json.hpp>
 
-#include "app_fakes.hpp"
+#include "app_e2e_stack.hpp"
 #include "enclavectl/app/keys.hpp"
-#include "enclavectl/app/nsm_simulator.hpp"
 #include "enclavectl/app/sealed_store.hpp"
-#include "enclavectl/aws/curl_transport.hpp"
 #include "enclavectl/aws/kms_client.hpp"
 #include "enclavectl/core/encoding.hpp"
-#include "enclavectl/localkms/server.hpp"
 #include "enclavectl/verifier/signatures.hpp"
 #include "moto_server.hpp"
 #include "socket_client.hpp"
@@ -38,34 +32,11 @@ using core::Bytes;
 using nlohmann::json;
 using namespace std::chrono_literals;
 
-constexpr const char* kAccount = "111122223333";
-constexpr std::uint8_t kPcr0Fill = 0xa0;
 constexpr const char* kParameter = "/D/NitroIntrospector/SecretKeyCiphertext";
 constexpr const char* kSecretHex =
     "3c1f0e2d4b5a69788796a5b4c3d2e1f00112233445566778899aabbccddeeff1";
 constexpr const char* kOrderHex =
     "fffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141";
-
-std::string Slurp(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
-std::string Pcr0Hex() { return core::HexEncode(Bytes(48, kPcr0Fill)); }
-
-json Statement(const std::string& sid, const json& actions, const json& condition = nullptr) {
-  json statement = {{"Sid", sid},
-                    {"Effect", "Allow"},
-                    {"Principal", {{"AWS", std::string("arn:aws:iam::") + kAccount + ":root"}}},
-                    {"Action", actions},
-                    {"Resource", "*"}};
-  if (!condition.is_null()) {
-    statement["Condition"] = condition;
-  }
-  return statement;
-}
 
 // Enclave-only and locked for PCR0 0xa0; `introspector` adds what introspector-init's key
 // allows (kms:Encrypt without an attestation) and lets the operator rewrite the policy.
@@ -88,63 +59,15 @@ std::string PublicKeyOf(const Bytes& secret) {
   return pair ? core::HexEncode(pair->signing.Compressed()) : "";
 }
 
-class AdoptE2e : public ::testing::Test {
+class AdoptE2e : public AppE2eStack {
  protected:
   void SetUp() override {
-    nsm_state_ = (dir_.Path() / "nsm").string();
-    auto ca = LoadOrCreateDevCa(nsm_state_, clock_);
-    ASSERT_TRUE(ca) << ca.error().detail;
-    const std::string state = (dir_.Path() / "kms").string();
-    auto config = localkms::LoadOrCreateConfig(state, kAccount, "us-east-1");
-    ASSERT_TRUE(config) << config.error().detail;
-    localkms::ServerOptions options;
-    options.state_dir = state;
-    options.attestation_root_paths = {nsm_state_ + "/root.pem"};
-    options.account_id = kAccount;
-    options.region = "us-east-1";
-    options.threads = 1;
-    auto server = localkms::LocalKmsServer::Start(options, clock_);
-    ASSERT_TRUE(server) << server.error().detail;
-    kms_server_ = std::move(*server);
-    auto access_key = localkms::AccessKeyFor(state, "");
-    ASSERT_TRUE(access_key) << access_key.error().detail;
-    access_key_id_ = access_key->access_key_id;
-    secret_ = std::string(core::AsChars(access_key->secret_access_key.View()));
-    endpoint_ = *aws::ResolveKmsEndpoint(kms_server_->Endpoint(), "us-east-1", env_);
-    env_vars_ = testing::Environment({{"AWS_ACCESS_KEY_ID", access_key_id_},
-                                      {"AWS_SECRET_ACCESS_KEY", secret_},
-                                      {"AWS_REGION", "us-east-1"},
-                                      {"AWS_DEFAULT_REGION", "us-east-1"},
-                                      {"AWS_ENDPOINT_URL_KMS", kms_server_->Endpoint()},
-                                      {"AWS_ENDPOINT_URL_SSM", testing::MotoServer::Url()},
-                                      {"AWS_PROFILE", ""},
-                                      {"AWS_CONFIG_FILE", "/dev/null"},
-                                      {"AWS_SHARED_CREDENTIALS_FILE", "/dev/null"},
-                                      {"AWS_SESSION_TOKEN", ""}});
-  }
-  void TearDown() override {
-    apps_.clear();
-    if (kms_server_) {
-      kms_server_->Stop();
-    }
-  }
-
-  aws::KmsClient Client() {
-    credentials_.access_key_id = access_key_id_;
-    credentials_.secret_access_key = core::SecretBytes(core::AsBytes(secret_));
-    aws::KmsClientOptions options;
-    options.endpoint = endpoint_;
-    return aws::KmsClient(options, transport_, credentials_, clock_, sleeper_);
-  }
-
-  std::string CreateKey(const std::string& policy) {
-    aws::CreateKeyRequest create;
-    create.policy = policy;
-    create.bypass_policy_lockout_safety_check = true;
-    aws::KmsClient client = Client();
-    auto key = client.CreateKey(create);
-    EXPECT_TRUE(key) << key.error().detail;
-    return key ? key->arn : "";
+    // The AWS CLI also puts and deletes the parameter in moto_server's SSM, and reads no
+    // configuration or credentials files of the machine.
+    env_overrides_ = {{"AWS_ENDPOINT_URL_SSM", testing::MotoServer::Url()},
+                      {"AWS_CONFIG_FILE", "/dev/null"},
+                      {"AWS_SHARED_CREDENTIALS_FILE", "/dev/null"}};
+    AppE2eStack::SetUp();
   }
 
   // The operator locks the Introspector key to this image before adopting.
@@ -186,41 +109,6 @@ class AdoptE2e : public ::testing::Test {
     return text;
   }
 
-  std::string Start(const std::vector<std::string>& extra, const std::string& name) {
-    log_ = (dir_.Path() / (name + ".log")).string();
-    std::vector<std::string> argv = {
-        ENCLAVE_APP_BINARY, "--dev",    "--nsm-state", nsm_state_,     "--pcr",
-        "0=" + Pcr0Hex(),   "--listen", "127.0.0.1:0", "--vsock-port", "0",
-        "--threads",        "1"};
-    argv.insert(argv.end(), extra.begin(), extra.end());
-    apps_.emplace_back(argv, env_vars_, log_);
-    for (int i = 0; i < 600; ++i) {
-      const std::string text = Slurp(log_);
-      const std::size_t at = text.find("listening on http://");
-      if (at != std::string::npos) {
-        const std::size_t start = at + std::string("listening on ").size();
-        return text.substr(start, text.find(' ', start) - start);
-      }
-      std::this_thread::sleep_for(50ms);
-    }
-    return "";
-  }
-
-  bool WaitForLog(const std::string& needle) {
-    for (int i = 0; i < 600; ++i) {
-      if (Slurp(log_).find(needle) != std::string::npos) {
-        return true;
-      }
-      std::this_thread::sleep_for(50ms);
-    }
-    return false;
-  }
-
-  int ExitStatus() {
-    const int status = apps_.back().Stop(0, 30s);
-    return status >= 0 && WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  }
-
   static json GetJson(const std::string& url, const std::string& path) {
     testing::SocketClient client(
         static_cast<std::uint16_t>(std::stoul(url.substr(url.rfind(':') + 1))));
@@ -240,21 +128,6 @@ class AdoptE2e : public ::testing::Test {
     EXPECT_EQ(ExitStatus(), 74) << Slurp(log_);
     EXPECT_NE(Slurp(log_).find(code), std::string::npos) << Slurp(log_);
   }
-
-  core::io::SystemClock clock_;
-  testing::ScopedTempDir dir_;
-  std::string nsm_state_;
-  std::unique_ptr<localkms::LocalKmsServer> kms_server_;
-  std::string access_key_id_;
-  std::string secret_;
-  aws::AwsCredentials credentials_;
-  aws::MapEnvironment env_;
-  aws::AwsEndpoint endpoint_;
-  aws::CurlTransport transport_;
-  testing::NoSleep sleeper_;
-  std::vector<std::string> env_vars_;
-  std::vector<testing::ChildProcess> apps_;
-  std::string log_;
 };
 
 TEST_F(AdoptE2e, AdoptsAnIntrospectorCiphertextFromSsmOnce) {

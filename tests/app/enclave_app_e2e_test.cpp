@@ -11,7 +11,6 @@
 #include <linux/vm_sockets.h>
 #include <signal.h>
 #include <sys/socket.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -22,20 +21,18 @@
 #include <fstream>
 #include <mutex>
 #include <random>
-#include <sstream>
 #include <thread>
 #include <tuple>
 
 #include <nlohmann/json.hpp>
 
+#include "app_e2e_stack.hpp"
 #include "app_fakes.hpp"
 #include "enclavectl/app/accounts.hpp"
 #include "enclavectl/app/key_setup.hpp"
 #include "enclavectl/app/keys.hpp"
 #include "enclavectl/app/maintainer.hpp"
-#include "enclavectl/app/nsm_simulator.hpp"
 #include "enclavectl/app/sealed_store.hpp"
-#include "enclavectl/aws/curl_transport.hpp"
 #include "enclavectl/aws/kms_client.hpp"
 #include "enclavectl/core/encoding.hpp"
 #include "enclavectl/core/sha.hpp"
@@ -56,35 +53,12 @@ using core::Bytes;
 using nlohmann::json;
 using namespace std::chrono_literals;
 
-constexpr const char* kAccount = "111122223333";
-constexpr std::uint8_t kPcr0Fill = 0xa0;
 // The maintainer key of the migration test: secret 1, x-only key = G.x.
 constexpr const char* kMaintainerX =
     "79be667ef9dcbbac55a06295ce870b07029bfcdb2dce28d959f2815b16f81798";
 
-std::string Slurp(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
-std::string Pcr0Hex() { return core::HexEncode(Bytes(48, kPcr0Fill)); }
-
 // Policies for the account's credentials (the local KMS's root access key plays the enclave
 // role and the parent, which holds the same credentials).
-json Statement(const std::string& sid, const json& actions, const json& condition = nullptr) {
-  json statement = {{"Sid", sid},
-                    {"Effect", "Allow"},
-                    {"Principal", {{"AWS", std::string("arn:aws:iam::") + kAccount + ":root"}}},
-                    {"Action", actions},
-                    {"Resource", "*"}};
-  if (!condition.is_null()) {
-    statement["Condition"] = condition;
-  }
-  return statement;
-}
-
 std::string Policy(bool allow_encrypt, const std::string& pcr0_hex = Pcr0Hex()) {
   json statements = json::array(
       {Statement("EnclaveKeyInfo", {"kms:DescribeKey", "kms:GetKeyPolicy"}),
@@ -118,108 +92,8 @@ struct Response {
   }
 };
 
-class EnclaveAppE2e : public ::testing::Test {
+class EnclaveAppE2e : public AppE2eStack {
  protected:
-  void SetUp() override {
-    nsm_state_ = (dir_.Path() / "nsm").string();
-    // The simulator's development CA, created before the KMS starts so that it trusts it.
-    auto ca = LoadOrCreateDevCa(nsm_state_, clock_);
-    ASSERT_TRUE(ca) << ca.error().detail;
-    const std::string state = (dir_.Path() / "kms").string();
-    auto config = localkms::LoadOrCreateConfig(state, kAccount, "us-east-1");
-    ASSERT_TRUE(config) << config.error().detail;
-    kms_options_.state_dir = state;
-    kms_options_.attestation_root_paths = {nsm_state_ + "/root.pem"};
-    kms_options_.account_id = kAccount;
-    kms_options_.region = "us-east-1";
-    kms_options_.threads = 1;
-    auto server = localkms::LocalKmsServer::Start(kms_options_, clock_);
-    ASSERT_TRUE(server) << server.error().detail;
-    kms_server_ = std::move(*server);
-    kms_options_.port = kms_server_->Port();  // a restart listens on the same port
-    auto access_key = localkms::AccessKeyFor(state, "");
-    ASSERT_TRUE(access_key) << access_key.error().detail;
-    access_key_id_ = access_key->access_key_id;
-    secret_ = std::string(core::AsChars(access_key->secret_access_key.View()));
-    endpoint_ = *aws::ResolveKmsEndpoint(kms_server_->Endpoint(), "us-east-1", env_);
-    env_vars_ = testing::Environment({{"AWS_ACCESS_KEY_ID", access_key_id_},
-                                      {"AWS_SECRET_ACCESS_KEY", secret_},
-                                      {"AWS_REGION", "us-east-1"},
-                                      {"AWS_DEFAULT_REGION", "us-east-1"},
-                                      {"AWS_ENDPOINT_URL_KMS", kms_server_->Endpoint()},
-                                      {"AWS_PROFILE", ""},
-                                      {"AWS_SESSION_TOKEN", ""}});
-  }
-  void TearDown() override {
-    apps_.clear();
-    if (kms_server_) {
-      kms_server_->Stop();
-    }
-  }
-
-  aws::KmsClient Client() {
-    credentials_.access_key_id = access_key_id_;
-    credentials_.secret_access_key = core::SecretBytes(core::AsBytes(secret_));
-    aws::KmsClientOptions options;
-    options.endpoint = endpoint_;
-    return aws::KmsClient(options, transport_, credentials_, clock_, sleeper_);
-  }
-
-  std::string CreateKey(const std::string& policy, bool agreement) {
-    aws::CreateKeyRequest create;
-    create.policy = policy;
-    create.bypass_policy_lockout_safety_check = true;  // the policies lock the key
-    if (agreement) {
-      create.key_spec = "ECC_NIST_P256";
-      create.key_usage = "KEY_AGREEMENT";
-    }
-    aws::KmsClient client = Client();
-    auto key = client.CreateKey(create);
-    EXPECT_TRUE(key) << key.error().detail;
-    return key ? key->arn : "";
-  }
-
-  // Starts enclave-app --dev measured as PCR0 0xa0 with `extra` flags; waits until it listens
-  // (or exits). Returns the base URL ("" when it did not listen).
-  std::string Start(const std::vector<std::string>& extra, const std::string& name) {
-    log_ = (dir_.Path() / (name + ".log")).string();
-    std::vector<std::string> argv = {ENCLAVE_APP_BINARY,
-                                     "--dev",
-                                     "--nsm-state",
-                                     nsm_state_,
-                                     "--pcr",
-                                     "0=" + (pcr0_hex_.empty() ? Pcr0Hex() : pcr0_hex_),
-                                     "--listen",
-                                     "127.0.0.1:0",
-                                     "--vsock-port",
-                                     "0",
-                                     "--threads",
-                                     "1"};
-    argv.insert(argv.end(), extra.begin(), extra.end());
-    apps_.emplace_back(argv, env_vars_, log_);
-    for (int i = 0; i < 600; ++i) {
-      const std::string text = Slurp(log_);
-      const std::size_t at = text.find("listening on http://");
-      if (at != std::string::npos) {
-        const std::size_t start = at + std::string("listening on ").size();
-        return text.substr(start, text.find(' ', start) - start);
-      }
-      std::this_thread::sleep_for(50ms);
-    }
-    return "";
-  }
-
-  // Waits for `needle` in the current log.
-  bool WaitForLog(const std::string& needle) {
-    for (int i = 0; i < 600; ++i) {
-      if (Slurp(log_).find(needle) != std::string::npos) {
-        return true;
-      }
-      std::this_thread::sleep_for(50ms);
-    }
-    return false;
-  }
-
   static std::uint16_t PortOf(const std::string& url) {
     return static_cast<std::uint16_t>(std::stoul(url.substr(url.rfind(':') + 1)));
   }
@@ -254,28 +128,6 @@ class EnclaveAppE2e : public ::testing::Test {
     return Exchange(url, "POST " + path + " HTTP/1.1\r\nHost: x\r\nContent-Length: " +
                              std::to_string(text.size()) + "\r\n\r\n" + text);
   }
-
-  int ExitStatus() {
-    const int status = apps_.back().Stop(0, 30s);  // signal 0: just wait for the exit
-    return status >= 0 && WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  }
-
-  core::io::SystemClock clock_;
-  testing::ScopedTempDir dir_;
-  localkms::ServerOptions kms_options_;
-  std::string nsm_state_;
-  std::unique_ptr<localkms::LocalKmsServer> kms_server_;
-  std::string access_key_id_;
-  std::string secret_;
-  aws::AwsCredentials credentials_;
-  aws::MapEnvironment env_;
-  aws::AwsEndpoint endpoint_;
-  aws::CurlTransport transport_;
-  testing::NoSleep sleeper_;
-  std::vector<std::string> env_vars_;
-  std::vector<testing::ChildProcess> apps_;
-  std::string log_;
-  std::string pcr0_hex_;  // Start's PCR0 when set (default Pcr0Hex())
 };
 
 // Item 3.
