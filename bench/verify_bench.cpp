@@ -39,8 +39,9 @@ verifier::VerificationPolicy GenuinePolicy() {
 
 void Report(benchmark::State& state, int signatures, std::int64_t documents) {
   state.SetItemsProcessed(documents);
-  state.counters["sigs/doc"] =
-      benchmark::Counter(static_cast<double>(signatures) / static_cast<double>(documents));
+  state.counters["sigs/doc"] = benchmark::Counter(
+      static_cast<double>(signatures) / static_cast<double>(documents),
+      benchmark::Counter::kAvgThreads);
 }
 
 void BM_VerifyGenuineCold(benchmark::State& state) {
@@ -220,6 +221,30 @@ void BM_P384VerifyNettle(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations());
 }
 BENCHMARK(BM_P384VerifyNettle)->Unit(benchmark::kMicrosecond);
+
+// The machine's own ceiling for 2 jobs: the same work on 1 and 2 threads that share nothing
+// (Nettle's arithmetic: no locks, no allocation), and cold verifications that share only
+// OpenSSL's process-wide state. items_per_second is the sum over the threads per wall-clock
+// second, so threads:2 / threads:1 is the scaling the hardware and the libraries allow, the
+// bound for BM_VerifyBatch's jobs:2 / jobs:1.
+BENCHMARK(BM_P384VerifyNettle)
+    ->Name("BM_Ceiling/p384_nettle")
+    ->Threads(1)
+    ->Threads(2)
+    ->UseRealTime()
+    ->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_VerifyGenuineCold)
+    ->Name("BM_Ceiling/verify_cold")
+    ->Threads(1)
+    ->Threads(2)
+    ->UseRealTime()
+    ->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_VerifyGenuineWarm)  // a cache per thread: only OpenSSL's state is shared
+    ->Name("BM_Ceiling/verify_warm")
+    ->Threads(1)
+    ->Threads(2)
+    ->UseRealTime()
+    ->Unit(benchmark::kMillisecond);
 
 }  // namespace
 

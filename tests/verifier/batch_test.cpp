@@ -8,6 +8,7 @@
 #include <atomic>
 #include <stdexcept>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "test_paths.hpp"
@@ -85,9 +86,11 @@ TEST_F(BatchTest, EveryThreadCountAndWindowGivesTheSameResultsInOrder) {
     for (const std::size_t window : {std::size_t{0}, std::size_t{1}, std::size_t{3}}) {
       ChainCache cache;
       std::vector<std::size_t> order;
+      const std::thread::id caller = std::this_thread::get_id();
       const BatchSummary summary = VerifyBatch(
           corpus_.size(), Loader(),
           [&](const BatchItem& item) {
+            EXPECT_EQ(std::this_thread::get_id(), caller);  // the sink runs on the caller
             order.push_back(item.index);
             if (item.index == load_error_index_) {
               ASSERT_TRUE(item.load_error);

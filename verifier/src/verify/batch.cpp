@@ -68,30 +68,38 @@ void Count(const BatchItem& item, BatchSummary& summary) {
 }
 
 // The shared state of one batch: which index is claimed next, which were emitted, and the
-// finished items waiting for their turn.
+// finished items waiting for their turn. The calling thread is a worker too: between its own
+// verifications it hands the items that are ready to the sink, so with N jobs there are N
+// threads and none of them idles as a dedicated sink that every finished item would wake
+// (on 2 cores a third thread cost a tenth of the batch's throughput).
 class Pool {
  public:
   Pool(std::size_t count, std::size_t window) : count_(count), window_(window) {}
 
-  // Worker side: the next index to verify, or nothing when the batch is over or stopped.
+  // Helper side: the next index to verify, or nothing when the batch is over or stopped.
   // Waits while `window` items are ahead of the sink.
   std::optional<std::size_t> Claim() {
     std::unique_lock lock(mutex_);
-    worker_cv_.wait(lock, [&] {
-      return stopped_ || next_claim_ >= count_ || next_claim_ < emitted_ + window_;
-    });
-    if (stopped_ || next_claim_ >= count_) {
-      return std::nullopt;
-    }
-    return next_claim_++;
+    helper_cv_.wait(lock, [&] { return stopped_ || next_claim_ >= count_ || WindowOpen(); });
+    return ClaimLocked();
+  }
+
+  // Caller side: the next index if the window allows one now, without waiting.
+  std::optional<std::size_t> TryClaim() {
+    std::lock_guard lock(mutex_);
+    return WindowOpen() ? ClaimLocked() : std::nullopt;
   }
 
   void Finish(BatchItem item) {
+    bool wake = false;
     {
       std::lock_guard lock(mutex_);
+      wake = caller_waiting_ && item.index == emitted_;
       done_.emplace(item.index, std::move(item));
     }
-    sink_cv_.notify_one();
+    if (wake) {
+      caller_cv_.notify_one();
+    }
   }
 
   void Fail(std::exception_ptr error) {
@@ -102,27 +110,48 @@ class Pool {
       }
       stopped_ = true;
     }
-    worker_cv_.notify_all();
-    sink_cv_.notify_all();
+    helper_cv_.notify_all();
+    caller_cv_.notify_all();
   }
 
-  // Sink side: the item with index `emitted_`, or nothing when a worker failed.
-  std::optional<BatchItem> Next() {
-    std::unique_lock lock(mutex_);
-    sink_cv_.wait(lock, [&] { return stopped_ || done_.contains(emitted_); });
+  // Caller side: the item with index `emitted_` if it is finished, without waiting.
+  std::optional<BatchItem> TakeReady() {
+    std::lock_guard lock(mutex_);
     if (stopped_) {
       return std::nullopt;
     }
     auto node = done_.extract(emitted_);
+    if (node.empty()) {
+      return std::nullopt;
+    }
     return std::move(node.mapped());
   }
 
+  // Caller side: waits until the item with index `emitted_` is finished; false when stopped.
+  bool WaitForReady() {
+    std::unique_lock lock(mutex_);
+    caller_waiting_ = true;
+    caller_cv_.wait(lock, [&] { return stopped_ || done_.contains(emitted_); });
+    caller_waiting_ = false;
+    return !stopped_;
+  }
+
   void Emitted() {
+    bool wake = false;
     {
       std::lock_guard lock(mutex_);
       ++emitted_;
+      wake = helpers_waiting_window_;
     }
-    worker_cv_.notify_all();
+    if (wake) {
+      helper_cv_.notify_all();
+    }
+  }
+
+  // Every item emitted, or the batch stopped.
+  bool Over() {
+    std::lock_guard lock(mutex_);
+    return stopped_ || emitted_ >= count_;
   }
 
   void Stop() { Fail(nullptr); }
@@ -133,14 +162,29 @@ class Pool {
   }
 
  private:
+  // With the mutex held.
+  bool WindowOpen() {
+    const bool open = next_claim_ < count_ && next_claim_ < emitted_ + window_;
+    helpers_waiting_window_ = helpers_waiting_window_ || (next_claim_ < count_ && !open);
+    return open;
+  }
+  std::optional<std::size_t> ClaimLocked() {
+    if (stopped_ || next_claim_ >= count_) {
+      return std::nullopt;
+    }
+    return next_claim_++;
+  }
+
   std::mutex mutex_;
-  std::condition_variable worker_cv_;
-  std::condition_variable sink_cv_;
+  std::condition_variable helper_cv_;
+  std::condition_variable caller_cv_;
   std::size_t count_;
   std::size_t window_;
   std::size_t next_claim_ = 0;
   std::size_t emitted_ = 0;
   bool stopped_ = false;
+  bool caller_waiting_ = false;
+  bool helpers_waiting_window_ = false;  // sticky: a helper once found the window full
   std::exception_ptr error_;
   std::map<std::size_t, BatchItem> done_;
 };
@@ -181,10 +225,10 @@ BatchSummary VerifyBatch(std::size_t count, const BatchLoader& load, const Batch
 
   const std::size_t window = options.window != 0 ? options.window : std::size_t{64} * jobs;
   Pool pool(count, std::max(window, std::size_t{jobs}));
-  std::vector<std::jthread> workers;
-  workers.reserve(jobs);
-  for (unsigned j = 0; j < jobs; ++j) {
-    workers.emplace_back([&] {
+  std::vector<std::jthread> helpers;
+  helpers.reserve(jobs - 1);
+  for (unsigned j = 1; j < jobs; ++j) {
+    helpers.emplace_back([&] {
       try {
         while (const std::optional<std::size_t> index = pool.Claim()) {
           pool.Finish(VerifyOne(*index, load, config, policy));
@@ -194,21 +238,29 @@ BatchSummary VerifyBatch(std::size_t count, const BatchLoader& load, const Batch
       }
     });
   }
+  // The calling thread: the sink first (in order, whatever is ready), then one verification
+  // of its own while the window allows, else wait for the next item in order.
   try {
-    for (std::size_t i = 0; i < count; ++i) {
-      std::optional<BatchItem> item = pool.Next();
-      if (!item) {
+    while (true) {
+      while (std::optional<BatchItem> item = pool.TakeReady()) {
+        Count(*item, summary);
+        sink(*item);
+        pool.Emitted();
+      }
+      if (pool.Over()) {
         break;
       }
-      Count(*item, summary);
-      sink(*item);
-      pool.Emitted();
+      if (const std::optional<std::size_t> index = pool.TryClaim()) {
+        pool.Finish(VerifyOne(*index, load, config, policy));
+      } else if (!pool.WaitForReady()) {
+        break;
+      }
     }
   } catch (...) {
     pool.Fail(std::current_exception());
   }
   pool.Stop();
-  workers.clear();  // joins
+  helpers.clear();  // joins
   if (std::exception_ptr error = pool.Error()) {
     std::rethrow_exception(error);
   }

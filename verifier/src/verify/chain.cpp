@@ -243,7 +243,7 @@ std::size_t ChainCache::KeyHash::operator()(const core::Sha256Digest& d) const n
 }
 
 bool ChainCache::Contains(const core::Sha256Digest& key, std::int64_t unix_seconds) {
-  std::lock_guard lock(mutex_);
+  std::shared_lock lock(mutex_);
   auto it = entries_.find(key);
   const bool hit = it != entries_.end() && it->second.not_before <= unix_seconds &&
                    unix_seconds < it->second.not_after;
@@ -269,7 +269,7 @@ void ChainCache::Insert(const core::Sha256Digest& key, std::int64_t not_before,
 }
 
 core::X509Ptr ChainCache::FindCertificate(const core::Sha256Digest& der_sha256) {
-  std::lock_guard lock(mutex_);
+  std::shared_lock lock(mutex_);
   auto it = certificates_.find(der_sha256);
   if (it == certificates_.end() || X509_up_ref(it->second.get()) != 1) {
     return nullptr;
@@ -290,7 +290,7 @@ void ChainCache::InsertCertificate(const core::Sha256Digest& der_sha256, X509* c
 }
 
 ChainCache::Stats ChainCache::GetStats() const {
-  std::lock_guard lock(mutex_);
+  std::shared_lock lock(mutex_);
   return Stats{hits_.load(), misses_.load(), entries_.size()};
 }
 

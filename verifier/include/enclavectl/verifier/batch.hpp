@@ -42,7 +42,9 @@ struct BatchItem {
 using BatchSink = std::function<void(const BatchItem&)>;
 
 struct BatchOptions {
-  // Worker threads; 0 means one per hardware thread. 1 verifies on the calling thread.
+  // Threads verifying, the calling thread included (it verifies between handing finished
+  // items to the sink); 0 means one per hardware thread. 1 verifies on the calling thread
+  // alone.
   unsigned jobs = 0;
   // At most this many finished items wait for their turn in the sink, so memory stays
   // bounded however long the batch is; 0 means 64 per job.

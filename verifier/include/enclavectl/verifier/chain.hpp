@@ -6,6 +6,7 @@
 #include <atomic>
 #include <cstdint>
 #include <mutex>
+#include <shared_mutex>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -57,7 +58,8 @@ class ChainCache {
     std::size_t operator()(const core::Sha256Digest& d) const noexcept;
   };
 
-  mutable std::mutex mutex_;
+  // Lookups (every document, every thread) share it; inserts (once per new chain) own it.
+  mutable std::shared_mutex mutex_;
   std::unordered_map<core::Sha256Digest, Window, KeyHash> entries_;
   std::unordered_map<core::Sha256Digest, core::X509Ptr, KeyHash> certificates_;
   std::size_t max_entries_;
