@@ -39,9 +39,9 @@ verifier::VerificationPolicy GenuinePolicy() {
 
 void Report(benchmark::State& state, int signatures, std::int64_t documents) {
   state.SetItemsProcessed(documents);
-  state.counters["sigs/doc"] = benchmark::Counter(
-      static_cast<double>(signatures) / static_cast<double>(documents),
-      benchmark::Counter::kAvgThreads);
+  state.counters["sigs/doc"] =
+      benchmark::Counter(static_cast<double>(signatures) / static_cast<double>(documents),
+                         benchmark::Counter::kAvgThreads);
 }
 
 void BM_VerifyGenuineCold(benchmark::State& state) {

@@ -71,7 +71,7 @@ void Count(const BatchItem& item, BatchSummary& summary) {
 // finished items waiting for their turn. The calling thread is a worker too: between its own
 // verifications it hands the items that are ready to the sink, so with N jobs there are N
 // threads and none of them idles as a dedicated sink that every finished item would wake
-// (on 2 cores a third thread cost a tenth of the batch's throughput).
+// (on 2 cores that third thread competed with the verifications; docs/design/0011).
 class Pool {
  public:
   Pool(std::size_t count, std::size_t window) : count_(count), window_(window) {}
@@ -137,15 +137,11 @@ class Pool {
   }
 
   void Emitted() {
-    bool wake = false;
     {
       std::lock_guard lock(mutex_);
       ++emitted_;
-      wake = helpers_waiting_window_;
     }
-    if (wake) {
-      helper_cv_.notify_all();
-    }
+    helper_cv_.notify_all();  // a helper may wait for the window to move
   }
 
   // Every item emitted, or the batch stopped.
@@ -163,11 +159,7 @@ class Pool {
 
  private:
   // With the mutex held.
-  bool WindowOpen() {
-    const bool open = next_claim_ < count_ && next_claim_ < emitted_ + window_;
-    helpers_waiting_window_ = helpers_waiting_window_ || (next_claim_ < count_ && !open);
-    return open;
-  }
+  bool WindowOpen() const { return next_claim_ < count_ && next_claim_ < emitted_ + window_; }
   std::optional<std::size_t> ClaimLocked() {
     if (stopped_ || next_claim_ >= count_) {
       return std::nullopt;
@@ -184,7 +176,6 @@ class Pool {
   std::size_t emitted_ = 0;
   bool stopped_ = false;
   bool caller_waiting_ = false;
-  bool helpers_waiting_window_ = false;  // sticky: a helper once found the window full
   std::exception_ptr error_;
   std::map<std::size_t, BatchItem> done_;
 };
